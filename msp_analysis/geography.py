@@ -1,0 +1,251 @@
+"""Councils, regions and the boundary changes of 2019, 2020, 2021 and 2023.
+
+Reference data lives in ``msp_analysis/data/`` as CSV with its source named in
+each row:
+
+- ``councils.csv``: the 153 councils with adult social services responsibilities
+  (CASSRs) on April-2023 boundaries, plus the predecessor councils that appear in
+  older returns (Bournemouth, Poole, Dorset county, Buckinghamshire county,
+  Northamptonshire, Cumbria, North Yorkshire county, Somerset county).
+- ``boundary_changes.csv``: predecessor -> successor, with the rule a time
+  series follows across the change.
+
+England and region rows are never councils: :func:`area_type` tells them apart by
+code (``E92`` England, ``E12`` regions, ``E06/E08/E09/E10`` councils).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+ENGLAND_CODE = "E92000001"
+COUNCIL_CODE = re.compile(r"^E(06|08|09|10)\d{6}$")
+REGION_CODE = re.compile(r"^E12\d{6}$")
+
+REGIONS: dict[str, str] = {
+    "E12000001": "North East",
+    "E12000002": "North West",
+    "E12000003": "Yorkshire and The Humber",
+    "E12000004": "East Midlands",
+    "E12000005": "West Midlands",
+    "E12000006": "East of England",
+    "E12000007": "London",
+    "E12000008": "South East",
+    "E12000009": "South West",
+}
+
+
+def _data_csv(name: str) -> pd.DataFrame:
+    with resources.files("msp_analysis.data").joinpath(name).open("rb") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+@lru_cache(maxsize=1)
+def _councils() -> pd.DataFrame:
+    return _data_csv("councils.csv")
+
+
+def councils(status: str | None = "current") -> pd.DataFrame:
+    """Council reference table (copy): la_code, la_name, cassr_code, la_type, region, status."""
+    frame = _councils().copy()
+    if status is not None:
+        frame = frame[frame["status"] == status]
+    return frame.reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def boundary_changes() -> pd.DataFrame:
+    """Predecessor -> successor table for the 2019-2023 changes."""
+    return _data_csv("boundary_changes.csv")
+
+
+def area_type(codes: pd.Series) -> pd.Series:
+    """'england', 'region', 'council' or 'other' for each ONS code."""
+    s = codes.astype("string").fillna("")
+    out = np.select(
+        [s == ENGLAND_CODE, s.str.match(REGION_CODE.pattern), s.str.match(COUNCIL_CODE.pattern)],
+        ["england", "region", "council"],
+        default="other",
+    )
+    return pd.Series(out, index=codes.index, dtype="string")
+
+
+def is_current(code: str) -> bool:
+    """True for a council that exists on April-2023 boundaries."""
+    c = _councils()
+    return bool(((c["la_code"] == code) & (c["status"] == "current")).any())
+
+
+def successors(code: str) -> list[str]:
+    """Current council(s) that took over ``code`` (itself if it still exists)."""
+    if is_current(code):
+        return [code]
+    bc = boundary_changes()
+    nxt = bc.loc[bc["predecessor_code"] == code, "successor_code"].tolist()
+    out: list[str] = []
+    for n in nxt:
+        out.extend(successors(n))
+    return out
+
+
+def predecessors(code: str) -> pd.DataFrame:
+    """Rows of :func:`boundary_changes` whose successor is ``code``."""
+    bc = boundary_changes()
+    return bc[bc["successor_code"] == code].reset_index(drop=True)
+
+
+def boundary_changes_for(code: str) -> pd.DataFrame:
+    """Every boundary change in which ``code`` is predecessor or successor."""
+    bc = boundary_changes()
+    return bc[(bc["successor_code"] == code) | (bc["predecessor_code"] == code)].reset_index(drop=True)
+
+
+def council_name(code: str) -> str | None:
+    """Published name for an ONS code (council, region or England)."""
+    if code == ENGLAND_CODE:
+        return "England"
+    if code in REGIONS:
+        return REGIONS[code]
+    c = _councils()
+    hit = c.loc[c["la_code"] == code, "la_name"]
+    return hit.iloc[0] if len(hit) else None
+
+
+def region_of(code: str) -> str | None:
+    """Region code of a council."""
+    c = _councils()
+    hit = c.loc[c["la_code"] == code, "region_code"]
+    return hit.iloc[0] if len(hit) else None
+
+
+def _name_key(name: str) -> str:
+    s = str(name).lower().replace("&", " and ")
+    s = re.sub(r"\b(council|county|borough|city of|city|metropolitan|district|the|ua|royal)\b", " ", s)
+    s = re.sub(r"[^a-z]", "", s)
+    return s
+
+
+@lru_cache(maxsize=1)
+def _name_index() -> dict[str, str]:
+    c = _councils()
+    order = c.sort_values("status")  # 'current' before 'predecessor'
+    index: dict[str, str] = {}
+    for code, name in zip(order["la_code"], order["la_name"]):
+        index.setdefault(_name_key(name), code)
+    # Names publishers use that differ from the ONS name.
+    aliases = {
+        "Bristol": "E06000023",
+        "Herefordshire": "E06000019",
+        "Kingston upon Hull": "E06000010",
+        "Hull": "E06000010",
+        "Durham": "E06000047",
+        "Southend": "E06000033",
+        "Bournemouth Christchurch and Poole": "E06000058",
+        "BCP": "E06000058",
+        "St Helens": "E08000013",
+        "Cornwall and Isles of Scilly": "E06000052",
+    }
+    for alias, code in aliases.items():
+        index.setdefault(_name_key(alias), code)
+    return index
+
+
+def code_for_name(name: str) -> str | None:
+    """ONS code for a council name as publishers write it ('Lincolnshire' -> 'E10000019').
+
+    Case, '&', 'County Council', 'City of' and punctuation are ignored. Returns None
+    when the name is not a council (the caller decides whether that is an error).
+    """
+    return _name_index().get(_name_key(name))
+
+
+def codes_for_names(names: pd.Series) -> pd.Series:
+    """Vectorised :func:`code_for_name`."""
+    uniq = {n: code_for_name(n) for n in names.dropna().unique()}
+    return names.map(uniq).astype("string")
+
+
+def harmonise_to_current(
+    frame: pd.DataFrame,
+    *,
+    keys: list[str],
+    value: str = "value",
+    weights: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Put an additive series (counts, money) on April-2023 council boundaries.
+
+    Renamed councils take their successor's code; merged councils are summed into
+    their successor; a split council's figure is apportioned to its successors by
+    ``weights`` (e.g. population, indexed by successor code) and flagged
+    ``estimated``. A merged total is missing if any part is suppressed or missing:
+    a sum of published parts never hides a suppressed cell.
+
+    Args:
+        frame: tidy frame with ``la_code``, ``value`` and ``suppressed``.
+        keys: the other key columns (year, dimensions) that identify a row.
+        value: the value column.
+        weights: successor code -> weight, needed when the frame holds a split council.
+
+    Returns:
+        New frame with ``la_code`` on current boundaries, ``la_code_published``
+        listing the codes it came from, and an ``estimated`` flag.
+
+    Raises:
+        ValueError: a split council is present and no weights were given.
+    """
+    bc = boundary_changes()
+    out = frame.copy()
+    if "la_code_published" not in out:
+        out["la_code_published"] = out["la_code"]
+    out["estimated"] = False
+    is_pred = out["la_code"].isin(bc["predecessor_code"])
+    keep = out[~is_pred]
+    pred = out[is_pred]
+    pieces = [keep]
+    if len(pred):
+        rule = bc.drop_duplicates("predecessor_code").set_index("predecessor_code")
+        simple = pred[pred["la_code"].map(rule["change"]).isin(["rename", "successor", "merge"])].copy()
+        if len(simple):
+            simple["la_code"] = simple["la_code"].map(rule["successor_code"])
+            agg = (
+                simple.groupby(["la_code", *keys], dropna=False, sort=False)
+                .agg(
+                    **{value: (value, lambda s: s.sum(min_count=len(s)) if s.notna().all() else np.nan)},
+                    suppressed=("suppressed", "any"),
+                    la_code_published=("la_code_published", lambda s: "+".join(sorted(set(s)))),
+                )
+                .reset_index()
+            )
+            agg["estimated"] = simple.groupby(["la_code", *keys], dropna=False, sort=False).size().values > 1
+            pieces.append(agg)
+        split = pred[pred["la_code"].map(rule["change"]) == "split"]
+        if len(split):
+            if weights is None:
+                raise ValueError(
+                    "frame holds a council that was split (" + ", ".join(sorted(split["la_code"].unique()))
+                    + "): pass weights (e.g. population by successor code) to apportion it"
+                )
+            parts = []
+            for pred_code, rows in split.groupby("la_code"):
+                succ = bc.loc[bc["predecessor_code"] == pred_code, "successor_code"].tolist()
+                w = weights.reindex(succ)
+                if w.isna().any():
+                    raise ValueError(f"no weight for successor(s) {list(w[w.isna()].index)} of {pred_code}")
+                w = w / w.sum()
+                for s_code, share in w.items():
+                    part = rows.copy()
+                    part["la_code"] = s_code
+                    part[value] = part[value] * share
+                    part["estimated"] = True
+                    parts.append(part)
+            pieces.append(pd.concat(parts))
+    result = pd.concat(pieces, ignore_index=True)
+    names = _councils().set_index("la_code")["la_name"]
+    if "la_name" in result:
+        result["la_name"] = result["la_code"].map(names).fillna(result["la_name"])
+    return result

@@ -1,0 +1,333 @@
+"""The NHS Digital "ASC-FR and SALT data tables" workbook, shared by ascfr and salt.
+
+Every council table in the workbook has the same shape: a title in column A, a
+units cell at the right of the rows above the header, a header row that starts
+with ``Geography code``, one to three header levels (merged cells, so a group
+label stands only over its first column), blank spacer rows holding a single
+space, England and region rows with the region code in ``Region code`` and no
+Geography code, one row per council, then notes and a copyright line.
+
+:func:`read_tables` turns the requested sheets into one long frame of cells as
+published, each with its header path and spreadsheet row. :func:`clean_cells`
+maps header paths to named dimensions using a :class:`TableSpec` per table and
+parses values. The table specs live with the reader that owns them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from msp_analysis import geography
+from msp_analysis.errors import SourceError, UnknownLayoutError
+from msp_analysis.sources import _parsing as P
+
+log = logging.getLogger(__name__)
+
+ID_COLUMNS = ["Geography code", "LA code", "LA name", "Region code", "Region name"]
+WORKBOOK_LAYOUT = "nhsd-ascfr-salt-tables"
+WORKBOOK_DESCRIPTION = (
+    "NHS Digital 'ASC-FR and SALT data tables' workbook: sheets Title, Contents, "
+    "'Notes and Definitions', T1..T55, header row starting 'Geography code' "
+    "(2021-22 and later releases; earlier 'Reference Tables' releases share the layout)"
+)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one published table maps to tidy dimensions.
+
+    Attributes:
+        ref: sheet name, e.g. 'T34'.
+        title: words the table title must contain (checks the sheet is the table we think).
+        measure: measure id for every cell, unless a header level is named 'measure'.
+        levels: dimension name for each header level, top to bottom.
+        fixed: dimension values that hold for the whole table (from its title).
+        measures: header label -> measure id, for a level named 'measure'.
+        skip: regex; columns whose header path matches are derived figures and are dropped.
+        unit: unit when the sheet's unit cell is ambiguous or shared ('£ Thousands / percentages').
+    """
+
+    ref: str
+    title: str
+    measure: str | None
+    levels: tuple[str, ...]
+    fixed: dict[str, str] = field(default_factory=dict)
+    measures: dict[str, str] = field(default_factory=dict)
+    skip: str | None = None
+    unit: str | None = None
+
+
+def is_workbook(path: str | Path) -> bool:
+    """True when the file is the ASC-FR and SALT tables workbook (by its sheets, not its name)."""
+    try:
+        names = P.sheet_names(path)
+    except SourceError:
+        return False
+    return {"Contents", "T1"}.issubset(names) and sum(bool(re.fullmatch(r"T\d+", n)) for n in names) >= 20
+
+
+def _header_block(sheet: pd.DataFrame, file: str, name: str) -> tuple[int, int]:
+    """(header row, first data row) as 0-based indexes."""
+    hdr = P.find_header_row(sheet, "Geography code", column=0, max_rows=20)
+    if hdr is None:
+        raise UnknownLayoutError(
+            "no header row starting 'Geography code' in the first 20 rows",
+            {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
+            file=file,
+            sheet=name,
+        )
+    ids = [P.tidy_label(v) for v in sheet.iloc[hdr, :5].tolist()]
+    want = [c.lower() for c in ID_COLUMNS]
+    got = [(i or "").lower() for i in ids]
+    for i, (w, g) in enumerate(zip(want, got)):
+        if w != g:
+            raise SourceError(
+                f"expected identifier column '{ID_COLUMNS[i]}' but found {ids[i]!r}",
+                file=file,
+                sheet=name,
+                column=ID_COLUMNS[i],
+                row=hdr + 1,
+            )
+    codes = sheet.iloc[hdr + 1 :, 3].astype(str).str.strip()
+    first = codes[codes.str.match(r"^E\d{8}$")]
+    if first.empty:
+        raise SourceError("no England, region or council rows under the header", file=file, sheet=name, row=hdr + 1)
+    first_data = int(first.index[0])
+    # Spacer rows between header and data carry a lone space or nothing in the value columns.
+    last_header = hdr
+    for r in range(hdr + 1, first_data):
+        vals = sheet.iloc[r, 5:]
+        if vals.notna().any() and (vals.astype(str).str.strip() != "").any():
+            last_header = r
+    return hdr, last_header + 1
+
+
+def _header_paths(sheet: pd.DataFrame, hdr: int, end: int) -> list[tuple[str | None, ...]]:
+    """Header label path per value column, merged group labels carried to the columns beneath them."""
+    block = sheet.iloc[hdr:end, 5:]
+    n_levels, n_cols = block.shape
+    labels = [[P.tidy_label(block.iat[r, c]) for c in range(n_cols)] for r in range(n_levels)]
+    # Carry each level's label to the right, but never across a change of the level above.
+    filled = [row[:] for row in labels]
+    for r in range(n_levels - 1):
+        for c in range(1, n_cols):
+            parent_changed = r > 0 and filled[r - 1][c] != filled[r - 1][c - 1]
+            parent_new = r > 0 and labels[r - 1][c] is not None
+            if filled[r][c] is None and not parent_changed and not parent_new:
+                filled[r][c] = filled[r][c - 1]
+    return [tuple(filled[r][c] for r in range(n_levels)) for c in range(n_cols)]
+
+
+def _units(sheet: pd.DataFrame, hdr: int) -> str | None:
+    for r in range(hdr - 1, -1, -1):
+        row = [P.tidy_label(v) for v in sheet.iloc[r, 1:].tolist()]
+        row = [v for v in row if v and v.lower() not in {"return to contents"}]
+        if row:
+            return row[-1]
+    return None
+
+
+def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
+    """Cells of the requested tables as published, one row per cell.
+
+    Columns: sheet, title, units, source_row (1-based), geography_code, la_code_cassr,
+    la_name, region_code, region_name, column (1-based), header (tuple of labels), cell.
+
+    Raises:
+        UnknownLayoutError: the file is not the tables workbook, or a table is missing.
+        SourceError: a table's identifier columns or title are not as expected.
+    """
+    p = P.check_readable(path)
+    names = P.sheet_names(p)
+    if not is_workbook(p):
+        raise UnknownLayoutError(
+            f"this is not the ASC-FR and SALT tables workbook (sheets: {', '.join(names[:8])}...)",
+            {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
+            file=p,
+        )
+    wanted = [ref for ref in specs if ref in names]
+    missing = [ref for ref in specs if ref not in names]
+    if missing:
+        log.warning("%s: tables not in this release, skipped: %s", p.name, ", ".join(missing))
+    sheets = P.read_sheets(p, wanted)
+    frames = []
+    for ref in wanted:
+        spec = specs[ref]
+        sheet = sheets[ref]
+        title = next((str(v) for v in sheet.iloc[:6, 0] if isinstance(v, str) and v.startswith("Table")), "")
+        if spec.title.lower() not in title.lower():
+            raise UnknownLayoutError(
+                f"sheet {ref} is titled {title!r}, expected a table about {spec.title!r}; "
+                "table numbers change between releases",
+                {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
+                file=p,
+                sheet=ref,
+            )
+        hdr, first = _header_block(sheet, p.name, ref)
+        paths = _header_paths(sheet, hdr, first)
+        body = sheet.iloc[first:]
+        region = body.iloc[:, 3].astype("string").str.strip()
+        geo = body.iloc[:, 0].astype("string").str.strip()
+        is_row = region.str.match(r"^E\d{8}$").fillna(False) & (geo.isna() | (geo == "") | geo.str.match(r"^E\d{8}$").fillna(False))
+        body = body[is_row.to_numpy()]
+        n_val = len(paths)
+        vals = body.iloc[:, 5 : 5 + n_val]
+        cells = pd.DataFrame(
+            {
+                "sheet": ref,
+                "source_row": np.repeat(body.index.to_numpy() + 1, n_val),
+                "geography_code": np.repeat(body.iloc[:, 0].to_numpy(), n_val),
+                "la_code_cassr": np.repeat(body.iloc[:, 1].to_numpy(), n_val),
+                "la_name": np.repeat(body.iloc[:, 2].to_numpy(), n_val),
+                "region_code": np.repeat(body.iloc[:, 3].to_numpy(), n_val),
+                "region_name": np.repeat(body.iloc[:, 4].to_numpy(), n_val),
+                "column": np.tile(np.arange(6, 6 + n_val), len(body)),
+                "header": pd.Series([paths[i] for i in range(n_val)] * len(body), dtype=object).to_numpy(),
+                "cell": vals.to_numpy().ravel(),
+            }
+        )
+        cells.insert(1, "title", title)
+        cells.insert(2, "units", _units(sheet, hdr))
+        frames.append(cells)
+    if not frames:
+        raise UnknownLayoutError("none of the expected tables is in this workbook", {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION}, file=p)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["source_file"] = p.name
+    return out
+
+
+def _unit_for(units: str | None, spec: TableSpec) -> str:
+    if spec.unit:
+        return spec.unit
+    u = (units or "").strip()
+    low = u.lower()
+    if low.startswith("£ thousands"):
+        return "£ thousands"
+    if "per week" in low:
+        return "£ per week"
+    if "per hour" in low:
+        return "£ per hour"
+    if low.startswith("number"):
+        return "people" if u else "count"
+    return u or "unknown"
+
+
+DIMENSIONS = [
+    "care_type",
+    "support_setting",
+    "age_band",
+    "primary_support_reason",
+    "purpose",
+    "provision",
+    "route_of_access",
+    "what_happened_next",
+]
+
+
+def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) -> pd.DataFrame:
+    """Tidy cells from :func:`read_tables` using the specs; values parsed, markers flagged.
+
+    Raises:
+        UnknownLayoutError: a table has a different number of header levels than its spec.
+        SourceError: a cell is text that is neither a number nor a marker.
+    """
+    file = raw.attrs.get("source_file", "")
+    pieces = []
+    for ref, cells in raw.groupby("sheet", sort=False):
+        spec = specs[ref]
+        n_levels = len(cells["header"].iloc[0])
+        if n_levels != len(spec.levels):
+            raise UnknownLayoutError(
+                f"table {ref} has {n_levels} header level(s), expected {len(spec.levels)} "
+                f"({' > '.join(spec.levels)})",
+                {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
+                file=file,
+                sheet=ref,
+            )
+        cells = cells.copy()
+        header_text = cells["header"].map(lambda h: " | ".join(x for x in h if x))
+        if spec.skip:
+            drop = header_text.str.contains(spec.skip, case=False, regex=True)
+            if drop.any():
+                log.debug("%s %s: %d derived cells (%s) not kept", file, ref, int(drop.sum()), spec.skip)
+            cells = cells[~drop.to_numpy()]
+            header_text = header_text[~drop]
+        dims = {d: pd.Series("Total", index=cells.index, dtype="string") for d in DIMENSIONS}
+        year = pd.Series(P.last_fy_in(cells["title"].iloc[0]), index=cells.index, dtype="Int64")
+        measure = pd.Series(spec.measure, index=cells.index, dtype="string")
+        for level, name in enumerate(spec.levels):
+            labels = cells["header"].map(lambda h: h[level]).astype("string").fillna("Total")
+            if name == "year":
+                yr = labels.map(P.fy_start)
+                bad = yr.isna() & (labels != "Total")
+                if bad.any():
+                    i = bad[bad].index[0]
+                    raise SourceError(
+                        f"header {labels[i]!r} is not a financial year", file=file, sheet=ref,
+                        column=str(labels[i]), row=int(cells.loc[i, "source_row"]),
+                    )
+                year = year.where(labels == "Total", yr.astype("Int64"))
+            elif name == "measure":
+                mapped = labels.map(lambda lab: _match_measure(lab, spec.measures))
+                if mapped.isna().any():
+                    i = mapped[mapped.isna()].index[0]
+                    raise UnknownLayoutError(
+                        f"table {ref} has a column group {labels[i]!r} this reader does not know",
+                        {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION}, file=file, sheet=ref, column=str(labels[i]),
+                    )
+                measure = mapped.astype("string")
+            elif name == "age_band":
+                dims[name] = labels.map(P.tidy_age_band).astype("string")
+            else:
+                dims[name] = labels
+        for name, val in spec.fixed.items():
+            dims[name] = pd.Series(val, index=cells.index, dtype="string")
+        parsed = P.parse_numbers(
+            cells["cell"], file=file, column=header_text, rows=cells["source_row"], sheet=ref
+        )
+        geo = cells["geography_code"].astype("string").str.strip().replace("", pd.NA)
+        code = geo.fillna(cells["region_code"].astype("string").str.strip())
+        name = cells["la_name"].astype("string").str.strip().replace("", pd.NA).fillna(
+            cells["region_name"].astype("string").str.strip()
+        )
+        tidy = pd.DataFrame(
+            {
+                "la_code": code,
+                "la_name": name,
+                "cassr_code": cells["la_code_cassr"].astype("string").str.strip().replace("", pd.NA),
+                "region_code": cells["region_code"].astype("string").str.strip(),
+                "year": year,
+                "table_ref": ref,
+                "measure": measure,
+                **dims,
+                "value": parsed.value,
+                "unit": _unit_for(cells["units"].iloc[0], spec),
+                "suppressed": parsed.suppressed,
+                "marker": parsed.marker,
+                "source": source,
+                "source_file": file,
+                "source_row": cells["source_row"].astype("int64"),
+                "source_column": cells["column"].astype("int64"),
+            }
+        )
+        pieces.append(tidy)
+    out = pd.concat(pieces, ignore_index=True)
+    out.insert(1, "area_type", geography.area_type(out["la_code"]))
+    # England and regions carry their own code as region_code; councils their region.
+    out.loc[out["area_type"] == "england", "region_code"] = pd.NA
+    out["year_label"] = P.fy_labels(out["year"])
+    return out
+
+
+def _match_measure(label: str, measures: dict[str, str]) -> str | None:
+    low = label.lower()
+    for key, val in measures.items():
+        if low.startswith(key.lower()):
+            return val
+    return None

@@ -1,0 +1,328 @@
+"""ASC-FR: the Adult Social Care Finance Return (NHS Digital).
+
+Layouts this reader knows (see :data:`LAYOUTS`):
+
+- the "ASC-FR and SALT data tables" workbook (finance tables: gross current
+  expenditure by care type, support setting, age band and primary support reason;
+  unit costs T51-T55), 2021-22 and later releases;
+- the ASC-FR CSV data files with coded keys ("Totals" and "Activity", 2016-17);
+- the ASC-FR "data file with descriptions" CSV (2017-18 onwards: one row per item,
+  dimension labels in the key columns, ``99`` for totals).
+
+Money is in £ thousands as published (unit ``£ thousands``); unit costs in £ per
+week (long-term care) or £ per hour (home care). Values are not rounded.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from msp_analysis import geography
+from msp_analysis.errors import SourceError, UnknownLayoutError
+from msp_analysis.sources import _nhsd_workbook as W
+from msp_analysis.sources import _parsing as P
+
+log = logging.getLogger(__name__)
+
+SOURCE = "ASC-FR (NHS Digital)"
+TABLE = "ascfr"
+
+LAYOUTS: dict[str, str] = {
+    W.WORKBOOK_LAYOUT: W.WORKBOOK_DESCRIPTION + "; finance tables T15-T20, T43-T46, T51-T55",
+    "ascfr-csv-totals": "ASC-FR CSV data file 'Totals' with coded keys (FY_Ending, CASSR_CODE, "
+    "CareType_KEY ... GROSSCURRENTEXPENDITURE), 2014-15 to 2016-17",
+    "ascfr-csv-activity": "ASC-FR CSV data file 'Activity' with coded keys (UUID, FY_Ending, ... ItemValue), 2014-15 to 2016-17",
+    "ascfr-data-file-descriptions": "ASC-FR 'Data File (with descriptions)' CSV (GEOGRAPHY_CODE, FY_Ending, "
+    "DATA_LEVEL, CareType_Key ... ITEMVALUE with labels, 99 = total), 2017-18 onwards",
+}
+
+_LTC = "Long Term Care"
+_GCE = "gross_current_expenditure"
+_UC = "unit_cost"
+_PCT = r"per cent|percentage"
+
+SPECS: dict[str, W.TableSpec] = {
+    s.ref: s
+    for s in [
+        W.TableSpec("T15", "Gross Current Expenditure, by care type, year on year", _GCE, ("care_type", "year")),
+        W.TableSpec("T17", "Gross Current Expenditure on long and short term care, by care type and age band", _GCE, ("care_type", "year", "age_band")),
+        W.TableSpec("T18", "by age band and primary support reason", _GCE, ("age_band", "primary_support_reason"), fixed={"care_type": "Long and Short Term Care"}),
+        W.TableSpec("T19", "clients aged 18 to 64, by care type and primary support reason", _GCE, ("care_type", "primary_support_reason"), fixed={"age_band": "18 to 64"}),
+        W.TableSpec("T20", "clients aged 65 and over, by care type and primary support reason", _GCE, ("care_type", "primary_support_reason"), fixed={"age_band": "65 and over"}),
+        W.TableSpec("T43", "long term care for clients aged 18 to 64, by support setting", _GCE, ("support_setting",), fixed={"age_band": "18 to 64", "care_type": _LTC}),
+        W.TableSpec("T44", "long term care for clients aged 65 and over, by support setting", _GCE, ("support_setting",), fixed={"age_band": "65 and over", "care_type": _LTC}),
+        W.TableSpec("T46", "other (not long or short term) social care", _GCE, ("primary_support_reason",), fixed={"care_type": "Other"}),
+        W.TableSpec("T51", "hourly rate for the provision of home care", "unit_cost_home_care", ("year", "provision"), fixed={"support_setting": "Community: Home Care"}, unit="£ per hour"),
+        W.TableSpec("T52", "Unit costs for clients accessing long term support, by support setting and age band", _UC, ("support_setting", "year", "age_band"), unit="£ per week"),
+        W.TableSpec("T53", "clients aged 18 to 64 accessing residential or nursing", _UC, ("support_setting", "primary_support_reason"), fixed={"age_band": "18 to 64"}, unit="£ per week"),
+        W.TableSpec("T54", "clients aged 65 and over accessing residential or nursing", _UC, ("support_setting", "primary_support_reason"), fixed={"age_band": "65 and over"}, unit="£ per week"),
+        W.TableSpec("T55", "residential long term support, by provision type and age band", _UC, ("provision", "year", "age_band"), fixed={"support_setting": "Residential"}, unit="£ per week"),
+    ]
+}
+
+_TOTALS_KEYS = [
+    "CareType_KEY",
+    "AgeBand_KEY",
+    "PrimarySupportReason_KEY",
+    "SupportSetting_KEY",
+    "Purpose_KEY",
+    "CarerSupportType_KEY",
+    "DataType_KEY",
+]
+_TOTALS_MEASURES = {
+    "TOTALEXPENDITURE": "total_expenditure",
+    "TOTALINCOME": "total_income",
+    "NETTOTALEXPENDITURE": "net_total_expenditure",
+    "GROSSTOTALEXPENDITURE": "gross_total_expenditure",
+    "NETCURRENTEXPENDITURE": "net_current_expenditure",
+    "GROSSCURRENTEXPENDITURE": _GCE,
+}
+_ACTIVITY_KEYS = [
+    "UUID",
+    "DataType_KEY",
+    "AgeBand_KEY",
+    "PrimarySupportReason_KEY",
+    "CareType_KEY",
+    "SupportSetting_KEY",
+    "Purpose_KEY",
+    "ActivityProvision_KEY",
+]
+_GEO = ["FY_Ending", "CASSR_CODE", "GEOGRAPHY_CODE", "REGION_GO_CODE"]
+_DESC_REQUIRED = ["FY_Ending", "GEOGRAPHY_CODE", "DATA_LEVEL", "ITEMVALUE"]
+_DESC_DIMS = {
+    "CareType_Key": "care_type",
+    "SupportSetting_Key": "support_setting",
+    "AgeBand_Key": "age_band",
+    "PrimarySupportReason_Key": "primary_support_reason",
+    "Purpose_Key": "purpose",
+    "FinanceDescription_Key": "provision",
+    "ActivityProvision_Key": "activity_provision",
+}
+_KEY_TO_DIM = {
+    "CareType_KEY": "care_type",
+    "AgeBand_KEY": "age_band",
+    "PrimarySupportReason_KEY": "primary_support_reason",
+    "SupportSetting_KEY": "support_setting",
+    "Purpose_KEY": "purpose",
+    "CarerSupportType_KEY": "carer_support_type",
+    "DataType_KEY": "data_type",
+    "ActivityProvision_KEY": "provision",
+}
+
+
+@lru_cache(maxsize=1)
+def key_lookup() -> pd.DataFrame:
+    """Key-to-label lookup for the coded CSV files, with how each label was established.
+
+    The published metadata file that goes with the 2016-17 CSV data files could not
+    be obtained; labels are reconciled against the labelled 2021-22 tables, and keys
+    that could not be reconciled are kept as keys with an 'unconfirmed' flag.
+    """
+    with resources.files("msp_analysis.data").joinpath("ascfr_csv_keys.csv").open("rb") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+def detect(path: str | Path) -> str | None:
+    """Which ASC-FR layout the file is in, judged by its content; None if not ASC-FR."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in P.SPREADSHEET_SUFFIXES:
+        return W.WORKBOOK_LAYOUT if W.is_workbook(p) else None
+    if suffix in P.TEXT_SUFFIXES:
+        cols = set(P.text_header(p))
+        if {"GROSSCURRENTEXPENDITURE", "CareType_KEY"} <= cols:
+            return "ascfr-csv-totals"
+        if {"ItemValue", "ActivityProvision_KEY", "UUID"} <= cols:
+            return "ascfr-csv-activity"
+        if {"DATA_LEVEL", "ITEMVALUE", "CareType_Key"} <= cols:
+            return "ascfr-data-file-descriptions"
+    return None
+
+
+def read(path: str | Path) -> pd.DataFrame:
+    """The file as published: workbook cells with header paths, or CSV rows as text.
+
+    Raises:
+        UnknownLayoutError: the file is not in a layout listed in :data:`LAYOUTS`.
+    """
+    p = P.check_readable(path)
+    layout = detect(p)
+    if layout is None:
+        raise UnknownLayoutError("this file is not an ASC-FR file this reader knows", LAYOUTS, file=p)
+    if layout == W.WORKBOOK_LAYOUT:
+        raw = W.read_tables(p, SPECS)
+    else:
+        raw = P.read_text_table(p)
+    raw.attrs["source_file"] = p.name
+    raw.attrs["layout"] = layout
+    return raw
+
+
+def clean(raw: pd.DataFrame) -> pd.DataFrame:
+    """Tidy ASC-FR table: one row per council (or England / region) x year x measure x dimensions.
+
+    Raises:
+        SourceError: bad cell, missing column or duplicated key (message names file, column, row).
+    """
+    layout = raw.attrs.get("layout")
+    file = raw.attrs.get("source_file", "")
+    if layout == W.WORKBOOK_LAYOUT:
+        out = W.clean_cells(raw, SPECS, source=SOURCE)
+    elif layout == "ascfr-csv-totals":
+        out = _clean_totals(raw, file)
+    elif layout == "ascfr-csv-activity":
+        out = _clean_activity(raw, file)
+    elif layout == "ascfr-data-file-descriptions":
+        out = _clean_descriptions(raw, file)
+    else:
+        raise UnknownLayoutError(f"raw frame has layout {layout!r}", LAYOUTS, file=file)
+    out = _finish(out)
+    keys = ["la_code", "year", "table_ref", "measure", *[c for c in DIMENSIONS if c in out]]
+    P.check_unique(out, keys, file=file)
+    log.info("%s: %d rows kept, %d suppressed or not submitted", file, len(out), int(out["suppressed"].sum()))
+    return out
+
+
+DIMENSIONS = [*W.DIMENSIONS, "carer_support_type", "data_type"]
+
+
+def _finish(out: pd.DataFrame) -> pd.DataFrame:
+    for d in DIMENSIONS:
+        if d not in out:
+            out[d] = pd.Series("Total", index=out.index, dtype="string")
+        out[d] = out[d].astype("string").fillna("Total")
+    cols = [
+        "la_code", "area_type", "la_name", "cassr_code", "region_code", "year", "year_label",
+        "table_ref", "measure", *DIMENSIONS, "value", "unit", "suppressed", "marker",
+        "source", "source_file", "source_row", "source_column",
+    ]
+    return out[cols].reset_index(drop=True)
+
+
+def _labels(raw: pd.DataFrame, columns: list[str], file: str) -> dict[str, pd.Series]:
+    lk = key_lookup()
+    out = {}
+    for col in columns:
+        table = lk[lk["dimension"] == col]
+        mapping = dict(zip(table["key"], table["label"]))
+        keys = raw[col].astype(str).str.strip()
+        unknown = ~keys.isin(list(mapping) + [""])
+        if unknown.any():
+            i = unknown[unknown].index[0]
+            raise SourceError(
+                f"key {keys[i]!r} is not in the published key list for {col} "
+                f"(known: {', '.join(sorted(mapping, key=lambda k: (len(k), k)))})",
+                file=file, column=col, row=int(raw.loc[i, "source_row"]),
+            )
+        label = keys.map(lambda k: mapping.get(k) or (f"{col.replace('_KEY', '')} key {k} (label unconfirmed)" if k else "Total"))
+        out[_KEY_TO_DIM[col]] = label.astype("string")
+    return out
+
+
+def _geo_columns(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    P.require_columns(raw, _GEO, file=file)
+    geo = raw["GEOGRAPHY_CODE"].str.strip()
+    region = raw["REGION_GO_CODE"].str.strip()
+    code = geo.where(geo != "", region)
+    bad = ~code.str.match(r"^E\d{8}$")
+    if bad.any():
+        i = bad[bad].index[0]
+        raise SourceError(
+            f"no valid area code (GEOGRAPHY_CODE {geo[i]!r}, REGION_GO_CODE {region[i]!r})",
+            file=file, column="GEOGRAPHY_CODE", row=int(raw.loc[i, "source_row"]),
+        )
+    fy_end = pd.to_numeric(raw["FY_Ending"], errors="coerce")
+    if fy_end.isna().any():
+        i = fy_end[fy_end.isna()].index[0]
+        raise SourceError(f"FY_Ending {raw.loc[i, 'FY_Ending']!r} is not a year", file=file, column="FY_Ending", row=int(raw.loc[i, "source_row"]))
+    area = geography.area_type(code)
+    la_name = code.map({c: geography.council_name(c) for c in code.unique()})
+    return pd.DataFrame(
+        {
+            "la_code": code.astype("string"),
+            "area_type": area,
+            "la_name": la_name.astype("string"),
+            "cassr_code": raw["CASSR_CODE"].str.strip().replace("", pd.NA).astype("string"),
+            "region_code": region.where(area == "council").astype("string"),
+            "year": (fy_end - 1).astype("Int64"),
+        }
+    )
+
+
+def _clean_totals(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    P.require_columns(raw, _GEO + _TOTALS_KEYS + list(_TOTALS_MEASURES), file=file, layout="ascfr-csv-totals")
+    base = pd.concat([_geo_columns(raw, file), pd.DataFrame(_labels(raw, _TOTALS_KEYS, file))], axis=1)
+    base["source_row"] = raw["source_row"].astype("int64")
+    pieces = []
+    for j, (col, measure) in enumerate(_TOTALS_MEASURES.items()):
+        parsed = P.parse_numbers(raw[col], file=file, column=col, rows=raw["source_row"])
+        part = base.copy()
+        part["measure"] = measure
+        part["value"] = parsed.value
+        part["suppressed"] = parsed.suppressed
+        part["marker"] = parsed.marker
+        part["source_column"] = raw.columns.get_loc(col)  # 1-based: source_row is column 0
+        pieces.append(part)
+    out = pd.concat(pieces, ignore_index=True)
+    out["table_ref"] = "CSV Totals"
+    out["unit"] = "£ thousands"
+    out["source"] = SOURCE
+    out["source_file"] = file
+    out["year_label"] = P.fy_labels(out["year"])
+    return out
+
+
+def _clean_activity(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    P.require_columns(raw, _GEO + _ACTIVITY_KEYS + ["ItemValue"], file=file, layout="ascfr-csv-activity")
+    labels = _labels(raw, [k for k in _ACTIVITY_KEYS if k != "UUID"], file)
+    out = pd.concat([_geo_columns(raw, file), pd.DataFrame(labels)], axis=1)
+    parsed = P.parse_numbers(raw["ItemValue"], file=file, column="ItemValue", rows=raw["source_row"])
+    out["measure"] = ("activity_item_" + raw["UUID"].str.strip()).astype("string")
+    out["value"] = parsed.value
+    out["suppressed"] = parsed.suppressed
+    out["marker"] = parsed.marker
+    out["table_ref"] = "CSV Activity"
+    out["unit"] = "count"
+    out["source"] = SOURCE
+    out["source_file"] = file
+    out["source_row"] = raw["source_row"].astype("int64")
+    out["source_column"] = raw.columns.get_loc("ItemValue")
+    out["year_label"] = P.fy_labels(out["year"])
+    return out
+
+
+def _clean_descriptions(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    P.require_columns(raw, _DESC_REQUIRED, file=file, layout="ascfr-data-file-descriptions")
+    if "CASSR_CODE" not in raw:
+        raw = raw.assign(CASSR_CODE="")
+    if "REGION_GO_CODE" not in raw:
+        raw = raw.assign(REGION_GO_CODE="")
+    out = _geo_columns(raw, file)
+    for col, dim in _DESC_DIMS.items():
+        if col in raw:
+            lab = raw[col].astype(str).str.strip()
+            lab = lab.where(~lab.isin(["99", ""]), "Total")
+            out[dim] = lab.map(lambda s: P.tidy_age_band(s) if dim == "age_band" else s).astype("string")
+    level = raw["DATA_LEVEL"].str.strip()
+    out["measure"] = level.str.lower().str.replace(r"[^a-z0-9]+", "_", regex=True).str.strip("_").astype("string")
+    parsed = P.parse_numbers(raw["ITEMVALUE"], file=file, column="ITEMVALUE", rows=raw["source_row"])
+    out["value"] = parsed.value
+    out["suppressed"] = parsed.suppressed
+    out["marker"] = parsed.marker
+    is_unit_cost = level.str.contains("unit cost", case=False)
+    out["unit"] = np.where(is_unit_cost, "£ per week", np.where(level.str.contains("activity|clients|weeks|hours", case=False), "count", "£ thousands"))
+    if "activity_provision" in out:
+        out["provision"] = out.pop("activity_provision").where(lambda s: s != "Total", out.get("provision", "Total"))
+    out["table_ref"] = "Data file"
+    out["source"] = SOURCE
+    out["source_file"] = file
+    out["source_row"] = raw["source_row"].astype("int64")
+    out["source_column"] = raw.columns.get_loc("ITEMVALUE")
+    out["year_label"] = P.fy_labels(out["year"])
+    return out

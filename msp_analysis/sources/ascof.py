@@ -1,0 +1,322 @@
+"""ASCOF: Adult Social Care Outcomes Framework measures.
+
+Two published layouts:
+
+- ``ascof-open-data-long``: NHS Digital's open data file, one row per council x
+  measure x disaggregation x measure type (2014-15 to 2022-23 releases; the year
+  is not in the file, so it is taken from the file name, e.g. ``..._2020-21...``).
+- ``ascof-timeseries-ods``: DHSC's time series workbook (2024-25 release onwards):
+  one sheet per measure (``Table_1a`` ... ``Table_6b``), header row found by its
+  ``Local authority code`` cell, one column per year x part
+  (``2024 to 2025 - outcome``).
+
+Measure codes were renumbered in the 2024-25 framework; ``framework`` says which
+numbering a row uses and ``measure_code_2022`` gives the 2022-23 code where the
+workbook's Contents sheet maps it. Measure 6a carries Skills for Care workforce
+turnover and 6b CQC rating shares for every council.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from msp_analysis import geography
+from msp_analysis.errors import SourceError, UnknownLayoutError
+from msp_analysis.sources import _parsing as P
+
+log = logging.getLogger(__name__)
+
+SOURCE_LONG = "ASCOF open data (NHS Digital)"
+SOURCE_ODS = "ASCOF time series (DHSC)"
+TABLE = "ascof"
+
+LAYOUTS: dict[str, str] = {
+    "ascof-open-data-long": "ASCOF open data, long format: Geographical Code, Geographical Description, "
+    "Geographical Level, ONS Code, ASCOF Measure Code, Disaggregation Level, Measure Type, Measure Value "
+    "(xlsx or csv, 2014-15 to 2022-23; year from the file name)",
+    "ascof-timeseries-ods": "ASCOF time series workbook (DHSC, 2024-25 onwards): sheets Table_1a..Table_6b, "
+    "header 'Local authority code', 'Local authority', 'ONS area code', then 'YYYY to YYYY - part' columns",
+}
+
+_LONG_COLUMNS = [
+    "Geographical Code",
+    "Geographical Description",
+    "Geographical Level",
+    "ONS Code",
+    "ASCOF Measure Code",
+    "Disaggregation Level",
+    "Measure Type",
+    "Measure Value",
+]
+_TYPES = ["number of respondents", "margin of error", "numerator", "denominator", "outcome", "base"]
+COUNCIL_TYPES = {"S": "Shire Counties", "U": "Unitary Authorities", "M": "Metropolitan Districts", "I": "Inner London", "O": "Outer London"}
+
+
+def detect(path: str | Path) -> str | None:
+    """Which ASCOF layout the file is in, by content; None if not ASCOF."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in P.TEXT_SUFFIXES:
+        return "ascof-open-data-long" if set(_LONG_COLUMNS) <= set(P.text_header(p)) else None
+    if suffix not in P.SPREADSHEET_SUFFIXES:
+        return None
+    try:
+        names = P.sheet_names(p)
+    except SourceError:
+        return None
+    if sum(bool(re.fullmatch(r"Table_\d[a-z](\(\w+\))?", n)) for n in names) >= 3:
+        return "ascof-timeseries-ods"
+    if len(names) <= 3:
+        head = P.read_sheets(p, [names[0]])[names[0]].head(3)
+        if P.find_header_row(head, "ASCOF Measure Code", column=None, max_rows=3) is not None:
+            return "ascof-open-data-long"
+    return None
+
+
+def read(path: str | Path) -> pd.DataFrame:
+    """The ASCOF file as published (long rows, or all Table sheets stacked as cells)."""
+    p = P.check_readable(path)
+    layout = detect(p)
+    if layout is None:
+        raise UnknownLayoutError("this file is not an ASCOF file this reader knows", LAYOUTS, file=p)
+    if layout == "ascof-open-data-long":
+        if p.suffix.lower() in P.TEXT_SUFFIXES:
+            raw = P.read_text_table(p)
+        else:
+            sheets = P.read_sheets(p)
+            name, sheet = next((n, s) for n, s in sheets.items() if P.find_header_row(s, "ASCOF Measure Code", column=None, max_rows=3) is not None)
+            hdr = P.find_header_row(sheet, "ASCOF Measure Code", column=None, max_rows=3)
+            raw = sheet.iloc[hdr + 1 :].copy()
+            raw.columns = [str(c).strip() for c in sheet.iloc[hdr]]
+            raw.insert(0, "source_row", raw.index.to_numpy() + 1)
+            raw = raw.reset_index(drop=True)
+            raw.attrs["sheet"] = name
+        year = P.last_fy_in(p.stem.replace("_", " "))
+        if year is None:
+            m = re.search(r"(?<!\d)(20\d{2})(?!\d)", p.stem)
+            year = int(m.group(1)) - 1 if m else None  # 'eng-2021' is the 2020-21 release
+        raw.attrs["year"] = year
+    else:
+        raw = _read_ods(p)
+    raw.attrs["source_file"] = p.name
+    raw.attrs["layout"] = layout
+    return raw
+
+
+def _read_ods(p: Path) -> pd.DataFrame:
+    sheets = P.read_sheets(p)
+    contents = _contents(sheets.get("Contents"))
+    frames = []
+    for name, sheet in sheets.items():
+        if not re.fullmatch(r"Table_\d[a-z](\(\w+\))?", name):
+            continue
+        hdr = P.find_header_row(sheet, "Local authority code", column=0, max_rows=20)
+        if hdr is None:
+            raise SourceError("no 'Local authority code' header in the first 20 rows", file=p, sheet=name, column="Local authority code")
+        header = [P.tidy_label(v) for v in sheet.iloc[hdr]]
+        if header[:3] != ["Local authority code", "Local authority", "ONS area code"]:
+            raise SourceError(f"identifier columns are {header[:3]}", file=p, sheet=name, row=hdr + 1, column="ONS area code")
+        body = sheet.iloc[hdr + 1 :]
+        body = body[body.iloc[:, 1].notna()]
+        for j in range(3, len(header)):
+            label = header[j]
+            if label is None:
+                continue
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "sheet": name,
+                        "source_row": body.index.to_numpy() + 1,
+                        "source_column": j + 1,
+                        "la_code_published": body.iloc[:, 0].astype(str).str.strip().to_numpy(),
+                        "la_name": body.iloc[:, 1].astype(str).str.strip().to_numpy(),
+                        "ons_code": body.iloc[:, 2].astype(str).str.strip().to_numpy(),
+                        "header": label,
+                        "cell": body.iloc[:, j].to_numpy(),
+                        "title": str(sheet.iat[0, 0]),
+                    }
+                )
+            )
+    if not frames:
+        raise UnknownLayoutError("no Table_ sheets with data", LAYOUTS, file=p)
+    raw = pd.concat(frames, ignore_index=True)
+    raw.attrs["contents"] = contents
+    return raw
+
+
+def _contents(sheet: pd.DataFrame | None) -> dict[str, tuple[str, str]]:
+    if sheet is None:
+        return {}
+    hdr = P.find_header_row(sheet, "Metric", column=0, max_rows=15)
+    if hdr is None:
+        return {}
+    cols = [P.tidy_label(v) or "" for v in sheet.iloc[hdr]]
+    old = next((i for i, c in enumerate(cols) if "code" in c.lower()), None)
+    out = {}
+    for _, row in sheet.iloc[hdr + 1 :].iterrows():
+        code = P.tidy_label(row.iloc[0])
+        if code:
+            out[code.upper()] = (P.tidy_label(row.iloc[1]) or "", (P.tidy_label(row.iloc[old]) or "") if old is not None else "")
+    return out
+
+
+def _area(code_pub: pd.Series, ons: pd.Series, level: pd.Series | None = None) -> pd.DataFrame:
+    ons = ons.astype("string").str.strip()
+    code_pub = code_pub.astype("string").str.strip()
+    valid = ons.str.match(r"^E\d{8}$").fillna(False)
+    is_type = code_pub.isin(COUNCIL_TYPES.keys())
+    if level is not None:
+        is_type = is_type | (level.astype("string") == "Council Type")
+    la_code = ons.where(valid)
+    la_code = la_code.where(~is_type, "council_type:" + code_pub)
+    combined = la_code.isna()
+    la_code = la_code.fillna("combined:" + code_pub)
+    area = geography.area_type(la_code.where(valid, ""))
+    area = area.where(~is_type, "council_type").where(~combined | is_type, "combined")
+    cassr = code_pub.where(area == "council")
+    return pd.DataFrame({"la_code": la_code, "area_type": area, "cassr_code": cassr})
+
+
+def clean(raw: pd.DataFrame) -> pd.DataFrame:
+    """Tidy ASCOF table: area x year x measure x disaggregation x measure type."""
+    layout = raw.attrs.get("layout")
+    file = raw.attrs.get("source_file", "")
+    if layout == "ascof-open-data-long":
+        out = _clean_long(raw, file)
+    elif layout == "ascof-timeseries-ods":
+        out = _clean_ods(raw, file)
+    else:
+        raise UnknownLayoutError(f"raw frame has layout {layout!r}", LAYOUTS, file=file)
+    # The combined Cornwall and Isles of Scilly row is published beside its parts.
+    names = {c: geography.council_name(c) for c in out["la_code"].unique()}
+    out["region_code"] = out["la_code"].map({c: geography.region_of(c) for c in names}).astype("string")
+    out["year_label"] = P.fy_labels(out["year"])
+    cols = [
+        "la_code", "area_type", "la_name", "cassr_code", "region_code", "year", "year_label", "framework",
+        "measure_code", "measure_code_2022", "measure_description", "disaggregation", "measure_type",
+        "value", "value_alternative", "unit", "suppressed", "marker", "source", "source_file", "source_row",
+        "source_column",
+    ]
+    out = out[cols].reset_index(drop=True)
+    P.check_unique(out, ["la_code", "year", "measure_code", "disaggregation", "measure_type"], file=file)
+    log.info("%s: %d ASCOF rows, %d marked", file, len(out), int(out["suppressed"].sum()))
+    return out
+
+
+def _clean_long(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    sheet = raw.attrs.get("sheet")
+    P.require_columns(raw, _LONG_COLUMNS, file=file, sheet=sheet, layout="ascof-open-data-long")
+    year = raw.attrs.get("year")
+    if year is None:
+        raise SourceError(
+            "the open data file has no year column and its name has no year; "
+            "rename it with its year, e.g. ascof_open_data_2020-21.xlsx", file=file,
+        )
+    area = _area(raw["Geographical Code"], raw["ONS Code"], raw["Geographical Level"])
+    parsed = P.parse_numbers(raw["Measure Value"], file=file, column="Measure Value", rows=raw["source_row"], sheet=sheet)
+    mtype = raw["Measure Type"].astype(str).str.strip().str.lower()
+    out = pd.DataFrame(
+        {
+            **{c: area[c] for c in area},
+            "la_name": raw["Geographical Description"].astype("string").str.strip(),
+            "year": pd.Series(year, index=raw.index, dtype="Int64"),
+            "framework": "to 2022-23",
+            "measure_code": raw["ASCOF Measure Code"].astype("string").str.strip().str.upper(),
+            "measure_code_2022": raw["ASCOF Measure Code"].astype("string").str.strip().str.upper(),
+            "measure_description": raw.get("Measure Group Description", pd.Series("", index=raw.index)).astype("string"),
+            "disaggregation": raw["Disaggregation Level"].astype("string").str.strip(),
+            "measure_type": mtype.str.replace(" ", "_").astype("string"),
+            "value": parsed.value,
+            "value_alternative": np.nan,
+            "unit": np.where(mtype == "outcome", "outcome as published", "count"),
+            "suppressed": parsed.suppressed,
+            "marker": parsed.marker,
+            "source": SOURCE_LONG,
+            "source_file": file,
+            "source_row": raw["source_row"].astype("int64"),
+            "source_column": raw.columns.get_loc("Measure Value"),
+        }
+    )
+    return out
+
+
+_BRACKETED = r"^\s*([-\d.,]+|\[?[a-z:]+\]?)\s*\(\s*([-\d.,]+|\[?[a-z:.]+\]?)\s*\)\s*$"
+
+
+def split_bracketed(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Split 'official (comparison)' cells such as '7.7 (7.6)'.
+
+    From 2023-24 the carers' survey measures (1C, 1E, 3B, 3C(2), 5A(2)) publish the
+    official score with, in brackets, the score on the earlier eligible population
+    (Comparability_over_time_log). The official figure is the value; the bracketed
+    one is kept beside it, never dropped silently.
+    """
+    text = cells.astype("string")
+    m = text.str.extract(_BRACKETED)
+    has = m[0].notna()
+    official = cells.where(~has, m[0]).astype(object)
+    alternative = pd.Series(pd.NA, index=cells.index, dtype=object).where(~has, m[1])
+    return official, alternative
+
+
+def _split_header(label: str) -> tuple[int | None, str, str]:
+    """'2023 to 2024 - good numerator' -> (2023, 'good', 'numerator')."""
+    if " - " not in label:
+        return None, "", ""
+    period, part = label.split(" - ", 1)
+    year = P.fy_start(period)
+    part = part.strip().lower()
+    for t in _TYPES:
+        if part.endswith(t):
+            return year, part[: -len(t)].strip() or "Total", t.replace(" ", "_")
+    return year, part, "value"
+
+
+def _clean_ods(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    contents: dict = raw.attrs.get("contents", {})
+    headers = {h: _split_header(h) for h in raw["header"].unique()}
+    bad = [h for h, (y, _, _) in headers.items() if y is None]
+    if bad:
+        first = raw[raw["header"] == bad[0]].iloc[0]
+        raise SourceError(
+            f"column header {bad[0]!r} is not 'YYYY to YYYY - part'", file=file, sheet=first["sheet"],
+            column=bad[0], row=int(first["source_row"]) - 1,
+        )
+    year = raw["header"].map({h: v[0] for h, v in headers.items()}).astype("Int64")
+    disagg = raw["header"].map({h: v[1] for h, v in headers.items()}).astype("string")
+    mtype = raw["header"].map({h: v[2] for h, v in headers.items()}).astype("string")
+    code = raw["sheet"].str.replace("Table_", "", regex=False).str.upper()
+    area = _area(raw["la_code_published"], raw["ons_code"])
+    official, alternative = split_bracketed(raw["cell"])
+    parsed = P.parse_numbers(official, file=file, column=raw["header"], rows=raw["source_row"], sheet=raw["sheet"])
+    alt = P.parse_numbers(alternative, file=file, column=raw["header"], rows=raw["source_row"], sheet=raw["sheet"])
+    desc = code.map({c: contents.get(c, ("", ""))[0] or "" for c in code.unique()})
+    desc = desc.where(desc != "", raw["title"].str.replace(r"^Table [^:]*:\s*", "", regex=True))
+    out = pd.DataFrame(
+        {
+            **{c: area[c] for c in area},
+            "la_name": raw["la_name"].astype("string"),
+            "year": year,
+            "framework": "2023-24 onwards",
+            "measure_code": code.astype("string"),
+            "measure_code_2022": code.map({c: contents.get(c, ("", ""))[1] or pd.NA for c in code.unique()}).astype("string"),
+            "measure_description": desc.astype("string"),
+            "disaggregation": disagg,
+            "measure_type": mtype,
+            "value": parsed.value,
+            "value_alternative": alt.value,
+            "unit": np.where(mtype == "outcome", "outcome as published", "count"),
+            "suppressed": parsed.suppressed,
+            "marker": parsed.marker,
+            "source": SOURCE_ODS,
+            "source_file": file,
+            "source_row": raw["source_row"].astype("int64"),
+            "source_column": raw["source_column"].astype("int64"),
+        }
+    )
+    return out

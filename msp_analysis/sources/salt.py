@@ -1,0 +1,97 @@
+"""SALT: Short and Long Term support return (NHS Digital).
+
+Reads the SALT tables of the "ASC-FR and SALT data tables" workbook: requests for
+support and what followed (T2, T8, T10, T11), ST-Max reablement episodes (T22),
+people in long-term support during the year and at year end by age band, support
+setting and primary support reason (T33, T34, T37, T38).
+
+SALT counts are published rounded to the nearest 5 with 0-4 shown as ``[c]``;
+those cells stay missing with ``suppressed=True`` (unit ``people``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from msp_analysis.errors import UnknownLayoutError
+from msp_analysis.sources import _nhsd_workbook as W
+from msp_analysis.sources import _parsing as P
+
+log = logging.getLogger(__name__)
+
+SOURCE = "SALT (NHS Digital)"
+TABLE = "salt"
+
+LAYOUTS: dict[str, str] = {
+    W.WORKBOOK_LAYOUT: W.WORKBOOK_DESCRIPTION + "; SALT tables T2, T8, T10, T11, T22, T33, T34, T37, T38",
+}
+
+_REQ = "requests_new_clients"
+_DURING = "clients_lts_during_year"
+_END = "clients_lts_year_end"
+
+SPECS: dict[str, W.TableSpec] = {
+    s.ref: s
+    for s in [
+        W.TableSpec(
+            "T2", "Summary figures regarding Adult Social Care activity, year on year", None, ("measure", "age_band", "year"),
+            measures={
+                "Number of requests for support": _REQ,
+                "New clients with an episode of ST-Max": "new_clients_st_max",
+                "Long Term Support during the year": _DURING,
+                "Support provided to carers": "carers_supported",
+            },
+            unit="people",
+        ),
+        W.TableSpec("T8", "requests for support received from new clients, by age band and route of access", _REQ, ("age_band", "route_of_access"), unit="requests"),
+        W.TableSpec("T10", "new clients aged 18 to 64, by what happened next", _REQ, ("what_happened_next",), fixed={"age_band": "18 to 64"}, unit="requests"),
+        W.TableSpec("T11", "new clients aged 65 and over, by what happened next", _REQ, ("what_happened_next",), fixed={"age_band": "65 and over"}, unit="requests"),
+        W.TableSpec("T22", "ST-Max for new clients, by what happened next", "st_max_episodes_new_clients", ("what_happened_next",), unit="episodes"),
+        W.TableSpec(
+            "T33", "clients accessing long term support during the year, at the end of the year", None, ("measure", "age_band"),
+            measures={"In Year": _DURING, "Year End": _END, "Over 12 Months": "clients_lts_over_12_months"},
+            unit="people",
+        ),
+        W.TableSpec("T34", "long term support during the year, by age band and support setting", _DURING, ("age_band", "support_setting"), unit="people"),
+        W.TableSpec("T37", "long term support at the end of the year, by age band and primary support reason", _END, ("age_band", "primary_support_reason"), unit="people"),
+        W.TableSpec("T38", "long term support at the end of the year, by age band and support setting", _END, ("age_band", "support_setting"), unit="people"),
+    ]
+}
+
+DIMENSIONS = W.DIMENSIONS
+
+
+def detect(path: str | Path) -> str | None:
+    """The workbook layout if the file is the ASC-FR and SALT tables workbook, else None."""
+    p = Path(path)
+    if p.suffix.lower() in P.SPREADSHEET_SUFFIXES and W.is_workbook(p):
+        return W.WORKBOOK_LAYOUT
+    return None
+
+
+def read(path: str | Path) -> pd.DataFrame:
+    """SALT cells as published, each with its header path and spreadsheet row."""
+    p = P.check_readable(path)
+    if detect(p) is None:
+        raise UnknownLayoutError("this file is not a SALT file this reader knows", LAYOUTS, file=p)
+    raw = W.read_tables(p, SPECS)
+    raw.attrs["layout"] = W.WORKBOOK_LAYOUT
+    return raw
+
+
+def clean(raw: pd.DataFrame) -> pd.DataFrame:
+    """Tidy SALT table: council (or England / region) x year x measure x dimensions."""
+    file = raw.attrs.get("source_file", "")
+    out = W.clean_cells(raw, SPECS, source=SOURCE)
+    cols = [
+        "la_code", "area_type", "la_name", "cassr_code", "region_code", "year", "year_label",
+        "table_ref", "measure", *DIMENSIONS, "value", "unit", "suppressed", "marker",
+        "source", "source_file", "source_row", "source_column",
+    ]
+    out = out[cols]
+    P.check_unique(out, ["la_code", "year", "table_ref", "measure", *DIMENSIONS], file=file)
+    log.info("%s: %d SALT rows kept, %d suppressed or not submitted", file, len(out), int(out["suppressed"].sum()))
+    return out

@@ -1,0 +1,231 @@
+"""Raw published files -> processed Parquet tables and a manifest.
+
+:func:`build` recognises every file in a folder by its content, reads and cleans it
+with each reader that knows it, validates the tidy tables against their schemas,
+and only then writes ``<table>.parquet`` and ``manifest.json``. Any bad file stops
+the build before anything is written, so the previous tables stay as they were;
+files are written to a temporary folder and moved into place one by one, the
+manifest last. Raw files are opened read-only and never modified.
+
+:func:`load` reads one processed table back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from msp_analysis import __version__, config, schemas
+from msp_analysis.errors import SourceError
+from msp_analysis.sources import readers_for, table_name
+
+log = logging.getLogger(__name__)
+
+DEMO_MARKER = "DEMO_DATA.txt"
+IGNORED = {".md", ".txt", ".json", ".yml", ".yaml", ".py", ".gitkeep"}
+
+#: Keys that identify one observation in each table, across files. Where two files
+#: (say two releases) publish the same observation, the later release is kept.
+TABLE_KEYS: dict[str, list[str]] = {
+    "ascfr": ["la_code", "year", "table_ref", "measure", "care_type", "support_setting", "age_band",
+              "primary_support_reason", "purpose", "provision", "carer_support_type", "data_type"],
+    "salt": ["la_code", "year", "table_ref", "measure", "care_type", "support_setting", "age_band",
+             "primary_support_reason", "purpose", "provision", "route_of_access", "what_happened_next"],
+    "ascof": ["la_code", "year", "measure_code", "framework", "disaggregation", "measure_type"],
+    "population": ["la_code", "year", "estimate", "sex", "age_label"],
+    "population_projections": ["la_code", "year", "estimate", "sex", "age_label"],
+    "workforce": ["la_code", "year", "sector", "service", "job_role", "measure"],
+    "cqc_ratings": ["location_id", "service_group", "domain"],
+    "cqc_locations": ["location_id"],
+}
+
+
+class BuildError(SourceError):
+    """One or more raw files could not be read; nothing was written."""
+
+
+@dataclass
+class BuildResult:
+    """What a build did: tables written, files read, files skipped."""
+
+    out_dir: Path
+    tables: dict[str, int] = field(default_factory=dict)
+    files: list[dict] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    demo: bool = False
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _candidates(raw_dir: Path) -> list[Path]:
+    return sorted(
+        p for p in raw_dir.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in IGNORED
+    )
+
+
+def _release(frame: pd.DataFrame) -> int:
+    years = frame["year"].dropna() if "year" in frame else pd.Series(dtype="Int64")
+    return int(years.max()) if len(years) else 0
+
+
+def build(raw_dir: str | Path | None = None, out_dir: str | Path | None = None, *, progress: bool = True) -> BuildResult:
+    """Build every processed table from the files in ``raw_dir``.
+
+    Args:
+        raw_dir: folder of published files (default :func:`config.raw_dir`).
+        out_dir: folder for Parquet tables (default :func:`config.processed_dir`).
+        progress: show a progress bar on stderr.
+
+    Returns:
+        A :class:`BuildResult` with row counts per table and per file.
+
+    Raises:
+        BuildError: listing every file that failed (file, sheet, column, row); nothing is written.
+        FileNotFoundError: ``raw_dir`` does not exist.
+    """
+    raw_dir = Path(raw_dir or config.raw_dir())
+    out_dir = Path(out_dir or config.processed_dir())
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"raw data folder {raw_dir} does not exist (run `msp demo` or point --raw at your files)")
+    demo = (raw_dir / DEMO_MARKER).exists()
+    files = _candidates(raw_dir)
+    result = BuildResult(out_dir=out_dir, demo=demo)
+    pieces: dict[str, list[pd.DataFrame]] = {}
+    errors: list[str] = []
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(files, desc="msp data", unit="file", disable=not progress, leave=False)
+    for path in bar:
+        bar.set_postfix_str(path.name[:40])
+        try:
+            found = readers_for(path)
+        except SourceError as exc:
+            errors.append(str(exc))
+            continue
+        if not found:
+            log.warning("%s: no reader knows this file; skipped", path.name)
+            result.skipped.append(path.name)
+            continue
+        digest = sha256(path)
+        for reader, layout in found:
+            try:
+                raw = reader.read(path)
+                tidy = reader.clean(raw)
+                table = table_name(reader, layout)
+                tidy = schemas.validate(table, tidy, file=path.name)
+            except SourceError as exc:
+                errors.append(str(exc))
+                continue
+            if demo:
+                tidy = tidy.assign(source="DEMO - " + tidy["source"].astype(str))
+            tidy = tidy.assign(release=_release(tidy))
+            pieces.setdefault(table, []).append(tidy)
+            result.files.append(
+                {
+                    "file": path.name,
+                    "sha256": digest,
+                    "bytes": path.stat().st_size,
+                    "reader": reader.__name__.rsplit(".", 1)[-1],
+                    "layout": layout,
+                    "table": table,
+                    "rows_read": int(len(raw)),
+                    "rows_kept": int(len(tidy)),
+                    "rows_suppressed": int(tidy["suppressed"].sum()) if "suppressed" in tidy else 0,
+                }
+            )
+    bar.close()
+    if errors:
+        raise BuildError(
+            f"{len(errors)} problem(s) in {raw_dir.name}; nothing was written:\n- " + "\n- ".join(errors)
+        )
+    if not pieces:
+        raise BuildError(f"no published file this tool knows was found in {raw_dir}; nothing was written")
+
+    tables: dict[str, pd.DataFrame] = {}
+    for table, parts in pieces.items():
+        frame = pd.concat(parts, ignore_index=True)
+        keys = TABLE_KEYS[table]
+        frame = frame.sort_values("release", ascending=False, kind="stable")
+        dup = frame.duplicated(keys, keep="first")
+        if dup.any():
+            log.info("%s: %d observations also in a later release; the later release is kept", table, int(dup.sum()))
+            for f in result.files:
+                if f["table"] == table:
+                    f["rows_superseded"] = int((dup & (frame["source_file"] == f["file"])).sum())
+        tables[table] = frame[~dup].drop(columns="release").reset_index(drop=True)
+        result.tables[table] = len(tables[table])
+    _write(tables, result, raw_dir, out_dir)
+    return result
+
+
+def _write(tables: dict[str, pd.DataFrame], result: BuildResult, raw_dir: Path, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    try:
+        for name, frame in tables.items():
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        manifest = {
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "code_version": __version__,
+            "raw_dir": raw_dir.name,
+            "demo": result.demo,
+            "label": "DEMO" if result.demo else "published data",
+            "files": result.files,
+            "skipped": result.skipped,
+            "tables": {
+                name: {"rows": len(f), "columns": list(f.columns), "source_files": sorted(f["source_file"].unique().tolist())}
+                for name, f in tables.items()
+            },
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        for name in tables:
+            os.replace(tmp / f"{name}.parquet", out_dir / f"{name}.parquet")
+        for stale in out_dir.glob("*.parquet"):
+            if stale.stem not in tables:
+                stale.unlink()
+        os.replace(tmp / "manifest.json", out_dir / "manifest.json")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("wrote %d tables to %s", len(tables), out_dir)
+
+
+def manifest(processed_dir: str | Path | None = None) -> dict:
+    """The manifest of the last build."""
+    path = Path(processed_dir or config.processed_dir()) / "manifest.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no processed data at {path.parent}: run `make data` (or `msp data`) first")
+    return json.loads(path.read_text())
+
+
+def load(name: str, processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """One processed table, e.g. ``load('salt')``.
+
+    Raises:
+        FileNotFoundError: the table was not built (message says how to build it).
+    """
+    path = Path(processed_dir or config.processed_dir()) / f"{name}.parquet"
+    if not path.exists():
+        known = sorted(TABLE_KEYS)
+        raise FileNotFoundError(
+            f"table '{name}' not found in {path.parent} (tables: {', '.join(known)}); "
+            "run `make data` (or `msp data --raw DIR`) to build it"
+        )
+    return pd.read_parquet(path)
