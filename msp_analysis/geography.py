@@ -47,11 +47,17 @@ def _data_csv(name: str) -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _councils() -> pd.DataFrame:
-    return _data_csv("councils.csv")
+    # Demo councils (fictional, status 'demo') sit beside the real ones so the same
+    # name and region look-ups work on the embedded demo data.
+    return pd.concat([_data_csv("councils.csv"), _data_csv("demo_councils.csv")], ignore_index=True)
 
 
 def councils(status: str | None = "current") -> pd.DataFrame:
-    """Council reference table (copy): la_code, la_name, cassr_code, la_type, region, status."""
+    """Council reference table (copy): la_code, la_name, cassr_code, la_type, region, status.
+
+    ``status`` is 'current' (153 councils on April-2023 boundaries), 'predecessor',
+    'demo' (the fictional demo councils) or None for all.
+    """
     frame = _councils().copy()
     if status is not None:
         frame = frame[frame["status"] == status]

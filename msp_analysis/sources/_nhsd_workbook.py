@@ -151,24 +151,24 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
             {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
             file=p,
         )
-    wanted = [ref for ref in specs if ref in names]
-    missing = [ref for ref in specs if ref not in names]
-    if missing:
-        log.warning("%s: tables not in this release, skipped: %s", p.name, ", ".join(missing))
-    sheets = P.read_sheets(p, wanted)
+    t_sheets = [n for n in names if re.fullmatch(r"T\d+", n)]
+    sheets = P.read_sheets(p, t_sheets)
+    titles = {
+        n: next((str(v) for v in sh.iloc[:6, 0] if isinstance(v, str) and v.startswith("Table")), "")
+        for n, sh in sheets.items()
+    }
     frames = []
-    for ref in wanted:
-        spec = specs[ref]
+    missing = []
+    for spec_ref, spec in specs.items():
+        # Table numbers change between releases: find the table by its title,
+        # preferring the sheet with the 2021-22 number.
+        matches = [n for n, t in titles.items() if spec.title.lower() in t.lower()]
+        if not matches:
+            missing.append(spec_ref)
+            continue
+        ref = spec_ref if spec_ref in matches else matches[0]
         sheet = sheets[ref]
-        title = next((str(v) for v in sheet.iloc[:6, 0] if isinstance(v, str) and v.startswith("Table")), "")
-        if spec.title.lower() not in title.lower():
-            raise UnknownLayoutError(
-                f"sheet {ref} is titled {title!r}, expected a table about {spec.title!r}; "
-                "table numbers change between releases",
-                {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
-                file=p,
-                sheet=ref,
-            )
+        title = titles[ref]
         hdr, first = _header_block(sheet, p.name, ref)
         paths = _header_paths(sheet, hdr, first)
         body = sheet.iloc[first:]
@@ -180,6 +180,7 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
         vals = body.iloc[:, 5 : 5 + n_val]
         cells = pd.DataFrame(
             {
+                "spec": spec_ref,
                 "sheet": ref,
                 "source_row": np.repeat(body.index.to_numpy() + 1, n_val),
                 "geography_code": np.repeat(body.iloc[:, 0].to_numpy(), n_val),
@@ -195,6 +196,8 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
         cells.insert(1, "title", title)
         cells.insert(2, "units", _units(sheet, hdr))
         frames.append(cells)
+    if missing:
+        log.warning("%s: tables not found in this release, skipped: %s", p.name, ", ".join(missing))
     if not frames:
         raise UnknownLayoutError("none of the expected tables is in this workbook", {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION}, file=p)
     out = pd.concat(frames, ignore_index=True)
@@ -239,8 +242,9 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
     """
     file = raw.attrs.get("source_file", "")
     pieces = []
-    for ref, cells in raw.groupby("sheet", sort=False):
-        spec = specs[ref]
+    for spec_ref, cells in raw.groupby("spec", sort=False):
+        spec = specs[spec_ref]
+        ref = cells["sheet"].iloc[0]
         n_levels = len(cells["header"].iloc[0])
         if n_levels != len(spec.levels):
             raise UnknownLayoutError(
@@ -303,7 +307,7 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
                 "cassr_code": cells["la_code_cassr"].astype("string").str.strip().replace("", pd.NA),
                 "region_code": cells["region_code"].astype("string").str.strip(),
                 "year": year,
-                "table_ref": ref,
+                "table_ref": spec_ref,
                 "measure": measure,
                 **dims,
                 "value": parsed.value,
@@ -312,6 +316,7 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
                 "marker": parsed.marker,
                 "source": source,
                 "source_file": file,
+                "source_sheet": ref,
                 "source_row": cells["source_row"].astype("int64"),
                 "source_column": cells["column"].astype("int64"),
             }

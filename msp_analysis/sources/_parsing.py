@@ -168,6 +168,8 @@ def fy_start(label: object) -> int | None:
     start = int(m.group(1))
     end = m.group(2)
     end_full = int(end) if len(end) == 4 else (start // 100) * 100 + int(end)
+    if len(end) == 2 and end_full < start:  # '1999-00', '2099-00'
+        end_full += 100
     if end_full != start + 1:
         return None
     return start

@@ -182,6 +182,8 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         out = _clean_descriptions(raw, file)
     else:
         raise UnknownLayoutError(f"raw frame has layout {layout!r}", LAYOUTS, file=file)
+    if "source_sheet" not in out:
+        out["source_sheet"] = pd.NA
     out = _finish(out)
     keys = ["la_code", "year", "table_ref", "measure", *[c for c in DIMENSIONS if c in out]]
     P.check_unique(out, keys, file=file)
@@ -200,7 +202,7 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
     cols = [
         "la_code", "area_type", "la_name", "cassr_code", "region_code", "year", "year_label",
         "table_ref", "measure", *DIMENSIONS, "value", "unit", "suppressed", "marker",
-        "source", "source_file", "source_row", "source_column",
+        "source", "source_file", "source_sheet", "source_row", "source_column",
     ]
     return out[cols].reset_index(drop=True)
 

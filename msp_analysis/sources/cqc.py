@@ -273,6 +273,7 @@ def _clean_directory(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
             "service_types": joined(service_cols, "Service type - "),
             "service_user_bands": joined(band_cols, "Service user band - "),
             "location_type": raw.get("Location Type/Sector", pd.Series(pd.NA, index=raw.index)).astype("string"),
+            "year": pd.Series(pd.NA, index=raw.index, dtype="Int64"),
             "registration_date": pd.to_datetime(raw["Location HSCA start date"], errors="coerce") if "Location HSCA start date" in raw else pd.NaT,
             "source": SOURCE + " care directory (HSCA Active Locations)",
             "source_file": file,

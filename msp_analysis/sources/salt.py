@@ -89,7 +89,7 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     cols = [
         "la_code", "area_type", "la_name", "cassr_code", "region_code", "year", "year_label",
         "table_ref", "measure", *DIMENSIONS, "value", "unit", "suppressed", "marker",
-        "source", "source_file", "source_row", "source_column",
+        "source", "source_file", "source_sheet", "source_row", "source_column",
     ]
     out = out[cols]
     P.check_unique(out, ["la_code", "year", "table_ref", "measure", *DIMENSIONS], file=file)

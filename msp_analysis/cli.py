@@ -1,0 +1,96 @@
+"""Command line: ``msp data | demo | councils | layouts``.
+
+Run ``msp --help`` or ``msp COMMAND --help``. Also runnable as ``python -m msp_analysis.cli``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from msp_analysis import config, demo, geography, store
+from msp_analysis.errors import SourceError
+from msp_analysis.sources import known_layouts, readers_for
+
+log = logging.getLogger("msp")
+
+
+def _has_published_files(folder: Path) -> bool:
+    return folder.is_dir() and any(readers_for(p) for p in store._candidates(folder))
+
+
+def demo_raw_dir() -> Path:
+    """Where ``msp demo`` writes by default: beside data/raw, never inside it."""
+    return config.project_root() / "data" / "demo_raw"
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    raw = Path(args.raw) if args.raw else config.raw_dir()
+    if not args.raw and not _has_published_files(raw):
+        raw = demo_raw_dir()
+        log.warning("no published files in %s: building the embedded DEMO data set (fictional councils) from %s", config.raw_dir(), raw)
+        demo.write(raw)
+    out = Path(args.out) if args.out else config.processed_dir()
+    result = store.build(raw, out, progress=not args.quiet)
+    label = "DEMO data" if result.demo else "published data"
+    print(f"Built {len(result.tables)} tables from {len(set(f['file'] for f in result.files))} files ({label}) into {out}:")
+    for name, rows in sorted(result.tables.items()):
+        print(f"  {name:<24} {rows:>9,} rows")
+    if result.skipped:
+        print(f"Skipped {len(result.skipped)} file(s) no reader knows: {', '.join(result.skipped)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    out = Path(args.out) if args.out else demo_raw_dir()
+    paths = demo.write(out)
+    print(f"Wrote {len(paths)} DEMO raw files (fictional councils) to {out}")
+    return 0
+
+
+def cmd_councils(args: argparse.Namespace) -> int:
+    table = geography.councils(status=None if args.all else "current")
+    print(table[["la_code", "la_name", "cassr_code", "la_type", "region_name", "status"]].to_string(index=False))
+    return 0
+
+
+def cmd_layouts(args: argparse.Namespace) -> int:
+    for name, text in known_layouts().items():
+        print(f"{name}\n    {text}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="msp", description="Market Sustainability Plan evidence from public adult social care data.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each cleaning step")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("data", help="build data/processed/*.parquet and manifest.json from published files")
+    p.add_argument("--raw", help="folder of published files (default: data/raw; the DEMO data set if that holds none)")
+    p.add_argument("--out", help="folder for processed tables (default: data/processed)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_data)
+    p = sub.add_parser("demo", help="write the embedded DEMO raw files (fictional councils, published layouts)")
+    p.add_argument("--out", help="folder to write to (default: data/demo_raw)")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("councils", help="list councils: ONS code, name, CASSR code, region")
+    p.add_argument("--all", action="store_true", help="include predecessor and DEMO councils")
+    p.set_defaults(func=cmd_councils)
+    p = sub.add_parser("layouts", help="list every published file layout the readers know")
+    p.set_defaults(func=cmd_layouts)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (SourceError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Parsing rules, on tiny hand-made cells and files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from msp_analysis.errors import SourceError, UnknownLayoutError
+from msp_analysis.sources import _parsing as P
+
+pytestmark = pytest.mark.unit
+
+
+def test_markers_become_missing_and_flagged_never_zero():
+    cells = pd.Series(["12", "[c]", "[x]", "*", ":", "..", "-", "x", 7.5, None, "[z]"], dtype=object)
+    got = P.parse_numbers(cells, file="f.csv", column="Value")
+    assert got.value.iloc[0] == 12 and got.value.iloc[8] == 7.5
+    for i in [1, 2, 3, 4, 5, 6, 7, 10]:
+        assert np.isnan(got.value.iloc[i]) and got.suppressed.iloc[i], i
+    assert got.marker.iloc[1] == "[c]" and got.marker.iloc[6] == "-"
+    # a blank cell is missing, but not a suppression
+    assert np.isnan(got.value.iloc[9]) and not got.suppressed.iloc[9]
+    assert (got.value.fillna(-1) != 0).all()
+
+
+def test_thousands_separators_pounds_and_percent():
+    got = P.parse_numbers(pd.Series(["1,234", "£2,500.50", "12%", " 3 ", "-4,000"], dtype=object), file="f", column="c")
+    assert got.value.tolist() == [1234.0, 2500.5, 12.0, 3.0, -4000.0]
+
+
+def test_unknown_text_names_file_column_and_row():
+    with pytest.raises(SourceError) as err:
+        P.parse_numbers(pd.Series(["5", "n.a.x"], dtype=object), file="/some/dir/t.csv", column="Beds",
+                        rows=pd.Series([2, 3]), sheet="S1")
+    msg = str(err.value)
+    assert "t.csv" in msg and "/some/dir" not in msg
+    assert "sheet 'S1'" in msg and "column 'Beds'" in msg and "row 3" in msg and "n.a.x" in msg
+
+
+def test_misplaced_thousands_separator_is_an_error():
+    with pytest.raises(SourceError, match="not a number"):
+        P.parse_numbers(pd.Series(["12,34"], dtype=object), file="f", column="c")
+
+
+def test_labels_years_and_ages():
+    assert P.tidy_label("Community\nDirect Payment Only") == "Community: Direct Payment Only"
+    assert P.tidy_label("Nursing\n") == "Nursing"
+    assert P.tidy_label("Region code ") == "Region code"
+    assert P.tidy_label(float("nan")) is None
+    assert P.tidy_age_band("65 and Over") == "65 and over"
+    assert P.fy_start("2021-22") == 2021 and P.fy_start("2024 to 2025 - outcome") == 2024
+    assert P.fy_start("2021-23") is None
+    assert P.fy_start("1999-00") == 1999 and P.fy_start("2099-00") == 2099
+    assert P.last_fy_in("Table 52: ..., 2020-21 and 2021-22") == 2021
+    assert P.fy_label(2009) == "2009-10"
+
+
+def test_header_row_found_by_cell_not_position():
+    frame = pd.DataFrame([["Title", None], ["note", None], [" Local authority code ", "x"], ["817", "y"]])
+    assert P.find_header_row(frame, "Local authority code", column=0) == 2
+    assert P.find_header_row(frame, "absent") is None
+
+
+def test_csv_with_bom_and_windows_encoding(tmp_path):
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbfFY_Ending,Value\n2017,1\n")
+    frame = P.read_text_table(bom)
+    assert list(frame.columns) == ["source_row", "FY_Ending", "Value"]
+    assert frame["source_row"].tolist() == [2]
+    cp = tmp_path / "cp.csv"
+    cp.write_bytes("Name,Value\nCaf\xe9 Home,3\n".encode("cp1252"))
+    assert P.read_text_table(cp)["Name"].iloc[0] == "Café Home"
+
+
+def test_empty_and_truncated_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(SourceError, match="empty.csv.*empty"):
+        P.check_readable(empty)
+    trunc = tmp_path / "cut.xlsx"
+    trunc.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(SourceError, match="cut.xlsx.*truncated"):
+        P.check_readable(trunc)
+
+
+def test_ragged_csv_row_is_named(tmp_path):
+    bad = tmp_path / "ragged.csv"
+    bad.write_text("a,b\n1,2\n3,4,5\n")
+    with pytest.raises(SourceError) as err:
+        P.read_text_table(bad)
+    assert "ragged.csv" in str(err.value) and "row 3" in str(err.value)
+
+
+def test_missing_column_hints_at_rename():
+    frame = pd.DataFrame({"LA Code": [1]})
+    with pytest.raises(SourceError) as err:
+        P.require_columns(frame, ["LA code"], file="f.xlsx", sheet="T1", layout="x")
+    assert "column 'LA code'" in str(err.value) and "renamed" in str(err.value)
+
+
+def test_duplicate_keys_name_both_rows():
+    frame = pd.DataFrame({"k": ["a", "b", "a"], "source_row": [5, 6, 9]})
+    with pytest.raises(SourceError) as err:
+        P.check_unique(frame, ["k"], file="dup.csv")
+    assert "dup.csv" in str(err.value) and "[5, 9]" in str(err.value) and "column 'k'" in str(err.value)
+
+
+def test_unknown_layout_lists_known_layouts():
+    err = UnknownLayoutError("not ours", {"a-layout": "first", "b-layout": "second"}, file="x.csv")
+    assert "a-layout (first)" in str(err) and "b-layout" in str(err) and "x.csv" in str(err)
