@@ -83,8 +83,13 @@ def area_type(codes: pd.Series) -> pd.Series:
 
 def is_current(code: str) -> bool:
     """True for a council that exists on April-2023 boundaries."""
+    return code in _current_codes()
+
+
+@lru_cache(maxsize=1)
+def _current_codes() -> frozenset[str]:
     c = _councils()
-    return bool(((c["la_code"] == code) & (c["status"] == "current")).any())
+    return frozenset(c.loc[c["status"] == "current", "la_code"])
 
 
 def successors(code: str) -> list[str]:
@@ -111,22 +116,24 @@ def boundary_changes_for(code: str) -> pd.DataFrame:
     return bc[(bc["successor_code"] == code) | (bc["predecessor_code"] == code)].reset_index(drop=True)
 
 
+@lru_cache(maxsize=1)
+def _lookups() -> tuple[dict[str, str], dict[str, str]]:
+    c = _councils()
+    return dict(zip(c["la_code"], c["la_name"])), dict(zip(c["la_code"], c["region_code"]))
+
+
 def council_name(code: str) -> str | None:
     """Published name for an ONS code (council, region or England)."""
     if code == ENGLAND_CODE:
         return "England"
     if code in REGIONS:
         return REGIONS[code]
-    c = _councils()
-    hit = c.loc[c["la_code"] == code, "la_name"]
-    return hit.iloc[0] if len(hit) else None
+    return _lookups()[0].get(code)
 
 
 def region_of(code: str) -> str | None:
     """Region code of a council."""
-    c = _councils()
-    hit = c.loc[c["la_code"] == code, "region_code"]
-    return hit.iloc[0] if len(hit) else None
+    return _lookups()[1].get(code)
 
 
 def _name_key(name: str) -> str:

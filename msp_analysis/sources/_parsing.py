@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -234,8 +235,20 @@ def check_readable(path: str | Path) -> Path:
     return p
 
 
+def _file_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return (str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=2)
+def _workbook(key: tuple[str, int, int]) -> dict[str, pd.DataFrame]:
+    """Every sheet of a workbook, cached by (path, mtime, size) so that recognising a
+    file and then reading it opens it once. Callers must not modify the frames."""
+    return pd.read_excel(key[0], sheet_name=None, header=None, engine="calamine")
+
+
 def sheet_names(path: str | Path) -> list[str]:
-    """Sheet names of a spreadsheet, read without loading the cells."""
+    """Sheet names of a spreadsheet."""
     p = check_readable(path)
     from python_calamine import CalamineWorkbook
 
@@ -252,9 +265,12 @@ def read_sheets(path: str | Path, sheets: list[str] | None = None) -> dict[str, 
     """
     p = check_readable(path)
     try:
-        return pd.read_excel(p, sheet_name=sheets if sheets is not None else None, header=None, engine="calamine")
+        book = _workbook(_file_key(p))
     except Exception as exc:
         raise SourceError(f"cannot be read as a spreadsheet ({exc})", file=p) from exc
+    if sheets is None:
+        return dict(book)
+    return {name: book[name] for name in sheets}
 
 
 def read_text_table(path: str | Path, **kwargs) -> pd.DataFrame:

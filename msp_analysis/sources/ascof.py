@@ -123,25 +123,23 @@ def _read_ods(p: Path) -> pd.DataFrame:
             raise SourceError(f"identifier columns are {header[:3]}", file=p, sheet=name, row=hdr + 1, column="ONS area code")
         body = sheet.iloc[hdr + 1 :]
         body = body[body.iloc[:, 1].notna()]
-        for j in range(3, len(header)):
-            label = header[j]
-            if label is None:
-                continue
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "sheet": name,
-                        "source_row": body.index.to_numpy() + 1,
-                        "source_column": j + 1,
-                        "la_code_published": body.iloc[:, 0].astype(str).str.strip().to_numpy(),
-                        "la_name": body.iloc[:, 1].astype(str).str.strip().to_numpy(),
-                        "ons_code": body.iloc[:, 2].astype(str).str.strip().to_numpy(),
-                        "header": label,
-                        "cell": body.iloc[:, j].to_numpy(),
-                        "title": str(sheet.iat[0, 0]),
-                    }
-                )
+        cols = [j for j in range(3, len(header)) if header[j] is not None]
+        n_rows, n_cols = len(body), len(cols)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "sheet": name,
+                    "source_row": np.repeat(body.index.to_numpy() + 1, n_cols),
+                    "source_column": np.tile(np.array(cols) + 1, n_rows),
+                    "la_code_published": np.repeat(body.iloc[:, 0].astype(str).str.strip().to_numpy(), n_cols),
+                    "la_name": np.repeat(body.iloc[:, 1].astype(str).str.strip().to_numpy(), n_cols),
+                    "ons_code": np.repeat(body.iloc[:, 2].astype(str).str.strip().to_numpy(), n_cols),
+                    "header": np.tile(np.array([header[j] for j in cols], dtype=object), n_rows),
+                    "cell": body.iloc[:, cols].to_numpy().ravel(),
+                    "title": str(sheet.iat[0, 0]),
+                }
             )
+        )
     if not frames:
         raise UnknownLayoutError("no Table_ sheets with data", LAYOUTS, file=p)
     raw = pd.concat(frames, ignore_index=True)
