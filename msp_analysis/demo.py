@@ -64,6 +64,12 @@ _LEVEL_LABELS = {
 }
 
 
+def _sheet(rows: list[list]) -> pd.DataFrame:
+    """A sheet of ragged rows (title lines above a wide table), padded to one width."""
+    width = max(len(r) for r in rows)
+    return pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows])
+
+
 def councils() -> pd.DataFrame:
     """The fictional demo councils."""
     return geography.councils(status="demo")
@@ -334,9 +340,9 @@ def _write_ascof(path: Path, rng) -> None:
                 ["6B", "CQC-rated providers good or outstanding", "CQC", "2023 to 2024", "Not applicable"]]
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         pd.DataFrame([["Measures from the ASCOF - DEMO DATA (fictional councils)"]]).to_excel(xl, sheet_name="Cover", header=False, index=False)
-        pd.DataFrame(contents).to_excel(xl, sheet_name="Contents", header=False, index=False)
+        _sheet(contents).to_excel(xl, sheet_name="Contents", header=False, index=False)
         for name, rows in sheets.items():
-            pd.DataFrame(rows).to_excel(xl, sheet_name=name, header=False, index=False)
+            _sheet(rows).to_excel(xl, sheet_name=name, header=False, index=False)
 
 
 # ---------------------------------------------------------------- population --------
@@ -389,7 +395,7 @@ def _write_mye(path: Path, pop: pd.DataFrame, year: int) -> None:
             head = [[f"MYE2: Population estimates: {sex} by single year of age, local authorities in the UK, mid-{year} (DEMO)"],
                     ["This worksheet contains one table."], [], [], [], [], []]
             body = [["Code", "Name", "Geography", "All ages", *age_cols]] + lines
-            pd.DataFrame(head + body).to_excel(xl, sheet_name=f"MYE2 - {sex}", header=False, index=False)
+            _sheet(head + body).to_excel(xl, sheet_name=f"MYE2 - {sex}", header=False, index=False)
 
 
 def _write_snpp(path: Path, pop: pd.DataFrame, base: int) -> None:
@@ -439,7 +445,7 @@ def _locations(rng) -> pd.DataFrame:
 
 def _write_cqc(directory: Path, ratings: Path, locs: pd.DataFrame, rng) -> None:
     d = locs.drop(columns=["rating", "kind"])
-    head = pd.DataFrame([["HSCA Active Locations - DEMO DATA (fictional councils)"], ["Data as at 1 November 2026"], []])
+    head = _sheet([["HSCA Active Locations - DEMO DATA (fictional councils)"], ["Data as at 1 November 2026"], [None]])
     with pd.ExcelWriter(directory, engine="openpyxl") as xl:
         head.to_excel(xl, sheet_name="HSCA_Active_Locations", header=False, index=False)
         d.to_excel(xl, sheet_name="HSCA_Active_Locations", startrow=3, index=False)
@@ -485,7 +491,7 @@ def _write_workforce(path: Path, rng) -> None:
             "Turnover rate": "*" if small else round(rng.uniform(0.18, 0.34), 3),
         })
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        pd.DataFrame([["Skills for Care LA data download - DEMO DATA (fictional councils)"], ["* suppressed: fewer than 25 posts"]]).to_excel(xl, sheet_name="Notes", header=False, index=False)
+        _sheet([["Skills for Care LA data download - DEMO DATA (fictional councils)"], ["* suppressed: fewer than 25 posts"]]).to_excel(xl, sheet_name="Notes", header=False, index=False)
         pd.DataFrame(rows).to_excel(xl, sheet_name="LA level data", index=False)
 
 
