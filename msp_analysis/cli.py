@@ -43,6 +43,39 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _processed_for(raw_arg: str | None) -> Path:
+    """Processed tables for --raw DIR (cached), or the last `msp data` build (DEMO when nothing else)."""
+    if raw_arg:
+        return store.ensure(raw_arg)
+    processed = config.processed_dir()
+    if not (processed / "manifest.json").exists():
+        raw = config.raw_dir() if _has_published_files(config.raw_dir()) else demo_raw_dir()
+        if raw == demo_raw_dir():
+            log.warning("no processed tables and no published files: using the DEMO data set")
+            demo.write(raw)
+        return store.ensure(raw)
+    return processed
+
+
+def cmd_market(args: argparse.Namespace) -> int:
+    from msp_analysis.indicators import Tables, assess, load_thresholds, risk_flags
+
+    tables = Tables.load(_processed_for(args.raw))
+    indicators, comps = assess(tables, args.la, k=args.k)
+    flags = risk_flags(indicators, load_thresholds(args.thresholds))
+    out = Path(args.out) / args.la
+    out.mkdir(parents=True, exist_ok=True)
+    indicators.to_csv(out / "market_indicators.csv", index=False)
+    comps.assign(method=comps.attrs["method"]).to_csv(out / "comparators.csv", index=False)
+    flags.to_csv(out / "risk_flags.csv", index=False)
+    n_missing = int((indicators["status"] == "missing").sum())
+    label = " (DEMO data)" if tables.demo else ""
+    print(f"{geography.council_name(args.la)} ({args.la}){label}: {indicators['indicator'].nunique()} indicators "
+          f"({n_missing} missing, reasons in the 'note' column), {len(comps)} comparators, "
+          f"{int(flags['flag'].eq(True).sum())} risk flags raised -> {out}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else demo_raw_dir()
     paths = demo.write(out)
@@ -74,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="write the embedded DEMO raw files (fictional councils, published layouts)")
     p.add_argument("--out", help="folder to write to (default: data/demo_raw)")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("market", help="write every Section 1 indicator for one council to CSV")
+    p.add_argument("--la", required=True, help="ONS code of the council, e.g. E06000054")
+    p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
+    p.add_argument("--out", default="reports", help="folder for <la>/market_indicators.csv, comparators.csv, risk_flags.csv")
+    p.add_argument("--k", type=int, default=15, help="number of comparator councils (default 15)")
+    p.add_argument("--thresholds", help="your own risk thresholds YAML (default: the package's)")
+    p.set_defaults(func=cmd_market)
     p = sub.add_parser("councils", help="list councils: ONS code, name, CASSR code, region")
     p.add_argument("--all", action="store_true", help="include predecessor and DEMO councils")
     p.set_defaults(func=cmd_councils)
@@ -87,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (SourceError, FileNotFoundError) as exc:
+    except (SourceError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -207,6 +207,28 @@ def _write(tables: dict[str, pd.DataFrame], result: BuildResult, raw_dir: Path, 
     log.info("wrote %d tables to %s", len(tables), out_dir)
 
 
+def ensure(raw_dir: str | Path, cache_root: str | Path | None = None, *, progress: bool = False) -> Path:
+    """Processed tables for ``raw_dir``, built once and reused while its files are unchanged.
+
+    Tables go to ``<processed>/cache/<folder name>-<fingerprint>``, where the fingerprint
+    covers every file's name, size and modification time, so notebooks and commands
+    that name a raw folder never rebuild needlessly and never mix two folders.
+    """
+    raw = Path(raw_dir).resolve()
+    if not raw.is_dir():
+        raise FileNotFoundError(f"raw data folder {raw_dir} does not exist")
+    h = hashlib.sha256()
+    for p in _candidates(raw):
+        st = p.stat()
+        h.update(f"{p.relative_to(raw)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    h.update((raw / DEMO_MARKER).exists().__repr__().encode())
+    root = Path(cache_root) if cache_root else config.processed_dir() / "cache"
+    out = root / f"{raw.name}-{h.hexdigest()[:12]}"
+    if not (out / "manifest.json").exists():
+        build(raw, out, progress=progress)
+    return out
+
+
 def manifest(processed_dir: str | Path | None = None) -> dict:
     """The manifest of the last build."""
     path = Path(processed_dir or config.processed_dir()) / "manifest.json"

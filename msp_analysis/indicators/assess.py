@@ -1,0 +1,50 @@
+"""All Section 1 indicators for one council, benchmarked; missing sources listed with the reason."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from msp_analysis import geography
+from msp_analysis.indicators import diversity, fees, placements, quality, spend, sufficiency, workforce
+from msp_analysis.indicators.comparators import comparator_group
+from msp_analysis.indicators.core import OUTPUT_COLUMNS, MissingSource, Tables, benchmark, missing_rows
+
+log = logging.getLogger(__name__)
+
+MODULES = (sufficiency, diversity, quality, fees, spend, workforce, placements)
+
+
+def all_indicators(tables: Tables) -> tuple[list, list]:
+    """Every indicator for every area, and (provides, reason) for those whose source is missing."""
+    found, missing = [], []
+    for module in MODULES:
+        for fn, provides in module.GROUPS:
+            try:
+                found.extend(fn(tables))
+            except MissingSource as exc:
+                missing.extend((p, str(exc)) for p in provides)
+    return found, missing
+
+
+def assess(tables: Tables, la_code: str, *, k: int = 15) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(indicators, comparators) for one council.
+
+    Raises:
+        ValueError: the council is not in the loaded data.
+    """
+    if geography.council_name(la_code) is None:
+        raise ValueError(f"{la_code} is not a council code this tool knows (see `msp councils --all`)")
+    comps = comparator_group(tables, la_code, k=k)
+    found, missing = all_indicators(tables)
+    pieces = []
+    for ind in found:
+        pieces.append(benchmark(ind.area, la_code, comparators=comps["la_code"].tolist(), market=ind.market,
+                                indicator=ind.name, unit=ind.unit, source=ind.source, note=ind.note))
+    for p, reason in missing:
+        pieces.append(missing_rows(la_code, p.market, p.name, p.unit, p.source, reason))
+    out = pd.concat(pieces, ignore_index=True)[OUTPUT_COLUMNS]
+    if tables.demo:
+        out["source"] = "DEMO - " + out["source"].astype(str)
+    return out, comps

@@ -1,0 +1,58 @@
+"""The result type indicator functions return, and coverage rules for built aggregates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from msp_analysis import geography
+
+
+@dataclass
+class Indicator:
+    """An indicator for every area: ``area`` has la_code, area_type, year, breakdown, value."""
+
+    market: str
+    name: str
+    unit: str
+    source: str
+    area: pd.DataFrame
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Provides:
+    """What an indicator function yields, so a missing source still lists each indicator."""
+
+    market: str
+    name: str
+    unit: str
+    source: str
+
+
+def coverage(codes: pd.Series, *, demo: bool = False) -> dict[str, float]:
+    """Share of each region's and England's councils present in ``codes``.
+
+    The councils are the 153 current ones, or the fictional ones for DEMO data.
+    """
+    councils = geography.councils(status="demo" if demo else "current")
+    present = set(codes)
+    out = {r: councils.loc[councils["region_code"] == r, "la_code"].isin(present).mean() for r in geography.REGIONS}
+    out[geography.ENGLAND_CODE] = councils["la_code"].isin(present).mean()
+    return out
+
+
+def drop_thin_aggregates(area: pd.DataFrame, covered: dict[str, float], minimum: float = 0.9) -> tuple[pd.DataFrame, str]:
+    """Blank built region / England values when the source covers too few of their councils.
+
+    A file of one county's locations must not pose as England. Returns the frame and a note.
+    """
+    thin = [c for c, share in covered.items() if share < minimum]
+    area = area.copy()
+    mask = area["la_code"].isin(thin) & area["area_type"].isin(["region", "england"])
+    area.loc[mask, "value"] = float("nan")
+    note = ""
+    if covered.get(geography.ENGLAND_CODE, 1.0) < minimum:
+        note = f"England and region figures not shown: the source covers {covered[geography.ENGLAND_CODE]:.0%} of councils"
+    return area, note

@@ -1,0 +1,245 @@
+"""Shared machinery for MSP Section 1 indicators.
+
+Every indicator function returns an *area frame*: one row per area (council, region,
+England) x year x breakdown with ``value``. :func:`benchmark` then turns an area
+frame into the output for one council: its value beside England, its region, the
+median of its comparator councils and its rank among all councils.
+
+Rates are computed from numerators and denominators at every level (a region's rate
+is its summed numerator over its summed denominator, never an average of rates);
+a suppressed or missing part makes the aggregate missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from msp_analysis import geography, store
+
+AREA_COLUMNS = ["la_code", "area_type", "year", "breakdown", "value"]
+
+OUTPUT_COLUMNS = [
+    "la_code", "la_name", "market", "indicator", "breakdown", "year", "year_label", "value", "unit",
+    "change_pct", "england", "region", "comparator_median", "rank", "n_ranked", "status", "source", "note",
+]
+
+MARKETS = {
+    "care_home_65": "65+ care homes",
+    "home_care_18": "18+ home care",
+    "specialist": "Learning disability, mental health and autism; supported living and Shared Lives",
+    "all": "All adult social care",
+}
+
+
+@dataclass
+class Tables:
+    """The processed tables an assessment reads; any may be absent."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    demo: bool = False
+    manifest: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, processed_dir: str | Path) -> "Tables":
+        processed_dir = Path(processed_dir)
+        frames = {}
+        for name in store.TABLE_KEYS:
+            if (processed_dir / f"{name}.parquet").exists():
+                frames[name] = store.load(name, processed_dir)
+        m = store.manifest(processed_dir)
+        return cls(frames=frames, demo=bool(m.get("demo")), manifest=m)
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.frames.get(name)
+
+    def has(self, name: str) -> bool:
+        return name in self.frames and len(self.frames[name]) > 0
+
+
+class MissingSource(Exception):
+    """An indicator's source table is absent; the message says which and why it matters."""
+
+
+def area_rate(numerator: pd.DataFrame, denominator: pd.DataFrame, *, keys: list[str], scale: float = 1.0) -> pd.DataFrame:
+    """Rate per area: numerator / denominator x scale, with region and England built up if absent.
+
+    Args:
+        numerator: la_code, area_type, year, breakdown, value, suppressed (optional).
+        denominator: la_code, year, value (and optionally breakdown); councils, regions, England.
+        keys: columns to join on besides la_code (e.g. ['year'] or ['year', 'breakdown']).
+        scale: 1000 for per 1,000, 100_000 for per 100,000.
+
+    Returns:
+        Area frame with ``numerator``, ``denominator`` and ``value``.
+    """
+    den_keys = [k for k in keys if k in denominator.columns]
+    num = add_aggregates(numerator, keys=keys)
+    den = add_aggregates(denominator, keys=den_keys)
+    den = den.rename(columns={"value": "denominator"})[["la_code", *den_keys, "denominator"]]
+    out = num.rename(columns={"value": "numerator"}).merge(den, on=["la_code", *den_keys], how="left")
+    out["value"] = out["numerator"] / out["denominator"] * scale
+    out.loc[out["denominator"] <= 0, "value"] = np.nan
+    return out
+
+
+def add_aggregates(frame: pd.DataFrame, *, keys: list[str]) -> pd.DataFrame:
+    """Add region and England rows summed from councils where the frame lacks them.
+
+    A published region or England row is kept as published. A built row is missing
+    when any council in it is missing, and ``built`` marks it.
+    """
+    f = frame.copy()
+    if "area_type" not in f:
+        f["area_type"] = geography.area_type(f["la_code"])
+    if "breakdown" not in f:
+        f["breakdown"] = "Total"
+    f["built"] = False
+    councils = f[f["area_type"] == "council"].copy()
+    councils["region_code"] = councils["la_code"].map(geography.region_of)
+    group_keys = [k for k in keys if k in f]
+    pieces = [f]
+    have = set(zip(f["la_code"], *[f[k] for k in group_keys])) if group_keys else set(f["la_code"])
+
+    def build(sub: pd.DataFrame, code: str, area_type: str) -> pd.DataFrame:
+        agg = sub.groupby(group_keys, dropna=False)["value"].agg(lambda s: s.sum() if s.notna().all() else np.nan).reset_index()
+        agg["la_code"] = code
+        agg["area_type"] = area_type
+        agg["built"] = True
+        return agg
+
+    for region, sub in councils.groupby("region_code"):
+        if region is None:
+            continue
+        agg = build(sub, region, "region")
+        agg = agg[[(region, *vals) not in have for vals in zip(*[agg[k] for k in group_keys])]]
+        pieces.append(agg)
+    if len(councils):
+        agg = build(councils, geography.ENGLAND_CODE, "england")
+        agg = agg[[(geography.ENGLAND_CODE, *vals) not in have for vals in zip(*[agg[k] for k in group_keys])]]
+        pieces.append(agg)
+    out = pd.concat(pieces, ignore_index=True)
+    return out
+
+
+def benchmark(
+    area: pd.DataFrame,
+    la_code: str,
+    *,
+    comparators: list[str],
+    market: str,
+    indicator: str,
+    unit: str,
+    source: str,
+    note: str = "",
+    higher_is: str = "higher",
+) -> pd.DataFrame:
+    """One council's rows of an indicator beside England, region, comparator median and rank.
+
+    ``rank`` is 1 for the highest value among councils with a value that year
+    (``n_ranked`` of them).
+    """
+    f = area.copy()
+    if "breakdown" not in f:
+        f["breakdown"] = "Total"
+    region = geography.region_of(la_code)
+    councils = f[f["area_type"] == "council"]
+    rows = []
+    for (year, breakdown), sub in f.groupby(["year", "breakdown"], dropna=False, sort=True):
+        mine = sub.loc[sub["la_code"] == la_code, "value"]
+        if mine.empty:
+            continue
+        value = mine.iloc[0]
+        eng = sub.loc[sub["area_type"] == "england", "value"]
+        reg = sub.loc[sub["la_code"] == region, "value"]
+        c = councils[(councils["year"] == year) & (councils["breakdown"] == breakdown)]
+        comp = c.loc[c["la_code"].isin(comparators), "value"].dropna()
+        ranked = c.dropna(subset=["value"])
+        rank = int((ranked["value"] > value).sum() + 1) if pd.notna(value) else pd.NA
+        rows.append(
+            {
+                "year": year,
+                "breakdown": breakdown,
+                "value": value,
+                "england": eng.iloc[0] if len(eng) else np.nan,
+                "region": reg.iloc[0] if len(reg) else np.nan,
+                "comparator_median": comp.median() if len(comp) else np.nan,
+                "rank": rank,
+                "n_ranked": len(ranked),
+            }
+        )
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return missing_rows(la_code, market, indicator, unit, source, f"no value for {la_code} in {source}")
+    out = out.sort_values(["breakdown", "year"])
+    out["change_pct"] = out.groupby("breakdown")["value"].pct_change(fill_method=None) * 100
+    out.insert(0, "la_code", la_code)
+    out.insert(1, "la_name", geography.council_name(la_code))
+    out.insert(2, "market", market)
+    out.insert(3, "indicator", indicator)
+    out["year_label"] = out["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}" if pd.notna(y) else pd.NA)
+    out["unit"] = unit
+    out["status"] = np.where(out["value"].notna(), "ok", "suppressed or not submitted")
+    out["source"] = source
+    out["note"] = note
+    out["rank"] = out["rank"].astype("Int64")
+    return out[OUTPUT_COLUMNS].reset_index(drop=True)
+
+
+def missing_rows(la_code: str, market: str, indicator: str, unit: str, source: str, reason: str) -> pd.DataFrame:
+    """A single 'missing' row: an indicator never silently disappears."""
+    row = {c: np.nan for c in OUTPUT_COLUMNS}
+    row.update(
+        la_code=la_code, la_name=geography.council_name(la_code), market=market, indicator=indicator,
+        breakdown="Total", unit=unit, status="missing", source=source, note=reason, year_label=pd.NA,
+    )
+    out = pd.DataFrame([row])[OUTPUT_COLUMNS]
+    out["year"] = out["year"].astype("Int64")
+    out["rank"] = out["rank"].astype("Int64")
+    return out
+
+
+def population_by_band(population: pd.DataFrame, bands: dict[str, tuple[int, int | None]], *, estimate: str = "mid-year estimate") -> pd.DataFrame:
+    """Persons by area x year x named age band (e.g. {'18 to 64': (18, 64), '65 and over': (65, None)})."""
+    pop = population[(population["sex"] == "Persons") & population["age"].notna() & (population["estimate"] == estimate)]
+    pieces = []
+    for name, (lo, hi) in bands.items():
+        sel = pop[(pop["age"] >= lo) & ((pop["age"] <= hi) if hi is not None else True)]
+        agg = sel.groupby(["la_code", "area_type", "year"], as_index=False)["value"].sum(min_count=1)
+        agg["breakdown"] = name
+        pieces.append(agg)
+    return pd.concat(pieces, ignore_index=True)
+
+
+def nearest_year(available: list[int], year: int) -> int | None:
+    """The available year closest to ``year`` (earlier wins a tie)."""
+    if not available:
+        return None
+    return min(available, key=lambda y: (abs(y - year), y > year))
+
+
+def align_population(pop_bands: pd.DataFrame, years: list[int]) -> tuple[pd.DataFrame, dict[int, int]]:
+    """Population for each data year from the nearest available population year.
+
+    Returns the re-keyed frame and the mapping data year -> population year used.
+    """
+    # Only years that cover (nearly) every council: a one-county extract must not set the rates.
+    counts = pop_bands[pop_bands["area_type"] == "council"].groupby("year")["la_code"].nunique()
+    available = sorted(int(y) for y, n in counts.items() if n >= 0.9 * counts.max())
+    used = {y: nearest_year(available, y) for y in years}
+    parts = []
+    for y, py in used.items():
+        if py is None:
+            continue
+        parts.append(pop_bands[pop_bands["year"] == py].assign(year=y))
+    return (pd.concat(parts, ignore_index=True) if parts else pop_bands.iloc[0:0]), used
+
+
+def population_note(used: dict[int, int], source: str = "ONS mid-year estimates") -> str:
+    off = {y: p for y, p in used.items() if p is not None and p != y}
+    if not off:
+        return f"population: {source}"
+    return f"population: {source}; nearest available year used for " + ", ".join(f"{y} (mid-{p})" for y, p in sorted(off.items()))

@@ -1,0 +1,112 @@
+"""Diversity: providers, the largest providers' share of beds, concentration (HHI), home sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from msp_analysis import geography
+from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
+from msp_analysis.indicators.core import MissingSource, Tables
+
+SRC = "CQC care directory (HSCA Active Locations)"
+SRC_R = "CQC latest ratings (locations)"
+PROVIDES = [
+    Provides("care_home_65", "care_home_providers", "providers", SRC),
+    Provides("care_home_65", "top5_provider_share_of_beds", "% of care home beds", SRC),
+    Provides("care_home_65", "hhi_care_home_beds", "HHI (0-10,000)", SRC),
+    Provides("care_home_65", "care_home_size_mix", "% of care homes", SRC),
+    Provides("home_care_18", "home_care_providers", "providers", SRC),
+]
+PROVIDES_RATINGS = [
+    Provides("care_home_65", "care_home_providers_rated", "providers", SRC_R),
+    Provides("care_home_65", "hhi_care_home_locations", "HHI (0-10,000)", SRC_R),
+]
+
+
+def hhi(shares: pd.Series) -> float:
+    """Herfindahl-Hirschman index of market shares given as fractions summing to 1: sum of (100 x share)^2."""
+    s = shares.dropna()
+    if s.empty or s.sum() <= 0:
+        return np.nan
+    s = s / s.sum()
+    return float(((s * 100) ** 2).sum())
+
+
+def top_share(sizes: pd.Series, n: int = 5) -> float:
+    """Share (%) of the total held by the ``n`` largest."""
+    s = sizes.dropna()
+    return float(s.nlargest(n).sum() / s.sum() * 100) if s.sum() > 0 else np.nan
+
+
+def _by_area(loc: pd.DataFrame, fn, *, demo: bool) -> pd.DataFrame:
+    """Apply ``fn`` to the locations of each council, region and England."""
+    loc = loc.assign(region_code=loc["la_code"].map(geography.region_of))
+    rows = []
+    for code, g in loc.groupby("la_code"):
+        rows += [dict(la_code=code, area_type="council", **r) for r in fn(g)]
+    for code, g in loc.groupby("region_code"):
+        rows += [dict(la_code=code, area_type="region", **r) for r in fn(g)]
+    rows += [dict(la_code=geography.ENGLAND_CODE, area_type="england", **r) for r in fn(loc)]
+    return pd.DataFrame(rows)
+
+
+def size_band(beds: pd.Series) -> pd.Series:
+    return pd.cut(beds, [0, 19, 49, np.inf], labels=["under 20 beds", "20 to 49 beds", "50 or more beds"]).astype("string")
+
+
+def market_structure(tables: Tables) -> list[Indicator]:
+    """Care home and home care market structure from the CQC directory."""
+    if not tables.has("cqc_locations"):
+        raise MissingSource("no CQC care directory (HSCA Active Locations) was loaded")
+    loc = tables.get("cqc_locations").dropna(subset=["la_code"])
+    cover = coverage(loc["la_code"], demo=tables.demo)
+    homes = loc[loc["care_home"]]
+    year = pd.NA
+
+    def providers(g):
+        return [dict(breakdown="Total", value=g["provider_id"].nunique())]
+
+    def top5(g):
+        return [dict(breakdown="Total", value=top_share(g.groupby("provider_id")["beds"].sum()))]
+
+    def hhi_beds(g):
+        return [dict(breakdown="Total", value=hhi(g.groupby("provider_id")["beds"].sum()))]
+
+    def mix(g):
+        bands = size_band(g["beds"]).value_counts(normalize=True) * 100
+        return [dict(breakdown=b, value=float(bands.get(b, 0.0))) for b in ["under 20 beds", "20 to 49 beds", "50 or more beds"]]
+
+    out = []
+    for p, data, fn in [(PROVIDES[0], homes, providers), (PROVIDES[1], homes, top5), (PROVIDES[2], homes, hhi_beds),
+                        (PROVIDES[3], homes, mix), (PROVIDES[4], loc[loc["home_care"]], providers)]:
+        area = _by_area(data, fn, demo=tables.demo).assign(year=year)
+        area, thin = drop_thin_aggregates(area, cover)
+        out.append(Indicator(p.market, p.name, p.unit, p.source, area, "; ".join(x for x in ("directory as published", thin) if x)))
+    return out
+
+
+def rated_structure(tables: Tables) -> list[Indicator]:
+    """Where only the ratings file is loaded: care home providers and concentration by locations."""
+    if not tables.has("cqc_ratings"):
+        raise MissingSource("no CQC ratings file was loaded")
+    r = tables.get("cqc_ratings").dropna(subset=["la_code"])
+    homes = r[r["care_home"]].drop_duplicates("location_id")
+    cover = coverage(homes["la_code"], demo=tables.demo)
+    year = int(r["year"].max()) if r["year"].notna().any() else pd.NA
+
+    def providers(g):
+        return [dict(breakdown="Total", value=g["provider_id"].nunique())]
+
+    def hhi_locations(g):
+        return [dict(breakdown="Total", value=hhi(g.groupby("provider_id").size().astype(float)))]
+
+    out = []
+    for p, fn in [(PROVIDES_RATINGS[0], providers), (PROVIDES_RATINGS[1], hhi_locations)]:
+        area, thin = drop_thin_aggregates(_by_area(homes, fn, demo=tables.demo).assign(year=year), cover)
+        out.append(Indicator(p.market, p.name, p.unit, p.source, area,
+                             "; ".join(x for x in ("care homes in the ratings file; shares by number of locations (no bed counts in this file)", thin) if x)))
+    return out
+
+
+GROUPS = [(market_structure, PROVIDES), (rated_structure, PROVIDES_RATINGS)]

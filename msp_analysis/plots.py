@@ -1,0 +1,109 @@
+"""Charts in one house style. Each function takes tidy frames and returns a matplotlib Figure.
+
+Every chart names its source and years in a footer line, and DEMO data says so.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+COUNCIL = "#1d4e89"
+ENGLAND = "#7f7f7f"
+REGION = "#e3a21a"
+COMPARATOR = "#8fb3d9"
+RATINGS = {"Outstanding": "#1a7f37", "Good": "#7bc47f", "Requires improvement": "#f0b429", "Inadequate": "#c0392b", "Not yet rated": "#bdbdbd"}
+
+
+def _style(ax, title: str, ylabel: str = "") -> None:
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.tick_params(labelsize=9)
+
+
+def _footer(fig, source: str) -> None:
+    fig.text(0.01, 0.01, f"Source: {source}", fontsize=7.5, color="#555555", ha="left", va="bottom")
+
+
+def _years(frame: pd.DataFrame) -> str:
+    labels = sorted(frame["year_label"].dropna().unique()) if "year_label" in frame else []
+    return f"{labels[0]} to {labels[-1]}" if len(labels) > 1 else (labels[0] if labels else "")
+
+
+def trend(ind: pd.DataFrame, title: str, *, council_name: str) -> plt.Figure:
+    """Council against England, region and comparator median over time (one benchmark breakdown)."""
+    f = ind.dropna(subset=["year"]).sort_values("year")
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    x = f["year_label"].astype(str)
+    for col, label, color, style in [("value", council_name, COUNCIL, "-o"), ("england", "England", ENGLAND, "--s"),
+                                     ("region", "Region", REGION, ":^"), ("comparator_median", "Comparator median", COMPARATOR, "-.d")]:
+        if f[col].notna().any():
+            ax.plot(x, f[col], style, label=label, color=color, linewidth=2 if col == "value" else 1.4, markersize=5)
+    _style(ax, title, f["unit"].iloc[0] if len(f) else "")
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    _footer(fig, f"{f['source'].iloc[0]}, {_years(f)}" if len(f) else "")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def ranked_bar(area: pd.DataFrame, la_code: str, comparators: list[str], names: dict[str, str], title: str, *, unit: str, source: str) -> plt.Figure:
+    """The council among its comparators, highest first, with England as a line."""
+    codes = [la_code, *comparators]
+    f = area[area["la_code"].isin(codes)].dropna(subset=["value"]).sort_values("value")
+    fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(f) + 1.2))
+    colors = [COUNCIL if c == la_code else COMPARATOR for c in f["la_code"]]
+    ax.barh([names.get(c, c) for c in f["la_code"]], f["value"], color=colors)
+    eng = area.loc[area["area_type"] == "england", "value"]
+    if len(eng) and pd.notna(eng.iloc[0]):
+        ax.axvline(eng.iloc[0], color=ENGLAND, linestyle="--", linewidth=1.2, label="England")
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
+    _style(ax, title)
+    ax.set_xlabel(unit, fontsize=9)
+    ax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
+    ax.grid(axis="y", visible=False)
+    _footer(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def rating_bars(shares: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
+    """Stacked bars of rating shares (%), one bar per area (columns: area, breakdown, value)."""
+    wide = shares.pivot_table(index="area", columns="breakdown", values="value", sort=False).reindex(columns=list(RATINGS)).fillna(0)
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(wide) + 1.4))
+    left = np.zeros(len(wide))
+    for rating, color in RATINGS.items():
+        ax.barh(wide.index, wide[rating], left=left, color=color, label=rating)
+        left += wide[rating].to_numpy()
+    ax.set_xlim(0, 100)
+    ax.invert_yaxis()
+    _style(ax, title)
+    ax.set_xlabel("% of locations", fontsize=9)
+    ax.legend(frameon=False, fontsize=7.5, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.25))
+    _footer(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def spend_mix(shares: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
+    """Stacked shares of spend by setting for the council, region and England (columns: area, breakdown, value)."""
+    wide = shares.pivot_table(index="area", columns="breakdown", values="value", sort=False).fillna(0)
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(wide) + 1.8))
+    left = np.zeros(len(wide))
+    palette = plt.get_cmap("tab10")
+    for i, col in enumerate(wide.columns):
+        ax.barh(wide.index, wide[col], left=left, color=palette(i % 10), label=col)
+        left += wide[col].to_numpy()
+    ax.invert_yaxis()
+    _style(ax, title)
+    ax.set_xlabel("% of long-term gross current expenditure", fontsize=9)
+    ax.legend(frameon=False, fontsize=7.5, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+    _footer(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig

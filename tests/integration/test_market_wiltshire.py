@@ -1,0 +1,125 @@
+"""Section 1 indicators for Wiltshire against figures computed by hand from the raw files.
+
+The expected values read raw cells directly (pandas on the sheet, no cleaning code)
+and do the arithmetic here, so a slip in the library's cleaning or joins shows up.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from msp_analysis import cli
+from msp_analysis.indicators import Tables, assess, risk_flags
+
+pytestmark = pytest.mark.integration
+
+WILTS = "E06000054"
+
+
+@pytest.fixture(scope="module")
+def result(real_processed):
+    tables = Tables.load(real_processed)
+    ind, comps = assess(tables, WILTS)
+    return ind, comps
+
+
+@pytest.fixture(scope="module")
+def raw_sheets(shared_data):
+    wb = pd.read_excel(shared_data / "ASCFR_and_SALT_Data_Tables_2021-22.xlsx", sheet_name=["T34", "T52", "T51"], header=None, engine="calamine")
+    mye = pd.read_excel(shared_data / "ons_mye_mid2020_on_2021_geography.xls", sheet_name="MYE2 - Persons", header=None, engine="calamine")
+    return wb, mye
+
+
+def _row(sheet, code):
+    return sheet[sheet[0] == code].iloc[0]
+
+
+def _pop(mye, code, lo, hi=None):
+    header = mye.iloc[7].tolist()  # row 8: Code, Name, Geography, All ages, 0 ... 89, 90+
+    row = mye[mye[0] == code].iloc[0]
+    total = 0.0
+    for j, h in enumerate(header):
+        age = 90 if str(h) == "90+" else (int(float(h)) if str(h).replace(".0", "").isdigit() else None)
+        if age is not None and age >= lo and (hi is None or age <= hi):
+            total += float(row.iloc[j])
+    return total
+
+
+def pick(ind, indicator, breakdown, year):
+    sel = ind[(ind.indicator == indicator) & (ind.breakdown == breakdown) & (ind.year == year)]
+    assert len(sel) == 1, (indicator, breakdown, year, len(sel))
+    return sel.iloc[0]
+
+
+def test_long_term_support_per_100k_65_plus(result, raw_sheets):
+    ind, _ = result
+    wb, mye = raw_sheets
+    t34 = _row(wb["T34"], WILTS)
+    clients_65 = float(t34.iloc[5 + 9 + 8])  # 65 and over group starts at column 15 (0-based 14); its Total is the 9th
+    assert clients_65 == 3485
+    expected = clients_65 / _pop(mye, WILTS, 65) * 100_000
+    got = pick(ind, "clients_lts_during_year_per_100k", "65 and over", 2021)
+    assert got.value == pytest.approx(expected)
+    # England from England's own rows, not a mean of councils
+    eng_clients = float(wb["T34"][wb["T34"][4] == "England"].iloc[0, 22])
+    assert got.england == pytest.approx(eng_clients / _pop(mye, "E92000001", 65) * 100_000)
+    assert "mid-2020" in got.note
+
+
+def test_care_home_clients_65(result, raw_sheets):
+    ind, _ = result
+    wb, mye = raw_sheets
+    t34 = _row(wb["T34"], WILTS)
+    nursing, residential = float(t34.iloc[14]), float(t34.iloc[15])
+    assert (nursing, residential) == (525, 1030)
+    got = pick(ind, "clients_65_in_care_homes_per_100k", "Nursing and residential", 2021)
+    assert got.value == pytest.approx((nursing + residential) / _pop(mye, WILTS, 65) * 100_000)
+
+
+def test_unit_costs_and_change(result, raw_sheets):
+    ind, _ = result
+    wb, _ = raw_sheets
+    t52 = _row(wb["T52"], WILTS)
+    # Nursing: 2020-21 columns 5-7, 2021-22 columns 8-10 (18 to 64, 65 and Over, Total)
+    n20, n21 = float(t52.iloc[6]), float(t52.iloc[9])
+    got = pick(ind, "unit_cost_weekly_65", "Nursing", 2021)
+    assert got.value == pytest.approx(n21)
+    assert got.change_pct == pytest.approx((n21 / n20 - 1) * 100)
+    eng = wb["T52"][wb["T52"][4] == "England"].iloc[0]
+    assert got.england == pytest.approx(float(eng.iloc[9]))
+    t51 = _row(wb["T51"], WILTS)
+    assert pick(ind, "home_care_hourly_rate", "External", 2021).value == pytest.approx(float(t51.iloc[8]))
+
+
+def test_turnover_and_quality_from_ascof(result):
+    ind, _ = result
+    t = pick(ind, "ascof_6a_turnover", "All services", 2024)
+    assert (t.value, t.england) == (pytest.approx(25.6), pytest.approx(23.7))
+    q = pick(ind, "ascof_6b_rating_share", "Good or outstanding", 2024)
+    assert q.value == pytest.approx(81.3) and q["rank"] >= 1 and q["n_ranked"] >= 150
+
+
+def test_missing_sources_listed_not_dropped(result):
+    ind, comps = result
+    missing = ind[ind.status == "missing"].set_index("indicator")
+    assert "care_home_beds_per_1000_65" in missing.index and "CQC care directory" in missing.loc["care_home_beds_per_1000_65", "note"]
+    assert "vacancy_rate" in missing.index and "ASCOF 6A" in missing.loc["vacancy_rate", "note"]
+    assert len(comps) == 15 and "E06000054" not in set(comps.la_code)
+    assert "Euclidean" in comps.attrs["method"]
+
+
+def test_risk_flag_for_nursing_cost(result):
+    ind, _ = result
+    flags = risk_flags(ind).set_index(["indicator", "breakdown"])
+    nursing = flags.loc[("unit_cost_weekly_65", "Nursing")]
+    assert nursing["flag"] is True  # 630.27 is more than 10% below England's 810.10
+
+
+def test_cli_market_writes_csvs(shared_data, tmp_path, capsys):
+    assert cli.main(["market", "--la", WILTS, "--raw", str(shared_data), "--out", str(tmp_path)]) == 0
+    out = tmp_path / WILTS
+    ind = pd.read_csv(out / "market_indicators.csv")
+    assert {"la_code", "market", "indicator", "year", "value", "unit", "england", "region", "comparator_median", "rank", "source"} <= set(ind.columns)
+    assert len(pd.read_csv(out / "comparators.csv")) == 15 and len(pd.read_csv(out / "risk_flags.csv")) > 0
+    assert cli.main(["market", "--la", "E99999999", "--raw", str(shared_data), "--out", str(tmp_path)]) == 2
