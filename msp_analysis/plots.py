@@ -5,18 +5,17 @@ Every chart names its source and years in a footer line, and DEMO data says so.
 
 from __future__ import annotations
 
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 COUNCIL = "#1d4e89"
 ENGLAND = "#7f7f7f"
 REGION = "#e3a21a"
 COMPARATOR = "#8fb3d9"
-RATINGS = {"Outstanding": "#1a7f37", "Good": "#7bc47f", "Requires improvement": "#f0b429", "Inadequate": "#c0392b", "Not yet rated": "#bdbdbd"}
+RATINGS = {"Outstanding": "#1a7f37", "Good": "#7bc47f", "Requires improvement": "#f0b429", "Inadequate": "#c0392b",
+           "Other": "#e67e22", "Not yet rated": "#bdbdbd"}
 
 
 def _style(ax, title: str, ylabel: str = "") -> None:
@@ -39,11 +38,14 @@ def _years(frame: pd.DataFrame) -> str:
 
 def trend(ind: pd.DataFrame, title: str, *, council_name: str) -> plt.Figure:
     """Council against England, region and comparator median over time (one benchmark breakdown)."""
+    from msp_analysis.geography import REGIONS, region_of
+
     f = ind.dropna(subset=["year"]).sort_values("year")
+    region = REGIONS.get(region_of(f["la_code"].iloc[0]) or "", "Region") if len(f) else "Region"
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     x = f["year_label"].astype(str)
     for col, label, color, style in [("value", council_name, COUNCIL, "-o"), ("england", "England", ENGLAND, "--s"),
-                                     ("region", "Region", REGION, ":^"), ("comparator_median", "Comparator median", COMPARATOR, "-.d")]:
+                                     ("region", region, REGION, ":^"), ("comparator_median", "Comparator median", COMPARATOR, "-.d")]:
         if f[col].notna().any():
             ax.plot(x, f[col], style, label=label, color=color, linewidth=2 if col == "value" else 1.4, markersize=5)
     _style(ax, title, f["unit"].iloc[0] if len(f) else "")
@@ -53,9 +55,12 @@ def trend(ind: pd.DataFrame, title: str, *, council_name: str) -> plt.Figure:
     return fig
 
 
-def ranked_bar(area: pd.DataFrame, la_code: str, comparators: list[str], names: dict[str, str], title: str, *, unit: str, source: str) -> plt.Figure:
+def ranked_bar(area: pd.DataFrame, la_code: str, comparators: list[str], title: str, *, unit: str, source: str) -> plt.Figure:
     """The council among its comparators, highest first, with England as a line."""
+    from msp_analysis.geography import council_name
+
     codes = [la_code, *comparators]
+    names = {c: council_name(c) or c for c in codes}
     f = area[area["la_code"].isin(codes)].dropna(subset=["value"]).sort_values("value")
     fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(f) + 1.2))
     colors = [COUNCIL if c == la_code else COMPARATOR for c in f["la_code"]]
@@ -75,10 +80,12 @@ def ranked_bar(area: pd.DataFrame, la_code: str, comparators: list[str], names: 
 
 def rating_bars(shares: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
     """Stacked bars of rating shares (%), one bar per area (columns: area, breakdown, value)."""
-    wide = shares.pivot_table(index="area", columns="breakdown", values="value", sort=False).reindex(columns=list(RATINGS)).fillna(0)
+    wide = shares.pivot_table(index="area", columns="breakdown", values="value", sort=False)
+    wide = wide.reindex(columns=[r for r in RATINGS if r in wide.columns]).fillna(0)
     fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(wide) + 1.4))
     left = np.zeros(len(wide))
-    for rating, color in RATINGS.items():
+    for rating in wide.columns:
+        color = RATINGS[rating]
         ax.barh(wide.index, wide[rating], left=left, color=color, label=rating)
         left += wide[rating].to_numpy()
     ax.set_xlim(0, 100)

@@ -48,3 +48,14 @@ def assess(tables: Tables, la_code: str, *, k: int = 15) -> tuple[pd.DataFrame, 
     if tables.demo:
         out["source"] = "DEMO - " + out["source"].astype(str)
     return out, comps
+
+
+def indicator_area(tables: Tables, indicator: str, breakdown: str, year: int | None = None) -> pd.DataFrame:
+    """Every area's value of one indicator (for ranked charts); latest year when ``year`` is None."""
+    for ind in all_indicators(tables)[0]:
+        if ind.name == indicator:
+            a = ind.area[ind.area["breakdown"] == breakdown]
+            if year is None and a["year"].notna().any():
+                year = a["year"].max()
+            return a[a["year"] == year] if year is not None else a
+    return pd.DataFrame(columns=["la_code", "area_type", "year", "breakdown", "value"])

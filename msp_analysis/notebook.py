@@ -1,0 +1,42 @@
+"""Small display helpers so notebooks stay thin and their committed outputs clean."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import pandas as pd
+
+
+def quiet() -> None:
+    """Notebook set-up: no progress bars or library warnings in committed outputs; readable tables."""
+    logging.getLogger("msp_analysis").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    pd.set_option("display.max_rows", 80)
+    pd.set_option("display.max_colwidth", 80)
+    pd.set_option("display.width", 160)
+
+
+def table(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    """A copy rounded for people: floats to ``digits`` places, index reset."""
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].round(digits)
+    return out.reset_index(drop=True)
+
+
+def show(fig) -> None:
+    """Display a Figure once and free it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
+def bullets(lines: list[str]) -> None:
+    """Show sentences as a Markdown list."""
+    from IPython.display import Markdown, display
+
+    display(Markdown("\n".join(f"- {line}" for line in lines)))
