@@ -1,4 +1,4 @@
-"""Command line: ``msp data | demo | councils | layouts``.
+"""Command line: ``msp data | market | forecast | backtest | demo | councils | layouts``.
 
 Run ``msp --help`` or ``msp COMMAND --help``. Also runnable as ``python -m msp_analysis.cli``.
 """
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from msp_analysis import config, demo, geography, store
-from msp_analysis.errors import SourceError
+from msp_analysis.errors import ScenarioError, SourceError
 from msp_analysis.sources import known_layouts, readers_for
 
 log = logging.getLogger("msp")
@@ -76,6 +76,42 @@ def cmd_market(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from msp_analysis.forecast import run as forecast_run
+    from msp_analysis.forecast.scenarios import default_dir
+    from msp_analysis.indicators import Tables
+
+    tables = Tables.load(_processed_for(args.raw))
+    files = args.scenario or sorted(str(p) for p in default_dir().glob("*.yml"))
+    result = forecast_run.run(tables, args.la, files, horizon=args.horizon)
+    out = Path(args.out)
+    forecast_run.write(result, out)
+    label = " (DEMO data)" if tables.demo else ""
+    for s in result["runs"]["scenario"]:
+        h = forecast_run.headline(result, s)
+        print(f"{geography.council_name(args.la)}{label}, {s}: long-term care spend {h['spend_change_pct']:+.1f}% "
+              f"from {h['base_year']}-{(h['base_year'] + 1) % 100:02d} to {h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d} "
+              f"(rates rest on {h['history_years']} years of history)")
+    print(f"-> {out}/forecast.csv, decomposition.csv, assumptions.csv, runs.json")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from msp_analysis.forecast import backtest
+    from msp_analysis.indicators import Tables
+
+    tables = Tables.load(_processed_for(args.raw))
+    bt = backtest.backtest(tables)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    bt.to_csv(out / "backtest.csv", index=False)
+    summary = backtest.summary(bt)
+    summary.to_csv(out / "backtest_summary.csv", index=False)
+    print(summary.round(1).to_string(index=False))
+    print(f"-> {out}/backtest.csv ({len(bt):,} rows, {bt['la_code'].nunique()} councils), backtest_summary.csv")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else demo_raw_dir()
     paths = demo.write(out)
@@ -114,6 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=15, help="number of comparator councils (default 15)")
     p.add_argument("--thresholds", help="your own risk thresholds YAML (default: the package's)")
     p.set_defaults(func=cmd_market)
+    p = sub.add_parser("forecast", help="forecast people and spend for one council under YAML scenarios")
+    p.add_argument("--la", required=True, help="ONS code of the council")
+    p.add_argument("--scenario", action="append", help="scenario YAML (repeatable; default: every file in scenarios/)")
+    p.add_argument("--horizon", type=int, default=5, help="years after the base year (default 5)")
+    p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
+    p.add_argument("--out", required=True, help="folder for forecast.csv, decomposition.csv, assumptions.csv, runs.json")
+    p.set_defaults(func=cmd_forecast)
+    p = sub.add_parser("backtest", help="rolling-origin backtest for every council on the loaded history")
+    p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
+    p.add_argument("--out", required=True, help="folder for backtest.csv and backtest_summary.csv")
+    p.set_defaults(func=cmd_backtest)
     p = sub.add_parser("councils", help="list councils: ONS code, name, CASSR code, region")
     p.add_argument("--all", action="store_true", help="include predecessor and DEMO councils")
     p.set_defaults(func=cmd_councils)
@@ -127,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (SourceError, FileNotFoundError, ValueError) as exc:
+    except (SourceError, FileNotFoundError, ValueError, ScenarioError, LookupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -166,6 +166,7 @@ def _council_scale(rng) -> pd.DataFrame:
     c = councils().copy()
     c["pop18"] = rng.integers(150_000, 900_000, len(c))
     c["share65"] = rng.uniform(0.18, 0.30, len(c))
+    c["trend"] = rng.uniform(0.01, 0.05, len(c))
     return c
 
 
@@ -237,8 +238,14 @@ def _write_workbook(path: Path, rng) -> None:
         values = {}
         for _, c in scale.iterrows():
             row = []
+            levels = {}  # one level per series; years then follow a smooth trend, as real returns do
             for cell_path in paths:
-                v = _value(spec, cell_path, c, rng, source)
+                year_label = next((p for p in cell_path if p and p[:4].isdigit()), None)
+                series = tuple(p for p in cell_path if p != year_label)
+                if series not in levels:
+                    levels[series] = _value(spec, cell_path, c, rng, source)
+                step = (int(year_label[:4]) - RELEASE) if year_label else 0
+                v = levels[series] * (1 + c["trend"]) ** step * rng.uniform(0.99, 1.01)
                 year_cell = next((p for p in cell_path if p and p[:4].isdigit()), y["y0"])
                 if source == "ASC-FR" and c["la_code"] == not_submitted and year_cell == y["y0"]:
                     row.append("[x]")

@@ -189,6 +189,7 @@ def harmonise_to_current(
     keys: list[str],
     value: str = "value",
     weights: pd.Series | None = None,
+    as_at: str | None = None,
 ) -> pd.DataFrame:
     """Put an additive series (counts, money) on April-2023 council boundaries.
 
@@ -203,6 +204,8 @@ def harmonise_to_current(
         keys: the other key columns (year, dimensions) that identify a row.
         value: the value column.
         weights: successor code -> weight, needed when the frame holds a split council.
+        as_at: apply only changes effective on or before this date ('2021-04-01' keeps
+            Cumbria, North Yorkshire and Somerset as the counties they were until 2023).
 
     Returns:
         New frame with ``la_code`` on current boundaries, ``la_code_published``
@@ -212,6 +215,8 @@ def harmonise_to_current(
         ValueError: a split council is present and no weights were given.
     """
     bc = boundary_changes()
+    if as_at is not None:
+        bc = bc[bc["effective"] <= as_at]
     out = frame.copy()
     if "la_code_published" not in out:
         out["la_code_published"] = out["la_code"]

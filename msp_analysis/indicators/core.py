@@ -60,7 +60,7 @@ class Tables:
         return name in self.frames and len(self.frames[name]) > 0
 
 
-class MissingSource(Exception):
+class MissingSource(LookupError):
     """An indicator's source table is absent; the message says which and why it matters."""
 
 
@@ -204,7 +204,13 @@ def missing_rows(la_code: str, market: str, indicator: str, unit: str, source: s
 
 def population_by_band(population: pd.DataFrame, bands: dict[str, tuple[int, int | None]], *, estimate: str = "mid-year estimate") -> pd.DataFrame:
     """Persons by area x year x named age band (e.g. {'18 to 64': (18, 64), '65 and over': (65, None)})."""
-    pop = population[(population["sex"] == "Persons") & population["age"].notna() & (population["estimate"] == estimate)]
+    pop = population[population["age"].notna() & (population["estimate"] == estimate)]
+    if not (pop["sex"] == "Persons").any():
+        # ONS projections publish males and females only: persons are their sum
+        pop = (pop[pop["sex"].isin(["Males", "Females"])]
+               .groupby(["la_code", "area_type", "year", "age"], as_index=False)["value"].sum(min_count=1)
+               .assign(sex="Persons"))
+    pop = pop[pop["sex"] == "Persons"]
     pieces = []
     for name, (lo, hi) in bands.items():
         sel = pop[(pop["age"] >= lo) & ((pop["age"] <= hi) if hi is not None else True)]
