@@ -35,9 +35,9 @@ test: setup ## run every test: unit, demo, integration on $(SHARED), and nbval o
 test-unit: setup ## unit tests only (no files needed)
 	$(BIN)/python -m pytest -m "unit or demo"
 
-notebooks: setup ## re-run the Section 1 notebooks for LA (default Wiltshire) on $(SHARED) and keep their outputs
+notebooks: setup ## re-run the notebooks for LA (default Wiltshire) on $(SHARED) and keep their outputs
 	$(BIN)/python tools/build_notebooks.py
-	cd notebooks && for nb in 00_data_quality 01_current_market; do \
+	cd notebooks && for nb in 00_data_quality 01_current_market 02_demand_forecast 03_spend_scenarios; do \
 	  ../$(BIN)/papermill $$nb.ipynb $$nb.ipynb --cwd . -k python3 -p la_code $(LA) -p raw_dir ../$(SHARED) --no-progress-bar || exit 1; done
 
 market: setup ## write every Section 1 indicator for LA to reports/LA/*.csv (RAW=DIR for other files)

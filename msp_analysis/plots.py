@@ -114,3 +114,51 @@ def spend_mix(shares: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
     _footer(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
+
+
+def fan(forecast: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
+    """Fan chart of one series: central forecast with 80% and 95% intervals (columns year, value, lower/upper)."""
+    f = forecast.sort_values("year")
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    x = f["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}")
+    ax.fill_between(x, f["lower_95"], f["upper_95"], color=COUNCIL, alpha=0.12, label="95% interval")
+    ax.fill_between(x, f["lower_80"], f["upper_80"], color=COUNCIL, alpha=0.25, label="80% interval")
+    ax.plot(x, f["value"], "-o", color=COUNCIL, linewidth=2, markersize=4, label="Central forecast")
+    _style(ax, title)
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    _footer(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def scenario_lines(totals: pd.DataFrame, title: str, *, unit: str, source: str) -> plt.Figure:
+    """One line per scenario (columns scenario, year, value)."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    palette = plt.get_cmap("tab10")
+    for i, (name, g) in enumerate(totals.sort_values("year").groupby("scenario", sort=True)):
+        ax.plot(g["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}"), g["value"], "-o", markersize=3.5,
+                color=palette(i % 10), label=name.replace("_", " "))
+    _style(ax, title, unit)
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    _footer(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def waterfall(steps: pd.Series, title: str, *, start_label: str, end_label: str, start: float, unit: str, source: str) -> plt.Figure:
+    """Waterfall from a start value through driver contributions (a Series label -> change) to the end."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    labels = [start_label, *[s.replace("_", " ") for s in steps.index], end_label]
+    level = start
+    ax.bar(0, start, color=ENGLAND)
+    for i, change in enumerate(steps.to_numpy(), start=1):
+        ax.bar(i, change, bottom=level if change >= 0 else level + change, color="#c0392b" if change >= 0 else "#1a7f37")
+        level += change
+    ax.bar(len(labels) - 1, level, color=COUNCIL)
+    ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
+    lo = min(start, level, *(start + steps.cumsum()))
+    ax.set_ylim(lo * 0.9, max(start, level, *(start + steps.cumsum())) * 1.03)
+    _style(ax, title, unit)
+    _footer(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig

@@ -114,7 +114,83 @@ show(plots.spend_mix(mix, "Long-term care spend by setting, people aged 65+",
     code("bullets(sources(indicators))"),
 ])
 
+FC_PARAMS = '''la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
+raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
+base_year = None  # financial-year start of the base year, e.g. 2021; None for the latest with SALT by setting
+horizon = 5  # years forecast after the base year
+scenarios = ["../scenarios/baseline.yml", "../scenarios/market_unchanged.yml", "../scenarios/ld_residential_to_supported_living.yml", "../scenarios/home_care_growth.yml", "../scenarios/workforce_shock.yml"]  # scenario YAML files'''
+
+FC_SETUP = '''from msp_analysis import geography, plots, store
+from msp_analysis.forecast import backtest, run
+from msp_analysis.indicators import Tables
+from msp_analysis.notebook import bullets, quiet, show, table
+
+quiet()
+tables = Tables.load(store.ensure(raw_dir))
+council = geography.council_name(la_code)
+result = run.run(tables, la_code, scenarios, horizon=horizon, base=base_year)
+runs = result["runs"].set_index("scenario")
+first = runs.iloc[0]'''
+
+demand_nb = notebook([
+    md("# Section 2: how demand will change\n\nPeople in long-term support by age band, support setting and client group over the "
+       "horizon, with 80% and 95% prediction intervals, and how well the same method forecast the past (a rolling-origin backtest "
+       "on every council). Population comes from ONS projections where loaded; the rates follow their own trend."),
+    code(FC_PARAMS, ["parameters"]),
+    code(FC_SETUP + '''
+bullets([f"{council} ({la_code}); data: {tables.manifest['label']}; base year {first['base_year']}-{(first['base_year'] + 1) % 100:02d}",
+         f"Population: {first['population_source']}",
+         f"Rates: {first['rate_method']}",
+         f"Pooled across councils: {first['pooled_growth']}"])'''),
+    md("## People in long-term support, baseline scenario"),
+    code('''people = result["forecast"].query("measure == 'people'")
+total = people.query("setting == 'All' and scenario == @runs.index[0]")
+show(plots.fan(total, f"People in long-term support during the year, {council}",
+               source=f"SALT (NHS Digital) and ONS; msp-analysis forecast, scenario {runs.index[0]}, base {first['base_year']}"))'''),
+    code('''horizon_year = int(first["horizon_year"])
+by_group = people.query("scenario == @runs.index[0] and setting != 'All' and year in [@first.base_year, @horizon_year]")
+table(by_group.pivot_table(index=["age_band", "setting"], columns="year", values="value", aggfunc="sum").reset_index(), 0)'''),
+    md("## People by scenario\n\nScenarios change where people are supported (shifts, extra community growth) or whether they can be (workforce capacity)."),
+    code('''people_totals = people.query("setting == 'All'")[["scenario", "year", "value"]]
+show(plots.scenario_lines(people_totals, "People in long-term support by scenario", unit="people",
+                          source="SALT (NHS Digital), ONS; msp-analysis scenarios"))'''),
+    md("## How well this method forecast the past\n\nRolling-origin backtest on every council's real history (on April-2021 boundaries): "
+       "error of forecasts 1 and 2 years ahead against naive (last value) and linear-trend forecasts, and how often the actual "
+       "value fell inside the 80% and 95% intervals. Few years of history mean few origins: the table says how many."),
+    code('''bt = backtest.backtest(tables)
+table(backtest.summary(bt), 1)'''),
+    code('''table(bt[bt["la_code"] == la_code][["target", "origin", "horizon", "model", "actual", "forecast", "ape", "covered_80", "covered_95"]], 1)'''),
+])
+
+spend_nb = notebook([
+    md("# Section 2: how spend will change under each scenario\n\nLong-term care spend (people x cost per person x prices) for each "
+       "scenario, what drives the change, and the assumptions behind it. Each scenario is a YAML file in `scenarios/`; its hash is recorded."),
+    code(FC_PARAMS, ["parameters"]),
+    code(FC_SETUP + '''
+bullets([run.headline_sentence(run.headline(result, s), council) for s in runs.index])'''),
+    md("## Spend by scenario"),
+    code('''spend = result["forecast"].query("measure == 'spend' and setting == 'All'")
+show(plots.scenario_lines(spend.assign(value=spend["value"] / 1e6)[["scenario", "year", "value"]], "Long-term care spend by scenario",
+                          unit="£ million, cash", source="ASC-FR and SALT (NHS Digital), ONS; msp-analysis scenarios"))'''),
+    code('''show(plots.fan(spend.query("scenario == 'market_unchanged'").assign(**{c: lambda d, c=c: d[c] / 1e6 for c in ["value", "lower_80", "upper_80", "lower_95", "upper_95"]}),
+               "Spend if the market is unchanged (£ million), with intervals", source="msp-analysis forecast; intervals from the demand model"))'''),
+    md("## What drives the change (market unchanged)"),
+    code('''d = result["decomposition"].query("scenario == 'market_unchanged'")
+drivers = d.groupby("driver")["change_gbp"].sum().reindex(["population", "rate", "setting_growth", "unit_cost", "inflation", "capacity", "shift"]).fillna(0) / 1e6
+h = run.headline(result, "market_unchanged")
+show(plots.waterfall(drivers[drivers.abs() > 1e-9], "Change in long-term care spend by driver, market unchanged",
+                     start_label=f"{h['base_year']}-{(h['base_year'] + 1) % 100:02d}", end_label=f"{h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d}",
+                     start=h["base_spend_gbp"] / 1e6, unit="£ million", source="msp-analysis decomposition (log-mean Divisia, exact)"))'''),
+    code('''by_group = d.groupby(["setting", "client_group"], as_index=False)[["change_gbp", "share_of_change"]].sum()
+table(by_group.sort_values("change_gbp", ascending=False).assign(change_gbp=lambda x: x["change_gbp"] / 1e6, share_of_change=lambda x: x["share_of_change"] * 100), 1)'''),
+    md("## Assumptions\n\nEvery assumption, its value, source and our confidence in it; and the files each run used."),
+    code('table(result["assumptions"])'),
+    code('table(result["runs"][["scenario", "scenario_file", "version", "base_year", "horizon_year", "history_years", "spend_change_pct"]].assign(scenario_sha256=result["runs"]["scenario_sha256"].str[:12]), 1)'),
+])
+
 NB.mkdir(exist_ok=True)
+nbf.write(demand_nb, NB / "02_demand_forecast.ipynb")
+nbf.write(spend_nb, NB / "03_spend_scenarios.ipynb")
 nbf.write(dq, NB / "00_data_quality.ipynb")
 nbf.write(market, NB / "01_current_market.ipynb")
 print("wrote", NB / "00_data_quality.ipynb", NB / "01_current_market.ipynb")

@@ -101,7 +101,7 @@ def headline(result: dict, scenario: str) -> dict:
         "spend_change_pct": float(r["spend_change_pct"]),
         "base_spend_gbp": float(r["base_spend_gbp"]),
         "horizon_spend_gbp": float(r["horizon_spend_gbp"]),
-        "top_groups": [f"{c} ({s.lower()})" for s, c in top.index],
+        "top_groups": [f"{s.lower()} care for {c.lower()}" for s, c in top.index],
         "top_groups_share_pct": float(top.sum() / total_change * 100) if total_change > 0 else np.nan,
         "driver_share_pct": (drivers / total_change * 100).to_dict() if total_change else {},
         "history_years": int(r["history_years"]),
@@ -118,3 +118,17 @@ def write(result: dict, out_dir: str | Path) -> list[Path]:
     result["assumptions"].to_csv(paths[2], index=False)
     paths[3].write_text(result["runs"].to_json(orient="records", indent=2))
     return paths
+
+
+def headline_sentence(h: dict, council: str) -> str:
+    """'If the market is unchanged, spend rises N% over Y years; X% of the increase comes from ...'."""
+    start = f"{h['base_year']}-{(h['base_year'] + 1) % 100:02d}"
+    end = f"{h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d}"
+    change = h["spend_change_pct"]
+    verb = "rises" if change > 0.05 else ("falls" if change < -0.05 else "is unchanged")
+    text = (f"Under '{h['scenario'].replace('_', ' ')}', {council}'s long-term care spend {verb}"
+            + (f" {abs(change):.1f}%" if verb != "is unchanged" else "")
+            + f" over {h['years']} years, from £{h['base_spend_gbp'] / 1e6:,.1f}m in {start} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {end}")
+    if change > 0.05 and h["top_groups"] and pd.notna(h["top_groups_share_pct"]):
+        text += f"; {h['top_groups_share_pct']:.0f}% of the increase comes from {' and '.join(h['top_groups'])}"
+    return text + f" (rates rest on {h['history_years']} years of history)."
