@@ -46,8 +46,9 @@ market: setup ## write every Section 1 indicator for LA to reports/LA/*.csv (RAW
 lab: setup ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/
 
-bench: setup ## time `msp data` on $(SHARED) against a bare pandas read; writes benchmarks/results/
+bench: setup ## time `msp data` against a bare pandas read, and forecasts for every council; writes benchmarks/results/
 	$(BIN)/python benchmarks/bench_data.py --raw $(SHARED)
+	$(BIN)/python benchmarks/bench_forecast.py --raw $(SHARED)
 
 clean: ## remove processed tables, demo raw files, reports and caches (never data/raw)
 	rm -rf data/processed/*.parquet data/processed/manifest.json data/demo_raw reports .pytest_cache

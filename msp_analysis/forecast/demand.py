@@ -50,9 +50,13 @@ KEYS = ["age_band", "setting", "client_group"]
 
 
 def _salt(tables: Tables) -> pd.DataFrame:
+    """The SALT tables the forecast uses (T2, T34, T37), selected once per data set."""
     if not tables.has("salt"):
         raise MissingSource("no SALT table: demand needs SALT tables T2, T34 and T37")
-    return tables.get("salt")
+    if "salt_forecast" not in tables.cache:
+        s = tables.get("salt")
+        tables.cache["salt_forecast"] = s[s["table_ref"].isin(["T2", "T34", "T37"])]
+    return tables.cache["salt_forecast"]
 
 
 def base_year(tables: Tables) -> int:
@@ -88,7 +92,23 @@ def base_demand(tables: Tables, la_code: str, year: int) -> pd.DataFrame:
 
 
 def rate_history(tables: Tables) -> pd.DataFrame:
-    """People in long-term support during the year per adult in the age band, every council and year."""
+    """People in long-term support during the year per adult in the age band, every council and year.
+
+    Computed once per loaded data set (kept in ``tables.cache``).
+    """
+    if "rate_history" not in tables.cache:
+        tables.cache["rate_history"] = _rate_history(tables)
+    return tables.cache["rate_history"]
+
+
+def _pooled(tables: Tables, band: str, base: int, hist: pd.DataFrame) -> models.PooledGrowth:
+    key = ("pooled", band, base)
+    if key not in tables.cache:
+        tables.cache[key] = models.fit_pooled(hist)
+    return tables.cache[key]
+
+
+def _rate_history(tables: Tables) -> pd.DataFrame:
     s = _salt(tables)
     lts = s[((s["table_ref"] == "T2") & (s["measure"] == "clients_lts_during_year")) | ((s["table_ref"] == "T34") & (s["support_setting"] == "Total"))]
     lts = lts[lts["age_band"].isin(AGE_BANDS) & (lts["area_type"] == "council")].drop_duplicates(["la_code", "year", "age_band"])
@@ -137,7 +157,7 @@ def rate_factors(tables: Tables, la_code: str, base: int, years: list[int], scen
     out = []
     for band in AGE_BANDS:
         h = hist[hist["age_band"] == band]
-        pooled = models.fit_pooled(h)
+        pooled = _pooled(tables, band, base, h)
         mine = h[h["la_code"] == la_code].set_index("year")["value"]
         if mine.empty or base not in mine.index:
             raise MissingSource(f"no base-year ({base}) rate of long-term support for {la_code}, {band}")

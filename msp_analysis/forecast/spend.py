@@ -39,7 +39,10 @@ def cost_per_person(tables: Tables, la_code: str, year: int, base_people: pd.Dat
     """Annual £ per person by age_band, setting and client_group in the base year (reproduces published GCE)."""
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table: spend needs expenditure by setting (T43/T44)")
-    a = tables.get("ascfr")
+    if "ascfr_costs" not in tables.cache:
+        full = tables.get("ascfr")
+        tables.cache["ascfr_costs"] = full[full["table_ref"].isin(["T43", "T44", "T53", "T54"])]
+    a = tables.cache["ascfr_costs"]
     g = a[a["table_ref"].isin(["T43", "T44"]) & (a["la_code"] == la_code) & (a["year"] == year) & a["support_setting"].isin(GCE_GROUPS)]
     if g.empty or g["value"].isna().all():
         raise MissingSource(f"no ASC-FR expenditure by setting (T43/T44) for {la_code} in {year}")

@@ -42,6 +42,7 @@ class Tables:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     demo: bool = False
     manifest: dict = field(default_factory=dict)
+    cache: dict = field(default_factory=dict, repr=False)  # derived frames shared by many councils' runs
 
     @classmethod
     def load(cls, processed_dir: str | Path) -> "Tables":
