@@ -8,7 +8,7 @@ SHARED  ?= ../shared/data
 LA      ?= E06000054
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data test test-unit notebooks market lab bench clean
+.PHONY: help setup pdf-engine data report report-all test test-unit notebooks market lab bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-17s %s\n", $$1, $$2}'
@@ -21,7 +21,15 @@ $(BIN)/msp: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-setup: $(BIN)/msp ## create .venv and install everything (Python 3.11 and pip are all it needs)
+setup: $(BIN)/msp pdf-engine ## create .venv and install everything (Python 3.11 and pip; Chromium for PDFs where apt allows)
+
+pdf-engine: ## install Debian's chromium for PDF plans (root with apt-get); otherwise say how
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing chromium (PDF engine) from Debian packages..."; \
+	  (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) \
+	  || echo "Could not install chromium: plans will be HTML only (install it with your package manager for PDFs)"; \
+	else echo "No chromium and no root apt-get: plans will be HTML only (install chromium for PDFs)"; fi
 
 data: setup ## build data/processed from data/raw (or RAW=DIR); the DEMO data set when there are no published files
 	$(BIN)/msp data $(RAWARG)
@@ -37,8 +45,14 @@ test-unit: setup ## unit tests only (no files needed)
 
 notebooks: setup ## re-run the notebooks for LA (default Wiltshire) on $(SHARED) and keep their outputs
 	$(BIN)/python tools/build_notebooks.py
-	cd notebooks && for nb in 00_data_quality 01_current_market 02_demand_forecast 03_spend_scenarios; do \
+	cd notebooks && for nb in 00_data_quality 01_current_market 02_demand_forecast 03_spend_scenarios 04_plan_draft; do \
 	  ../$(BIN)/papermill $$nb.ipynb $$nb.ipynb --cwd . -k python3 -p la_code $(LA) -p raw_dir ../$(SHARED) --no-progress-bar || exit 1; done
+
+report: setup ## build the plan draft (HTML + PDF) into reports/: LA=code RAW=dir; the DEMO plan when there are no published files
+	$(BIN)/msp report $(if $(filter command line,$(origin LA)),--la $(LA),) $(RAWARG)
+
+report-all: setup ## every council's plan in parallel, with reports/index.html (RAW=dir)
+	$(BIN)/msp report --all $(RAWARG)
 
 market: setup ## write every Section 1 indicator for LA to reports/LA/*.csv (RAW=DIR for other files)
 	$(BIN)/msp market --la $(LA) $(RAWARG)

@@ -1,4 +1,4 @@
-"""Command line: ``msp data | market | forecast | backtest | demo | councils | layouts``.
+"""Command line: ``msp data | market | forecast | backtest | report | download | demo | councils | layouts``.
 
 Run ``msp --help`` or ``msp COMMAND --help``. Also runnable as ``python -m msp_analysis.cli``.
 """
@@ -112,6 +112,60 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _raw_for_report(raw_arg: str | None) -> Path:
+    """--raw DIR, else data/raw when it holds published files, else the DEMO data set."""
+    if raw_arg:
+        return Path(raw_arg)
+    if _has_published_files(config.raw_dir()):
+        return config.raw_dir()
+    raw = demo_raw_dir()
+    if not (raw / store.DEMO_MARKER).exists():
+        demo.write(raw)
+    log.warning("no published files in %s: building the DEMO plan from the embedded demo data", config.raw_dir())
+    return raw
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from msp_analysis import report
+
+    raw = _raw_for_report(args.raw)
+    common = dict(scenarios=args.scenario, actions_file=args.actions, horizon=args.horizon, pdf=not args.no_pdf)
+    if args.all:
+        result = report.build_all(raw_dir=raw, out_dir=args.out, workers=args.workers, scheduler=args.scheduler, **common)
+        print(f"Built {result['built']} plans; index: {result['index']}")
+        for f in result["failed"]:
+            print(f"  failed {f['la_code']}: {f['error']}")
+        return 0 if not result["failed"] else 1
+    la = args.la
+    if la is None:
+        councils = report.councils_in(raw)
+        la = next((c for c in ("E06000054", "E10900001") if c in councils), councils[0])
+    if report.pdf_engine() is None and not args.no_pdf:
+        print(f"note: {report.PDF_HELP}")
+    try:
+        s = report.build(la, raw_dir=raw, out_dir=args.out, **common)
+    except Exception as exc:  # papermill wraps the notebook's own error
+        if type(exc).__name__ != "PapermillExecutionError":
+            raise
+        print(f"error: the plan notebook failed for {la}: {getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', exc)}", file=sys.stderr)
+        return 2
+    out = Path(args.out) / la
+    label = " (DEMO)" if s["demo"] else ""
+    print(f"{s['council']}{label}: {out / s['html']}" + (f" and {out / s['pdf']}" if s["pdf"] else " (HTML only)") + f" in {s['seconds']} s")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from msp_analysis import download
+
+    rows = download.download(args.dest or config.raw_dir(), catalogue=args.catalogue, years=args.years, progress=not args.quiet)
+    for r in rows:
+        print(f"  {r['status']:<11} {r['file']} {r['message']}")
+    failed = [r for r in rows if r["status"] == "failed"]
+    print(f"{len(rows) - len(failed)} of {len(rows)} files in place" + (f"; {len(failed)} failed" if failed else ""))
+    return 1 if failed else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else demo_raw_dir()
     paths = demo.write(out)
@@ -161,6 +215,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
     p.add_argument("--out", required=True, help="folder for backtest.csv and backtest_summary.csv")
     p.set_defaults(func=cmd_backtest)
+    p = sub.add_parser("report", help="build the plan draft (HTML and PDF) for one council, or --all")
+    p.add_argument("--la", help="ONS code of the council (default: Wiltshire, or the first DEMO council)")
+    p.add_argument("--all", action="store_true", help="every council in the data, in parallel, with an index page")
+    p.add_argument("--raw", help="folder of published files (default: data/raw, or the DEMO data when it holds none)")
+    p.add_argument("--scenario", action="append", help="scenario YAML (repeatable; default: every file in scenarios/)")
+    p.add_argument("--actions", help="the council's actions YAML for Section 3 (default: templates/actions.yml)")
+    p.add_argument("--horizon", type=int, default=5, help="years forecast after the base year (default 5)")
+    p.add_argument("--out", default="reports", help="folder for <la_code>/plan.html, plan.pdf (default: reports)")
+    p.add_argument("--workers", type=int, help="parallel processes for --all (default: all cores)")
+    p.add_argument("--scheduler", help="Dask scheduler address for --all (e.g. tcp://host:8786); default: this machine")
+    p.add_argument("--no-pdf", action="store_true", help="HTML only")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("download", help="fetch the published files into data/raw (checksummed, resumable)")
+    p.add_argument("--years", type=int, nargs="*", help="financial-year starts to fetch, e.g. 2021 2024 (default: all)")
+    p.add_argument("--catalogue", help="your own catalogue YAML of files and URLs (default: the package's)")
+    p.add_argument("--dest", help="folder to write to (default: data/raw)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_download)
     p = sub.add_parser("councils", help="list councils: ONS code, name, CASSR code, region")
     p.add_argument("--all", action="store_true", help="include predecessor and DEMO councils")
     p.set_defaults(func=cmd_councils)

@@ -27,10 +27,12 @@ def table(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
 
 
 def show(fig) -> None:
-    """Display a Figure once and free it."""
+    """Display a Figure once and free it (nothing when there is no figure to show)."""
     import matplotlib.pyplot as plt
     from IPython.display import display
 
+    if fig is None:
+        return
     display(fig)
     plt.close(fig)
 
@@ -40,3 +42,10 @@ def bullets(lines: list[str]) -> None:
     from IPython.display import Markdown, display
 
     display(Markdown("\n".join(f"- {line}" for line in lines)))
+
+
+def markdown(text: str) -> None:
+    """Show generated Markdown (plan sections)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))

@@ -76,7 +76,8 @@ def sha256(path: Path) -> str:
 def _candidates(raw_dir: Path) -> list[Path]:
     return sorted(
         p for p in raw_dir.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in IGNORED
+        if p.is_file() and p.suffix.lower() not in IGNORED
+        and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)  # hidden files and folders (.partial)
     )
 
 

@@ -188,7 +188,42 @@ table(by_group.sort_values("change_gbp", ascending=False).assign(change_gbp=lamb
     code('table(result["runs"][["scenario", "scenario_file", "version", "base_year", "horizon_year", "history_years", "spend_change_pct"]].assign(scenario_sha256=result["runs"]["scenario_sha256"].str[:12]), 1)'),
 ])
 
+PLAN_PARAMS = '''la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
+raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
+scenarios = None  # list of scenario YAML files; None for every file in scenarios/
+actions_file = "../templates/actions.yml"  # the council's own actions (Section 3)
+horizon = 5  # years forecast after the base year
+backtest_file = None  # a backtest_summary.csv to reuse (a batch computes it once); None to compute it here
+summary_file = None  # where to write the plan's headline figures as JSON (msp report sets it); None for nowhere'''
+
+plan_nb = notebook([
+    code(PLAN_PARAMS, ["parameters"]),
+    code('''import pandas as pd
+
+from msp_analysis.narrative import plan
+from msp_analysis.notebook import markdown, quiet, show
+
+quiet()
+draft = plan.draft(la_code, raw_dir=raw_dir, scenarios=scenarios, actions_file=actions_file, horizon=horizon,
+                   backtest_summary=pd.read_csv(backtest_file) if backtest_file else None)
+markdown(draft.cover)'''),
+    code("markdown(draft.contents)"),
+    code("markdown(draft.section1)"),
+    code("show(draft.fig_care_home_rates())"),
+    code("show(draft.fig_care_home_costs())"),
+    code("show(draft.fig_ratings())"),
+    code("markdown(draft.section2)"),
+    code("show(draft.fig_people())"),
+    code("show(draft.fig_spend_scenarios())"),
+    code("show(draft.fig_drivers())"),
+    code("markdown(draft.section3)"),
+    code("""markdown(draft.appendix)
+if summary_file:
+    draft.write_summary(summary_file)"""),
+])
+
 NB.mkdir(exist_ok=True)
+nbf.write(plan_nb, NB / "04_plan_draft.ipynb")
 nbf.write(demand_nb, NB / "02_demand_forecast.ipynb")
 nbf.write(spend_nb, NB / "03_spend_scenarios.ipynb")
 nbf.write(dq, NB / "00_data_quality.ipynb")

@@ -197,6 +197,18 @@ def assumption_table(s: Scenario):
     import pandas as pd
 
     return pd.DataFrame(
-        [{"scenario": s.name, "assumption": k, "value": str(a["value"]), "source": a["source"], "rating": a["rating"]}
+        [{"scenario": s.name, "assumption": k, "value": value_text(a["value"]), "source": a["source"], "rating": a["rating"]}
          for k, a in s.assumptions.items()]
     )
+
+
+def value_text(v) -> str:
+    """An assumption's value in words: '3.5% a year', 'Community: 3.0', '1 shift'."""
+    if isinstance(v, dict):
+        parts = [f"{k}: {x}" if k != "default" else f"{x} by default" for k, x in v.items()]
+        return ", ".join(parts)
+    if isinstance(v, list):
+        return f"{len(v)} shift(s): " + "; ".join(
+            f"{s['share_of_new_demand']:.0%} of new {s['from'].get('client_group', 'all')} {s['from']['setting'].lower()} demand to "
+            + " and ".join(f"{t['setting'].lower()} ({t['share']:.0%})" for t in s["to"]) for s in v)
+    return str(v)

@@ -17,7 +17,16 @@ MODULES = (sufficiency, diversity, quality, fees, spend, workforce, placements)
 
 
 def all_indicators(tables: Tables) -> tuple[list, list]:
-    """Every indicator for every area, and (provides, reason) for those whose source is missing."""
+    """Every indicator for every area, and (provides, reason) for those whose source is missing.
+
+    The same for every council, so computed once per loaded data set.
+    """
+    if "all_indicators" not in tables.cache:
+        tables.cache["all_indicators"] = _all_indicators(tables)
+    return tables.cache["all_indicators"]
+
+
+def _all_indicators(tables: Tables) -> tuple[list, list]:
     found, missing = [], []
     for module in MODULES:
         for fn, provides in module.GROUPS:

@@ -99,31 +99,21 @@ def add_aggregates(frame: pd.DataFrame, *, keys: list[str]) -> pd.DataFrame:
     if "breakdown" not in f:
         f["breakdown"] = "Total"
     f["built"] = False
-    councils = f[f["area_type"] == "council"].copy()
-    councils["region_code"] = councils["la_code"].map(geography.region_of)
     group_keys = [k for k in keys if k in f]
+    councils = f[f["area_type"] == "council"]
+    if councils.empty:
+        return f
+    region = councils["la_code"].map(geography.region_of)
     pieces = [f]
-    have = set(zip(f["la_code"], *[f[k] for k in group_keys])) if group_keys else set(f["la_code"])
-
-    def build(sub: pd.DataFrame, code: str, area_type: str) -> pd.DataFrame:
-        agg = sub.groupby(group_keys, dropna=False)["value"].agg(lambda s: s.sum() if s.notna().all() else np.nan).reset_index()
-        agg["la_code"] = code
-        agg["area_type"] = area_type
-        agg["built"] = True
-        return agg
-
-    for region, sub in councils.groupby("region_code"):
-        if region is None:
-            continue
-        agg = build(sub, region, "region")
-        agg = agg[[(region, *vals) not in have for vals in zip(*[agg[k] for k in group_keys])]]
-        pieces.append(agg)
-    if len(councils):
-        agg = build(councils, geography.ENGLAND_CODE, "england")
-        agg = agg[[(geography.ENGLAND_CODE, *vals) not in have for vals in zip(*[agg[k] for k in group_keys])]]
-        pieces.append(agg)
-    out = pd.concat(pieces, ignore_index=True)
-    return out
+    for code_col, grouped in (("region", councils.assign(_area=region)), ("england", councils.assign(_area=geography.ENGLAND_CODE))):
+        grouped = grouped.dropna(subset=["_area"])
+        g = grouped.groupby(["_area", *group_keys], dropna=False)["value"]
+        agg = g.sum(min_count=1).where(g.count() == g.size()).rename("value").reset_index()
+        agg = agg.rename(columns={"_area": "la_code"}).assign(area_type=code_col, built=True)
+        present = f[["la_code", *group_keys]].drop_duplicates()
+        agg = agg.merge(present.assign(_present=True), on=["la_code", *group_keys], how="left")
+        pieces.append(agg[agg["_present"].isna()].drop(columns="_present"))
+    return pd.concat(pieces, ignore_index=True)
 
 
 def benchmark(
@@ -146,35 +136,27 @@ def benchmark(
     f = area.copy()
     if "breakdown" not in f:
         f["breakdown"] = "Total"
+    f["year"] = f["year"].astype("Float64")  # a table without years (a directory) keeps one NA year
     region = geography.region_of(la_code)
-    councils = f[f["area_type"] == "council"]
-    rows = []
-    for (year, breakdown), sub in f.groupby(["year", "breakdown"], dropna=False, sort=True):
-        mine = sub.loc[sub["la_code"] == la_code, "value"]
-        if mine.empty:
-            continue
-        value = mine.iloc[0]
-        eng = sub.loc[sub["area_type"] == "england", "value"]
-        reg = sub.loc[sub["la_code"] == region, "value"]
-        c = councils[(councils["year"] == year) & (councils["breakdown"] == breakdown)]
-        comp = c.loc[c["la_code"].isin(comparators), "value"].dropna()
-        ranked = c.dropna(subset=["value"])
-        rank = int((ranked["value"] > value).sum() + 1) if pd.notna(value) else pd.NA
-        rows.append(
-            {
-                "year": year,
-                "breakdown": breakdown,
-                "value": value,
-                "england": eng.iloc[0] if len(eng) else np.nan,
-                "region": reg.iloc[0] if len(reg) else np.nan,
-                "comparator_median": comp.median() if len(comp) else np.nan,
-                "rank": rank,
-                "n_ranked": len(ranked),
-            }
-        )
-    out = pd.DataFrame(rows)
-    if out.empty:
+    keys = ["year", "breakdown"]
+    mine = f[f["la_code"] == la_code].drop_duplicates(keys).set_index(keys)["value"]
+    if mine.empty:
         return missing_rows(la_code, market, indicator, unit, source, f"no value for {la_code} in {source}")
+    councils = f[f["area_type"] == "council"]
+    eng = f[f["area_type"] == "england"].drop_duplicates(keys).set_index(keys)["value"]
+    reg = f[f["la_code"] == region].drop_duplicates(keys).set_index(keys)["value"]
+    comp = councils[councils["la_code"].isin(comparators)].groupby(keys, dropna=False)["value"].median()
+    ranked = councils.dropna(subset=["value"]).merge(mine.rename("mine").reset_index(), on=keys, how="inner")
+    higher = (ranked["value"] > ranked["mine"]).groupby([ranked["year"], ranked["breakdown"]], dropna=False).sum()
+    n = ranked.groupby(keys, dropna=False)["value"].size()
+    out = mine.rename("value").to_frame()
+    out["england"] = eng.reindex(out.index)
+    out["region"] = reg.reindex(out.index)
+    out["comparator_median"] = comp.reindex(out.index)
+    out["n_ranked"] = n.reindex(out.index).fillna(0)
+    out["rank"] = (higher.reindex(out.index) + 1).where(out["value"].notna())
+    out = out.reset_index()
+    out["year"] = out["year"].astype("Int64")
     out = out.sort_values(["breakdown", "year"])
     out["change_pct"] = out.groupby("breakdown")["value"].pct_change(fill_method=None) * 100
     out.insert(0, "la_code", la_code)

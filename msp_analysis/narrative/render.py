@@ -1,0 +1,96 @@
+"""Jinja2 environment for the plan: StrictUndefined, and filters that format, never calculate.
+
+Filters: ``number`` (thousands separators, sensible decimals), ``percent``, ``whole_percent``, ``money``
+(£, with m/bn for large sums), ``change`` ("up 4.8%", "down 2.0%", "unchanged"),
+``direction`` ("rises" / "falls" / "is unchanged") and ``missing`` (plain words for a
+missing value). Templates hold words and structure; every number arrives in the facts.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import jinja2
+
+from msp_analysis import config
+
+
+def _nan(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def number(v, unit: str = "", digits: int | None = None) -> str:
+    if _nan(v):
+        return "not available"
+    if unit.startswith("£"):
+        return money(v)
+    if isinstance(v, int) and digits is None:
+        return f"{v:,}"
+    d = digits if digits is not None else (0 if abs(v) >= 100 else 1)
+    return f"{v:,.{d}f}"
+
+
+def percent(v, digits: int = 1) -> str:
+    return "not available" if _nan(v) else f"{v:.{digits}f}%"
+
+
+def whole_percent(v) -> str:
+    return percent(v, 0)
+
+
+def money(v) -> str:
+    if _nan(v):
+        return "not available"
+    a = abs(v)
+    if a >= 1e9:
+        return f"£{v / 1e9:,.2f}bn"
+    if a >= 1e6:
+        return f"£{v / 1e6:,.1f}m"
+    return f"£{v:,.0f}" if a >= 100 else f"£{v:,.2f}"
+
+
+def change(v, tolerance: float = 0.05) -> str:
+    if _nan(v):
+        return "with no earlier year to compare"
+    if abs(v) < tolerance:
+        return "unchanged on the year before"
+    return f"{'up' if v > 0 else 'down'} {abs(v):.1f}% on the year before"
+
+
+def direction(v, tolerance: float = 0.05) -> str:
+    if _nan(v):
+        return "cannot be projected"
+    if abs(v) < tolerance:
+        return "is unchanged"
+    return "rises" if v > 0 else "falls"
+
+
+def movement(v, tolerance: float = 0.05) -> str:
+    """'rises 4.8%', 'falls 2.0%' or 'is unchanged'."""
+    if _nan(v):
+        return "cannot be projected"
+    if abs(v) < tolerance:
+        return "is unchanged"
+    return f"{'rises' if v > 0 else 'falls'} {abs(v):.1f}%"
+
+
+def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
+    """The plan's Jinja2 environment over ``templates/narrative`` (or another folder)."""
+    folder = Path(template_dir) if template_dir else config.project_root() / "templates" / "narrative"
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(number=number, percent=percent, money=money, change=change, direction=direction, movement=movement,
+                       whole_percent=whole_percent)
+    return env
+
+
+def render(template: str, facts: dict, template_dir: str | Path | None = None) -> str:
+    """Render one section template with its facts (Markdown out)."""
+    return environment(template_dir).get_template(template).render(**facts)

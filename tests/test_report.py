@@ -1,0 +1,53 @@
+"""The plan draft end to end on the DEMO data: notebook -> HTML -> PDF, one council and a batch."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from msp_analysis import report
+
+pytestmark = pytest.mark.demo
+SECTIONS = [
+    "Section 1: Assessment of the current sustainability of local care markets",
+    "Section 2: Assessment of the impact of future market changes",
+    "Section 3: Plans for each market to address sustainability issues",
+]
+
+
+def _pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(str(path)).pages)
+
+
+def test_one_council_html_and_pdf(demo_raw, tmp_path):
+    s = report.build("E10900001", raw_dir=demo_raw, out_dir=tmp_path)
+    out = tmp_path / "E10900001"
+    page = (out / "plan.html").read_text()
+    assert len(page) > 100_000 and page.count("<img") >= 5  # charts are in it
+    for title in SECTIONS:
+        assert title in page
+    assert "DEMO" in page and "Demoshire" in page
+    assert "plan.draft(" not in page and "from msp_analysis" not in page  # code hidden
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["la_code"] == "E10900001" and summary["spend_change_pct"] is not None and summary["demo"] is True
+    if report.pdf_engine() is None and not os.environ.get("CI"):
+        pytest.skip("no PDF engine here (make setup installs chromium where it can)")
+    assert s["pdf"] == "plan.pdf" and (out / "plan.pdf").stat().st_size > 50_000
+    text = _pdf_text(out / "plan.pdf")
+    for title in SECTIONS:
+        assert title in text
+    assert "Market Sustainability Plan: Demoshire" in text
+
+
+def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path):
+    result = report.build_all(raw_dir=demo_raw, out_dir=tmp_path, councils=["E10900001", "E06900002", "E99999999"],
+                              workers=2, progress=False, pdf=False)
+    assert result["built"] == 2 and [f["la_code"] for f in result["failed"]] == ["E99999999"]
+    index = (tmp_path / "index.html").read_text()
+    assert "Demoshire" in index and "E10900001/plan.html" in index and "failed" in index
+    # Port Demo did not submit ASC-FR: its plan exists and says why there is no projection
+    assert "no projection" in index and "could not be projected" in (tmp_path / "E06900002" / "plan.html").read_text()
