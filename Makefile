@@ -6,6 +6,7 @@ RAW     ?=
 RAWARG  := $(if $(RAW),--raw $(RAW),)
 SHARED  ?= ../shared/data
 LA      ?= E06000054
+BENCH_SAMPLE ?= 0
 
 .DEFAULT_GOAL := help
 .PHONY: help setup pdf-engine data report report-all test test-unit notebooks market lab bench clean
@@ -60,9 +61,10 @@ market: setup ## write every Section 1 indicator for LA to reports/LA/*.csv (RAW
 lab: setup ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/
 
-bench: setup ## time `msp data` against a bare pandas read, and forecasts for every council; writes benchmarks/results/
+bench: setup ## time msp data vs a bare pandas read, forecasts and plans for every council (BENCH_SAMPLE=N to sample); writes benchmarks/results/
 	$(BIN)/python benchmarks/bench_data.py --raw $(SHARED)
 	$(BIN)/python benchmarks/bench_forecast.py --raw $(SHARED)
+	$(BIN)/python benchmarks/bench_report.py --raw $(SHARED) --sample $(BENCH_SAMPLE)
 
 clean: ## remove processed tables, demo raw files, reports and caches (never data/raw)
 	rm -rf data/processed/*.parquet data/processed/manifest.json data/demo_raw reports .pytest_cache

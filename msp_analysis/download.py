@@ -8,7 +8,6 @@ atomic rename. A file already present and good is left alone.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import urllib.error
@@ -20,6 +19,7 @@ import yaml
 
 from msp_analysis.errors import SourceError
 from msp_analysis.sources import readers_for
+from msp_analysis.store import sha256 as sha256_of
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 16
@@ -38,18 +38,10 @@ def load_catalogue(path: str | Path | None = None) -> list[dict]:
     return entries
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _good(path: Path, sha256: str | None) -> tuple[bool, str]:
     if not path.exists() or path.stat().st_size == 0:
         return False, "missing or empty"
-    if sha256 and _sha256(path) != sha256:
+    if sha256 and sha256_of(path) != sha256:
         return False, "checksum differs from the catalogue"
     try:
         if not readers_for(path):

@@ -65,10 +65,7 @@ class TableSpec:
 
 def is_workbook(path: str | Path) -> bool:
     """True when the file is the ASC-FR and SALT tables workbook (by its sheets, not its name)."""
-    try:
-        names = P.sheet_names(path)
-    except SourceError:
-        return False
+    names = P.sheet_names_or_none(path) or []
     return {"Contents", "T1"}.issubset(names) and sum(bool(re.fullmatch(r"T\d+", n)) for n in names) >= 20
 
 

@@ -258,6 +258,14 @@ def sheet_names(path: str | Path) -> list[str]:
         raise SourceError(f"cannot be opened as a spreadsheet ({exc})", file=p) from exc
 
 
+def sheet_names_or_none(path: str | Path) -> list[str] | None:
+    """Sheet names, or None when the file cannot be opened as a spreadsheet (for ``detect``)."""
+    try:
+        return sheet_names(path)
+    except SourceError:
+        return None
+
+
 def read_sheets(path: str | Path, sheets: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """Read sheets with no header, every cell as published (numbers stay numbers).
 

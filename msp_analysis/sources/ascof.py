@@ -65,13 +65,10 @@ def detect(path: str | Path) -> str | None:
         return "ascof-open-data-long" if set(_LONG_COLUMNS) <= set(P.text_header(p)) else None
     if suffix not in P.SPREADSHEET_SUFFIXES:
         return None
-    try:
-        names = P.sheet_names(p)
-    except SourceError:
-        return None
+    names = P.sheet_names_or_none(p) or []
     if sum(bool(re.fullmatch(r"Table_\d[a-z](\(\w+\))?", n)) for n in names) >= 3:
         return "ascof-timeseries-ods"
-    if len(names) <= 3:
+    if 0 < len(names) <= 3:
         head = P.read_sheets(p, [names[0]])[names[0]].head(3)
         if P.find_header_row(head, "ASCOF Measure Code", column=None, max_rows=3) is not None:
             return "ascof-open-data-long"

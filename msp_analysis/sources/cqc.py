@@ -96,10 +96,7 @@ def detect(path: str | Path) -> str | None:
     if suffix in P.TEXT_SUFFIXES:
         return _kind(P.text_header(p))
     if suffix in P.SPREADSHEET_SUFFIXES:
-        try:
-            names = P.sheet_names(p)
-        except SourceError:
-            return None
+        names = P.sheet_names_or_none(p) or []
         for name in names[:6]:
             sheet = P.read_sheets(p, [name])[name]
             hdr = P.find_header_row(sheet, "Location ID", column=None, max_rows=20)

@@ -60,10 +60,7 @@ def detect(path: str | Path) -> str | None:
             return "ons-snpp-csv"
         return None
     if suffix in P.SPREADSHEET_SUFFIXES:
-        try:
-            names = P.sheet_names(p)
-        except SourceError:
-            return None
+        names = P.sheet_names_or_none(p) or []
         if any(re.fullmatch(r"MYE ?2\s*-\s*(Persons|All)", n.strip()) for n in names):
             return "ons-mye2-workbook"
     return None

@@ -71,10 +71,7 @@ def detect(path: str | Path) -> str | None:
         return "sfc-la-data-download" if {"CSSR (LA area)", "Job role"} <= cols else None
     if p.suffix.lower() not in P.SPREADSHEET_SUFFIXES:
         return None
-    try:
-        names = P.sheet_names(p)
-    except SourceError:
-        return None
+    names = P.sheet_names_or_none(p) or []
     if any(n.strip().lower() == "la level data" for n in names):
         return "sfc-la-data-download"
     return None
