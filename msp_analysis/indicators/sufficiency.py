@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
-from msp_analysis.indicators.core import MissingSource, Tables, add_aggregates, align_population, area_rate, population_by_band, population_note
+from msp_analysis.indicators.core import MissingSource, Tables, align_population, area_rate, population_by_band, population_note
 
 SALT_SRC = "SALT (NHS Digital)"
 POP_BANDS = {"18 to 64": (18, 64), "65 and over": (65, None), "Total": (18, None), "75 and over": (75, None)}
@@ -167,4 +167,3 @@ GROUPS = [
     (cqc_capacity, PROVIDES_CQC),
 ]
 
-__all__ = ["GROUPS", "add_aggregates"]

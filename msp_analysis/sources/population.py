@@ -273,17 +273,4 @@ def _clean_snpp(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     )
 
 
-def upper_tier_total(pop: pd.DataFrame, ages: tuple[int, int | None] = (0, None)) -> pd.DataFrame:
-    """People aged ``ages[0]`` to ``ages[1]`` (None = no upper limit) per area, year, estimate, sex."""
-    lo, hi = ages
-    sel = pop[pop["age"].notna() & (pop["age"] >= lo)]
-    if hi is not None:
-        sel = sel[sel["age"] <= hi]
-    return (
-        sel.groupby(["la_code", "area_type", "year", "estimate", "sex"], as_index=False, observed=True)["value"]
-        .sum(min_count=1)
-        .assign(age_band=f"{lo}+" if hi is None else f"{lo}-{hi}")
-    )
-
-
-__all__ = ["LAYOUTS", "detect", "read", "clean", "upper_tier_total"]
+__all__ = ["LAYOUTS", "detect", "read", "clean"]
