@@ -76,9 +76,55 @@ def to_pdf(html_file: Path, target: Path, engine: str | None = None) -> Path | N
     return target
 
 
+class KernelRunner:
+    """One live kernel that runs papermill-parameterised notebooks one after another.
+
+    A batch worker keeps it for all its councils, so the kernel starts, imports and loads
+    the tables once instead of once per council. Each run still executes every cell of
+    the freshly parameterised notebook, exactly as papermill would.
+    """
+
+    def __init__(self, cwd: Path):
+        from jupyter_client.manager import start_new_kernel
+
+        self.cwd = cwd
+        self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(cwd))
+
+    def run(self, template: Path, target: Path, parameters: dict) -> None:
+        import nbformat
+        from nbclient import NotebookClient
+        from papermill.parameterize import parameterize_notebook
+
+        nb = parameterize_notebook(nbformat.read(template, as_version=4), parameters)
+        client = NotebookClient(nb, km=self.km, kernel_name="python3", timeout=900, resources={"metadata": {"path": str(self.cwd)}})
+        client.kc = self.kc
+        client.execute(reset_kc=False)
+        nbformat.write(nb, target)
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+_RUNNER: KernelRunner | None = None
+
+
+def _start_runner() -> None:
+    """Process-pool initializer: one kernel per worker, shut down when the worker exits."""
+    import atexit
+
+    global _RUNNER
+    _RUNNER = KernelRunner(config.project_root() / "notebooks")
+    atexit.register(_RUNNER.close)
+
+
 def build(la_code: str, *, raw_dir: str | Path, out_dir: str | Path = "reports", scenarios: list[str] | None = None,
-          actions_file: str | Path | None = None, horizon: int = 5, backtest_file: str | Path | None = None, pdf: bool = True) -> dict:
-    """Build one council's plan; returns paths, timings and headline figures (also in summary.json)."""
+          actions_file: str | Path | None = None, horizon: int = 5, backtest_file: str | Path | None = None, pdf: bool = True,
+          runner: KernelRunner | None = None) -> dict:
+    """Build one council's plan; returns paths, timings and headline figures (also in summary.json).
+
+    Runs the notebook with papermill, or in ``runner``'s live kernel inside a batch.
+    """
     import papermill
 
     start = time.perf_counter()
@@ -95,8 +141,11 @@ def build(la_code: str, *, raw_dir: str | Path, out_dir: str | Path = "reports",
         "summary_file": str((out / "summary.json").resolve()),
     }
     executed = out / "plan.ipynb"
-    papermill.execute_notebook(str(nb_dir / NOTEBOOK), str(executed), parameters=params, cwd=str(nb_dir),
-                               progress_bar=False, log_output=False, kernel_name="python3")
+    if runner is not None:
+        runner.run(nb_dir / NOTEBOOK, executed, params)
+    else:
+        papermill.execute_notebook(str(nb_dir / NOTEBOOK), str(executed), parameters=params, cwd=str(nb_dir),
+                                   progress_bar=False, log_output=False, kernel_name="python3")
     html_file = to_html(executed, out / "plan.html")
     pdf_file = to_pdf(html_file, out / "plan.pdf") if pdf else None
     summary = json.loads((out / "summary.json").read_text())  # written by the notebook from the same draft
@@ -107,7 +156,7 @@ def build(la_code: str, *, raw_dir: str | Path, out_dir: str | Path = "reports",
 
 def _one(kwargs: dict) -> dict:
     try:
-        return {"ok": True, **build(**kwargs)}
+        return {"ok": True, **build(**kwargs, runner=_RUNNER)}
     except Exception as exc:  # one council's failure must not stop the batch
         return {"ok": False, "la_code": kwargs["la_code"], "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else ''}"}
 
@@ -149,7 +198,7 @@ def build_all(*, raw_dir: str | Path, out_dir: str | Path = "reports", councils:
     else:
         from tqdm.auto import tqdm
 
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+        with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_start_runner) as pool:
             futures = [pool.submit(_one, j) for j in jobs]
             for f in tqdm(as_completed(futures), total=len(futures), desc="plans", unit="council", disable=not progress):
                 results.append(f.result())

@@ -9,6 +9,7 @@ recomputing it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,12 @@ from msp_analysis.indicators.assess import indicator_area
 from msp_analysis.indicators.core import MissingSource
 from msp_analysis.indicators.summary import benchmark_long
 from msp_analysis.narrative import context, render
+
+
+@lru_cache(maxsize=4)
+def _tables(processed: str) -> Tables:
+    # A batch runs many councils in one kernel: load the tables (and their derived caches) once.
+    return Tables.load(processed)
 
 
 def default_actions() -> Path:
@@ -127,7 +134,7 @@ def draft(
     headline_scenario: str = "market_unchanged",
 ) -> Draft:
     """Everything the plan needs for one council."""
-    tables = Tables.load(store.ensure(raw_dir))
+    tables = _tables(str(store.ensure(raw_dir)))
     council = geography.council_name(la_code)
     scenario_files = [Path(s) for s in (scenarios or sorted(default_dir().glob("*.yml")))]
     indicators, comparators = assess(tables, la_code)
