@@ -78,42 +78,39 @@ def ranked_bar(area: pd.DataFrame, la_code: str, comparators: list[str], title: 
     return fig
 
 
+def _stacked_bars(wide: pd.DataFrame, colors: list, title: str, *, xlabel: str, source: str, height: float,
+                  ncol: int, legend_y: float, xlim: tuple | None = None) -> plt.Figure:
+    """Horizontal stacked bars, one per row of ``wide``, one segment per column."""
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(wide) + height))
+    left = np.zeros(len(wide))
+    for col, color in zip(wide.columns, colors):
+        ax.barh(wide.index, wide[col], left=left, color=color, label=col)
+        left += wide[col].to_numpy()
+    if xlim:
+        ax.set_xlim(*xlim)
+    ax.invert_yaxis()
+    _style(ax, title)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.legend(frameon=False, fontsize=7.5, ncol=ncol, loc="upper center", bbox_to_anchor=(0.5, legend_y))
+    _footer(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
 def rating_bars(shares: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
     """Stacked bars of rating shares (%), one bar per area (columns: area, breakdown, value)."""
     wide = shares.pivot_table(index="area", columns="breakdown", values="value", sort=False)
     wide = wide.reindex(columns=[r for r in RATINGS if r in wide.columns]).fillna(0)
-    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(wide) + 1.4))
-    left = np.zeros(len(wide))
-    for rating in wide.columns:
-        color = RATINGS[rating]
-        ax.barh(wide.index, wide[rating], left=left, color=color, label=rating)
-        left += wide[rating].to_numpy()
-    ax.set_xlim(0, 100)
-    ax.invert_yaxis()
-    _style(ax, title)
-    ax.set_xlabel("% of locations", fontsize=9)
-    ax.legend(frameon=False, fontsize=7.5, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.25))
-    _footer(fig, source)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
+    return _stacked_bars(wide, [RATINGS[r] for r in wide.columns], title, xlabel="% of locations", source=source,
+                         height=1.4, ncol=5, legend_y=-0.25, xlim=(0, 100))
 
 
 def spend_mix(shares: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
     """Stacked shares of spend by setting for the council, region and England (columns: area, breakdown, value)."""
     wide = shares.pivot_table(index="area", columns="breakdown", values="value", sort=False).fillna(0)
-    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(wide) + 1.8))
-    left = np.zeros(len(wide))
     palette = plt.get_cmap("tab10")
-    for i, col in enumerate(wide.columns):
-        ax.barh(wide.index, wide[col], left=left, color=palette(i % 10), label=col)
-        left += wide[col].to_numpy()
-    ax.invert_yaxis()
-    _style(ax, title)
-    ax.set_xlabel("% of long-term gross current expenditure", fontsize=9)
-    ax.legend(frameon=False, fontsize=7.5, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.3))
-    _footer(fig, source)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
+    return _stacked_bars(wide, [palette(i % 10) for i in range(len(wide.columns))], title,
+                         xlabel="% of long-term gross current expenditure", source=source, height=1.8, ncol=3, legend_y=-0.3)
 
 
 def fan(forecast: pd.DataFrame, title: str, *, source: str) -> plt.Figure:

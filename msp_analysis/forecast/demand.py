@@ -207,6 +207,7 @@ def project(tables: Tables, la_code: str, scenario: Scenario, horizon: int = 5, 
         "rate_methods": "; ".join(f"{r.age_band}: {r.method}, {int(r.history_years)} years of history" for r in rate.drop_duplicates("age_band").itertuples()),
         "history_years": int(rate["history_years"].min()),
         "pooled": "; ".join(sorted(set(rate.get("pooled", pd.Series(dtype=str)).dropna()))),
+        "base_demand": start,
     }
     return grid, info
 

@@ -89,7 +89,7 @@ def project_spend(tables: Tables, la_code: str, scenario: Scenario, horizon: int
     """People and spend (£) by year x age band x setting x client group, with intervals."""
     people, info = demand.project(tables, la_code, scenario, horizon, base)
     b = info["base_year"]
-    start = demand.base_demand(tables, la_code, b)
+    start = info.pop("base_demand")
     cost = cost_per_person(tables, la_code, b, start)
     # people moved into a new setting are costed at the setting they came from times cost_ratio
     people = people.merge(cost.rename(columns={"setting": "cost_from_setting", "cost": "cost_base"}),
