@@ -9,7 +9,7 @@ LA      ?= E06000054
 BENCH_SAMPLE ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup pdf-engine data report report-all test test-unit notebooks market lab bench clean
+.PHONY: help setup pdf-engine data report report-all lint format test test-unit notebooks market lab bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-17s %s\n", $$1, $$2}'
@@ -34,6 +34,14 @@ pdf-engine: ## install Debian's chromium for PDF plans (root with apt-get); othe
 
 data: setup ## build data/processed from data/raw (or RAW=DIR); the DEMO data set when there are no published files
 	$(BIN)/msp data $(RAWARG)
+
+lint: setup ## ruff lint and format check (the gate CI runs before the tests)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup ## reformat the code with ruff and apply its safe fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 test: setup ## run every test: unit, demo, integration on $(SHARED), and nbval on the committed notebooks
 	$(BIN)/python -m pytest

@@ -34,8 +34,21 @@ def run_build(raw: Path) -> tuple[float, float]:
     """Wall time and peak RSS (MiB) of `msp data` in a fresh process."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "msp_analysis.cli", "data", "--raw", str(raw), "--out", out, "-q"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "msp_analysis.cli",
+                "data",
+                "--raw",
+                str(raw),
+                "--out",
+                out,
+                "-q",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         wall = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return wall, peak_kib / 1024
@@ -53,11 +66,15 @@ def main() -> None:
     peak = max(b[1] for b in builds)
     # the build's own import and start-up, measured separately
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import msp_analysis.store, msp_analysis.cli"], check=True)
+    subprocess.run(
+        [sys.executable, "-c", "import msp_analysis.store, msp_analysis.cli"], check=True
+    )
     startup = time.perf_counter() - start
     result = {
         "raw_dir": raw.name,
-        "files": len([p for p in raw.iterdir() if p.suffix.lower() in {".xlsx", ".xls", ".ods", ".csv"}]),
+        "files": len(
+            [p for p in raw.iterdir() if p.suffix.lower() in {".xlsx", ".xls", ".ods", ".csv"}]
+        ),
         "bare_pandas_read_s": round(bare, 2),
         "msp_data_s": round(wall, 2),
         "msp_data_startup_s": round(startup, 2),

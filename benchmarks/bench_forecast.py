@@ -29,7 +29,11 @@ def main() -> None:
     tables = Tables.load(store.ensure(args.raw))
     files = sorted(default_dir().glob("*.yml"))
     salt = tables.get("salt")
-    councils = sorted(salt.loc[(salt["table_ref"] == "T34") & (salt["area_type"] == "council"), "la_code"].unique())
+    councils = sorted(
+        salt.loc[
+            (salt["table_ref"] == "T34") & (salt["area_type"] == "council"), "la_code"
+        ].unique()
+    )
     start = time.perf_counter()
     ok, failed = 0, Counter()
     for la in councils:
@@ -60,7 +64,11 @@ def main() -> None:
     out = ROOT / "benchmarks" / "results" / "bench_forecast.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(json.dumps({k: v for k, v in result.items() if k != "backtest_summary"}, indent=2, default=str))
+    print(
+        json.dumps(
+            {k: v for k, v in result.items() if k != "backtest_summary"}, indent=2, default=str
+        )
+    )
 
 
 if __name__ == "__main__":

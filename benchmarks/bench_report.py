@@ -23,7 +23,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--la", default="E06000054")
-    ap.add_argument("--sample", type=int, default=0, help="time this many councils and extrapolate (0 = all)")
+    ap.add_argument(
+        "--sample", type=int, default=0, help="time this many councils and extrapolate (0 = all)"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as out:
         report.build(args.la, raw_dir=args.raw, out_dir=out)  # warm the processed-table cache
@@ -33,7 +35,9 @@ def main() -> None:
         councils = report.councils_in(args.raw)
         chosen = councils[: args.sample] if args.sample else councils
         start = time.perf_counter()
-        result = report.build_all(raw_dir=args.raw, out_dir=Path(out) / "all", councils=chosen, progress=False)
+        result = report.build_all(
+            raw_dir=args.raw, out_dir=Path(out) / "all", councils=chosen, progress=False
+        )
         batch_s = time.perf_counter() - start
     res = {
         "raw_dir": Path(args.raw).name,
@@ -50,7 +54,9 @@ def main() -> None:
         "all_councils_measured": not args.sample,
         "goal_one_council_s": 60,
         "goal_all_councils_s": 600,
-        "peak_rss_mib_children": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "peak_rss_mib_children": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
     }
     path = ROOT / "benchmarks" / "results" / "bench_report.json"
     path.write_text(json.dumps(res, indent=2) + "\n")

@@ -30,12 +30,18 @@ def cmd_data(args: argparse.Namespace) -> int:
     raw = Path(args.raw) if args.raw else config.raw_dir()
     if not args.raw and not _has_published_files(raw):
         raw = demo_raw_dir()
-        log.warning("no published files in %s: building the embedded DEMO data set (fictional councils) from %s", config.raw_dir(), raw)
+        log.warning(
+            "no published files in %s: building the embedded DEMO data set (fictional councils) from %s",
+            config.raw_dir(),
+            raw,
+        )
         demo.write(raw)
     out = Path(args.out) if args.out else config.processed_dir()
     result = store.build(raw, out, progress=not args.quiet)
     label = "DEMO data" if result.demo else "published data"
-    print(f"Built {len(result.tables)} tables from {len(set(f['file'] for f in result.files))} files ({label}) into {out}:")
+    print(
+        f"Built {len(result.tables)} tables from {len(set(f['file'] for f in result.files))} files ({label}) into {out}:"
+    )
     for name, rows in sorted(result.tables.items()):
         print(f"  {name:<24} {rows:>9,} rows")
     if result.skipped:
@@ -70,9 +76,11 @@ def cmd_market(args: argparse.Namespace) -> int:
     flags.to_csv(out / "risk_flags.csv", index=False)
     n_missing = int((indicators["status"] == "missing").sum())
     label = " (DEMO data)" if tables.demo else ""
-    print(f"{geography.council_name(args.la)} ({args.la}){label}: {indicators['indicator'].nunique()} indicators "
-          f"({n_missing} missing, reasons in the 'note' column), {len(comps)} comparators, "
-          f"{int(flags['flag'].eq(True).sum())} risk flags raised -> {out}")
+    print(
+        f"{geography.council_name(args.la)} ({args.la}){label}: {indicators['indicator'].nunique()} indicators "
+        f"({n_missing} missing, reasons in the 'note' column), {len(comps)} comparators, "
+        f"{int(flags['flag'].eq(True).sum())} risk flags raised -> {out}"
+    )
     return 0
 
 
@@ -89,9 +97,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     label = " (DEMO data)" if tables.demo else ""
     for s in result["runs"]["scenario"]:
         h = forecast_run.headline(result, s)
-        print(f"{geography.council_name(args.la)}{label}, {s}: long-term care spend {h['spend_change_pct']:+.1f}% "
-              f"from {h['base_year']}-{(h['base_year'] + 1) % 100:02d} to {h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d} "
-              f"(rates rest on {h['history_years']} years of history)")
+        print(
+            f"{geography.council_name(args.la)}{label}, {s}: long-term care spend {h['spend_change_pct']:+.1f}% "
+            f"from {h['base_year']}-{(h['base_year'] + 1) % 100:02d} to {h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d} "
+            f"(rates rest on {h['history_years']} years of history)"
+        )
     print(f"-> {out}/forecast.csv, decomposition.csv, assumptions.csv, runs.json")
     return 0
 
@@ -108,7 +118,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     summary = backtest.summary(bt)
     summary.to_csv(out / "backtest_summary.csv", index=False)
     print(summary.round(1).to_string(index=False))
-    print(f"-> {out}/backtest.csv ({len(bt):,} rows, {bt['la_code'].nunique()} councils), backtest_summary.csv")
+    print(
+        f"-> {out}/backtest.csv ({len(bt):,} rows, {bt['la_code'].nunique()} councils), backtest_summary.csv"
+    )
     return 0
 
 
@@ -121,7 +133,10 @@ def _raw_for_report(raw_arg: str | None) -> Path:
     raw = demo_raw_dir()
     if not (raw / store.DEMO_MARKER).exists():
         demo.write(raw)
-    log.warning("no published files in %s: building the DEMO plan from the embedded demo data", config.raw_dir())
+    log.warning(
+        "no published files in %s: building the DEMO plan from the embedded demo data",
+        config.raw_dir(),
+    )
     return raw
 
 
@@ -129,9 +144,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     from msp_analysis import report
 
     raw = _raw_for_report(args.raw)
-    common = dict(scenarios=args.scenario, actions_file=args.actions, horizon=args.horizon, pdf=not args.no_pdf)
+    common = dict(
+        scenarios=args.scenario,
+        actions_file=args.actions,
+        horizon=args.horizon,
+        pdf=not args.no_pdf,
+    )
     if args.all:
-        result = report.build_all(raw_dir=raw, out_dir=args.out, workers=args.workers, scheduler=args.scheduler, **common)
+        result = report.build_all(
+            raw_dir=raw, out_dir=args.out, workers=args.workers, scheduler=args.scheduler, **common
+        )
         print(f"Built {result['built']} plans; index: {result['index']}")
         for f in result["failed"]:
             print(f"  failed {f['la_code']}: {f['error']}")
@@ -147,22 +169,37 @@ def cmd_report(args: argparse.Namespace) -> int:
     except Exception as exc:  # papermill wraps the notebook's own error
         if type(exc).__name__ != "PapermillExecutionError":
             raise
-        print(f"error: the plan notebook failed for {la}: {getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', exc)}", file=sys.stderr)
+        print(
+            f"error: the plan notebook failed for {la}: {getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', exc)}",
+            file=sys.stderr,
+        )
         return 2
     out = Path(args.out) / la
     label = " (DEMO)" if s["demo"] else ""
-    print(f"{s['council']}{label}: {out / s['html']}" + (f" and {out / s['pdf']}" if s["pdf"] else " (HTML only)") + f" in {s['seconds']} s")
+    print(
+        f"{s['council']}{label}: {out / s['html']}"
+        + (f" and {out / s['pdf']}" if s["pdf"] else " (HTML only)")
+        + f" in {s['seconds']} s"
+    )
     return 0
 
 
 def cmd_download(args: argparse.Namespace) -> int:
     from msp_analysis import download
 
-    rows = download.download(args.dest or config.raw_dir(), catalogue=args.catalogue, years=args.years, progress=not args.quiet)
+    rows = download.download(
+        args.dest or config.raw_dir(),
+        catalogue=args.catalogue,
+        years=args.years,
+        progress=not args.quiet,
+    )
     for r in rows:
         print(f"  {r['status']:<11} {r['file']} {r['message']}")
     failed = [r for r in rows if r["status"] == "failed"]
-    print(f"{len(rows) - len(failed)} of {len(rows)} files in place" + (f"; {len(failed)} failed" if failed else ""))
+    print(
+        f"{len(rows) - len(failed)} of {len(rows)} files in place"
+        + (f"; {len(failed)} failed" if failed else "")
+    )
     return 1 if failed else 0
 
 
@@ -175,7 +212,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_councils(args: argparse.Namespace) -> int:
     table = geography.councils(status=None if args.all else "current")
-    print(table[["la_code", "la_name", "cassr_code", "la_type", "region_name", "status"]].to_string(index=False))
+    print(
+        table[["la_code", "la_name", "cassr_code", "la_type", "region_name", "status"]].to_string(
+            index=False
+        )
+    )
     return 0
 
 
@@ -186,50 +227,112 @@ def cmd_layouts(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="msp", description="Market Sustainability Plan evidence from public adult social care data.")
+    parser = argparse.ArgumentParser(
+        prog="msp",
+        description="Market Sustainability Plan evidence from public adult social care data.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each cleaning step")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("data", help="build data/processed/*.parquet and manifest.json from published files")
-    p.add_argument("--raw", help="folder of published files (default: data/raw; the DEMO data set if that holds none)")
+    p = sub.add_parser(
+        "data", help="build data/processed/*.parquet and manifest.json from published files"
+    )
+    p.add_argument(
+        "--raw",
+        help="folder of published files (default: data/raw; the DEMO data set if that holds none)",
+    )
     p.add_argument("--out", help="folder for processed tables (default: data/processed)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_data)
-    p = sub.add_parser("demo", help="write the embedded DEMO raw files (fictional councils, published layouts)")
+    p = sub.add_parser(
+        "demo", help="write the embedded DEMO raw files (fictional councils, published layouts)"
+    )
     p.add_argument("--out", help="folder to write to (default: data/demo_raw)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("market", help="write every Section 1 indicator for one council to CSV")
     p.add_argument("--la", required=True, help="ONS code of the council, e.g. E06000054")
     p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
-    p.add_argument("--out", default="reports", help="folder for <la>/market_indicators.csv, comparators.csv, risk_flags.csv")
+    p.add_argument(
+        "--out",
+        default="reports",
+        help="folder for <la>/market_indicators.csv, comparators.csv, risk_flags.csv",
+    )
     p.add_argument("--k", type=int, default=15, help="number of comparator councils (default 15)")
     p.add_argument("--thresholds", help="your own risk thresholds YAML (default: the package's)")
     p.set_defaults(func=cmd_market)
-    p = sub.add_parser("forecast", help="forecast people and spend for one council under YAML scenarios")
+    p = sub.add_parser(
+        "forecast", help="forecast people and spend for one council under YAML scenarios"
+    )
     p.add_argument("--la", required=True, help="ONS code of the council")
-    p.add_argument("--scenario", action="append", help="scenario YAML (repeatable; default: every file in scenarios/)")
+    p.add_argument(
+        "--scenario",
+        action="append",
+        help="scenario YAML (repeatable; default: every file in scenarios/)",
+    )
     p.add_argument("--horizon", type=int, default=5, help="years after the base year (default 5)")
     p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
-    p.add_argument("--out", required=True, help="folder for forecast.csv, decomposition.csv, assumptions.csv, runs.json")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="folder for forecast.csv, decomposition.csv, assumptions.csv, runs.json",
+    )
     p.set_defaults(func=cmd_forecast)
-    p = sub.add_parser("backtest", help="rolling-origin backtest for every council on the loaded history")
+    p = sub.add_parser(
+        "backtest", help="rolling-origin backtest for every council on the loaded history"
+    )
     p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
     p.add_argument("--out", required=True, help="folder for backtest.csv and backtest_summary.csv")
     p.set_defaults(func=cmd_backtest)
-    p = sub.add_parser("report", help="build the plan draft (HTML and PDF) for one council, or --all")
-    p.add_argument("--la", help="ONS code of the council (default: Wiltshire, or the first DEMO council)")
-    p.add_argument("--all", action="store_true", help="every council in the data, in parallel, with an index page")
-    p.add_argument("--raw", help="folder of published files (default: data/raw, or the DEMO data when it holds none)")
-    p.add_argument("--scenario", action="append", help="scenario YAML (repeatable; default: every file in scenarios/)")
-    p.add_argument("--actions", help="the council's actions YAML for Section 3 (default: templates/actions.yml)")
-    p.add_argument("--horizon", type=int, default=5, help="years forecast after the base year (default 5)")
-    p.add_argument("--out", default="reports", help="folder for <la_code>/plan.html, plan.pdf (default: reports)")
+    p = sub.add_parser(
+        "report", help="build the plan draft (HTML and PDF) for one council, or --all"
+    )
+    p.add_argument(
+        "--la", help="ONS code of the council (default: Wiltshire, or the first DEMO council)"
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="every council in the data, in parallel, with an index page",
+    )
+    p.add_argument(
+        "--raw",
+        help="folder of published files (default: data/raw, or the DEMO data when it holds none)",
+    )
+    p.add_argument(
+        "--scenario",
+        action="append",
+        help="scenario YAML (repeatable; default: every file in scenarios/)",
+    )
+    p.add_argument(
+        "--actions",
+        help="the council's actions YAML for Section 3 (default: templates/actions.yml)",
+    )
+    p.add_argument(
+        "--horizon", type=int, default=5, help="years forecast after the base year (default 5)"
+    )
+    p.add_argument(
+        "--out",
+        default="reports",
+        help="folder for <la_code>/plan.html, plan.pdf (default: reports)",
+    )
     p.add_argument("--workers", type=int, help="parallel processes for --all (default: all cores)")
-    p.add_argument("--scheduler", help="Dask scheduler address for --all (e.g. tcp://host:8786); default: this machine")
+    p.add_argument(
+        "--scheduler",
+        help="Dask scheduler address for --all (e.g. tcp://host:8786); default: this machine",
+    )
     p.add_argument("--no-pdf", action="store_true", help="HTML only")
     p.set_defaults(func=cmd_report)
-    p = sub.add_parser("download", help="fetch the published files into data/raw (checksummed, resumable)")
-    p.add_argument("--years", type=int, nargs="*", help="financial-year starts to fetch, e.g. 2021 2024 (default: all)")
-    p.add_argument("--catalogue", help="your own catalogue YAML of files and URLs (default: the package's)")
+    p = sub.add_parser(
+        "download", help="fetch the published files into data/raw (checksummed, resumable)"
+    )
+    p.add_argument(
+        "--years",
+        type=int,
+        nargs="*",
+        help="financial-year starts to fetch, e.g. 2021 2024 (default: all)",
+    )
+    p.add_argument(
+        "--catalogue", help="your own catalogue YAML of files and URLs (default: the package's)"
+    )
     p.add_argument("--dest", help="folder to write to (default: data/raw)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_download)
@@ -243,7 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return args.func(args)
     except (SourceError, FileNotFoundError, ValueError, ScenarioError, LookupError) as exc:

@@ -14,7 +14,16 @@ def files_loaded(tables: Tables) -> pd.DataFrame:
     if files.empty:
         return files
     files["sha256"] = files["sha256"].str[:12]
-    cols = ["file", "reader", "layout", "table", "rows_read", "rows_kept", "rows_suppressed", "sha256"]
+    cols = [
+        "file",
+        "reader",
+        "layout",
+        "table",
+        "rows_read",
+        "rows_kept",
+        "rows_suppressed",
+        "sha256",
+    ]
     return files[cols].sort_values(["table", "file"]).reset_index(drop=True)
 
 
@@ -27,15 +36,23 @@ def council_completeness(tables: Tables, la_code: str) -> pd.DataFrame:
         councils = frame[frame["area_type"] == "council"] if "area_type" in frame else frame
         mine = councils[councils["la_code"] == la_code]
         all_missing = councils["value"].isna().mean() * 100 if len(councils) else float("nan")
-        rows.append({
-            "table": name,
-            "rows_for_council": len(mine),
-            "suppressed": int(mine["suppressed"].sum()) if "suppressed" in mine else 0,
-            "missing_not_suppressed": int((mine["value"].isna() & ~mine.get("suppressed", False)).sum()),
-            "pct_missing_council": mine["value"].isna().mean() * 100 if len(mine) else float("nan"),
-            "pct_missing_all_councils": all_missing,
-            "years": ", ".join(str(int(y)) for y in sorted(mine["year"].dropna().unique())) if "year" in mine else "",
-        })
+        rows.append(
+            {
+                "table": name,
+                "rows_for_council": len(mine),
+                "suppressed": int(mine["suppressed"].sum()) if "suppressed" in mine else 0,
+                "missing_not_suppressed": int(
+                    (mine["value"].isna() & ~mine.get("suppressed", False)).sum()
+                ),
+                "pct_missing_council": mine["value"].isna().mean() * 100
+                if len(mine)
+                else float("nan"),
+                "pct_missing_all_councils": all_missing,
+                "years": ", ".join(str(int(y)) for y in sorted(mine["year"].dropna().unique()))
+                if "year" in mine
+                else "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -60,9 +77,13 @@ def non_submitters(tables: Tables) -> pd.DataFrame:
         return pd.DataFrame(columns=["table", "la_code", "la_name", "year", "cells_not_available"])
     out = pd.concat(pieces, ignore_index=True)
     out["la_name"] = out["la_code"].map(geography.council_name)
-    return out[["table", "la_code", "la_name", "year", "cells_not_available"]].sort_values(["table", "cells_not_available"], ascending=[True, False])
+    return out[["table", "la_code", "la_name", "year", "cells_not_available"]].sort_values(
+        ["table", "cells_not_available"], ascending=[True, False]
+    )
 
 
 def boundary_notes(la_code: str) -> pd.DataFrame:
     """Boundary changes in which the council is predecessor or successor."""
-    return geography.boundary_changes_for(la_code)[["effective", "predecessor_name", "successor_name", "change", "series_rule", "note"]]
+    return geography.boundary_changes_for(la_code)[
+        ["effective", "predecessor_name", "successor_name", "change", "series_rule", "note"]
+    ]

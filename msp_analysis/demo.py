@@ -38,19 +38,53 @@ RELEASE = 2022  # the demo workbook is the "2022-23" release
 REGION_NAMES = geography.REGIONS
 
 _AGE = ["18 to 64", "65 and over"]
-_SALT_SETTINGS = ["Nursing\n", "Residential\n", "Community\nDirect Payment Only", "Community\nCASSR Managed Personal Budget",
-                  "Community\nCASSR Commissioned Support Only", "Prison\nCASSR Managed Personal Budget"]
-_FIN_SETTINGS = ["Nursing", "Residential", "Supported Accommodation", "Community: Direct Payments", "Community: Home Care",
-                 "Community: Supported Living", "Community: Other Long Term Care"]
-_PSR = ["Physical Support", "Sensory Support", "Support with Memory and Cognition", "Learning Disability Support", "Mental Health Support"]
+_SALT_SETTINGS = [
+    "Nursing\n",
+    "Residential\n",
+    "Community\nDirect Payment Only",
+    "Community\nCASSR Managed Personal Budget",
+    "Community\nCASSR Commissioned Support Only",
+    "Prison\nCASSR Managed Personal Budget",
+]
+_FIN_SETTINGS = [
+    "Nursing",
+    "Residential",
+    "Supported Accommodation",
+    "Community: Direct Payments",
+    "Community: Home Care",
+    "Community: Supported Living",
+    "Community: Other Long Term Care",
+]
+_PSR = [
+    "Physical Support",
+    "Sensory Support",
+    "Support with Memory and Cognition",
+    "Learning Disability Support",
+    "Mental Health Support",
+]
 _CARE = ["Long Term Care", "Short Term Care"]
 _ROUTES = ["Discharge from Hospital", "Community / Other Route", "Prison"]
-_NEXT = ["Short Term Care: to maximise independence", "Long Term Care: Residential", "Long Term Care: Community",
-         "Ongoing Low Level Support", "Universal Services/ Signposted to other services", "No Services Provided"]
-_STMAX_NEXT = ["Early Cessation of Service (not leading to long term support)", "Long Term Support\n",
-               "Ongoing Low Level Support\n", "No Services Provided\nNo identified needs"]
-_OTHER = ["Social Support: Substance Misuse Support", "Social Support: Support to Carers", "Assistive Equipment and Technology",
-          "Information and Early Intervention", "Commissioning and Service Delivery"]
+_NEXT = [
+    "Short Term Care: to maximise independence",
+    "Long Term Care: Residential",
+    "Long Term Care: Community",
+    "Ongoing Low Level Support",
+    "Universal Services/ Signposted to other services",
+    "No Services Provided",
+]
+_STMAX_NEXT = [
+    "Early Cessation of Service (not leading to long term support)",
+    "Long Term Support\n",
+    "Ongoing Low Level Support\n",
+    "No Services Provided\nNo identified needs",
+]
+_OTHER = [
+    "Social Support: Substance Misuse Support",
+    "Social Support: Support to Carers",
+    "Assistive Equipment and Technology",
+    "Information and Early Intervention",
+    "Commissioning and Service Delivery",
+]
 
 # Header label lists for each dimension, and how a "Total" column is written.
 _LEVEL_LABELS = {
@@ -90,6 +124,7 @@ def _salt_cell(v: float) -> object:
 
 # ---------------------------------------------------------------- workbook ----------
 
+
 def _paths(spec, labels_for) -> list[tuple[str | None, ...]]:
     """Column header paths for a table spec, with 'Total' columns as the real tables have them.
 
@@ -109,7 +144,11 @@ def _paths(spec, labels_for) -> list[tuple[str | None, ...]]:
         if "year" in levels[1:]:
             yi = levels.index("year")
             for y in lists[yi]:
-                paths.append(tuple("Total" if i == 0 else (y if i == yi else None) for i in range(len(levels))))
+                paths.append(
+                    tuple(
+                        "Total" if i == 0 else (y if i == yi else None) for i in range(len(levels))
+                    )
+                )
         else:
             paths.append(("Total",) + (None,) * (len(levels) - 1))
     return paths
@@ -117,7 +156,11 @@ def _paths(spec, labels_for) -> list[tuple[str | None, ...]]:
 
 def _labels_for(spec, level: str) -> list[str]:
     if level == "year":
-        return [fy_label(RELEASE - 1), fy_label(RELEASE)] if spec.ref != "T2" else [fy_label(RELEASE - 2), fy_label(RELEASE - 1), fy_label(RELEASE)]
+        return (
+            [fy_label(RELEASE - 1), fy_label(RELEASE)]
+            if spec.ref != "T2"
+            else [fy_label(RELEASE - 2), fy_label(RELEASE - 1), fy_label(RELEASE)]
+        )
     if level == "measure":
         return list(spec.measures)
     if level == "support_setting":
@@ -198,13 +241,21 @@ def _write_workbook(path: Path, rng) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Title"
-    ws["A3"] = f"Adult Social Care Activity and Finance: England {fy_label(RELEASE)} - DEMO DATA (fictional councils)"
+    ws["A3"] = (
+        f"Adult Social Care Activity and Finance: England {fy_label(RELEASE)} - DEMO DATA (fictional councils)"
+    )
     wb.create_sheet("Contents")["A4"] = "Contents"
-    wb.create_sheet("Notes and Definitions")["A4"] = "Notes and definitions. [x] data not submitted. [c] data less than 5."
+    wb.create_sheet("Notes and Definitions")["A4"] = (
+        "Notes and definitions. [x] data not submitted. [c] data less than 5."
+    )
     t1 = wb.create_sheet("T1")
-    t1["A4"] = f"Table 1: Summary figures regarding Adult Social Care activity and finance, {fy_label(RELEASE)}"
+    t1["A4"] = (
+        f"Table 1: Summary figures regarding Adult Social Care activity and finance, {fy_label(RELEASE)}"
+    )
     not_submitted = "E06900002"  # Port Demo did not submit ASC-FR for the release year
-    specs = [(s, "ASC-FR") for s in ascfr.SPECS.values()] + [(s, "SALT") for s in salt.SPECS.values()]
+    specs = [(s, "ASC-FR") for s in ascfr.SPECS.values()] + [
+        (s, "SALT") for s in salt.SPECS.values()
+    ]
     y = {"y0": fy_label(RELEASE), "y1": fy_label(RELEASE - 1), "y2": fy_label(RELEASE - 2)}
     for spec, source in sorted(specs, key=lambda t: int(t[0].ref[1:])):
         sh = wb.create_sheet(spec.ref)
@@ -215,7 +266,9 @@ def _write_workbook(path: Path, rng) -> None:
         unit = spec.unit if spec.unit and spec.unit.startswith("£") else _UNITS[source]
         sh.cell(row=6, column=ncol, value=unit)
         header_row = 7
-        for j, name in enumerate(["Geography code", "LA code", "LA name", "Region code ", "Region name"], start=1):
+        for j, name in enumerate(
+            ["Geography code", "LA code", "LA name", "Region code ", "Region name"], start=1
+        ):
             sh.cell(row=header_row, column=j, value=name)
         n_levels = len(spec.levels)
         for lv in range(n_levels):
@@ -226,12 +279,22 @@ def _write_workbook(path: Path, rng) -> None:
                 key = cell_path[: lv + 1]
                 if key != prev:
                     if lv < n_levels - 1 and start is not None and col - 1 > start:
-                        sh.merge_cells(start_row=header_row + lv, start_column=start, end_row=header_row + lv, end_column=col - 1)
+                        sh.merge_cells(
+                            start_row=header_row + lv,
+                            start_column=start,
+                            end_row=header_row + lv,
+                            end_column=col - 1,
+                        )
                     if cell_path[lv] is not None:
                         sh.cell(row=header_row + lv, column=col, value=cell_path[lv])
                     prev, start = key, col
             if lv < n_levels - 1 and start is not None and 5 + len(paths) > start:
-                sh.merge_cells(start_row=header_row + lv, start_column=start, end_row=header_row + lv, end_column=5 + len(paths))
+                sh.merge_cells(
+                    start_row=header_row + lv,
+                    start_column=start,
+                    end_row=header_row + lv,
+                    end_column=5 + len(paths),
+                )
         r = header_row + n_levels
         sh.cell(row=r, column=1, value=" ")
         r += 1
@@ -254,6 +317,7 @@ def _write_workbook(path: Path, rng) -> None:
                 else:
                     row.append(v)
             values[c["la_code"]] = row
+
         def agg(codes):
             out = []
             for k in range(len(paths)):
@@ -263,35 +327,62 @@ def _write_workbook(path: Path, rng) -> None:
                     total = float(np.mean(nums)) if nums else 0.0
                 out.append(int(_round5(total)) if source == "SALT" else total)
             return out
+
         rows = [("", "", "", geography.ENGLAND_CODE, "England", agg(list(values)))]
         for reg in sorted(scale["region_code"].unique()):
             codes = scale.loc[scale["region_code"] == reg, "la_code"].tolist()
             rows.append(("", "", "", reg, REGION_NAMES[reg], agg(codes)))
         for _, c in scale.iterrows():
-            rows.append((c["la_code"], c["cassr_code"], c["la_name"], c["region_code"], c["region_name"], values[c["la_code"]]))
+            rows.append(
+                (
+                    c["la_code"],
+                    c["cassr_code"],
+                    c["la_name"],
+                    c["region_code"],
+                    c["region_name"],
+                    values[c["la_code"]],
+                )
+            )
         for i, (g, code, name, reg, regname, vals) in enumerate(rows):
             if i in (1, 1 + scale["region_code"].nunique()):
                 sh.cell(row=r, column=1, value=" ")
                 r += 1
-            for j, v in enumerate([g or None, code or None, name or None, reg, regname, *vals], start=1):
+            for j, v in enumerate(
+                [g or None, code or None, name or None, reg, regname, *vals], start=1
+            ):
                 sh.cell(row=r, column=j, value=v)
             r += 1
         r += 1
-        sh.cell(row=r, column=1, value=f"Source: DEMO data in the layout of the {source} Collection {fy_label(RELEASE)}, NHS Digital")
+        sh.cell(
+            row=r,
+            column=1,
+            value=f"Source: DEMO data in the layout of the {source} Collection {fy_label(RELEASE)}, NHS Digital",
+        )
         sh.cell(row=r + 2, column=1, value="Notes:")
         sh.cell(row=r + 3, column=1, value="[x] indicates data not submitted.")
         sh.cell(row=r + 4, column=1, value="[c] indicates data less than 5.")
-        sh.cell(row=r + 6, column=1, value="DEMO data generated by msp_analysis.demo; not published figures.")
+        sh.cell(
+            row=r + 6,
+            column=1,
+            value="DEMO data generated by msp_analysis.demo; not published figures.",
+        )
         sh.column_dimensions[get_column_letter(3)].width = 24
     wb.save(path)
 
 
 # ---------------------------------------------------------------- ASCOF ------------
 
+
 def _write_ascof(path: Path, rng) -> None:
     scale = _council_scale(rng)
-    groups = [("England", "England", geography.ENGLAND_CODE), ("S", "Shire Counties", "[z]"), ("U", "Unitary Authorities", "[z]")]
-    groups += [(code[-3:], REGION_NAMES[code], code) for code in sorted(scale["region_code"].unique())]
+    groups = [
+        ("England", "England", geography.ENGLAND_CODE),
+        ("S", "Shire Counties", "[z]"),
+        ("U", "Unitary Authorities", "[z]"),
+    ]
+    groups += [
+        (code[-3:], REGION_NAMES[code], code) for code in sorted(scale["region_code"].unique())
+    ]
     areas = groups + [(c.cassr_code, c.la_name, c.la_code) for c in scale.itertuples()]
     sheets = {}
     years = [2022, 2023, 2024]
@@ -301,7 +392,7 @@ def _write_ascof(path: Path, rng) -> None:
 
     def frame(cols, rows, title, lines):
         head = [[title]] + [[line] for line in lines]
-        body = [["Local authority code", "Local authority", "ONS area code", *cols]] + rows
+        body = [["Local authority code", "Local authority", "ONS area code", *cols], *rows]
         return head + body
 
     rows = []
@@ -314,45 +405,110 @@ def _write_ascof(path: Path, rng) -> None:
             else:
                 vals += [moe, n, out]
         rows.append([code, name, ons, *vals])
-    sheets["Table_1a"] = frame([f"{lab(y)} - {p}" for y in years for p in ("margin of error", "number of respondents", "outcome")], rows,
-                               "Table 1a: social care-related quality of life score (DEMO)", ["This worksheet contains one table.", "Cells marked with an [x] indicate no data is available."])
+    sheets["Table_1a"] = frame(
+        [
+            f"{lab(y)} - {p}"
+            for y in years
+            for p in ("margin of error", "number of respondents", "outcome")
+        ],
+        rows,
+        "Table 1a: social care-related quality of life score (DEMO)",
+        [
+            "This worksheet contains one table.",
+            "Cells marked with an [x] indicate no data is available.",
+        ],
+    )
     rows = []
     for i, (code, name, ons) in enumerate(areas):
         den = int(rng.integers(60_000, 200_000))
         num = int(den * rng.uniform(0.004, 0.007))
-        rows.append([code, name, ons, num, den, round(num / den * 100_000, 1)] if i != len(areas) - 1 else [code, name, ons, "[x]", "[x]", "[x]"])
-    sheets["Table_2c"] = frame([f"{lab(2024)} - {p}" for p in ("numerator", "denominator", "outcome")], rows,
-                               "Table 2c: admissions of people aged 65 and over to residential and nursing care homes, per 100,000 population (DEMO)",
-                               ["This worksheet contains one table.", "Numerator ...", "Denominator ...", "Outcome ...", "Cells marked with an [x] indicate no data is available."])
-    rows = [[code, name, ons, "[z]" if code in {"S", "U"} else round(rng.uniform(18, 32), 1), round(rng.uniform(18, 32), 1)] for code, name, ons in areas]
-    sheets["Table_6a"] = frame([f"{lab(y)} - outcome" for y in (2023, 2024)], rows, "Table 6a: the proportion of staff who left their role in the past 12 months (DEMO)", ["Outcome refers to the turnover rate (%)."])
+        rows.append(
+            [code, name, ons, num, den, round(num / den * 100_000, 1)]
+            if i != len(areas) - 1
+            else [code, name, ons, "[x]", "[x]", "[x]"]
+        )
+    sheets["Table_2c"] = frame(
+        [f"{lab(2024)} - {p}" for p in ("numerator", "denominator", "outcome")],
+        rows,
+        "Table 2c: admissions of people aged 65 and over to residential and nursing care homes, per 100,000 population (DEMO)",
+        [
+            "This worksheet contains one table.",
+            "Numerator ...",
+            "Denominator ...",
+            "Outcome ...",
+            "Cells marked with an [x] indicate no data is available.",
+        ],
+    )
+    rows = [
+        [
+            code,
+            name,
+            ons,
+            "[z]" if code in {"S", "U"} else round(rng.uniform(18, 32), 1),
+            round(rng.uniform(18, 32), 1),
+        ]
+        for code, name, ons in areas
+    ]
+    sheets["Table_6a"] = frame(
+        [f"{lab(y)} - outcome" for y in (2023, 2024)],
+        rows,
+        "Table 6a: the proportion of staff who left their role in the past 12 months (DEMO)",
+        ["Outcome refers to the turnover rate (%)."],
+    )
     parts = ["outstanding", "good", "other", "not yet rated", "6b"]
     rows = []
     for code, name, ons in areas:
         vals = []
-        for y in (2023, 2024):
+        for _year in (2023, 2024):
             den = int(rng.integers(80, 400))
             o, g = int(den * rng.uniform(0.02, 0.08)), int(den * rng.uniform(0.65, 0.8))
             nyr = int(rng.integers(0, 4))
             oth = den - o - g - nyr
-            for part, num in zip(parts, [o, g, oth, nyr, o + g]):
-                vals += ["[c]" if 0 < num < 3 else num, den, round(num / den * 100, 1) if not 0 < num < 3 else "[c]"]
+            for _part, num in zip(parts, [o, g, oth, nyr, o + g]):
+                vals += [
+                    "[c]" if 0 < num < 3 else num,
+                    den,
+                    round(num / den * 100, 1) if not 0 < num < 3 else "[c]",
+                ]
         rows.append([code, name, ons, *vals])
-    sheets["Table_6b"] = frame([f"{lab(y)} - {p} {t}" for y in (2023, 2024) for p in parts for t in ("numerator", "denominator", "outcome")],
-                               rows, "Table 6b: the proportion of care providers rated good or outstanding (DEMO)", ["Care providers inspected by CQC.", "Cells marked with an [c] have been suppressed."])
-    contents = [["Contents table (DEMO)"], [], [], ["Metric", "Description", "Source", "Start year", "2022 to 2023 Code"],
-                ["1A", "Social care-related quality of life score", "ASCS", "2010 to 2011", "1A"],
-                ["2C", "Admissions of people aged 65 and over to care homes per 100,000", "CLD", "2024 to 2025", "2A(2)"],
-                ["6A", "Care workforce turnover", "ASC-WDS", "2023 to 2024", "Not applicable"],
-                ["6B", "CQC-rated providers good or outstanding", "CQC", "2023 to 2024", "Not applicable"]]
+    sheets["Table_6b"] = frame(
+        [
+            f"{lab(y)} - {p} {t}"
+            for y in (2023, 2024)
+            for p in parts
+            for t in ("numerator", "denominator", "outcome")
+        ],
+        rows,
+        "Table 6b: the proportion of care providers rated good or outstanding (DEMO)",
+        ["Care providers inspected by CQC.", "Cells marked with an [c] have been suppressed."],
+    )
+    contents = [
+        ["Contents table (DEMO)"],
+        [],
+        [],
+        ["Metric", "Description", "Source", "Start year", "2022 to 2023 Code"],
+        ["1A", "Social care-related quality of life score", "ASCS", "2010 to 2011", "1A"],
+        [
+            "2C",
+            "Admissions of people aged 65 and over to care homes per 100,000",
+            "CLD",
+            "2024 to 2025",
+            "2A(2)",
+        ],
+        ["6A", "Care workforce turnover", "ASC-WDS", "2023 to 2024", "Not applicable"],
+        ["6B", "CQC-rated providers good or outstanding", "CQC", "2023 to 2024", "Not applicable"],
+    ]
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        pd.DataFrame([["Measures from the ASCOF - DEMO DATA (fictional councils)"]]).to_excel(xl, sheet_name="Cover", header=False, index=False)
+        pd.DataFrame([["Measures from the ASCOF - DEMO DATA (fictional councils)"]]).to_excel(
+            xl, sheet_name="Cover", header=False, index=False
+        )
         _sheet(contents).to_excel(xl, sheet_name="Contents", header=False, index=False)
         for name, rows in sheets.items():
             _sheet(rows).to_excel(xl, sheet_name=name, header=False, index=False)
 
 
 # ---------------------------------------------------------------- population --------
+
 
 def _pop_profile(total: float, rng, share65: float) -> np.ndarray:
     ages = np.arange(91)
@@ -378,14 +534,18 @@ def _population(rng) -> pd.DataFrame:
             males = np.round(persons * 0.49)
             for sex, v in (("Persons", persons), ("Males", males), ("Females", persons - males)):
                 rows.append((c.la_code, c.la_name, c.la_type, c.region_code, year, sex, v))
-    return pd.DataFrame(rows, columns=["code", "name", "geography", "region", "year", "sex", "ages"])
+    return pd.DataFrame(
+        rows, columns=["code", "name", "geography", "region", "year", "sex", "ages"]
+    )
 
 
 def _write_mye(path: Path, pop: pd.DataFrame, year: int) -> None:
     p = pop[pop["year"] == year]
     age_cols = [str(a) for a in range(90)] + ["90+"]
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        pd.DataFrame([["Population estimates - DEMO DATA (fictional councils)"]]).to_excel(xl, sheet_name="Cover sheet", header=False, index=False)
+        pd.DataFrame([["Population estimates - DEMO DATA (fictional councils)"]]).to_excel(
+            xl, sheet_name="Cover sheet", header=False, index=False
+        )
         for sex in ("Persons", "Males", "Females"):
             s = p[p["sex"] == sex]
             lines = []
@@ -396,12 +556,25 @@ def _write_mye(path: Path, pop: pd.DataFrame, year: int) -> None:
                 lines.append([reg, REGION_NAMES[reg].upper(), "Region", v.sum(), *v])
             for r in s.itertuples():
                 lines.append([r.code, r.name, r.geography, r.ages.sum(), *r.ages])
-                if r.geography == "County":  # a district inside the county: must not be counted twice
+                if (
+                    r.geography == "County"
+                ):  # a district inside the county: must not be counted twice
                     d = np.round(r.ages * 0.3)
-                    lines.append(["E07900011", "Demo District", "Non-metropolitan District", d.sum(), *d])
-            head = [[f"MYE2: Population estimates: {sex} by single year of age, local authorities in the UK, mid-{year} (DEMO)"],
-                    ["This worksheet contains one table."], [], [], [], [], []]
-            body = [["Code", "Name", "Geography", "All ages", *age_cols]] + lines
+                    lines.append(
+                        ["E07900011", "Demo District", "Non-metropolitan District", d.sum(), *d]
+                    )
+            head = [
+                [
+                    f"MYE2: Population estimates: {sex} by single year of age, local authorities in the UK, mid-{year} (DEMO)"
+                ],
+                ["This worksheet contains one table."],
+                [],
+                [],
+                [],
+                [],
+                [],
+            ]
+            body = [["Code", "Name", "Geography", "All ages", *age_cols], *lines]
             _sheet(head + body).to_excel(xl, sheet_name=f"MYE2 - {sex}", header=False, index=False)
 
 
@@ -413,12 +586,27 @@ def _write_snpp(path: Path, pop: pd.DataFrame, base: int) -> None:
         years = sorted(g["year"])
         for a in range(91):
             label = "90 and over" if a == 90 else str(a)
-            rows.append([code, name, "Population", "1" if sex == "Males" else "2", label, *mat[:, a]])
-        rows.append([code, name, "Population", "1" if sex == "Males" else "2", "All ages", *mat.sum(axis=1)])
-    pd.DataFrame(rows, columns=["AREA_CODE", "AREA_NAME", "COMPONENT", "SEX", "AGE_GROUP", *[str(y) for y in years]]).to_csv(path, index=False)
+            rows.append(
+                [code, name, "Population", "1" if sex == "Males" else "2", label, *mat[:, a]]
+            )
+        rows.append(
+            [code, name, "Population", "1" if sex == "Males" else "2", "All ages", *mat.sum(axis=1)]
+        )
+    pd.DataFrame(
+        rows,
+        columns=[
+            "AREA_CODE",
+            "AREA_NAME",
+            "COMPONENT",
+            "SEX",
+            "AGE_GROUP",
+            *[str(y) for y in years],
+        ],
+    ).to_csv(path, index=False)
 
 
 # ---------------------------------------------------------------- CQC --------------
+
 
 def _locations(rng) -> pd.DataFrame:
     rows = []
@@ -427,82 +615,180 @@ def _locations(rng) -> pd.DataFrame:
         providers = [f"1-{int(rng.integers(10**9, 10**10))}" for _ in range(max(6, n // 3))]
         weights = rng.dirichlet(np.ones(len(providers)) * 0.6)
         for i in range(n):
-            kind = rng.choice(["nursing", "residential", "home care", "supported living", "shared lives"], p=[0.2, 0.35, 0.3, 0.12, 0.03])
+            kind = rng.choice(
+                ["nursing", "residential", "home care", "supported living", "shared lives"],
+                p=[0.2, 0.35, 0.3, 0.12, 0.03],
+            )
             prov = providers[int(rng.choice(len(providers), p=weights))]
-            rows.append({
-                "Location ID": f"1-{int(rng.integers(10**9, 10**10))}", "Location Name": f"{c.la_name} {kind.title()} {i + 1}",
-                "Care home?": "Y" if kind in {"nursing", "residential"} else "N",
-                "Care homes beds": int(rng.integers(12, 90)) if kind in {"nursing", "residential"} else None,
-                "Location Type/Sector": "Social Care Org", "Location Local Authority": c.la_name, "Location Region": c.region_name,
-                "Provider ID": prov, "Provider Name": f"Demo Care Provider {prov[-4:]}",
-                "Service type - Care home service with nursing": "Y" if kind == "nursing" else None,
-                "Service type - Care home service without nursing": "Y" if kind == "residential" else None,
-                "Service type - Domiciliary care service": "Y" if kind == "home care" else None,
-                "Service type - Supported living service": "Y" if kind == "supported living" else None,
-                "Service type - Shared Lives": "Y" if kind == "shared lives" else None,
-                "Service user band - Older People": "Y" if kind in {"nursing", "residential", "home care"} else None,
-                "Service user band - Learning disabilities": "Y" if kind in {"supported living", "shared lives"} or rng.random() < 0.1 else None,
-                "Service user band - Mental Health": "Y" if rng.random() < 0.2 else None,
-                "Service user band - Dementia": "Y" if kind == "nursing" or rng.random() < 0.3 else None,
-                "rating": rng.choice(["Outstanding", "Good", "Requires improvement", "Inadequate", "Not Rated"], p=[0.05, 0.7, 0.18, 0.03, 0.04]),
-                "kind": kind,
-            })
+            rows.append(
+                {
+                    "Location ID": f"1-{int(rng.integers(10**9, 10**10))}",
+                    "Location Name": f"{c.la_name} {kind.title()} {i + 1}",
+                    "Care home?": "Y" if kind in {"nursing", "residential"} else "N",
+                    "Care homes beds": int(rng.integers(12, 90))
+                    if kind in {"nursing", "residential"}
+                    else None,
+                    "Location Type/Sector": "Social Care Org",
+                    "Location Local Authority": c.la_name,
+                    "Location Region": c.region_name,
+                    "Provider ID": prov,
+                    "Provider Name": f"Demo Care Provider {prov[-4:]}",
+                    "Service type - Care home service with nursing": "Y"
+                    if kind == "nursing"
+                    else None,
+                    "Service type - Care home service without nursing": "Y"
+                    if kind == "residential"
+                    else None,
+                    "Service type - Domiciliary care service": "Y" if kind == "home care" else None,
+                    "Service type - Supported living service": "Y"
+                    if kind == "supported living"
+                    else None,
+                    "Service type - Shared Lives": "Y" if kind == "shared lives" else None,
+                    "Service user band - Older People": "Y"
+                    if kind in {"nursing", "residential", "home care"}
+                    else None,
+                    "Service user band - Learning disabilities": "Y"
+                    if kind in {"supported living", "shared lives"} or rng.random() < 0.1
+                    else None,
+                    "Service user band - Mental Health": "Y" if rng.random() < 0.2 else None,
+                    "Service user band - Dementia": "Y"
+                    if kind == "nursing" or rng.random() < 0.3
+                    else None,
+                    "rating": rng.choice(
+                        ["Outstanding", "Good", "Requires improvement", "Inadequate", "Not Rated"],
+                        p=[0.05, 0.7, 0.18, 0.03, 0.04],
+                    ),
+                    "kind": kind,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _write_cqc(directory: Path, ratings: Path, locs: pd.DataFrame, rng) -> None:
     d = locs.drop(columns=["rating", "kind"])
-    head = _sheet([["HSCA Active Locations - DEMO DATA (fictional councils)"], ["Data as at 1 November 2026"], [None]])
+    head = _sheet(
+        [
+            ["HSCA Active Locations - DEMO DATA (fictional councils)"],
+            ["Data as at 1 November 2026"],
+            [None],
+        ]
+    )
     with pd.ExcelWriter(directory, engine="openpyxl") as xl:
         head.to_excel(xl, sheet_name="HSCA_Active_Locations", header=False, index=False)
         d.to_excel(xl, sheet_name="HSCA_Active_Locations", startrow=3, index=False)
     rows = []
     for r in locs.itertuples():
-        group = "Overall" if r.kind in {"nursing", "residential"} else "Homecare" if r.kind == "home care" else "Overall"
+        group = (
+            "Overall"
+            if r.kind in {"nursing", "residential"}
+            else "Homecare"
+            if r.kind == "home care"
+            else "Overall"
+        )
         date = pd.Timestamp("2020-01-01") + pd.Timedelta(days=int(rng.integers(0, 2400)))
         for domain in ("Overall", "Safe", "Effective", "Caring", "Responsive", "Well-led"):
-            rating = r.rating if domain == "Overall" else rng.choice(["Good", "Requires improvement", "Outstanding"], p=[0.8, 0.15, 0.05])
+            rating = (
+                r.rating
+                if domain == "Overall"
+                else rng.choice(
+                    ["Good", "Requires improvement", "Outstanding"], p=[0.8, 0.15, 0.05]
+                )
+            )
             if r.rating == "Not Rated":
                 rating = "Not Rated"
-            rows.append({
-                "Location ID": r._1, "Location ODS Code": None, "Location Name": r._2, "Care Home?": r._3,
-                "Location Type": "Social Care Org",
-                "Location Primary Inspection Category": "Residential social care" if r._3 == "Y" else "Community based adult social care services",
-                "Location Street Address": "1 Demo Street", "Location Address Line 2": None, "Location City": "Demotown",
-                "Location Post Code": "DE1 1MO", "Location Local Authority": r._6, "Location Region": r._7,
-                "Location NHS Region": "Demo", "Location ONSPD CCG Code": None, "Location ONSPD CCG": None,
-                "Location Commissioning CCG Code": None, "Location Commissioning CCG Name": None,
-                "Service / Population Group": group, "Domain": domain, "Latest Rating": rating,
-                "Publication Date": date, "Report Type": "Location", "Inherited Rating (Y/N)": "N",
-                "URL": "https://example.invalid/demo", "Provider ID": r._8, "Provider Name": r._9, "Brand ID": "-", "Brand Name": "-",
-            })
+            rows.append(
+                {
+                    "Location ID": r._1,
+                    "Location ODS Code": None,
+                    "Location Name": r._2,
+                    "Care Home?": r._3,
+                    "Location Type": "Social Care Org",
+                    "Location Primary Inspection Category": "Residential social care"
+                    if r._3 == "Y"
+                    else "Community based adult social care services",
+                    "Location Street Address": "1 Demo Street",
+                    "Location Address Line 2": None,
+                    "Location City": "Demotown",
+                    "Location Post Code": "DE1 1MO",
+                    "Location Local Authority": r._6,
+                    "Location Region": r._7,
+                    "Location NHS Region": "Demo",
+                    "Location ONSPD CCG Code": None,
+                    "Location ONSPD CCG": None,
+                    "Location Commissioning CCG Code": None,
+                    "Location Commissioning CCG Name": None,
+                    "Service / Population Group": group,
+                    "Domain": domain,
+                    "Latest Rating": rating,
+                    "Publication Date": date,
+                    "Report Type": "Location",
+                    "Inherited Rating (Y/N)": "N",
+                    "URL": "https://example.invalid/demo",
+                    "Provider ID": r._8,
+                    "Provider Name": r._9,
+                    "Brand ID": "-",
+                    "Brand Name": "-",
+                }
+            )
     with pd.ExcelWriter(ratings, engine="openpyxl") as xl:
         pd.DataFrame(rows).to_excel(xl, sheet_name="Locations", index=False)
-        pd.DataFrame([["Providers sheet not generated in DEMO data"]]).to_excel(xl, sheet_name="Providers", header=False, index=False)
+        pd.DataFrame([["Providers sheet not generated in DEMO data"]]).to_excel(
+            xl, sheet_name="Providers", header=False, index=False
+        )
 
 
 # ---------------------------------------------------------------- Skills for Care ---
 
+
 def _write_workforce(path: Path, rng) -> None:
     rows = []
-    areas = [("England", 1.0)] + [(REGION_NAMES[r], 0.3) for r in sorted(councils()["region_code"].unique())]
+    areas = [("England", 1.0)] + [
+        (REGION_NAMES[r], 0.3) for r in sorted(councils()["region_code"].unique())
+    ]
     areas += [(n, 0.05) for n in councils()["la_name"]]
-    roles = ["Job role group - All job roles", "Job role group - Direct care", "Individual role - Care worker", "Individual role - Registered nurse"]
-    for (area, size), service, role in itertools.product(areas, ["All services", "Care home services with nursing", "Domiciliary care services"], roles):
-        posts = size * 1_500_000 * (0.5 if "nurse" in role else 1) * (0.3 if service != "All services" else 1) * rng.uniform(0.8, 1.2)
+    roles = [
+        "Job role group - All job roles",
+        "Job role group - Direct care",
+        "Individual role - Care worker",
+        "Individual role - Registered nurse",
+    ]
+    for (area, size), service, role in itertools.product(
+        areas,
+        ["All services", "Care home services with nursing", "Domiciliary care services"],
+        roles,
+    ):
+        posts = (
+            size
+            * 1_500_000
+            * (0.5 if "nurse" in role else 1)
+            * (0.3 if service != "All services" else 1)
+            * rng.uniform(0.8, 1.2)
+        )
         small = "nurse" in role and service == "Domiciliary care services"
-        rows.append({
-            "CSSR (LA area)": area, "Sector": "All sectors", "Service": service, "Job role": role,
-            "Filled posts": "*" if small else round(posts, -1), "Vacancies": "*" if small else round(posts * 0.09, -1),
-            "Vacancy rate": "*" if small else round(rng.uniform(0.05, 0.14), 3),
-            "Turnover rate": "*" if small else round(rng.uniform(0.18, 0.34), 3),
-        })
+        rows.append(
+            {
+                "CSSR (LA area)": area,
+                "Sector": "All sectors",
+                "Service": service,
+                "Job role": role,
+                "Filled posts": "*" if small else round(posts, -1),
+                "Vacancies": "*" if small else round(posts * 0.09, -1),
+                "Vacancy rate": "*" if small else round(rng.uniform(0.05, 0.14), 3),
+                "Turnover rate": "*" if small else round(rng.uniform(0.18, 0.34), 3),
+            }
+        )
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        _sheet([["Skills for Care LA data download - DEMO DATA (fictional councils)"], ["* suppressed: fewer than 25 posts"]]).to_excel(xl, sheet_name="Notes", header=False, index=False)
+        _sheet(
+            [
+                ["Skills for Care LA data download - DEMO DATA (fictional councils)"],
+                ["* suppressed: fewer than 25 posts"],
+            ]
+        ).to_excel(xl, sheet_name="Notes", header=False, index=False)
         pd.DataFrame(rows).to_excel(xl, sheet_name="LA level data", index=False)
 
 
 # ---------------------------------------------------------------- entry point -------
+
 
 def write(raw_dir: str | Path) -> list[Path]:
     """Write the demo raw files into ``raw_dir`` (created if needed); same bytes every run.

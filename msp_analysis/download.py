@@ -28,13 +28,19 @@ ENTRY_KEYS = {"name", "file", "year", "publisher", "page", "url", "sha256"}
 
 def load_catalogue(path: str | Path | None = None) -> list[dict]:
     """The catalogue of published files (package default, or your own YAML)."""
-    text = Path(path).read_text() if path else resources.files("msp_analysis.data").joinpath("sources.yml").read_text()
+    text = (
+        Path(path).read_text()
+        if path
+        else resources.files("msp_analysis.data").joinpath("sources.yml").read_text()
+    )
     doc = yaml.safe_load(text)
     entries = doc.get("files", []) if isinstance(doc, dict) else []
     for e in entries:
         extra = set(e) - ENTRY_KEYS
         if extra or not {"file", "url"} <= set(e):
-            raise SourceError(f"catalogue entry {e.get('name', e)!r}: needs file and url; unknown keys {sorted(extra)}")
+            raise SourceError(
+                f"catalogue entry {e.get('name', e)!r}: needs file and url; unknown keys {sorted(extra)}"
+            )
     return entries
 
 
@@ -59,7 +65,12 @@ def fetch(entry: dict, dest: Path, *, timeout: float = 60.0) -> dict:
     part.parent.mkdir(exist_ok=True)
     ok, why = _good(target, entry.get("sha256"))
     if ok:
-        return {"file": entry["file"], "status": "up to date", "bytes": target.stat().st_size, "message": ""}
+        return {
+            "file": entry["file"],
+            "status": "up to date",
+            "bytes": target.stat().st_size,
+            "message": "",
+        }
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(entry["url"], headers={"User-Agent": "msp-analysis"})
     if have:
@@ -72,22 +83,45 @@ def fetch(entry: dict, dest: Path, *, timeout: float = 60.0) -> dict:
                 for chunk in iter(lambda: response.read(CHUNK), b""):
                     fh.write(chunk)
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        return {"file": entry["file"], "status": "failed", "bytes": part.stat().st_size if part.exists() else 0,
-                "message": f"download interrupted ({exc}); run again to resume"}
+        return {
+            "file": entry["file"],
+            "status": "failed",
+            "bytes": part.stat().st_size if part.exists() else 0,
+            "message": f"download interrupted ({exc}); run again to resume",
+        }
     good, why = _good(part, entry.get("sha256"))
     if not good:
         part.unlink(missing_ok=True)
         kept = " the previous file is kept" if target.exists() else ""
-        return {"file": entry["file"], "status": "failed", "bytes": 0, "message": f"downloaded file rejected: {why};{kept}".rstrip(";")}
+        return {
+            "file": entry["file"],
+            "status": "failed",
+            "bytes": 0,
+            "message": f"downloaded file rejected: {why};{kept}".rstrip(";"),
+        }
     os.replace(part, target)
-    return {"file": entry["file"], "status": "resumed" if have else "downloaded", "bytes": target.stat().st_size, "message": ""}
+    return {
+        "file": entry["file"],
+        "status": "resumed" if have else "downloaded",
+        "bytes": target.stat().st_size,
+        "message": "",
+    }
 
 
-def download(dest: str | Path, *, catalogue: str | Path | None = None, years: list[int] | None = None, progress: bool = True) -> list[dict]:
+def download(
+    dest: str | Path,
+    *,
+    catalogue: str | Path | None = None,
+    years: list[int] | None = None,
+    progress: bool = True,
+) -> list[dict]:
     """Fetch every catalogue entry (or those for ``years``) into ``dest``."""
     from tqdm.auto import tqdm
 
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     entries = [e for e in load_catalogue(catalogue) if years is None or e.get("year") in years]
-    return [fetch(e, dest) for e in tqdm(entries, desc="msp download", unit="file", disable=not progress)]
+    return [
+        fetch(e, dest)
+        for e in tqdm(entries, desc="msp download", unit="file", disable=not progress)
+    ]

@@ -113,7 +113,9 @@ def predecessors(code: str) -> pd.DataFrame:
 def boundary_changes_for(code: str) -> pd.DataFrame:
     """Every boundary change in which ``code`` is predecessor or successor."""
     bc = boundary_changes()
-    return bc[(bc["successor_code"] == code) | (bc["predecessor_code"] == code)].reset_index(drop=True)
+    return bc[(bc["successor_code"] == code) | (bc["predecessor_code"] == code)].reset_index(
+        drop=True
+    )
 
 
 @lru_cache(maxsize=1)
@@ -138,7 +140,9 @@ def region_of(code: str) -> str | None:
 
 def _name_key(name: str) -> str:
     s = str(name).lower().replace("&", " and ")
-    s = re.sub(r"\b(council|county|borough|city of|city|metropolitan|district|the|ua|royal)\b", " ", s)
+    s = re.sub(
+        r"\b(council|county|borough|city of|city|metropolitan|district|the|ua|royal)\b", " ", s
+    )
     s = re.sub(r"[^a-z]", "", s)
     return s
 
@@ -227,25 +231,35 @@ def harmonise_to_current(
     pieces = [keep]
     if len(pred):
         rule = bc.drop_duplicates("predecessor_code").set_index("predecessor_code")
-        simple = pred[pred["la_code"].map(rule["change"]).isin(["rename", "successor", "merge"])].copy()
+        simple = pred[
+            pred["la_code"].map(rule["change"]).isin(["rename", "successor", "merge"])
+        ].copy()
         if len(simple):
             simple["la_code"] = simple["la_code"].map(rule["successor_code"])
             agg = (
                 simple.groupby(["la_code", *keys], dropna=False, sort=False)
                 .agg(
-                    **{value: (value, lambda s: s.sum(min_count=len(s)) if s.notna().all() else np.nan)},
+                    **{
+                        value: (
+                            value,
+                            lambda s: s.sum(min_count=len(s)) if s.notna().all() else np.nan,
+                        )
+                    },
                     suppressed=("suppressed", "any"),
                     la_code_published=("la_code_published", lambda s: "+".join(sorted(set(s)))),
                 )
                 .reset_index()
             )
-            agg["estimated"] = simple.groupby(["la_code", *keys], dropna=False, sort=False).size().values > 1
+            agg["estimated"] = (
+                simple.groupby(["la_code", *keys], dropna=False, sort=False).size().values > 1
+            )
             pieces.append(agg)
         split = pred[pred["la_code"].map(rule["change"]) == "split"]
         if len(split):
             if weights is None:
                 raise ValueError(
-                    "frame holds a council that was split (" + ", ".join(sorted(split["la_code"].unique()))
+                    "frame holds a council that was split ("
+                    + ", ".join(sorted(split["la_code"].unique()))
                     + "): pass weights (e.g. population by successor code) to apportion it"
                 )
             parts = []
@@ -253,7 +267,9 @@ def harmonise_to_current(
                 succ = bc.loc[bc["predecessor_code"] == pred_code, "successor_code"].tolist()
                 w = weights.reindex(succ)
                 if w.isna().any():
-                    raise ValueError(f"no weight for successor(s) {list(w[w.isna()].index)} of {pred_code}")
+                    raise ValueError(
+                        f"no weight for successor(s) {list(w[w.isna()].index)} of {pred_code}"
+                    )
                 w = w / w.sum()
                 for s_code, share in w.items():
                     part = rows.copy()

@@ -5,7 +5,6 @@ Every chart names its source and years in a footer line, and DEMO data says so.
 
 from __future__ import annotations
 
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -14,8 +13,14 @@ COUNCIL = "#1d4e89"
 ENGLAND = "#7f7f7f"
 REGION = "#e3a21a"
 COMPARATOR = "#8fb3d9"
-RATINGS = {"Outstanding": "#1a7f37", "Good": "#7bc47f", "Requires improvement": "#f0b429", "Inadequate": "#c0392b",
-           "Other": "#e67e22", "Not yet rated": "#bdbdbd"}
+RATINGS = {
+    "Outstanding": "#1a7f37",
+    "Good": "#7bc47f",
+    "Requires improvement": "#f0b429",
+    "Inadequate": "#c0392b",
+    "Other": "#e67e22",
+    "Not yet rated": "#bdbdbd",
+}
 
 
 def _style(ax, title: str, ylabel: str = "") -> None:
@@ -44,10 +49,22 @@ def trend(ind: pd.DataFrame, title: str, *, council_name: str) -> plt.Figure:
     region = REGIONS.get(region_of(f["la_code"].iloc[0]) or "", "Region") if len(f) else "Region"
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     x = f["year_label"].astype(str)
-    for col, label, color, style in [("value", council_name, COUNCIL, "-o"), ("england", "England", ENGLAND, "--s"),
-                                     ("region", region, REGION, ":^"), ("comparator_median", "Comparator median", COMPARATOR, "-.d")]:
+    for col, label, color, style in [
+        ("value", council_name, COUNCIL, "-o"),
+        ("england", "England", ENGLAND, "--s"),
+        ("region", region, REGION, ":^"),
+        ("comparator_median", "Comparator median", COMPARATOR, "-.d"),
+    ]:
         if f[col].notna().any():
-            ax.plot(x, f[col], style, label=label, color=color, linewidth=2 if col == "value" else 1.4, markersize=5)
+            ax.plot(
+                x,
+                f[col],
+                style,
+                label=label,
+                color=color,
+                linewidth=2 if col == "value" else 1.4,
+                markersize=5,
+            )
     _style(ax, title, f["unit"].iloc[0] if len(f) else "")
     ax.legend(frameon=False, fontsize=8, loc="best")
     _footer(fig, f"{f['source'].iloc[0]}, {_years(f)}" if len(f) else "")
@@ -55,7 +72,9 @@ def trend(ind: pd.DataFrame, title: str, *, council_name: str) -> plt.Figure:
     return fig
 
 
-def ranked_bar(area: pd.DataFrame, la_code: str, comparators: list[str], title: str, *, unit: str, source: str) -> plt.Figure:
+def ranked_bar(
+    area: pd.DataFrame, la_code: str, comparators: list[str], title: str, *, unit: str, source: str
+) -> plt.Figure:
     """The council among its comparators, highest first, with England as a line."""
     from msp_analysis.geography import council_name
 
@@ -78,8 +97,18 @@ def ranked_bar(area: pd.DataFrame, la_code: str, comparators: list[str], title: 
     return fig
 
 
-def _stacked_bars(wide: pd.DataFrame, colors: list, title: str, *, xlabel: str, source: str, height: float,
-                  ncol: int, legend_y: float, xlim: tuple | None = None) -> plt.Figure:
+def _stacked_bars(
+    wide: pd.DataFrame,
+    colors: list,
+    title: str,
+    *,
+    xlabel: str,
+    source: str,
+    height: float,
+    ncol: int,
+    legend_y: float,
+    xlim: tuple | None = None,
+) -> plt.Figure:
     """Horizontal stacked bars, one per row of ``wide``, one segment per column."""
     fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(wide) + height))
     left = np.zeros(len(wide))
@@ -91,7 +120,9 @@ def _stacked_bars(wide: pd.DataFrame, colors: list, title: str, *, xlabel: str, 
     ax.invert_yaxis()
     _style(ax, title)
     ax.set_xlabel(xlabel, fontsize=9)
-    ax.legend(frameon=False, fontsize=7.5, ncol=ncol, loc="upper center", bbox_to_anchor=(0.5, legend_y))
+    ax.legend(
+        frameon=False, fontsize=7.5, ncol=ncol, loc="upper center", bbox_to_anchor=(0.5, legend_y)
+    )
     _footer(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
@@ -101,16 +132,35 @@ def rating_bars(shares: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
     """Stacked bars of rating shares (%), one bar per area (columns: area, breakdown, value)."""
     wide = shares.pivot_table(index="area", columns="breakdown", values="value", sort=False)
     wide = wide.reindex(columns=[r for r in RATINGS if r in wide.columns]).fillna(0)
-    return _stacked_bars(wide, [RATINGS[r] for r in wide.columns], title, xlabel="% of locations", source=source,
-                         height=1.4, ncol=5, legend_y=-0.25, xlim=(0, 100))
+    return _stacked_bars(
+        wide,
+        [RATINGS[r] for r in wide.columns],
+        title,
+        xlabel="% of locations",
+        source=source,
+        height=1.4,
+        ncol=5,
+        legend_y=-0.25,
+        xlim=(0, 100),
+    )
 
 
 def spend_mix(shares: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
     """Stacked shares of spend by setting for the council, region and England (columns: area, breakdown, value)."""
-    wide = shares.pivot_table(index="area", columns="breakdown", values="value", sort=False).fillna(0)
+    wide = shares.pivot_table(index="area", columns="breakdown", values="value", sort=False).fillna(
+        0
+    )
     palette = plt.get_cmap("tab10")
-    return _stacked_bars(wide, [palette(i % 10) for i in range(len(wide.columns))], title,
-                         xlabel="% of long-term gross current expenditure", source=source, height=1.8, ncol=3, legend_y=-0.3)
+    return _stacked_bars(
+        wide,
+        [palette(i % 10) for i in range(len(wide.columns))],
+        title,
+        xlabel="% of long-term gross current expenditure",
+        source=source,
+        height=1.8,
+        ncol=3,
+        legend_y=-0.3,
+    )
 
 
 def fan(forecast: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
@@ -118,8 +168,12 @@ def fan(forecast: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
     f = forecast.sort_values("year")
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     x = f["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}")
-    ax.fill_between(x, f["lower_95"], f["upper_95"], color=COUNCIL, alpha=0.12, label="95% interval")
-    ax.fill_between(x, f["lower_80"], f["upper_80"], color=COUNCIL, alpha=0.25, label="80% interval")
+    ax.fill_between(
+        x, f["lower_95"], f["upper_95"], color=COUNCIL, alpha=0.12, label="95% interval"
+    )
+    ax.fill_between(
+        x, f["lower_80"], f["upper_80"], color=COUNCIL, alpha=0.25, label="80% interval"
+    )
     ax.plot(x, f["value"], "-o", color=COUNCIL, linewidth=2, markersize=4, label="Central forecast")
     _style(ax, title)
     ax.legend(frameon=False, fontsize=8, loc="upper left")
@@ -133,8 +187,14 @@ def scenario_lines(totals: pd.DataFrame, title: str, *, unit: str, source: str) 
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     palette = plt.get_cmap("tab10")
     for i, (name, g) in enumerate(totals.sort_values("year").groupby("scenario", sort=True)):
-        ax.plot(g["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}"), g["value"], "-o", markersize=3.5,
-                color=palette(i % 10), label=name.replace("_", " "))
+        ax.plot(
+            g["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}"),
+            g["value"],
+            "-o",
+            markersize=3.5,
+            color=palette(i % 10),
+            label=name.replace("_", " "),
+        )
     _style(ax, title, unit)
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     _footer(fig, source)
@@ -142,14 +202,28 @@ def scenario_lines(totals: pd.DataFrame, title: str, *, unit: str, source: str) 
     return fig
 
 
-def waterfall(steps: pd.Series, title: str, *, start_label: str, end_label: str, start: float, unit: str, source: str) -> plt.Figure:
+def waterfall(
+    steps: pd.Series,
+    title: str,
+    *,
+    start_label: str,
+    end_label: str,
+    start: float,
+    unit: str,
+    source: str,
+) -> plt.Figure:
     """Waterfall from a start value through driver contributions (a Series label -> change) to the end."""
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     labels = [start_label, *[s.replace("_", " ") for s in steps.index], end_label]
     level = start
     ax.bar(0, start, color=ENGLAND)
     for i, change in enumerate(steps.to_numpy(), start=1):
-        ax.bar(i, change, bottom=level if change >= 0 else level + change, color="#c0392b" if change >= 0 else "#1a7f37")
+        ax.bar(
+            i,
+            change,
+            bottom=level if change >= 0 else level + change,
+            color="#c0392b" if change >= 0 else "#1a7f37",
+        )
         level += change
     ax.bar(len(labels) - 1, level, color=COUNCIL)
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")

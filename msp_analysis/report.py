@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 
 NOTEBOOK = "04_plan_draft.ipynb"
 A4_CSS = "<style>@page { size: A4; margin: 14mm 12mm; } body { font-size: 11pt; } .jp-Cell { break-inside: avoid-page; }</style>"
-PDF_HELP = ("no PDF engine found: install Debian's chromium (`sudo apt-get install chromium`, or re-run `make setup` as root); "
-            "the HTML plan was written and prints to PDF from any browser")
+PDF_HELP = (
+    "no PDF engine found: install Debian's chromium (`sudo apt-get install chromium`, or re-run `make setup` as root); "
+    "the HTML plan was written and prints to PDF from any browser"
+)
 
 
 def pdf_engine() -> str | None:
@@ -51,10 +53,19 @@ def to_html(notebook: Path, target: Path) -> Path:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(nb)
-    title = next((c.source for c in nb.cells if c.cell_type == "markdown"), "Market Sustainability Plan")
-    body = body.replace("</head>", A4_CSS + "</head>", 1).replace("<title>Notebook</title>", f"<title>{html.escape(title[:80])}</title>")
+    title = next(
+        (c.source for c in nb.cells if c.cell_type == "markdown"), "Market Sustainability Plan"
+    )
+    body = body.replace("</head>", A4_CSS + "</head>", 1).replace(
+        "<title>Notebook</title>", f"<title>{html.escape(title[:80])}</title>"
+    )
     target.write_text(body)
     return target
 
@@ -66,12 +77,26 @@ def to_pdf(html_file: Path, target: Path, engine: str | None = None) -> Path | N
         log.warning(PDF_HELP)
         return None
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [engine, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-pdf-header-footer", "--virtual-time-budget=10000",
-               f"--user-data-dir={profile}", f"--print-to-pdf={target}", html_file.resolve().as_uri()]
+        cmd = [
+            engine,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+            "--virtual-time-budget=10000",
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={target}",
+            html_file.resolve().as_uri(),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0 or not target.exists():
-        log.warning("PDF printing failed (%s); the HTML plan is still there", proc.stderr.strip()[-300:])
+        log.warning(
+            "PDF printing failed (%s); the HTML plan is still there", proc.stderr.strip()[-300:]
+        )
         return None
     return target
 
@@ -96,7 +121,13 @@ class KernelRunner:
         from papermill.parameterize import parameterize_notebook
 
         nb = parameterize_notebook(nbformat.read(template, as_version=4), parameters)
-        client = NotebookClient(nb, km=self.km, kernel_name="python3", timeout=900, resources={"metadata": {"path": str(self.cwd)}})
+        client = NotebookClient(
+            nb,
+            km=self.km,
+            kernel_name="python3",
+            timeout=900,
+            resources={"metadata": {"path": str(self.cwd)}},
+        )
         client.kc = self.kc
         client.execute(reset_kc=False)
         nbformat.write(nb, target)
@@ -118,9 +149,18 @@ def _start_runner() -> None:
     atexit.register(_RUNNER.close)
 
 
-def build(la_code: str, *, raw_dir: str | Path, out_dir: str | Path = "reports", scenarios: list[str] | None = None,
-          actions_file: str | Path | None = None, horizon: int = 5, backtest_file: str | Path | None = None, pdf: bool = True,
-          runner: KernelRunner | None = None) -> dict:
+def build(
+    la_code: str,
+    *,
+    raw_dir: str | Path,
+    out_dir: str | Path = "reports",
+    scenarios: list[str] | None = None,
+    actions_file: str | Path | None = None,
+    horizon: int = 5,
+    backtest_file: str | Path | None = None,
+    pdf: bool = True,
+    runner: KernelRunner | None = None,
+) -> dict:
     """Build one council's plan; returns paths, timings and headline figures (also in summary.json).
 
     Runs the notebook with papermill, or in ``runner``'s live kernel inside a batch.
@@ -135,7 +175,9 @@ def build(la_code: str, *, raw_dir: str | Path, out_dir: str | Path = "reports",
         "la_code": la_code,
         "raw_dir": str(Path(raw_dir).resolve()),
         "scenarios": [str(Path(s).resolve()) for s in scenarios] if scenarios else None,
-        "actions_file": str(Path(actions_file).resolve()) if actions_file else str((config.project_root() / "templates" / "actions.yml").resolve()),
+        "actions_file": str(Path(actions_file).resolve())
+        if actions_file
+        else str((config.project_root() / "templates" / "actions.yml").resolve()),
         "horizon": horizon,
         "backtest_file": str(Path(backtest_file).resolve()) if backtest_file else None,
         "summary_file": str((out / "summary.json").resolve()),
@@ -144,12 +186,25 @@ def build(la_code: str, *, raw_dir: str | Path, out_dir: str | Path = "reports",
     if runner is not None:
         runner.run(nb_dir / NOTEBOOK, executed, params)
     else:
-        papermill.execute_notebook(str(nb_dir / NOTEBOOK), str(executed), parameters=params, cwd=str(nb_dir),
-                                   progress_bar=False, log_output=False, kernel_name="python3")
+        papermill.execute_notebook(
+            str(nb_dir / NOTEBOOK),
+            str(executed),
+            parameters=params,
+            cwd=str(nb_dir),
+            progress_bar=False,
+            log_output=False,
+            kernel_name="python3",
+        )
     html_file = to_html(executed, out / "plan.html")
     pdf_file = to_pdf(html_file, out / "plan.pdf") if pdf else None
-    summary = json.loads((out / "summary.json").read_text())  # written by the notebook from the same draft
-    summary.update(html=str(html_file.name), pdf=str(pdf_file.name) if pdf_file else None, seconds=round(time.perf_counter() - start, 1))
+    summary = json.loads(
+        (out / "summary.json").read_text()
+    )  # written by the notebook from the same draft
+    summary.update(
+        html=str(html_file.name),
+        pdf=str(pdf_file.name) if pdf_file else None,
+        seconds=round(time.perf_counter() - start, 1),
+    )
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
@@ -158,7 +213,11 @@ def _one(kwargs: dict) -> dict:
     try:
         return {"ok": True, **build(**kwargs, runner=_RUNNER)}
     except Exception as exc:  # one council's failure must not stop the batch
-        return {"ok": False, "la_code": kwargs["la_code"], "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else ''}"}
+        return {
+            "ok": False,
+            "la_code": kwargs["la_code"],
+            "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else ''}",
+        }
 
 
 def councils_in(raw_dir: str | Path) -> list[str]:
@@ -168,12 +227,22 @@ def councils_in(raw_dir: str | Path) -> list[str]:
 
     t = Tables.load(store.ensure(raw_dir))
     salt = t.get("salt")
-    codes = set(salt.loc[(salt["table_ref"] == "T34") & (salt["area_type"] == "council"), "la_code"])
+    codes = set(
+        salt.loc[(salt["table_ref"] == "T34") & (salt["area_type"] == "council"), "la_code"]
+    )
     return sorted(codes)
 
 
-def build_all(*, raw_dir: str | Path, out_dir: str | Path = "reports", councils: list[str] | None = None, workers: int | None = None,
-              scheduler: str | None = None, progress: bool = True, **kwargs) -> dict:
+def build_all(
+    *,
+    raw_dir: str | Path,
+    out_dir: str | Path = "reports",
+    councils: list[str] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    **kwargs,
+) -> dict:
     """Every council's plan, in parallel; failures are collected, not fatal. Writes index.html."""
     from msp_analysis import store
     from msp_analysis.forecast import backtest
@@ -184,28 +253,48 @@ def build_all(*, raw_dir: str | Path, out_dir: str | Path = "reports", councils:
     councils = councils or councils_in(raw_dir)
     tables = Tables.load(store.ensure(raw_dir))
     bt_file = out / "backtest_summary.csv"
-    backtest.summary(backtest.backtest(tables)).to_csv(bt_file, index=False)  # once for the whole batch
-    jobs = [dict(la_code=c, raw_dir=raw_dir, out_dir=out, backtest_file=bt_file, **kwargs) for c in councils]
+    backtest.summary(backtest.backtest(tables)).to_csv(
+        bt_file, index=False
+    )  # once for the whole batch
+    jobs = [
+        dict(la_code=c, raw_dir=raw_dir, out_dir=out, backtest_file=bt_file, **kwargs)
+        for c in councils
+    ]
     results = []
     if scheduler:
         try:
             from dask.distributed import Client
         except ImportError as exc:
-            raise RuntimeError("--scheduler needs dask.distributed (`pip install 'dask[distributed]'`); without it the batch runs on this machine") from exc
+            raise RuntimeError(
+                "--scheduler needs dask.distributed (`pip install 'dask[distributed]'`); without it the batch runs on this machine"
+            ) from exc
         with Client(scheduler) as client:
             futures = client.map(_one, jobs)
             results = client.gather(futures)
     else:
         from tqdm.auto import tqdm
 
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_start_runner) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers or os.cpu_count(), initializer=_start_runner
+        ) as pool:
             futures = [pool.submit(_one, j) for j in jobs]
-            for f in tqdm(as_completed(futures), total=len(futures), desc="plans", unit="council", disable=not progress):
+            for f in tqdm(
+                as_completed(futures),
+                total=len(futures),
+                desc="plans",
+                unit="council",
+                disable=not progress,
+            ):
                 results.append(f.result())
     results.sort(key=lambda r: r["la_code"])
     write_index(results, out)
     failed = [r for r in results if not r["ok"]]
-    return {"built": len(results) - len(failed), "failed": failed, "index": str(out / "index.html"), "results": results}
+    return {
+        "built": len(results) - len(failed),
+        "failed": failed,
+        "index": str(out / "index.html"),
+        "results": results,
+    }
 
 
 def write_index(results: list[dict], out: Path) -> Path:
@@ -214,19 +303,29 @@ def write_index(results: list[dict], out: Path) -> Path:
     for r in results:
         name = html.escape(r.get("council") or geography.council_name(r["la_code"]) or r["la_code"])
         if r["ok"]:
-            links = f'<a href="{r["la_code"]}/plan.html">HTML</a>' + (f' · <a href="{r["la_code"]}/plan.pdf">PDF</a>' if r.get("pdf") else "")
-            change = f"{r['spend_change_pct']:+.1f}%" if r.get("spend_change_pct") is not None else html.escape(r.get("note") or "not projected")
-            rows.append(f"<tr><td>{name}</td><td>{r['la_code']}</td><td>{change}</td>"
-                        f"<td>{html.escape(', '.join(r['risks_flagged']) or 'none')}</td><td>{links}</td></tr>")
+            links = f'<a href="{r["la_code"]}/plan.html">HTML</a>' + (
+                f' · <a href="{r["la_code"]}/plan.pdf">PDF</a>' if r.get("pdf") else ""
+            )
+            change = (
+                f"{r['spend_change_pct']:+.1f}%"
+                if r.get("spend_change_pct") is not None
+                else html.escape(r.get("note") or "not projected")
+            )
+            rows.append(
+                f"<tr><td>{name}</td><td>{r['la_code']}</td><td>{change}</td>"
+                f"<td>{html.escape(', '.join(r['risks_flagged']) or 'none')}</td><td>{links}</td></tr>"
+            )
         else:
-            rows.append(f"<tr><td>{name}</td><td>{r['la_code']}</td><td colspan=2>failed: {html.escape(r['error'])}</td><td></td></tr>")
+            rows.append(
+                f"<tr><td>{name}</td><td>{r['la_code']}</td><td colspan=2>failed: {html.escape(r['error'])}</td><td></td></tr>"
+            )
     demo = any(r.get("demo") for r in results)
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Market Sustainability Plans{' (DEMO)' if demo else ''}</title>
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Market Sustainability Plans{" (DEMO)" if demo else ""}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left}}</style></head>
-<body><h1>Market Sustainability Plans{' - DEMO data' if demo else ''}</h1>
+<body><h1>Market Sustainability Plans{" - DEMO data" if demo else ""}</h1>
 <p>Spend change: long-term care spend over the forecast horizon if the market is unchanged. Risks: DHSC risks flagged from published indicators.</p>
 <table><tr><th>Council</th><th>Code</th><th>Spend change</th><th>Risks flagged</th><th>Plan</th></tr>
-{''.join(rows)}
+{"".join(rows)}
 </table></body></html>"""
     path = out / "index.html"
     path.write_text(page)

@@ -23,12 +23,16 @@ def _suppressed_means_missing(df: pd.DataFrame) -> pd.Series:
     return ~df["suppressed"] | df["value"].isna()
 
 
-def _base(extra: dict[str, pa.Column], *, year_required: bool = True, value: bool = True) -> dict[str, pa.Column]:
+def _base(
+    extra: dict[str, pa.Column], *, year_required: bool = True, value: bool = True
+) -> dict[str, pa.Column]:
     cols: dict[str, pa.Column] = {
         "la_code": pa.Column(nullable=False, checks=pa.Check.str_matches(LA_CODE)),
         "area_type": pa.Column(nullable=False, checks=pa.Check.isin(AREA_TYPES)),
         "la_name": pa.Column(nullable=True),
-        "year": pa.Column("Int64", nullable=not year_required, checks=pa.Check.in_range(1990, 2100)),
+        "year": pa.Column(
+            "Int64", nullable=not year_required, checks=pa.Check.in_range(1990, 2100)
+        ),
         "source": pa.Column(nullable=False),
         "source_file": pa.Column(nullable=False),
         "source_row": pa.Column("int64", checks=pa.Check.ge(1)),
@@ -50,20 +54,45 @@ def _dims(names: list[str]) -> dict[str, pa.Column]:
 
 
 _NHSD_DIMS = [
-    "table_ref", "measure", "care_type", "support_setting", "age_band", "primary_support_reason",
-    "purpose", "provision", "route_of_access", "what_happened_next",
+    "table_ref",
+    "measure",
+    "care_type",
+    "support_setting",
+    "age_band",
+    "primary_support_reason",
+    "purpose",
+    "provision",
+    "route_of_access",
+    "what_happened_next",
 ]
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "ascfr": pa.DataFrameSchema(
         _base(_dims([*_NHSD_DIMS, "carer_support_type", "data_type"])),
         checks=pa.Check(_suppressed_means_missing, error="suppressed cell has a value"),
-        unique=["la_code", "year", "table_ref", "measure", "care_type", "support_setting", "age_band",
-                "primary_support_reason", "purpose", "provision", "carer_support_type", "data_type"],
+        unique=[
+            "la_code",
+            "year",
+            "table_ref",
+            "measure",
+            "care_type",
+            "support_setting",
+            "age_band",
+            "primary_support_reason",
+            "purpose",
+            "provision",
+            "carer_support_type",
+            "data_type",
+        ],
         name="ascfr",
     ),
     "salt": pa.DataFrameSchema(
-        _base({**_dims(_NHSD_DIMS), "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0))}),
+        _base(
+            {
+                **_dims(_NHSD_DIMS),
+                "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
+            }
+        ),
         checks=pa.Check(_suppressed_means_missing, error="suppressed cell has a value"),
         unique=["la_code", "year", *_NHSD_DIMS],
         name="salt",
@@ -75,12 +104,22 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         name="ascof",
     ),
     "population": pa.DataFrameSchema(
-        _base({**_dims(["estimate", "sex", "age_label"]), "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0))}),
+        _base(
+            {
+                **_dims(["estimate", "sex", "age_label"]),
+                "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
+            }
+        ),
         unique=["la_code", "year", "estimate", "sex", "age_label"],
         name="population",
     ),
     "population_projections": pa.DataFrameSchema(
-        _base({**_dims(["estimate", "sex", "age_label"]), "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0))}),
+        _base(
+            {
+                **_dims(["estimate", "sex", "age_label"]),
+                "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
+            }
+        ),
         unique=["la_code", "year", "estimate", "sex", "age_label"],
         name="population_projections",
     ),
@@ -142,7 +181,9 @@ def validate(table: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.
                 src = frame.loc[idx, "source_file"]
             else:
                 src = file
-            lines.append(f"[{src} row {row}] column {case.get('column')}: {case.get('check')} (found {case.get('failure_case')!r})")
+            lines.append(
+                f"[{src} row {row}] column {case.get('column')}: {case.get('check')} (found {case.get('failure_case')!r})"
+            )
         raise SourceError(
             f"table '{table}' breaks its schema in {len(cases)} place(s):\n  " + "\n  ".join(lines),
             file=file,

@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -36,10 +36,34 @@ IGNORED = {".md", ".txt", ".json", ".yml", ".yaml", ".py", ".gitkeep"}
 #: Keys that identify one observation in each table, across files. Where two files
 #: (say two releases) publish the same observation, the later release is kept.
 TABLE_KEYS: dict[str, list[str]] = {
-    "ascfr": ["la_code", "year", "table_ref", "measure", "care_type", "support_setting", "age_band",
-              "primary_support_reason", "purpose", "provision", "carer_support_type", "data_type"],
-    "salt": ["la_code", "year", "table_ref", "measure", "care_type", "support_setting", "age_band",
-             "primary_support_reason", "purpose", "provision", "route_of_access", "what_happened_next"],
+    "ascfr": [
+        "la_code",
+        "year",
+        "table_ref",
+        "measure",
+        "care_type",
+        "support_setting",
+        "age_band",
+        "primary_support_reason",
+        "purpose",
+        "provision",
+        "carer_support_type",
+        "data_type",
+    ],
+    "salt": [
+        "la_code",
+        "year",
+        "table_ref",
+        "measure",
+        "care_type",
+        "support_setting",
+        "age_band",
+        "primary_support_reason",
+        "purpose",
+        "provision",
+        "route_of_access",
+        "what_happened_next",
+    ],
     "ascof": ["la_code", "year", "measure_code", "framework", "disaggregation", "measure_type"],
     "population": ["la_code", "year", "estimate", "sex", "age_label"],
     "population_projections": ["la_code", "year", "estimate", "sex", "age_label"],
@@ -75,9 +99,13 @@ def sha256(path: Path) -> str:
 
 def _candidates(raw_dir: Path) -> list[Path]:
     return sorted(
-        p for p in raw_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() not in IGNORED
-        and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)  # hidden files and folders (.partial)
+        p
+        for p in raw_dir.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() not in IGNORED
+        and not any(
+            part.startswith(".") for part in p.relative_to(raw_dir).parts
+        )  # hidden files and folders (.partial)
     )
 
 
@@ -86,7 +114,9 @@ def _release(frame: pd.DataFrame) -> int:
     return int(years.max()) if len(years) else 0
 
 
-def build(raw_dir: str | Path | None = None, out_dir: str | Path | None = None, *, progress: bool = True) -> BuildResult:
+def build(
+    raw_dir: str | Path | None = None, out_dir: str | Path | None = None, *, progress: bool = True
+) -> BuildResult:
     """Build every processed table from the files in ``raw_dir``.
 
     Args:
@@ -104,7 +134,9 @@ def build(raw_dir: str | Path | None = None, out_dir: str | Path | None = None, 
     raw_dir = Path(raw_dir or config.raw_dir())
     out_dir = Path(out_dir or config.processed_dir())
     if not raw_dir.is_dir():
-        raise FileNotFoundError(f"raw data folder {raw_dir} does not exist (run `msp demo` or point --raw at your files)")
+        raise FileNotFoundError(
+            f"raw data folder {raw_dir} does not exist (run `msp demo` or point --raw at your files)"
+        )
     demo = (raw_dir / DEMO_MARKER).exists()
     files = _candidates(raw_dir)
     result = BuildResult(out_dir=out_dir, demo=demo)
@@ -147,18 +179,21 @@ def build(raw_dir: str | Path | None = None, out_dir: str | Path | None = None, 
                     "reader": reader.__name__.rsplit(".", 1)[-1],
                     "layout": layout,
                     "table": table,
-                    "rows_read": int(len(raw)),
-                    "rows_kept": int(len(tidy)),
+                    "rows_read": len(raw),
+                    "rows_kept": len(tidy),
                     "rows_suppressed": int(tidy["suppressed"].sum()) if "suppressed" in tidy else 0,
                 }
             )
     bar.close()
     if errors:
         raise BuildError(
-            f"{len(errors)} problem(s) in {raw_dir.name}; nothing was written:\n- " + "\n- ".join(errors)
+            f"{len(errors)} problem(s) in {raw_dir.name}; nothing was written:\n- "
+            + "\n- ".join(errors)
         )
     if not pieces:
-        raise BuildError(f"no published file this tool knows was found in {raw_dir}; nothing was written")
+        raise BuildError(
+            f"no published file this tool knows was found in {raw_dir}; nothing was written"
+        )
 
     tables: dict[str, pd.DataFrame] = {}
     for table, parts in pieces.items():
@@ -167,7 +202,11 @@ def build(raw_dir: str | Path | None = None, out_dir: str | Path | None = None, 
         frame = frame.sort_values("release", ascending=False, kind="stable")
         dup = frame.duplicated(keys, keep="first")
         if dup.any():
-            log.info("%s: %d observations also in a later release; the later release is kept", table, int(dup.sum()))
+            log.info(
+                "%s: %d observations also in a later release; the later release is kept",
+                table,
+                int(dup.sum()),
+            )
             for f in result.files:
                 if f["table"] == table:
                     f["rows_superseded"] = int((dup & (frame["source_file"] == f["file"])).sum())
@@ -177,14 +216,16 @@ def build(raw_dir: str | Path | None = None, out_dir: str | Path | None = None, 
     return result
 
 
-def _write(tables: dict[str, pd.DataFrame], result: BuildResult, raw_dir: Path, out_dir: Path) -> None:
+def _write(
+    tables: dict[str, pd.DataFrame], result: BuildResult, raw_dir: Path, out_dir: Path
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
         for name, frame in tables.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
         manifest = {
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "code_version": __version__,
             "raw_dir": raw_dir.name,
             "demo": result.demo,
@@ -192,7 +233,11 @@ def _write(tables: dict[str, pd.DataFrame], result: BuildResult, raw_dir: Path, 
             "files": result.files,
             "skipped": result.skipped,
             "tables": {
-                name: {"rows": len(f), "columns": list(f.columns), "source_files": sorted(f["source_file"].unique().tolist())}
+                name: {
+                    "rows": len(f),
+                    "columns": list(f.columns),
+                    "source_files": sorted(f["source_file"].unique().tolist()),
+                }
                 for name, f in tables.items()
             },
         }
@@ -208,7 +253,9 @@ def _write(tables: dict[str, pd.DataFrame], result: BuildResult, raw_dir: Path, 
     log.info("wrote %d tables to %s", len(tables), out_dir)
 
 
-def ensure(raw_dir: str | Path, cache_root: str | Path | None = None, *, progress: bool = False) -> Path:
+def ensure(
+    raw_dir: str | Path, cache_root: str | Path | None = None, *, progress: bool = False
+) -> Path:
     """Processed tables for ``raw_dir``, built once and reused while its files are unchanged.
 
     Tables go to ``<processed>/cache/<folder name>-<fingerprint>``, where the fingerprint
@@ -234,7 +281,9 @@ def manifest(processed_dir: str | Path | None = None) -> dict:
     """The manifest of the last build."""
     path = Path(processed_dir or config.processed_dir()) / "manifest.json"
     if not path.exists():
-        raise FileNotFoundError(f"no processed data at {path.parent}: run `make data` (or `msp data`) first")
+        raise FileNotFoundError(
+            f"no processed data at {path.parent}: run `make data` (or `msp data`) first"
+        )
     return json.loads(path.read_text())
 
 

@@ -17,7 +17,9 @@ def pytest_collection_modifyitems(config, items):
             continue  # notebooks under nbval carry no marker
         kinds = {m.name for m in item.iter_markers()} & KINDS
         if len(kinds) != 1:
-            raise pytest.UsageError(f"{item.nodeid} must carry exactly one of the markers {sorted(KINDS)} (has {sorted(kinds)})")
+            raise pytest.UsageError(
+                f"{item.nodeid} must carry exactly one of the markers {sorted(KINDS)} (has {sorted(kinds)})"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,9 @@ def test_demo_markers_stay_missing(demo_processed):
 
 def test_demo_population_counts_upper_tier_once(demo_processed):
     pop = store.load("population", demo_processed)
-    allages = pop[(pop["sex"] == "Persons") & (pop["age_label"] == "All ages") & (pop["year"] == 2022)]
+    allages = pop[
+        (pop["sex"] == "Persons") & (pop["age_label"] == "All ages") & (pop["year"] == 2022)
+    ]
     assert "E07900011" not in set(pop["la_code"])  # the district inside Demoshire
     eng = allages.loc[allages["area_type"] == "england", "value"].item()
     assert allages.loc[allages["area_type"] == "council", "value"].sum() == eng
@@ -52,7 +54,10 @@ def test_demo_is_deterministic(demo_raw, tmp_path):
     again = tmp_path / "again"
     demo.write(again)
     for name in ["snpp_2022_based_persons_DEMO.csv"]:
-        assert hashlib.sha256((demo_raw / name).read_bytes()).hexdigest() == hashlib.sha256((again / name).read_bytes()).hexdigest()
+        assert (
+            hashlib.sha256((demo_raw / name).read_bytes()).hexdigest()
+            == hashlib.sha256((again / name).read_bytes()).hexdigest()
+        )
     a = store.build(demo_raw, tmp_path / "a", progress=False)
     b = store.build(again, tmp_path / "b", progress=False)
     assert a.tables == b.tables
@@ -72,10 +77,14 @@ def test_bad_file_writes_nothing_and_keeps_previous_tables(demo_raw, tmp_path):
     store.build(raw, out, progress=False)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     bad = raw / "LA-data-download-2024-25_bad.csv"
-    bad.write_text("CSSR (LA area),Sector,Service,Job role,Turnover rate\nDemoshire,All,All,Care worker,lots\n")
+    bad.write_text(
+        "CSSR (LA area),Sector,Service,Job role,Turnover rate\nDemoshire,All,All,Care worker,lots\n"
+    )
     with pytest.raises(BuildError) as err:
         store.build(raw, out, progress=False)
-    assert "LA-data-download-2024-25_bad.csv" in str(err.value) and "column 'Turnover rate'" in str(err.value)
+    assert "LA-data-download-2024-25_bad.csv" in str(err.value) and "column 'Turnover rate'" in str(
+        err.value
+    )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 

@@ -20,7 +20,9 @@ SECTIONS = [
 def _pdf_text(path) -> str:
     from pypdf import PdfReader
 
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(str(path)).pages)
+    return " ".join(
+        " ".join((page.extract_text() or "").split()) for page in PdfReader(str(path)).pages
+    )
 
 
 def test_one_council_html_and_pdf(demo_raw, tmp_path):
@@ -33,7 +35,11 @@ def test_one_council_html_and_pdf(demo_raw, tmp_path):
     assert "DEMO" in page and "Demoshire" in page
     assert "plan.draft(" not in page and "from msp_analysis" not in page  # code hidden
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["la_code"] == "E10900001" and summary["spend_change_pct"] is not None and summary["demo"] is True
+    assert (
+        summary["la_code"] == "E10900001"
+        and summary["spend_change_pct"] is not None
+        and summary["demo"] is True
+    )
     if report.pdf_engine() is None and not os.environ.get("CI"):
         pytest.skip("no PDF engine here (make setup installs chromium where it can)")
     assert s["pdf"] == "plan.pdf" and (out / "plan.pdf").stat().st_size > 50_000
@@ -44,10 +50,19 @@ def test_one_council_html_and_pdf(demo_raw, tmp_path):
 
 
 def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path):
-    result = report.build_all(raw_dir=demo_raw, out_dir=tmp_path, councils=["E10900001", "E06900002", "E99999999"],
-                              workers=2, progress=False, pdf=False)
+    result = report.build_all(
+        raw_dir=demo_raw,
+        out_dir=tmp_path,
+        councils=["E10900001", "E06900002", "E99999999"],
+        workers=2,
+        progress=False,
+        pdf=False,
+    )
     assert result["built"] == 2 and [f["la_code"] for f in result["failed"]] == ["E99999999"]
     index = (tmp_path / "index.html").read_text()
     assert "Demoshire" in index and "E10900001/plan.html" in index and "failed" in index
     # Port Demo did not submit ASC-FR: its plan exists and says why there is no projection
-    assert "no projection" in index and "could not be projected" in (tmp_path / "E06900002" / "plan.html").read_text()
+    assert (
+        "no projection" in index
+        and "could not be projected" in (tmp_path / "E06900002" / "plan.html").read_text()
+    )

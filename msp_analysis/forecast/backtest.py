@@ -28,8 +28,23 @@ from msp_analysis.forecast import models
 from msp_analysis.indicators.core import Tables, population_by_band
 
 HORIZONS = (1, 2)
-COLUMNS = ["la_code", "target", "origin", "horizon", "model", "actual", "forecast", "ape",
-           "lower_80", "upper_80", "lower_95", "upper_95", "covered_80", "covered_95", "history_years"]
+COLUMNS = [
+    "la_code",
+    "target",
+    "origin",
+    "horizon",
+    "model",
+    "actual",
+    "forecast",
+    "ape",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
+    "covered_80",
+    "covered_95",
+    "history_years",
+]
 
 
 def history(tables: Tables) -> pd.DataFrame:
@@ -41,14 +56,24 @@ def history(tables: Tables) -> pd.DataFrame:
         if t2.empty:
             t2 = salt[(salt["table_ref"] == "T34") & (salt["support_setting"] == "Total")]
         t2 = t2[t2["age_band"].isin(["18 to 64", "65 and over"]) & (t2["area_type"] == "council")]
-        lts = t2.groupby(["la_code", "year"])["value"].agg(lambda s: s.sum() if s.notna().all() and len(s) == 2 else np.nan)
+        lts = t2.groupby(["la_code", "year"])["value"].agg(
+            lambda s: s.sum() if s.notna().all() and len(s) == 2 else np.nan
+        )
         parts.append(lts.reset_index().assign(target="clients_lts"))
     ascfr = tables.get("ascfr")
     if ascfr is not None:
-        t15 = ascfr[(ascfr["table_ref"] == "T15") & ascfr["care_type"].str.startswith("Total") & (ascfr["area_type"] == "council")]
+        t15 = ascfr[
+            (ascfr["table_ref"] == "T15")
+            & ascfr["care_type"].str.startswith("Total")
+            & (ascfr["area_type"] == "council")
+        ]
         gce = t15[["la_code", "year", "value"]]
-        csv = ascfr[(ascfr["table_ref"] == "CSV Totals") & (ascfr["measure"] == "gross_current_expenditure")
-                    & (ascfr["data_type"] == "Main return") & (ascfr["area_type"] == "council")]
+        csv = ascfr[
+            (ascfr["table_ref"] == "CSV Totals")
+            & (ascfr["measure"] == "gross_current_expenditure")
+            & (ascfr["data_type"] == "Main return")
+            & (ascfr["area_type"] == "council")
+        ]
         if len(csv):
             csv_tot = csv.groupby(["la_code", "year"])["value"].sum(min_count=1).reset_index()
             gce = pd.concat([gce, csv_tot[~csv_tot["year"].isin(gce["year"])]])
@@ -59,7 +84,9 @@ def history(tables: Tables) -> pd.DataFrame:
     h["suppressed"] = h["value"].isna()
     weights = _split_weights(tables)
     # April-2021 boundaries: the history (to 2021-22) predates the 2023 changes.
-    out = geography.harmonise_to_current(h, keys=["target", "year"], weights=weights, as_at="2021-04-01")
+    out = geography.harmonise_to_current(
+        h, keys=["target", "year"], weights=weights, as_at="2021-04-01"
+    )
     return out[["la_code", "target", "year", "value"]].dropna(subset=["value"])
 
 
@@ -105,27 +132,48 @@ def backtest(tables: Tables) -> pd.DataFrame:
                     if y not in actual.index:
                         continue
                     for name, point, lo80, hi80, lo95, hi95 in [
-                        ("model", m["value"].iloc[i], m["lower_80"].iloc[i], m["upper_80"].iloc[i], m["lower_95"].iloc[i], m["upper_95"].iloc[i]),
+                        (
+                            "model",
+                            m["value"].iloc[i],
+                            m["lower_80"].iloc[i],
+                            m["upper_80"].iloc[i],
+                            m["lower_95"].iloc[i],
+                            m["upper_95"].iloc[i],
+                        ),
                         ("naive", past.iloc[-1], *_band(past.iloc[-1], spread[i])),
                         ("linear_trend", lin[i], *_band(lin[i], spread[i])),
                     ]:
                         if pd.isna(point):
                             continue
                         a = actual.loc[y]
-                        rows.append({
-                            "la_code": la, "target": target, "origin": origin, "horizon": int(y - origin), "model": name,
-                            "actual": a, "forecast": point, "ape": abs(point - a) / abs(a) * 100 if a else np.nan,
-                            "lower_80": lo80, "upper_80": hi80, "lower_95": lo95, "upper_95": hi95,
-                            "covered_80": bool(lo80 <= a <= hi80), "covered_95": bool(lo95 <= a <= hi95),
-                            "history_years": len(past),
-                        })
+                        rows.append(
+                            {
+                                "la_code": la,
+                                "target": target,
+                                "origin": origin,
+                                "horizon": int(y - origin),
+                                "model": name,
+                                "actual": a,
+                                "forecast": point,
+                                "ape": abs(point - a) / abs(a) * 100 if a else np.nan,
+                                "lower_80": lo80,
+                                "upper_80": hi80,
+                                "lower_95": lo95,
+                                "upper_95": hi95,
+                                "covered_80": bool(lo80 <= a <= hi80),
+                                "covered_95": bool(lo95 <= a <= hi95),
+                                "history_years": len(past),
+                            }
+                        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def _band(point: float, sd: float) -> tuple[float, float, float, float]:
     if pd.isna(point) or point <= 0:
         return (np.nan,) * 4
-    return tuple(float(point * np.exp(s * z * sd)) for z in (models.Z[80], models.Z[95]) for s in (-1, 1))  # type: ignore[return-value]
+    return tuple(
+        float(point * np.exp(s * z * sd)) for z in (models.Z[80], models.Z[95]) for s in (-1, 1)
+    )  # type: ignore[return-value]
 
 
 def summary(bt: pd.DataFrame) -> pd.DataFrame:
@@ -135,13 +183,25 @@ def summary(bt: pd.DataFrame) -> pd.DataFrame:
     bt = bt.assign(error_pct=(bt["forecast"] - bt["actual"]) / bt["actual"] * 100)
     g = bt.groupby(["target", "horizon", "model"])
     out = g.agg(
-        councils=("la_code", "nunique"), forecasts=("ape", "size"), median_ape=("ape", "median"), mape=("ape", "mean"),
-        bias_pct=("error_pct", "mean"), coverage_80=("covered_80", "mean"), coverage_95=("covered_95", "mean"),
+        councils=("la_code", "nunique"),
+        forecasts=("ape", "size"),
+        median_ape=("ape", "median"),
+        mape=("ape", "mean"),
+        bias_pct=("error_pct", "mean"),
+        coverage_80=("covered_80", "mean"),
+        coverage_95=("covered_95", "mean"),
         history_years=("history_years", "median"),
     ).reset_index()
-    wide = bt.pivot_table(index=["la_code", "target", "origin", "horizon"], columns="model", values="ape")
+    wide = bt.pivot_table(
+        index=["la_code", "target", "origin", "horizon"], columns="model", values="ape"
+    )
     if {"model", "naive"} <= set(wide.columns):
-        beats = (wide["model"] < wide["naive"]).groupby(level=["target", "horizon"]).mean().rename("share_model_beats_naive")
+        beats = (
+            (wide["model"] < wide["naive"])
+            .groupby(level=["target", "horizon"])
+            .mean()
+            .rename("share_model_beats_naive")
+        )
         out = out.merge(beats.reset_index(), on=["target", "horizon"], how="left")
     for c in ("coverage_80", "coverage_95", "share_model_beats_naive"):
         if c in out:

@@ -71,24 +71,40 @@ def base_year(tables: Tables) -> int:
 def base_demand(tables: Tables, la_code: str, year: int) -> pd.DataFrame:
     """People in long-term support during ``year``: age_band, setting, client_group, people."""
     s = _salt(tables)
-    t34 = s[(s["table_ref"] == "T34") & (s["la_code"] == la_code) & (s["year"] == year) & s["age_band"].isin(AGE_BANDS)]
+    t34 = s[
+        (s["table_ref"] == "T34")
+        & (s["la_code"] == la_code)
+        & (s["year"] == year)
+        & s["age_band"].isin(AGE_BANDS)
+    ]
     t34 = t34[t34["support_setting"].isin(SETTING_GROUPS)]
     if t34.empty:
         raise MissingSource(f"no SALT T34 rows for {la_code} in {year}")
     if t34["marker"].eq("[x]").fillna(False).all():
         raise MissingSource(f"{la_code} did not submit SALT for {year}")
-    people = t34.assign(v=t34["value"].where(~t34["suppressed"], SUPPRESSED_AT), setting=t34["support_setting"].map(SETTING_GROUPS))
+    people = t34.assign(
+        v=t34["value"].where(~t34["suppressed"], SUPPRESSED_AT),
+        setting=t34["support_setting"].map(SETTING_GROUPS),
+    )
     by_setting = people.groupby(["age_band", "setting"], as_index=False)["v"].sum()
     t37 = s[(s["table_ref"] == "T37") & (s["la_code"] == la_code) & (s["year"] == year)]
     t37 = t37[t37["primary_support_reason"].isin(REASON_GROUPS)]
-    reasons = t37.assign(v=t37["value"].where(~t37["suppressed"], SUPPRESSED_AT), client_group=t37["primary_support_reason"].map(REASON_GROUPS))
+    reasons = t37.assign(
+        v=t37["value"].where(~t37["suppressed"], SUPPRESSED_AT),
+        client_group=t37["primary_support_reason"].map(REASON_GROUPS),
+    )
     shares = reasons.groupby(["age_band", "client_group"])["v"].sum()
     shares = shares / shares.groupby(level=0).transform("sum")
     if shares.empty:
-        shares = pd.Series(1.0, index=pd.MultiIndex.from_product([list(AGE_BANDS), ["All client groups"]], names=["age_band", "client_group"]))
+        shares = pd.Series(
+            1.0,
+            index=pd.MultiIndex.from_product(
+                [list(AGE_BANDS), ["All client groups"]], names=["age_band", "client_group"]
+            ),
+        )
     out = by_setting.merge(shares.rename("share").reset_index(), on="age_band")
     out["people"] = out["v"] * out["share"]
-    return out[KEYS + ["people"]]
+    return out[[*KEYS, "people"]]
 
 
 def rate_history(tables: Tables) -> pd.DataFrame:
@@ -110,8 +126,13 @@ def _pooled(tables: Tables, band: str, base: int, hist: pd.DataFrame) -> models.
 
 def _rate_history(tables: Tables) -> pd.DataFrame:
     s = _salt(tables)
-    lts = s[((s["table_ref"] == "T2") & (s["measure"] == "clients_lts_during_year")) | ((s["table_ref"] == "T34") & (s["support_setting"] == "Total"))]
-    lts = lts[lts["age_band"].isin(AGE_BANDS) & (lts["area_type"] == "council")].drop_duplicates(["la_code", "year", "age_band"])
+    lts = s[
+        ((s["table_ref"] == "T2") & (s["measure"] == "clients_lts_during_year"))
+        | ((s["table_ref"] == "T34") & (s["support_setting"] == "Total"))
+    ]
+    lts = lts[lts["age_band"].isin(AGE_BANDS) & (lts["area_type"] == "council")].drop_duplicates(
+        ["la_code", "year", "age_band"]
+    )
     if not tables.has("population"):
         raise MissingSource("no population table: rates need ONS mid-year estimates")
     pop = population_by_band(tables.get("population"), AGE_BANDS)
@@ -123,35 +144,69 @@ def _rate_history(tables: Tables) -> pd.DataFrame:
         py = min(full_years, key=lambda p: (abs(p - y), p > y))
         rows.append(pop[pop["year"] == py].assign(year=y, pop_year=py))
     popy = pd.concat(rows).rename(columns={"breakdown": "age_band", "value": "population"})
-    out = lts.merge(popy[["la_code", "year", "age_band", "population", "pop_year"]], on=["la_code", "year", "age_band"], how="inner")
+    out = lts.merge(
+        popy[["la_code", "year", "age_band", "population", "pop_year"]],
+        on=["la_code", "year", "age_band"],
+        how="inner",
+    )
     out["value"] = out["value"] / out["population"]
     return out[["la_code", "year", "age_band", "value", "pop_year"]]
 
 
-def population_factors(tables: Tables, la_code: str, base: int, years: list[int], scenario: Scenario) -> tuple[pd.DataFrame, str]:
+def population_factors(
+    tables: Tables, la_code: str, base: int, years: list[int], scenario: Scenario
+) -> tuple[pd.DataFrame, str]:
     """Population in each forecast year relative to the base year, by age band, and a note on the source."""
     use_projection = scenario.value("population") == "projection"
     proj = tables.get("population_projections") if use_projection else None
     if proj is not None and (proj["la_code"] == la_code).any():
-        bands = population_by_band(proj[proj["la_code"] == la_code], AGE_BANDS, estimate=proj["estimate"].iloc[0])
+        bands = population_by_band(
+            proj[proj["la_code"] == la_code], AGE_BANDS, estimate=proj["estimate"].iloc[0]
+        )
         wide = bands.pivot_table(index="year", columns="breakdown", values="value")
         start = max(base, int(wide.index.min()))
         rows = []
         for y in years:
             yy = min(max(y, start), int(wide.index.max()))
             for band in AGE_BANDS:
-                rows.append({"year": y, "age_band": band, "pop_factor": wide.loc[yy, band] / wide.loc[start, band]})
+                rows.append(
+                    {
+                        "year": y,
+                        "age_band": band,
+                        "pop_factor": wide.loc[yy, band] / wide.loc[start, band],
+                    }
+                )
         note = f"ONS {proj['estimate'].iloc[0]} (years beyond it held at its last year)"
         return pd.DataFrame(rows), note
-    reason = "scenario holds population flat" if not use_projection else "no population projection loaded for this council: latest mid-year estimate held flat"
-    return pd.DataFrame([{"year": y, "age_band": b, "pop_factor": 1.0} for y in years for b in AGE_BANDS]), reason
+    reason = (
+        "scenario holds population flat"
+        if not use_projection
+        else "no population projection loaded for this council: latest mid-year estimate held flat"
+    )
+    return pd.DataFrame(
+        [{"year": y, "age_band": b, "pop_factor": 1.0} for y in years for b in AGE_BANDS]
+    ), reason
 
 
-def rate_factors(tables: Tables, la_code: str, base: int, years: list[int], scenario: Scenario) -> pd.DataFrame:
+def rate_factors(
+    tables: Tables, la_code: str, base: int, years: list[int], scenario: Scenario
+) -> pd.DataFrame:
     """Rate in each forecast year relative to the base year, with intervals, method and history length."""
     if scenario.value("rate_trend") == "none":
-        return pd.DataFrame([{"year": y, "age_band": b, "rate_factor": 1.0, **{f"{k}_{l}": 1.0 for k in ("lower", "upper") for l in (80, 95)},
-                              "method": "held at base-year rate", "history_years": 0} for y in years for b in AGE_BANDS])
+        return pd.DataFrame(
+            [
+                {
+                    "year": y,
+                    "age_band": b,
+                    "rate_factor": 1.0,
+                    **{f"{k}_{lvl}": 1.0 for k in ("lower", "upper") for lvl in (80, 95)},
+                    "method": "held at base-year rate",
+                    "history_years": 0,
+                }
+                for y in years
+                for b in AGE_BANDS
+            ]
+        )
     hist = rate_history(tables)
     hist = hist[hist["year"] <= base]
     out = []
@@ -160,7 +215,9 @@ def rate_factors(tables: Tables, la_code: str, base: int, years: list[int], scen
         pooled = _pooled(tables, band, base, h)
         mine = h[h["la_code"] == la_code].set_index("year")["value"]
         if mine.empty or base not in mine.index:
-            raise MissingSource(f"no base-year ({base}) rate of long-term support for {la_code}, {band}")
+            raise MissingSource(
+                f"no base-year ({base}) rate of long-term support for {la_code}, {band}"
+            )
         f = models.forecast(mine, years, pooled)
         ref = mine.loc[base]
         for col in ("value", "lower_80", "upper_80", "lower_95", "upper_95"):
@@ -170,7 +227,9 @@ def rate_factors(tables: Tables, la_code: str, base: int, years: list[int], scen
     return pd.concat(out, ignore_index=True)
 
 
-def project(tables: Tables, la_code: str, scenario: Scenario, horizon: int = 5, base: int | None = None) -> tuple[pd.DataFrame, dict]:
+def project(
+    tables: Tables, la_code: str, scenario: Scenario, horizon: int = 5, base: int | None = None
+) -> tuple[pd.DataFrame, dict]:
     """People by year x age band x setting x client group, with intervals, for one scenario.
 
     Returns the frame (columns: year, age_band, setting, client_group, people, lower/upper 80/95,
@@ -183,12 +242,19 @@ def project(tables: Tables, la_code: str, scenario: Scenario, horizon: int = 5, 
     rate = rate_factors(tables, la_code, base, years, scenario)
     grid = start.merge(pd.DataFrame({"year": years}), how="cross")
     grid = grid.merge(pop, on=["year", "age_band"]).merge(
-        rate[["year", "age_band", "rate_factor", "lower_80", "upper_80", "lower_95", "upper_95"]], on=["year", "age_band"])
+        rate[["year", "age_band", "rate_factor", "lower_80", "upper_80", "lower_95", "upper_95"]],
+        on=["year", "age_band"],
+    )
     growth = scenario.value("setting_growth_pct")
     step = (grid["year"] - base).to_numpy()
-    grid["setting_factor"] = [(1 + growth.get(s, growth.get("default", 0.0)) / 100) ** t for s, t in zip(grid["setting"], step)]
+    grid["setting_factor"] = [
+        (1 + growth.get(s, growth.get("default", 0.0)) / 100) ** t
+        for s, t in zip(grid["setting"], step)
+    ]
     grid["people_base"] = grid["people"]
-    grid["people_noshift"] = grid["people_base"] * grid["pop_factor"] * grid["rate_factor"] * grid["setting_factor"]
+    grid["people_noshift"] = (
+        grid["people_base"] * grid["pop_factor"] * grid["rate_factor"] * grid["setting_factor"]
+    )
     for lvl in (80, 95):
         for side in ("lower", "upper"):
             grid[f"{side}_{lvl}_ratio"] = grid[f"{side}_{lvl}"] / grid["rate_factor"]
@@ -204,7 +270,10 @@ def project(tables: Tables, la_code: str, scenario: Scenario, horizon: int = 5, 
     info = {
         "base_year": base,
         "population": pop_note,
-        "rate_methods": "; ".join(f"{r.age_band}: {r.method}, {int(r.history_years)} years of history" for r in rate.drop_duplicates("age_band").itertuples()),
+        "rate_methods": "; ".join(
+            f"{r.age_band}: {r.method}, {int(r.history_years)} years of history"
+            for r in rate.drop_duplicates("age_band").itertuples()
+        ),
         "history_years": int(rate["history_years"].min()),
         "pooled": "; ".join(sorted(set(rate.get("pooled", pd.Series(dtype=str)).dropna()))),
         "base_demand": start,

@@ -74,8 +74,18 @@ def forecast(history: pd.Series, years: list[int], pooled: PooledGrowth) -> pd.D
     h = h[h > 0].sort_index()
     n = len(h)
     if n == 0:
-        return pd.DataFrame({"year": years, "value": np.nan, "lower_80": np.nan, "upper_80": np.nan,
-                             "lower_95": np.nan, "upper_95": np.nan, "method": "no history", "history_years": 0})
+        return pd.DataFrame(
+            {
+                "year": years,
+                "value": np.nan,
+                "lower_80": np.nan,
+                "upper_80": np.nan,
+                "lower_95": np.nan,
+                "upper_95": np.nan,
+                "method": "no history",
+                "history_years": 0,
+            }
+        )
     last_year = int(h.index[-1])
     steps = np.array([y - last_year for y in years], dtype=float)
     consecutive = n >= MIN_ETS_POINTS and (np.diff(h.index.to_numpy()) == 1).all()
@@ -120,9 +130,13 @@ def _ets(h: pd.Series, steps: np.ndarray) -> pd.DataFrame | None:
     except Exception:  # a degenerate series: fall back to the pooled model
         return None
     idx = (steps - 1).astype(int)
-    return pd.DataFrame({
-        "value": np.exp(f80["mean"].to_numpy()[idx]),
-        "lower_80": np.exp(f80["pi_lower"].to_numpy()[idx]), "upper_80": np.exp(f80["pi_upper"].to_numpy()[idx]),
-        "lower_95": np.exp(f95["pi_lower"].to_numpy()[idx]), "upper_95": np.exp(f95["pi_upper"].to_numpy()[idx]),
-        "method": "ets_damped",
-    })
+    return pd.DataFrame(
+        {
+            "value": np.exp(f80["mean"].to_numpy()[idx]),
+            "lower_80": np.exp(f80["pi_lower"].to_numpy()[idx]),
+            "upper_80": np.exp(f80["pi_upper"].to_numpy()[idx]),
+            "lower_95": np.exp(f95["pi_lower"].to_numpy()[idx]),
+            "upper_95": np.exp(f95["pi_upper"].to_numpy()[idx]),
+            "method": "ets_damped",
+        }
+    )

@@ -19,8 +19,23 @@ from msp_analysis.forecast import scenarios as S
 from msp_analysis.forecast import spend
 from msp_analysis.indicators.core import Tables
 
-FORECAST_COLUMNS = ["la_code", "year", "scenario", "setting", "client_group", "age_band", "measure", "value",
-                    "lower_80", "upper_80", "lower_95", "upper_95", "base_year", "method", "history_years"]
+FORECAST_COLUMNS = [
+    "la_code",
+    "year",
+    "scenario",
+    "setting",
+    "client_group",
+    "age_band",
+    "measure",
+    "value",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
+    "base_year",
+    "method",
+    "history_years",
+]
 
 
 def manifest_hash(tables: Tables) -> str:
@@ -28,21 +43,47 @@ def manifest_hash(tables: Tables) -> str:
     return hashlib.sha256(json.dumps(files).encode()).hexdigest()
 
 
-def _rows(frame: pd.DataFrame, measure: str, info: dict, scenario: str, la_code: str) -> pd.DataFrame:
+def _rows(
+    frame: pd.DataFrame, measure: str, info: dict, scenario: str, la_code: str
+) -> pd.DataFrame:
     col = "people" if measure == "people" else "spend"
     prefix = "people" if measure == "people" else "spend"
-    cells = pd.DataFrame({
-        "la_code": la_code, "year": frame["year"], "scenario": scenario, "setting": frame["setting"],
-        "client_group": frame["client_group"], "age_band": frame["age_band"], "measure": measure, "value": frame[col],
-        **{f"{s}_{l}": frame[f"{prefix}_{s}_{l}"] for s in ("lower", "upper") for l in (80, 95)},
-    })
+    cells = pd.DataFrame(
+        {
+            "la_code": la_code,
+            "year": frame["year"],
+            "scenario": scenario,
+            "setting": frame["setting"],
+            "client_group": frame["client_group"],
+            "age_band": frame["age_band"],
+            "measure": measure,
+            "value": frame[col],
+            **{
+                f"{s}_{lvl}": frame[f"{prefix}_{s}_{lvl}"]
+                for s in ("lower", "upper")
+                for lvl in (80, 95)
+            },
+        }
+    )
     base = info["base"].assign(value=info["base"]["people" if measure == "people" else "spend"])
-    base_rows = pd.DataFrame({"la_code": la_code, "year": info["base_year"], "scenario": scenario, "setting": base["setting"],
-                              "client_group": base["client_group"], "age_band": base["age_band"], "measure": measure,
-                              "value": base["value"], **{f"{s}_{l}": base["value"] for s in ("lower", "upper") for l in (80, 95)}})
+    base_rows = pd.DataFrame(
+        {
+            "la_code": la_code,
+            "year": info["base_year"],
+            "scenario": scenario,
+            "setting": base["setting"],
+            "client_group": base["client_group"],
+            "age_band": base["age_band"],
+            "measure": measure,
+            "value": base["value"],
+            **{f"{s}_{lvl}": base["value"] for s in ("lower", "upper") for lvl in (80, 95)},
+        }
+    )
     out = pd.concat([base_rows, cells], ignore_index=True)
     # totals: bounds are added across groups, treating their errors as moving together (cautious)
-    total = out.groupby(["la_code", "year", "scenario", "measure"], as_index=False)[["value", "lower_80", "upper_80", "lower_95", "upper_95"]].sum()
+    total = out.groupby(["la_code", "year", "scenario", "measure"], as_index=False)[
+        ["value", "lower_80", "upper_80", "lower_95", "upper_95"]
+    ].sum()
     total[["setting", "client_group", "age_band"]] = "All"
     out = pd.concat([out, total], ignore_index=True)
     out["base_year"] = info["base_year"]
@@ -51,7 +92,13 @@ def _rows(frame: pd.DataFrame, measure: str, info: dict, scenario: str, la_code:
     return out[FORECAST_COLUMNS]
 
 
-def run(tables: Tables, la_code: str, scenario_files: list[str | Path], horizon: int = 5, base: int | None = None) -> dict:
+def run(
+    tables: Tables,
+    la_code: str,
+    scenario_files: list[str | Path],
+    horizon: int = 5,
+    base: int | None = None,
+) -> dict:
     """Forecast people and spend for each scenario; returns forecast, decomposition, runs, assumptions."""
     if geography.council_name(la_code) is None:
         raise ValueError(f"{la_code} is not a council code this tool knows")
@@ -59,21 +106,40 @@ def run(tables: Tables, la_code: str, scenario_files: list[str | Path], horizon:
     for path in scenario_files:
         sc = S.load(path)
         frame, info = spend.project_spend(tables, la_code, sc, horizon, base)
-        forecasts += [_rows(frame, "people", info, sc.name, la_code), _rows(frame, "spend", info, sc.name, la_code)]
+        forecasts += [
+            _rows(frame, "people", info, sc.name, la_code),
+            _rows(frame, "spend", info, sc.name, la_code),
+        ]
         last = int(frame["year"].max())
-        d = spend.decompose(frame, info, last).assign(la_code=la_code, scenario=sc.name, base_year=info["base_year"])
+        d = spend.decompose(frame, info, last).assign(
+            la_code=la_code, scenario=sc.name, base_year=info["base_year"]
+        )
         decomps.append(d)
         end_spend = float(frame.loc[frame["year"] == last, "spend"].sum())
-        runs.append({
-            "scenario": sc.name, "scenario_file": sc.file, "scenario_sha256": sc.sha256, "version": sc.version,
-            "data_manifest_sha256": manifest_hash(tables), "data_label": tables.manifest.get("label", ""),
-            "la_code": la_code, "base_year": info["base_year"], "horizon_year": last,
-            "population_source": info["population"], "rate_method": info["rate_methods"],
-            "history_years": info["history_years"], "pooled_growth": info["pooled"],
-            "base_people": info["base_people"], "base_spend_gbp": info["base_spend_gbp"],
-            "horizon_spend_gbp": end_spend, "spend_change_pct": (end_spend / info["base_spend_gbp"] - 1) * 100,
-            "unserved_people_horizon": float(frame.loc[frame["year"] == last, "people_unserved"].sum()),
-        })
+        runs.append(
+            {
+                "scenario": sc.name,
+                "scenario_file": sc.file,
+                "scenario_sha256": sc.sha256,
+                "version": sc.version,
+                "data_manifest_sha256": manifest_hash(tables),
+                "data_label": tables.manifest.get("label", ""),
+                "la_code": la_code,
+                "base_year": info["base_year"],
+                "horizon_year": last,
+                "population_source": info["population"],
+                "rate_method": info["rate_methods"],
+                "history_years": info["history_years"],
+                "pooled_growth": info["pooled"],
+                "base_people": info["base_people"],
+                "base_spend_gbp": info["base_spend_gbp"],
+                "horizon_spend_gbp": end_spend,
+                "spend_change_pct": (end_spend / info["base_spend_gbp"] - 1) * 100,
+                "unserved_people_horizon": float(
+                    frame.loc[frame["year"] == last, "people_unserved"].sum()
+                ),
+            }
+        )
         assumptions.append(S.assumption_table(sc))
     return {
         "forecast": pd.concat(forecasts, ignore_index=True),
@@ -88,7 +154,9 @@ def headline(result: dict, scenario: str) -> dict:
     r = result["runs"].set_index("scenario").loc[scenario]
     d = result["decomposition"]
     d = d[d["scenario"] == scenario]
-    by_group = d.groupby(["setting", "client_group"])["change_gbp"].sum().sort_values(ascending=False)
+    by_group = (
+        d.groupby(["setting", "client_group"])["change_gbp"].sum().sort_values(ascending=False)
+    )
     increase = by_group[by_group > 0]
     total_change = d["change_gbp"].sum()
     top = increase.head(2)
@@ -102,7 +170,9 @@ def headline(result: dict, scenario: str) -> dict:
         "base_spend_gbp": float(r["base_spend_gbp"]),
         "horizon_spend_gbp": float(r["horizon_spend_gbp"]),
         "top_groups": [f"{s.lower()} care for {c.lower()}" for s, c in top.index],
-        "top_groups_share_pct": float(top.sum() / total_change * 100) if total_change > 0 else np.nan,
+        "top_groups_share_pct": float(top.sum() / total_change * 100)
+        if total_change > 0
+        else np.nan,
         "driver_share_pct": (drivers / total_change * 100).to_dict() if total_change else {},
         "history_years": int(r["history_years"]),
     }
@@ -112,7 +182,12 @@ def write(result: dict, out_dir: str | Path) -> list[Path]:
     """forecast.csv, decomposition.csv, assumptions.csv and runs.json into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "forecast.csv", out / "decomposition.csv", out / "assumptions.csv", out / "runs.json"]
+    paths = [
+        out / "forecast.csv",
+        out / "decomposition.csv",
+        out / "assumptions.csv",
+        out / "runs.json",
+    ]
     result["forecast"].to_csv(paths[0], index=False)
     result["decomposition"].to_csv(paths[1], index=False)
     result["assumptions"].to_csv(paths[2], index=False)
@@ -126,9 +201,11 @@ def headline_sentence(h: dict, council: str) -> str:
     end = f"{h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d}"
     change = h["spend_change_pct"]
     verb = "rises" if change > 0.05 else ("falls" if change < -0.05 else "is unchanged")
-    text = (f"Under '{h['scenario'].replace('_', ' ')}', {council}'s long-term care spend {verb}"
-            + (f" {abs(change):.1f}%" if verb != "is unchanged" else "")
-            + f" over {h['years']} years, from £{h['base_spend_gbp'] / 1e6:,.1f}m in {start} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {end}")
+    text = (
+        f"Under '{h['scenario'].replace('_', ' ')}', {council}'s long-term care spend {verb}"
+        + (f" {abs(change):.1f}%" if verb != "is unchanged" else "")
+        + f" over {h['years']} years, from £{h['base_spend_gbp'] / 1e6:,.1f}m in {start} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {end}"
+    )
     if change > 0.05 and h["top_groups"] and pd.notna(h["top_groups_share_pct"]):
         text += f"; {h['top_groups_share_pct']:.0f}% of the increase comes from {' and '.join(h['top_groups'])}"
     return text + f" (rates rest on {h['history_years']} years of history)."

@@ -38,7 +38,12 @@ DEFAULTS = {
     "unit_cost_real_growth_pct": {"default": 0.0},
     "setting_growth_pct": {},
     "shifts": [],
-    "workforce": {"settings": [], "capacity_loss_pct": 0.0, "pay_uplift_pct": 0.0, "pay_share_of_cost_pct": 60.0},
+    "workforce": {
+        "settings": [],
+        "capacity_loss_pct": 0.0,
+        "pay_uplift_pct": 0.0,
+        "pay_share_of_cost_pct": 60.0,
+    },
 }
 SHIFT_KEYS = {"from", "to", "share_of_new_demand", "phase_in_years", "description"}
 WORKFORCE_KEYS = {"settings", "capacity_loss_pct", "pay_uplift_pct", "pay_share_of_cost_pct"}
@@ -68,13 +73,26 @@ def _yearly(file, key, v, *, numeric_keys_only=False):
     if isinstance(v, (int, float)):
         return {"default": float(v)}
     if not isinstance(v, dict):
-        _fail(file, f"assumptions.{key}.value", f"must be a number or a mapping, got {type(v).__name__}")
+        _fail(
+            file,
+            f"assumptions.{key}.value",
+            f"must be a number or a mapping, got {type(v).__name__}",
+        )
     out = {}
     for k, x in v.items():
         if not isinstance(x, (int, float)):
             _fail(file, f"assumptions.{key}.value.{k}", f"must be a number, got {x!r}")
         if k != "default" and not isinstance(k, int) and (numeric_keys_only or k not in SETTINGS):
-            _fail(file, f"assumptions.{key}.value", f"key {k!r} must be 'default'" + (", a year" if numeric_keys_only else f", a year or a setting ({', '.join(sorted(SETTINGS))})"))
+            _fail(
+                file,
+                f"assumptions.{key}.value",
+                f"key {k!r} must be 'default'"
+                + (
+                    ", a year"
+                    if numeric_keys_only
+                    else f", a year or a setting ({', '.join(sorted(SETTINGS))})"
+                ),
+            )
         out[k] = float(x)
     return out
 
@@ -90,21 +108,41 @@ def _check_shift(file, i, s):
         if k not in s:
             _fail(file, where, f"missing '{k}'")
     frm = s["from"]
-    if not isinstance(frm, dict) or set(frm) - {"setting", "client_group", "age_band"} or "setting" not in frm:
+    if (
+        not isinstance(frm, dict)
+        or set(frm) - {"setting", "client_group", "age_band"}
+        or "setting" not in frm
+    ):
         _fail(file, where + ".from", "must have setting and optionally client_group, age_band")
     if frm["setting"] not in SETTINGS:
         _fail(file, where + ".from.setting", f"{frm['setting']!r} is not one of {sorted(SETTINGS)}")
     share = s["share_of_new_demand"]
     if not isinstance(share, (int, float)) or not 0 <= share <= 1:
-        _fail(file, where + ".share_of_new_demand", f"must be a fraction between 0 and 1, got {share!r}")
+        _fail(
+            file,
+            where + ".share_of_new_demand",
+            f"must be a fraction between 0 and 1, got {share!r}",
+        )
     if not isinstance(s["to"], list) or not s["to"]:
         _fail(file, where + ".to", "must be a non-empty list")
     total = 0.0
     for j, t in enumerate(s["to"]):
-        if set(t) - {"setting", "share", "cost_ratio", "source"} or "setting" not in t or "share" not in t:
-            _fail(file, f"{where}.to[{j}]", "needs setting and share (and optionally cost_ratio, source), nothing else")
+        if (
+            set(t) - {"setting", "share", "cost_ratio", "source"}
+            or "setting" not in t
+            or "share" not in t
+        ):
+            _fail(
+                file,
+                f"{where}.to[{j}]",
+                "needs setting and share (and optionally cost_ratio, source), nothing else",
+            )
         if t["setting"] not in SETTINGS:
-            _fail(file, f"{where}.to[{j}].setting", f"{t['setting']!r} is not one of {sorted(SETTINGS)}")
+            _fail(
+                file,
+                f"{where}.to[{j}].setting",
+                f"{t['setting']!r} is not one of {sorted(SETTINGS)}",
+            )
         total += float(t["share"])
     if abs(total - 1) > 1e-9:
         _fail(file, where + ".to", f"shares must sum to 1 (they sum to {total:g})")
@@ -139,7 +177,9 @@ def load(path: str | Path) -> Scenario:
     known = REQUIRED | set(DEFAULTS)
     unknown = set(assumptions) - known
     if unknown:
-        _fail(file, "assumptions", f"unknown assumption(s) {sorted(unknown)}; known: {sorted(known)}")
+        _fail(
+            file, "assumptions", f"unknown assumption(s) {sorted(unknown)}; known: {sorted(known)}"
+        )
     missing = REQUIRED - set(assumptions)
     if missing:
         _fail(file, "assumptions", f"missing required assumption(s) {sorted(missing)}")
@@ -149,12 +189,24 @@ def load(path: str | Path) -> Scenario:
             _fail(file, f"assumptions.{key}", "must be a mapping with value, source, rating")
         extra = set(a) - ASSUMPTION_KEYS
         if extra:
-            _fail(file, f"assumptions.{key}", f"unknown key(s) {sorted(extra)}; allowed: {sorted(ASSUMPTION_KEYS)}")
+            _fail(
+                file,
+                f"assumptions.{key}",
+                f"unknown key(s) {sorted(extra)}; allowed: {sorted(ASSUMPTION_KEYS)}",
+            )
         for k in ("value", "source", "rating"):
             if k not in a:
-                _fail(file, f"assumptions.{key}", f"missing '{k}' (every assumption says its value, source and rating)")
+                _fail(
+                    file,
+                    f"assumptions.{key}",
+                    f"missing '{k}' (every assumption says its value, source and rating)",
+                )
         if a["rating"] not in RATINGS:
-            _fail(file, f"assumptions.{key}.rating", f"{a['rating']!r} is not one of {sorted(RATINGS)}")
+            _fail(
+                file,
+                f"assumptions.{key}.rating",
+                f"{a['rating']!r} is not one of {sorted(RATINGS)}",
+            )
         v = a["value"]
         if key == "population" and v not in {"projection", "flat"}:
             _fail(file, "assumptions.population.value", f"{v!r} is not 'projection' or 'flat'")
@@ -171,17 +223,26 @@ def load(path: str | Path) -> Scenario:
                 _check_shift(file, i, s)
         elif key == "workforce":
             if not isinstance(v, dict) or set(v) - WORKFORCE_KEYS:
-                _fail(file, "assumptions.workforce.value", f"allowed keys: {sorted(WORKFORCE_KEYS)}")
+                _fail(
+                    file, "assumptions.workforce.value", f"allowed keys: {sorted(WORKFORCE_KEYS)}"
+                )
             bad = [s for s in v.get("settings", []) if s not in SETTINGS]
             if bad:
-                _fail(file, "assumptions.workforce.value.settings", f"{bad} not in {sorted(SETTINGS)}")
+                _fail(
+                    file, "assumptions.workforce.value.settings", f"{bad} not in {sorted(SETTINGS)}"
+                )
             v = {**DEFAULTS["workforce"], **v}
         values[key] = v
     for key, default in DEFAULTS.items():
         values.setdefault(key, default)
     return Scenario(
-        name=str(doc["name"]), version=str(doc["version"]), description=str(doc["description"]).strip(),
-        assumptions=assumptions, file=file, sha256=hashlib.sha256(raw_bytes).hexdigest(), values=values,
+        name=str(doc["name"]),
+        version=str(doc["version"]),
+        description=str(doc["description"]).strip(),
+        assumptions=assumptions,
+        file=file,
+        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        values=values,
     )
 
 
@@ -197,8 +258,16 @@ def assumption_table(s: Scenario):
     import pandas as pd
 
     return pd.DataFrame(
-        [{"scenario": s.name, "assumption": k, "value": value_text(a["value"]), "source": a["source"], "rating": a["rating"]}
-         for k, a in s.assumptions.items()]
+        [
+            {
+                "scenario": s.name,
+                "assumption": k,
+                "value": value_text(a["value"]),
+                "source": a["source"],
+                "rating": a["rating"],
+            }
+            for k, a in s.assumptions.items()
+        ]
     )
 
 
@@ -210,5 +279,7 @@ def value_text(v) -> str:
     if isinstance(v, list):
         return f"{len(v)} shift(s): " + "; ".join(
             f"{s['share_of_new_demand']:.0%} of new {s['from'].get('client_group', 'all')} {s['from']['setting'].lower()} demand to "
-            + " and ".join(f"{t['setting'].lower()} ({t['share']:.0%})" for t in s["to"]) for s in v)
+            + " and ".join(f"{t['setting'].lower()} ({t['share']:.0%})" for t in s["to"])
+            for s in v
+        )
     return str(v)

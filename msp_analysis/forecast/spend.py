@@ -35,7 +35,9 @@ GCE_GROUPS = {
 DRIVERS = ["population", "rate", "setting_growth", "unit_cost", "inflation", "capacity", "shift"]
 
 
-def cost_per_person(tables: Tables, la_code: str, year: int, base_people: pd.DataFrame) -> pd.DataFrame:
+def cost_per_person(
+    tables: Tables, la_code: str, year: int, base_people: pd.DataFrame
+) -> pd.DataFrame:
     """Annual £ per person by age_band, setting and client_group in the base year (reproduces published GCE)."""
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table: spend needs expenditure by setting (T43/T44)")
@@ -43,10 +45,20 @@ def cost_per_person(tables: Tables, la_code: str, year: int, base_people: pd.Dat
         full = tables.get("ascfr")
         tables.cache["ascfr_costs"] = full[full["table_ref"].isin(["T43", "T44", "T53", "T54"])]
     a = tables.cache["ascfr_costs"]
-    g = a[a["table_ref"].isin(["T43", "T44"]) & (a["la_code"] == la_code) & (a["year"] == year) & a["support_setting"].isin(GCE_GROUPS)]
+    g = a[
+        a["table_ref"].isin(["T43", "T44"])
+        & (a["la_code"] == la_code)
+        & (a["year"] == year)
+        & a["support_setting"].isin(GCE_GROUPS)
+    ]
     if g.empty or g["value"].isna().all():
         raise MissingSource(f"no ASC-FR expenditure by setting (T43/T44) for {la_code} in {year}")
-    gce = g.assign(setting=g["support_setting"].map(GCE_GROUPS)).groupby(["age_band", "setting"])["value"].sum(min_count=1) * 1000
+    gce = (
+        g.assign(setting=g["support_setting"].map(GCE_GROUPS))
+        .groupby(["age_band", "setting"])["value"]
+        .sum(min_count=1)
+        * 1000
+    )
     people = base_people.groupby(["age_band", "setting"])["people"].sum()
     per = (gce / people).rename("cost_cell")
     weights = _reason_weights(a, la_code, year)
@@ -54,7 +66,11 @@ def cost_per_person(tables: Tables, la_code: str, year: int, base_people: pd.Dat
     out = out.merge(weights, on=["age_band", "setting", "client_group"], how="left")
     out["weight"] = out["weight"].fillna(1.0)
     # re-scale the weights within each age band and setting so the cell's published spend is kept
-    norm = out.assign(wp=out["weight"] * out["people"]).groupby(["age_band", "setting"])[["wp", "people"]].transform("sum")
+    norm = (
+        out.assign(wp=out["weight"] * out["people"])
+        .groupby(["age_band", "setting"])[["wp", "people"]]
+        .transform("sum")
+    )
     out["cost"] = out["cost_cell"] * out["weight"] * norm["people"] / norm["wp"]
     return out[["age_band", "setting", "client_group", "cost"]]
 
@@ -66,10 +82,14 @@ def _reason_weights(a: pd.DataFrame, la_code: str, year: int) -> pd.DataFrame:
         return pd.DataFrame(columns=["age_band", "setting", "client_group", "weight"])
     t = t.assign(setting=t["support_setting"], client_group=t["primary_support_reason"])
     mean = t.groupby(["age_band", "setting"])["value"].transform("mean")
-    return t.assign(weight=t["value"] / mean)[["age_band", "setting", "client_group", "weight"]].dropna()
+    return t.assign(weight=t["value"] / mean)[
+        ["age_band", "setting", "client_group", "weight"]
+    ].dropna()
 
 
-def price_path(scenario: Scenario, base: int, years: list[int], settings: pd.Series) -> pd.DataFrame:
+def price_path(
+    scenario: Scenario, base: int, years: list[int], settings: pd.Series
+) -> pd.DataFrame:
     """Cumulative inflation and real-cost factors per year and setting (base year = 1)."""
     infl = scenario.value("inflation_pct")
     real = scenario.value("unit_cost_real_growth_pct")
@@ -80,20 +100,29 @@ def price_path(scenario: Scenario, base: int, years: list[int], settings: pd.Ser
         for y in years:
             fi *= 1 + infl.get(y, infl.get("default", 0.0)) / 100
             fr *= 1 + real.get(s, real.get(y, real.get("default", 0.0))) / 100
-            pay = 1 + wf["pay_uplift_pct"] / 100 * wf["pay_share_of_cost_pct"] / 100 if s in wf["settings"] else 1.0
+            pay = (
+                1 + wf["pay_uplift_pct"] / 100 * wf["pay_share_of_cost_pct"] / 100
+                if s in wf["settings"]
+                else 1.0
+            )
             rows.append({"year": y, "setting": s, "inflation_factor": fi, "real_factor": fr * pay})
     return pd.DataFrame(rows)
 
 
-def project_spend(tables: Tables, la_code: str, scenario: Scenario, horizon: int = 5, base: int | None = None) -> tuple[pd.DataFrame, dict]:
+def project_spend(
+    tables: Tables, la_code: str, scenario: Scenario, horizon: int = 5, base: int | None = None
+) -> tuple[pd.DataFrame, dict]:
     """People and spend (£) by year x age band x setting x client group, with intervals."""
     people, info = demand.project(tables, la_code, scenario, horizon, base)
     b = info["base_year"]
     start = info.pop("base_demand")
     cost = cost_per_person(tables, la_code, b, start)
     # people moved into a new setting are costed at the setting they came from times cost_ratio
-    people = people.merge(cost.rename(columns={"setting": "cost_from_setting", "cost": "cost_base"}),
-                          on=["age_band", "cost_from_setting", "client_group"], how="left")
+    people = people.merge(
+        cost.rename(columns={"setting": "cost_from_setting", "cost": "cost_base"}),
+        on=["age_band", "cost_from_setting", "client_group"],
+        how="left",
+    )
     people["cost_base"] = people["cost_base"] * people["cost_ratio"]
     path = price_path(scenario, b, sorted(people["year"].unique()), people["setting"])
     people = people.merge(path, on=["year", "setting"], how="left")
@@ -121,11 +150,27 @@ def decompose(frame: pd.DataFrame, info: dict, year: int) -> pd.DataFrame:
     Exact: the drivers add up to the change in every cell.
     """
     f = frame[frame["year"] == year].copy()
-    num = ["people_base", "cost_base", "people_noshift", "capacity_factor", "inflation_factor", "real_factor",
-           "pop_factor", "rate_factor", "setting_factor", "spend"]
+    num = [
+        "people_base",
+        "cost_base",
+        "people_noshift",
+        "capacity_factor",
+        "inflation_factor",
+        "real_factor",
+        "pop_factor",
+        "rate_factor",
+        "setting_factor",
+        "spend",
+    ]
     f[num] = f[num].astype("float64")
     s0 = f["people_base"] * f["cost_base"]
-    s_noshift = f["people_noshift"] * f["capacity_factor"] * f["cost_base"] * f["inflation_factor"] * f["real_factor"]
+    s_noshift = (
+        f["people_noshift"]
+        * f["capacity_factor"]
+        * f["cost_base"]
+        * f["inflation_factor"]
+        * f["real_factor"]
+    )
     valid = (s0 > 0) & (s_noshift > 0)
     w = np.where(valid, _lmdi_weight(s_noshift.to_numpy(), s0.to_numpy()), 0.0)
     contrib = {
@@ -144,7 +189,9 @@ def decompose(frame: pd.DataFrame, info: dict, year: int) -> pd.DataFrame:
     shift = (f["spend"] - np.where(valid, s_noshift, 0.0)).to_numpy()
     rows.append(keys.assign(driver="shift", change_gbp=shift))
     out = pd.concat(rows, ignore_index=True)
-    out = out.groupby(["age_band", "setting", "client_group", "driver"], as_index=False)["change_gbp"].sum()
+    out = out.groupby(["age_band", "setting", "client_group", "driver"], as_index=False)[
+        "change_gbp"
+    ].sum()
     total = out["change_gbp"].sum()
     out["share_of_change"] = out["change_gbp"] / total if total else np.nan
     out["year"] = year

@@ -7,9 +7,23 @@ import logging
 import pandas as pd
 
 from msp_analysis import geography
-from msp_analysis.indicators import diversity, fees, placements, quality, spend, sufficiency, workforce
+from msp_analysis.indicators import (
+    diversity,
+    fees,
+    placements,
+    quality,
+    spend,
+    sufficiency,
+    workforce,
+)
 from msp_analysis.indicators.comparators import comparator_group
-from msp_analysis.indicators.core import OUTPUT_COLUMNS, MissingSource, Tables, benchmark, missing_rows
+from msp_analysis.indicators.core import (
+    OUTPUT_COLUMNS,
+    MissingSource,
+    Tables,
+    benchmark,
+    missing_rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +58,25 @@ def assess(tables: Tables, la_code: str, *, k: int = 15) -> tuple[pd.DataFrame, 
         ValueError: the council is not in the loaded data.
     """
     if geography.council_name(la_code) is None:
-        raise ValueError(f"{la_code} is not a council code this tool knows (see `msp councils --all`)")
+        raise ValueError(
+            f"{la_code} is not a council code this tool knows (see `msp councils --all`)"
+        )
     comps = comparator_group(tables, la_code, k=k)
     found, missing = all_indicators(tables)
     pieces = []
     for ind in found:
-        pieces.append(benchmark(ind.area, la_code, comparators=comps["la_code"].tolist(), market=ind.market,
-                                indicator=ind.name, unit=ind.unit, source=ind.source, note=ind.note))
+        pieces.append(
+            benchmark(
+                ind.area,
+                la_code,
+                comparators=comps["la_code"].tolist(),
+                market=ind.market,
+                indicator=ind.name,
+                unit=ind.unit,
+                source=ind.source,
+                note=ind.note,
+            )
+        )
     for p, reason in missing:
         pieces.append(missing_rows(la_code, p.market, p.name, p.unit, p.source, reason))
     out = pd.concat(pieces, ignore_index=True)[OUTPUT_COLUMNS]
@@ -59,7 +85,9 @@ def assess(tables: Tables, la_code: str, *, k: int = 15) -> tuple[pd.DataFrame, 
     return out, comps
 
 
-def indicator_area(tables: Tables, indicator: str, breakdown: str, year: int | None = None) -> pd.DataFrame:
+def indicator_area(
+    tables: Tables, indicator: str, breakdown: str, year: int | None = None
+) -> pd.DataFrame:
     """Every area's value of one indicator (for ranked charts); latest year when ``year`` is None."""
     for ind in all_indicators(tables)[0]:
         if ind.name == indicator:

@@ -38,12 +38,17 @@ def coverage(codes: pd.Series, *, demo: bool = False) -> dict[str, float]:
     """
     councils = geography.councils(status="demo" if demo else "current")
     present = set(codes)
-    out = {r: councils.loc[councils["region_code"] == r, "la_code"].isin(present).mean() for r in geography.REGIONS}
+    out = {
+        r: councils.loc[councils["region_code"] == r, "la_code"].isin(present).mean()
+        for r in geography.REGIONS
+    }
     out[geography.ENGLAND_CODE] = councils["la_code"].isin(present).mean()
     return out
 
 
-def drop_thin_aggregates(area: pd.DataFrame, covered: dict[str, float], minimum: float = 0.9) -> tuple[pd.DataFrame, str]:
+def drop_thin_aggregates(
+    area: pd.DataFrame, covered: dict[str, float], minimum: float = 0.9
+) -> tuple[pd.DataFrame, str]:
     """Blank built region / England values when the source covers too few of their councils.
 
     A file of one county's locations must not pose as England. Returns the frame and a note.

@@ -35,7 +35,12 @@ def features(tables: Tables) -> pd.DataFrame:
     pop = tables.get("population")
     if pop is None or pop.empty:
         raise ValueError("comparators need the population table (ONS mid-year estimates)")
-    pop = pop[(pop["sex"] == "Persons") & pop["age"].notna() & (pop["area_type"] == "council") & (pop["estimate"] == "mid-year estimate")]
+    pop = pop[
+        (pop["sex"] == "Persons")
+        & pop["age"].notna()
+        & (pop["area_type"] == "council")
+        & (pop["estimate"] == "mid-year estimate")
+    ]
     year = int(pop.groupby("year")["la_code"].nunique().idxmax())  # the year covering most councils
     p = pop[pop["year"] == year]
     adults = p[p["age"] >= 18].groupby("la_code")["value"].sum()
@@ -50,7 +55,11 @@ def features(tables: Tables) -> pd.DataFrame:
     f["gce_per_adult"] = np.nan
     ascfr = tables.get("ascfr")
     if ascfr is not None:
-        gce = ascfr[(ascfr["table_ref"] == "T15") & (ascfr["care_type"].str.startswith("Total")) & (ascfr["area_type"] == "council")]
+        gce = ascfr[
+            (ascfr["table_ref"] == "T15")
+            & (ascfr["care_type"].str.startswith("Total"))
+            & (ascfr["area_type"] == "council")
+        ]
         if len(gce):
             latest = gce[gce["year"] == gce["year"].max()].set_index("la_code")["value"]
             f["gce_per_adult"] = latest.reindex(f.index) * 1000 / f["adults"]
@@ -68,7 +77,9 @@ def comparator_group(tables: Tables, la_code: str, k: int = 15) -> pd.DataFrame:
     if la_code not in set(f["la_code"]):
         raise ValueError(f"{la_code} has no population row, so no comparator group can be formed")
     target = f.set_index("la_code").loc[la_code]
-    used = [c for c in FEATURES if pd.notna(target[c]) and f[c].notna().sum() > 2 and f[c].std() > 0]
+    used = [
+        c for c in FEATURES if pd.notna(target[c]) and f[c].notna().sum() > 2 and f[c].std() > 0
+    ]
     cand = f.dropna(subset=used).set_index("la_code")
     z = (cand[used] - cand[used].mean()) / cand[used].std()
     dist = np.sqrt(((z - z.loc[la_code]) ** 2).sum(axis=1)).drop(la_code)

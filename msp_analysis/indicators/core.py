@@ -23,8 +23,24 @@ from msp_analysis import geography, store
 AREA_COLUMNS = ["la_code", "area_type", "year", "breakdown", "value"]
 
 OUTPUT_COLUMNS = [
-    "la_code", "la_name", "market", "indicator", "breakdown", "year", "year_label", "value", "unit",
-    "change_pct", "england", "region", "comparator_median", "rank", "n_ranked", "status", "source", "note",
+    "la_code",
+    "la_name",
+    "market",
+    "indicator",
+    "breakdown",
+    "year",
+    "year_label",
+    "value",
+    "unit",
+    "change_pct",
+    "england",
+    "region",
+    "comparator_median",
+    "rank",
+    "n_ranked",
+    "status",
+    "source",
+    "note",
 ]
 
 MARKETS = {
@@ -42,10 +58,12 @@ class Tables:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     demo: bool = False
     manifest: dict = field(default_factory=dict)
-    cache: dict = field(default_factory=dict, repr=False)  # derived frames shared by many councils' runs
+    cache: dict = field(
+        default_factory=dict, repr=False
+    )  # derived frames shared by many councils' runs
 
     @classmethod
-    def load(cls, processed_dir: str | Path) -> "Tables":
+    def load(cls, processed_dir: str | Path) -> Tables:
         processed_dir = Path(processed_dir)
         frames = {}
         for name in store.TABLE_KEYS:
@@ -65,7 +83,9 @@ class MissingSource(LookupError):
     """An indicator's source table is absent; the message says which and why it matters."""
 
 
-def area_rate(numerator: pd.DataFrame, denominator: pd.DataFrame, *, keys: list[str], scale: float = 1.0) -> pd.DataFrame:
+def area_rate(
+    numerator: pd.DataFrame, denominator: pd.DataFrame, *, keys: list[str], scale: float = 1.0
+) -> pd.DataFrame:
     """Rate per area: numerator / denominator x scale, with region and England built up if absent.
 
     Args:
@@ -81,7 +101,9 @@ def area_rate(numerator: pd.DataFrame, denominator: pd.DataFrame, *, keys: list[
     num = add_aggregates(numerator, keys=keys)
     den = add_aggregates(denominator, keys=den_keys)
     den = den.rename(columns={"value": "denominator"})[["la_code", *den_keys, "denominator"]]
-    out = num.rename(columns={"value": "numerator"}).merge(den, on=["la_code", *den_keys], how="left")
+    out = num.rename(columns={"value": "numerator"}).merge(
+        den, on=["la_code", *den_keys], how="left"
+    )
     out["value"] = out["numerator"] / out["denominator"] * scale
     out.loc[out["denominator"] <= 0, "value"] = np.nan
     return out
@@ -105,7 +127,10 @@ def add_aggregates(frame: pd.DataFrame, *, keys: list[str]) -> pd.DataFrame:
         return f
     region = councils["la_code"].map(geography.region_of)
     pieces = [f]
-    for code_col, grouped in (("region", councils.assign(_area=region)), ("england", councils.assign(_area=geography.ENGLAND_CODE))):
+    for code_col, grouped in (
+        ("region", councils.assign(_area=region)),
+        ("england", councils.assign(_area=geography.ENGLAND_CODE)),
+    ):
         grouped = grouped.dropna(subset=["_area"])
         g = grouped.groupby(["_area", *group_keys], dropna=False)["value"]
         agg = g.sum(min_count=1).where(g.count() == g.size()).rename("value").reset_index()
@@ -141,13 +166,25 @@ def benchmark(
     keys = ["year", "breakdown"]
     mine = f[f["la_code"] == la_code].drop_duplicates(keys).set_index(keys)["value"]
     if mine.empty:
-        return missing_rows(la_code, market, indicator, unit, source, f"no value for {la_code} in {source}")
+        return missing_rows(
+            la_code, market, indicator, unit, source, f"no value for {la_code} in {source}"
+        )
     councils = f[f["area_type"] == "council"]
     eng = f[f["area_type"] == "england"].drop_duplicates(keys).set_index(keys)["value"]
     reg = f[f["la_code"] == region].drop_duplicates(keys).set_index(keys)["value"]
-    comp = councils[councils["la_code"].isin(comparators)].groupby(keys, dropna=False)["value"].median()
-    ranked = councils.dropna(subset=["value"]).merge(mine.rename("mine").reset_index(), on=keys, how="inner")
-    higher = (ranked["value"] > ranked["mine"]).groupby([ranked["year"], ranked["breakdown"]], dropna=False).sum()
+    comp = (
+        councils[councils["la_code"].isin(comparators)]
+        .groupby(keys, dropna=False)["value"]
+        .median()
+    )
+    ranked = councils.dropna(subset=["value"]).merge(
+        mine.rename("mine").reset_index(), on=keys, how="inner"
+    )
+    higher = (
+        (ranked["value"] > ranked["mine"])
+        .groupby([ranked["year"], ranked["breakdown"]], dropna=False)
+        .sum()
+    )
     n = ranked.groupby(keys, dropna=False)["value"].size()
     out = mine.rename("value").to_frame()
     out["england"] = eng.reindex(out.index)
@@ -163,7 +200,9 @@ def benchmark(
     out.insert(1, "la_name", geography.council_name(la_code))
     out.insert(2, "market", market)
     out.insert(3, "indicator", indicator)
-    out["year_label"] = out["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}" if pd.notna(y) else pd.NA)
+    out["year_label"] = out["year"].map(
+        lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}" if pd.notna(y) else pd.NA
+    )
     out["unit"] = unit
     out["status"] = np.where(out["value"].notna(), "ok", "suppressed or not submitted")
     out["source"] = source
@@ -172,12 +211,22 @@ def benchmark(
     return out[OUTPUT_COLUMNS].reset_index(drop=True)
 
 
-def missing_rows(la_code: str, market: str, indicator: str, unit: str, source: str, reason: str) -> pd.DataFrame:
+def missing_rows(
+    la_code: str, market: str, indicator: str, unit: str, source: str, reason: str
+) -> pd.DataFrame:
     """A single 'missing' row: an indicator never silently disappears."""
     row = {c: np.nan for c in OUTPUT_COLUMNS}
     row.update(
-        la_code=la_code, la_name=geography.council_name(la_code), market=market, indicator=indicator,
-        breakdown="Total", unit=unit, status="missing", source=source, note=reason, year_label=pd.NA,
+        la_code=la_code,
+        la_name=geography.council_name(la_code),
+        market=market,
+        indicator=indicator,
+        breakdown="Total",
+        unit=unit,
+        status="missing",
+        source=source,
+        note=reason,
+        year_label=pd.NA,
     )
     out = pd.DataFrame([row])[OUTPUT_COLUMNS]
     out["year"] = out["year"].astype("Int64")
@@ -185,19 +234,29 @@ def missing_rows(la_code: str, market: str, indicator: str, unit: str, source: s
     return out
 
 
-def population_by_band(population: pd.DataFrame, bands: dict[str, tuple[int, int | None]], *, estimate: str = "mid-year estimate") -> pd.DataFrame:
+def population_by_band(
+    population: pd.DataFrame,
+    bands: dict[str, tuple[int, int | None]],
+    *,
+    estimate: str = "mid-year estimate",
+) -> pd.DataFrame:
     """Persons by area x year x named age band (e.g. {'18 to 64': (18, 64), '65 and over': (65, None)})."""
     pop = population[population["age"].notna() & (population["estimate"] == estimate)]
     if not (pop["sex"] == "Persons").any():
         # ONS projections publish males and females only: persons are their sum
-        pop = (pop[pop["sex"].isin(["Males", "Females"])]
-               .groupby(["la_code", "area_type", "year", "age"], as_index=False)["value"].sum(min_count=1)
-               .assign(sex="Persons"))
+        pop = (
+            pop[pop["sex"].isin(["Males", "Females"])]
+            .groupby(["la_code", "area_type", "year", "age"], as_index=False)["value"]
+            .sum(min_count=1)
+            .assign(sex="Persons")
+        )
     pop = pop[pop["sex"] == "Persons"]
     pieces = []
     for name, (lo, hi) in bands.items():
         sel = pop[(pop["age"] >= lo) & ((pop["age"] <= hi) if hi is not None else True)]
-        agg = sel.groupby(["la_code", "area_type", "year"], as_index=False)["value"].sum(min_count=1)
+        agg = sel.groupby(["la_code", "area_type", "year"], as_index=False)["value"].sum(
+            min_count=1
+        )
         agg["breakdown"] = name
         pieces.append(agg)
     return pd.concat(pieces, ignore_index=True)
@@ -210,7 +269,9 @@ def nearest_year(available: list[int], year: int) -> int | None:
     return min(available, key=lambda y: (abs(y - year), y > year))
 
 
-def align_population(pop_bands: pd.DataFrame, years: list[int]) -> tuple[pd.DataFrame, dict[int, int]]:
+def align_population(
+    pop_bands: pd.DataFrame, years: list[int]
+) -> tuple[pd.DataFrame, dict[int, int]]:
     """Population for each data year from the nearest available population year.
 
     Returns the re-keyed frame and the mapping data year -> population year used.
@@ -231,4 +292,6 @@ def population_note(used: dict[int, int], source: str = "ONS mid-year estimates"
     off = {y: p for y, p in used.items() if p is not None and p != y}
     if not off:
         return f"population: {source}"
-    return f"population: {source}; nearest available year used for " + ", ".join(f"{y} (mid-{p})" for y, p in sorted(off.items()))
+    return f"population: {source}; nearest available year used for " + ", ".join(
+        f"{y} (mid-{p})" for y, p in sorted(off.items())
+    )

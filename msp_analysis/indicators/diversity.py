@@ -52,7 +52,9 @@ def _by_area(loc: pd.DataFrame, fn, *, demo: bool) -> pd.DataFrame:
 
 
 def size_band(beds: pd.Series) -> pd.Series:
-    return pd.cut(beds, [0, 19, 49, np.inf], labels=["under 20 beds", "20 to 49 beds", "50 or more beds"]).astype("string")
+    return pd.cut(
+        beds, [0, 19, 49, np.inf], labels=["under 20 beds", "20 to 49 beds", "50 or more beds"]
+    ).astype("string")
 
 
 def market_structure(tables: Tables) -> list[Indicator]:
@@ -75,14 +77,31 @@ def market_structure(tables: Tables) -> list[Indicator]:
 
     def mix(g):
         bands = size_band(g["beds"]).value_counts(normalize=True) * 100
-        return [dict(breakdown=b, value=float(bands.get(b, 0.0))) for b in ["under 20 beds", "20 to 49 beds", "50 or more beds"]]
+        return [
+            dict(breakdown=b, value=float(bands.get(b, 0.0)))
+            for b in ["under 20 beds", "20 to 49 beds", "50 or more beds"]
+        ]
 
     out = []
-    for p, data, fn in [(PROVIDES[0], homes, providers), (PROVIDES[1], homes, top5), (PROVIDES[2], homes, hhi_beds),
-                        (PROVIDES[3], homes, mix), (PROVIDES[4], loc[loc["home_care"]], providers)]:
+    for p, data, fn in [
+        (PROVIDES[0], homes, providers),
+        (PROVIDES[1], homes, top5),
+        (PROVIDES[2], homes, hhi_beds),
+        (PROVIDES[3], homes, mix),
+        (PROVIDES[4], loc[loc["home_care"]], providers),
+    ]:
         area = _by_area(data, fn, demo=tables.demo).assign(year=year)
         area, thin = drop_thin_aggregates(area, cover)
-        out.append(Indicator(p.market, p.name, p.unit, p.source, area, "; ".join(x for x in ("directory as published", thin) if x)))
+        out.append(
+            Indicator(
+                p.market,
+                p.name,
+                p.unit,
+                p.source,
+                area,
+                "; ".join(x for x in ("directory as published", thin) if x),
+            )
+        )
     return out
 
 
@@ -103,9 +122,26 @@ def rated_structure(tables: Tables) -> list[Indicator]:
 
     out = []
     for p, fn in [(PROVIDES_RATINGS[0], providers), (PROVIDES_RATINGS[1], hhi_locations)]:
-        area, thin = drop_thin_aggregates(_by_area(homes, fn, demo=tables.demo).assign(year=year), cover)
-        out.append(Indicator(p.market, p.name, p.unit, p.source, area,
-                             "; ".join(x for x in ("care homes in the ratings file; shares by number of locations (no bed counts in this file)", thin) if x)))
+        area, thin = drop_thin_aggregates(
+            _by_area(homes, fn, demo=tables.demo).assign(year=year), cover
+        )
+        out.append(
+            Indicator(
+                p.market,
+                p.name,
+                p.unit,
+                p.source,
+                area,
+                "; ".join(
+                    x
+                    for x in (
+                        "care homes in the ratings file; shares by number of locations (no bed counts in this file)",
+                        thin,
+                    )
+                    if x
+                ),
+            )
+        )
     return out
 
 

@@ -11,7 +11,9 @@ PROVIDES = [
     Provides("specialist", "unit_cost_weekly_18_64", "£ per week", SRC + " T52"),
     Provides("specialist", "unit_cost_weekly_18_64_by_reason", "£ per week", SRC + " T53"),
     Provides("care_home_65", "unit_cost_weekly_65_by_reason", "£ per week", SRC + " T54"),
-    Provides("care_home_65", "unit_cost_weekly_residential_by_provision", "£ per week", SRC + " T55"),
+    Provides(
+        "care_home_65", "unit_cost_weekly_residential_by_provision", "£ per week", SRC + " T55"
+    ),
     Provides("home_care_18", "home_care_hourly_rate", "£ per hour", SRC + " T51"),
 ]
 
@@ -24,13 +26,32 @@ def unit_costs(tables: Tables) -> list[Indicator]:
     cols = ["la_code", "area_type", "year", "breakdown", "value"]
     out = []
 
-    def add(p, frame, breakdown, note="as published; change_pct is the change on the previous year"):
+    def add(
+        p, frame, breakdown, note="as published; change_pct is the change on the previous year"
+    ):
         if len(frame):
-            out.append(Indicator(p.market, p.name, p.unit, p.source, frame.assign(breakdown=breakdown)[cols], note))
+            out.append(
+                Indicator(
+                    p.market,
+                    p.name,
+                    p.unit,
+                    p.source,
+                    frame.assign(breakdown=breakdown)[cols],
+                    note,
+                )
+            )
 
     t52 = a[a["table_ref"] == "T52"]
-    add(PROVIDES[0], t52[t52["age_band"] == "65 and over"], t52.loc[t52["age_band"] == "65 and over", "support_setting"])
-    add(PROVIDES[1], t52[t52["age_band"] == "18 to 64"], t52.loc[t52["age_band"] == "18 to 64", "support_setting"])
+    add(
+        PROVIDES[0],
+        t52[t52["age_band"] == "65 and over"],
+        t52.loc[t52["age_band"] == "65 and over", "support_setting"],
+    )
+    add(
+        PROVIDES[1],
+        t52[t52["age_band"] == "18 to 64"],
+        t52.loc[t52["age_band"] == "18 to 64", "support_setting"],
+    )
     for p, ref in ((PROVIDES[2], "T53"), (PROVIDES[3], "T54")):
         t = a[a["table_ref"] == ref]
         add(p, t, t["support_setting"] + ": " + t["primary_support_reason"])

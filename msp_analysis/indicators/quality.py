@@ -10,17 +10,31 @@ from msp_analysis.indicators.diversity import _by_area
 
 RATING_ORDER = ["Outstanding", "Good", "Requires improvement", "Inadequate", "Not yet rated"]
 PROVIDES = [
-    Provides("care_home_65", "care_home_rating_share", "% of care home locations", "CQC latest ratings"),
-    Provides("home_care_18", "home_care_rating_share", "% of home care locations", "CQC latest ratings"),
-    Provides("all", "ascof_6b_rating_share", "% of CQC-registered locations", "ASCOF 6B (DHSC, from CQC)"),
+    Provides(
+        "care_home_65", "care_home_rating_share", "% of care home locations", "CQC latest ratings"
+    ),
+    Provides(
+        "home_care_18", "home_care_rating_share", "% of home care locations", "CQC latest ratings"
+    ),
+    Provides(
+        "all", "ascof_6b_rating_share", "% of CQC-registered locations", "ASCOF 6B (DHSC, from CQC)"
+    ),
 ]
 
 
 def overall_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     """One overall rating per location and market: care homes (Overall group) and home care ('Homecare' group)."""
     r = ratings[ratings["domain"] == "Overall"].copy()
-    homes = r[r["care_home"] & (r["service_group"] == "Overall")].drop_duplicates("location_id").assign(market="care_home_65")
-    home_care = r[r["service_group"] == "Homecare"].drop_duplicates("location_id").assign(market="home_care_18")
+    homes = (
+        r[r["care_home"] & (r["service_group"] == "Overall")]
+        .drop_duplicates("location_id")
+        .assign(market="care_home_65")
+    )
+    home_care = (
+        r[r["service_group"] == "Homecare"]
+        .drop_duplicates("location_id")
+        .assign(market="home_care_18")
+    )
     out = pd.concat([homes, home_care], ignore_index=True)
     out["rating_group"] = out["rating"].where(out["rated"], "Not yet rated")
     return out
@@ -35,16 +49,32 @@ def rating_shares(tables: Tables) -> list[Indicator]:
 
     def shares(g):
         counts = g["rating_group"].value_counts()
-        return [dict(breakdown=k, value=float(counts.get(k, 0)) / len(g) * 100) for k in RATING_ORDER]
+        return [
+            dict(breakdown=k, value=float(counts.get(k, 0)) / len(g) * 100) for k in RATING_ORDER
+        ]
 
     out = []
     for p in PROVIDES[:2]:
         data = ov[ov["market"] == p.market]
         if data.empty:
             continue
-        area, thin = drop_thin_aggregates(_by_area(data, shares, demo=tables.demo).assign(year=year), cover)
-        out.append(Indicator(p.market, p.name, p.unit, p.source, area,
-                             "; ".join(x for x in (f"latest overall rating per location (file taken {year})", thin) if x)))
+        area, thin = drop_thin_aggregates(
+            _by_area(data, shares, demo=tables.demo).assign(year=year), cover
+        )
+        out.append(
+            Indicator(
+                p.market,
+                p.name,
+                p.unit,
+                p.source,
+                area,
+                "; ".join(
+                    x
+                    for x in (f"latest overall rating per location (file taken {year})", thin)
+                    if x
+                ),
+            )
+        )
     return out
 
 
@@ -55,11 +85,21 @@ def ascof_6b(tables: Tables) -> list[Indicator]:
     a = a[(a["measure_code"] == "6B") & (a["measure_type"] == "outcome")]
     if a.empty:
         raise MissingSource("ASCOF measure 6B is not in the loaded ASCOF files (2023-24 onwards)")
-    names = {"6b": "Good or outstanding", "outstanding": "Outstanding", "good": "Good", "other": "Other", "not yet rated": "Not yet rated"}
+    names = {
+        "6b": "Good or outstanding",
+        "outstanding": "Outstanding",
+        "good": "Good",
+        "other": "Other",
+        "not yet rated": "Not yet rated",
+    }
     area = a.assign(breakdown=a["disaggregation"].map(names).fillna(a["disaggregation"]))
-    area = area[area["area_type"].isin(["council", "region", "england"])][["la_code", "area_type", "year", "breakdown", "value"]]
+    area = area[area["area_type"].isin(["council", "region", "england"])][
+        ["la_code", "area_type", "year", "breakdown", "value"]
+    ]
     p = PROVIDES[2]
-    return [Indicator(p.market, p.name, p.unit, p.source, area, "published outcome, 1 decimal place")]
+    return [
+        Indicator(p.market, p.name, p.unit, p.source, area, "published outcome, 1 decimal place")
+    ]
 
 
 GROUPS = [(rating_shares, PROVIDES[:2]), (ascof_6b, PROVIDES[2:])]

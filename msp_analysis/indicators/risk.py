@@ -43,14 +43,20 @@ def load_thresholds(path: str | Path | None = None) -> dict:
     for i, rule in enumerate(doc.get("rules", []), start=1):
         extra = set(rule) - _KEYS
         if extra:
-            raise ScenarioError(f"{name}: rule {i} has unknown key(s) {sorted(extra)}; allowed: {sorted(_KEYS)}")
+            raise ScenarioError(
+                f"{name}: rule {i} has unknown key(s) {sorted(extra)}; allowed: {sorted(_KEYS)}"
+            )
         missing = _KEYS - {"rating"} - set(rule)
         if missing:
             raise ScenarioError(f"{name}: rule {i} lacks {sorted(missing)}")
         if rule["risk"] not in RISKS:
-            raise ScenarioError(f"{name}: rule {i} risk {rule['risk']!r} is not one of {sorted(RISKS)}")
+            raise ScenarioError(
+                f"{name}: rule {i} risk {rule['risk']!r} is not one of {sorted(RISKS)}"
+            )
         if rule["rule"] not in RULES:
-            raise ScenarioError(f"{name}: rule {i} rule {rule['rule']!r} is not one of {sorted(RULES)}")
+            raise ScenarioError(
+                f"{name}: rule {i} rule {rule['rule']!r} is not one of {sorted(RULES)}"
+            )
         if not isinstance(rule["threshold"], (int, float)):
             raise ScenarioError(f"{name}: rule {i} threshold must be a number")
     return doc
@@ -80,22 +86,60 @@ def risk_flags(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd.D
     thresholds = thresholds or load_thresholds()
     rows = []
     for rule in thresholds["rules"]:
-        sel = indicators[(indicators["indicator"] == rule["indicator"]) & (indicators["breakdown"] == rule["breakdown"])]
+        sel = indicators[
+            (indicators["indicator"] == rule["indicator"])
+            & (indicators["breakdown"] == rule["breakdown"])
+        ]
         sel = sel[sel["status"] == "ok"]
         words = RULES[rule["rule"]].format(t=rule["threshold"])
-        base = dict(risk=rule["risk"], risk_label=RISKS[rule["risk"]], market=rule["market"], indicator=rule["indicator"],
-                    breakdown=rule["breakdown"], rule=words, threshold=rule["threshold"], source=rule["source"])
+        base = dict(
+            risk=rule["risk"],
+            risk_label=RISKS[rule["risk"]],
+            market=rule["market"],
+            indicator=rule["indicator"],
+            breakdown=rule["breakdown"],
+            rule=words,
+            threshold=rule["threshold"],
+            source=rule["source"],
+        )
         if sel.empty:
             reason = indicators.loc[indicators["indicator"] == rule["indicator"], "note"]
-            rows.append({**base, "year": pd.NA, "value": np.nan, "england": np.nan, "flag": None,
-                         "reason": "no data: " + (reason.iloc[0] if len(reason) and isinstance(reason.iloc[0], str) else "indicator not available")})
+            rows.append(
+                {
+                    **base,
+                    "year": pd.NA,
+                    "value": np.nan,
+                    "england": np.nan,
+                    "flag": None,
+                    "reason": "no data: "
+                    + (
+                        reason.iloc[0]
+                        if len(reason) and isinstance(reason.iloc[0], str)
+                        else "indicator not available"
+                    ),
+                }
+            )
             continue
         latest = sel.sort_values("year").iloc[-1] if sel["year"].notna().any() else sel.iloc[-1]
         flag = evaluate(rule["rule"], latest["value"], latest["england"], rule["threshold"])
-        reason = ("flagged: " if flag else "not flagged: ") + f"{latest['value']:.1f} against England {latest['england']:.1f}" if flag is not None else "no England comparison in the data"
+        reason = (
+            ("flagged: " if flag else "not flagged: ")
+            + f"{latest['value']:.1f} against England {latest['england']:.1f}"
+            if flag is not None
+            else "no England comparison in the data"
+        )
         if rule["rule"] in {"above", "below"} and flag is not None:
             reason = ("flagged: " if flag else "not flagged: ") + f"{latest['value']:.1f} ({words})"
-        rows.append({**base, "year": latest["year"], "value": latest["value"], "england": latest["england"], "flag": flag, "reason": reason})
+        rows.append(
+            {
+                **base,
+                "year": latest["year"],
+                "value": latest["value"],
+                "england": latest["england"],
+                "flag": flag,
+                "reason": reason,
+            }
+        )
     out = pd.DataFrame(rows)
     out["year"] = out["year"].astype("Int64")
     return out

@@ -7,25 +7,89 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
-from msp_analysis.indicators.core import MissingSource, Tables, align_population, area_rate, population_by_band, population_note
+from msp_analysis.indicators.core import (
+    MissingSource,
+    Tables,
+    align_population,
+    area_rate,
+    population_by_band,
+    population_note,
+)
 
 SALT_SRC = "SALT (NHS Digital)"
-POP_BANDS = {"18 to 64": (18, 64), "65 and over": (65, None), "Total": (18, None), "75 and over": (75, None)}
+POP_BANDS = {
+    "18 to 64": (18, 64),
+    "65 and over": (65, None),
+    "Total": (18, None),
+    "75 and over": (75, None),
+}
 
 PROVIDES = [
-    Provides("all", "clients_lts_during_year_per_100k", "people per 100,000 adults in the age band", SALT_SRC + " T2/T34; ONS"),
-    Provides("all", "clients_lts_year_end_per_100k", "people per 100,000 adults in the age band", SALT_SRC + " T33; ONS"),
-    Provides("care_home_65", "clients_65_in_care_homes_per_100k", "people per 100,000 aged 65+", SALT_SRC + " T34; ONS"),
-    Provides("specialist", "clients_18_64_year_end_by_reason_per_100k", "people per 100,000 aged 18-64", SALT_SRC + " T37; ONS"),
-    Provides("all", "requests_per_100k", "requests per 100,000 adults in the age band", SALT_SRC + " T2; ONS"),
-    Provides("all", "requests_outcome_share", "% of requests from new clients", SALT_SRC + " T10/T11"),
+    Provides(
+        "all",
+        "clients_lts_during_year_per_100k",
+        "people per 100,000 adults in the age band",
+        SALT_SRC + " T2/T34; ONS",
+    ),
+    Provides(
+        "all",
+        "clients_lts_year_end_per_100k",
+        "people per 100,000 adults in the age band",
+        SALT_SRC + " T33; ONS",
+    ),
+    Provides(
+        "care_home_65",
+        "clients_65_in_care_homes_per_100k",
+        "people per 100,000 aged 65+",
+        SALT_SRC + " T34; ONS",
+    ),
+    Provides(
+        "specialist",
+        "clients_18_64_year_end_by_reason_per_100k",
+        "people per 100,000 aged 18-64",
+        SALT_SRC + " T37; ONS",
+    ),
+    Provides(
+        "all",
+        "requests_per_100k",
+        "requests per 100,000 adults in the age band",
+        SALT_SRC + " T2; ONS",
+    ),
+    Provides(
+        "all", "requests_outcome_share", "% of requests from new clients", SALT_SRC + " T10/T11"
+    ),
 ]
 PROVIDES_CQC = [
-    Provides("care_home_65", "care_home_beds_per_1000_65", "beds per 1,000 people aged 65+", "CQC care directory; ONS"),
-    Provides("care_home_65", "care_home_beds_per_1000_75", "beds per 1,000 people aged 75+", "CQC care directory; ONS"),
-    Provides("home_care_18", "home_care_locations_per_100k", "locations per 100,000 adults", "CQC care directory; ONS"),
-    Provides("specialist", "supported_living_locations_per_100k", "locations per 100,000 adults", "CQC care directory; ONS"),
-    Provides("specialist", "shared_lives_locations_per_100k", "locations per 100,000 adults", "CQC care directory; ONS"),
+    Provides(
+        "care_home_65",
+        "care_home_beds_per_1000_65",
+        "beds per 1,000 people aged 65+",
+        "CQC care directory; ONS",
+    ),
+    Provides(
+        "care_home_65",
+        "care_home_beds_per_1000_75",
+        "beds per 1,000 people aged 75+",
+        "CQC care directory; ONS",
+    ),
+    Provides(
+        "home_care_18",
+        "home_care_locations_per_100k",
+        "locations per 100,000 adults",
+        "CQC care directory; ONS",
+    ),
+    Provides(
+        "specialist",
+        "supported_living_locations_per_100k",
+        "locations per 100,000 adults",
+        "CQC care directory; ONS",
+    ),
+    Provides(
+        "specialist",
+        "shared_lives_locations_per_100k",
+        "locations per 100,000 adults",
+        "CQC care directory; ONS",
+    ),
 ]
 
 
@@ -58,13 +122,27 @@ def lts_rates(tables: Tables) -> list[Indicator]:
     _need(tables, "salt", "population")
     during = _salt(tables, table_ref="T2", measure="clients_lts_during_year")
     t34_total = _salt(tables, table_ref="T34", support_setting="Total")
-    during = pd.concat([during, t34_total[~t34_total.set_index(["la_code", "year", "age_band"]).index.isin(during.set_index(["la_code", "year", "age_band"]).index)]])
+    during = pd.concat(
+        [
+            during,
+            t34_total[
+                ~t34_total.set_index(["la_code", "year", "age_band"]).index.isin(
+                    during.set_index(["la_code", "year", "age_band"]).index
+                )
+            ],
+        ]
+    )
     end = _salt(tables, table_ref="T33", measure="clients_lts_year_end")
     out = []
-    for name, num in [("clients_lts_during_year_per_100k", during), ("clients_lts_year_end_per_100k", end)]:
+    for name, num in [
+        ("clients_lts_during_year_per_100k", during),
+        ("clients_lts_year_end_per_100k", end),
+    ]:
         if num.empty:
             continue
-        n = num[["la_code", "area_type", "year", "age_band", "value"]].rename(columns={"age_band": "breakdown"})
+        n = num[["la_code", "area_type", "year", "age_band", "value"]].rename(
+            columns={"age_band": "breakdown"}
+        )
         pop, note = _pop(tables, n["year"].unique())
         area = area_rate(n, pop, keys=["year", "breakdown"], scale=100_000)
         p = next(p for p in PROVIDES if p.name == name)
@@ -75,12 +153,23 @@ def lts_rates(tables: Tables) -> list[Indicator]:
 def care_home_clients(tables: Tables) -> list[Indicator]:
     """People aged 65+ supported in nursing and residential care during the year, per 100,000 aged 65+."""
     _need(tables, "salt", "population")
-    t = _salt(tables, table_ref="T34", age_band="65 and over", support_setting=["Nursing", "Residential"])
+    t = _salt(
+        tables, table_ref="T34", age_band="65 and over", support_setting=["Nursing", "Residential"]
+    )
     if t.empty:
         raise MissingSource("SALT table T34 (long-term support by setting) not loaded")
-    both = t.groupby(["la_code", "area_type", "year"], as_index=False)["value"].agg(lambda s: s.sum() if s.notna().all() else np.nan)
+    both = t.groupby(["la_code", "area_type", "year"], as_index=False)["value"].agg(
+        lambda s: s.sum() if s.notna().all() else np.nan
+    )
     both["breakdown"] = "Nursing and residential"
-    num = pd.concat([t[["la_code", "area_type", "year", "support_setting", "value"]].rename(columns={"support_setting": "breakdown"}), both])
+    num = pd.concat(
+        [
+            t[["la_code", "area_type", "year", "support_setting", "value"]].rename(
+                columns={"support_setting": "breakdown"}
+            ),
+            both,
+        ]
+    )
     pop, note = _pop(tables, num["year"].unique())
     pop = pop[pop["breakdown"] == "65 and over"].drop(columns="breakdown")
     area = area_rate(num, pop, keys=["year", "breakdown"], scale=100_000)
@@ -94,9 +183,16 @@ def specialist_clients(tables: Tables) -> list[Indicator]:
     t = _salt(tables, table_ref="T37", age_band="18 to 64")
     if t.empty:
         raise MissingSource("SALT table T37 (year end by primary support reason) not loaded")
-    keep = ["Learning Disability Support", "Mental Health Support", "Support with Memory and Cognition", "Total"]
+    keep = [
+        "Learning Disability Support",
+        "Mental Health Support",
+        "Support with Memory and Cognition",
+        "Total",
+    ]
     t = t[t["primary_support_reason"].isin(keep)]
-    num = t[["la_code", "area_type", "year", "primary_support_reason", "value"]].rename(columns={"primary_support_reason": "breakdown"})
+    num = t[["la_code", "area_type", "year", "primary_support_reason", "value"]].rename(
+        columns={"primary_support_reason": "breakdown"}
+    )
     pop, note = _pop(tables, num["year"].unique())
     pop = pop[pop["breakdown"] == "18 to 64"].drop(columns="breakdown")
     area = area_rate(num, pop, keys=["year", "breakdown"], scale=100_000)
@@ -110,20 +206,41 @@ def requests(tables: Tables) -> list[Indicator]:
     out = []
     req = _salt(tables, table_ref="T2", measure="requests_new_clients")
     if len(req):
-        n = req[["la_code", "area_type", "year", "age_band", "value"]].rename(columns={"age_band": "breakdown"})
+        n = req[["la_code", "area_type", "year", "age_band", "value"]].rename(
+            columns={"age_band": "breakdown"}
+        )
         pop, note = _pop(tables, n["year"].unique())
         p = PROVIDES[4]
-        out.append(Indicator(p.market, p.name, p.unit, p.source, area_rate(n, pop, keys=["year", "breakdown"], scale=100_000), note))
+        out.append(
+            Indicator(
+                p.market,
+                p.name,
+                p.unit,
+                p.source,
+                area_rate(n, pop, keys=["year", "breakdown"], scale=100_000),
+                note,
+            )
+        )
     nxt = _salt(tables, table_ref=["T10", "T11"])
     if len(nxt):
-        total = nxt[nxt["what_happened_next"] == "Total"].set_index(["la_code", "year", "age_band"])["value"]
+        total = nxt[nxt["what_happened_next"] == "Total"].set_index(
+            ["la_code", "year", "age_band"]
+        )["value"]
         parts = nxt[nxt["what_happened_next"] != "Total"].copy()
         parts["total"] = parts.set_index(["la_code", "year", "age_band"]).index.map(total)
         parts["value"] = parts["value"] / parts["total"] * 100
         parts["breakdown"] = parts["age_band"] + ": " + parts["what_happened_next"]
         p = PROVIDES[5]
-        out.append(Indicator(p.market, p.name, p.unit, p.source, parts[["la_code", "area_type", "year", "breakdown", "value"]],
-                             "share of the requests whose outcome was published; suppressed outcomes are missing"))
+        out.append(
+            Indicator(
+                p.market,
+                p.name,
+                p.unit,
+                p.source,
+                parts[["la_code", "area_type", "year", "breakdown", "value"]],
+                "share of the requests whose outcome was published; suppressed outcomes are missing",
+            )
+        )
     return out
 
 
@@ -132,7 +249,7 @@ def cqc_capacity(tables: Tables) -> list[Indicator]:
     _need(tables, "cqc_locations", "population")
     loc = tables.get("cqc_locations").dropna(subset=["la_code"])
     pop_all = population_by_band(tables.get("population"), POP_BANDS)
-    aligned, used = align_population(pop_all, [int(pop_all["year"].max())])
+    _aligned, used = align_population(pop_all, [int(pop_all["year"].max())])
     year = used[int(pop_all["year"].max())]
     pop = pop_all[pop_all["year"] == year]
     cover = coverage(loc["la_code"], demo=tables.demo)
@@ -143,19 +260,52 @@ def cqc_capacity(tables: Tables) -> list[Indicator]:
         "Residential homes": homes[~homes["care_home_nursing"]],
         "All care homes": homes,
     }
-    beds = pd.concat([g.groupby("la_code", as_index=False)["beds"].sum().assign(breakdown=k) for k, g in kinds.items()])
+    beds = pd.concat(
+        [
+            g.groupby("la_code", as_index=False)["beds"].sum().assign(breakdown=k)
+            for k, g in kinds.items()
+        ]
+    )
     beds = beds.rename(columns={"beds": "value"}).assign(year=year, area_type="council")
     note = f"beds in the CQC directory as published; population mid-{year}"
     for band, p in (("65 and over", PROVIDES_CQC[0]), ("75 and over", PROVIDES_CQC[1])):
         den = pop[pop["breakdown"] == band].drop(columns="breakdown")
-        area, thin = drop_thin_aggregates(area_rate(beds, den, keys=["year", "breakdown"], scale=1000), cover)
-        out.append(Indicator(p.market, p.name, p.unit, p.source, area, "; ".join(x for x in (note, thin) if x)))
+        area, thin = drop_thin_aggregates(
+            area_rate(beds, den, keys=["year", "breakdown"], scale=1000), cover
+        )
+        out.append(
+            Indicator(
+                p.market, p.name, p.unit, p.source, area, "; ".join(x for x in (note, thin) if x)
+            )
+        )
     den = pop[pop["breakdown"] == "Total"].drop(columns="breakdown")
-    for flag, p in (("home_care", PROVIDES_CQC[2]), ("supported_living", PROVIDES_CQC[3]), ("shared_lives", PROVIDES_CQC[4])):
-        n = loc[loc[flag]].groupby("la_code", as_index=False).size().rename(columns={"size": "value"})
+    for flag, p in (
+        ("home_care", PROVIDES_CQC[2]),
+        ("supported_living", PROVIDES_CQC[3]),
+        ("shared_lives", PROVIDES_CQC[4]),
+    ):
+        n = (
+            loc[loc[flag]]
+            .groupby("la_code", as_index=False)
+            .size()
+            .rename(columns={"size": "value"})
+        )
         n = n.assign(year=year, area_type="council", breakdown="Total")
-        area, thin = drop_thin_aggregates(area_rate(n, den, keys=["year", "breakdown"], scale=100_000), cover)
-        out.append(Indicator(p.market, p.name, p.unit, p.source, area, "; ".join(x for x in (f"locations registered with CQC; population mid-{year}", thin) if x)))
+        area, thin = drop_thin_aggregates(
+            area_rate(n, den, keys=["year", "breakdown"], scale=100_000), cover
+        )
+        out.append(
+            Indicator(
+                p.market,
+                p.name,
+                p.unit,
+                p.source,
+                area,
+                "; ".join(
+                    x for x in (f"locations registered with CQC; population mid-{year}", thin) if x
+                ),
+            )
+        )
     return out
 
 
@@ -166,4 +316,3 @@ GROUPS = [
     (requests, PROVIDES[4:6]),
     (cqc_capacity, PROVIDES_CQC),
 ]
-

@@ -32,19 +32,33 @@ def sentence(row: pd.Series, label: str) -> str:
     if row["status"] == "missing":
         return f"{label}: not available ({row['note']})."
     unit = row["unit"] or ""
-    parts = [f"{label} was {fmt(row['value'], unit)} ({unit}, {row['year_label']})" if pd.notna(row["year_label"]) else f"{label} was {fmt(row['value'], unit)} ({unit})"]
+    parts = [
+        f"{label} was {fmt(row['value'], unit)} ({unit}, {row['year_label']})"
+        if pd.notna(row["year_label"])
+        else f"{label} was {fmt(row['value'], unit)} ({unit})"
+    ]
     if pd.notna(row["england"]):
-        parts.append(f"{compare_word(row['value'], row['england'])} England ({fmt(row['england'], unit)})")
+        parts.append(
+            f"{compare_word(row['value'], row['england'])} England ({fmt(row['england'], unit)})"
+        )
     if pd.notna(row["region"]):
-        parts.append(f"{compare_word(row['value'], row['region'])} the region ({fmt(row['region'], unit)})")
+        parts.append(
+            f"{compare_word(row['value'], row['region'])} the region ({fmt(row['region'], unit)})"
+        )
     if pd.notna(row["comparator_median"]):
-        parts.append(f"{compare_word(row['value'], row['comparator_median'])} the comparator median ({fmt(row['comparator_median'], unit)})")
+        parts.append(
+            f"{compare_word(row['value'], row['comparator_median'])} the comparator median ({fmt(row['comparator_median'], unit)})"
+        )
     text = parts[0] + (": " + ", ".join(parts[1:]) if len(parts) > 1 else "")
     if pd.notna(row["rank"]):
         text += f"; rank {int(row['rank'])} of {int(row['n_ranked'])} councils (1 = highest)"
     if pd.notna(row.get("change_pct")):
         change = row["change_pct"]
-        text += "; unchanged on the year before" if abs(change) < 0.05 else f"; {'up' if change > 0 else 'down'} {abs(change):.1f}% on the year before"
+        text += (
+            "; unchanged on the year before"
+            if abs(change) < 0.05
+            else f"; {'up' if change > 0 else 'down'} {abs(change):.1f}% on the year before"
+        )
     return text + "."
 
 
@@ -61,8 +75,16 @@ def latest(ind: pd.DataFrame, indicator: str, breakdown: str) -> pd.Series | Non
 #: The headline indicators per market, with the words used for them.
 HEADLINES = {
     "care_home_65": [
-        ("clients_65_in_care_homes_per_100k", "Nursing and residential", "People aged 65+ in care homes during the year per 100,000 aged 65+"),
-        ("care_home_beds_per_1000_65", "All care homes", "Care home beds per 1,000 people aged 65+"),
+        (
+            "clients_65_in_care_homes_per_100k",
+            "Nursing and residential",
+            "People aged 65+ in care homes during the year per 100,000 aged 65+",
+        ),
+        (
+            "care_home_beds_per_1000_65",
+            "All care homes",
+            "Care home beds per 1,000 people aged 65+",
+        ),
         ("unit_cost_weekly_65", "Residential", "Weekly unit cost of residential care, 65+"),
         ("unit_cost_weekly_65", "Nursing", "Weekly unit cost of nursing care, 65+"),
         ("hhi_care_home_beds", "Total", "Concentration of care home beds (HHI)"),
@@ -74,15 +96,35 @@ HEADLINES = {
         ("home_care_rating_share", "Good", "Share of home care services rated good"),
     ],
     "specialist": [
-        ("clients_18_64_year_end_by_reason_per_100k", "Learning Disability Support", "People aged 18-64 with learning disability support at year end per 100,000"),
-        ("clients_18_64_year_end_by_reason_per_100k", "Mental Health Support", "People aged 18-64 with mental health support at year end per 100,000"),
+        (
+            "clients_18_64_year_end_by_reason_per_100k",
+            "Learning Disability Support",
+            "People aged 18-64 with learning disability support at year end per 100,000",
+        ),
+        (
+            "clients_18_64_year_end_by_reason_per_100k",
+            "Mental Health Support",
+            "People aged 18-64 with mental health support at year end per 100,000",
+        ),
         ("unit_cost_weekly_18_64", "Residential", "Weekly unit cost of residential care, 18-64"),
-        ("supported_living_locations_per_100k", "Total", "Supported living locations per 100,000 adults"),
+        (
+            "supported_living_locations_per_100k",
+            "Total",
+            "Supported living locations per 100,000 adults",
+        ),
         ("out_of_area_placements", "Total", "Out-of-area placements"),
     ],
     "all": [
-        ("clients_lts_during_year_per_100k", "Total", "Adults in long-term support during the year per 100,000 adults"),
-        ("ascof_6b_rating_share", "Good or outstanding", "Share of CQC-registered locations rated good or outstanding (ASCOF 6B)"),
+        (
+            "clients_lts_during_year_per_100k",
+            "Total",
+            "Adults in long-term support during the year per 100,000 adults",
+        ),
+        (
+            "ascof_6b_rating_share",
+            "Good or outstanding",
+            "Share of CQC-registered locations rated good or outstanding (ASCOF 6B)",
+        ),
         ("ascof_6a_turnover", "All services", "Care workforce turnover (ASCOF 6A)"),
         ("vacancy_rate", "All services", "Care workforce vacancy rate"),
     ],
@@ -104,13 +146,24 @@ def up_to(ind: pd.DataFrame, year: int | None) -> pd.DataFrame:
     return ind if year is None else ind[ind["year"].isna() | (ind["year"] <= year)]
 
 
-def benchmark_long(ind: pd.DataFrame, indicator: str, council: str, prefix: str = "") -> pd.DataFrame:
+def benchmark_long(
+    ind: pd.DataFrame, indicator: str, council: str, prefix: str = ""
+) -> pd.DataFrame:
     """Latest year of an indicator's breakdowns as rows for the council, its region and England (for stacked charts)."""
-    sel = ind[(ind["indicator"] == indicator) & (ind["status"] == "ok") & ind["breakdown"].str.startswith(prefix)]
+    sel = ind[
+        (ind["indicator"] == indicator)
+        & (ind["status"] == "ok")
+        & ind["breakdown"].str.startswith(prefix)
+    ]
     if sel.empty:
         return pd.DataFrame(columns=["area", "breakdown", "value", "year_label"])
     sel = sel[sel["year"] == sel["year"].max()] if sel["year"].notna().any() else sel
-    long = sel.melt(id_vars=["breakdown", "year_label"], value_vars=["value", "region", "england"], var_name="who", value_name="v")
+    long = sel.melt(
+        id_vars=["breakdown", "year_label"],
+        value_vars=["value", "region", "england"],
+        var_name="who",
+        value_name="v",
+    )
     region = geography.REGIONS.get(geography.region_of(sel["la_code"].iloc[0]) or "", "Region")
     long["area"] = long["who"].map({"value": council, "region": region, "england": "England"})
     long["breakdown"] = long["breakdown"].str.replace(prefix, "", regex=False)

@@ -38,7 +38,11 @@ def _clean(v):
 
 def _item(row: pd.Series, label: str) -> dict:
     def word(other):
-        return compare_word(row["value"], row[other]) if pd.notna(row["value"]) and pd.notna(row[other]) else None
+        return (
+            compare_word(row["value"], row[other])
+            if pd.notna(row["value"]) and pd.notna(row[other])
+            else None
+        )
 
     return {
         "label": label,
@@ -62,7 +66,14 @@ def _item(row: pd.Series, label: str) -> dict:
     }
 
 
-def section1(la_code: str, indicators: pd.DataFrame, flags: pd.DataFrame, comparators: pd.DataFrame, *, demo: bool) -> dict:
+def section1(
+    la_code: str,
+    indicators: pd.DataFrame,
+    flags: pd.DataFrame,
+    comparators: pd.DataFrame,
+    *,
+    demo: bool,
+) -> dict:
     """Facts for Section 1: each market's headline indicators, risk flags and sources."""
     region = geography.region_of(la_code)
     markets = []
@@ -73,14 +84,32 @@ def section1(la_code: str, indicators: pd.DataFrame, flags: pd.DataFrame, compar
             if row is not None:
                 items.append(_item(row, label))
         risks = [
-            {"label": r.risk_label, "indicator": r.indicator, "breakdown": r.breakdown, "flag": _clean(r.flag),
-             "rule": r.rule, "value": _clean(r.value), "england": _clean(r.england), "reason": r.reason}
+            {
+                "label": r.risk_label,
+                "indicator": r.indicator,
+                "breakdown": r.breakdown,
+                "flag": _clean(r.flag),
+                "rule": r.rule,
+                "value": _clean(r.value),
+                "england": _clean(r.england),
+                "reason": r.reason,
+            }
             for r in flags[flags["market"] == key].itertuples()
         ]
-        markets.append({"key": key, "title": MARKETS[key], "indicators": items, "risks": risks,
-                        "flagged": [r["label"] for r in risks if r["flag"] is True]})
+        markets.append(
+            {
+                "key": key,
+                "title": MARKETS[key],
+                "indicators": items,
+                "risks": risks,
+                "flagged": [r["label"] for r in risks if r["flag"] is True],
+            }
+        )
     used = indicators[indicators["status"] != "missing"]
-    sources = [{"source": s, "years": ", ".join(sorted(set(g.dropna())))} for s, g in used.groupby("source")["year_label"]]
+    sources = [
+        {"source": s, "years": ", ".join(sorted(set(g.dropna())))}
+        for s, g in used.groupby("source")["year_label"]
+    ]
     missing = sorted(set(indicators.loc[indicators["status"] == "missing", "source"]))
     return {
         "title": SECTION_TITLES[1],
@@ -108,36 +137,55 @@ def section2(la_code: str, result: dict, backtest_summary: pd.DataFrame, *, demo
         h = forecast_run.headline(result, name)
         p = people[people["scenario"] == name].set_index("year")
         drivers = {k: _clean(v) for k, v in h["driver_share_pct"].items()}
-        scenarios.append({
-            "name": name.replace("_", " "),
-            "description": _description(result, name),
-            "spend_change_pct": h["spend_change_pct"],
-            "base_spend": h["base_spend_gbp"],
-            "horizon_spend": h["horizon_spend_gbp"],
-            "top_groups": " and ".join(h["top_groups"]),
-            "top_groups_share_pct": _clean(h["top_groups_share_pct"]),
-            "drivers": [{"name": k.replace("_", " "), "share_pct": v} for k, v in drivers.items() if v is not None and abs(v) >= 0.5],
-            "people_base": float(p.loc[h["base_year"], "value"]),
-            "people_horizon": float(p.loc[h["horizon_year"], "value"]),
-            "people_horizon_lower_80": float(p.loc[h["horizon_year"], "lower_80"]),
-            "people_horizon_upper_80": float(p.loc[h["horizon_year"], "upper_80"]),
-            "people_change_pct": (float(p.loc[h["horizon_year"], "value"]) / float(p.loc[h["base_year"], "value"]) - 1) * 100,
-            "unserved": _clean(float(runs.loc[name, "unserved_people_horizon"])),
-        })
+        scenarios.append(
+            {
+                "name": name.replace("_", " "),
+                "description": _description(result, name),
+                "spend_change_pct": h["spend_change_pct"],
+                "base_spend": h["base_spend_gbp"],
+                "horizon_spend": h["horizon_spend_gbp"],
+                "top_groups": " and ".join(h["top_groups"]),
+                "top_groups_share_pct": _clean(h["top_groups_share_pct"]),
+                "drivers": [
+                    {"name": k.replace("_", " "), "share_pct": v}
+                    for k, v in drivers.items()
+                    if v is not None and abs(v) >= 0.5
+                ],
+                "people_base": float(p.loc[h["base_year"], "value"]),
+                "people_horizon": float(p.loc[h["horizon_year"], "value"]),
+                "people_horizon_lower_80": float(p.loc[h["horizon_year"], "lower_80"]),
+                "people_horizon_upper_80": float(p.loc[h["horizon_year"], "upper_80"]),
+                "people_change_pct": (
+                    float(p.loc[h["horizon_year"], "value"]) / float(p.loc[h["base_year"], "value"])
+                    - 1
+                )
+                * 100,
+                "unserved": _clean(float(runs.loc[name, "unserved_people_horizon"])),
+            }
+        )
     first = runs.iloc[0]
     bt = []
     if backtest_summary is not None and len(backtest_summary):
         for target, g in backtest_summary[backtest_summary["horizon"] == 1].groupby("target"):
             by = g.set_index("model")
             if "model" in by.index:
-                bt.append({
-                    "target": {"clients_lts": "people in long-term support", "gce": "gross current expenditure"}.get(target, target),
-                    "median_ape": float(by.loc["model", "median_ape"]),
-                    "naive_median_ape": float(by.loc["naive", "median_ape"]) if "naive" in by.index else None,
-                    "coverage_80": float(by.loc["model", "coverage_80"]),
-                    "councils": int(by.loc["model", "councils"]),
-                    "beats_naive_pct": _clean(float(by.loc["model", "share_model_beats_naive"])) if "share_model_beats_naive" in by else None,
-                })
+                bt.append(
+                    {
+                        "target": {
+                            "clients_lts": "people in long-term support",
+                            "gce": "gross current expenditure",
+                        }.get(target, target),
+                        "median_ape": float(by.loc["model", "median_ape"]),
+                        "naive_median_ape": float(by.loc["naive", "median_ape"])
+                        if "naive" in by.index
+                        else None,
+                        "coverage_80": float(by.loc["model", "coverage_80"]),
+                        "councils": int(by.loc["model", "councils"]),
+                        "beats_naive_pct": _clean(float(by.loc["model", "share_model_beats_naive"]))
+                        if "share_model_beats_naive" in by
+                        else None,
+                    }
+                )
     base_year = int(first["base_year"])
     horizon_year = int(first["horizon_year"])
     return {
@@ -160,29 +208,44 @@ def section2(la_code: str, result: dict, backtest_summary: pd.DataFrame, *, demo
 
 def _description(result: dict, name: str) -> str:
     a = result["assumptions"]
-    return "; ".join(f"{r.assumption.replace('_', ' ')} {r.value} ({r.source})" for r in a[a["scenario"] == name].itertuples())
+    return "; ".join(
+        f"{r.assumption.replace('_', ' ')} {r.value} ({r.source})"
+        for r in a[a["scenario"] == name].itertuples()
+    )
 
 
 def load_actions(path: str | Path) -> list[dict]:
     """The council's actions file (YAML), validated; unknown keys rejected."""
     p = Path(path)
     doc = yaml.safe_load(p.read_text())
-    if not isinstance(doc, dict) or set(doc) - {"name", "version", "description", "actions"} or "actions" not in doc:
-        raise ScenarioError(f"actions file '{p.name}': top level must hold name, version, description and actions")
+    if (
+        not isinstance(doc, dict)
+        or set(doc) - {"name", "version", "description", "actions"}
+        or "actions" not in doc
+    ):
+        raise ScenarioError(
+            f"actions file '{p.name}': top level must hold name, version, description and actions"
+        )
     actions = doc["actions"] or []
     for i, a in enumerate(actions, start=1):
         extra = set(a) - ACTION_KEYS
         if extra:
-            raise ScenarioError(f"actions file '{p.name}', action {i}: unknown key(s) {sorted(extra)}; allowed: {sorted(ACTION_KEYS)}")
+            raise ScenarioError(
+                f"actions file '{p.name}', action {i}: unknown key(s) {sorted(extra)}; allowed: {sorted(ACTION_KEYS)}"
+            )
         for k in ("id", "market", "title", "owner"):
             if k not in a:
                 raise ScenarioError(f"actions file '{p.name}', action {i}: missing '{k}'")
         if a["market"] not in MARKETS:
-            raise ScenarioError(f"actions file '{p.name}', action {a['id']}: market {a['market']!r} is not one of {sorted(MARKETS)}")
+            raise ScenarioError(
+                f"actions file '{p.name}', action {a['id']}: market {a['market']!r} is not one of {sorted(MARKETS)}"
+            )
     return actions
 
 
-def section3(la_code: str, actions: list[dict], indicators: pd.DataFrame, flags: pd.DataFrame, *, demo: bool) -> dict:
+def section3(
+    la_code: str, actions: list[dict], indicators: pd.DataFrame, flags: pd.DataFrame, *, demo: bool
+) -> dict:
     """Facts for Section 3: the council's actions, each with its evidence and the risk flags it answers."""
     markets = []
     for key in MARKET_ORDER:
@@ -195,14 +258,33 @@ def section3(la_code: str, actions: list[dict], indicators: pd.DataFrame, flags:
             for ref in a.get("indicators", []) or []:
                 row = latest(indicators, ref["indicator"], ref.get("breakdown", "Total"))
                 if row is not None:
-                    evidence.append(_item(row, ref.get("label", ref["indicator"].replace("_", " "))))
-            risk_rows = flags[(flags["risk"].isin(a.get("risks", []) or [])) & (flags["market"].isin([key, "all"]))]
+                    evidence.append(
+                        _item(row, ref.get("label", ref["indicator"].replace("_", " ")))
+                    )
+            risk_rows = flags[
+                (flags["risk"].isin(a.get("risks", []) or []))
+                & (flags["market"].isin([key, "all"]))
+            ]
             risks = []
             for label, g in risk_rows.groupby("risk_label", sort=False):
                 states = [_clean(f) for f in g["flag"]]
                 flag = True if True in states else (False if False in states else None)
                 risks.append({"label": label, "flag": flag})
-            rows.append({"id": a["id"], "title": a["title"], "description": a.get("description", ""), "owner": a["owner"],
-                         "due": str(a.get("due", "to be agreed")), "evidence": evidence, "risks": risks})
+            rows.append(
+                {
+                    "id": a["id"],
+                    "title": a["title"],
+                    "description": a.get("description", ""),
+                    "owner": a["owner"],
+                    "due": str(a.get("due", "to be agreed")),
+                    "evidence": evidence,
+                    "risks": risks,
+                }
+            )
         markets.append({"key": key, "title": MARKETS[key], "actions": rows})
-    return {"title": SECTION_TITLES[3], "council": geography.council_name(la_code), "demo": demo, "markets": markets}
+    return {
+        "title": SECTION_TITLES[3],
+        "council": geography.council_name(la_code),
+        "demo": demo,
+        "markets": markets,
+    }

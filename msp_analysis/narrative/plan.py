@@ -61,15 +61,27 @@ class Draft:
     def summary(self) -> dict:
         """Headline figures for an index of plans."""
         flags = self.flags
-        out = {"la_code": self.la_code, "council": self.council, "demo": self.demo,
-               "risks_flagged": sorted(set(flags.loc[flags["flag"].eq(True), "risk_label"])),
-               "scenario": None, "spend_change_pct": None, "base_spend_gbp": None, "horizon_spend_gbp": None, "note": ""}
+        out = {
+            "la_code": self.la_code,
+            "council": self.council,
+            "demo": self.demo,
+            "risks_flagged": sorted(set(flags.loc[flags["flag"].eq(True), "risk_label"])),
+            "scenario": None,
+            "spend_change_pct": None,
+            "base_spend_gbp": None,
+            "horizon_spend_gbp": None,
+            "note": "",
+        }
         if self.headline is None:
             out["note"] = "no projection: " + self.section2_unavailable
         else:
             h = self.headline
-            out.update(scenario=h["scenario"], spend_change_pct=round(h["spend_change_pct"], 1),
-                       base_spend_gbp=h["base_spend_gbp"], horizon_spend_gbp=h["horizon_spend_gbp"])
+            out.update(
+                scenario=h["scenario"],
+                spend_change_pct=round(h["spend_change_pct"], 1),
+                base_spend_gbp=h["base_spend_gbp"],
+                horizon_spend_gbp=h["horizon_spend_gbp"],
+            )
         return out
 
     def write_summary(self, path: str | Path) -> None:
@@ -80,26 +92,44 @@ class Draft:
     # -- charts, built on demand so a batch pays only for what it shows --
     def fig_care_home_costs(self):
         ind = self.indicators
-        return plots.trend(ind[(ind["indicator"] == "unit_cost_weekly_65") & (ind["breakdown"] == "Residential")],
-                           "Weekly unit cost of residential care, 65+", council_name=self.council)
+        return plots.trend(
+            ind[(ind["indicator"] == "unit_cost_weekly_65") & (ind["breakdown"] == "Residential")],
+            "Weekly unit cost of residential care, 65+",
+            council_name=self.council,
+        )
 
     def fig_care_home_rates(self):
-        return plots.ranked_bar(indicator_area(self.tables, "clients_65_in_care_homes_per_100k", "Nursing and residential"), self.la_code,
-                                self.comparators["la_code"].tolist(), "People aged 65+ in care homes per 100,000 aged 65+, against comparators",
-                                unit="people per 100,000 aged 65+", source="SALT T34 (NHS Digital); ONS mid-year estimates")
+        return plots.ranked_bar(
+            indicator_area(
+                self.tables, "clients_65_in_care_homes_per_100k", "Nursing and residential"
+            ),
+            self.la_code,
+            self.comparators["la_code"].tolist(),
+            "People aged 65+ in care homes per 100,000 aged 65+, against comparators",
+            unit="people per 100,000 aged 65+",
+            source="SALT T34 (NHS Digital); ONS mid-year estimates",
+        )
 
     def fig_ratings(self):
         r = benchmark_long(self.indicators, "ascof_6b_rating_share", self.council)
         r = r[r["breakdown"] != "Good or outstanding"]
         year = r["year_label"].iloc[0] if len(r) else ""
-        return plots.rating_bars(r, "CQC ratings of registered locations (ASCOF 6B)", source=f"ASCOF 6B (DHSC, from CQC), {year}")
+        return plots.rating_bars(
+            r,
+            "CQC ratings of registered locations (ASCOF 6B)",
+            source=f"ASCOF 6B (DHSC, from CQC), {year}",
+        )
 
     def fig_spend_scenarios(self):
         if self.forecast is None:
             return None
         s = self.forecast["forecast"].query("measure == 'spend' and setting == 'All'")
-        return plots.scenario_lines(s.assign(value=s["value"] / 1e6)[["scenario", "year", "value"]], "Long-term care spend by scenario",
-                                    unit="£ million, cash", source="ASC-FR and SALT (NHS Digital), ONS; msp-analysis scenarios")
+        return plots.scenario_lines(
+            s.assign(value=s["value"] / 1e6)[["scenario", "year", "value"]],
+            "Long-term care spend by scenario",
+            unit="£ million, cash",
+            source="ASC-FR and SALT (NHS Digital), ONS; msp-analysis scenarios",
+        )
 
     def fig_drivers(self):
         if self.forecast is None:
@@ -108,15 +138,27 @@ class Draft:
         d = self.forecast["decomposition"].query("scenario == @h['scenario']")
         drivers = d.groupby("driver")["change_gbp"].sum() / 1e6
         drivers = drivers[drivers.abs() > 1e-9]
-        return plots.waterfall(drivers, f"What drives the change in spend ({h['scenario'].replace('_', ' ')})",
-                               start_label=_fy(h["base_year"]), end_label=_fy(h["horizon_year"]), start=h["base_spend_gbp"] / 1e6,
-                               unit="£ million", source="msp-analysis decomposition (log-mean Divisia, exact)")
+        return plots.waterfall(
+            drivers,
+            f"What drives the change in spend ({h['scenario'].replace('_', ' ')})",
+            start_label=_fy(h["base_year"]),
+            end_label=_fy(h["horizon_year"]),
+            start=h["base_spend_gbp"] / 1e6,
+            unit="£ million",
+            source="msp-analysis decomposition (log-mean Divisia, exact)",
+        )
 
     def fig_people(self):
         if self.forecast is None:
             return None
-        people = self.forecast["forecast"].query("measure == 'people' and setting == 'All' and scenario == @self.headline['scenario']")
-        return plots.fan(people, f"People in long-term support, {self.council}", source="SALT (NHS Digital), ONS; msp-analysis forecast")
+        people = self.forecast["forecast"].query(
+            "measure == 'people' and setting == 'All' and scenario == @self.headline['scenario']"
+        )
+        return plots.fan(
+            people,
+            f"People in long-term support, {self.council}",
+            source="SALT (NHS Digital), ONS; msp-analysis forecast",
+        )
 
 
 def _fy(y: int) -> str:
@@ -143,35 +185,74 @@ def draft(
         backtest_summary = backtest.summary(backtest.backtest(tables))
     try:
         result = run.run(tables, la_code, scenario_files, horizon=horizon)
-    except MissingSource as exc:  # e.g. a council that did not submit its return: say so, build the rest
+    except (
+        MissingSource
+    ) as exc:  # e.g. a council that did not submit its return: say so, build the rest
         result, h = None, None
-        f2 = {"title": context.SECTION_TITLES[2], "council": council, "demo": tables.demo, "unavailable": str(exc)}
+        f2 = {
+            "title": context.SECTION_TITLES[2],
+            "council": council,
+            "demo": tables.demo,
+            "unavailable": str(exc),
+        }
         headline_text = f"Spend and demand could not be projected for {council}: {exc}."
     else:
         names = list(result["runs"]["scenario"])
         h = run.headline(result, headline_scenario if headline_scenario in names else names[0])
-        f2 = {**context.section2(la_code, result, backtest_summary, demo=tables.demo), "unavailable": None}
+        f2 = {
+            **context.section2(la_code, result, backtest_summary, demo=tables.demo),
+            "unavailable": None,
+        }
         headline_text = run.headline_sentence(h, council)
     actions = context.load_actions(actions_file or default_actions())
     f1 = context.section1(la_code, indicators, flags, comparators, demo=tables.demo)
     f3 = context.section3(la_code, actions, indicators, flags, demo=tables.demo)
-    cover = render.render("cover.md.j2", {
-        "council": council, "la_code": la_code, "demo": tables.demo, "version": __version__,
-        "data_label": tables.manifest.get("label", ""), "built_at": tables.manifest.get("built_at", "")[:10],
-        "headline": headline_text,
-        "flagged": sorted({r for m in f1["markets"] for r in m["flagged"]}),
-    })
-    contents = "\n".join(["**Contents**", ""] + [f"- [{t}](#{anchor(t)})" for t in context.SECTION_TITLES.values()]
-                         + [f"- [Data used](#{anchor('Data used')})"])
+    cover = render.render(
+        "cover.md.j2",
+        {
+            "council": council,
+            "la_code": la_code,
+            "demo": tables.demo,
+            "version": __version__,
+            "data_label": tables.manifest.get("label", ""),
+            "built_at": tables.manifest.get("built_at", "")[:10],
+            "headline": headline_text,
+            "flagged": sorted({r for m in f1["markets"] for r in m["flagged"]}),
+        },
+    )
+    contents = "\n".join(
+        ["**Contents**", ""]
+        + [f"- [{t}](#{anchor(t)})" for t in context.SECTION_TITLES.values()]
+        + [f"- [Data used](#{anchor('Data used')})"]
+    )
     files = pd.DataFrame(tables.manifest.get("files", []))
-    appendix = render.render("appendix.md.j2", {
-        "files": files.drop_duplicates("file")[["file", "reader", "layout"]].to_dict(orient="records") if len(files) else [],
-        "demo": tables.demo, "version": __version__,
-    })
+    appendix = render.render(
+        "appendix.md.j2",
+        {
+            "files": files.drop_duplicates("file")[["file", "reader", "layout"]].to_dict(
+                orient="records"
+            )
+            if len(files)
+            else [],
+            "demo": tables.demo,
+            "version": __version__,
+        },
+    )
     return Draft(
-        la_code=la_code, council=council, demo=tables.demo, cover=cover, contents=contents,
-        section1=render.render("section1.md.j2", f1), section2=render.render("section2.md.j2", f2),
-        section3=render.render("section3.md.j2", f3), appendix=appendix, headline=h, tables=tables,
-        indicators=indicators, comparators=comparators, forecast=result, flags=flags,
+        la_code=la_code,
+        council=council,
+        demo=tables.demo,
+        cover=cover,
+        contents=contents,
+        section1=render.render("section1.md.j2", f1),
+        section2=render.render("section2.md.j2", f2),
+        section3=render.render("section3.md.j2", f3),
+        appendix=appendix,
+        headline=h,
+        tables=tables,
+        indicators=indicators,
+        comparators=comparators,
+        forecast=result,
+        flags=flags,
         section2_unavailable=f2.get("unavailable") or "",
     )

@@ -77,7 +77,9 @@ def movement(v, tolerance: float = 0.05) -> str:
 
 def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
     """The plan's Jinja2 environment over ``templates/narrative`` (or another folder)."""
-    folder = Path(template_dir) if template_dir else config.project_root() / "templates" / "narrative"
+    folder = (
+        Path(template_dir) if template_dir else config.project_root() / "templates" / "narrative"
+    )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(folder)),
         undefined=jinja2.StrictUndefined,
@@ -86,8 +88,15 @@ def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(number=number, percent=percent, money=money, change=change, direction=direction, movement=movement,
-                       whole_percent=whole_percent)
+    env.filters.update(
+        number=number,
+        percent=percent,
+        money=money,
+        change=change,
+        direction=direction,
+        movement=movement,
+        whole_percent=whole_percent,
+    )
     return env
 
 

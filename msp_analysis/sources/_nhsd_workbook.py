@@ -66,7 +66,9 @@ class TableSpec:
 def is_workbook(path: str | Path) -> bool:
     """True when the file is the ASC-FR and SALT tables workbook (by its sheets, not its name)."""
     names = P.sheet_names_or_none(path) or []
-    return {"Contents", "T1"}.issubset(names) and sum(bool(re.fullmatch(r"T\d+", n)) for n in names) >= 20
+    return {"Contents", "T1"}.issubset(names) and sum(
+        bool(re.fullmatch(r"T\d+", n)) for n in names
+    ) >= 20
 
 
 def _header_block(sheet: pd.DataFrame, file: str, name: str) -> tuple[int, int]:
@@ -94,7 +96,12 @@ def _header_block(sheet: pd.DataFrame, file: str, name: str) -> tuple[int, int]:
     codes = sheet.iloc[hdr + 1 :, 3].astype(str).str.strip()
     first = codes[codes.str.match(r"^E\d{8}$")]
     if first.empty:
-        raise SourceError("no England, region or council rows under the header", file=file, sheet=name, row=hdr + 1)
+        raise SourceError(
+            "no England, region or council rows under the header",
+            file=file,
+            sheet=name,
+            row=hdr + 1,
+        )
     first_data = int(first.index[0])
     # Spacer rows between header and data carry a lone space or nothing in the value columns.
     last_header = hdr
@@ -151,7 +158,9 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
     t_sheets = [n for n in names if re.fullmatch(r"T\d+", n)]
     sheets = P.read_sheets(p, t_sheets)
     titles = {
-        n: next((str(v) for v in sh.iloc[:6, 0] if isinstance(v, str) and v.startswith("Table")), "")
+        n: next(
+            (str(v) for v in sh.iloc[:6, 0] if isinstance(v, str) and v.startswith("Table")), ""
+        )
         for n, sh in sheets.items()
     }
     frames = []
@@ -171,7 +180,9 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
         body = sheet.iloc[first:]
         region = body.iloc[:, 3].astype("string").str.strip()
         geo = body.iloc[:, 0].astype("string").str.strip()
-        is_row = region.str.match(r"^E\d{8}$").fillna(False) & (geo.isna() | (geo == "") | geo.str.match(r"^E\d{8}$").fillna(False))
+        is_row = region.str.match(r"^E\d{8}$").fillna(False) & (
+            geo.isna() | (geo == "") | geo.str.match(r"^E\d{8}$").fillna(False)
+        )
         body = body[is_row.to_numpy()]
         n_val = len(paths)
         vals = body.iloc[:, 5 : 5 + n_val]
@@ -186,7 +197,9 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
                 "region_code": np.repeat(body.iloc[:, 3].to_numpy(), n_val),
                 "region_name": np.repeat(body.iloc[:, 4].to_numpy(), n_val),
                 "column": np.tile(np.arange(6, 6 + n_val), len(body)),
-                "header": pd.Series([paths[i] for i in range(n_val)] * len(body), dtype=object).to_numpy(),
+                "header": pd.Series(
+                    [paths[i] for i in range(n_val)] * len(body), dtype=object
+                ).to_numpy(),
                 "cell": vals.to_numpy().ravel(),
             }
         )
@@ -196,7 +209,11 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
     if missing:
         log.warning("%s: tables not found in this release, skipped: %s", p.name, ", ".join(missing))
     if not frames:
-        raise UnknownLayoutError("none of the expected tables is in this workbook", {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION}, file=p)
+        raise UnknownLayoutError(
+            "none of the expected tables is in this workbook",
+            {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
+            file=p,
+        )
     out = pd.concat(frames, ignore_index=True)
     out.attrs["source_file"] = p.name
     return out
@@ -256,7 +273,9 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
         if spec.skip:
             drop = header_text.str.contains(spec.skip, case=False, regex=True)
             if drop.any():
-                log.debug("%s %s: %d derived cells (%s) not kept", file, ref, int(drop.sum()), spec.skip)
+                log.debug(
+                    "%s %s: %d derived cells (%s) not kept", file, ref, int(drop.sum()), spec.skip
+                )
             cells = cells[~drop.to_numpy()]
             header_text = header_text[~drop]
         dims = {d: pd.Series("Total", index=cells.index, dtype="string") for d in DIMENSIONS}
@@ -270,8 +289,11 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
                 if bad.any():
                     i = bad[bad].index[0]
                     raise SourceError(
-                        f"header {labels[i]!r} is not a financial year", file=file, sheet=ref,
-                        column=str(labels[i]), row=int(cells.loc[i, "source_row"]),
+                        f"header {labels[i]!r} is not a financial year",
+                        file=file,
+                        sheet=ref,
+                        column=str(labels[i]),
+                        row=int(cells.loc[i, "source_row"]),
                     )
                 year = year.where(labels == "Total", yr.astype("Int64"))
             elif name == "measure":
@@ -280,7 +302,10 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
                     i = mapped[mapped.isna()].index[0]
                     raise UnknownLayoutError(
                         f"table {ref} has a column group {labels[i]!r} this reader does not know",
-                        {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION}, file=file, sheet=ref, column=str(labels[i]),
+                        {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
+                        file=file,
+                        sheet=ref,
+                        column=str(labels[i]),
                     )
                 measure = mapped.astype("string")
             elif name == "age_band":
@@ -294,14 +319,21 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
         )
         geo = cells["geography_code"].astype("string").str.strip().replace("", pd.NA)
         code = geo.fillna(cells["region_code"].astype("string").str.strip())
-        name = cells["la_name"].astype("string").str.strip().replace("", pd.NA).fillna(
-            cells["region_name"].astype("string").str.strip()
+        name = (
+            cells["la_name"]
+            .astype("string")
+            .str.strip()
+            .replace("", pd.NA)
+            .fillna(cells["region_name"].astype("string").str.strip())
         )
         tidy = pd.DataFrame(
             {
                 "la_code": code,
                 "la_name": name,
-                "cassr_code": cells["la_code_cassr"].astype("string").str.strip().replace("", pd.NA),
+                "cassr_code": cells["la_code_cassr"]
+                .astype("string")
+                .str.strip()
+                .replace("", pd.NA),
                 "region_code": cells["region_code"].astype("string").str.strip(),
                 "year": year,
                 "table_ref": spec_ref,

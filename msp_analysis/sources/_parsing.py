@@ -84,7 +84,9 @@ def parse_numbers(
     idx = cells.index
     if pd.api.types.is_numeric_dtype(cells.dtype) and not pd.api.types.is_bool_dtype(cells.dtype):
         value = cells.astype("float64")
-        return Parsed(value, pd.Series(False, index=idx), pd.Series(pd.NA, index=idx, dtype="string"))
+        return Parsed(
+            value, pd.Series(False, index=idx), pd.Series(pd.NA, index=idx, dtype="string")
+        )
 
     as_num = pd.to_numeric(cells, errors="coerce")
     # Python floats and ints inside an object column come through to_numeric directly.
@@ -101,10 +103,22 @@ def parse_numbers(
         rest = text[~is_marker]
         blank = rest == ""
         if not blank_is_missing and blank.any():
-            _raise_bad(rest[blank].index[0], "", "blank cell where a number is required", file, column, rows, sheet)
+            _raise_bad(
+                rest[blank].index[0],
+                "",
+                "blank cell where a number is required",
+                file,
+                column,
+                rows,
+                sheet,
+            )
         rest = rest[~blank]
         if len(rest):
-            cleaned = rest.str.replace("\u00a3", "", regex=False).str.replace("%", "", regex=False).str.strip()
+            cleaned = (
+                rest.str.replace("\u00a3", "", regex=False)
+                .str.replace("%", "", regex=False)
+                .str.strip()
+            )
             thousands = cleaned.str.match(_THOUSANDS)
             cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
             ok = cleaned.str.match(_NUMBER)
@@ -113,8 +127,7 @@ def parse_numbers(
                 _raise_bad(
                     first,
                     rest.loc[first],
-                    "is not a number and not a known marker "
-                    f"(known markers: {', '.join(MARKERS)})",
+                    f"is not a number and not a known marker (known markers: {', '.join(MARKERS)})",
                     file,
                     column,
                     rows,
@@ -194,7 +207,9 @@ def last_fy_in(text: str) -> int | None:
     return found[-1] if found else None
 
 
-def find_header_row(frame: pd.DataFrame, first_cell: str, *, column: int | None = 0, max_rows: int = 40) -> int | None:
+def find_header_row(
+    frame: pd.DataFrame, first_cell: str, *, column: int | None = 0, max_rows: int = 40
+) -> int | None:
     """0-based index of the first row whose cell (in ``column``, or any column) equals ``first_cell``.
 
     Comparison ignores case and surrounding spaces, so 'Region code ' matches.
@@ -338,12 +353,18 @@ def text_header(path: str | Path) -> list[str]:
     return [f.strip().lstrip("\ufeff") for f in next(csv.reader([line]))] if line.strip() else []
 
 
-def require_columns(frame: pd.DataFrame, required: list[str], *, file, sheet=None, layout: str = "") -> None:
+def require_columns(
+    frame: pd.DataFrame, required: list[str], *, file, sheet=None, layout: str = ""
+) -> None:
     """Raise naming the first missing column, and what columns there are."""
     have = set(frame.columns)
     for col in required:
         if col not in have:
-            close = [c for c in frame.columns if isinstance(c, str) and c.lower().replace(" ", "") == col.lower().replace(" ", "")]
+            close = [
+                c
+                for c in frame.columns
+                if isinstance(c, str) and c.lower().replace(" ", "") == col.lower().replace(" ", "")
+            ]
             hint = f"; found {close[0]!r}, which looks renamed" if close else ""
             raise SourceError(
                 f"required column is missing{' for layout ' + layout if layout else ''}{hint}. "
@@ -354,7 +375,9 @@ def require_columns(frame: pd.DataFrame, required: list[str], *, file, sheet=Non
             )
 
 
-def check_unique(frame: pd.DataFrame, keys: list[str], *, file, sheet=None, row_col: str = "source_row") -> None:
+def check_unique(
+    frame: pd.DataFrame, keys: list[str], *, file, sheet=None, row_col: str = "source_row"
+) -> None:
     """Raise naming both rows of the first duplicated key."""
     dup = frame.duplicated(keys, keep=False)
     if dup.any():

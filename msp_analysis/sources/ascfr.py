@@ -50,19 +50,99 @@ _PCT = r"per cent|percentage"
 SPECS: dict[str, W.TableSpec] = {
     s.ref: s
     for s in [
-        W.TableSpec("T15", "Gross Current Expenditure, by care type, year on year", _GCE, ("care_type", "year")),
-        W.TableSpec("T17", "Gross Current Expenditure on long and short term care, by care type and age band", _GCE, ("care_type", "year", "age_band")),
-        W.TableSpec("T18", "by age band and primary support reason", _GCE, ("age_band", "primary_support_reason"), fixed={"care_type": "Long and Short Term Care"}),
-        W.TableSpec("T19", "clients aged 18 to 64, by care type and primary support reason", _GCE, ("care_type", "primary_support_reason"), fixed={"age_band": "18 to 64"}),
-        W.TableSpec("T20", "clients aged 65 and over, by care type and primary support reason", _GCE, ("care_type", "primary_support_reason"), fixed={"age_band": "65 and over"}),
-        W.TableSpec("T43", "long term care for clients aged 18 to 64, by support setting", _GCE, ("support_setting",), fixed={"age_band": "18 to 64", "care_type": _LTC}),
-        W.TableSpec("T44", "long term care for clients aged 65 and over, by support setting", _GCE, ("support_setting",), fixed={"age_band": "65 and over", "care_type": _LTC}),
-        W.TableSpec("T46", "other (not long or short term) social care", _GCE, ("primary_support_reason",), fixed={"care_type": "Other"}),
-        W.TableSpec("T51", "hourly rate for the provision of home care", "unit_cost_home_care", ("year", "provision"), fixed={"support_setting": "Community: Home Care"}, unit="£ per hour"),
-        W.TableSpec("T52", "Unit costs for clients accessing long term support, by support setting and age band", _UC, ("support_setting", "year", "age_band"), unit="£ per week"),
-        W.TableSpec("T53", "clients aged 18 to 64 accessing residential or nursing", _UC, ("support_setting", "primary_support_reason"), fixed={"age_band": "18 to 64"}, unit="£ per week"),
-        W.TableSpec("T54", "clients aged 65 and over accessing residential or nursing", _UC, ("support_setting", "primary_support_reason"), fixed={"age_band": "65 and over"}, unit="£ per week"),
-        W.TableSpec("T55", "residential long term support, by provision type and age band", _UC, ("provision", "year", "age_band"), fixed={"support_setting": "Residential"}, unit="£ per week"),
+        W.TableSpec(
+            "T15",
+            "Gross Current Expenditure, by care type, year on year",
+            _GCE,
+            ("care_type", "year"),
+        ),
+        W.TableSpec(
+            "T17",
+            "Gross Current Expenditure on long and short term care, by care type and age band",
+            _GCE,
+            ("care_type", "year", "age_band"),
+        ),
+        W.TableSpec(
+            "T18",
+            "by age band and primary support reason",
+            _GCE,
+            ("age_band", "primary_support_reason"),
+            fixed={"care_type": "Long and Short Term Care"},
+        ),
+        W.TableSpec(
+            "T19",
+            "clients aged 18 to 64, by care type and primary support reason",
+            _GCE,
+            ("care_type", "primary_support_reason"),
+            fixed={"age_band": "18 to 64"},
+        ),
+        W.TableSpec(
+            "T20",
+            "clients aged 65 and over, by care type and primary support reason",
+            _GCE,
+            ("care_type", "primary_support_reason"),
+            fixed={"age_band": "65 and over"},
+        ),
+        W.TableSpec(
+            "T43",
+            "long term care for clients aged 18 to 64, by support setting",
+            _GCE,
+            ("support_setting",),
+            fixed={"age_band": "18 to 64", "care_type": _LTC},
+        ),
+        W.TableSpec(
+            "T44",
+            "long term care for clients aged 65 and over, by support setting",
+            _GCE,
+            ("support_setting",),
+            fixed={"age_band": "65 and over", "care_type": _LTC},
+        ),
+        W.TableSpec(
+            "T46",
+            "other (not long or short term) social care",
+            _GCE,
+            ("primary_support_reason",),
+            fixed={"care_type": "Other"},
+        ),
+        W.TableSpec(
+            "T51",
+            "hourly rate for the provision of home care",
+            "unit_cost_home_care",
+            ("year", "provision"),
+            fixed={"support_setting": "Community: Home Care"},
+            unit="£ per hour",
+        ),
+        W.TableSpec(
+            "T52",
+            "Unit costs for clients accessing long term support, by support setting and age band",
+            _UC,
+            ("support_setting", "year", "age_band"),
+            unit="£ per week",
+        ),
+        W.TableSpec(
+            "T53",
+            "clients aged 18 to 64 accessing residential or nursing",
+            _UC,
+            ("support_setting", "primary_support_reason"),
+            fixed={"age_band": "18 to 64"},
+            unit="£ per week",
+        ),
+        W.TableSpec(
+            "T54",
+            "clients aged 65 and over accessing residential or nursing",
+            _UC,
+            ("support_setting", "primary_support_reason"),
+            fixed={"age_band": "65 and over"},
+            unit="£ per week",
+        ),
+        W.TableSpec(
+            "T55",
+            "residential long term support, by provision type and age band",
+            _UC,
+            ("provision", "year", "age_band"),
+            fixed={"support_setting": "Residential"},
+            unit="£ per week",
+        ),
     ]
 }
 
@@ -154,7 +234,9 @@ def read(path: str | Path) -> pd.DataFrame:
     p = P.check_readable(path)
     layout = detect(p)
     if layout is None:
-        raise UnknownLayoutError("this file is not an ASC-FR file this reader knows", LAYOUTS, file=p)
+        raise UnknownLayoutError(
+            "this file is not an ASC-FR file this reader knows", LAYOUTS, file=p
+        )
     if layout == W.WORKBOOK_LAYOUT:
         raw = W.read_tables(p, SPECS)
     else:
@@ -187,7 +269,12 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     out = _finish(out)
     keys = ["la_code", "year", "table_ref", "measure", *[c for c in DIMENSIONS if c in out]]
     P.check_unique(out, keys, file=file)
-    log.info("%s: %d rows kept, %d suppressed or not submitted", file, len(out), int(out["suppressed"].sum()))
+    log.info(
+        "%s: %d rows kept, %d suppressed or not submitted",
+        file,
+        len(out),
+        int(out["suppressed"].sum()),
+    )
     return out
 
 
@@ -200,9 +287,25 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
             out[d] = pd.Series("Total", index=out.index, dtype="string")
         out[d] = out[d].astype("string").fillna("Total")
     cols = [
-        "la_code", "area_type", "la_name", "cassr_code", "region_code", "year", "year_label",
-        "table_ref", "measure", *DIMENSIONS, "value", "unit", "suppressed", "marker",
-        "source", "source_file", "source_sheet", "source_row", "source_column",
+        "la_code",
+        "area_type",
+        "la_name",
+        "cassr_code",
+        "region_code",
+        "year",
+        "year_label",
+        "table_ref",
+        "measure",
+        *DIMENSIONS,
+        "value",
+        "unit",
+        "suppressed",
+        "marker",
+        "source",
+        "source_file",
+        "source_sheet",
+        "source_row",
+        "source_column",
     ]
     return out[cols].reset_index(drop=True)
 
@@ -214,15 +317,22 @@ def _labels(raw: pd.DataFrame, columns: list[str], file: str) -> dict[str, pd.Se
         table = lk[lk["dimension"] == col]
         mapping = dict(zip(table["key"], table["label"]))
         keys = raw[col].astype(str).str.strip()
-        unknown = ~keys.isin(list(mapping) + [""])
+        unknown = ~keys.isin([*list(mapping), ""])
         if unknown.any():
             i = unknown[unknown].index[0]
             raise SourceError(
                 f"key {keys[i]!r} is not in the published key list for {col} "
                 f"(known: {', '.join(sorted(mapping, key=lambda k: (len(k), k)))})",
-                file=file, column=col, row=int(raw.loc[i, "source_row"]),
+                file=file,
+                column=col,
+                row=int(raw.loc[i, "source_row"]),
             )
-        label = keys.map(lambda k: mapping.get(k) or (f"{col.replace('_KEY', '')} key {k} (label unconfirmed)" if k else "Total"))
+        label = keys.map(
+            lambda k: (
+                mapping.get(k)
+                or (f"{col.replace('_KEY', '')} key {k} (label unconfirmed)" if k else "Total")
+            )
+        )
         out[_KEY_TO_DIM[col]] = label.astype("string")
     return out
 
@@ -237,12 +347,19 @@ def _geo_columns(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         i = bad[bad].index[0]
         raise SourceError(
             f"no valid area code (GEOGRAPHY_CODE {geo[i]!r}, REGION_GO_CODE {region[i]!r})",
-            file=file, column="GEOGRAPHY_CODE", row=int(raw.loc[i, "source_row"]),
+            file=file,
+            column="GEOGRAPHY_CODE",
+            row=int(raw.loc[i, "source_row"]),
         )
     fy_end = pd.to_numeric(raw["FY_Ending"], errors="coerce")
     if fy_end.isna().any():
         i = fy_end[fy_end.isna()].index[0]
-        raise SourceError(f"FY_Ending {raw.loc[i, 'FY_Ending']!r} is not a year", file=file, column="FY_Ending", row=int(raw.loc[i, "source_row"]))
+        raise SourceError(
+            f"FY_Ending {raw.loc[i, 'FY_Ending']!r} is not a year",
+            file=file,
+            column="FY_Ending",
+            row=int(raw.loc[i, "source_row"]),
+        )
     area = geography.area_type(code)
     la_name = code.map({c: geography.council_name(c) for c in code.unique()})
     return pd.DataFrame(
@@ -258,11 +375,15 @@ def _geo_columns(raw: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def _clean_totals(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    P.require_columns(raw, _GEO + _TOTALS_KEYS + list(_TOTALS_MEASURES), file=file, layout="ascfr-csv-totals")
-    base = pd.concat([_geo_columns(raw, file), pd.DataFrame(_labels(raw, _TOTALS_KEYS, file))], axis=1)
+    P.require_columns(
+        raw, _GEO + _TOTALS_KEYS + list(_TOTALS_MEASURES), file=file, layout="ascfr-csv-totals"
+    )
+    base = pd.concat(
+        [_geo_columns(raw, file), pd.DataFrame(_labels(raw, _TOTALS_KEYS, file))], axis=1
+    )
     base["source_row"] = raw["source_row"].astype("int64")
     pieces = []
-    for j, (col, measure) in enumerate(_TOTALS_MEASURES.items()):
+    for _j, (col, measure) in enumerate(_TOTALS_MEASURES.items()):
         parsed = P.parse_numbers(raw[col], file=file, column=col, rows=raw["source_row"])
         part = base.copy()
         part["measure"] = measure
@@ -281,10 +402,14 @@ def _clean_totals(raw: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def _clean_activity(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    P.require_columns(raw, _GEO + _ACTIVITY_KEYS + ["ItemValue"], file=file, layout="ascfr-csv-activity")
+    P.require_columns(
+        raw, _GEO + _ACTIVITY_KEYS + ["ItemValue"], file=file, layout="ascfr-csv-activity"
+    )
     labels = _labels(raw, [k for k in _ACTIVITY_KEYS if k != "UUID"], file)
     out = pd.concat([_geo_columns(raw, file), pd.DataFrame(labels)], axis=1)
-    parsed = P.parse_numbers(raw["ItemValue"], file=file, column="ItemValue", rows=raw["source_row"])
+    parsed = P.parse_numbers(
+        raw["ItemValue"], file=file, column="ItemValue", rows=raw["source_row"]
+    )
     out["measure"] = ("activity_item_" + raw["UUID"].str.strip()).astype("string")
     out["value"] = parsed.value
     out["suppressed"] = parsed.suppressed
@@ -310,17 +435,34 @@ def _clean_descriptions(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         if col in raw:
             lab = raw[col].astype(str).str.strip()
             lab = lab.where(~lab.isin(["99", ""]), "Total")
-            out[dim] = lab.map(lambda s: P.tidy_age_band(s) if dim == "age_band" else s).astype("string")
+            out[dim] = lab.map(lambda s: P.tidy_age_band(s) if dim == "age_band" else s).astype(
+                "string"
+            )
     level = raw["DATA_LEVEL"].str.strip()
-    out["measure"] = level.str.lower().str.replace(r"[^a-z0-9]+", "_", regex=True).str.strip("_").astype("string")
-    parsed = P.parse_numbers(raw["ITEMVALUE"], file=file, column="ITEMVALUE", rows=raw["source_row"])
+    out["measure"] = (
+        level.str.lower()
+        .str.replace(r"[^a-z0-9]+", "_", regex=True)
+        .str.strip("_")
+        .astype("string")
+    )
+    parsed = P.parse_numbers(
+        raw["ITEMVALUE"], file=file, column="ITEMVALUE", rows=raw["source_row"]
+    )
     out["value"] = parsed.value
     out["suppressed"] = parsed.suppressed
     out["marker"] = parsed.marker
     is_unit_cost = level.str.contains("unit cost", case=False)
-    out["unit"] = np.where(is_unit_cost, "£ per week", np.where(level.str.contains("activity|clients|weeks|hours", case=False), "count", "£ thousands"))
+    out["unit"] = np.where(
+        is_unit_cost,
+        "£ per week",
+        np.where(
+            level.str.contains("activity|clients|weeks|hours", case=False), "count", "£ thousands"
+        ),
+    )
     if "activity_provision" in out:
-        out["provision"] = out.pop("activity_provision").where(lambda s: s != "Total", out.get("provision", "Total"))
+        out["provision"] = out.pop("activity_provision").where(
+            lambda s: s != "Total", out.get("provision", "Total")
+        )
     out["table_ref"] = "Data file"
     out["source"] = SOURCE
     out["source_file"] = file

@@ -54,7 +54,13 @@ _LONG_COLUMNS = [
     "Measure Value",
 ]
 _TYPES = ["number of respondents", "margin of error", "numerator", "denominator", "outcome", "base"]
-COUNCIL_TYPES = {"S": "Shire Counties", "U": "Unitary Authorities", "M": "Metropolitan Districts", "I": "Inner London", "O": "Outer London"}
+COUNCIL_TYPES = {
+    "S": "Shire Counties",
+    "U": "Unitary Authorities",
+    "M": "Metropolitan Districts",
+    "I": "Inner London",
+    "O": "Outer London",
+}
 
 
 def detect(path: str | Path) -> str | None:
@@ -80,13 +86,19 @@ def read(path: str | Path) -> pd.DataFrame:
     p = P.check_readable(path)
     layout = detect(p)
     if layout is None:
-        raise UnknownLayoutError("this file is not an ASCOF file this reader knows", LAYOUTS, file=p)
+        raise UnknownLayoutError(
+            "this file is not an ASCOF file this reader knows", LAYOUTS, file=p
+        )
     if layout == "ascof-open-data-long":
         if p.suffix.lower() in P.TEXT_SUFFIXES:
             raw = P.read_text_table(p)
         else:
             sheets = P.read_sheets(p)
-            name, sheet = next((n, s) for n, s in sheets.items() if P.find_header_row(s, "ASCOF Measure Code", column=None, max_rows=3) is not None)
+            name, sheet = next(
+                (n, s)
+                for n, s in sheets.items()
+                if P.find_header_row(s, "ASCOF Measure Code", column=None, max_rows=3) is not None
+            )
             hdr = P.find_header_row(sheet, "ASCOF Measure Code", column=None, max_rows=3)
             raw = sheet.iloc[hdr + 1 :].copy()
             raw.columns = [str(c).strip() for c in sheet.iloc[hdr]]
@@ -114,10 +126,21 @@ def _read_ods(p: Path) -> pd.DataFrame:
             continue
         hdr = P.find_header_row(sheet, "Local authority code", column=0, max_rows=20)
         if hdr is None:
-            raise SourceError("no 'Local authority code' header in the first 20 rows", file=p, sheet=name, column="Local authority code")
+            raise SourceError(
+                "no 'Local authority code' header in the first 20 rows",
+                file=p,
+                sheet=name,
+                column="Local authority code",
+            )
         header = [P.tidy_label(v) for v in sheet.iloc[hdr]]
         if header[:3] != ["Local authority code", "Local authority", "ONS area code"]:
-            raise SourceError(f"identifier columns are {header[:3]}", file=p, sheet=name, row=hdr + 1, column="ONS area code")
+            raise SourceError(
+                f"identifier columns are {header[:3]}",
+                file=p,
+                sheet=name,
+                row=hdr + 1,
+                column="ONS area code",
+            )
         body = sheet.iloc[hdr + 1 :]
         body = body[body.iloc[:, 1].notna()]
         cols = [j for j in range(3, len(header)) if header[j] is not None]
@@ -128,9 +151,15 @@ def _read_ods(p: Path) -> pd.DataFrame:
                     "sheet": name,
                     "source_row": np.repeat(body.index.to_numpy() + 1, n_cols),
                     "source_column": np.tile(np.array(cols) + 1, n_rows),
-                    "la_code_published": np.repeat(body.iloc[:, 0].astype(str).str.strip().to_numpy(), n_cols),
-                    "la_name": np.repeat(body.iloc[:, 1].astype(str).str.strip().to_numpy(), n_cols),
-                    "ons_code": np.repeat(body.iloc[:, 2].astype(str).str.strip().to_numpy(), n_cols),
+                    "la_code_published": np.repeat(
+                        body.iloc[:, 0].astype(str).str.strip().to_numpy(), n_cols
+                    ),
+                    "la_name": np.repeat(
+                        body.iloc[:, 1].astype(str).str.strip().to_numpy(), n_cols
+                    ),
+                    "ons_code": np.repeat(
+                        body.iloc[:, 2].astype(str).str.strip().to_numpy(), n_cols
+                    ),
                     "header": np.tile(np.array([header[j] for j in cols], dtype=object), n_rows),
                     "cell": body.iloc[:, cols].to_numpy().ravel(),
                     "title": str(sheet.iat[0, 0]),
@@ -156,7 +185,10 @@ def _contents(sheet: pd.DataFrame | None) -> dict[str, tuple[str, str]]:
     for _, row in sheet.iloc[hdr + 1 :].iterrows():
         code = P.tidy_label(row.iloc[0])
         if code:
-            out[code.upper()] = (P.tidy_label(row.iloc[1]) or "", (P.tidy_label(row.iloc[old]) or "") if old is not None else "")
+            out[code.upper()] = (
+                P.tidy_label(row.iloc[1]) or "",
+                (P.tidy_label(row.iloc[old]) or "") if old is not None else "",
+            )
     return out
 
 
@@ -189,16 +221,38 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         raise UnknownLayoutError(f"raw frame has layout {layout!r}", LAYOUTS, file=file)
     # The combined Cornwall and Isles of Scilly row is published beside its parts.
     names = {c: geography.council_name(c) for c in out["la_code"].unique()}
-    out["region_code"] = out["la_code"].map({c: geography.region_of(c) for c in names}).astype("string")
+    out["region_code"] = (
+        out["la_code"].map({c: geography.region_of(c) for c in names}).astype("string")
+    )
     out["year_label"] = P.fy_labels(out["year"])
     cols = [
-        "la_code", "area_type", "la_name", "cassr_code", "region_code", "year", "year_label", "framework",
-        "measure_code", "measure_code_2022", "measure_description", "disaggregation", "measure_type",
-        "value", "value_alternative", "unit", "suppressed", "marker", "source", "source_file", "source_row",
+        "la_code",
+        "area_type",
+        "la_name",
+        "cassr_code",
+        "region_code",
+        "year",
+        "year_label",
+        "framework",
+        "measure_code",
+        "measure_code_2022",
+        "measure_description",
+        "disaggregation",
+        "measure_type",
+        "value",
+        "value_alternative",
+        "unit",
+        "suppressed",
+        "marker",
+        "source",
+        "source_file",
+        "source_row",
         "source_column",
     ]
     out = out[cols].reset_index(drop=True)
-    P.check_unique(out, ["la_code", "year", "measure_code", "disaggregation", "measure_type"], file=file)
+    P.check_unique(
+        out, ["la_code", "year", "measure_code", "disaggregation", "measure_type"], file=file
+    )
     log.info("%s: %d ASCOF rows, %d marked", file, len(out), int(out["suppressed"].sum()))
     return out
 
@@ -210,10 +264,13 @@ def _clean_long(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     if year is None:
         raise SourceError(
             "the open data file has no year column and its name has no year; "
-            "rename it with its year, e.g. ascof_open_data_2020-21.xlsx", file=file,
+            "rename it with its year, e.g. ascof_open_data_2020-21.xlsx",
+            file=file,
         )
     area = _area(raw["Geographical Code"], raw["ONS Code"], raw["Geographical Level"])
-    parsed = P.parse_numbers(raw["Measure Value"], file=file, column="Measure Value", rows=raw["source_row"], sheet=sheet)
+    parsed = P.parse_numbers(
+        raw["Measure Value"], file=file, column="Measure Value", rows=raw["source_row"], sheet=sheet
+    )
     mtype = raw["Measure Type"].astype(str).str.strip().str.lower()
     out = pd.DataFrame(
         {
@@ -223,7 +280,9 @@ def _clean_long(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             "framework": "to 2022-23",
             "measure_code": raw["ASCOF Measure Code"].astype("string").str.strip().str.upper(),
             "measure_code_2022": raw["ASCOF Measure Code"].astype("string").str.strip().str.upper(),
-            "measure_description": raw.get("Measure Group Description", pd.Series("", index=raw.index)).astype("string"),
+            "measure_description": raw.get(
+                "Measure Group Description", pd.Series("", index=raw.index)
+            ).astype("string"),
             "disaggregation": raw["Disaggregation Level"].astype("string").str.strip(),
             "measure_type": mtype.str.replace(" ", "_").astype("string"),
             "value": parsed.value,
@@ -279,8 +338,11 @@ def _clean_ods(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     if bad:
         first = raw[raw["header"] == bad[0]].iloc[0]
         raise SourceError(
-            f"column header {bad[0]!r} is not 'YYYY to YYYY - part'", file=file, sheet=first["sheet"],
-            column=bad[0], row=int(first["source_row"]) - 1,
+            f"column header {bad[0]!r} is not 'YYYY to YYYY - part'",
+            file=file,
+            sheet=first["sheet"],
+            column=bad[0],
+            row=int(first["source_row"]) - 1,
         )
     year = raw["header"].map({h: v[0] for h, v in headers.items()}).astype("Int64")
     disagg = raw["header"].map({h: v[1] for h, v in headers.items()}).astype("string")
@@ -288,8 +350,12 @@ def _clean_ods(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     code = raw["sheet"].str.replace("Table_", "", regex=False).str.upper()
     area = _area(raw["la_code_published"], raw["ons_code"])
     official, alternative = split_bracketed(raw["cell"])
-    parsed = P.parse_numbers(official, file=file, column=raw["header"], rows=raw["source_row"], sheet=raw["sheet"])
-    alt = P.parse_numbers(alternative, file=file, column=raw["header"], rows=raw["source_row"], sheet=raw["sheet"])
+    parsed = P.parse_numbers(
+        official, file=file, column=raw["header"], rows=raw["source_row"], sheet=raw["sheet"]
+    )
+    alt = P.parse_numbers(
+        alternative, file=file, column=raw["header"], rows=raw["source_row"], sheet=raw["sheet"]
+    )
     desc = code.map({c: contents.get(c, ("", ""))[0] or "" for c in code.unique()})
     desc = desc.where(desc != "", raw["title"].str.replace(r"^Table [^:]*:\s*", "", regex=True))
     out = pd.DataFrame(
@@ -299,7 +365,9 @@ def _clean_ods(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             "year": year,
             "framework": "2023-24 onwards",
             "measure_code": code.astype("string"),
-            "measure_code_2022": code.map({c: contents.get(c, ("", ""))[1] or pd.NA for c in code.unique()}).astype("string"),
+            "measure_code_2022": code.map(
+                {c: contents.get(c, ("", ""))[1] or pd.NA for c in code.unique()}
+            ).astype("string"),
             "measure_description": desc.astype("string"),
             "disaggregation": disagg,
             "measure_type": mtype,

@@ -45,16 +45,40 @@ LAYOUTS: dict[str, str] = {
 }
 
 RATINGS = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
-NOT_RATED = ["Not Rated", "Not rated", "Regulations met", "Not applicable", "Insufficient evidence to rate"]
+NOT_RATED = [
+    "Not Rated",
+    "Not rated",
+    "Regulations met",
+    "Not applicable",
+    "Insufficient evidence to rate",
+]
 
 _RATINGS_COLUMNS = [
-    "Location ID", "Location Name", "Care Home?", "Location Type", "Location Primary Inspection Category",
-    "Location Local Authority", "Location Region", "Service / Population Group", "Domain", "Latest Rating",
-    "Publication Date", "Inherited Rating (Y/N)", "Provider ID", "Provider Name", "Brand ID", "Brand Name",
+    "Location ID",
+    "Location Name",
+    "Care Home?",
+    "Location Type",
+    "Location Primary Inspection Category",
+    "Location Local Authority",
+    "Location Region",
+    "Service / Population Group",
+    "Domain",
+    "Latest Rating",
+    "Publication Date",
+    "Inherited Rating (Y/N)",
+    "Provider ID",
+    "Provider Name",
+    "Brand ID",
+    "Brand Name",
 ]
 _DIRECTORY_COLUMNS = [
-    "Location ID", "Location Name", "Care home?", "Care homes beds", "Location Local Authority",
-    "Provider ID", "Provider Name",
+    "Location ID",
+    "Location Name",
+    "Care home?",
+    "Care homes beds",
+    "Location Local Authority",
+    "Provider ID",
+    "Provider Name",
 ]
 SERVICE_TYPES = {
     "care_home_nursing": "Service type - Care home service with nursing",
@@ -137,7 +161,13 @@ def parse_dates(cells: pd.Series, *, file: str, column: str, rows: pd.Series) ->
     """Dates from date cells or text; text order detected, never guessed (see module doc)."""
     if pd.api.types.is_datetime64_any_dtype(cells):
         return cells
-    as_dt = cells.map(lambda v: v if isinstance(v, (pd.Timestamp,)) or hasattr(v, "year") and not isinstance(v, str) else None)
+    as_dt = cells.map(
+        lambda v: (
+            v
+            if isinstance(v, (pd.Timestamp,)) or (hasattr(v, "year") and not isinstance(v, str))
+            else None
+        )
+    )
     text = cells.where(as_dt.isna()).astype("string").str.strip().replace("", pd.NA)
     out = pd.to_datetime(as_dt, errors="coerce")
     t = text.dropna()
@@ -146,19 +176,33 @@ def parse_dates(cells: pd.Series, *, file: str, column: str, rows: pd.Series) ->
         parts = t[~iso].str.extract(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
         if parts[0].isna().any():
             i = parts[parts[0].isna()].index[0]
-            raise SourceError(f"date {t[i]!r} is not dd/mm/yyyy, mm/dd/yyyy or yyyy-mm-dd", file=file, column=column, row=int(rows[i]))
+            raise SourceError(
+                f"date {t[i]!r} is not dd/mm/yyyy, mm/dd/yyyy or yyyy-mm-dd",
+                file=file,
+                column=column,
+                row=int(rows[i]),
+            )
         first_gt12 = (parts[0].astype(int) > 12).any()
         second_gt12 = (parts[1].astype(int) > 12).any()
         if first_gt12 and second_gt12:
-            raise SourceError("dates mix day-first and month-first orders", file=file, column=column)
+            raise SourceError(
+                "dates mix day-first and month-first orders", file=file, column=column
+            )
         if not first_gt12 and not second_gt12 and len(parts):
             raise SourceError(
                 "cannot tell whether dates are day-first or month-first (no day above 12); "
-                "re-export the file with ISO dates (yyyy-mm-dd)", file=file, column=column,
+                "re-export the file with ISO dates (yyyy-mm-dd)",
+                file=file,
+                column=column,
             )
         fmt = "%m/%d/%Y" if second_gt12 else "%d/%m/%Y"
         if len(parts):
-            log.info("%s: %s read as %s", file, column, "month-first (US export)" if second_gt12 else "day-first")
+            log.info(
+                "%s: %s read as %s",
+                file,
+                column,
+                "month-first (US export)" if second_gt12 else "day-first",
+            )
         out.loc[parts.index] = pd.to_datetime(t[~iso], format=fmt)
         out.loc[t[iso].index] = pd.to_datetime(t[iso].str[:10], format="%Y-%m-%d")
     return out
@@ -171,7 +215,9 @@ def _la_codes(names: pd.Series, file: str, rows: pd.Series) -> pd.Series:
         i = missing[missing].index[0]
         raise SourceError(
             f"local authority {names[i]!r} is not a council this tool knows (see geography.councils())",
-            file=file, column="Location Local Authority", row=int(rows[i]),
+            file=file,
+            column="Location Local Authority",
+            row=int(rows[i]),
         )
     return codes
 
@@ -199,7 +245,9 @@ def _common(raw: pd.DataFrame, file: str) -> dict:
         "la_code": code,
         "area_type": pd.Series("council", index=raw.index, dtype="string"),
         "la_name": la,
-        "region_code": code.map({c: geography.region_of(c) for c in code.dropna().unique()}).astype("string"),
+        "region_code": code.map({c: geography.region_of(c) for c in code.dropna().unique()}).astype(
+            "string"
+        ),
         "location_id": raw["Location ID"].astype("string").str.strip(),
         "location_name": raw["Location Name"].astype("string").str.strip(),
         "provider_id": raw["Provider ID"].astype("string").str.strip(),
@@ -214,16 +262,25 @@ def _clean_ratings(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
     known = rating.isin(RATINGS + NOT_RATED) | rating.isna() | (rating == "")
     if not known.all():
         i = known[~known].index[0]
-        raise SourceError(f"rating {rating[i]!r} is not a CQC rating ({', '.join(RATINGS + NOT_RATED)})",
-                          file=file, sheet=sheet, column="Latest Rating", row=int(raw.loc[i, "source_row"]))
-    date = parse_dates(raw["Publication Date"], file=file, column="Publication Date", rows=raw["source_row"])
+        raise SourceError(
+            f"rating {rating[i]!r} is not a CQC rating ({', '.join(RATINGS + NOT_RATED)})",
+            file=file,
+            sheet=sheet,
+            column="Latest Rating",
+            row=int(raw.loc[i, "source_row"]),
+        )
+    date = parse_dates(
+        raw["Publication Date"], file=file, column="Publication Date", rows=raw["source_row"]
+    )
     brand = raw["Brand Name"].astype("string").str.strip()
     out = pd.DataFrame(
         {
             **_common(raw, file),
             "care_home": _flag(raw["Care Home?"]),
             "location_type": raw["Location Type"].astype("string").str.strip(),
-            "inspection_category": raw["Location Primary Inspection Category"].astype("string").str.strip(),
+            "inspection_category": raw["Location Primary Inspection Category"]
+            .astype("string")
+            .str.strip(),
             "service_group": raw["Service / Population Group"].astype("string").str.strip(),
             "domain": raw["Domain"].astype("string").str.strip(),
             "rating": rating.replace({"Not rated": "Not Rated"}).replace("", pd.NA),
@@ -231,7 +288,10 @@ def _clean_ratings(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
             "publication_date": date,
             "year": date.dt.year.astype("Int64"),
             "inherited": _flag(raw["Inherited Rating (Y/N)"]),
-            "brand_id": raw["Brand ID"].astype("string").str.strip().replace({"-": pd.NA, "": pd.NA}),
+            "brand_id": raw["Brand ID"]
+            .astype("string")
+            .str.strip()
+            .replace({"-": pd.NA, "": pd.NA}),
             "brand_name": brand.replace({"-": pd.NA, "": pd.NA}),
             "source": SOURCE + " latest ratings",
             "source_file": file,
@@ -245,19 +305,39 @@ def _clean_ratings(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
 
 
 def _clean_directory(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
-    raw = raw.rename(columns=_canonical(raw.columns, _DIRECTORY_COLUMNS + list(SERVICE_TYPES.values()) + list(USER_BANDS.values())))
+    raw = raw.rename(
+        columns=_canonical(
+            raw.columns,
+            _DIRECTORY_COLUMNS + list(SERVICE_TYPES.values()) + list(USER_BANDS.values()),
+        )
+    )
     P.require_columns(raw, _DIRECTORY_COLUMNS, file=file, sheet=sheet, layout="cqc-directory")
     if not any(str(c).startswith("Service type - ") for c in raw.columns):
-        raise SourceError("no 'Service type - ...' columns", file=file, sheet=sheet, column="Service type - ...")
-    beds = P.parse_numbers(raw["Care homes beds"], file=file, column="Care homes beds", rows=raw["source_row"], sheet=sheet)
+        raise SourceError(
+            "no 'Service type - ...' columns", file=file, sheet=sheet, column="Service type - ..."
+        )
+    beds = P.parse_numbers(
+        raw["Care homes beds"],
+        file=file,
+        column="Care homes beds",
+        rows=raw["source_row"],
+        sheet=sheet,
+    )
     care_home = _flag(raw["Care home?"])
     service_cols = [c for c in raw.columns if str(c).startswith("Service type - ")]
     band_cols = [c for c in raw.columns if str(c).startswith("Service user band - ")]
-    flags = {k: (_flag(raw[v]) if v in raw else pd.Series(False, index=raw.index)) for k, v in {**SERVICE_TYPES, **USER_BANDS}.items()}
+    flags = {
+        k: (_flag(raw[v]) if v in raw else pd.Series(False, index=raw.index))
+        for k, v in {**SERVICE_TYPES, **USER_BANDS}.items()
+    }
 
     def joined(cols, prefix):
         f = pd.DataFrame({c.replace(prefix, ""): _flag(raw[c]) for c in cols})
-        return f.apply(lambda r: "|".join(r.index[r.to_numpy()]), axis=1).astype("string") if len(cols) else pd.Series("", index=raw.index, dtype="string")
+        return (
+            f.apply(lambda r: "|".join(r.index[r.to_numpy()]), axis=1).astype("string")
+            if len(cols)
+            else pd.Series("", index=raw.index, dtype="string")
+        )
 
     out = pd.DataFrame(
         {
@@ -269,9 +349,13 @@ def _clean_directory(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
             **flags,
             "service_types": joined(service_cols, "Service type - "),
             "service_user_bands": joined(band_cols, "Service user band - "),
-            "location_type": raw.get("Location Type/Sector", pd.Series(pd.NA, index=raw.index)).astype("string"),
+            "location_type": raw.get(
+                "Location Type/Sector", pd.Series(pd.NA, index=raw.index)
+            ).astype("string"),
             "year": pd.Series(pd.NA, index=raw.index, dtype="Int64"),
-            "registration_date": pd.to_datetime(raw["Location HSCA start date"], errors="coerce") if "Location HSCA start date" in raw else pd.NaT,
+            "registration_date": pd.to_datetime(raw["Location HSCA start date"], errors="coerce")
+            if "Location HSCA start date" in raw
+            else pd.NaT,
             "source": SOURCE + " care directory (HSCA Active Locations)",
             "source_file": file,
             "source_row": raw["source_row"].astype("int64"),
@@ -282,5 +366,11 @@ def _clean_directory(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
         log.warning("%s: %d care homes have no bed count", file, int(missing_beds.sum()))
     P.check_unique(out, ["location_id"], file=file, sheet=sheet)
     out.attrs["table"] = "cqc_locations"
-    log.info("%s: %d locations, %d care homes, %d beds", file, len(out), int(care_home.sum()), int(np.nansum(out["beds"])))
+    log.info(
+        "%s: %d locations, %d care homes, %d beds",
+        file,
+        len(out),
+        int(care_home.sum()),
+        int(np.nansum(out["beds"])),
+    )
     return out

@@ -44,8 +44,17 @@ LAYOUTS: dict[str, str] = {
 }
 
 UPPER_TIER = {"County", "Unitary Authority", "Metropolitan District", "London Borough"}
-_SEX = {"persons": "Persons", "total": "Persons", "all persons": "Persons", "males": "Males", "male": "Males",
-        "females": "Females", "female": "Females", "1": "Males", "2": "Females"}
+_SEX = {
+    "persons": "Persons",
+    "total": "Persons",
+    "all persons": "Persons",
+    "males": "Males",
+    "male": "Males",
+    "females": "Females",
+    "female": "Females",
+    "1": "Males",
+    "2": "Females",
+}
 
 
 def detect(path: str | Path) -> str | None:
@@ -71,7 +80,9 @@ def read(path: str | Path) -> pd.DataFrame:
     p = P.check_readable(path)
     layout = detect(p)
     if layout is None:
-        raise UnknownLayoutError("this file is not a population file this reader knows", LAYOUTS, file=p)
+        raise UnknownLayoutError(
+            "this file is not a population file this reader knows", LAYOUTS, file=p
+        )
     if layout == "ons-mye2-workbook":
         names = [n for n in P.sheet_names(p) if re.fullmatch(r"MYE ?2\s*-\s*\w+", n.strip())]
         sheets = P.read_sheets(p, names)
@@ -79,7 +90,12 @@ def read(path: str | Path) -> pd.DataFrame:
         for name, sheet in sheets.items():
             hdr = P.find_header_row(sheet, "Code", column=0, max_rows=20)
             if hdr is None:
-                raise SourceError("no header row starting 'Code' in the first 20 rows", file=p, sheet=name, column="Code")
+                raise SourceError(
+                    "no header row starting 'Code' in the first 20 rows",
+                    file=p,
+                    sheet=name,
+                    column="Code",
+                )
             title = str(sheet.iat[0, 0])
             body = sheet.iloc[hdr + 1 :].copy()
             body.columns = [P.tidy_label(c) for c in sheet.iloc[hdr]]
@@ -123,11 +139,31 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         out = _clean_snpp(raw, file)
     else:
         raise UnknownLayoutError(f"raw frame has layout {layout!r}", LAYOUTS, file=file)
-    out["region_code"] = out["la_code"].map({c: geography.region_of(c) for c in out["la_code"].unique()}).astype("string")
+    out["region_code"] = (
+        out["la_code"]
+        .map({c: geography.region_of(c) for c in out["la_code"].unique()})
+        .astype("string")
+    )
     out["year_label"] = out["year"].astype("string")
     cols = [
-        "la_code", "area_type", "la_name", "region_code", "year", "year_label", "estimate", "sex", "age",
-        "age_label", "value", "unit", "suppressed", "marker", "source", "source_file", "source_row", "source_column",
+        "la_code",
+        "area_type",
+        "la_name",
+        "region_code",
+        "year",
+        "year_label",
+        "estimate",
+        "sex",
+        "age",
+        "age_label",
+        "value",
+        "unit",
+        "suppressed",
+        "marker",
+        "source",
+        "source_file",
+        "source_row",
+        "source_column",
     ]
     out = out[cols].reset_index(drop=True)
     P.check_unique(out, ["la_code", "year", "estimate", "sex", "age_label"], file=file)
@@ -144,30 +180,50 @@ def _keep_areas(codes: pd.Series, geog: pd.Series | None) -> pd.Series:
     return keep
 
 
-def _melt_ages(frame: pd.DataFrame, age_cols: list[str], file: str, id_cols: list[str], sheet=None) -> pd.DataFrame:
+def _melt_ages(
+    frame: pd.DataFrame, age_cols: list[str], file: str, id_cols: list[str], sheet=None
+) -> pd.DataFrame:
     long = frame.melt(id_vars=id_cols, value_vars=age_cols, var_name="age_col", value_name="cell")
     parsed_age = {c: _age_value(c) for c in age_cols}
     bad = [c for c, (a, _) in parsed_age.items() if a == -1]
     if bad:
-        raise SourceError(f"age column {bad[0]!r} is not an age", file=file, sheet=sheet, column=bad[0])
+        raise SourceError(
+            f"age column {bad[0]!r} is not an age", file=file, sheet=sheet, column=bad[0]
+        )
     long["age"] = long["age_col"].map({c: v[0] for c, v in parsed_age.items()}).astype("Int64")
-    long["age_label"] = long["age_col"].map({c: v[1] for c, v in parsed_age.items()}).astype("string")
+    long["age_label"] = (
+        long["age_col"].map({c: v[1] for c, v in parsed_age.items()}).astype("string")
+    )
     published = [c for c in frame.columns if c not in {"source_row", "sheet", "title"}]
     long["source_column"] = long["age_col"].map({c: i + 1 for i, c in enumerate(published)})
     return long
 
 
 def _clean_mye2(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    P.require_columns(raw, ["Code", "Name", "Geography", "All ages"], file=file, layout="ons-mye2-workbook")
+    P.require_columns(
+        raw, ["Code", "Name", "Geography", "All ages"], file=file, layout="ons-mye2-workbook"
+    )
     raw = raw.copy()
     raw["Code"] = raw["Code"].astype("string").str.strip()
     raw = raw[_keep_areas(raw["Code"], raw["Geography"]).to_numpy()]
-    age_cols = [c for c in raw.columns if c not in {"source_row", "sheet", "title", "Code", "Name", "Geography"}]
+    age_cols = [
+        c
+        for c in raw.columns
+        if c not in {"source_row", "sheet", "title", "Code", "Name", "Geography"}
+    ]
     long = _melt_ages(raw, age_cols, file, ["source_row", "sheet", "title", "Code", "Name"])
-    parsed = P.parse_numbers(long["cell"], file=file, column=long["age_col"], rows=long["source_row"], sheet=long["sheet"])
+    parsed = P.parse_numbers(
+        long["cell"],
+        file=file,
+        column=long["age_col"],
+        rows=long["source_row"],
+        sheet=long["sheet"],
+    )
     years = {t: _mid_year(t) for t in long["title"].unique()}
     if any(v is None for v in years.values()):
-        raise SourceError("cannot find 'mid-YYYY' in the sheet title", file=file, sheet=str(long["sheet"].iloc[0]))
+        raise SourceError(
+            "cannot find 'mid-YYYY' in the sheet title", file=file, sheet=str(long["sheet"].iloc[0])
+        )
     sex = long["sheet"].str.split("-").str[-1].str.strip().str.lower().map(_SEX)
     return pd.DataFrame(
         {
@@ -197,20 +253,39 @@ def _mid_year(title: str) -> int | None:
 
 
 def _clean_nomis(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    need = ["GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "DATE_NAME", "GENDER_NAME", "C_AGE_NAME", "OBS_VALUE"]
+    need = [
+        "GEOGRAPHY_NAME",
+        "GEOGRAPHY_CODE",
+        "DATE_NAME",
+        "GENDER_NAME",
+        "C_AGE_NAME",
+        "OBS_VALUE",
+    ]
     P.require_columns(raw, need, file=file, layout="nomis-mye-csv")
     raw = raw[_keep_areas(raw["GEOGRAPHY_CODE"].str.strip(), None).to_numpy()]
     ages = raw["C_AGE_NAME"].map({a: _age_value(a) for a in raw["C_AGE_NAME"].unique()})
     bad = ages.map(lambda t: t[0] == -1)
     if bad.any():
         i = bad[bad].index[0]
-        raise SourceError(f"age {raw.loc[i, 'C_AGE_NAME']!r} is not an age", file=file, column="C_AGE_NAME", row=int(raw.loc[i, "source_row"]))
+        raise SourceError(
+            f"age {raw.loc[i, 'C_AGE_NAME']!r} is not an age",
+            file=file,
+            column="C_AGE_NAME",
+            row=int(raw.loc[i, "source_row"]),
+        )
     sex = raw["GENDER_NAME"].str.strip().str.lower().map(_SEX)
     if sex.isna().any():
         i = sex[sex.isna()].index[0]
-        raise SourceError(f"sex {raw.loc[i, 'GENDER_NAME']!r} is not Total/Male/Female", file=file, column="GENDER_NAME", row=int(raw.loc[i, "source_row"]))
+        raise SourceError(
+            f"sex {raw.loc[i, 'GENDER_NAME']!r} is not Total/Male/Female",
+            file=file,
+            column="GENDER_NAME",
+            row=int(raw.loc[i, "source_row"]),
+        )
     year = pd.to_numeric(raw["DATE_NAME"].str.extract(r"(\d{4})")[0], errors="coerce")
-    parsed = P.parse_numbers(raw["OBS_VALUE"], file=file, column="OBS_VALUE", rows=raw["source_row"])
+    parsed = P.parse_numbers(
+        raw["OBS_VALUE"], file=file, column="OBS_VALUE", rows=raw["source_row"]
+    )
     code = raw["GEOGRAPHY_CODE"].str.strip().astype("string")
     return pd.DataFrame(
         {
@@ -235,19 +310,36 @@ def _clean_nomis(raw: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def _clean_snpp(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    P.require_columns(raw, ["AREA_CODE", "AREA_NAME", "COMPONENT", "SEX", "AGE_GROUP"], file=file, layout="ons-snpp-csv")
+    P.require_columns(
+        raw,
+        ["AREA_CODE", "AREA_NAME", "COMPONENT", "SEX", "AGE_GROUP"],
+        file=file,
+        layout="ons-snpp-csv",
+    )
     raw = raw[raw["COMPONENT"].str.strip().str.lower().eq("population")]
     raw = raw[_keep_areas(raw["AREA_CODE"].str.strip(), None).to_numpy()]
     year_cols = [c for c in raw.columns if re.fullmatch(r"\d{4}", str(c))]
     if not year_cols:
-        raise SourceError("no year columns (e.g. '2018', '2019', ...)", file=file, column="year columns")
+        raise SourceError(
+            "no year columns (e.g. '2018', '2019', ...)", file=file, column="year columns"
+        )
     base = min(int(c) for c in year_cols)
-    long = raw.melt(id_vars=["source_row", "AREA_CODE", "AREA_NAME", "SEX", "AGE_GROUP"], value_vars=year_cols, var_name="year", value_name="cell")
+    long = raw.melt(
+        id_vars=["source_row", "AREA_CODE", "AREA_NAME", "SEX", "AGE_GROUP"],
+        value_vars=year_cols,
+        var_name="year",
+        value_name="cell",
+    )
     ages = long["AGE_GROUP"].map({a: _age_value(a) for a in long["AGE_GROUP"].unique()})
     bad = ages.map(lambda t: t[0] == -1)
     if bad.any():
         i = bad[bad].index[0]
-        raise SourceError(f"age group {long.loc[i, 'AGE_GROUP']!r} is not a single year of age", file=file, column="AGE_GROUP", row=int(long.loc[i, "source_row"]))
+        raise SourceError(
+            f"age group {long.loc[i, 'AGE_GROUP']!r} is not a single year of age",
+            file=file,
+            column="AGE_GROUP",
+            row=int(long.loc[i, "source_row"]),
+        )
     sex = long["SEX"].str.strip().str.lower().map(_SEX)
     parsed = P.parse_numbers(long["cell"], file=file, column=long["year"], rows=long["source_row"])
     code = long["AREA_CODE"].str.strip().astype("string")
@@ -268,9 +360,11 @@ def _clean_snpp(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             "source": SOURCE_SNPP,
             "source_file": file,
             "source_row": long["source_row"].astype("int64"),
-            "source_column": long["year"].map({c: raw.columns.get_loc(c) for c in year_cols}).astype("int64"),
+            "source_column": long["year"]
+            .map({c: raw.columns.get_loc(c) for c in year_cols})
+            .astype("int64"),
         }
     )
 
 
-__all__ = ["LAYOUTS", "detect", "read", "clean"]
+__all__ = ["LAYOUTS", "clean", "detect", "read"]

@@ -26,7 +26,8 @@ SOURCE = "SALT (NHS Digital)"
 TABLE = "salt"
 
 LAYOUTS: dict[str, str] = {
-    W.WORKBOOK_LAYOUT: W.WORKBOOK_DESCRIPTION + "; SALT tables T2, T8, T10, T11, T22, T33, T34, T37, T38",
+    W.WORKBOOK_LAYOUT: W.WORKBOOK_DESCRIPTION
+    + "; SALT tables T2, T8, T10, T11, T22, T33, T34, T37, T38",
 }
 
 _REQ = "requests_new_clients"
@@ -37,7 +38,10 @@ SPECS: dict[str, W.TableSpec] = {
     s.ref: s
     for s in [
         W.TableSpec(
-            "T2", "Summary figures regarding Adult Social Care activity, year on year", None, ("measure", "age_band", "year"),
+            "T2",
+            "Summary figures regarding Adult Social Care activity, year on year",
+            None,
+            ("measure", "age_band", "year"),
             measures={
                 "Number of requests for support": _REQ,
                 "New clients with an episode of ST-Max": "new_clients_st_max",
@@ -46,18 +50,69 @@ SPECS: dict[str, W.TableSpec] = {
             },
             unit="people",
         ),
-        W.TableSpec("T8", "requests for support received from new clients, by age band and route of access", _REQ, ("age_band", "route_of_access"), unit="requests"),
-        W.TableSpec("T10", "new clients aged 18 to 64, by what happened next", _REQ, ("what_happened_next",), fixed={"age_band": "18 to 64"}, unit="requests"),
-        W.TableSpec("T11", "new clients aged 65 and over, by what happened next", _REQ, ("what_happened_next",), fixed={"age_band": "65 and over"}, unit="requests"),
-        W.TableSpec("T22", "ST-Max for new clients, by what happened next", "st_max_episodes_new_clients", ("what_happened_next",), unit="episodes"),
         W.TableSpec(
-            "T33", "clients accessing long term support during the year, at the end of the year", None, ("measure", "age_band"),
-            measures={"In Year": _DURING, "Year End": _END, "Over 12 Months": "clients_lts_over_12_months"},
+            "T8",
+            "requests for support received from new clients, by age band and route of access",
+            _REQ,
+            ("age_band", "route_of_access"),
+            unit="requests",
+        ),
+        W.TableSpec(
+            "T10",
+            "new clients aged 18 to 64, by what happened next",
+            _REQ,
+            ("what_happened_next",),
+            fixed={"age_band": "18 to 64"},
+            unit="requests",
+        ),
+        W.TableSpec(
+            "T11",
+            "new clients aged 65 and over, by what happened next",
+            _REQ,
+            ("what_happened_next",),
+            fixed={"age_band": "65 and over"},
+            unit="requests",
+        ),
+        W.TableSpec(
+            "T22",
+            "ST-Max for new clients, by what happened next",
+            "st_max_episodes_new_clients",
+            ("what_happened_next",),
+            unit="episodes",
+        ),
+        W.TableSpec(
+            "T33",
+            "clients accessing long term support during the year, at the end of the year",
+            None,
+            ("measure", "age_band"),
+            measures={
+                "In Year": _DURING,
+                "Year End": _END,
+                "Over 12 Months": "clients_lts_over_12_months",
+            },
             unit="people",
         ),
-        W.TableSpec("T34", "long term support during the year, by age band and support setting", _DURING, ("age_band", "support_setting"), unit="people"),
-        W.TableSpec("T37", "long term support at the end of the year, by age band and primary support reason", _END, ("age_band", "primary_support_reason"), unit="people"),
-        W.TableSpec("T38", "long term support at the end of the year, by age band and support setting", _END, ("age_band", "support_setting"), unit="people"),
+        W.TableSpec(
+            "T34",
+            "long term support during the year, by age band and support setting",
+            _DURING,
+            ("age_band", "support_setting"),
+            unit="people",
+        ),
+        W.TableSpec(
+            "T37",
+            "long term support at the end of the year, by age band and primary support reason",
+            _END,
+            ("age_band", "primary_support_reason"),
+            unit="people",
+        ),
+        W.TableSpec(
+            "T38",
+            "long term support at the end of the year, by age band and support setting",
+            _END,
+            ("age_band", "support_setting"),
+            unit="people",
+        ),
     ]
 }
 
@@ -87,11 +142,32 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     file = raw.attrs.get("source_file", "")
     out = W.clean_cells(raw, SPECS, source=SOURCE)
     cols = [
-        "la_code", "area_type", "la_name", "cassr_code", "region_code", "year", "year_label",
-        "table_ref", "measure", *DIMENSIONS, "value", "unit", "suppressed", "marker",
-        "source", "source_file", "source_sheet", "source_row", "source_column",
+        "la_code",
+        "area_type",
+        "la_name",
+        "cassr_code",
+        "region_code",
+        "year",
+        "year_label",
+        "table_ref",
+        "measure",
+        *DIMENSIONS,
+        "value",
+        "unit",
+        "suppressed",
+        "marker",
+        "source",
+        "source_file",
+        "source_sheet",
+        "source_row",
+        "source_column",
     ]
     out = out[cols]
     P.check_unique(out, ["la_code", "year", "table_ref", "measure", *DIMENSIONS], file=file)
-    log.info("%s: %d SALT rows kept, %d suppressed or not submitted", file, len(out), int(out["suppressed"].sum()))
+    log.info(
+        "%s: %d SALT rows kept, %d suppressed or not submitted",
+        file,
+        len(out),
+        int(out["suppressed"].sum()),
+    )
     return out

@@ -48,7 +48,12 @@ MEASURES = {
     "Starters": ("starters", "people"),
     "Leavers": ("leavers", "people"),
 }
-_ALIASES = {"cssr": "CSSR (LA area)", "local authority": "CSSR (LA area)", "la area": "CSSR (LA area)", "jobrole": "Job role"}
+_ALIASES = {
+    "cssr": "CSSR (LA area)",
+    "local authority": "CSSR (LA area)",
+    "la area": "CSSR (LA area)",
+    "jobrole": "Job role",
+}
 
 
 def _canonical(col: object) -> str:
@@ -81,7 +86,9 @@ def read(path: str | Path) -> pd.DataFrame:
     """The 'LA level data' sheet as published (header found by its 'Job role' cell)."""
     p = P.check_readable(path)
     if detect(p) is None:
-        raise UnknownLayoutError("this file is not a Skills for Care workforce file this reader knows", LAYOUTS, file=p)
+        raise UnknownLayoutError(
+            "this file is not a Skills for Care workforce file this reader knows", LAYOUTS, file=p
+        )
     if p.suffix.lower() in P.TEXT_SUFFIXES:
         raw = P.read_text_table(p)
         raw.columns = ["source_row", *[_canonical(c) for c in raw.columns[1:]]]
@@ -91,7 +98,12 @@ def read(path: str | Path) -> pd.DataFrame:
         frame = P.read_sheets(p, [sheet])[sheet]
         hdr = P.find_header_row(frame, "Job role", column=None, max_rows=20)
         if hdr is None:
-            raise SourceError("no 'Job role' header cell in the first 20 rows", file=p, sheet=sheet, column="Job role")
+            raise SourceError(
+                "no 'Job role' header cell in the first 20 rows",
+                file=p,
+                sheet=sheet,
+                column="Job role",
+            )
         raw = frame.iloc[hdr + 1 :].copy()
         raw.columns = [_canonical(c) for c in frame.iloc[hdr]]
         raw = raw[raw.iloc[:, 0].notna()]
@@ -113,32 +125,55 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     present = [m for m in MEASURES if m in raw.columns]
     if not present:
         raise SourceError(
-            f"none of the measure columns ({', '.join(MEASURES)}) is present", file=file, sheet=sheet, column="Turnover rate"
+            f"none of the measure columns ({', '.join(MEASURES)}) is present",
+            file=file,
+            sheet=sheet,
+            column="Turnover rate",
         )
     if "Year" in raw:
-        year = raw["Year"].map(lambda v: P.fy_start(v) if P.fy_start(v) is not None else (int(v) if str(v).isdigit() else None))
+        year = raw["Year"].map(
+            lambda v: (
+                P.fy_start(v)
+                if P.fy_start(v) is not None
+                else (int(v) if str(v).isdigit() else None)
+            )
+        )
     else:
         year = pd.Series(raw.attrs.get("year"), index=raw.index)
     if year.isna().any():
-        raise SourceError("no 'Year' column and no year (e.g. 2023-24) in the file name", file=file, sheet=sheet, column="Year")
+        raise SourceError(
+            "no 'Year' column and no year (e.g. 2023-24) in the file name",
+            file=file,
+            sheet=sheet,
+            column="Year",
+        )
     names = raw["CSSR (LA area)"].astype("string").str.strip()
     is_england = names.str.lower().eq("england")
     region_codes = {v.lower(): k for k, v in geography.REGIONS.items()}
     is_region = names.str.lower().isin(region_codes)
     codes = geography.codes_for_names(names)
-    codes = codes.where(~is_england, geography.ENGLAND_CODE).where(~is_region, names.str.lower().map(region_codes))
+    codes = codes.where(~is_england, geography.ENGLAND_CODE).where(
+        ~is_region, names.str.lower().map(region_codes)
+    )
     unknown = codes.isna()
     if unknown.any():
         i = unknown[unknown].index[0]
-        raise SourceError(f"area {names[i]!r} is not a council, region or England", file=file, sheet=sheet,
-                          column="CSSR (LA area)", row=int(raw.loc[i, "source_row"]))
+        raise SourceError(
+            f"area {names[i]!r} is not a council, region or England",
+            file=file,
+            sheet=sheet,
+            column="CSSR (LA area)",
+            row=int(raw.loc[i, "source_row"]),
+        )
     role = raw["Job role"].astype("string").str.strip()
     level = role.str.extract(r"^(Individual role|Job role group)\s*-\s*")[0].fillna("as published")
     role = role.str.replace(r"^(Individual role|Job role group)\s*-\s*", "", regex=True)
     pieces = []
     for col in present:
         measure, unit = MEASURES[col]
-        parsed = P.parse_numbers(raw[col], file=file, column=col, rows=raw["source_row"], sheet=sheet)
+        parsed = P.parse_numbers(
+            raw[col], file=file, column=col, rows=raw["source_row"], sheet=sheet
+        )
         if unit is None:
             finite = parsed.value.dropna()
             unit = "fraction" if len(finite) and finite.abs().max() <= 1.0 else "percent"
@@ -148,7 +183,9 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
                     "la_code": codes,
                     "area_type": geography.area_type(codes),
                     "la_name": names,
-                    "region_code": codes.map({c: geography.region_of(c) for c in codes.unique()}).astype("string"),
+                    "region_code": codes.map(
+                        {c: geography.region_of(c) for c in codes.unique()}
+                    ).astype("string"),
                     "year": year.astype("Int64"),
                     "sector": raw["Sector"].astype("string").str.strip(),
                     "service": raw["Service"].astype("string").str.strip(),
@@ -168,6 +205,8 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         )
     out = pd.concat(pieces, ignore_index=True)
     out["year_label"] = P.fy_labels(out["year"])
-    P.check_unique(out, ["la_code", "year", "sector", "service", "job_role", "measure"], file=file, sheet=sheet)
+    P.check_unique(
+        out, ["la_code", "year", "sector", "service", "job_role", "measure"], file=file, sheet=sheet
+    )
     log.info("%s: %d workforce rows, %d suppressed", file, len(out), int(out["suppressed"].sum()))
     return out

@@ -7,6 +7,7 @@ import http.server
 import threading
 from functools import partial
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -20,7 +21,7 @@ FILE = "ascof_2024_25.ods"
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
     """Static files with single Range support, recording the Range headers it saw."""
 
-    ranges: list = []
+    ranges: ClassVar[list] = []
 
     def log_message(self, *args):
         pass
@@ -46,7 +47,9 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server(shared_data):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(RangeHandler, directory=str(shared_data)))
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(RangeHandler, directory=str(shared_data))
+    )
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -55,7 +58,14 @@ def server(shared_data):
 
 def _catalogue(tmp_path, url, sha):
     p = tmp_path / "catalogue.yml"
-    p.write_text(yaml.safe_dump({"name": "test", "files": [{"name": "ascof", "file": FILE, "year": 2024, "url": url, "sha256": sha}]}))
+    p.write_text(
+        yaml.safe_dump(
+            {
+                "name": "test",
+                "files": [{"name": "ascof", "file": FILE, "year": 2024, "url": url, "sha256": sha}],
+            }
+        )
+    )
     return p
 
 
@@ -64,7 +74,10 @@ def test_download_verify_and_skip_when_good(server, shared_data, tmp_path):
     cat = _catalogue(tmp_path, f"{server}/{FILE}", sha)
     dest = tmp_path / "raw"
     rows = download.download(dest, catalogue=cat, progress=False)
-    assert rows[0]["status"] == "downloaded" and hashlib.sha256((dest / FILE).read_bytes()).hexdigest() == sha
+    assert (
+        rows[0]["status"] == "downloaded"
+        and hashlib.sha256((dest / FILE).read_bytes()).hexdigest() == sha
+    )
     assert download.download(dest, catalogue=cat, progress=False)[0]["status"] == "up to date"
     assert download.download(dest, catalogue=cat, years=[1999], progress=False) == []
 
@@ -77,7 +90,9 @@ def test_download_resumes_a_partial_file(server, shared_data, tmp_path):
     (dest / ".partial").mkdir()
     (dest / ".partial" / FILE).write_bytes(data[:100_000])
     RangeHandler.ranges.clear()
-    rows = download.download(dest, catalogue=_catalogue(tmp_path, f"{server}/{FILE}", sha), progress=False)
+    rows = download.download(
+        dest, catalogue=_catalogue(tmp_path, f"{server}/{FILE}", sha), progress=False
+    )
     assert rows[0]["status"] == "resumed" and RangeHandler.ranges == ["bytes=100000-"]
     assert (dest / FILE).read_bytes() == data and not (dest / ".partial" / FILE).exists()
 
@@ -87,9 +102,15 @@ def test_bad_download_never_replaces_a_good_file(server, shared_data, tmp_path):
     dest.mkdir()
     good = (shared_data / FILE).read_bytes()
     (dest / FILE).write_bytes(good[:-10])  # a truncated copy: not good, so a download is attempted
-    wrong = _catalogue(tmp_path, f"{server}/nomis_mye_2024_lincolnshire.csv", "0" * 64)  # serves the wrong file
+    wrong = _catalogue(
+        tmp_path, f"{server}/nomis_mye_2024_lincolnshire.csv", "0" * 64
+    )  # serves the wrong file
     rows = download.download(dest, catalogue=wrong, progress=False)
-    assert rows[0]["status"] == "failed" and "checksum" in rows[0]["message"] and "previous file is kept" in rows[0]["message"]
+    assert (
+        rows[0]["status"] == "failed"
+        and "checksum" in rows[0]["message"]
+        and "previous file is kept" in rows[0]["message"]
+    )
     assert (dest / FILE).read_bytes() == good[:-10] and not (dest / ".partial" / FILE).exists()
     missing = _catalogue(tmp_path, f"{server}/no_such_file.ods", None)
     assert download.download(dest, catalogue=missing, progress=False)[0]["status"] == "failed"

@@ -22,15 +22,34 @@ def tables(real_processed):
 def test_base_spend_reproduces_published_gce(tables, shared_data):
     res = run.run(tables, WILTS, [default_dir() / "market_unchanged.yml"], horizon=5)
     r = res["runs"].iloc[0]
-    wb = pd.read_excel(shared_data / "ASCFR_and_SALT_Data_Tables_2021-22.xlsx", sheet_name=["T43", "T44"], header=None, engine="calamine")
-    published = sum(float(wb[t][wb[t][0] == WILTS].iloc[0, 5:12].sum()) for t in ("T43", "T44")) * 1000  # settings, not Total
+    wb = pd.read_excel(
+        shared_data / "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
+        sheet_name=["T43", "T44"],
+        header=None,
+        engine="calamine",
+    )
+    published = (
+        sum(float(wb[t][wb[t][0] == WILTS].iloc[0, 5:12].sum()) for t in ("T43", "T44")) * 1000
+    )  # settings, not Total
     assert r["base_spend_gbp"] == pytest.approx(published)
     assert r["base_year"] == 2021 and r["horizon_year"] == 2026 and r["history_years"] == 3
     assert "held flat" in r["population_source"]  # no projection in the shared data: said so
     assert len(r["scenario_sha256"]) == 64 and len(r["data_manifest_sha256"]) == 64
     f = res["forecast"]
-    assert {"la_code", "year", "scenario", "setting", "client_group", "age_band", "measure", "value",
-            "lower_80", "upper_80", "lower_95", "upper_95"} <= set(f.columns)
+    assert {
+        "la_code",
+        "year",
+        "scenario",
+        "setting",
+        "client_group",
+        "age_band",
+        "measure",
+        "value",
+        "lower_80",
+        "upper_80",
+        "lower_95",
+        "upper_95",
+    } <= set(f.columns)
     tot = f.query("setting == 'All' and measure == 'spend'").sort_values("year")
     assert ((tot["upper_95"] - tot["lower_95"]).diff().dropna() > 0).all()
     h = run.headline(res, "market_unchanged")
@@ -47,18 +66,60 @@ def test_backtest_every_council_across_boundary_changes(tables):
     bt = backtest.backtest(tables)
     assert bt["la_code"].nunique() >= 145
     assert set(bt["model"]) == {"naive", "linear_trend", "model"} and set(bt["horizon"]) == {1, 2}
-    assert list(bt.columns[:10]) == ["la_code", "target", "origin", "horizon", "model", "actual", "forecast", "ape", "lower_80", "upper_80"]
+    assert list(bt.columns[:10]) == [
+        "la_code",
+        "target",
+        "origin",
+        "horizon",
+        "model",
+        "actual",
+        "forecast",
+        "ape",
+        "lower_80",
+        "upper_80",
+    ]
     s = backtest.summary(bt)
     assert (s["councils"] >= 145).all() and s["median_ape"].between(0, 50).all()
 
 
 def test_cli_forecast_and_backtest(shared_data, tmp_path, capsys):
-    assert cli.main(["forecast", "--la", WILTS, "--raw", str(shared_data), "--out", str(tmp_path / "f"),
-                     "--scenario", str(default_dir() / "ld_residential_to_supported_living.yml")]) == 0
+    assert (
+        cli.main(
+            [
+                "forecast",
+                "--la",
+                WILTS,
+                "--raw",
+                str(shared_data),
+                "--out",
+                str(tmp_path / "f"),
+                "--scenario",
+                str(default_dir() / "ld_residential_to_supported_living.yml"),
+            ]
+        )
+        == 0
+    )
     assert "ld_residential_to_supported_living" in capsys.readouterr().out
-    assert (tmp_path / "f" / "decomposition.csv").exists() and len(pd.read_csv(tmp_path / "f" / "forecast.csv")) > 0
+    assert (tmp_path / "f" / "decomposition.csv").exists() and len(
+        pd.read_csv(tmp_path / "f" / "forecast.csv")
+    ) > 0
     bad = tmp_path / "bad.yml"
     bad.write_text("name: x\n")
-    assert cli.main(["forecast", "--la", WILTS, "--raw", str(shared_data), "--out", str(tmp_path / "g"), "--scenario", str(bad)]) == 2
+    assert (
+        cli.main(
+            [
+                "forecast",
+                "--la",
+                WILTS,
+                "--raw",
+                str(shared_data),
+                "--out",
+                str(tmp_path / "g"),
+                "--scenario",
+                str(bad),
+            ]
+        )
+        == 2
+    )
     assert cli.main(["backtest", "--raw", str(shared_data), "--out", str(tmp_path / "b")]) == 0
     assert len(pd.read_csv(tmp_path / "b" / "backtest.csv")) > 1000

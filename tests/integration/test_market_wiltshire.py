@@ -26,8 +26,18 @@ def result(real_processed):
 
 @pytest.fixture(scope="module")
 def raw_sheets(shared_data):
-    wb = pd.read_excel(shared_data / "ASCFR_and_SALT_Data_Tables_2021-22.xlsx", sheet_name=["T34", "T52", "T51"], header=None, engine="calamine")
-    mye = pd.read_excel(shared_data / "ons_mye_mid2020_on_2021_geography.xls", sheet_name="MYE2 - Persons", header=None, engine="calamine")
+    wb = pd.read_excel(
+        shared_data / "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
+        sheet_name=["T34", "T52", "T51"],
+        header=None,
+        engine="calamine",
+    )
+    mye = pd.read_excel(
+        shared_data / "ons_mye_mid2020_on_2021_geography.xls",
+        sheet_name="MYE2 - Persons",
+        header=None,
+        engine="calamine",
+    )
     return wb, mye
 
 
@@ -40,7 +50,11 @@ def _pop(mye, code, lo, hi=None):
     row = mye[mye[0] == code].iloc[0]
     total = 0.0
     for j, h in enumerate(header):
-        age = 90 if str(h) == "90+" else (int(float(h)) if str(h).replace(".0", "").isdigit() else None)
+        age = (
+            90
+            if str(h) == "90+"
+            else (int(float(h)) if str(h).replace(".0", "").isdigit() else None)
+        )
         if age is not None and age >= lo and (hi is None or age <= hi):
             total += float(row.iloc[j])
     return total
@@ -56,7 +70,9 @@ def test_long_term_support_per_100k_65_plus(result, raw_sheets):
     ind, _ = result
     wb, mye = raw_sheets
     t34 = _row(wb["T34"], WILTS)
-    clients_65 = float(t34.iloc[5 + 9 + 8])  # 65 and over group starts at column 15 (0-based 14); its Total is the 9th
+    clients_65 = float(
+        t34.iloc[5 + 9 + 8]
+    )  # 65 and over group starts at column 15 (0-based 14); its Total is the 9th
     assert clients_65 == 3485
     expected = clients_65 / _pop(mye, WILTS, 65) * 100_000
     got = pick(ind, "clients_lts_during_year_per_100k", "65 and over", 2021)
@@ -89,7 +105,9 @@ def test_unit_costs_and_change(result, raw_sheets):
     eng = wb["T52"][wb["T52"][4] == "England"].iloc[0]
     assert got.england == pytest.approx(float(eng.iloc[9]))
     t51 = _row(wb["T51"], WILTS)
-    assert pick(ind, "home_care_hourly_rate", "External", 2021).value == pytest.approx(float(t51.iloc[8]))
+    assert pick(ind, "home_care_hourly_rate", "External", 2021).value == pytest.approx(
+        float(t51.iloc[8])
+    )
 
 
 def test_turnover_and_quality_from_ascof(result):
@@ -103,7 +121,10 @@ def test_turnover_and_quality_from_ascof(result):
 def test_missing_sources_listed_not_dropped(result):
     ind, comps = result
     missing = ind[ind.status == "missing"].set_index("indicator")
-    assert "care_home_beds_per_1000_65" in missing.index and "CQC care directory" in missing.loc["care_home_beds_per_1000_65", "note"]
+    assert (
+        "care_home_beds_per_1000_65" in missing.index
+        and "CQC care directory" in missing.loc["care_home_beds_per_1000_65", "note"]
+    )
     assert "vacancy_rate" in missing.index and "ASCOF 6A" in missing.loc["vacancy_rate", "note"]
     assert len(comps) == 15 and "E06000054" not in set(comps.la_code)
     assert "Euclidean" in comps.attrs["method"]
@@ -117,9 +138,29 @@ def test_risk_flag_for_nursing_cost(result):
 
 
 def test_cli_market_writes_csvs(shared_data, tmp_path, capsys):
-    assert cli.main(["market", "--la", WILTS, "--raw", str(shared_data), "--out", str(tmp_path)]) == 0
+    assert (
+        cli.main(["market", "--la", WILTS, "--raw", str(shared_data), "--out", str(tmp_path)]) == 0
+    )
     out = tmp_path / WILTS
     ind = pd.read_csv(out / "market_indicators.csv")
-    assert {"la_code", "market", "indicator", "year", "value", "unit", "england", "region", "comparator_median", "rank", "source"} <= set(ind.columns)
-    assert len(pd.read_csv(out / "comparators.csv")) == 15 and len(pd.read_csv(out / "risk_flags.csv")) > 0
-    assert cli.main(["market", "--la", "E99999999", "--raw", str(shared_data), "--out", str(tmp_path)]) == 2
+    assert {
+        "la_code",
+        "market",
+        "indicator",
+        "year",
+        "value",
+        "unit",
+        "england",
+        "region",
+        "comparator_median",
+        "rank",
+        "source",
+    } <= set(ind.columns)
+    assert (
+        len(pd.read_csv(out / "comparators.csv")) == 15
+        and len(pd.read_csv(out / "risk_flags.csv")) > 0
+    )
+    assert (
+        cli.main(["market", "--la", "E99999999", "--raw", str(shared_data), "--out", str(tmp_path)])
+        == 2
+    )

@@ -38,29 +38,85 @@ def one(frame, **eq):
 
 def test_salt_t34_wiltshire_and_england(salt_t):
     # T34 row for Wiltshire (E06000054): 18 to 64 total 2,060; 65 and over total 3,485 (also in DATA.md)
-    assert one(salt_t, table_ref="T34", la_code="E06000054", age_band="18 to 64", support_setting="Total").value == 2060
-    assert one(salt_t, table_ref="T34", la_code="E06000054", age_band="65 and over", support_setting="Total").value == 3485
+    assert (
+        one(
+            salt_t,
+            table_ref="T34",
+            la_code="E06000054",
+            age_band="18 to 64",
+            support_setting="Total",
+        ).value
+        == 2060
+    )
+    assert (
+        one(
+            salt_t,
+            table_ref="T34",
+            la_code="E06000054",
+            age_band="65 and over",
+            support_setting="Total",
+        ).value
+        == 3485
+    )
     # T34 row 10 (England): Nursing 18-64 7,695; grand total 817,915
-    assert one(salt_t, table_ref="T34", la_code="E92000001", age_band="18 to 64", support_setting="Nursing").value == 7695
-    assert one(salt_t, table_ref="T34", la_code="E92000001", age_band="Total", support_setting="Total").value == 817915
+    assert (
+        one(
+            salt_t,
+            table_ref="T34",
+            la_code="E92000001",
+            age_band="18 to 64",
+            support_setting="Nursing",
+        ).value
+        == 7695
+    )
+    assert (
+        one(
+            salt_t, table_ref="T34", la_code="E92000001", age_band="Total", support_setting="Total"
+        ).value
+        == 817915
+    )
     # T34 row 12 (North East): prison cells are [c]
-    ne = one(salt_t, table_ref="T34", la_code="E12000001", age_band="18 to 64", support_setting="Prison: CASSR Managed Personal Budget")
+    ne = one(
+        salt_t,
+        table_ref="T34",
+        la_code="E12000001",
+        age_band="18 to 64",
+        support_setting="Prison: CASSR Managed Personal Budget",
+    )
     assert ne.suppressed and np.isnan(ne.value) and ne.marker == "[c]"
 
 
 def test_salt_t2_three_years_and_t37(salt_t):
     # T2 row 11 (England): requests 18-64 560,350 / 577,765 / 611,505 for 2019-20..2021-22
-    got = salt_t[(salt_t.table_ref == "T2") & (salt_t.la_code == "E92000001") & (salt_t.measure == "requests_new_clients")
-                 & (salt_t.age_band == "18 to 64")].set_index("year")["value"]
+    got = salt_t[
+        (salt_t.table_ref == "T2")
+        & (salt_t.la_code == "E92000001")
+        & (salt_t.measure == "requests_new_clients")
+        & (salt_t.age_band == "18 to 64")
+    ].set_index("year")["value"]
     assert got.to_dict() == {2019: 560350, 2020: 577765, 2021: 611505}
     # T37 row 10 (England): 18-64 Learning Disability Support at year end 124,635
-    assert one(salt_t, table_ref="T37", la_code="E92000001", age_band="18 to 64", primary_support_reason="Learning Disability Support").value == 124635
+    assert (
+        one(
+            salt_t,
+            table_ref="T37",
+            la_code="E92000001",
+            age_band="18 to 64",
+            primary_support_reason="Learning Disability Support",
+        ).value
+        == 124635
+    )
 
 
 def test_salt_counts_and_every_council(salt_t):
     t34 = salt_t[salt_t.table_ref == "T34"]
     councils = set(t34.loc[t34.area_type == "council", "la_code"])
-    pre_2023 = set(geography.councils().la_code) - {"E06000063", "E06000064", "E06000065", "E06000066"} | {"E10000006", "E10000023", "E10000027"}
+    pre_2023 = set(geography.councils().la_code) - {
+        "E06000063",
+        "E06000064",
+        "E06000065",
+        "E06000066",
+    } | {"E10000006", "E10000023", "E10000027"}
     assert councils == pre_2023  # 152 councils on 2021-22 boundaries
     assert len(councils) == 152
     assert t34["la_code"].nunique() == 152 + 1 + 9
@@ -70,15 +126,31 @@ def test_salt_counts_and_every_council(salt_t):
 def test_ascfr_gce_and_unit_costs(ascfr_t):
     # T43 row 9 (England): Nursing 18-64 GCE 323,003.754052559 (£ thousands)
     e = one(ascfr_t, table_ref="T43", la_code="E92000001", support_setting="Nursing")
-    assert e.value == pytest.approx(323003.754052559) and e.unit == "£ thousands" and e.age_band == "18 to 64"
+    assert (
+        e.value == pytest.approx(323003.754052559)
+        and e.unit == "£ thousands"
+        and e.age_band == "18 to 64"
+    )
     # T52 row 11 (England): Nursing 18 to 64, 2020-21: 1,082.67380985688 £ per week
-    u = one(ascfr_t, table_ref="T52", la_code="E92000001", support_setting="Nursing", age_band="18 to 64", year=2020)
+    u = one(
+        ascfr_t,
+        table_ref="T52",
+        la_code="E92000001",
+        support_setting="Nursing",
+        age_band="18 to 64",
+        year=2020,
+    )
     assert u.value == pytest.approx(1082.67380985688) and u.unit == "£ per week"
     # T51 row 10 (England): home care 2021-22 External £18.8849125014083 per hour
     h = one(ascfr_t, table_ref="T51", la_code="E92000001", provision="External", year=2021)
     assert h.value == pytest.approx(18.8849125014083) and h.unit == "£ per hour"
     # T46 row 21 (Gateshead E08000037): Social Care Activities 3,284
-    g = one(ascfr_t, table_ref="T46", la_code="E08000037", primary_support_reason="Social Care Activities")
+    g = one(
+        ascfr_t,
+        table_ref="T46",
+        la_code="E08000037",
+        primary_support_reason="Social Care Activities",
+    )
     assert g.value == 3284
 
 
@@ -95,9 +167,13 @@ def test_ascfr_2016_17_csv_files(shared_data):
     # file line 26894: 2017,817,E06000054,E12000009,2,1,4,3,,,1,1217,56,1161,1205,1151,1195
     row = tot[(tot.source_row == 26894) & (tot.measure == "gross_current_expenditure")].iloc[0]
     assert row.la_code == "E06000054" and row.value == 1195 and row.year == 2016
-    assert row.age_band == "18 to 64" and row.primary_support_reason == "Learning Disability Support"
+    assert (
+        row.age_band == "18 to 64" and row.primary_support_reason == "Learning Disability Support"
+    )
     assert tot.source_row.nunique() == 41699 and len(tot) == 41699 * 6
-    assert (tot[tot.area_type == "council"].la_code.nunique()) == 151  # 152 CASSRs less Isles of Scilly? see DATA.md: 151
+    assert (
+        tot[tot.area_type == "council"].la_code.nunique()
+    ) == 151  # 152 CASSRs less Isles of Scilly? see DATA.md: 151
     assert {"E06000028", "E06000029", "E10000009", "E10000021"} <= set(tot.la_code)
     act = ascfr.clean(ascfr.read(shared_data / "ascfr_2016-17_csv_activity.csv"))
     assert len(act) == 20125 and int(act.suppressed.sum()) == 8453  # ':' in ItemValue
@@ -115,13 +191,24 @@ def test_ascof_both_layouts(shared_data):
     assert one(w, measure_code="2C", measure_type="outcome").value == pytest.approx(507.7)
     b = one(w, measure_code="6B", year=2024, disaggregation="6b", measure_type="outcome")
     assert b.value == pytest.approx(81.3)
-    assert one(w, measure_code="6B", year=2024, disaggregation="6b", measure_type="numerator").value == 130
+    assert (
+        one(w, measure_code="6B", year=2024, disaggregation="6b", measure_type="numerator").value
+        == 130
+    )
     assert one(ts, measure_code="6A", la_code="E92000001", year=2024).value == pytest.approx(23.7)
-    assert one(ts, measure_code="2C", la_code="E06000064", measure_type="outcome").value == pytest.approx(701.6)
+    assert one(
+        ts, measure_code="2C", la_code="E06000064", measure_type="outcome"
+    ).value == pytest.approx(701.6)
     # every current council, plus the predecessors its earlier survey years still carry
     in_file = set(ts.loc[ts.area_type == "council", "la_code"])
     assert set(geography.councils().la_code) <= in_file
-    assert in_file - set(geography.councils().la_code) == {"E10000006", "E10000021", "E10000009", "E06000028", "E06000029"}
+    assert in_file - set(geography.councils().la_code) == {
+        "E10000006",
+        "E10000021",
+        "E10000009",
+        "E06000028",
+        "E06000029",
+    }
     od = ascof.clean(ascof.read(shared_data / "ascof_measures_2020-21_open_data_v2.xlsx"))
     assert len(od) == 48970 and (od.year == 2020).all()
     assert len(od[od.la_code == "E06000054"]) == 295
@@ -130,11 +217,17 @@ def test_ascof_both_layouts(shared_data):
 
 def test_population_mye_and_nomis(shared_data):
     mye = population.clean(population.read(shared_data / "ons_mye_mid2020_on_2021_geography.xls"))
-    persons = mye[(mye.sex == "Persons") & (mye.age_label == "All ages")].set_index("la_code")["value"]
+    persons = mye[(mye.sex == "Persons") & (mye.age_label == "All ages")].set_index("la_code")[
+        "value"
+    ]
     assert persons["E06000054"] == 504070 and persons["E92000001"] == 56550138
-    councils = mye[(mye.area_type == "council") & (mye.sex == "Persons") & (mye.age_label == "All ages")]
+    councils = mye[
+        (mye.area_type == "council") & (mye.sex == "Persons") & (mye.age_label == "All ages")
+    ]
     assert len(councils) == 152 and councils.value.sum() == persons["E92000001"]
-    single = mye[(mye.la_code == "E06000054") & (mye.sex == "Persons") & mye.age.notna()].value.sum()
+    single = mye[
+        (mye.la_code == "E06000054") & (mye.sex == "Persons") & mye.age.notna()
+    ].value.sum()
     assert single == 504070
     nomis = population.clean(population.read(shared_data / "nomis_mye_2024_lincolnshire.csv"))
     assert set(nomis.la_code) == {"E10000019"}  # districts dropped

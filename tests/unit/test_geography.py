@@ -44,8 +44,14 @@ def _frame(rows):
 
 
 def test_harmonise_sums_merged_councils_and_renames():
-    f = _frame([("E06000028", 2016, 10.0, False), ("E06000029", 2016, 5.0, False), ("E10000002", 2016, 7.0, False),
-                ("E06000054", 2016, 3.0, False)])
+    f = _frame(
+        [
+            ("E06000028", 2016, 10.0, False),
+            ("E06000029", 2016, 5.0, False),
+            ("E10000002", 2016, 7.0, False),
+            ("E06000054", 2016, 3.0, False),
+        ]
+    )
     out = G.harmonise_to_current(f, keys=["year"]).set_index("la_code")
     assert out.loc["E06000058", "value"] == 15.0 and out.loc["E06000058", "estimated"]
     assert out.loc["E06000058", "la_code_published"] == "E06000028+E06000029"
@@ -64,6 +70,8 @@ def test_harmonise_apportions_a_split_by_weights():
     f = _frame([("E10000021", 2019, 100.0, False)])
     with pytest.raises(ValueError, match="weights"):
         G.harmonise_to_current(f, keys=["year"])
-    out = G.harmonise_to_current(f, keys=["year"], weights=pd.Series({"E06000061": 1.0, "E06000062": 3.0}))
+    out = G.harmonise_to_current(
+        f, keys=["year"], weights=pd.Series({"E06000061": 1.0, "E06000062": 3.0})
+    )
     got = out.set_index("la_code")["value"]
     assert got["E06000061"] == 25.0 and got["E06000062"] == 75.0 and out["estimated"].all()

@@ -18,22 +18,43 @@ def test_hhi_and_top_share_of_known_shares():
     assert diversity.hhi(pd.Series([1.0] * 4)) == pytest.approx(2500)  # four equal providers
     assert diversity.hhi(pd.Series([7.0])) == pytest.approx(10_000)
     assert np.isnan(diversity.hhi(pd.Series([], dtype=float)))
-    assert diversity.top_share(pd.Series([10.0, 20, 30, 40, 50, 50]), n=2) == pytest.approx(100 / 200 * 100)
+    assert diversity.top_share(pd.Series([10.0, 20, 30, 40, 50, 50]), n=2) == pytest.approx(
+        100 / 200 * 100
+    )
 
 
 def test_size_bands():
     assert diversity.size_band(pd.Series([5, 19, 20, 49, 50])).tolist() == [
-        "under 20 beds", "under 20 beds", "20 to 49 beds", "20 to 49 beds", "50 or more beds"]
+        "under 20 beds",
+        "under 20 beds",
+        "20 to 49 beds",
+        "20 to 49 beds",
+        "50 or more beds",
+    ]
 
 
 def _num():
     # two councils in the South West (E12000009), no published region or England rows
-    return pd.DataFrame({"la_code": ["E06000054", "E06000022"], "area_type": "council", "year": 2021,
-                         "breakdown": "Total", "value": [30.0, 10.0]})
+    return pd.DataFrame(
+        {
+            "la_code": ["E06000054", "E06000022"],
+            "area_type": "council",
+            "year": 2021,
+            "breakdown": "Total",
+            "value": [30.0, 10.0],
+        }
+    )
 
 
 def _den():
-    return pd.DataFrame({"la_code": ["E06000054", "E06000022"], "area_type": "council", "year": 2021, "value": [10_000.0, 30_000.0]})
+    return pd.DataFrame(
+        {
+            "la_code": ["E06000054", "E06000022"],
+            "area_type": "council",
+            "year": 2021,
+            "value": [10_000.0, 30_000.0],
+        }
+    )
 
 
 def test_rate_per_1000_with_known_population_and_built_aggregates():
@@ -48,28 +69,56 @@ def test_rate_per_1000_with_known_population_and_built_aggregates():
 def test_suppressed_input_gives_missing_output_not_zero():
     num = _num()
     num.loc[1, "value"] = np.nan  # suppressed at source
-    area = core.area_rate(num, _den(), keys=["year", "breakdown"], scale=1000).set_index("la_code")["value"]
-    assert np.isnan(area["E06000022"]) and np.isnan(area["E12000009"]) and np.isnan(area["E92000001"])
+    area = core.area_rate(num, _den(), keys=["year", "breakdown"], scale=1000).set_index("la_code")[
+        "value"
+    ]
+    assert (
+        np.isnan(area["E06000022"]) and np.isnan(area["E12000009"]) and np.isnan(area["E92000001"])
+    )
     assert area["E06000054"] == pytest.approx(3.0)
 
 
 def test_benchmark_rank_region_england_and_comparators():
-    area = pd.DataFrame({
-        "la_code": ["E06000054", "E06000022", "E06000023", "E12000009", "E92000001"],
-        "area_type": ["council", "council", "council", "region", "england"],
-        "year": 2021, "breakdown": "Total", "value": [5.0, 9.0, 1.0, 4.0, 6.0]})
-    out = core.benchmark(area, "E06000054", comparators=["E06000022", "E06000023"], market="all",
-                         indicator="x", unit="u", source="s")
+    area = pd.DataFrame(
+        {
+            "la_code": ["E06000054", "E06000022", "E06000023", "E12000009", "E92000001"],
+            "area_type": ["council", "council", "council", "region", "england"],
+            "year": 2021,
+            "breakdown": "Total",
+            "value": [5.0, 9.0, 1.0, 4.0, 6.0],
+        }
+    )
+    out = core.benchmark(
+        area,
+        "E06000054",
+        comparators=["E06000022", "E06000023"],
+        market="all",
+        indicator="x",
+        unit="u",
+        source="s",
+    )
     row = out.iloc[0]
     assert row["value"] == 5 and row["england"] == 6 and row["region"] == 4
     assert row["comparator_median"] == 5.0 and row["rank"] == 2 and row["n_ranked"] == 3
-    missing = core.benchmark(area, "E10000019", comparators=[], market="all", indicator="x", unit="u", source="s")
+    missing = core.benchmark(
+        area, "E10000019", comparators=[], market="all", indicator="x", unit="u", source="s"
+    )
     assert missing["status"].iloc[0] == "missing"
 
 
 def test_change_pct_year_on_year():
-    area = pd.DataFrame({"la_code": "E06000054", "area_type": "council", "year": [2020, 2021], "breakdown": "Total", "value": [100.0, 110.0]})
-    out = core.benchmark(area, "E06000054", comparators=[], market="all", indicator="x", unit="u", source="s")
+    area = pd.DataFrame(
+        {
+            "la_code": "E06000054",
+            "area_type": "council",
+            "year": [2020, 2021],
+            "breakdown": "Total",
+            "value": [100.0, 110.0],
+        }
+    )
+    out = core.benchmark(
+        area, "E06000054", comparators=[], market="all", indicator="x", unit="u", source="s"
+    )
     assert np.isnan(out["change_pct"].iloc[0]) and out["change_pct"].iloc[1] == pytest.approx(10.0)
 
 
@@ -99,20 +148,45 @@ def test_thresholds_yaml_validated(tmp_path):
     doc = risk.load_thresholds()
     assert {r["risk"] for r in doc["rules"]} == set(risk.RISKS)
     bad = tmp_path / "t.yml"
-    bad.write_text("name: x\nversion: 1\nrules:\n  - {risk: workforce, market: all, indicator: i, breakdown: b, rule: above, threshold: 1, source: s, colour: red}\n")
+    bad.write_text(
+        "name: x\nversion: 1\nrules:\n  - {risk: workforce, market: all, indicator: i, breakdown: b, rule: above, threshold: 1, source: s, colour: red}\n"
+    )
     with pytest.raises(ScenarioError, match="unknown key"):
         risk.load_thresholds(bad)
-    bad.write_text("name: x\nrules:\n  - {risk: weather, market: all, indicator: i, breakdown: b, rule: above, threshold: 1, source: s}\n")
+    bad.write_text(
+        "name: x\nrules:\n  - {risk: weather, market: all, indicator: i, breakdown: b, rule: above, threshold: 1, source: s}\n"
+    )
     with pytest.raises(ScenarioError, match="weather"):
         risk.load_thresholds(bad)
 
 
 def test_risk_flags_show_threshold_and_missing_reason():
-    ind = pd.DataFrame([
-        dict(indicator="ascof_6a_turnover", breakdown="All services", status="ok", year=2024, value=26.0, england=23.7, note=""),
-        dict(indicator="vacancy_rate", breakdown="All services", status="missing", year=pd.NA, value=np.nan, england=np.nan, note="no Skills for Care file"),
-    ])
+    ind = pd.DataFrame(
+        [
+            dict(
+                indicator="ascof_6a_turnover",
+                breakdown="All services",
+                status="ok",
+                year=2024,
+                value=26.0,
+                england=23.7,
+                note="",
+            ),
+            dict(
+                indicator="vacancy_rate",
+                breakdown="All services",
+                status="missing",
+                year=pd.NA,
+                value=np.nan,
+                england=np.nan,
+                note="no Skills for Care file",
+            ),
+        ]
+    )
     flags = risk.risk_flags(ind).set_index("indicator")
     assert flags.loc["ascof_6a_turnover", "flag"] is True
-    assert "more than 2 points above England" == flags.loc["ascof_6a_turnover", "rule"]
-    assert flags.loc["vacancy_rate", "flag"] is None and "no Skills for Care file" in flags.loc["vacancy_rate", "reason"]
+    assert flags.loc["ascof_6a_turnover", "rule"] == "more than 2 points above England"
+    assert (
+        flags.loc["vacancy_rate", "flag"] is None
+        and "no Skills for Care file" in flags.loc["vacancy_rate", "reason"]
+    )

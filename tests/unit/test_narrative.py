@@ -16,103 +16,285 @@ TEMPLATES = config.project_root() / "templates" / "narrative"
 
 
 def _item(**kw):
-    base = dict(label="Weekly unit cost of nursing care, 65+", indicator="unit_cost_weekly_65", breakdown="Nursing", status="ok",
-                value=630.27, unit="£ per week", year_label="2021-22", england=810.1, region=870.4, comparator_median=816.4,
-                vs_england="below", vs_region="below", vs_comparators="below", rank=132, n_ranked=150, change_pct=-17.27,
-                note="", source="ASC-FR (NHS Digital) T52")
+    base = dict(
+        label="Weekly unit cost of nursing care, 65+",
+        indicator="unit_cost_weekly_65",
+        breakdown="Nursing",
+        status="ok",
+        value=630.27,
+        unit="£ per week",
+        year_label="2021-22",
+        england=810.1,
+        region=870.4,
+        comparator_median=816.4,
+        vs_england="below",
+        vs_region="below",
+        vs_comparators="below",
+        rank=132,
+        n_ranked=150,
+        change_pct=-17.27,
+        note="",
+        source="ASC-FR (NHS Digital) T52",
+    )
     base.update(kw)
     return base
 
 
 def _s1(items, risks=(), flagged=(), demo=False, missing=()):
-    return dict(title="Section 1: Assessment of the current sustainability of local care markets", council="Testshire",
-                la_code="E06000054", region="South West", demo=demo, comparator_count=2, comparator_names=["A", "B"],
-                comparator_method="nearest neighbours.",
-                markets=[dict(key="care_home_65", title="65+ care homes", indicators=list(items), risks=list(risks), flagged=list(flagged))],
-                sources=[dict(source="ASC-FR (NHS Digital) T52", years="2020-21, 2021-22")], sources_missing=list(missing))
+    return dict(
+        title="Section 1: Assessment of the current sustainability of local care markets",
+        council="Testshire",
+        la_code="E06000054",
+        region="South West",
+        demo=demo,
+        comparator_count=2,
+        comparator_names=["A", "B"],
+        comparator_method="nearest neighbours.",
+        markets=[
+            dict(
+                key="care_home_65",
+                title="65+ care homes",
+                indicators=list(items),
+                risks=list(risks),
+                flagged=list(flagged),
+            )
+        ],
+        sources=[dict(source="ASC-FR (NHS Digital) T52", years="2020-21, 2021-22")],
+        sources_missing=list(missing),
+    )
 
 
 def test_filters_format_only():
-    assert render.number(1409.2) == "1,409" and render.number(25.64) == "25.6" and render.number(15) == "15"
-    assert render.money(156_189_000) == "£156.2m" and render.money(630.27) == "£630" and render.money(21.39) == "£21.39"
-    assert render.change(8.28) == "up 8.3% on the year before" and render.change(-2.0) == "down 2.0% on the year before"
-    assert render.change(0.0) == "unchanged on the year before" and render.change(None).startswith("with no earlier")
-    assert render.movement(15.6) == "rises 15.6%" and render.movement(-3) == "falls 3.0%" and render.movement(0.01) == "is unchanged"
+    assert (
+        render.number(1409.2) == "1,409"
+        and render.number(25.64) == "25.6"
+        and render.number(15) == "15"
+    )
+    assert (
+        render.money(156_189_000) == "£156.2m"
+        and render.money(630.27) == "£630"
+        and render.money(21.39) == "£21.39"
+    )
+    assert (
+        render.change(8.28) == "up 8.3% on the year before"
+        and render.change(-2.0) == "down 2.0% on the year before"
+    )
+    assert render.change(0.0) == "unchanged on the year before" and render.change(None).startswith(
+        "with no earlier"
+    )
+    assert (
+        render.movement(15.6) == "rises 15.6%"
+        and render.movement(-3) == "falls 3.0%"
+        and render.movement(0.01) == "is unchanged"
+    )
     assert render.number(float("nan")) == "not available"
 
 
 def test_section1_values_comparisons_and_rank():
     text = render.render("section1.md.j2", _s1([_item()]))
-    assert "£630 (£ per week, 2021-22), below England (£810), below South West (£870), below the comparator median (£816)" in text
+    assert (
+        "£630 (£ per week, 2021-22), below England (£810), below South West (£870), below the comparator median (£816)"
+        in text
+    )
     assert "132 of 150 councils" in text and "down 17.3% on the year before" in text
-    assert text.startswith("## Section 1: Assessment of the current sustainability of local care markets")
+    assert text.startswith(
+        "## Section 1: Assessment of the current sustainability of local care markets"
+    )
 
 
 def test_section1_above_in_line_and_unchanged():
-    text = render.render("section1.md.j2", _s1([_item(vs_england="above", vs_region="in line with", change_pct=0.0)]))
-    assert "above England" in text and "in line with South West" in text and "unchanged on the year before" in text
+    text = render.render(
+        "section1.md.j2", _s1([_item(vs_england="above", vs_region="in line with", change_pct=0.0)])
+    )
+    assert (
+        "above England" in text
+        and "in line with South West" in text
+        and "unchanged on the year before" in text
+    )
 
 
 def test_section1_missing_and_suppressed_said_plainly():
-    text = render.render("section1.md.j2", _s1([
-        _item(status="missing", value=None, note="no CQC care directory was loaded"),
-        _item(label="People in care homes", value=None, status="suppressed or not submitted"),
-    ], missing=["CQC care directory"]))
+    text = render.render(
+        "section1.md.j2",
+        _s1(
+            [
+                _item(status="missing", value=None, note="no CQC care directory was loaded"),
+                _item(
+                    label="People in care homes", value=None, status="suppressed or not submitted"
+                ),
+            ],
+            missing=["CQC care directory"],
+        ),
+    )
     assert "not available from the published data loaded (no CQC care directory was loaded)" in text
     assert "People in care homes**: suppressed or not submitted for 2021-22" in text
-    assert "Not loaded, so the indicators that need them are shown as not available: CQC care directory" in text
+    assert (
+        "Not loaded, so the indicators that need them are shown as not available: CQC care directory"
+        in text
+    )
 
 
 def test_section1_risk_branches_and_demo_label():
-    risks = [dict(label="Cost of care", indicator="unit_cost_weekly_65", breakdown="Nursing", flag=True, rule="more than 10% below England",
-                  value=630.3, england=810.1, reason="flagged: 630.3 against England 810.1"),
-             dict(label="Workforce supply", indicator="vacancy_rate", breakdown="All services", flag=None, rule="more than 1 points above England",
-                  value=None, england=None, reason="no data: no Skills for Care file")]
-    text = render.render("section1.md.j2", _s1([_item()], risks=risks, flagged=["Cost of care"], demo=True))
-    assert "**Risks flagged:** Cost of care." in text and "Cost of care, nursing (more than 10% below England): **flagged" in text
-    assert "Workforce supply (more than 1 points above England): no data: no Skills for Care file" in text
+    risks = [
+        dict(
+            label="Cost of care",
+            indicator="unit_cost_weekly_65",
+            breakdown="Nursing",
+            flag=True,
+            rule="more than 10% below England",
+            value=630.3,
+            england=810.1,
+            reason="flagged: 630.3 against England 810.1",
+        ),
+        dict(
+            label="Workforce supply",
+            indicator="vacancy_rate",
+            breakdown="All services",
+            flag=None,
+            rule="more than 1 points above England",
+            value=None,
+            england=None,
+            reason="no data: no Skills for Care file",
+        ),
+    ]
+    text = render.render(
+        "section1.md.j2", _s1([_item()], risks=risks, flagged=["Cost of care"], demo=True)
+    )
+    assert (
+        "**Risks flagged:** Cost of care." in text
+        and "Cost of care, nursing (more than 10% below England): **flagged" in text
+    )
+    assert (
+        "Workforce supply (more than 1 points above England): no data: no Skills for Care file"
+        in text
+    )
     assert "**DEMO data.**" in text
-    calm = render.render("section1.md.j2", _s1([_item()], risks=[{**risks[0], "flag": False, "reason": "not flagged: 812.1 against England 747.4"}]))
+    calm = render.render(
+        "section1.md.j2",
+        _s1(
+            [_item()],
+            risks=[
+                {**risks[0], "flag": False, "reason": "not flagged: 812.1 against England 747.4"}
+            ],
+        ),
+    )
     assert "No risk is flagged for this market" in calm
 
 
 def _s2(change=15.6, short=True, backtest=True):
-    scen = dict(name="market unchanged", description="inflation 3.5 by default (NLW and CPI)", spend_change_pct=change,
-                base_spend=156_189_000.0, horizon_spend=180_556_140.0, top_groups="community care for learning disability support",
-                top_groups_share_pct=43.0, drivers=[dict(name="inflation", share_pct=118.6), dict(name="rate", share_pct=-35.7)],
-                people_base=5545.0, people_horizon=5123.0, people_horizon_lower_80=4096.0, people_horizon_upper_80=6407.0,
-                people_change_pct=-7.6, unserved=None)
-    bt = [dict(target="people in long-term support", median_ape=2.9, naive_median_ape=2.6, coverage_80=93.3, councils=150, beats_naive_pct=38.7)]
-    return dict(title="Section 2: Assessment of the impact of future market changes", council="Testshire", demo=False,
-                base_year_label="2021-22", horizon_year_label="2026-27", years=5, history_years=3 if short else 8,
-                short_history=short, population_source="ONS 2022-based projection", rate_method="pooled growth",
-                scenarios=[scen], backtest=bt if backtest else [], assumption_count=4, interval="80%", unavailable=None)
+    scen = dict(
+        name="market unchanged",
+        description="inflation 3.5 by default (NLW and CPI)",
+        spend_change_pct=change,
+        base_spend=156_189_000.0,
+        horizon_spend=180_556_140.0,
+        top_groups="community care for learning disability support",
+        top_groups_share_pct=43.0,
+        drivers=[dict(name="inflation", share_pct=118.6), dict(name="rate", share_pct=-35.7)],
+        people_base=5545.0,
+        people_horizon=5123.0,
+        people_horizon_lower_80=4096.0,
+        people_horizon_upper_80=6407.0,
+        people_change_pct=-7.6,
+        unserved=None,
+    )
+    bt = [
+        dict(
+            target="people in long-term support",
+            median_ape=2.9,
+            naive_median_ape=2.6,
+            coverage_80=93.3,
+            councils=150,
+            beats_naive_pct=38.7,
+        )
+    ]
+    return dict(
+        title="Section 2: Assessment of the impact of future market changes",
+        council="Testshire",
+        demo=False,
+        base_year_label="2021-22",
+        horizon_year_label="2026-27",
+        years=5,
+        history_years=3 if short else 8,
+        short_history=short,
+        population_source="ONS 2022-based projection",
+        rate_method="pooled growth",
+        scenarios=[scen],
+        backtest=bt if backtest else [],
+        assumption_count=4,
+        interval="80%",
+        unavailable=None,
+    )
 
 
 def test_section2_rises_falls_and_history_wording():
     text = render.render("section2.md.j2", _s2())
-    assert "spend rises 15.6% over the period, from £156.2m in 2021-22 to £180.6m in 2026-27" in text
+    assert (
+        "spend rises 15.6% over the period, from £156.2m in 2021-22 to £180.6m in 2026-27" in text
+    )
     assert "Of the increase, 43% comes from community care for learning disability support" in text
-    assert "inflation 119%, rate -36%" in text and "80% range 4,096 to 6,407" in text and "the number falls 7.6%" in text
-    assert "which is short" in text and "median error 2.9%, against 2.6% for carrying the last value forward" in text
+    assert (
+        "inflation 119%, rate -36%" in text
+        and "80% range 4,096 to 6,407" in text
+        and "the number falls 7.6%" in text
+    )
+    assert (
+        "which is short" in text
+        and "median error 2.9%, against 2.6% for carrying the last value forward" in text
+    )
     falls = render.render("section2.md.j2", _s2(change=-4.0, short=False, backtest=False))
-    assert "spend falls 4.0%" in falls and "which is short" not in falls and "No backtest could be run" in falls
+    assert (
+        "spend falls 4.0%" in falls
+        and "which is short" not in falls
+        and "No backtest could be run" in falls
+    )
     flat = render.render("section2.md.j2", _s2(change=0.0))
     assert "spend is unchanged over the period" in flat
-    none = render.render("section2.md.j2", {**_s2(), "unavailable": "Testshire did not submit SALT for 2021"})
-    assert "could not be projected for Testshire from the data loaded: Testshire did not submit SALT for 2021" in none
+    none = render.render(
+        "section2.md.j2", {**_s2(), "unavailable": "Testshire did not submit SALT for 2021"}
+    )
+    assert (
+        "could not be projected for Testshire from the data loaded: Testshire did not submit SALT for 2021"
+        in none
+    )
     assert "Scenario:" not in none
 
 
 def test_section3_actions_with_evidence(tmp_path):
-    facts = dict(title="Section 3: Plans for each market to address sustainability issues", council="Testshire", demo=False,
-                 markets=[dict(key="care_home_65", title="65+ care homes", actions=[dict(
-                     id="CH1", title="Pay a sustainable fee", description="Review fees.", owner="Head of Commissioning", due="2026",
-                     evidence=[_item(), _item(label="Beds", status="missing", value=None, note="no directory")],
-                     risks=[dict(label="Cost of care", flag=True), dict(label="Market exit", flag=None)])])])
+    facts = dict(
+        title="Section 3: Plans for each market to address sustainability issues",
+        council="Testshire",
+        demo=False,
+        markets=[
+            dict(
+                key="care_home_65",
+                title="65+ care homes",
+                actions=[
+                    dict(
+                        id="CH1",
+                        title="Pay a sustainable fee",
+                        description="Review fees.",
+                        owner="Head of Commissioning",
+                        due="2026",
+                        evidence=[
+                            _item(),
+                            _item(label="Beds", status="missing", value=None, note="no directory"),
+                        ],
+                        risks=[
+                            dict(label="Cost of care", flag=True),
+                            dict(label="Market exit", flag=None),
+                        ],
+                    )
+                ],
+            )
+        ],
+    )
     text = render.render("section3.md.j2", facts)
     assert "#### Pay a sustainable fee" in text and "*Owner:* Head of Commissioning" in text
-    assert "- Weekly unit cost of nursing care, 65+: £630 (£ per week, 2021-22), below England (£810)." in text
+    assert (
+        "- Weekly unit cost of nursing care, 65+: £630 (£ per week, 2021-22), below England (£810)."
+        in text
+    )
     assert "- Beds: not available (no directory)." in text
     assert "Risks it answers: Cost of care (flagged); Market exit (not assessed)." in text
 
@@ -129,17 +311,22 @@ def test_no_numbers_typed_into_templates():
             if line.lstrip().startswith("#"):
                 continue
             outside_tags = re.sub(r"{[{%#].*?[}%#]}", "", line)
-            assert not re.search(r"\d", outside_tags), f"{path.name}:{n} types a number: {line.strip()}"
+            assert not re.search(r"\d", outside_tags), (
+                f"{path.name}:{n} types a number: {line.strip()}"
+            )
             for expr in re.findall(r"{[{%](.*?)[}%]}", line):
-                assert not re.search(r"(?<![\w.])\d", expr) and not re.search(r"[-+*/]\s*\w", expr.replace("not ", "")), \
-                    f"{path.name}:{n} computes in a template: {expr.strip()}"
+                assert not re.search(r"(?<![\w.])\d", expr) and not re.search(
+                    r"[-+*/]\s*\w", expr.replace("not ", "")
+                ), f"{path.name}:{n} computes in a template: {expr.strip()}"
 
 
 def test_actions_file_validated(tmp_path):
     actions = context.load_actions(config.project_root() / "templates" / "actions.yml")
     assert {a["market"] for a in actions} >= {"care_home_65", "home_care_18", "specialist", "all"}
     bad = tmp_path / "actions.yml"
-    bad.write_text("name: x\nactions:\n  - {id: A, market: care_home_65, title: t, owner: o, colour: red}\n")
+    bad.write_text(
+        "name: x\nactions:\n  - {id: A, market: care_home_65, title: t, owner: o, colour: red}\n"
+    )
     with pytest.raises(ScenarioError, match="unknown key"):
         context.load_actions(bad)
     bad.write_text("name: x\nactions:\n  - {id: A, market: moon, title: t, owner: o}\n")

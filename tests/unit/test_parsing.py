@@ -13,7 +13,9 @@ pytestmark = pytest.mark.unit
 
 
 def test_markers_become_missing_and_flagged_never_zero():
-    cells = pd.Series(["12", "[c]", "[x]", "*", ":", "..", "-", "x", 7.5, None, "[z]"], dtype=object)
+    cells = pd.Series(
+        ["12", "[c]", "[x]", "*", ":", "..", "-", "x", 7.5, None, "[z]"], dtype=object
+    )
     got = P.parse_numbers(cells, file="f.csv", column="Value")
     assert got.value.iloc[0] == 12 and got.value.iloc[8] == 7.5
     for i in [1, 2, 3, 4, 5, 6, 7, 10]:
@@ -25,14 +27,23 @@ def test_markers_become_missing_and_flagged_never_zero():
 
 
 def test_thousands_separators_pounds_and_percent():
-    got = P.parse_numbers(pd.Series(["1,234", "£2,500.50", "12%", " 3 ", "-4,000"], dtype=object), file="f", column="c")
+    got = P.parse_numbers(
+        pd.Series(["1,234", "£2,500.50", "12%", " 3 ", "-4,000"], dtype=object),
+        file="f",
+        column="c",
+    )
     assert got.value.tolist() == [1234.0, 2500.5, 12.0, 3.0, -4000.0]
 
 
 def test_unknown_text_names_file_column_and_row():
     with pytest.raises(SourceError) as err:
-        P.parse_numbers(pd.Series(["5", "n.a.x"], dtype=object), file="/some/dir/t.csv", column="Beds",
-                        rows=pd.Series([2, 3]), sheet="S1")
+        P.parse_numbers(
+            pd.Series(["5", "n.a.x"], dtype=object),
+            file="/some/dir/t.csv",
+            column="Beds",
+            rows=pd.Series([2, 3]),
+            sheet="S1",
+        )
     msg = str(err.value)
     assert "t.csv" in msg and "/some/dir" not in msg
     assert "sheet 'S1'" in msg and "column 'Beds'" in msg and "row 3" in msg and "n.a.x" in msg
@@ -57,7 +68,9 @@ def test_labels_years_and_ages():
 
 
 def test_header_row_found_by_cell_not_position():
-    frame = pd.DataFrame([["Title", None], ["note", None], [" Local authority code ", "x"], ["817", "y"]])
+    frame = pd.DataFrame(
+        [["Title", None], ["note", None], [" Local authority code ", "x"], ["817", "y"]]
+    )
     assert P.find_header_row(frame, "Local authority code", column=0) == 2
     assert P.find_header_row(frame, "absent") is None
 
@@ -76,11 +89,11 @@ def test_csv_with_bom_and_windows_encoding(tmp_path):
 def test_empty_and_truncated_files(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(SourceError, match="empty.csv.*empty"):
+    with pytest.raises(SourceError, match=r"empty.csv.*empty"):
         P.check_readable(empty)
     trunc = tmp_path / "cut.xlsx"
     trunc.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(SourceError, match="cut.xlsx.*truncated"):
+    with pytest.raises(SourceError, match=r"cut.xlsx.*truncated"):
         P.check_readable(trunc)
 
 
@@ -103,7 +116,11 @@ def test_duplicate_keys_name_both_rows():
     frame = pd.DataFrame({"k": ["a", "b", "a"], "source_row": [5, 6, 9]})
     with pytest.raises(SourceError) as err:
         P.check_unique(frame, ["k"], file="dup.csv")
-    assert "dup.csv" in str(err.value) and "[5, 9]" in str(err.value) and "column 'k'" in str(err.value)
+    assert (
+        "dup.csv" in str(err.value)
+        and "[5, 9]" in str(err.value)
+        and "column 'k'" in str(err.value)
+    )
 
 
 def test_unknown_layout_lists_known_layouts():

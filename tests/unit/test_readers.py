@@ -23,9 +23,13 @@ def _tables_workbook(path, t34_rows, extra_header=None):
             continue
         wb.create_sheet(f"T{i}")["A4"] = f"Table {i}: other"
     sh = wb.create_sheet("T34")
-    sh["A4"] = "Table 34: Number of clients accessing long term support during the year, by age band and support setting, 2021-22"
+    sh["A4"] = (
+        "Table 34: Number of clients accessing long term support during the year, by age band and support setting, 2021-22"
+    )
     sh["I6"] = "Numbers"
-    for j, name in enumerate(["Geography code", "LA code", "LA name", "Region code", "Region name"], 1):
+    for j, name in enumerate(
+        ["Geography code", "LA code", "LA name", "Region code", "Region name"], 1
+    ):
         sh.cell(7, j, name)
     sh["F7"] = "18 to 64"
     sh.merge_cells("F7:H7")
@@ -55,21 +59,35 @@ def test_tables_workbook_header_paths_and_markers(tmp_path):
     assert set(raw["sheet"]) == {"T34"}
     tidy = salt.clean(raw).set_index(["la_code", "age_band", "support_setting"]).sort_index()
     w = tidy.loc["E06000054"]
-    assert np.isnan(w.loc[("18 to 64", "Nursing"), "value"]) and w.loc[("18 to 64", "Nursing"), "suppressed"]
+    assert (
+        np.isnan(w.loc[("18 to 64", "Nursing"), "value"])
+        and w.loc[("18 to 64", "Nursing"), "suppressed"]
+    )
     assert w.loc[("18 to 64", "Community: Direct Payment Only"), "value"] == 1020
     assert w.loc[("Total", "Total"), "value"] == 1025
-    assert w.loc[("18 to 64", "Total"), "source_row"] == 11 and w.loc[("18 to 64", "Total"), "source_column"] == 8
+    assert (
+        w.loc[("18 to 64", "Total"), "source_row"] == 11
+        and w.loc[("18 to 64", "Total"), "source_column"] == 8
+    )
     assert tidy.loc["E92000001", "area_type"].iloc[0] == "england"
     assert (tidy["year"] == 2021).all() and (tidy["year_label"] == "2021-22").all()
 
 
 def test_tables_workbook_bad_cell_names_sheet_column_row(tmp_path):
     path = tmp_path / "tables.xlsx"
-    _tables_workbook(path, [ROWS[0], ("E06000054", "817", "Wiltshire", "E12000009", "South West", "lots", 1, 2, 3)])
+    _tables_workbook(
+        path,
+        [ROWS[0], ("E06000054", "817", "Wiltshire", "E12000009", "South West", "lots", 1, 2, 3)],
+    )
     with pytest.raises(SourceError) as err:
         salt.clean(salt.read(path))
     msg = str(err.value)
-    assert "tables.xlsx" in msg and "sheet 'T34'" in msg and "18 to 64 | Nursing" in msg and "row 11" in msg
+    assert (
+        "tables.xlsx" in msg
+        and "sheet 'T34'" in msg
+        and "18 to 64 | Nursing" in msg
+        and "row 11" in msg
+    )
 
 
 def test_tables_workbook_changed_header_levels_is_unknown_layout(tmp_path):
@@ -87,7 +105,9 @@ def test_tables_workbook_changed_header_levels_is_unknown_layout(tmp_path):
 
 def test_wrong_file_for_reader_lists_known_layouts(tmp_path):
     f = tmp_path / "population.csv"
-    f.write_text('"GEOGRAPHY_NAME","GEOGRAPHY_CODE","DATE_NAME","GENDER_NAME","C_AGE_NAME","OBS_VALUE"\n"X","E10000019","2024","Total","All Ages",5\n')
+    f.write_text(
+        '"GEOGRAPHY_NAME","GEOGRAPHY_CODE","DATE_NAME","GENDER_NAME","C_AGE_NAME","OBS_VALUE"\n"X","E10000019","2024","Total","All Ages",5\n'
+    )
     with pytest.raises(UnknownLayoutError) as err:
         ascfr.read(f)
     assert "population.csv" in str(err.value) and "ascfr-csv-totals" in str(err.value)
@@ -96,7 +116,13 @@ def test_wrong_file_for_reader_lists_known_layouts(tmp_path):
 def test_ascfr_csv_totals_keys_labelled_and_unknown_key_named(tmp_path):
     head = "FY_Ending,CASSR_CODE,GEOGRAPHY_CODE,REGION_GO_CODE,CareType_KEY,AgeBand_KEY,PrimarySupportReason_KEY,SupportSetting_KEY,Purpose_KEY,CarerSupportType_KEY,DataType_KEY,TOTALEXPENDITURE,TOTALINCOME,NETTOTALEXPENDITURE,GROSSTOTALEXPENDITURE,NETCURRENTEXPENDITURE,GROSSCURRENTEXPENDITURE\n"
     f = tmp_path / "totals.csv"
-    f.write_bytes(("\ufeff" + head + "2017,817,E06000054,E12000009,2,1,4,7,,,1,10,1,9,10,9,10\n2017,,,E92000001,2,1,4,7,,,1,50,5,45,50,45,50\n").encode())
+    f.write_bytes(
+        (
+            "\ufeff"
+            + head
+            + "2017,817,E06000054,E12000009,2,1,4,7,,,1,10,1,9,10,9,10\n2017,,,E92000001,2,1,4,7,,,1,50,5,45,50,45,50\n"
+        ).encode()
+    )
     tidy = ascfr.clean(ascfr.read(f))
     gce = tidy[tidy["measure"] == "gross_current_expenditure"].set_index("la_code")
     assert gce.loc["E06000054", "value"] == 10 and gce.loc["E06000054", "year"] == 2016
@@ -106,15 +132,29 @@ def test_ascfr_csv_totals_keys_labelled_and_unknown_key_named(tmp_path):
     f.write_text(head + "2017,817,E06000054,E12000009,2,1,4,77,,,1,10,1,9,10,9,10\n")
     with pytest.raises(SourceError) as err:
         ascfr.clean(ascfr.read(f))
-    assert "column 'SupportSetting_KEY'" in str(err.value) and "row 2" in str(err.value) and "'77'" in str(err.value)
+    assert (
+        "column 'SupportSetting_KEY'" in str(err.value)
+        and "row 2" in str(err.value)
+        and "'77'" in str(err.value)
+    )
 
 
 def test_ascof_ods_like_workbook_with_markers_and_brackets(tmp_path):
     path = tmp_path / "ascof.xlsx"
-    rows = [["Table 6a: turnover"], ["This worksheet contains one table."],
-            ["Local authority code", "Local authority", "ONS area code", "2023 to 2024 - outcome", "2024 to 2025 - outcome"],
-            ["England", "England", "E92000001", 24.8, 23.7], ["S", "Shire Counties", "[z]", "[z]", 25.1],
-            ["817", "Wiltshire", "E06000054", "26.2 (25.9)", "[c]"]]
+    rows = [
+        ["Table 6a: turnover"],
+        ["This worksheet contains one table."],
+        [
+            "Local authority code",
+            "Local authority",
+            "ONS area code",
+            "2023 to 2024 - outcome",
+            "2024 to 2025 - outcome",
+        ],
+        ["England", "England", "E92000001", 24.8, 23.7],
+        ["S", "Shire Counties", "[z]", "[z]", 25.1],
+        ["817", "Wiltshire", "E06000054", "26.2 (25.9)", "[c]"],
+    ]
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     with pd.ExcelWriter(path) as xl:
@@ -124,15 +164,21 @@ def test_ascof_ods_like_workbook_with_markers_and_brackets(tmp_path):
     t = ascof.clean(ascof.read(path))
     w = t[(t["la_code"] == "E06000054") & (t["measure_code"] == "6A")].set_index("year")
     assert w.loc[2023, "value"] == 26.2 and w.loc[2023, "value_alternative"] == 25.9
-    assert np.isnan(w.loc[2024, "value"]) and w.loc[2024, "suppressed"] and w.loc[2024, "marker"] == "[c]"
+    assert (
+        np.isnan(w.loc[2024, "value"])
+        and w.loc[2024, "suppressed"]
+        and w.loc[2024, "marker"] == "[c]"
+    )
     assert set(t.loc[t["la_code"] == "council_type:S", "area_type"]) == {"council_type"}
 
 
 def test_population_upper_tier_only_no_double_count(tmp_path):
     f = tmp_path / "nomis.csv"
-    f.write_text('"GEOGRAPHY_NAME","GEOGRAPHY_CODE","DATE_NAME","GENDER_NAME","C_AGE_NAME","OBS_VALUE"\n'
-                 '"Lincolnshire","E10000019","2024","Total","All Ages",100\n"Lincolnshire","E10000019","2024","Total","Age 0",40\n'
-                 '"Lincolnshire","E10000019","2024","Total","Aged 90+",60\n"Boston","E07000136","2024","Total","All Ages",30\n')
+    f.write_text(
+        '"GEOGRAPHY_NAME","GEOGRAPHY_CODE","DATE_NAME","GENDER_NAME","C_AGE_NAME","OBS_VALUE"\n'
+        '"Lincolnshire","E10000019","2024","Total","All Ages",100\n"Lincolnshire","E10000019","2024","Total","Age 0",40\n'
+        '"Lincolnshire","E10000019","2024","Total","Aged 90+",60\n"Boston","E07000136","2024","Total","All Ages",30\n'
+    )
     t = population.clean(population.read(f))
     assert set(t["la_code"]) == {"E10000019"}
     ages = t.set_index("age_label")["value"]
@@ -142,37 +188,89 @@ def test_population_upper_tier_only_no_double_count(tmp_path):
 
 def test_cqc_dates_order_detected_not_guessed():
     rows = pd.Series([2, 3])
-    us = cqc.parse_dates(pd.Series(["05/29/2026", "01/02/2026"]), file="f", column="Publication Date", rows=rows)
+    us = cqc.parse_dates(
+        pd.Series(["05/29/2026", "01/02/2026"]), file="f", column="Publication Date", rows=rows
+    )
     assert us.tolist() == [pd.Timestamp("2026-05-29"), pd.Timestamp("2026-01-02")]
-    uk = cqc.parse_dates(pd.Series(["29/05/2026", "01/02/2026"]), file="f", column="Publication Date", rows=rows)
+    uk = cqc.parse_dates(
+        pd.Series(["29/05/2026", "01/02/2026"]), file="f", column="Publication Date", rows=rows
+    )
     assert uk.tolist() == [pd.Timestamp("2026-05-29"), pd.Timestamp("2026-02-01")]
     with pytest.raises(SourceError, match="day-first or month-first"):
-        cqc.parse_dates(pd.Series(["01/02/2026", "03/04/2026"]), file="f", column="Publication Date", rows=rows)
+        cqc.parse_dates(
+            pd.Series(["01/02/2026", "03/04/2026"]), file="f", column="Publication Date", rows=rows
+        )
 
 
 def test_cqc_unknown_local_authority_named(tmp_path):
-    cols = ["Location ID", "Location Name", "Care Home?", "Location Type", "Location Primary Inspection Category",
-            "Location Local Authority", "Location Region", "Service / Population Group", "Domain", "Latest Rating",
-            "Publication Date", "Inherited Rating (Y/N)", "Provider ID", "Provider Name", "Brand ID", "Brand Name"]
-    row = ["1-1", "Home", "Y", "Social Care Org", "Residential", "Atlantis", "South West", "Overall", "Overall", "Good",
-           "2024-01-31", "N", "1-2", "Prov", "-", "-"]
+    cols = [
+        "Location ID",
+        "Location Name",
+        "Care Home?",
+        "Location Type",
+        "Location Primary Inspection Category",
+        "Location Local Authority",
+        "Location Region",
+        "Service / Population Group",
+        "Domain",
+        "Latest Rating",
+        "Publication Date",
+        "Inherited Rating (Y/N)",
+        "Provider ID",
+        "Provider Name",
+        "Brand ID",
+        "Brand Name",
+    ]
+    row = [
+        "1-1",
+        "Home",
+        "Y",
+        "Social Care Org",
+        "Residential",
+        "Atlantis",
+        "South West",
+        "Overall",
+        "Overall",
+        "Good",
+        "2024-01-31",
+        "N",
+        "1-2",
+        "Prov",
+        "-",
+        "-",
+    ]
     f = tmp_path / "ratings.csv"
     pd.DataFrame([row], columns=cols).to_csv(f, index=False)
     with pytest.raises(SourceError) as err:
         cqc.clean(cqc.read(f))
-    assert "ratings.csv" in str(err.value) and "column 'Location Local Authority'" in str(err.value) and "Atlantis" in str(err.value)
+    assert (
+        "ratings.csv" in str(err.value)
+        and "column 'Location Local Authority'" in str(err.value)
+        and "Atlantis" in str(err.value)
+    )
 
 
 def test_workforce_layout_prefixes_and_suppression(tmp_path):
     path = tmp_path / "LA-data-download-2023-24.xlsx"
-    frame = pd.DataFrame({"CSSR (LA area)": ["Wiltshire", "England"], "Sector": ["All sectors"] * 2,
-                          "Service": ["All services"] * 2, "Job role": ["Individual role - Care worker", "Job role group - Direct care"],
-                          "Turnover rate": [0.28, "*"], "Vacancy rate": [0.1, 0.09]})
+    frame = pd.DataFrame(
+        {
+            "CSSR (LA area)": ["Wiltshire", "England"],
+            "Sector": ["All sectors"] * 2,
+            "Service": ["All services"] * 2,
+            "Job role": ["Individual role - Care worker", "Job role group - Direct care"],
+            "Turnover rate": [0.28, "*"],
+            "Vacancy rate": [0.1, 0.09],
+        }
+    )
     with pd.ExcelWriter(path) as xl:
         frame.to_excel(xl, sheet_name="LA level data", index=False)
     t = workforce.clean(workforce.read(path))
     w = t[(t["la_code"] == "E06000054") & (t["measure"] == "turnover_rate")].iloc[0]
-    assert w["value"] == 0.28 and w["job_role"] == "Care worker" and w["job_role_level"] == "Individual role"
+    assert (
+        w["value"] == 0.28
+        and w["job_role"] == "Care worker"
+        and w["job_role_level"] == "Individual role"
+    )
     assert w["year"] == 2023 and w["unit"] == "fraction"
     e = t[(t["la_code"] == "E92000001") & (t["measure"] == "turnover_rate")].iloc[0]
     assert e["suppressed"] and np.isnan(e["value"])
