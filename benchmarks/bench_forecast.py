@@ -16,8 +16,7 @@ from pathlib import Path
 from msp_analysis import store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir
-from msp_analysis.indicators import Tables
-from msp_analysis.indicators.core import MissingSource
+from msp_analysis.tables import MissingSource, Tables
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -64,7 +64,8 @@ def _processed_for(raw_arg: str | None) -> Path:
 
 
 def cmd_market(args: argparse.Namespace) -> int:
-    from msp_analysis.indicators import Tables, assess, load_thresholds, risk_flags
+    from msp_analysis.indicators import assess, load_thresholds, risk_flags
+    from msp_analysis.tables import Tables
 
     tables = Tables.load(_processed_for(args.raw))
     indicators, comps = assess(tables, args.la, k=args.k)
@@ -87,7 +88,7 @@ def cmd_market(args: argparse.Namespace) -> int:
 def cmd_forecast(args: argparse.Namespace) -> int:
     from msp_analysis.forecast import run as forecast_run
     from msp_analysis.forecast.scenarios import default_dir
-    from msp_analysis.indicators import Tables
+    from msp_analysis.tables import Tables
 
     tables = Tables.load(_processed_for(args.raw))
     files = args.scenario or sorted(str(p) for p in default_dir().glob("*.yml"))
@@ -108,7 +109,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     from msp_analysis.forecast import backtest
-    from msp_analysis.indicators import Tables
+    from msp_analysis.tables import Tables
 
     tables = Tables.load(_processed_for(args.raw))
     bt = backtest.backtest(tables)

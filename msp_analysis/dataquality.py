@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from msp_analysis import geography
-from msp_analysis.indicators.core import Tables
+from msp_analysis.tables import Tables
 
 
 def files_loaded(tables: Tables) -> pd.DataFrame:

@@ -223,7 +223,7 @@ def _one(kwargs: dict) -> dict:
 def councils_in(raw_dir: str | Path) -> list[str]:
     """Councils with a base year of SALT data in the folder (every current council for real data; the demo ones for DEMO)."""
     from msp_analysis import store
-    from msp_analysis.indicators import Tables
+    from msp_analysis.tables import Tables
 
     t = Tables.load(store.ensure(raw_dir))
     salt = t.get("salt")
@@ -246,7 +246,7 @@ def build_all(
     """Every council's plan, in parallel; failures are collected, not fatal. Writes index.html."""
     from msp_analysis import store
     from msp_analysis.forecast import backtest
-    from msp_analysis.indicators import Tables
+    from msp_analysis.tables import Tables
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

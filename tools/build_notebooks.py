@@ -45,7 +45,7 @@ dq = notebook(
         ),
         code(PARAMS, ["parameters"]),
         code("""from msp_analysis import dataquality, geography, store
-from msp_analysis.indicators import Tables
+from msp_analysis.tables import Tables
 from msp_analysis.notebook import bullets, quiet, table
 
 quiet()
@@ -86,7 +86,8 @@ market = notebook(
         ),
         code(PARAMS, ["parameters"]),
         code("""from msp_analysis import geography, plots, store
-from msp_analysis.indicators import Tables, assess, risk_flags
+from msp_analysis.indicators import assess, risk_flags
+from msp_analysis.tables import Tables
 from msp_analysis.indicators.assess import indicator_area
 from msp_analysis.indicators.summary import benchmark_long, market_summary, sources, up_to
 from msp_analysis.notebook import bullets, quiet, show, table
@@ -151,7 +152,7 @@ scenarios = ["../scenarios/baseline.yml", "../scenarios/market_unchanged.yml", "
 
 FC_SETUP = """from msp_analysis import geography, plots, store
 from msp_analysis.forecast import backtest, run
-from msp_analysis.indicators import Tables
+from msp_analysis.tables import Tables
 from msp_analysis.notebook import bullets, quiet, show, table
 
 quiet()

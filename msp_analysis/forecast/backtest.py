@@ -25,7 +25,8 @@ import pandas as pd
 
 from msp_analysis import geography
 from msp_analysis.forecast import models
-from msp_analysis.indicators.core import Tables, population_by_band
+from msp_analysis.indicators.core import population_by_band
+from msp_analysis.tables import Tables
 
 HORIZONS = (1, 2)
 COLUMNS = [

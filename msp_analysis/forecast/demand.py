@@ -19,7 +19,8 @@ import pandas as pd
 
 from msp_analysis.forecast import models
 from msp_analysis.forecast.scenarios import Scenario
-from msp_analysis.indicators.core import MissingSource, Tables, population_by_band
+from msp_analysis.indicators.core import population_by_band
+from msp_analysis.tables import MissingSource, Tables
 
 AGE_BANDS = {"18 to 64": (18, 64), "65 and over": (65, None)}
 SETTING_GROUPS = {

@@ -17,7 +17,7 @@ import pandas as pd
 from msp_analysis import geography
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.forecast import spend
-from msp_analysis.indicators.core import Tables
+from msp_analysis.tables import Tables
 
 FORECAST_COLUMNS = [
     "la_code",

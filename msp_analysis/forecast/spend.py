@@ -21,7 +21,7 @@ import pandas as pd
 
 from msp_analysis.forecast import demand
 from msp_analysis.forecast.scenarios import Scenario
-from msp_analysis.indicators.core import MissingSource, Tables
+from msp_analysis.tables import MissingSource, Tables
 
 GCE_GROUPS = {
     "Nursing": "Nursing",

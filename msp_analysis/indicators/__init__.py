@@ -2,12 +2,11 @@
 
 from msp_analysis.indicators.assess import all_indicators, assess
 from msp_analysis.indicators.comparators import comparator_group
-from msp_analysis.indicators.core import MARKETS, Tables, benchmark
+from msp_analysis.indicators.core import MARKETS, benchmark
 from msp_analysis.indicators.risk import load_thresholds, risk_flags
 
 __all__ = [
     "MARKETS",
-    "Tables",
     "all_indicators",
     "assess",
     "benchmark",

@@ -17,13 +17,8 @@ from msp_analysis.indicators import (
     workforce,
 )
 from msp_analysis.indicators.comparators import comparator_group
-from msp_analysis.indicators.core import (
-    OUTPUT_COLUMNS,
-    MissingSource,
-    Tables,
-    benchmark,
-    missing_rows,
-)
+from msp_analysis.indicators.core import OUTPUT_COLUMNS, benchmark, missing_rows
+from msp_analysis.tables import MissingSource, Tables
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis import geography
-from msp_analysis.indicators.core import Tables
+from msp_analysis.tables import Tables
 
 FEATURES = ["log_adults", "share_65_plus", "share_85_plus", "urban", "gce_per_adult"]
 METHOD = (

@@ -12,13 +12,10 @@ a suppressed or missing part makes the aggregate missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from msp_analysis import geography, store
+from msp_analysis import geography
 
 AREA_COLUMNS = ["la_code", "area_type", "year", "breakdown", "value"]
 
@@ -49,38 +46,6 @@ MARKETS = {
     "specialist": "Learning disability, mental health and autism; supported living and Shared Lives",
     "all": "All adult social care",
 }
-
-
-@dataclass
-class Tables:
-    """The processed tables an assessment reads; any may be absent."""
-
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
-    demo: bool = False
-    manifest: dict = field(default_factory=dict)
-    cache: dict = field(
-        default_factory=dict, repr=False
-    )  # derived frames shared by many councils' runs
-
-    @classmethod
-    def load(cls, processed_dir: str | Path) -> Tables:
-        processed_dir = Path(processed_dir)
-        frames = {}
-        for name in store.TABLE_KEYS:
-            if (processed_dir / f"{name}.parquet").exists():
-                frames[name] = store.load(name, processed_dir)
-        m = store.manifest(processed_dir)
-        return cls(frames=frames, demo=bool(m.get("demo")), manifest=m)
-
-    def get(self, name: str) -> pd.DataFrame | None:
-        return self.frames.get(name)
-
-    def has(self, name: str) -> bool:
-        return name in self.frames and len(self.frames[name]) > 0
-
-
-class MissingSource(LookupError):
-    """An indicator's source table is absent; the message says which and why it matters."""
 
 
 def area_rate(

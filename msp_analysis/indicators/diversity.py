@@ -7,7 +7,7 @@ import pandas as pd
 
 from msp_analysis import geography
 from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
-from msp_analysis.indicators.core import MissingSource, Tables
+from msp_analysis.tables import MissingSource, Tables
 
 SRC = "CQC care directory (HSCA Active Locations)"
 SRC_R = "CQC latest ratings (locations)"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from msp_analysis.indicators.base import Indicator, Provides
-from msp_analysis.indicators.core import MissingSource, Tables
+from msp_analysis.tables import MissingSource, Tables
 
 SRC = "ASC-FR (NHS Digital)"
 PROVIDES = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from msp_analysis.indicators.base import Provides
-from msp_analysis.indicators.core import MissingSource, Tables
+from msp_analysis.tables import MissingSource, Tables
 
 PROVIDES = [Provides("specialist", "out_of_area_placements", "people", "council's own records")]
 

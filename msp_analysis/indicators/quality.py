@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
-from msp_analysis.indicators.core import MissingSource, Tables
 from msp_analysis.indicators.diversity import _by_area
+from msp_analysis.tables import MissingSource, Tables
 
 RATING_ORDER = ["Outstanding", "Good", "Requires improvement", "Inadequate", "Not yet rated"]
 PROVIDES = [

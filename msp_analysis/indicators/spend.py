@@ -6,13 +6,12 @@ import pandas as pd
 
 from msp_analysis.indicators.base import Indicator, Provides
 from msp_analysis.indicators.core import (
-    MissingSource,
-    Tables,
     align_population,
     area_rate,
     population_by_band,
     population_note,
 )
+from msp_analysis.tables import MissingSource, Tables
 
 SRC = "ASC-FR (NHS Digital)"
 PROVIDES = [

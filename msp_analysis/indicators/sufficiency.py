@@ -8,13 +8,12 @@ import pandas as pd
 
 from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
 from msp_analysis.indicators.core import (
-    MissingSource,
-    Tables,
     align_population,
     area_rate,
     population_by_band,
     population_note,
 )
+from msp_analysis.tables import MissingSource, Tables
 
 SALT_SRC = "SALT (NHS Digital)"
 POP_BANDS = {

@@ -17,11 +17,11 @@ import pandas as pd
 from msp_analysis import __version__, config, geography, plots, store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir
-from msp_analysis.indicators import Tables, assess, risk_flags
+from msp_analysis.indicators import assess, risk_flags
 from msp_analysis.indicators.assess import indicator_area
-from msp_analysis.indicators.core import MissingSource
 from msp_analysis.indicators.summary import benchmark_long
 from msp_analysis.narrative import context, render
+from msp_analysis.tables import MissingSource, Tables
 
 
 @lru_cache(maxsize=4)

@@ -8,7 +8,7 @@ import pytest
 from msp_analysis import cli
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir
-from msp_analysis.indicators import Tables
+from msp_analysis.tables import Tables
 
 pytestmark = pytest.mark.integration
 WILTS = "E06000054"

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from msp_analysis import cli
-from msp_analysis.indicators import Tables, assess, risk_flags
+from msp_analysis.indicators import assess, risk_flags
+from msp_analysis.tables import Tables
 
 pytestmark = pytest.mark.integration
 

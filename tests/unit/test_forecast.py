@@ -21,7 +21,7 @@ import pytest
 from msp_analysis.errors import ScenarioError
 from msp_analysis.forecast import demand, models, run, spend
 from msp_analysis.forecast import scenarios as S
-from msp_analysis.indicators.core import Tables
+from msp_analysis.tables import Tables
 
 pytestmark = pytest.mark.unit
 LA = "E06000054"
