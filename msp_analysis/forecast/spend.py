@@ -90,6 +90,13 @@ def cost_per_person(
         * 1000
     )
     ppl = people.groupby(["age_band", "setting"])["people"].sum()
+    # supported living spend where no one is counted in supported living stays in community
+    gce = gce.copy()
+    for age in gce.index.get_level_values(0).unique():
+        key = (age, "Supported living")
+        if key in gce.index and ppl.get(key, 0.0) <= 0:
+            gce[(age, "Community")] = np.nansum([gce.get((age, "Community"), np.nan), gce[key]])
+            gce = gce.drop(key)
     per = (gce / ppl.where(ppl > 0)).rename("cost_cell")
     out = people.merge(per.reset_index(), on=["age_band", "setting"], how="left")
     out = out.merge(_reason_weights(a, la_code, year), on=CELL, how="left")
