@@ -647,8 +647,9 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     whole = summary.isin(_WIDE_WHOLE) | (summary == "adult social care")
     care = support.map(_WIDE_CARE)
     care = care.where(support != "non salt totals", "Other")
-    care = care.where(~((support == "non salt totals") & (dims["Age category"] != "")),
-                      "Long and Short Term Care")  # fmt: skip
+    care = care.where(
+        ~((support == "non salt totals") & (dims["Age category"] != "")), "Long and Short Term Care"
+    )
     care = care.where(~whole, "Total")
     base = pd.DataFrame(
         {
@@ -662,7 +663,7 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             "purpose": delivery.map(_WIDE_PURPOSE).fillna("Total").astype("string"),
             "measure": _snake(dims["Accounting category"]).where(
                 ~summary.isin(_WIDE_WHOLE), _snake(summary)
-            ),  # fmt: skip
+            ),
             "source_row": raw["source_row"].astype("int64"),
         }
     )
@@ -672,8 +673,12 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         cells = raw[col]
         dollar = cells.str.match(r"^\s*\$\s*[\d.,]+\s*$")
         if dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
-            log.warning("%s, column %s: %d cell(s) like '$0.00' read as numbers",
-                        file, col, int(dollar.sum()))  # fmt: skip
+            log.warning(
+                "%s, column %s: %d cell(s) like '$0.00' read as numbers",
+                file,
+                col,
+                int(dollar.sum()),
+            )
             cells = cells.where(~dollar, cells.str.replace("$", "", regex=False))
         parsed = P.parse_numbers(cells, file=file, column=col, rows=raw["source_row"])
         part = base.copy()
