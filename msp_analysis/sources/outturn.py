@@ -81,8 +81,16 @@ _C_NAMES = (
 _C_IN_LABEL = re.compile(r"\(\s*C(\d)\b")
 _CELL_REF = re.compile(r"^C(\d)R(\d+)$")
 _SPLIT_SERVICE = re.compile(rf"^(.*?)\s*-?\s*({_C_NAMES})\b", re.I)
-_ID_HEADERS = {"e-code", "ons code", "local authority", "notes", "class", "detailed class",
-               "certified", "region"}  # fmt: skip
+_ID_HEADERS = {
+    "e-code",
+    "ons code",
+    "local authority",
+    "notes",
+    "class",
+    "detailed class",
+    "certified",
+    "region",
+}
 _AGE = [
     (re.compile(r"\s*-\s*adults\s*\(18\s*[-\u2013]\s*64\)\s*$", re.I), "18 to 64"),
     (re.compile(r"\s*-\s*older people\s*\(65\+\)\s*$", re.I), "65 and over"),
@@ -500,8 +508,9 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         log.warning("%s: no ENGLAND row published; England built as the sum of councils", file)
         out = pd.concat([out, eng[out.columns]], ignore_index=True)
     out = out[OUT_COLUMNS].reset_index(drop=True)
-    P.check_unique(out, ["la_code", "year", "form", "service", "age_band", "measure"], file=file,
-                   sheet=sheet)  # fmt: skip
+    P.check_unique(
+        out, ["la_code", "year", "form", "service", "age_band", "measure"], file=file, sheet=sheet
+    )
     log.info(
         "%s [%s]: %d authorities in the file; %d councils kept (+ England), %d cells, "
         "%d not submitted or suppressed",

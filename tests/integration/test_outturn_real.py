@@ -119,3 +119,19 @@ def test_north_yorkshire_2017_18_code_slip(tidy):
 def test_councils_kept_per_file(tidy):
     per = tidy[tidy["area_type"] == "council"].groupby(["form", "year"])["la_code"].nunique()
     assert per.loc[("RS", 2011)] == 152 and per.loc[("RSX", 2023)] == 153
+
+
+def test_ascfr_2014_15_wiltshire(shared_data):
+    from msp_analysis.sources import ascfr
+
+    t = ascfr.clean(ascfr.read(shared_data / "ascfr_2014-15_council_expenditure.csv"))
+    assert t["la_code"].nunique() == 152 and set(t["year"]) == {2014}
+    w = t[t["la_code"] == "E06000054"]
+    # line 2673 (Non Salt Totals, Adult Social Care, Total, Gross current expenditure),
+    # column 143 '817 - Wiltshire': 155818
+    gce = w[(w["care_type"] == "Total") & (w["measure"] == "gross_current_expenditure")]
+    assert len(gce) == 1 and gce.iloc[0]["value"] == 155818
+    assert gce.iloc[0]["source_row"] == 2673
+    # line 2672, Net current expenditure: 138280 (outturn RS 2014-15 gives 138281)
+    nce = w[(w["care_type"] == "Total") & (w["measure"] == "net_current_expenditure")]
+    assert nce.iloc[0]["value"] == 138280
