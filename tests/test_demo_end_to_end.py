@@ -18,7 +18,8 @@ pytestmark = pytest.mark.demo
 def test_every_table_built_and_labelled_demo(demo_processed):
     m = store.manifest(demo_processed)
     assert m["demo"] is True and m["label"] == "DEMO"
-    assert set(m["tables"]) == set(store.TABLE_KEYS)
+    # the DEMO data set has no MHCLG revenue outturn file (yet)
+    assert set(store.TABLE_KEYS) - {"outturn"} <= set(m["tables"]) <= set(store.TABLE_KEYS)
     for name in m["tables"]:
         t = store.load(name, demo_processed)
         assert len(t) > 0 and t["source"].str.startswith("DEMO - ").all(), name
