@@ -388,10 +388,10 @@ def check_horizon(horizon: int) -> int:
 
 
 def default_dir() -> Path:
-    """The scenarios shipped with the project (``<project>/scenarios``)."""
-    from msp_analysis import config
+    """The default scenarios: ``$MSP_SCENARIOS_DIR`` if set, else those shipped in the package."""
+    from msp_analysis import resources
 
-    return config.project_root() / "scenarios"
+    return resources.scenarios_dir()
 
 
 def price_history() -> dict:
