@@ -256,7 +256,7 @@ def _data_rows(body: pd.DataFrame, file: str, ref: str) -> np.ndarray:
     region = body.iloc[:, 3].astype("string").str.strip()
     geo = body.iloc[:, 0].astype("string").str.strip()
     looks_like_row = region.str.fullmatch(r"[Ee]\w{8}").fillna(False)
-    for col, values, name in ((3, region, "Region code"), (0, geo, "Geography code")):
+    for values, name in ((region, "Region code"), (geo, "Geography code")):
         text = values.fillna("")
         bad = looks_like_row & (text != "") & ~text.str.match(_CODE)
         if bad.any():
@@ -269,7 +269,7 @@ def _data_rows(body: pd.DataFrame, file: str, ref: str) -> np.ndarray:
                 row=int(i) + 1,
             )
     known = geography.known_codes()
-    for col, values, name in ((0, geo, "Geography code"), (3, region, "Region code")):
+    for values, name in ((geo, "Geography code"), (region, "Region code")):
         text = values.fillna("")
         unknown = looks_like_row & (text != "") & ~text.isin(known)
         if unknown.any():
