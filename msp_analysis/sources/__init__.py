@@ -11,9 +11,18 @@ from pathlib import Path
 from types import ModuleType
 
 from msp_analysis.errors import LayoutNearMiss
-from msp_analysis.sources import _parsing, ascfr, ascof, cqc, population, salt, workforce
+from msp_analysis.sources import (
+    _parsing,
+    ascfr,
+    ascof,
+    cqc,
+    outturn,
+    population,
+    salt,
+    workforce,
+)
 
-READERS: tuple[ModuleType, ...] = (ascfr, salt, ascof, population, cqc, workforce)
+READERS: tuple[ModuleType, ...] = (ascfr, salt, ascof, population, cqc, workforce, outturn)
 
 
 def readers_for(path: str | Path) -> list[tuple[ModuleType, str]]:
