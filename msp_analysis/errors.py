@@ -10,6 +10,7 @@ keeps its traceback (with ``-v``).
     MspError                      exit_code 1 (a data problem)
       SourceError                 a published file is wrong or in an unknown layout
         UnknownLayoutError
+        LayoutNearMiss            a known layout, damaged (a column deleted or renamed)
         store.BuildError          raw files could not be built into tables
       MissingSourceError          a table a figure needs is not loaded (tables.MissingSource)
       ConfigError                 exit_code 2 (the user's settings or arguments)
@@ -112,3 +113,8 @@ class UnknownLayoutError(SourceError):
             listing = "; ".join(known)
         super().__init__(f"{problem}. Known layouts: {listing}", **where)
         self.known = known
+
+
+class LayoutNearMiss(SourceError):
+    """The file has all but one of a layout's signature columns or sheets: it is that
+    layout, damaged (a column deleted or renamed), not a file no reader knows."""
