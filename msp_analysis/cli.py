@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from msp_analysis import config, geography, inputs
+from msp_analysis import config, inputs, store
 from msp_analysis.errors import MspError, UsageError
 
 log = logging.getLogger("msp")
@@ -20,10 +20,37 @@ log = logging.getLogger("msp")
 EXIT_INTERNAL = 3
 
 
-def _has_published_files(folder: Path) -> bool:
-    from msp_analysis import store
-    from msp_analysis.sources import readers_for
+def _lazy(name: str):
+    """Import a module on first use, so `msp data` with nothing changed never loads pandas."""
+    import importlib.util
 
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+demo = _lazy("msp_analysis.demo")
+geography = _lazy("msp_analysis.geography")
+
+
+def readers_for(path: Path) -> list:
+    from msp_analysis.sources import readers_for as _readers_for
+
+    return _readers_for(path)
+
+
+def known_layouts() -> dict[str, str]:
+    from msp_analysis.sources import known_layouts as _known_layouts
+
+    return _known_layouts()
+
+
+def _has_published_files(folder: Path) -> bool:
     return folder.is_dir() and any(readers_for(p) for p in store._candidates(folder))
 
 
@@ -33,8 +60,6 @@ def demo_raw_dir() -> Path:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from msp_analysis import demo, store
-    from msp_analysis.sources import known_layouts
 
     raw = inputs.check_raw_dir(args.raw) if args.raw else config.raw_dir()
     if args.out:
@@ -77,12 +102,10 @@ def _processed_for(raw_arg: str | None, la: str | None = None) -> Path:
 
     A real council asked of the DEMO fallback is refused at once, before the DEMO build.
     """
-    from msp_analysis import demo, store
-
     if raw_arg:
         return store.ensure(inputs.check_raw_dir(raw_arg))
     processed = config.processed_dir()
-    if not (processed / "manifest.json").exists():
+    if not store.has_build(processed):
         raw = config.raw_dir() if _has_published_files(config.raw_dir()) else demo_raw_dir()
         if raw == demo_raw_dir() and la is not None and not inputs.is_demo_council(la):
             raise inputs.not_in_demo(la)
@@ -183,8 +206,6 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 def _raw_for_report(raw_arg: str | None, la: str | None = None) -> Path:
     """--raw DIR, else data/raw when it holds published files, else the DEMO data set."""
-    from msp_analysis import demo, store
-
     if raw_arg:
         return inputs.check_raw_dir(raw_arg)
     if _has_published_files(config.raw_dir()):
@@ -308,8 +329,6 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from msp_analysis import demo
-
     out = inputs.check_out_dir(args.out) if args.out else demo_raw_dir()
     paths = demo.write(out)
     print(f"Wrote {len(paths)} DEMO raw files (fictional councils) to {out}")
@@ -327,8 +346,6 @@ def cmd_councils(args: argparse.Namespace) -> int:
 
 
 def cmd_layouts(args: argparse.Namespace) -> int:
-    from msp_analysis.sources import known_layouts
-
     for name, text in known_layouts().items():
         print(f"{name}\n    {text}")
     return 0

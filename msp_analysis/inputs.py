@@ -16,16 +16,24 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from msp_analysis import geography
 from msp_analysis.errors import MspError, ScenarioError, UsageError
 
 log = logging.getLogger(__name__)
+
+
+def _geo():
+    """msp_analysis.geography, imported on first use (it loads pandas; `msp data` may not need it)."""
+    from msp_analysis import geography
+
+    return geography
+
+
 HORIZON_RANGE = (1, 10)
 _CODE_LIKE = re.compile(r"^[eE]\d{8}$")
 
 
 def _council_rows(include_demo: bool):
-    c = geography.councils(status=None)
+    c = _geo().councils(status=None)
     if not include_demo:
         c = c[c["status"] != "demo"]
     return c
@@ -49,9 +57,9 @@ def resolve_council(value: object, *, include_demo: bool = True) -> str:
         code = text.upper()
         if code in codes:
             return code
-        if code == geography.ENGLAND_CODE or code in geography.REGIONS:
+        if code == _geo().ENGLAND_CODE or code in _geo().REGIONS:
             raise UsageError(
-                f"--la {text}: {geography.council_name(code)} is not a council; "
+                f"--la {text}: {_geo().council_name(code)} is not a council; "
                 "give one council's code (`msp councils` lists them)"
             )
         raise UsageError(
@@ -61,7 +69,7 @@ def resolve_council(value: object, *, include_demo: bool = True) -> str:
         raise UsageError(
             f"--la {text[:40]!r}: not a council code or name (`msp councils` lists them)"
         )
-    by_name = geography.code_for_name(text)
+    by_name = _geo().code_for_name(text)
     if by_name and by_name in codes:
         return by_name
     lowered = text.lower()
@@ -227,8 +235,8 @@ def check_thresholds(value: str | None) -> str | None:
 
 def not_in_demo(code: str, command: str = "market") -> UsageError:
     """The error for a real council asked of the DEMO data set: says exactly what to pass."""
-    name = geography.council_name(code) or code
-    c = geography.councils(status=None)
+    name = _geo().council_name(code) or code
+    c = _geo().councils(status=None)
     demo_codes = ", ".join(
         f"{n} ({k})" for k, n in zip(c["la_code"], c["la_name"]) if is_demo_council(k)
     )
@@ -242,7 +250,7 @@ def not_in_demo(code: str, command: str = "market") -> UsageError:
 
 def is_demo_council(code: str) -> bool:
     """True for the fictional councils of the embedded DEMO data set."""
-    c = geography.councils(status=None)
+    c = _geo().councils(status=None)
     return bool((c.loc[c["la_code"] == code, "status"] == "demo").any())
 
 
@@ -269,7 +277,7 @@ def check_in_data(
     years = data_years(processed_dir, table)
     if code in years:
         return code
-    name = geography.council_name(code) or code
+    name = _geo().council_name(code) or code
     if demo:
         raise not_in_demo(code, command)
     span = sorted({y for ys in years.values() for y in ys})
@@ -278,7 +286,7 @@ def check_in_data(
         if span
         else "none"
     )
-    pred = geography.predecessors(code)
+    pred = _geo().predecessors(code)
     if not pred.empty:
         when = str(pred["effective"].iloc[0])[:10]
         olds = [
