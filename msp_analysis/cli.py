@@ -148,6 +148,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     common = dict(
         scenarios=args.scenario,
         actions_file=args.actions,
+        evidence_file=args.evidence,
         horizon=args.horizon,
         pdf=not args.no_pdf,
     )
@@ -305,7 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--actions",
-        help="the council's actions YAML for Section 3 (default: templates/actions.yml)",
+        help="the council's actions YAML for Section 3 (default: templates/actions.yml, an example)",
+    )
+    p.add_argument(
+        "--evidence",
+        help="the council's local evidence YAML (template: templates/local_evidence.yml); "
+        "default: none (a DEMO plan uses templates/local_evidence_example.yml)",
     )
     p.add_argument(
         "--horizon", type=int, default=5, help="years forecast after the base year (default 5)"

@@ -245,7 +245,8 @@ table(by_group.sort_values("change_gbp", ascending=False).assign(change_gbp=lamb
 PLAN_PARAMS = """la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
 raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
 scenarios = None  # list of scenario YAML files; None for every file in scenarios/
-actions_file = "../templates/actions.yml"  # the council's own actions (Section 3)
+actions_file = "../templates/actions.yml"  # the council's own actions (Section 3); the shipped file is an example
+evidence_file = None  # the council's local evidence YAML; None for none (a DEMO plan uses the example)
 horizon = 5  # years forecast after the base year
 backtest_file = None  # a backtest_summary.csv to reuse (a batch computes it once); None to compute it here
 summary_file = None  # where to write the plan's headline figures as JSON (msp report sets it); None for nowhere"""
@@ -260,7 +261,7 @@ from msp_analysis.notebook import markdown, quiet, show
 
 quiet()
 draft = plan.draft(la_code, raw_dir=raw_dir, scenarios=scenarios, actions_file=actions_file, horizon=horizon,
-                   backtest_summary=pd.read_csv(backtest_file) if backtest_file else None)
+                   backtest_summary=pd.read_csv(backtest_file) if backtest_file else None, evidence_file=evidence_file)
 markdown(draft.cover)"""),
         code("markdown(draft.contents)"),
         code("markdown(draft.section1)"),
