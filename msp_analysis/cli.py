@@ -10,11 +10,40 @@ import logging
 import sys
 from pathlib import Path
 
-from msp_analysis import config, demo, geography, store
+from msp_analysis import config, store
 from msp_analysis.errors import ScenarioError, SourceError
-from msp_analysis.sources import known_layouts, readers_for
 
 log = logging.getLogger("msp")
+
+
+def _lazy(name: str):
+    """Import a module on first use, so `msp data` with nothing changed never loads pandas."""
+    import importlib.util
+
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+demo = _lazy("msp_analysis.demo")
+geography = _lazy("msp_analysis.geography")
+
+
+def readers_for(path: Path) -> list:
+    from msp_analysis.sources import readers_for as _readers_for
+
+    return _readers_for(path)
+
+
+def known_layouts() -> dict[str, str]:
+    from msp_analysis.sources import known_layouts as _known_layouts
+
+    return _known_layouts()
 
 
 def _has_published_files(folder: Path) -> bool:
@@ -37,7 +66,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         )
         demo.write(raw)
     out = Path(args.out) if args.out else config.processed_dir()
-    result = store.build(raw, out, progress=not args.quiet)
+    result = store.build(raw, out, progress=not args.quiet, strict=args.strict)
     label = "DEMO data" if result.demo else "published data"
     print(
         f"Built {len(result.tables)} tables from {len(set(f['file'] for f in result.files))} files ({label}) into {out}:"
@@ -46,6 +75,18 @@ def cmd_data(args: argparse.Namespace) -> int:
         print(f"  {name:<24} {rows:>9,} rows")
     if result.skipped:
         print(f"Skipped {len(result.skipped)} file(s) no reader knows: {', '.join(result.skipped)}")
+        print(f"  known layouts: {', '.join(known_layouts())} (`msp layouts` describes each)")
+    if result.failures:
+        print(f"FAILED {len(result.failures)} file(s); nothing new was taken from them:")
+        for f in result.failures:
+            kept = f.get("kept_previous_rows") or {}
+            keep = (
+                f" (kept {sum(kept.values()):,} rows from the build of {f['kept_from_build']})"
+                if kept
+                else " (no earlier rows to keep)"
+            )
+            print(f"  - {f['message']}{keep}")
+        return 1
     return 0
 
 
@@ -54,7 +95,7 @@ def _processed_for(raw_arg: str | None) -> Path:
     if raw_arg:
         return store.ensure(raw_arg)
     processed = config.processed_dir()
-    if not (processed / "manifest.json").exists():
+    if not store.has_build(processed):
         raw = config.raw_dir() if _has_published_files(config.raw_dir()) else demo_raw_dir()
         if raw == demo_raw_dir():
             log.warning("no processed tables and no published files: using the DEMO data set")
@@ -244,6 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="folder for processed tables (default: data/processed)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="all or nothing: any file that fails stops the build and nothing is written",
+    )
     p.set_defaults(func=cmd_data)
     p = sub.add_parser(
         "demo", help="write the embedded DEMO raw files (fictional councils, published layouts)"
@@ -268,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scenario",
         action="append",
-        help="scenario YAML (repeatable; default: every file in scenarios/)",
+        help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
     )
     p.add_argument("--horizon", type=int, default=5, help="years after the base year (default 5)")
     p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
@@ -302,16 +348,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scenario",
         action="append",
-        help="scenario YAML (repeatable; default: every file in scenarios/)",
+        help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
     )
     p.add_argument(
         "--actions",
-        help="the council's actions YAML for Section 3 (default: templates/actions.yml, an example)",
+        help="the council's actions YAML for Section 3 (default: $MSP_TEMPLATES_DIR/actions.yml, else the shipped example)",
     )
     p.add_argument(
         "--evidence",
-        help="the council's local evidence YAML (template: templates/local_evidence.yml); "
-        "default: none (a DEMO plan uses templates/local_evidence_example.yml)",
+        help="the council's local evidence YAML (empty template: "
+        "msp_analysis/resources/templates/local_evidence.yml); default: none (a DEMO plan uses "
+        "the shipped example for the DEMO council)",
     )
     p.add_argument(
         "--horizon", type=int, default=5, help="years forecast after the base year (default 5)"

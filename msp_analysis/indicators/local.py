@@ -3,8 +3,8 @@
 Much of a Market Sustainability Plan rests on a council's own records: the fee it pays and
 its cost of care, waits and waiting lists, provider exits and handed-back packages,
 out-of-area placements, care home occupancy (Capacity Tracker) and the self-funder share.
-A council lists them in a local evidence file (``templates/local_evidence.yml`` is the
-empty template; ``templates/local_evidence_example.yml`` is a filled example for the
+A council lists them in a local evidence file (``msp_analysis/resources/templates/local_evidence.yml`` is the
+empty template; ``local_evidence_example.yml`` beside it is a filled example for the
 DEMO council), one figure per entry with its market, source and date:
 
 .. code-block:: yaml
@@ -32,10 +32,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from msp_analysis import geography
+from msp_analysis.configs import ConfigModel, load_yaml
 from msp_analysis.errors import ScenarioError
 from msp_analysis.indicators.core import MARKETS, OUTPUT_COLUMNS
 
@@ -77,10 +77,8 @@ GAP_LABEL = "Fee paid against the council's cost of care"
 OWN_RECORDS = "Council's own records"
 
 
-class Figure(BaseModel):
+class Figure(ConfigModel):
     """One figure from the council's records."""
-
-    model_config = ConfigDict(extra="forbid")
 
     market: MarketKey = Field(description="the market the figure describes")
     measure: Literal[tuple(MEASURES)] = Field(description="what is measured (see MEASURES)")
@@ -101,10 +99,8 @@ class Figure(BaseModel):
         return self
 
 
-class LocalEvidence(BaseModel):
+class LocalEvidence(ConfigModel):
     """A council's local evidence file."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str
     version: str | int = "1"
@@ -115,31 +111,16 @@ class LocalEvidence(BaseModel):
 
 
 def load_evidence(path: str | Path) -> LocalEvidence:
-    """The local evidence file, validated.
+    """The local evidence file, validated by :class:`LocalEvidence`.
 
     Raises:
-        ScenarioError: one line naming the file, the entry and the field that is wrong.
+        ScenarioError: one line naming the file and the key that is wrong
+            (e.g. ``figures[3].unit``), or that the file does not exist.
     """
     p = Path(path)
     if not p.is_file():
         raise ScenarioError(f"local evidence file '{p}' does not exist")
-    try:
-        doc = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"local evidence file '{p.name}' is not valid YAML: {exc}") from exc
-    try:
-        return LocalEvidence.model_validate(doc or {})
-    except ValidationError as exc:
-        problems = []
-        for e in exc.errors():
-            loc = list(e["loc"])
-            where = (
-                f"figure {loc[1] + 1}, {'.'.join(map(str, loc[2:])) or 'entry'}"
-                if loc[:1] == ["figures"] and len(loc) > 1
-                else ".".join(map(str, loc)) or "top level"
-            )
-            problems.append(f"{where}: {e['msg']}")
-        raise ScenarioError(f"local evidence file '{p.name}': " + "; ".join(problems[:5])) from None
+    return load_yaml(p, LocalEvidence)
 
 
 def evidence_rows(evidence: LocalEvidence | None, la_code: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from msp_analysis import __version__, config, geography, plots, store
+from msp_analysis import __version__, geography, plots, resources, store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir
 from msp_analysis.indicators import assess, local, risk_flags
@@ -32,12 +32,13 @@ def _tables(processed: str) -> Tables:
 
 
 def default_actions() -> Path:
-    return config.project_root() / "templates" / "actions.yml"
+    """The council's actions file when none is named (see ``msp_analysis.resources``)."""
+    return resources.actions_file()
 
 
 def example_evidence() -> Path:
     """The filled local evidence example for the DEMO council (used for DEMO plans only)."""
-    return config.project_root() / "templates" / "local_evidence_example.yml"
+    return resources.packaged("templates", "local_evidence_example.yml")
 
 
 def _evidence(evidence_file, la_code: str, demo: bool):

@@ -35,7 +35,7 @@ def raw_sheets(shared_data):
         engine="calamine",
     )
     mye = pd.read_excel(
-        shared_data / "ons_mye_mid2020_on_2021_geography.xls",
+        shared_data / "ons_mye_mid2021_on_2021_geography.xls",  # mid-2021: the 2021-22 figures
         sheet_name="MYE2 - Persons",
         header=None,
         engine="calamine",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from msp_analysis import config
+from msp_analysis import resources
 from msp_analysis.errors import ScenarioError
 from msp_analysis.indicators import local, risk
 
@@ -44,7 +44,10 @@ def test_rows_and_fee_to_cost_gap(tmp_path):
 @pytest.mark.parametrize(
     "bad,words",
     [
-        (GOOD.replace("source: Fee schedule,", "source: Fee schedule, colour: red,"), "figure 1"),
+        (
+            GOOD.replace("source: Fee schedule,", "source: Fee schedule, colour: red,"),
+            "figures[1].colour",
+        ),
         (
             GOOD.replace(
                 "unit: £ per week, period: 2024-25, source: Fee",
@@ -52,9 +55,9 @@ def test_rows_and_fee_to_cost_gap(tmp_path):
             ),
             "£ per day",
         ),
-        (GOOD.replace("market: supported_living", "market: moon"), "figure 3, market"),
-        (GOOD.replace("value: 41", "value: -4"), "figure 3, value"),
-        (GOOD.replace("date: 2024-04-05", "date: soon"), "figure 3, date"),
+        (GOOD.replace("market: supported_living", "market: moon"), "figures[3].market"),
+        (GOOD.replace("value: 41", "value: -4"), "figures[3].value"),
+        (GOOD.replace("date: 2024-04-05", "date: soon"), "figures[3]"),
         (GOOD + "owner: me\n", "owner"),
     ],
 )
@@ -71,7 +74,7 @@ def test_evidence_for_another_council_refused(tmp_path):
 
 
 def test_shipped_template_and_example_are_valid():
-    root = config.project_root() / "templates"
+    root = resources.packaged("templates")
     empty = local.load_evidence(root / "local_evidence.yml")
     assert empty.figures == [] and empty.example is False
     ex = local.load_evidence(root / "local_evidence_example.yml")
