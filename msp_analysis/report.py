@@ -237,7 +237,7 @@ def councils_in(raw_dir: str | Path) -> list[str]:
     from msp_analysis.tables import Tables
 
     t = Tables.load(store.ensure(raw_dir))
-    salt = t.get("salt")
+    salt = t.require("salt")
     codes = set(
         salt.loc[(salt["table_ref"] == "T34") & (salt["area_type"] == "council"), "la_code"]
     )

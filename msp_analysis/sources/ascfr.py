@@ -589,7 +589,7 @@ def _wide_year(file: str) -> int:
 
 def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     P.require_columns(raw, _WIDE_DIMS, file=file, layout="ascfr-2014-15-wide")
-    councils = [c for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
+    councils = [str(c) for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
     if not councils:
         raise SourceError("no council columns headed '<council number> - <name>'", file=file, row=2)
     from msp_analysis.sources.outturn import old_codes
@@ -598,7 +598,7 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     lk = lk[lk["scheme"] == "ascfr_council_number"].set_index("old_code")
     code_of = {}
     for col in councils:
-        num, name = _WIDE_COUNCIL.match(col).groups()
+        num, name = _WIDE_COUNCIL.match(col).groups()  # type: ignore[union-attr]  # matched above
         if num not in lk.index:
             raise SourceError(
                 f"council number {num} is not in old_council_codes.csv",
