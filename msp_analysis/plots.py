@@ -32,7 +32,7 @@ def _n(v: float) -> str:
 
 def describe(fig: plt.Figure, text: str) -> plt.Figure:
     """Attach alt text (what the chart shows, in words) for screen readers and the HTML plan."""
-    fig.msp_alt = text
+    fig.msp_alt = text  # type: ignore[attr-defined]
     return fig
 
 

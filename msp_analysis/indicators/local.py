@@ -72,6 +72,21 @@ MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "care_worker_vacancy_rate_pct": ("Care worker vacancy rate", ("%",)),
 }
+MeasureKey = Literal[
+    "fee_rate",
+    "cost_of_care",
+    "occupancy_pct",
+    "vacant_beds",
+    "waiting_list",
+    "average_wait_days",
+    "provider_exits",
+    "handed_back_packages",
+    "out_of_area_placements",
+    "self_funder_share_pct",
+    "people_supported",
+    "largest_providers_share_pct",
+    "care_worker_vacancy_rate_pct",
+]
 GAP = "local_fee_to_cost_gap_pct"
 GAP_LABEL = "Fee paid against the council's cost of care"
 OWN_RECORDS = "Council's own records"
@@ -81,7 +96,7 @@ class Figure(ConfigModel):
     """One figure from the council's records."""
 
     market: MarketKey = Field(description="the market the figure describes")
-    measure: Literal[tuple(MEASURES)] = Field(description="what is measured (see MEASURES)")
+    measure: MeasureKey = Field(description="what is measured (see MEASURES)")
     value: float = Field(ge=0, description="the figure, in its unit")
     unit: str | None = Field(None, description="unit; defaults to the measure's own")
     period: str = Field(description="the period the figure covers, e.g. 2024-25 or March 2024")
@@ -174,7 +189,7 @@ def evidence_rows(evidence: LocalEvidence | None, la_code: str) -> pd.DataFrame:
 
 
 def _row(la_code, market, indicator, value, unit, period, source, note) -> dict:
-    row = {c: np.nan for c in OUTPUT_COLUMNS}
+    row: dict = {c: np.nan for c in OUTPUT_COLUMNS}
     row.update(
         la_code=la_code,
         la_name=geography.council_name(la_code),

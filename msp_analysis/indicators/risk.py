@@ -139,7 +139,7 @@ def _no_data_reason(indicators: pd.DataFrame, rule: dict) -> str:
 
 
 def _expand(rules: list[dict]) -> list[dict]:
-    out = []
+    out: list[dict] = []
     for rule in rules:
         if rule["market"] == "each":
             out.extend({**rule, "market": m} for m in TESTED_MARKETS)

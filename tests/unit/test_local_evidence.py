@@ -122,3 +122,9 @@ def test_unit_cost_swings_are_data_checks_not_risks():
     assert checks[["breakdown", "change_pct"]].values.tolist() == [["Nursing", -17.27]]
     flags = risk.risk_flags(ind)
     assert not flags["indicator"].str.startswith("unit_cost").any()  # fees are not unit costs
+
+
+def test_declared_measures_match_their_labels():
+    from typing import get_args
+
+    assert set(get_args(local.MeasureKey)) == set(local.MEASURES)
