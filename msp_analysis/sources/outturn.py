@@ -292,24 +292,24 @@ def read(path: str | Path) -> pd.DataFrame:
         for b, j in enumerate(value_cols):
             cells[b, a] = r[j]
     ecode = [str(rows[i][0]).strip() for i in data]
-    ons = [str(rows[i][ons_col]).strip() if ons_col is not None else "" for i in data]
+    ons_codes = [str(rows[i][ons_col]).strip() if ons_col is not None else "" for i in data]
     names = [str(rows[i][name_col]).strip() for i in data]
-    obj = {"dtype": object}
     raw = pd.DataFrame(
         {
             "source_row": np.tile(np.array(data, dtype="int64") + 1, n_c),
             "source_column": np.repeat(np.array(value_cols, dtype="int64") + 1, n_r),
-            "ecode": pd.Series(np.tile(np.array(ecode, **obj), n_c), **obj),
-            "ons_code": pd.Series(np.tile(np.array(ons, **obj), n_c), **obj),
-            "name": pd.Series(np.tile(np.array(names, **obj), n_c), **obj),
+            "ecode": pd.Series(np.tile(np.array(ecode, dtype=object), n_c), dtype=object),
+            "ons_code": pd.Series(np.tile(np.array(ons_codes, dtype=object), n_c), dtype=object),
+            "name": pd.Series(np.tile(np.array(names, dtype=object), n_c), dtype=object),
             "header": pd.Series(
-                np.repeat(np.array([head[j] for j in value_cols], **obj), n_r), **obj
+                np.repeat(np.array([head[j] for j in value_cols], dtype=object), n_r), dtype=object
             ),
             "group": pd.Series(
-                np.repeat(np.array([groups[j] for j in value_cols], **obj), n_r), **obj
+                np.repeat(np.array([groups[j] for j in value_cols], dtype=object), n_r),
+                dtype=object,
             ),
-            "ref": pd.Series(np.repeat(np.array(refs, **obj), n_r), **obj),
-            "cell": pd.Series(cells.ravel(), **obj),
+            "ref": pd.Series(np.repeat(np.array(refs, dtype=object), n_r), dtype=object),
+            "cell": pd.Series(cells.ravel(), dtype=object),
         }
     )
     title = " ".join(str(c) for r in rows[:h] for c in r[:3] if str(c).strip())
