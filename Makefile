@@ -9,7 +9,7 @@ LA      ?= E06000054
 BENCH_SAMPLE ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup pdf-engine data report report-all lint format test test-unit notebooks market lab bench clean
+.PHONY: help setup pdf-engine data report report-all lint format test test-unit sync-notebooks notebooks market lab bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-17s %s\n", $$1, $$2}'
@@ -39,9 +39,10 @@ lint: setup ## ruff lint and format check (the gate CI runs before the tests)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: setup ## reformat the code with ruff and apply its safe fixes
+format: setup ## reformat the code (notebook .py files included) with ruff, apply its safe fixes, sync the .ipynb
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	$(BIN)/jupytext --sync notebooks/*.ipynb
 
 test: setup ## run every test: unit, demo, integration on $(SHARED), and nbval on the committed notebooks
 	$(BIN)/python -m pytest
@@ -52,10 +53,14 @@ test: setup ## run every test: unit, demo, integration on $(SHARED), and nbval o
 test-unit: setup ## unit tests only (no files needed)
 	$(BIN)/python -m pytest -m "unit or demo"
 
-notebooks: setup ## re-run the notebooks for LA (default Wiltshire) on $(SHARED) and keep their outputs
-	$(BIN)/python tools/build_notebooks.py
+NB_PARAMS := $(if $(filter command line,$(origin LA)),-p la_code $(LA),) $(if $(filter command line,$(origin SHARED)),-p raw_dir $(abspath $(SHARED)),)
+
+sync-notebooks: setup ## pair each notebook's .py (the code you edit) with its .ipynb (the newer side wins)
+	$(BIN)/jupytext --sync notebooks/*.ipynb
+
+notebooks: sync-notebooks ## sync, then re-run the notebooks (Wiltshire on $(SHARED) unless LA=/SHARED= given) keeping outputs
 	cd notebooks && for nb in 00_data_quality 01_current_market 02_demand_forecast 03_spend_scenarios 04_plan_draft; do \
-	  ../$(BIN)/papermill $$nb.ipynb $$nb.ipynb --cwd . -k python3 -p la_code $(LA) -p raw_dir ../$(SHARED) --no-progress-bar || exit 1; done
+	  ../$(BIN)/papermill $$nb.ipynb $$nb.ipynb --cwd . -k python3 $(NB_PARAMS) --no-progress-bar || exit 1; done
 
 report: setup ## build the plan draft (HTML + PDF) into reports/: LA=code RAW=dir; the DEMO plan when there are no published files
 	$(BIN)/msp report $(if $(filter command line,$(origin LA)),--la $(LA),) $(RAWARG)

@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scenario",
         action="append",
-        help="scenario YAML (repeatable; default: every file in scenarios/)",
+        help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
     )
     p.add_argument("--horizon", type=int, default=5, help="years after the base year (default 5)")
     p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
@@ -301,11 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scenario",
         action="append",
-        help="scenario YAML (repeatable; default: every file in scenarios/)",
+        help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
     )
     p.add_argument(
         "--actions",
-        help="the council's actions YAML for Section 3 (default: templates/actions.yml)",
+        help="the council's actions YAML for Section 3 (default: $MSP_TEMPLATES_DIR/actions.yml, else the shipped example)",
     )
     p.add_argument(
         "--horizon", type=int, default=5, help="years forecast after the base year (default 5)"

@@ -25,12 +25,15 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from msp_analysis import config, geography
+from msp_analysis import geography, resources
+
+if TYPE_CHECKING:
+    import nbformat
 
 log = logging.getLogger(__name__)
 
-NOTEBOOK = "04_plan_draft.ipynb"
 A4_CSS = "<style>@page { size: A4; margin: 14mm 12mm; } body { font-size: 11pt; } .jp-Cell { break-inside: avoid-page; }</style>"
 PDF_HELP = (
     "no PDF engine found: install Debian's chromium (`sudo apt-get install chromium`, or re-run `make setup` as root); "
@@ -115,12 +118,14 @@ class KernelRunner:
         self.cwd = cwd
         self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(cwd))
 
-    def run(self, template: Path, target: Path, parameters: dict) -> None:
+    def run(self, template: nbformat.NotebookNode, target: Path, parameters: dict) -> None:
         import nbformat
         from nbclient import NotebookClient
         from papermill.parameterize import parameterize_notebook
 
-        nb = parameterize_notebook(nbformat.read(template, as_version=4), parameters)
+        nb = nbformat.from_dict(template)
+        nb.metadata.setdefault("papermill", {})  # papermill records the parameters here
+        nb = parameterize_notebook(nb, parameters)
         client = NotebookClient(
             nb,
             km=self.km,
@@ -140,12 +145,19 @@ class KernelRunner:
 _RUNNER: KernelRunner | None = None
 
 
-def _start_runner() -> None:
+def plan_notebook() -> nbformat.NotebookNode:
+    """The plan notebook, read from its packaged jupytext source (``msp_analysis.resources``)."""
+    import jupytext
+
+    return jupytext.read(resources.plan_notebook())
+
+
+def _start_runner(cwd: str) -> None:
     """Process-pool initializer: one kernel per worker, shut down when the worker exits."""
     import atexit
 
     global _RUNNER
-    _RUNNER = KernelRunner(config.project_root() / "notebooks")
+    _RUNNER = KernelRunner(Path(cwd))
     atexit.register(_RUNNER.close)
 
 
@@ -170,27 +182,26 @@ def build(
     start = time.perf_counter()
     out = Path(out_dir) / la_code
     out.mkdir(parents=True, exist_ok=True)
-    nb_dir = config.project_root() / "notebooks"
     params = {
         "la_code": la_code,
         "raw_dir": str(Path(raw_dir).resolve()),
         "scenarios": [str(Path(s).resolve()) for s in scenarios] if scenarios else None,
         "actions_file": str(Path(actions_file).resolve())
         if actions_file
-        else str((config.project_root() / "templates" / "actions.yml").resolve()),
+        else str(resources.actions_file().resolve()),
         "horizon": horizon,
         "backtest_file": str(Path(backtest_file).resolve()) if backtest_file else None,
         "summary_file": str((out / "summary.json").resolve()),
     }
     executed = out / "plan.ipynb"
     if runner is not None:
-        runner.run(nb_dir / NOTEBOOK, executed, params)
+        runner.run(plan_notebook(), executed, params)
     else:
         papermill.execute_notebook(
-            str(nb_dir / NOTEBOOK),
+            plan_notebook(),
             str(executed),
             parameters=params,
-            cwd=str(nb_dir),
+            cwd=str(out),
             progress_bar=False,
             log_output=False,
             kernel_name="python3",
@@ -275,7 +286,9 @@ def build_all(
         from tqdm.auto import tqdm
 
         with ProcessPoolExecutor(
-            max_workers=workers or os.cpu_count(), initializer=_start_runner
+            max_workers=workers or os.cpu_count(),
+            initializer=_start_runner,
+            initargs=(str(out.resolve()),),
         ) as pool:
             futures = [pool.submit(_one, j) for j in jobs]
             for f in tqdm(

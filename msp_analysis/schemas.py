@@ -172,6 +172,24 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     ),
 }
 
+#: MHCLG revenue outturn (RS, RSX, RO3): councils and England, £ thousands.
+SCHEMAS["outturn"] = pa.DataFrameSchema(
+    _base(
+        {
+            "form": pa.Column(nullable=False, checks=pa.Check.isin(["RS", "RSX", "RO3"])),
+            "service": pa.Column(nullable=False),
+            "age_band": pa.Column(
+                nullable=False, checks=pa.Check.isin(["18 to 64", "65 and over", "Total"])
+            ),
+            "measure": pa.Column(nullable=False),
+            "area_type": pa.Column(nullable=False, checks=pa.Check.isin(["council", "england"])),
+        }
+    ),
+    checks=pa.Check(_suppressed_means_missing, error="suppressed cell has a value"),
+    unique=["la_code", "year", "form", "service", "age_band", "measure"],
+    name="outturn",
+)
+
 
 def validate(table: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
     """Validate a tidy table against its schema; every failure reported at once.

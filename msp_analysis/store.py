@@ -70,6 +70,7 @@ TABLE_KEYS: dict[str, list[str]] = {
     "workforce": ["la_code", "year", "sector", "service", "job_role", "measure"],
     "cqc_ratings": ["location_id", "service_group", "domain"],
     "cqc_locations": ["location_id"],
+    "outturn": ["la_code", "year", "form", "service", "age_band", "measure"],
 }
 
 

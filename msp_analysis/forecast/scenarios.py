@@ -247,10 +247,10 @@ def load(path: str | Path) -> Scenario:
 
 
 def default_dir() -> Path:
-    """The scenarios shipped with the project (``<project>/scenarios``)."""
-    from msp_analysis import config
+    """The default scenarios: ``$MSP_SCENARIOS_DIR`` if set, else those shipped in the package."""
+    from msp_analysis import resources
 
-    return config.project_root() / "scenarios"
+    return resources.scenarios_dir()
 
 
 def assumption_table(s: Scenario):

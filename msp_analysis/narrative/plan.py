@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from msp_analysis import __version__, config, geography, plots, store
+from msp_analysis import __version__, geography, plots, resources, store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir
 from msp_analysis.indicators import assess, risk_flags
@@ -31,7 +31,8 @@ def _tables(processed: str) -> Tables:
 
 
 def default_actions() -> Path:
-    return config.project_root() / "templates" / "actions.yml"
+    """The council's actions file when none is named (see ``msp_analysis.resources``)."""
+    return resources.actions_file()
 
 
 def anchor(title: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from msp_analysis import config
+from msp_analysis import resources
 
 
 def _nan(v) -> bool:
@@ -76,12 +76,14 @@ def movement(v, tolerance: float = 0.05) -> str:
 
 
 def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
-    """The plan's Jinja2 environment over ``templates/narrative`` (or another folder)."""
-    folder = (
-        Path(template_dir) if template_dir else config.project_root() / "templates" / "narrative"
-    )
+    """The plan's Jinja2 environment over ``template_dir``, else the user's and shipped templates.
+
+    Without ``template_dir`` a template in ``$MSP_TEMPLATES_DIR/narrative`` replaces the shipped
+    one of the same name (``msp_analysis.resources``).
+    """
+    folders = [Path(template_dir)] if template_dir else resources.template_dirs()
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from msp_analysis.sources import ascfr, ascof, cqc, population, salt, workforce
+from msp_analysis.sources import ascfr, ascof, cqc, outturn, population, salt, workforce
 
-READERS: tuple[ModuleType, ...] = (ascfr, salt, ascof, population, cqc, workforce)
+READERS: tuple[ModuleType, ...] = (ascfr, salt, ascof, population, cqc, workforce, outturn)
 
 
 def readers_for(path: str | Path) -> list[tuple[ModuleType, str]]:

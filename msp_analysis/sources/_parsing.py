@@ -28,6 +28,7 @@ MARKERS: dict[str, str] = {
     "[z]": "not applicable",
     "[u]": "low reliability",
     "[low]": "low figure, suppressed",
+    "[n]": "no appropriate estimation (MHCLG outturn class totals)",
     "*": "suppressed",
     ":": "not available",
     "..": "not available",

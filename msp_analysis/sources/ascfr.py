@@ -7,7 +7,16 @@ Layouts this reader knows (see :data:`LAYOUTS`):
   unit costs T51-T55), 2021-22 and later releases;
 - the ASC-FR CSV data files with coded keys ("Totals" and "Activity", 2016-17);
 - the ASC-FR "data file with descriptions" CSV (2017-18 onwards: one row per item,
-  dimension labels in the key columns, ``99`` for totals).
+  dimension labels in the key columns, ``99`` for totals);
+- the first ASC-FR year, 2014-15, council-level expenditure CSV: wide, one column per
+  council headed ``<council number> - <name>`` (``817 - Wiltshire``), a row of region
+  abbreviations above the header, dimension columns ``Support type``, ``Age category``,
+  ``Summary`` (primary support reason, or the other-care category), ``Delivery mechanism``
+  (support setting or short-term purpose) and ``Accounting category`` (the measure); ``:``
+  where data are unavailable. Councils are matched by number through
+  ``data/old_council_codes.csv`` and the published name is checked against it. The
+  file repeats one block of rows (the 'Non Salt Totals' of the social-support lines)
+  with identical values; the repeat is dropped, a repeat with different values is an error.
 
 Money is in £ thousands as published (unit ``£ thousands``); unit costs in £ per
 week (long-term care) or £ per hour (home care). Values are not rounded.
@@ -16,6 +25,7 @@ week (long-term care) or £ per hour (home care). Values are not rounded.
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -40,6 +50,9 @@ LAYOUTS: dict[str, str] = {
     "ascfr-csv-activity": "ASC-FR CSV data file 'Activity' with coded keys (UUID, FY_Ending, ... ItemValue), 2014-15 to 2016-17",
     "ascfr-data-file-descriptions": "ASC-FR 'Data File (with descriptions)' CSV (GEOGRAPHY_CODE, FY_Ending, "
     "DATA_LEVEL, CareType_Key ... ITEMVALUE with labels, 99 = total), 2017-18 onwards",
+    "ascfr-2014-15-wide": "ASC-FR 2014-15 council-level expenditure CSV: region row, then Support type, "
+    "Age category, Summary, Delivery mechanism, Accounting category, one column per "
+    "'<council number> - <name>'",
 }
 
 _LTC = "Long Term Care"
@@ -215,6 +228,8 @@ def detect(path: str | Path) -> str | None:
     if suffix in P.SPREADSHEET_SUFFIXES:
         return W.WORKBOOK_LAYOUT if W.is_workbook(p) else None
     if suffix in P.TEXT_SUFFIXES:
+        if set(_WIDE_DIMS) <= set(_second_line(p)):
+            return "ascfr-2014-15-wide"
         cols = set(P.text_header(p))
         if {"GROSSCURRENTEXPENDITURE", "CareType_KEY"} <= cols:
             return "ascfr-csv-totals"
@@ -239,6 +254,8 @@ def read(path: str | Path) -> pd.DataFrame:
         )
     if layout == W.WORKBOOK_LAYOUT:
         raw = W.read_tables(p, SPECS)
+    elif layout == "ascfr-2014-15-wide":
+        raw = _read_wide(p)
     else:
         raw = P.read_text_table(p)
     raw.attrs["source_file"] = p.name
@@ -262,6 +279,8 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         out = _clean_activity(raw, file)
     elif layout == "ascfr-data-file-descriptions":
         out = _clean_descriptions(raw, file)
+    elif layout == "ascfr-2014-15-wide":
+        out = _clean_wide(raw, file)
     else:
         raise UnknownLayoutError(f"raw frame has layout {layout!r}", LAYOUTS, file=file)
     if "source_sheet" not in out:
@@ -469,4 +488,222 @@ def _clean_descriptions(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     out["source_row"] = raw["source_row"].astype("int64")
     out["source_column"] = raw.columns.get_loc("ITEMVALUE")
     out["year_label"] = P.fy_labels(out["year"])
+    return out
+
+
+# --- ASC-FR 2014-15: one column per council ----------------------------------------------
+
+_WIDE_DIMS = [
+    "Support type",
+    "Age category",
+    "Summary",
+    "Delivery mechanism",
+    "Accounting category",
+]
+_WIDE_CARE = {"long term": "Long Term Care", "short term": "Short Term Care"}
+_WIDE_PSR = {
+    "physical support": "Physical Support",
+    "sensory support": "Sensory Support",
+    "support with memory and cognition": "Support with Memory and Cognition",
+    "learning disability support": "Learning Disability Support",
+    "mental health support": "Mental Health Support",
+    "social support: substance misuse support": "Social Support: Substance Misuse Support",
+    "social support: asylum seeker support": "Social Support: Asylum Seeker Support",
+    "social support: support to carer": "Social Support: Support to Carer",
+    "social support: support for social isolation/other": (
+        "Social Support: Support for Social Isolation/Other"
+    ),
+    "assistive equipment and technology": "Assistive Equipment and Technology",
+    "social care activities": "Social Care Activities",
+    "information and early intervention": "Information and Early Intervention",
+    "commissioning and service delivery": "Commissioning and Service Delivery",
+    "total": "Total",
+    "adult social care": "Total",
+}
+_WIDE_SETTING = {
+    "nursing": "Nursing",
+    "residential": "Residential",
+    "supported accommodation": "Supported Accommodation",
+    "community: direct payments": "Community: Direct Payments",
+    "community: home care": "Community: Home Care",
+    "community: supported living": "Community: Supported Living",
+    "community: other long term care": "Community: Other Long Term Care",
+    "community: other": "Community: Other",
+    "fairer charging income": "Fairer Charging Income",
+    "total": "Total",
+    "short and long term total": "Total",
+    "": "Not stated",
+}
+_WIDE_PURPOSE = {
+    "to maximise independence": "Short Term Care: to Maximise Independence",
+    "other short term": "Short Term Care: Other Short Term",
+}
+#: 'Summary' lines that are whole-return figures, each its own measure.
+_WIDE_WHOLE = {"income from specific and special grants", "actual total net cost"}
+_WIDE_COUNCIL = re.compile(r"^\s*(\d{3})\s*-\s*(.+?)\s*$")
+
+
+def _second_line(path: Path) -> list[str]:
+    """Fields of the second line of a CSV (the header of the 2014-15 wide file)."""
+    import csv
+
+    with open(path, "rb") as fh:
+        fh.readline()
+        line = fh.readline()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = line.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    return [f.strip() for f in next(csv.reader([text]))] if text.strip() else []
+
+
+def _read_wide(p: Path) -> pd.DataFrame:
+    regions = P.text_header(p)  # line 1: the region row
+    raw = P.read_text_table(p, skiprows=1)
+    raw["source_row"] = raw["source_row"] + 1  # the header is line 2
+    raw.attrs["regions"] = regions
+    return raw
+
+
+def _snake(label: pd.Series) -> pd.Series:
+    return (
+        label.str.lower()
+        .str.replace(r"[^a-z0-9]+", "_", regex=True)
+        .str.strip("_")
+        .astype("string")
+    )
+
+
+def _wide_year(file: str) -> int:
+    m = re.search(r"(?<!\d)(?:20)?(\d{2})\s*-\s*(\d{2})(?!\d)", file)
+    if m and int(m.group(2)) == (int(m.group(1)) + 1) % 100:
+        return 2000 + int(m.group(1))
+    log.warning("%s: no year in the file name; the wide layout was published for 2014-15", file)
+    return 2014
+
+
+def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    P.require_columns(raw, _WIDE_DIMS, file=file, layout="ascfr-2014-15-wide")
+    councils = [c for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
+    if not councils:
+        raise SourceError("no council columns headed '<council number> - <name>'", file=file, row=2)
+    from msp_analysis.sources.outturn import old_codes
+
+    lk = old_codes()
+    lk = lk[lk["scheme"] == "ascfr_council_number"].set_index("old_code")
+    code_of = {}
+    for col in councils:
+        num, name = _WIDE_COUNCIL.match(col).groups()
+        if num not in lk.index:
+            raise SourceError(
+                f"council number {num} is not in old_council_codes.csv",
+                file=file,
+                column=col,
+                row=2,
+            )
+        want = lk.loc[num, "published_name"]
+        if geography._name_key(want) != geography._name_key(name):
+            raise SourceError(
+                f"council number {num} is {want!r} in old_council_codes.csv, not {name!r}",
+                file=file,
+                column=col,
+                row=2,
+            )
+        code_of[col] = lk.loc[num, "la_code"]
+    dims = raw[_WIDE_DIMS].apply(lambda s: s.str.strip().str.replace(r"\s*/\s*", "/", regex=True))
+    body = dims["Accounting category"] != ""
+    raw, dims = raw[body], dims[body]
+    # The file publishes one block twice with identical values: drop the repeat.
+    dup = dims.duplicated(keep=False)
+    if dup.any():
+        grouped = raw[dup].groupby([dims.loc[dup, c] for c in _WIDE_DIMS])[councils]
+        differs = grouped.nunique().gt(1).any(axis=1)
+        if differs.any():
+            key = differs[differs].index[0]
+            rows = raw[dup & (dims.apply(tuple, axis=1) == key)]["source_row"].tolist()
+            raise SourceError(
+                f"the line {dict(zip(_WIDE_DIMS, key))} is published twice with different values",
+                file=file,
+                row=int(rows[0]),
+            )
+        first = ~dims.duplicated(keep="first")
+        log.info("%s: %d repeated lines (same values) dropped", file, int((~first).sum()))
+        raw, dims = raw[first], dims[first]
+    support = dims["Support type"].str.lower()
+    summary = dims["Summary"].str.lower()
+    delivery = dims["Delivery mechanism"].str.lower()
+    unknown = ~summary.isin(list(_WIDE_PSR) + list(_WIDE_WHOLE))
+    unknown |= ~delivery.isin(list(_WIDE_SETTING) + list(_WIDE_PURPOSE))
+    if unknown.any():
+        i = unknown[unknown].index[0]
+        raise SourceError(
+            f"unknown line label (Summary {dims.loc[i, 'Summary']!r}, Delivery mechanism "
+            f"{dims.loc[i, 'Delivery mechanism']!r})",
+            file=file,
+            row=int(raw.loc[i, "source_row"]),
+        )
+    whole = summary.isin(_WIDE_WHOLE) | (summary == "adult social care")
+    care = support.map(_WIDE_CARE)
+    care = care.where(support != "non salt totals", "Other")
+    care = care.where(
+        ~((support == "non salt totals") & (dims["Age category"] != "")), "Long and Short Term Care"
+    )
+    care = care.where(~whole, "Total")
+    base = pd.DataFrame(
+        {
+            "care_type": care.astype("string"),
+            "age_band": dims["Age category"]
+            .str.replace(r"^Age\s+", "", regex=True)
+            .map(lambda s: P.tidy_age_band(s) if s else "Total")
+            .astype("string"),
+            "primary_support_reason": summary.map(_WIDE_PSR).fillna("Total").astype("string"),
+            "support_setting": delivery.map(_WIDE_SETTING).fillna("Total").astype("string"),
+            "purpose": delivery.map(_WIDE_PURPOSE).fillna("Total").astype("string"),
+            "measure": _snake(dims["Accounting category"]).where(
+                ~summary.isin(_WIDE_WHOLE), _snake(summary)
+            ),
+            "source_row": raw["source_row"].astype("int64"),
+        }
+    )
+    year = _wide_year(file)
+    pieces = []
+    for col in councils:
+        cells = raw[col]
+        dollar = cells.str.match(r"^\s*\$\s*[\d.,]+\s*$")
+        if dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
+            log.warning(
+                "%s, column %s: %d cell(s) like '$0.00' read as numbers",
+                file,
+                col,
+                int(dollar.sum()),
+            )
+            cells = cells.where(~dollar, cells.str.replace("$", "", regex=False))
+        parsed = P.parse_numbers(cells, file=file, column=col, rows=raw["source_row"])
+        part = base.copy()
+        part["la_code"] = code_of[col]
+        part["value"] = parsed.value
+        part["suppressed"] = parsed.suppressed
+        part["marker"] = parsed.marker
+        part["source_column"] = raw.columns.get_loc(col)  # 1-based: source_row is column 0
+        pieces.append(part)
+    out = pd.concat(pieces, ignore_index=True)
+    codes = out["la_code"].astype("string")
+    out["la_code"] = codes
+    out["area_type"] = geography.area_type(codes)
+    out["la_name"] = codes.map({c: geography.council_name(c) for c in codes.unique()}).astype(
+        "string"
+    )
+    cassr = {v: k for k, v in lk["la_code"].items()}
+    out["cassr_code"] = codes.map(cassr).astype("string")
+    out["region_code"] = codes.map({c: geography.region_of(c) for c in codes.unique()}).astype(
+        "string"
+    )
+    out["year"] = pd.Series(year, index=out.index, dtype="Int64")
+    out["year_label"] = P.fy_labels(out["year"])
+    out["table_ref"] = "Council expenditure 2014-15"
+    out["unit"] = "£ thousands"
+    out["source"] = SOURCE
+    out["source_file"] = file
     return out

@@ -7,12 +7,12 @@ import re
 import jinja2
 import pytest
 
-from msp_analysis import config
+from msp_analysis import resources
 from msp_analysis.errors import ScenarioError
 from msp_analysis.narrative import context, render
 
 pytestmark = pytest.mark.unit
-TEMPLATES = config.project_root() / "templates" / "narrative"
+TEMPLATES = resources.packaged("templates", "narrative")
 
 
 def _item(**kw):
@@ -321,7 +321,7 @@ def test_no_numbers_typed_into_templates():
 
 
 def test_actions_file_validated(tmp_path):
-    actions = context.load_actions(config.project_root() / "templates" / "actions.yml")
+    actions = context.load_actions(resources.packaged("templates", "actions.yml"))
     assert {a["market"] for a in actions} >= {"care_home_65", "home_care_18", "specialist", "all"}
     bad = tmp_path / "actions.yml"
     bad.write_text(

@@ -1,0 +1,77 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: notebooks///ipynb,msp_analysis/resources/notebooks///py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
+raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
+scenarios = None  # list of scenario YAML files; None for the default scenarios
+actions_file = None  # the council's own actions YAML (Section 3); None for the shipped example
+horizon = 5  # years forecast after the base year
+backtest_file = None  # a backtest_summary.csv to reuse (a batch computes it once); None: compute
+summary_file = None  # where to write the plan's headline figures as JSON (msp report sets it); None for nowhere
+
+# %% tags=[]
+import pandas as pd
+
+from msp_analysis.narrative import plan
+from msp_analysis.notebook import markdown, quiet, show
+
+quiet()
+draft = plan.draft(
+    la_code,
+    raw_dir=raw_dir,
+    scenarios=scenarios,
+    actions_file=actions_file,
+    horizon=horizon,
+    backtest_summary=pd.read_csv(backtest_file) if backtest_file else None,
+)
+markdown(draft.cover)
+
+# %% tags=[]
+markdown(draft.contents)
+
+# %% tags=[]
+markdown(draft.section1)
+
+# %% tags=[]
+show(draft.fig_care_home_rates())
+
+# %% tags=[]
+show(draft.fig_care_home_costs())
+
+# %% tags=[]
+show(draft.fig_ratings())
+
+# %% tags=[]
+markdown(draft.section2)
+
+# %% tags=[]
+show(draft.fig_people())
+
+# %% tags=[]
+show(draft.fig_spend_scenarios())
+
+# %% tags=[]
+show(draft.fig_drivers())
+
+# %% tags=[]
+markdown(draft.section3)
+
+# %% tags=[]
+markdown(draft.appendix)
+if summary_file:
+    draft.write_summary(summary_file)

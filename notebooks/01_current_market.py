@@ -1,0 +1,189 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=[]
+# # Section 1: the current sustainability of local care markets
+#
+# Indicators for the council against England, its region and a comparator group, for the 65+ care home market, the 18+ home care market and the specialist markets, with the DHSC risk flags. Every number below is computed from the published files; a missing source is said plainly.
+
+# %% tags=["parameters"]
+la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
+raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
+year = None  # latest financial-year start to describe, e.g. 2021 for 2021-22; None for the latest in the data
+
+# %% tags=[]
+from msp_analysis import geography, plots, store
+from msp_analysis.indicators import assess, risk_flags
+from msp_analysis.indicators.assess import indicator_area
+from msp_analysis.indicators.summary import benchmark_long, market_summary, sources, up_to
+from msp_analysis.notebook import bullets, quiet, show, table
+from msp_analysis.tables import Tables
+
+quiet()
+tables = Tables.load(store.ensure(raw_dir))
+indicators, comparators = assess(tables, la_code)
+indicators = up_to(indicators, year)
+flags = risk_flags(indicators)
+council = geography.council_name(la_code)
+peers = comparators["la_code"].tolist()
+bullets(
+    [
+        f"{council} ({la_code}); data: {tables.manifest['label']}",
+        f"{indicators['indicator'].nunique()} indicators, {int((indicators['status'] == 'missing').sum())} missing (reasons below)",
+    ]
+)
+
+# %% [markdown] tags=[]
+# ## Comparator councils
+#
+# Chosen from data in the package; the method and the distance of each council are shown.
+
+# %% tags=[]
+bullets([comparators.attrs["method"]])
+table(
+    comparators[
+        [
+            "la_code",
+            "la_name",
+            "adults",
+            "share_65_plus",
+            "share_85_plus",
+            "urban",
+            "gce_per_adult",
+            "distance",
+        ]
+    ],
+    3,
+)
+
+# %% [markdown] tags=[]
+# ## 65+ care homes
+
+# %% tags=[]
+bullets(market_summary(indicators, "care_home_65"))
+
+# %% tags=[]
+show(
+    plots.trend(
+        indicators[
+            (indicators["indicator"] == "unit_cost_weekly_65")
+            & (indicators["breakdown"] == "Nursing")
+        ],
+        "Weekly unit cost of nursing care, 65+",
+        council_name=council,
+    )
+)
+
+# %% tags=[]
+show(
+    plots.ranked_bar(
+        indicator_area(tables, "clients_65_in_care_homes_per_100k", "Nursing and residential"),
+        la_code,
+        peers,
+        "People aged 65+ in care homes per 100,000 aged 65+, against comparators",
+        unit="people per 100,000 aged 65+",
+        source="SALT T34 (NHS Digital) 2021-22; ONS mid-year estimates",
+    )
+)
+
+# %% [markdown] tags=[]
+# ## 18+ home care
+
+# %% tags=[]
+bullets(market_summary(indicators, "home_care_18"))
+
+# %% tags=[]
+show(
+    plots.trend(
+        indicators[
+            (indicators["indicator"] == "home_care_hourly_rate")
+            & (indicators["breakdown"] == "External")
+        ],
+        "Hourly rate for externally provided home care",
+        council_name=council,
+    )
+)
+
+# %% [markdown] tags=[]
+# ## Learning disability, mental health and autism; supported living
+
+# %% tags=[]
+bullets(market_summary(indicators, "specialist"))
+
+# %% [markdown] tags=[]
+# ## Quality, workforce and spend across the markets
+
+# %% tags=[]
+bullets(market_summary(indicators, "all"))
+
+# %% tags=[]
+ratings = benchmark_long(indicators, "ascof_6b_rating_share", council)
+ratings = ratings[ratings["breakdown"] != "Good or outstanding"]
+show(
+    plots.rating_bars(
+        ratings,
+        "CQC ratings of registered locations (ASCOF 6B)",
+        source=f"ASCOF 6B (DHSC, from CQC), {ratings['year_label'].iloc[0]}",
+    )
+)
+
+# %% tags=[]
+mix = benchmark_long(indicators, "gce_long_term_by_setting_share", council, prefix="65 and over: ")
+show(
+    plots.spend_mix(
+        mix,
+        "Long-term care spend by setting, people aged 65+",
+        source=f"ASC-FR T44 (NHS Digital), {mix['year_label'].iloc[0]}",
+    )
+)
+
+# %% [markdown] tags=[]
+# ## Risk flags
+#
+# The five risks in DHSC's table of risk indicators, with the rule and threshold beside each flag (thresholds in `msp_analysis/data/risk_thresholds.yml`). A blank flag means the data to judge is missing.
+
+# %% tags=[]
+table(
+    flags[
+        [
+            "risk_label",
+            "market",
+            "indicator",
+            "breakdown",
+            "year",
+            "value",
+            "england",
+            "rule",
+            "flag",
+            "reason",
+        ]
+    ]
+)
+
+# %% [markdown] tags=[]
+# ## Missing indicators
+#
+# Indicators whose source is not in the loaded files, and why.
+
+# %% tags=[]
+table(indicators.loc[indicators["status"] == "missing", ["market", "indicator", "note"]])
+
+# %% [markdown] tags=[]
+# ## Sources
+
+# %% tags=[]
+bullets(sources(indicators))

@@ -1,0 +1,71 @@
+"""ASC-FR 2014-15 wide council-level expenditure CSV, on tiny hand-made files."""
+
+from __future__ import annotations
+
+import pytest
+
+from msp_analysis.errors import SourceError
+from msp_analysis.sources import ascfr, readers_for
+
+pytestmark = pytest.mark.unit
+
+HEAD = "Support type,Age category,Summary,Delivery mechanism,Accounting category"
+
+
+def _wide(path, lines, councils=("817 - Wiltshire", "810 - Bournemouth")):
+    text = ",,,,," + ",".join("SW" for _ in councils) + "\n"
+    text += HEAD + "," + ",".join(councils) + "\n"
+    text += "".join(line + "\n" for line in lines)
+    text += ',,,,,\nNotes,,,,\n"Data are presented in \xa3000\'s",,,,\n'
+    path.write_bytes(text.encode("cp1252"))
+    return path
+
+
+LINES = [
+    "Long term,Age 18 to 64,Physical support,Nursing,Gross current expenditure,1284.73,596",
+    "Long term,Age 18 to 64,Physical support,Nursing,Income: total,:,107",
+    "Non Salt Totals,,Social Support: Support to Carer ,Total,Gross current expenditure,776,5",
+    "Non Salt Totals,,Social Support: Support to Carer ,Total,Gross current expenditure,776,5",
+    "Non Salt Totals,,Adult Social Care,Total,Gross current expenditure,155818,9000",
+    "Non Salt Totals,,Actual total net cost,Total,Net total expenditure,131627,8000",
+]
+
+
+def test_wide_layout_to_tidy(tmp_path):
+    path = _wide(tmp_path / "ascfr_2014-15_council_expenditure.csv", LINES)
+    assert ascfr.detect(path) == "ascfr-2014-15-wide"
+    assert [m.__name__.rsplit(".", 1)[-1] for m, _ in readers_for(path)] == ["ascfr"]
+    tidy = ascfr.clean(ascfr.read(path))
+    w = tidy[tidy["la_code"] == "E06000054"]  # 817 -> Wiltshire via old_council_codes.csv
+    assert set(tidy["la_code"]) == {"E06000054", "E06000028"}  # 810 -> Bournemouth
+    assert set(tidy["year"]) == {2014}
+    lt = w[(w["care_type"] == "Long Term Care") & (w["measure"] == "gross_current_expenditure")]
+    assert lt.iloc[0]["value"] == 1284.73
+    assert (lt.iloc[0]["age_band"], lt.iloc[0]["primary_support_reason"]) == (
+        "18 to 64",
+        "Physical Support",
+    )
+    assert lt.iloc[0]["support_setting"] == "Nursing" and lt.iloc[0]["source_row"] == 3
+    inc = w[w["measure"] == "income_total"].iloc[0]
+    assert inc["suppressed"] and inc["marker"] == ":"  # ':' unavailable, never zero
+    carers = w[w["primary_support_reason"] == "Social Support: Support to Carer"]
+    assert len(carers) == 1 and carers.iloc[0]["value"] == 776  # the repeated line kept once
+    total = w[(w["care_type"] == "Total") & (w["measure"] == "gross_current_expenditure")]
+    assert total.iloc[0]["value"] == 155818
+    assert w[w["measure"] == "actual_total_net_cost"].iloc[0]["value"] == 131627
+
+
+def test_repeated_line_with_other_values_is_an_error(tmp_path):
+    lines = [*LINES]
+    lines[3] = lines[3].replace("776,5", "777,5")
+    path = _wide(tmp_path / "a_2014-15.csv", lines)
+    with pytest.raises(SourceError, match="published twice") as err:
+        ascfr.clean(ascfr.read(path))
+    assert err.value.row == 5
+
+
+def test_council_number_and_name_must_agree(tmp_path):
+    path = _wide(tmp_path / "a_2014-15.csv", LINES[:1], councils=("817 - Swindon", "810 - Poole"))
+    with pytest.raises(SourceError, match="817 is 'Wiltshire'") as err:
+        ascfr.clean(ascfr.read(path))
+    assert err.value.column == "817 - Swindon"

@@ -1,0 +1,69 @@
+"""Package data: shipped scenarios, templates and plan notebook, and the user's folders overriding them."""
+
+from __future__ import annotations
+
+import pytest
+
+from msp_analysis import resources
+from msp_analysis.forecast import scenarios
+from msp_analysis.narrative import plan, render
+
+pytestmark = pytest.mark.unit
+
+
+def test_shipped_files_are_inside_the_package():
+    package = resources.packaged()
+    assert package.name == "resources" and package.parent.name == "msp_analysis"
+    names = [p.name for p in resources.scenario_files()]
+    # the five scenarios the README lists
+    assert names == [
+        "baseline.yml",
+        "home_care_growth.yml",
+        "ld_residential_to_supported_living.yml",
+        "market_unchanged.yml",
+        "workforce_shock.yml",
+    ]
+    for p in resources.scenario_files():
+        assert p.is_relative_to(package)
+    assert {p.name for p in resources.packaged("templates", "narrative").glob("*.j2")} == {
+        "appendix.md.j2",
+        "cover.md.j2",
+        "section1.md.j2",
+        "section2.md.j2",
+        "section3.md.j2",
+    }
+    assert resources.actions_file() == package / "templates" / "actions.yml"
+    assert resources.plan_notebook().read_text().count('tags=["parameters"]') == 1
+
+
+def test_missing_packaged_file_names_it():
+    with pytest.raises(FileNotFoundError, match=r"templates/nope\.yml"):
+        resources.packaged("templates", "nope.yml")
+
+
+def test_scenarios_dir_follows_the_environment(tmp_path, monkeypatch):
+    (tmp_path / "mine.yml").write_text("name: mine\n")
+    monkeypatch.setenv(resources.SCENARIOS_ENV, str(tmp_path))
+    assert resources.scenario_files() == [tmp_path / "mine.yml"]
+    assert scenarios.default_dir() == tmp_path
+
+
+def test_user_template_replaces_only_its_namesake(tmp_path, monkeypatch):
+    (tmp_path / "narrative").mkdir()
+    (tmp_path / "narrative" / "cover.md.j2").write_text("Our own cover for {{ council }}\n")
+    monkeypatch.setenv(resources.TEMPLATES_ENV, str(tmp_path))
+    env = render.environment()
+    assert (
+        env.get_template("cover.md.j2").render(council="Anytown") == "Our own cover for Anytown\n"
+    )
+    # a template the user did not supply still comes from the package
+    shipped = resources.packaged("templates", "narrative", "section3.md.j2").read_text()
+    assert env.loader.get_source(env, "section3.md.j2")[0] == shipped
+
+
+def test_user_actions_file_replaces_the_example(tmp_path, monkeypatch):
+    monkeypatch.setenv(resources.TEMPLATES_ENV, str(tmp_path))
+    # no actions.yml in the user's folder: the shipped example
+    assert plan.default_actions() == resources.packaged("templates", "actions.yml")
+    (tmp_path / "actions.yml").write_text("actions: []\n")
+    assert plan.default_actions() == tmp_path / "actions.yml"
