@@ -33,7 +33,7 @@ def test_base_spend_reproduces_published_gce(tables, shared_data):
     )  # settings, not Total
     assert r["base_spend_gbp"] == pytest.approx(published)
     assert r["base_year"] == 2021 and r["horizon_year"] == 2026 and r["history_years"] == 3
-    assert "held flat" in r["population_source"]  # no projection in the shared data: said so
+    assert "2018-based projection" in r["population_source"]  # the SNPP is in the shared data
     assert len(r["scenario_sha256"]) == 64 and len(r["data_manifest_sha256"]) == 64
     f = res["forecast"]
     assert {

@@ -34,7 +34,7 @@ def raw_sheets(shared_data):
         engine="calamine",
     )
     mye = pd.read_excel(
-        shared_data / "ons_mye_mid2020_on_2021_geography.xls",
+        shared_data / "ons_mye_mid2021_on_2021_geography.xls",  # the 2021-22 rates' own year
         sheet_name="MYE2 - Persons",
         header=None,
         engine="calamine",
@@ -81,7 +81,7 @@ def test_long_term_support_per_100k_65_plus(result, raw_sheets):
     # England from England's own rows, not a mean of councils
     eng_clients = float(wb["T34"][wb["T34"][4] == "England"].iloc[0, 22])
     assert got.england == pytest.approx(eng_clients / _pop(mye, "E92000001", 65) * 100_000)
-    assert "mid-2020" in got.note
+    assert "2021 (mid-" not in got.note  # mid-2021 is loaded: 2021-22 uses its own year
 
 
 def test_care_home_clients_65(result, raw_sheets):
