@@ -37,7 +37,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         )
         demo.write(raw)
     out = Path(args.out) if args.out else config.processed_dir()
-    result = store.build(raw, out, progress=not args.quiet)
+    result = store.build(raw, out, progress=not args.quiet, strict=args.strict)
     label = "DEMO data" if result.demo else "published data"
     print(
         f"Built {len(result.tables)} tables from {len(set(f['file'] for f in result.files))} files ({label}) into {out}:"
@@ -46,6 +46,18 @@ def cmd_data(args: argparse.Namespace) -> int:
         print(f"  {name:<24} {rows:>9,} rows")
     if result.skipped:
         print(f"Skipped {len(result.skipped)} file(s) no reader knows: {', '.join(result.skipped)}")
+        print(f"  known layouts: {', '.join(known_layouts())} (`msp layouts` describes each)")
+    if result.failures:
+        print(f"FAILED {len(result.failures)} file(s); nothing new was taken from them:")
+        for f in result.failures:
+            kept = f.get("kept_previous_rows") or {}
+            keep = (
+                f" (kept {sum(kept.values()):,} rows from the build of {f['kept_from_build']})"
+                if kept
+                else " (no earlier rows to keep)"
+            )
+            print(f"  - {f['message']}{keep}")
+        return 1
     return 0
 
 
@@ -243,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="folder for processed tables (default: data/processed)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="all or nothing: any file that fails stops the build and nothing is written",
+    )
     p.set_defaults(func=cmd_data)
     p = sub.add_parser(
         "demo", help="write the embedded DEMO raw files (fictional councils, published layouts)"

@@ -1,11 +1,12 @@
 """Raw published files -> processed Parquet tables and a manifest.
 
 :func:`build` recognises every file in a folder by its content, reads and cleans it
-with each reader that knows it, validates the tidy tables against their schemas,
-and only then writes ``<table>.parquet`` and ``manifest.json``. Any bad file stops
-the build before anything is written, so the previous tables stay as they were;
-files are written to a temporary folder and moved into place one by one, the
-manifest last. Raw files are opened read-only and never modified.
+with each reader that knows it, validates the tidy tables against their schemas and
+writes ``<table>.parquet`` and ``manifest.json``. A file that fails does not stop the
+others: it is listed (file, sheet, column, row, problem) in the result and in the
+manifest (:func:`failures`), nothing new is taken from it, and the rows the previous
+build took from it are kept. ``strict=True`` is all or nothing. Raw files are opened
+read-only and never modified.
 
 :func:`load` reads one processed table back.
 """
@@ -25,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from msp_analysis import __version__, config, schemas
-from msp_analysis.errors import SourceError
-from msp_analysis.sources import readers_for, table_name
+from msp_analysis.errors import SourceError, UnknownLayoutError
+from msp_analysis.sources import known_layouts, readers_for, table_name
 
 log = logging.getLogger(__name__)
 
@@ -75,18 +76,37 @@ TABLE_KEYS: dict[str, list[str]] = {
 
 
 class BuildError(SourceError):
-    """One or more raw files could not be read; nothing was written."""
+    """A build could not write anything (``--strict`` with a bad file, or no readable file)."""
 
 
 @dataclass
 class BuildResult:
-    """What a build did: tables written, files read, files skipped."""
+    """What a build did: tables written, files read, files skipped, files that failed."""
 
     out_dir: Path
     tables: dict[str, int] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
     demo: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when every file this tool recognises was read."""
+        return not self.failures
+
+
+def failure_record(exc: SourceError, file: str, **extra) -> dict:
+    """One failed file as the manifest lists it: where (file, sheet, column, row) and what."""
+    return {
+        "file": exc.file or file,
+        "sheet": exc.sheet,
+        "column": exc.column,
+        "row": exc.row,
+        "problem": exc.problem,
+        "message": str(exc),
+        **extra,
+    }
 
 
 def sha256(path: Path) -> str:
@@ -115,21 +135,90 @@ def _release(frame: pd.DataFrame) -> int:
     return int(years.max()) if len(years) else 0
 
 
+def _previous(out_dir: Path) -> dict:
+    """The manifest of the build already in ``out_dir`` (empty when there is none or it is unreadable)."""
+    try:
+        return manifest(out_dir)
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _kept_rows(out_dir: Path, prev: dict, file: str) -> dict[str, pd.DataFrame]:
+    """The rows a previous build in ``out_dir`` took from ``file``, per table."""
+    kept = {}
+    for table, info in prev.get("tables", {}).items():
+        if file in info.get("source_files", []) and (out_dir / f"{table}.parquet").exists():
+            frame = load(table, out_dir)
+            rows = frame[frame["source_file"] == file]
+            if len(rows):
+                kept[table] = rows.reset_index(drop=True)
+    return kept
+
+
+def _read_file(path: Path, found, demo: bool) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Tidy, validated tables from one file (every reader that knows it), with its manifest rows.
+
+    Raises:
+        SourceError: the file (or one of its tables) cannot be read, cleaned or validated.
+    """
+    digest = sha256(path)
+    pieces: dict[str, pd.DataFrame] = {}
+    entries = []
+    for reader, layout in found:
+        raw = reader.read(path)
+        tidy = reader.clean(raw)
+        table = table_name(reader, layout)
+        tidy = schemas.validate(table, tidy, file=path.name)
+        if demo:
+            tidy = tidy.assign(source="DEMO - " + tidy["source"].astype(str))
+        tidy = tidy.assign(release=_release(tidy))
+        pieces[table] = (
+            pd.concat([pieces[table], tidy], ignore_index=True) if table in pieces else tidy
+        )
+        entries.append(
+            {
+                "file": path.name,
+                "sha256": digest,
+                "bytes": path.stat().st_size,
+                "reader": reader.__name__.rsplit(".", 1)[-1],
+                "layout": layout,
+                "table": table,
+                "rows_read": len(raw),
+                "rows_kept": len(tidy),
+                "rows_suppressed": int(tidy["suppressed"].sum()) if "suppressed" in tidy else 0,
+            }
+        )
+    return pieces, entries
+
+
 def build(
-    raw_dir: str | Path | None = None, out_dir: str | Path | None = None, *, progress: bool = True
+    raw_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    progress: bool = True,
+    strict: bool = False,
 ) -> BuildResult:
-    """Build every processed table from the files in ``raw_dir``.
+    """Build every processed table from the files in ``raw_dir``, past any bad file.
+
+    A file that cannot be read, cleaned or validated contributes nothing new: its failure
+    (file, sheet, column, row, what was expected) is listed in the result and in the
+    manifest, and the rows the previous build in ``out_dir`` took from that file are kept,
+    so one bad download never loses a source. A file no reader recognises is skipped and
+    listed; one that a previous build read but no reader now recognises is a failure.
 
     Args:
         raw_dir: folder of published files (default :func:`config.raw_dir`).
         out_dir: folder for Parquet tables (default :func:`config.processed_dir`).
         progress: show a progress bar on stderr.
+        strict: all or nothing: any failure raises and nothing is written.
 
     Returns:
-        A :class:`BuildResult` with row counts per table and per file.
+        A :class:`BuildResult` with row counts per table and per file, and the failures
+        (check :attr:`BuildResult.ok`).
 
     Raises:
-        BuildError: listing every file that failed (file, sheet, column, row); nothing is written.
+        BuildError: ``strict`` and a file failed, or no file could be read at all;
+            nothing is written.
         FileNotFoundError: ``raw_dir`` does not exist.
     """
     raw_dir = Path(raw_dir or config.raw_dir())
@@ -141,8 +230,9 @@ def build(
     demo = (raw_dir / DEMO_MARKER).exists()
     files = _candidates(raw_dir)
     result = BuildResult(out_dir=out_dir, demo=demo)
+    prev = _previous(out_dir)
+    prev_files = {f["file"] for f in prev.get("files", [])}
     pieces: dict[str, list[pd.DataFrame]] = {}
-    errors: list[str] = []
 
     from tqdm.auto import tqdm
 
@@ -151,49 +241,62 @@ def build(
         bar.set_postfix_str(path.name[:40])
         try:
             found = readers_for(path)
+            if not found:
+                if path.name not in prev_files:
+                    log.warning("%s: no reader knows this file; skipped", path.name)
+                    result.skipped.append(path.name)
+                    continue
+                raise UnknownLayoutError(
+                    "no reader recognises this file any more, though the previous build read it",
+                    known_layouts(),
+                    file=path,
+                )
+            file_pieces, entries = _read_file(path, found, demo)
         except SourceError as exc:
-            errors.append(str(exc))
+            result.failures.append(failure_record(exc, path.name))
+            log.error("%s", exc)
             continue
-        if not found:
-            log.warning("%s: no reader knows this file; skipped", path.name)
-            result.skipped.append(path.name)
-            continue
-        digest = sha256(path)
-        for reader, layout in found:
-            try:
-                raw = reader.read(path)
-                tidy = reader.clean(raw)
-                table = table_name(reader, layout)
-                tidy = schemas.validate(table, tidy, file=path.name)
-            except SourceError as exc:
-                errors.append(str(exc))
-                continue
-            if demo:
-                tidy = tidy.assign(source="DEMO - " + tidy["source"].astype(str))
-            tidy = tidy.assign(release=_release(tidy))
-            pieces.setdefault(table, []).append(tidy)
-            result.files.append(
-                {
-                    "file": path.name,
-                    "sha256": digest,
-                    "bytes": path.stat().st_size,
-                    "reader": reader.__name__.rsplit(".", 1)[-1],
-                    "layout": layout,
-                    "table": table,
-                    "rows_read": len(raw),
-                    "rows_kept": len(tidy),
-                    "rows_suppressed": int(tidy["suppressed"].sum()) if "suppressed" in tidy else 0,
-                }
+        except Exception as exc:  # a reader bug: this file fails, the others still build
+            if strict:
+                raise
+            log.info("%s: unexpected error", path.name, exc_info=True)
+            err = SourceError(
+                f"unexpected {type(exc).__name__} while reading ({exc}); this is a bug in "
+                "msp-analysis: please report it with the output of `msp -v data`",
+                file=path,
             )
+            result.failures.append(failure_record(err, path.name))
+            log.error("%s", err)
+            continue
+        for table, frame in file_pieces.items():
+            pieces.setdefault(table, []).append(frame)
+        result.files.extend(entries)
     bar.close()
-    if errors:
+    if result.failures and strict:
         raise BuildError(
-            f"{len(errors)} problem(s) in {raw_dir.name}; nothing was written:\n- "
-            + "\n- ".join(errors)
+            f"{len(result.failures)} problem(s) in {raw_dir.name}; nothing was written (--strict):"
+            "\n- " + "\n- ".join(f["message"] for f in result.failures)
         )
+    for failure in result.failures:
+        same_kind = bool(prev.get("demo")) == demo  # never keep real rows in a DEMO build
+        kept = _kept_rows(out_dir, prev, failure["file"]) if same_kind else {}
+        failure["kept_previous_rows"] = {t: len(f) for t, f in kept.items()}
+        failure["kept_from_build"] = prev.get("built_at") if kept else None
+        for table, frame in kept.items():
+            release = _release(frame)
+            pieces.setdefault(table, []).append(frame.assign(release=release))
+        if kept:
+            log.warning(
+                "%s failed; kept its %s rows from the build of %s",
+                failure["file"],
+                sum(len(f) for f in kept.values()),
+                prev.get("built_at"),
+            )
     if not pieces:
+        problems = "".join(f"\n- {f['message']}" for f in result.failures)
         raise BuildError(
-            f"no published file this tool knows was found in {raw_dir}; nothing was written"
+            f"no published file this tool knows could be read in {raw_dir}; nothing was written"
+            + problems
         )
 
     tables: dict[str, pd.DataFrame] = {}
@@ -217,6 +320,16 @@ def build(
     return result
 
 
+def failures(processed_dir: str | Path | None = None) -> list[dict]:
+    """Files the last build could not read (file, sheet, column, row, problem, message).
+
+    Each record also says which tables kept that file's rows from an earlier build
+    (``kept_previous_rows``), so a plan can say which sources are missing or out of date.
+    Empty when every file was read.
+    """
+    return list(manifest(processed_dir).get("failures", []))
+
+
 def _write(
     tables: dict[str, pd.DataFrame], result: BuildResult, raw_dir: Path, out_dir: Path
 ) -> None:
@@ -233,6 +346,7 @@ def _write(
             "label": "DEMO" if result.demo else "published data",
             "files": result.files,
             "skipped": result.skipped,
+            "failures": result.failures,
             "tables": {
                 name: {
                     "rows": len(f),

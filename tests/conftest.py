@@ -38,7 +38,11 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def real_processed(shared_data, tmp_path_factory) -> Path:
-    """Processed tables built once from every real file."""
+    """Processed tables built once from every real file.
+
+    The build keeps going past a file it cannot read: such files are listed by
+    ``store.failures(out)`` (tests that need a source check it was read), the rest are built.
+    """
     from msp_analysis import store
 
     out = tmp_path_factory.mktemp("processed_real")

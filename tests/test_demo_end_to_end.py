@@ -18,7 +18,8 @@ pytestmark = pytest.mark.demo
 def test_every_table_built_and_labelled_demo(demo_processed):
     m = store.manifest(demo_processed)
     assert m["demo"] is True and m["label"] == "DEMO"
-    assert set(m["tables"]) == set(store.TABLE_KEYS)
+    # the DEMO data set has no MHCLG revenue outturn file (yet)
+    assert set(store.TABLE_KEYS) - {"outturn"} <= set(m["tables"]) <= set(store.TABLE_KEYS)
     for name in m["tables"]:
         t = store.load(name, demo_processed)
         assert len(t) > 0 and t["source"].str.startswith("DEMO - ").all(), name
@@ -68,24 +69,26 @@ def test_demo_is_deterministic(demo_raw, tmp_path):
         )
 
 
-def test_bad_file_writes_nothing_and_keeps_previous_tables(demo_raw, tmp_path):
+def test_bad_file_is_listed_and_the_rest_is_built(demo_raw, tmp_path):
     import shutil
 
     raw = tmp_path / "raw"
     shutil.copytree(demo_raw, raw)
     out = tmp_path / "out"
-    store.build(raw, out, progress=False)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    first = store.build(raw, out, progress=False)
     bad = raw / "LA-data-download-2024-25_bad.csv"
     bad.write_text(
         "CSSR (LA area),Sector,Service,Job role,Turnover rate\nDemoshire,All,All,Care worker,lots\n"
     )
+    result = store.build(raw, out, progress=False)
+    [fail] = result.failures
+    assert fail["file"] == "LA-data-download-2024-25_bad.csv"
+    assert fail["column"] == "Turnover rate" and fail["row"] == 2
+    assert result.tables == first.tables  # every other file built as before
     with pytest.raises(BuildError) as err:
-        store.build(raw, out, progress=False)
-    assert "LA-data-download-2024-25_bad.csv" in str(err.value) and "column 'Turnover rate'" in str(
-        err.value
-    )
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+        store.build(raw, tmp_path / "strict", progress=False, strict=True)
+    assert "LA-data-download-2024-25_bad.csv" in str(err.value)
+    assert not (tmp_path / "strict").exists()
 
 
 def test_unknown_files_are_listed_and_skipped(demo_raw, tmp_path):

@@ -1,28 +1,48 @@
-"""Demand: people in long-term support by council x age band x support setting x primary support reason.
+"""Demand: people in long-term support by age band x client group x setting, stock and flow.
 
-Base year (SALT): people supported during the year by age band and setting (T34), split
-by primary support reason with the council's year-end shares within each age band (T37);
-setting and reason are assumed independent within an age band (no council-level
-cross-tabulation is published). Suppressed SALT cells (0-4 people) enter the model at 2,
-the middle of their range, and nothing in the output reveals them.
+Base (the latest SALT year): people supported during the year by age band and setting
+(T34) and at year end (T38), people at year end by primary support reason (T37), and new
+clients whose request ended in long-term nursing, residential or community support (T10,
+T11). Suppressed SALT cells (0-4 people) enter at 2, the middle of their range.
 
-Projection: base x population factor (ONS projection, or the latest estimate held flat)
-x rate factor (each age band's rate of long-term support per population, trended with
-:mod:`msp_analysis.forecast.models`) x any extra setting growth, then shifts between
-settings and workforce capacity loss from the scenario.
+- **Setting x client group**: SALT publishes the setting x reason x age cross-tabulation
+  for England only (T35); each council's joint table is an iterative proportional fit of
+  that table to the council's own margins (:mod:`msp_analysis.forecast.ipf`), or of an even
+  seed (setting and reason independent within an age band) where T35 is not loaded. The
+  run says which.
+- **Supported living and Shared Lives** are settings for adults 18-64: people in supported
+  living are ASC-FR spend on it (T43 "Community: Supported Living") over the stated weekly
+  cost (scenario ``setting_costs``), taken out of SALT's community figure and shared
+  between learning disability and mental health support in proportion to their community
+  numbers. Shared Lives starts at 0 people (ASC-FR has no line for it) and is filled by
+  shifts.
+- **Exits**: people during the year minus people at year end, by age band and setting
+  (T34 - T38), as a share of people during the year; supported living and Shared Lives
+  leave at their age band's community rate.
+- **New placements** go to settings in the mix of the base year's leavers (so with flat
+  demand the market stays as it is); shifts then move a share of them
+  (:mod:`msp_analysis.forecast.stockflow`).
+- **Demand** in each year: the base people in an age band and client group x population
+  growth (18-64; 65+ as the need-weighted growth of 65-74, 75-84 and 85+) x the rate
+  factor (held at the base year, or each band's own trend).
+
+When the base year (the latest outturn year) is later than the SALT year, demand is
+brought forward from SALT by the same population and rate factors, and the run says so.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
-from msp_analysis.forecast import models
-from msp_analysis.forecast.scenarios import Scenario
+from msp_analysis.forecast import ipf, models, stockflow
+from msp_analysis.forecast import population as P
+from msp_analysis.forecast.scenarios import AGE_BANDS, CLIENT_GROUPS, SETTINGS, Scenario
 from msp_analysis.indicators.core import population_by_band
 from msp_analysis.tables import MissingSource, Tables
 
-AGE_BANDS = {"18 to 64": (18, 64), "65 and over": (65, None)}
 SETTING_GROUPS = {
     "Nursing": "Nursing",
     "Residential": "Residential",
@@ -30,6 +50,11 @@ SETTING_GROUPS = {
     "Community: Part Direct Payment": "Community",
     "Community: CASSR Managed Personal Budget": "Community",
     "Community: CASSR Commissioned Support Only": "Community",
+}
+ENTRY_GROUPS = {
+    "Long Term Care: Nursing": "Nursing",
+    "Long Term Care: Residential": "Residential",
+    "Long Term Care: Community": "Community",
 }
 REASON_GROUPS = {
     "Physical Support: Access and Mobility Only": "Physical Support",
@@ -46,83 +71,262 @@ REASON_GROUPS = {
     "Social Support: Asylum Seeker Support": "Social Support",
     "Social Support: Support for Social Isolation/Other": "Social Support",
 }
+SL_GROUPS = ("Learning Disability Support", "Mental Health Support")
+SL_SHARE_CAP = 0.8  # supported living never takes more than 80% of LD + MH community people
 SUPPRESSED_AT = 2.0
-KEYS = ["age_band", "setting", "client_group"]
+CELL = stockflow.CELL
+
+
+@dataclass
+class BaseDemand:
+    """The base year's people by cell and the flows that move them."""
+
+    salt_year: int
+    base_year: int
+    people: pd.DataFrame  # CELL + people, in the base year (brought forward from SALT)
+    people_salt: pd.DataFrame  # CELL + people, in the SALT year
+    exit_rate: pd.DataFrame  # age_band, setting, exit_rate
+    mix: pd.DataFrame  # CELL + mix (share of new placements)
+    flows: pd.DataFrame  # age_band, setting: during, year_end, leavers, new_clients (SALT year)
+    supported_living_people: float
+    notes: list[str] = field(default_factory=list)
 
 
 def _salt(tables: Tables) -> pd.DataFrame:
-    """The SALT tables the forecast uses (T2, T34, T37), selected once per data set."""
     if not tables.has("salt"):
-        raise MissingSource("no SALT table: demand needs SALT tables T2, T34 and T37")
+        raise MissingSource("no SALT table: demand needs SALT tables T34, T37 and T38")
     if "salt_forecast" not in tables.cache:
         s = tables.get("salt")
-        tables.cache["salt_forecast"] = s[s["table_ref"].isin(["T2", "T34", "T37"])]
+        keep = ["T2", "T10", "T11", "T33", "T34", "T35", "T37", "T38"]
+        tables.cache["salt_forecast"] = s[s["table_ref"].isin(keep)]
     return tables.cache["salt_forecast"]
 
 
-def base_year(tables: Tables) -> int:
+def salt_year(tables: Tables) -> int:
     """Latest year with people by setting (SALT T34)."""
-    s = _salt(tables)
-    t34 = s[s["table_ref"] == "T34"]
+    t34 = _salt(tables)
+    t34 = t34[t34["table_ref"] == "T34"]
     if t34.empty:
         raise MissingSource("SALT table T34 (people by support setting) is not loaded")
     return int(t34["year"].max())
 
 
-def base_demand(tables: Tables, la_code: str, year: int) -> pd.DataFrame:
-    """People in long-term support during ``year``: age_band, setting, client_group, people."""
-    s = _salt(tables)
-    t34 = s[
-        (s["table_ref"] == "T34")
-        & (s["la_code"] == la_code)
-        & (s["year"] == year)
-        & s["age_band"].isin(AGE_BANDS)
+def _values(frame: pd.DataFrame) -> pd.Series:
+    return frame["value"].where(~frame["suppressed"].astype(bool), SUPPRESSED_AT).fillna(0.0)
+
+
+def _by(frame: pd.DataFrame, column: str, groups: dict) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(dtype=float)
+    f = frame[frame[column].isin(groups)]
+    return f.assign(v=_values(f), g=f[column].map(groups)).groupby(["age_band", "g"])["v"].sum()
+
+
+def _seed(s: pd.DataFrame, year: int) -> pd.DataFrame | None:
+    """England's setting x reason x age table (T35) where loaded, else None."""
+    t35 = s[(s["table_ref"] == "T35") & (s["year"] == year)]
+    if t35.empty:
+        return None
+    t35 = t35[
+        t35["support_setting"].isin(SETTING_GROUPS)
+        & t35["primary_support_reason"].isin(REASON_GROUPS)
     ]
-    t34 = t34[t34["support_setting"].isin(SETTING_GROUPS)]
+    return (
+        t35.assign(
+            v=_values(t35),
+            setting=t35["support_setting"].map(SETTING_GROUPS),
+            client_group=t35["primary_support_reason"].map(REASON_GROUPS),
+        )
+        .groupby(["age_band", "setting", "client_group"])["v"]
+        .sum()
+    )
+
+
+def salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """People during ``year`` by CELL (Nursing, Residential, Community), the flows by age band
+    and setting, and how setting and client group were joined."""
+    s = _salt(tables)
+    mine = s[(s["la_code"] == la_code) & (s["year"] == year)]
+    t34 = mine[(mine["table_ref"] == "T34") & mine["age_band"].isin(AGE_BANDS)]
     if t34.empty:
         raise MissingSource(f"no SALT T34 rows for {la_code} in {year}")
     if t34["marker"].eq("[x]").fillna(False).all():
         raise MissingSource(f"{la_code} did not submit SALT for {year}")
-    people = t34.assign(
-        v=t34["value"].where(~t34["suppressed"], SUPPRESSED_AT),
-        setting=t34["support_setting"].map(SETTING_GROUPS),
+    during = _by(t34, "support_setting", SETTING_GROUPS)
+    t38 = mine[(mine["table_ref"] == "T38") & mine["age_band"].isin(AGE_BANDS)]
+    year_end = _by(t38, "support_setting", SETTING_GROUPS)
+    t37 = mine[(mine["table_ref"] == "T37") & mine["age_band"].isin(AGE_BANDS)]
+    reasons = _by(t37, "primary_support_reason", REASON_GROUPS)
+    entries = mine[mine["table_ref"].isin(["T10", "T11"])]
+    new_clients = _by(entries, "what_happened_next", ENTRY_GROUPS)
+    seed = _seed(s, year)
+    method = (
+        "England's setting x reason table (SALT T35) raked to the council's margins"
+        if seed is not None
+        else "setting and reason taken as independent within each age band (England's"
+        " SALT T35 cross-tabulation not loaded), fitted to the council's margins"
     )
-    by_setting = people.groupby(["age_band", "setting"], as_index=False)["v"].sum()
-    t37 = s[(s["table_ref"] == "T37") & (s["la_code"] == la_code) & (s["year"] == year)]
-    t37 = t37[t37["primary_support_reason"].isin(REASON_GROUPS)]
-    reasons = t37.assign(
-        v=t37["value"].where(~t37["suppressed"], SUPPRESSED_AT),
-        client_group=t37["primary_support_reason"].map(REASON_GROUPS),
+    rows = []
+    base_settings = ["Nursing", "Residential", "Community"]
+    for age in AGE_BANDS:
+        r = during.get(age, pd.Series(dtype=float)).reindex(base_settings).fillna(0.0)
+        c = reasons.get(age, pd.Series(dtype=float)).reindex(list(CLIENT_GROUPS)).fillna(0.0)
+        if c.sum() == 0:
+            c[:] = 1.0
+        if seed is not None and age in seed.index.get_level_values(0):
+            sd = seed[age].unstack().reindex(index=base_settings, columns=list(CLIENT_GROUPS))
+            sd = sd.fillna(0.0).to_numpy()
+        else:
+            sd = np.ones((len(base_settings), len(CLIENT_GROUPS)))
+        fit = ipf.rake(sd, r.to_numpy(), c.to_numpy())
+        for i, setting in enumerate(base_settings):
+            for j, group in enumerate(CLIENT_GROUPS):
+                rows.append((age, group, setting, fit[i, j]))
+    people = pd.DataFrame(rows, columns=[*CELL, "people"])
+    flows = pd.DataFrame(
+        [
+            {
+                "age_band": age,
+                "setting": st,
+                "during": float(during.get((age, st), 0.0)),
+                "year_end": float(year_end.get((age, st), np.nan)),
+                "new_clients": float(new_clients.get((age, st), 0.0)),
+            }
+            for age in AGE_BANDS
+            for st in base_settings
+        ]
     )
-    shares = reasons.groupby(["age_band", "client_group"])["v"].sum()
-    shares = shares / shares.groupby(level=0).transform("sum")
-    if shares.empty:
-        shares = pd.Series(
-            1.0,
-            index=pd.MultiIndex.from_product(
-                [list(AGE_BANDS), ["All client groups"]], names=["age_band", "client_group"]
-            ),
+    flows["leavers"] = (flows["during"] - flows["year_end"]).clip(lower=0.0)
+    return people, flows, method
+
+
+def _supported_living_spend(tables: Tables, la_code: str, year: int) -> float:
+    a = tables.get("ascfr")
+    if a is None:
+        return 0.0
+    sel = a[
+        (a["table_ref"] == "T43")
+        & (a["la_code"] == la_code)
+        & (a["year"] == year)
+        & (a["support_setting"] == "Community: Supported Living")
+    ]
+    v = sel["value"].sum(min_count=1)
+    return 0.0 if pd.isna(v) else float(v) * 1000
+
+
+def base_demand(
+    tables: Tables,
+    la_code: str,
+    scenario: Scenario,
+    base: int,
+    path: P.PopulationPath,
+    prices_to_salt_year: float = 1.0,
+) -> BaseDemand:
+    """People by cell in ``base`` (brought forward from the SALT year), exits and placement mix.
+
+    ``prices_to_salt_year`` converts the scenario's stated weekly costs (in their price
+    year) to the SALT year's prices.
+    """
+    sy = salt_year(tables)
+    people, flows, method = salt_base(tables, la_code, sy)
+    notes = [f"Setting x client group: {method}."]
+    # supported living out of 18-64 community
+    weekly = scenario.value("setting_costs")["weekly_cost_gbp"]["Supported living"]
+    spend = _supported_living_spend(tables, la_code, sy)
+    comm = people[
+        (people["age_band"] == "18 to 64")
+        & (people["setting"] == "Community")
+        & people["client_group"].isin(SL_GROUPS)
+    ]
+    sl_total = 0.0
+    if spend > 0 and comm["people"].sum() > 0:
+        sl_total = min(
+            spend / (weekly * prices_to_salt_year * 52), SL_SHARE_CAP * comm["people"].sum()
         )
-    out = by_setting.merge(shares.rename("share").reset_index(), on="age_band")
-    out["people"] = out["v"] * out["share"]
-    return out[[*KEYS, "people"]]
+        notes.append(
+            f"Supported living: £{spend / 1e6:,.1f}m ASC-FR spend (T43) / £{weekly:,.0f} a week"
+            f" = {sl_total:,.0f} people taken out of SALT's community figure for adults 18-64."
+        )
+    sl = comm.assign(setting="Supported living", people=comm["people"] / comm["people"].sum())
+    sl["people"] = sl["people"].fillna(0.0) * sl_total
+    people = people.merge(
+        sl[["age_band", "client_group", "people"]].rename(columns={"people": "sl"}),
+        on=["age_band", "client_group"],
+        how="left",
+    )
+    take = people["setting"].eq("Community") & people["sl"].notna()
+    people.loc[take, "people"] -= people.loc[take, "sl"]
+    people = people.drop(columns="sl")
+    # every setting exists in every cell (0 people where none), so shifts have somewhere to go
+    grid = pd.MultiIndex.from_product([AGE_BANDS, CLIENT_GROUPS, SETTINGS], names=CELL).to_frame(
+        index=False
+    )
+    full = grid.merge(pd.concat([people, sl[[*CELL, "people"]]]), on=CELL, how="left")
+    full["people"] = full["people"].fillna(0.0).clip(lower=0.0)
+    # exits by age band and setting; the new settings leave at the community rate
+    during_total = flows.groupby("age_band")[["during", "leavers"]].sum()
+    rates = []
+    for f in flows.itertuples():
+        band_rate = during_total.loc[f.age_band, "leavers"] / max(
+            during_total.loc[f.age_band, "during"], 1.0
+        )
+        rate = f.leavers / f.during if f.during > 0 and not np.isnan(f.year_end) else band_rate
+        rates.append({"age_band": f.age_band, "setting": f.setting, "exit_rate": rate})
+    exit_rate = pd.DataFrame(rates)
+    exit_rate["exit_rate"] = exit_rate["exit_rate"].fillna(0.0).clip(0.0, 0.95)
+    comm_rate = exit_rate[exit_rate["setting"] == "Community"].set_index("age_band")["exit_rate"]
+    extra = [
+        {"age_band": a, "setting": st, "exit_rate": float(comm_rate.get(a, 0.2))}
+        for a in AGE_BANDS
+        for st in ("Supported living", "Shared Lives")
+    ]
+    exit_rate = pd.concat([exit_rate, pd.DataFrame(extra)], ignore_index=True)
+    # placement mix: the mix of leavers (market unchanged)
+    m = full.merge(exit_rate, on=["age_band", "setting"])
+    m["leavers"] = m["people"] * m["exit_rate"]
+    tot = m.groupby(["age_band", "client_group"])["leavers"].transform("sum")
+    ptot = m.groupby(["age_band", "client_group"])["people"].transform("sum")
+    m["mix"] = np.where(tot > 0, m["leavers"] / tot.where(tot > 0, 1.0), 0.0)
+    m["mix"] = np.where((tot == 0) & (ptot > 0), m["people"] / ptot.where(ptot > 0, 1.0), m["mix"])
+    notes.append(
+        "Exits: people during the year minus people at year end (SALT T34 - T38) by age band"
+        " and setting; new placements go to settings in the mix of those leaving, so with"
+        " flat demand each setting keeps its size."
+    )
+    salt_people = full[[*CELL, "people"]].copy()
+    # bring forward to the base year
+    if base > sy:
+        fac = P.demand_factor(path, sy, base, scenario.value("need_weights"))
+        rate = _rate_factor_between(tables, la_code, scenario, sy, base)
+        full["people"] = full["people"] * full["age_band"].map(fac) * full["age_band"].map(rate)
+        notes.append(
+            f"Demand brought forward from SALT {sy}-{(sy + 1) % 100:02d} to the base year"
+            f" {base}-{(base + 1) % 100:02d} with population growth"
+            + (" and each band's rate trend." if scenario.value("rate_trend") == "model" else ".")
+        )
+    return BaseDemand(
+        salt_year=sy,
+        base_year=base,
+        people=full[[*CELL, "people"]],
+        people_salt=salt_people,
+        exit_rate=exit_rate,
+        mix=m[[*CELL, "mix"]],
+        flows=flows,
+        supported_living_people=float(sl_total),
+        notes=notes,
+    )
+
+
+# ---- rates of long-term support per population, and their trend ----------------------
+
+RATE_BANDS = {"18 to 64": (18, 64), "65 and over": (65, None)}
 
 
 def rate_history(tables: Tables) -> pd.DataFrame:
-    """People in long-term support during the year per adult in the age band, every council and year.
-
-    Computed once per loaded data set (kept in ``tables.cache``).
-    """
+    """People in long-term support during the year per adult in the band, every council and year."""
     if "rate_history" not in tables.cache:
         tables.cache["rate_history"] = _rate_history(tables)
     return tables.cache["rate_history"]
-
-
-def _pooled(tables: Tables, band: str, base: int, hist: pd.DataFrame) -> models.PooledGrowth:
-    key = ("pooled", band, base)
-    if key not in tables.cache:
-        tables.cache[key] = models.fit_pooled(hist)
-    return tables.cache[key]
 
 
 def _rate_history(tables: Tables) -> pd.DataFrame:
@@ -135,186 +339,114 @@ def _rate_history(tables: Tables) -> pd.DataFrame:
         ["la_code", "year", "age_band"]
     )
     if not tables.has("population"):
-        raise MissingSource("no population table: rates need ONS mid-year estimates")
-    pop = population_by_band(tables.get("population"), AGE_BANDS)
+        return pd.DataFrame(columns=["la_code", "year", "age_band", "value"])
+    pop = population_by_band(tables.get("population"), RATE_BANDS)
     pop = pop[pop["area_type"] == "council"]
     counts = pop.groupby("year")["la_code"].nunique()
     full_years = sorted(int(y) for y, n in counts.items() if n >= 0.9 * counts.max())
+    if not full_years:
+        return pd.DataFrame(columns=["la_code", "year", "age_band", "value"])
     rows = []
     for y in sorted(lts["year"].unique()):
         py = min(full_years, key=lambda p: (abs(p - y), p > y))
-        rows.append(pop[pop["year"] == py].assign(year=y, pop_year=py))
+        rows.append(pop[pop["year"] == py].assign(year=y))
     popy = pd.concat(rows).rename(columns={"breakdown": "age_band", "value": "population"})
     out = lts.merge(
-        popy[["la_code", "year", "age_band", "population", "pop_year"]],
-        on=["la_code", "year", "age_band"],
-        how="inner",
+        popy[["la_code", "year", "age_band", "population"]], on=["la_code", "year", "age_band"]
     )
     out["value"] = out["value"] / out["population"]
-    return out[["la_code", "year", "age_band", "value", "pop_year"]]
+    return out[["la_code", "year", "age_band", "value"]]
 
 
-def population_factors(
-    tables: Tables, la_code: str, base: int, years: list[int], scenario: Scenario
-) -> tuple[pd.DataFrame, str]:
-    """Population in each forecast year relative to the base year, by age band, and a note on the source."""
-    use_projection = scenario.value("population") == "projection"
-    proj = tables.get("population_projections") if use_projection else None
-    if proj is not None and (proj["la_code"] == la_code).any():
-        bands = population_by_band(
-            proj[proj["la_code"] == la_code], AGE_BANDS, estimate=proj["estimate"].iloc[0]
-        )
-        wide = bands.pivot_table(index="year", columns="breakdown", values="value")
-        start = max(base, int(wide.index.min()))
-        rows = []
-        for y in years:
-            yy = min(max(y, start), int(wide.index.max()))
-            for band in AGE_BANDS:
-                rows.append(
-                    {
-                        "year": y,
-                        "age_band": band,
-                        "pop_factor": wide.loc[yy, band] / wide.loc[start, band],
-                    }
-                )
-        note = f"ONS {proj['estimate'].iloc[0]} (years beyond it held at its last year)"
-        return pd.DataFrame(rows), note
-    reason = (
-        "scenario holds population flat"
-        if not use_projection
-        else "no population projection loaded for this council: latest mid-year estimate held flat"
-    )
-    return pd.DataFrame(
-        [{"year": y, "age_band": b, "pop_factor": 1.0} for y in years for b in AGE_BANDS]
-    ), reason
+def _pooled(tables: Tables, band: str, upto: int) -> models.PooledGrowth:
+    key = ("pooled_rate", band, upto)
+    if key not in tables.cache:
+        h = rate_history(tables)
+        tables.cache[key] = models.fit_pooled(h[(h["age_band"] == band) & (h["year"] <= upto)])
+    return tables.cache[key]
+
+
+def _rate_factor_between(
+    tables: Tables, la_code: str, scenario: Scenario, start: int, end: int
+) -> dict[str, float]:
+    if scenario.value("rate_trend") == "none":
+        return {a: 1.0 for a in AGE_BANDS}
+    f = rate_factors(tables, la_code, scenario, start, [end])
+    return f.set_index("age_band")["rate_factor"].to_dict()
 
 
 def rate_factors(
-    tables: Tables, la_code: str, base: int, years: list[int], scenario: Scenario
+    tables: Tables, la_code: str, scenario: Scenario, start: int, years: list[int]
 ) -> pd.DataFrame:
-    """Rate in each forecast year relative to the base year, with intervals, method and history length."""
-    if scenario.value("rate_trend") == "none":
-        return pd.DataFrame(
-            [
-                {
-                    "year": y,
-                    "age_band": b,
-                    "rate_factor": 1.0,
-                    **{f"{k}_{lvl}": 1.0 for k in ("lower", "upper") for lvl in (80, 95)},
-                    "method": "held at base-year rate",
-                    "history_years": 0,
-                }
-                for y in years
-                for b in AGE_BANDS
-            ]
-        )
+    """Each band's rate in ``years`` relative to ``start``, with 80% and 95% bounds.
+
+    With ``rate_trend: none`` the rate is held, and the bounds are those of a random walk
+    with the spread of rates' year-on-year changes pooled across councils: the rate could
+    move either way. With ``model``, each band's own trend (:func:`models.forecast`).
+    """
     hist = rate_history(tables)
-    hist = hist[hist["year"] <= base]
     out = []
     for band in AGE_BANDS:
-        h = hist[hist["age_band"] == band]
-        pooled = _pooled(tables, band, base, h)
-        mine = h[h["la_code"] == la_code].set_index("year")["value"]
-        if mine.empty or base not in mine.index:
-            raise MissingSource(
-                f"no base-year ({base}) rate of long-term support for {la_code}, {band}"
-            )
-        f = models.forecast(mine, years, pooled)
-        ref = mine.loc[base]
-        for col in ("value", "lower_80", "upper_80", "lower_95", "upper_95"):
-            f[col] = f[col] / ref
-        f = f.rename(columns={"value": "rate_factor"}).assign(age_band=band, pooled=pooled.describe)
-        out.append(f)
+        pooled = _pooled(tables, band, start)
+        mine = hist[(hist["la_code"] == la_code) & (hist["age_band"] == band)]
+        mine = mine[mine["year"] <= start].set_index("year")["value"]
+        if scenario.value("rate_trend") == "model" and len(mine):
+            f = models.forecast(mine, years, pooled)
+            ref = float(mine.iloc[-1])
+            for col in ("value", "lower_80", "upper_80", "lower_95", "upper_95"):
+                f[col] = f[col] / ref
+            f = f.rename(columns={"value": "rate_factor"})
+        else:
+            steps = np.array(years, dtype=float) - start
+            sd = pooled.sd * np.sqrt(np.maximum(steps, 0))
+            f = pd.DataFrame({"year": years, "rate_factor": 1.0})
+            for lvl, z in models.Z.items():
+                f[f"lower_{lvl}"] = np.exp(-z * sd)
+                f[f"upper_{lvl}"] = np.exp(z * sd)
+            f["method"] = "held at the base-year rate"
+            f["history_years"] = len(mine)
+        out.append(f.assign(age_band=band, pooled=pooled.describe))
     return pd.concat(out, ignore_index=True)
 
 
 def project(
-    tables: Tables, la_code: str, scenario: Scenario, horizon: int = 5, base: int | None = None
-) -> tuple[pd.DataFrame, dict]:
-    """People by year x age band x setting x client group, with intervals, for one scenario.
-
-    Returns the frame (columns: year, age_band, setting, client_group, people, lower/upper 80/95,
-    and the factor columns used) and a dict describing the run (base year, sources, methods).
-    """
-    base = base or base_year(tables)
-    years = list(range(base + 1, base + horizon + 1))
-    start = base_demand(tables, la_code, base)
-    pop, pop_note = population_factors(tables, la_code, base, years, scenario)
-    rate = rate_factors(tables, la_code, base, years, scenario)
-    grid = start.merge(pd.DataFrame({"year": years}), how="cross")
-    grid = grid.merge(pop, on=["year", "age_band"]).merge(
-        rate[["year", "age_band", "rate_factor", "lower_80", "upper_80", "lower_95", "upper_95"]],
-        on=["year", "age_band"],
+    tables: Tables,
+    la_code: str,
+    scenario: Scenario,
+    base: BaseDemand,
+    path: P.PopulationPath,
+    years: list[int],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """People by year and cell (stock and flow) and the demand factors behind them."""
+    b = base.base_year
+    weights = scenario.value("need_weights")
+    rate = rate_factors(tables, la_code, scenario, b, years)
+    fac_rows = []
+    for y in years:
+        pop = P.demand_factor(path, b, y, weights)
+        for age in AGE_BANDS:
+            r = rate[(rate["year"] == y) & (rate["age_band"] == age)].iloc[0]
+            fac_rows.append(
+                {
+                    "year": y,
+                    "age_band": age,
+                    "pop_factor": pop[age],
+                    "rate_factor": float(r["rate_factor"]),
+                    **{
+                        f"{s}_{lvl}": float(r[f"{s}_{lvl}"])
+                        for s in ("lower", "upper")
+                        for lvl in (80, 95)
+                    },
+                    "method": r["method"],
+                    "history_years": int(r["history_years"]),
+                    "pooled": r["pooled"],
+                }
+            )
+    factors = pd.DataFrame(fac_rows)
+    groups = base.people.groupby(["age_band", "client_group"], as_index=False)["people"].sum()
+    dem = groups.merge(factors[["year", "age_band", "pop_factor", "rate_factor"]], on="age_band")
+    dem["demand"] = dem["people"] * dem["pop_factor"] * dem["rate_factor"]
+    stock = stockflow.project_stock(
+        base.people, base.exit_rate, base.mix, dem, scenario.value("shifts"), b
     )
-    growth = scenario.value("setting_growth_pct")
-    step = (grid["year"] - base).to_numpy()
-    grid["setting_factor"] = [
-        (1 + growth.get(s, growth.get("default", 0.0)) / 100) ** t
-        for s, t in zip(grid["setting"], step)
-    ]
-    grid["people_base"] = grid["people"]
-    grid["people_noshift"] = (
-        grid["people_base"] * grid["pop_factor"] * grid["rate_factor"] * grid["setting_factor"]
-    )
-    for lvl in (80, 95):
-        for side in ("lower", "upper"):
-            grid[f"{side}_{lvl}_ratio"] = grid[f"{side}_{lvl}"] / grid["rate_factor"]
-    grid = apply_shifts(grid, scenario, base)
-    wf = scenario.value("workforce")
-    served = np.where(grid["setting"].isin(wf["settings"]), 1 - wf["capacity_loss_pct"] / 100, 1.0)
-    grid["capacity_factor"] = served
-    grid["people_unserved"] = grid["people_shifted"] * (1 - served)
-    grid["people"] = grid["people_shifted"] * served
-    for lvl in (80, 95):
-        grid[f"people_lower_{lvl}"] = grid["people"] * grid[f"lower_{lvl}_ratio"]
-        grid[f"people_upper_{lvl}"] = grid["people"] * grid[f"upper_{lvl}_ratio"]
-    info = {
-        "base_year": base,
-        "population": pop_note,
-        "rate_methods": "; ".join(
-            f"{r.age_band}: {r.method}, {int(r.history_years)} years of history"
-            for r in rate.drop_duplicates("age_band").itertuples()
-        ),
-        "history_years": int(rate["history_years"].min()),
-        "pooled": "; ".join(sorted(set(rate.get("pooled", pd.Series(dtype=str)).dropna()))),
-        "base_demand": start,
-    }
-    return grid, info
-
-
-def apply_shifts(grid: pd.DataFrame, scenario: Scenario, base: int) -> pd.DataFrame:
-    """Move a share of *new* demand between settings; people are conserved in every year.
-
-    Adds ``people_shifted`` and ``cost_ratio`` (cost relative to the setting the people came from).
-    """
-    g = grid.copy()
-    g["people_shifted"] = g["people_noshift"]
-    g["cost_ratio"] = 1.0
-    g["cost_from_setting"] = g["setting"]
-    for shift in scenario.value("shifts"):
-        frm = shift["from"]
-        sel = g["setting"] == frm["setting"]
-        if "client_group" in frm:
-            sel &= g["client_group"] == frm["client_group"]
-        if "age_band" in frm:
-            sel &= g["age_band"] == frm["age_band"]
-        phase = np.minimum(1.0, (g["year"] - base) / float(shift.get("phase_in_years", 1) or 1))
-        new = np.maximum(g["people_noshift"] - g["people_base"], 0.0)
-        moved = (new * shift["share_of_new_demand"] * phase).where(sel, 0.0)
-        g.loc[sel, "people_shifted"] -= moved[sel]
-        additions = []
-        for to in shift["to"]:
-            add = g[sel].copy()
-            add["setting"] = to["setting"]
-            add["people_base"] = 0.0
-            add["people_noshift"] = 0.0
-            add["people_shifted"] = moved[sel] * float(to["share"])
-            add["cost_ratio"] = float(to.get("cost_ratio", 1.0))
-            add["cost_from_setting"] = frm["setting"]
-            additions.append(add)
-        g = pd.concat([g, *additions], ignore_index=True)
-        keys = ["year", "age_band", "setting", "client_group"]
-        agg = {c: "sum" for c in ("people_base", "people_noshift", "people_shifted")}
-        first = {c: "first" for c in g.columns if c not in agg and c not in keys}
-        g = g.groupby(keys, as_index=False, sort=False).agg({**agg, **first})
-    return g
+    return stock, factors

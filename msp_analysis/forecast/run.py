@@ -1,24 +1,35 @@
-"""Forecast runs: one council, one or more scenarios -> forecast and decomposition tables.
+"""Forecast runs: one council, one or more scenarios -> a :class:`ForecastResult`.
+
+The projection starts at the base year: the latest year with outturn (MHCLG revenue
+outturn, series ``asc_net_current_expenditure``), or the SALT year where no outturn is
+loaded. Demand and costs are brought forward from the SALT / ASC-FR year on population
+growth and the published price path, and the run records the age of every input; a base
+more than two years after the activity data carries a warning.
 
 Every output row carries the scenario name, and each run records the scenario file's
-hash, the data manifest's hash, the base year, the population source and the trend
-method with the number of years of history it rests on.
+hash, the data manifest's hash, the base year, the population source and the methods.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from msp_analysis import geography
+from msp_analysis.forecast import demand, spend
+from msp_analysis.forecast import population as P
 from msp_analysis.forecast import scenarios as S
-from msp_analysis.forecast import spend
 from msp_analysis.tables import Tables
 
+log = logging.getLogger(__name__)
+
+STALE_YEARS = 2
 FORECAST_COLUMNS = [
     "la_code",
     "year",
@@ -36,6 +47,39 @@ FORECAST_COLUMNS = [
     "method",
     "history_years",
 ]
+SIGNIFICANT_CHANGE_PCT = 1.0  # driver shares are given only when spend moves more than this
+
+
+@dataclass
+class ForecastResult:
+    """Everything a forecast run produces for one council.
+
+    Attributes:
+        la_code: the council.
+        forecast: long table (FORECAST_COLUMNS): people, spend and unmet need by year,
+            scenario and cell, with totals (setting 'All').
+        decomposition: change in spend base -> horizon by scenario, cell and driver (£).
+        runs: one row per scenario: files, hashes, base year, headline figures, methods.
+        assumptions: every scenario's assumptions with value, source and rating.
+        inputs: each input, its year and its age at the base year.
+        notes: how the base was built (sentences for the plan).
+    """
+
+    la_code: str
+    forecast: pd.DataFrame
+    decomposition: pd.DataFrame
+    runs: pd.DataFrame
+    assumptions: pd.DataFrame
+    inputs: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        """``result['forecast']`` still works for code written against the earlier dict."""
+        return getattr(self, key)
+
+
+def fy(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
 
 
 def manifest_hash(tables: Tables) -> str:
@@ -43,11 +87,119 @@ def manifest_hash(tables: Tables) -> str:
     return hashlib.sha256(json.dumps(files).encode()).hexdigest()
 
 
+def outturn_year(tables: Tables) -> int | None:
+    """Latest year in which most councils have ASC net current expenditure (revenue outturn)."""
+    if "outturn_year" in tables.cache:
+        return tables.cache["outturn_year"]
+    year = None
+    try:
+        from msp_analysis.series import measures, series
+
+        if "asc_net_current_expenditure" in measures():
+            s = series(tables, "asc_net_current_expenditure")
+            s = s[s["value"].notna() & s["la_code"].str.match(r"E0[6-9]|E10")]
+            counts = s.groupby("year")["la_code"].nunique()
+            ok = counts[counts >= 0.5 * counts.max()] if len(counts) else counts
+            year = int(ok.index.max()) if len(ok) else None
+    except Exception as exc:
+        log.warning("outturn series not usable (%s): the base year is the SALT year", exc)
+    tables.cache["outturn_year"] = year
+    return year
+
+
+def choose_base(tables: Tables) -> tuple[int, int, list[str]]:
+    """(base year, SALT year, notes): the latest outturn year, never before the SALT year."""
+    sy = demand.salt_year(tables)
+    oy = outturn_year(tables)
+    notes = []
+    if oy is None:
+        notes.append(
+            f"No revenue outturn is loaded, so the projection starts at the SALT year {fy(sy)}."
+        )
+        return sy, sy, notes
+    base = max(oy, sy)
+    if base > sy:
+        notes.append(
+            f"The projection starts at {fy(base)}, the latest year with revenue outturn;"
+            f" activity (SALT) and spend by setting (ASC-FR) are from {fy(sy)} and are brought"
+            " forward with population growth and the published pay and price uplifts."
+        )
+    if base - sy > STALE_YEARS:
+        notes.append(
+            f"Warning: the activity data are {base - sy} years older than the base year;"
+            " treat the split by setting and client group with care."
+        )
+    return base, sy, notes
+
+
+def project_council(
+    tables: Tables, la_code: str, scenario: S.Scenario, horizon: int = 5
+) -> tuple[pd.DataFrame, dict]:
+    """People, cost and spend by year and cell for one scenario (base year included)."""
+    S.check_horizon(horizon)
+    base, sy, notes = choose_base(tables)
+    path = P.population_path(
+        tables, la_code, use_projection=scenario.value("population") == "projection"
+    )
+    to_sy = spend.price_index(
+        scenario, "Supported living", scenario.value("setting_costs")["price_year"], sy
+    )
+    bd = demand.base_demand(tables, la_code, scenario, base, path, to_sy)
+    years = list(range(base + 1, base + horizon + 1))
+    stock, factors = demand.project(tables, la_code, scenario, bd, path, years)
+    # costs: SALT year -> base year on the published path, then the scenario's path
+    cost_sy = spend.cost_per_person(tables, la_code, sy, bd.people_salt, scenario)
+    cost_sy["to_base"] = [spend.price_index(scenario, s, sy, base) for s in cost_sy["setting"]]
+    cost_base = cost_sy.assign(cost_base=cost_sy["cost"] * cost_sy["to_base"])[
+        [*demand.CELL, "cost_base"]
+    ]
+    path_cost = spend.cost_path(scenario, cost_base, base, years)
+    f = stock.merge(bd.people.rename(columns={"people": "people_base"}), on=demand.CELL)
+    f = f.merge(factors, on=["year", "age_band"]).merge(cost_base, on=demand.CELL)
+    f = f.merge(path_cost, on=["year", "setting"])
+    f["cost"] = f["cost_base"] * f["price_factor"] * f["real_factor"] * f["workforce_factor"]
+    f["spend"] = f["people"] * f["cost"]
+    f["people_unmet"] = f["people"] * f["capacity_loss"]
+    for lvl in (80, 95):
+        for side in ("lower", "upper"):
+            ratio = f[f"{side}_{lvl}"] / f["rate_factor"]
+            f[f"people_{side}_{lvl}"] = f["people"] * ratio
+            f[f"spend_{side}_{lvl}"] = f["spend"] * ratio
+    base_rows = bd.people.merge(cost_base, on=demand.CELL).assign(year=base)
+    base_rows["spend"] = base_rows["people"] * base_rows["cost_base"]
+    bad = f[["people", "spend"]]
+    if bad.isna().any().any() or (bad < 0).any().any():
+        raise ValueError(f"{la_code}, {scenario.name}: a projected figure is negative or missing")
+    info = {
+        "base_year": base,
+        "salt_year": sy,
+        "population": path.note,
+        "population_projected": path.projected,
+        "rate_methods": "; ".join(
+            f"{r.age_band}: {r.method}" for r in factors.drop_duplicates("age_band").itertuples()
+        ),
+        "history_years": int(factors["history_years"].min()),
+        "pooled": "; ".join(sorted(set(factors["pooled"].dropna()))),
+        "base": base_rows,
+        "notes": notes + bd.notes,
+        "flows": bd.flows,
+        "supported_living_people": bd.supported_living_people,
+        "latest_estimate_year": path.latest_estimate_year,
+    }
+    return f, info
+
+
 def _rows(
     frame: pd.DataFrame, measure: str, info: dict, scenario: str, la_code: str
 ) -> pd.DataFrame:
-    col = "people" if measure == "people" else "spend"
-    prefix = "people" if measure == "people" else "spend"
+    col = {"people": "people", "spend": "spend", "unmet_need": "people_unmet"}[measure]
+    bounds = {
+        f"{s}_{lvl}": (frame[f"{'people' if measure != 'spend' else 'spend'}_{s}_{lvl}"])
+        for s in ("lower", "upper")
+        for lvl in (80, 95)
+    }
+    if measure == "unmet_need":
+        bounds = {k: frame[col] for k in bounds}
     cells = pd.DataFrame(
         {
             "la_code": la_code,
@@ -58,28 +210,32 @@ def _rows(
             "age_band": frame["age_band"],
             "measure": measure,
             "value": frame[col],
-            **{
-                f"{s}_{lvl}": frame[f"{prefix}_{s}_{lvl}"]
-                for s in ("lower", "upper")
-                for lvl in (80, 95)
-            },
+            **bounds,
         }
     )
-    base = info["base"].assign(value=info["base"]["people" if measure == "people" else "spend"])
+    b = info["base"]
+    value = (
+        b["people"]
+        if measure == "people"
+        else b["spend"]
+        if measure == "spend"
+        else 0.0 * b["people"]
+    )
     base_rows = pd.DataFrame(
         {
             "la_code": la_code,
             "year": info["base_year"],
             "scenario": scenario,
-            "setting": base["setting"],
-            "client_group": base["client_group"],
-            "age_band": base["age_band"],
+            "setting": b["setting"],
+            "client_group": b["client_group"],
+            "age_band": b["age_band"],
             "measure": measure,
-            "value": base["value"],
-            **{f"{s}_{lvl}": base["value"] for s in ("lower", "upper") for lvl in (80, 95)},
+            "value": value,
+            **{f"{s}_{lvl}": value for s in ("lower", "upper") for lvl in (80, 95)},
         }
     )
     out = pd.concat([base_rows, cells], ignore_index=True)
+    out = out[(out["value"] != 0) | out["setting"].isin(["Nursing", "Residential", "Community"])]
     # totals: bounds are added across groups, treating their errors as moving together (cautious)
     total = out.groupby(["la_code", "year", "scenario", "measure"], as_index=False)[
         ["value", "lower_80", "upper_80", "lower_95", "upper_95"]
@@ -93,29 +249,28 @@ def _rows(
 
 
 def run(
-    tables: Tables,
-    la_code: str,
-    scenario_files: list[str | Path],
-    horizon: int = 5,
-    base: int | None = None,
-) -> dict:
-    """Forecast people and spend for each scenario; returns forecast, decomposition, runs, assumptions."""
+    tables: Tables, la_code: str, scenario_files: list[str | Path], horizon: int = 5
+) -> ForecastResult:
+    """Forecast people and spend for each scenario."""
     if geography.council_name(la_code) is None:
         raise ValueError(f"{la_code} is not a council code this tool knows")
+    S.check_horizon(horizon)
     forecasts, decomps, runs, assumptions = [], [], [], []
+    info = {}
     for path in scenario_files:
         sc = S.load(path)
-        frame, info = spend.project_spend(tables, la_code, sc, horizon, base)
+        frame, info = project_council(tables, la_code, sc, horizon)
         forecasts += [
-            _rows(frame, "people", info, sc.name, la_code),
-            _rows(frame, "spend", info, sc.name, la_code),
+            _rows(frame, m, info, sc.name, la_code) for m in ("people", "spend", "unmet_need")
         ]
         last = int(frame["year"].max())
-        d = spend.decompose(frame, info, last).assign(
+        d = spend.decompose(frame, last).assign(
             la_code=la_code, scenario=sc.name, base_year=info["base_year"]
         )
         decomps.append(d)
-        end_spend = float(frame.loc[frame["year"] == last, "spend"].sum())
+        end = frame[frame["year"] == last]
+        base_spend = float(info["base"]["spend"].sum())
+        base_people = float(info["base"]["people"].sum())
         runs.append(
             {
                 "scenario": sc.name,
@@ -126,59 +281,100 @@ def run(
                 "data_label": tables.manifest.get("label", ""),
                 "la_code": la_code,
                 "base_year": info["base_year"],
+                "salt_year": info["salt_year"],
                 "horizon_year": last,
                 "population_source": info["population"],
+                "population_projected": info["population_projected"],
                 "rate_method": info["rate_methods"],
                 "history_years": info["history_years"],
                 "pooled_growth": info["pooled"],
-                "base_people": info["base_people"],
-                "base_spend_gbp": info["base_spend_gbp"],
-                "horizon_spend_gbp": end_spend,
-                "spend_change_pct": (end_spend / info["base_spend_gbp"] - 1) * 100,
-                "unserved_people_horizon": float(
-                    frame.loc[frame["year"] == last, "people_unserved"].sum()
-                ),
+                "base_people": base_people,
+                "horizon_people": float(end["people"].sum()),
+                "people_change_pct": (float(end["people"].sum()) / base_people - 1) * 100
+                if base_people
+                else np.nan,
+                "base_spend_gbp": base_spend,
+                "horizon_spend_gbp": float(end["spend"].sum()),
+                "spend_change_pct": (float(end["spend"].sum()) / base_spend - 1) * 100
+                if base_spend
+                else np.nan,
+                "unserved_people_horizon": float(end["people_unmet"].sum()),
+                "supported_living_people_base": info["supported_living_people"],
             }
         )
         assumptions.append(S.assumption_table(sc))
-    return {
-        "forecast": pd.concat(forecasts, ignore_index=True),
-        "decomposition": pd.concat(decomps, ignore_index=True),
-        "runs": pd.DataFrame(runs),
-        "assumptions": pd.concat(assumptions, ignore_index=True),
-    }
-
-
-def headline(result: dict, scenario: str) -> dict:
-    """Facts for 'spend grows N% over H years; X% of the increase comes from ...' (all computed)."""
-    r = result["runs"].set_index("scenario").loc[scenario]
-    d = result["decomposition"]
-    d = d[d["scenario"] == scenario]
-    by_group = (
-        d.groupby(["setting", "client_group"])["change_gbp"].sum().sort_values(ascending=False)
+    base, sy = info["base_year"], info["salt_year"]
+    inputs = pd.DataFrame(
+        [
+            {"input": "SALT activity (people by setting, flows)", "year": sy},
+            {"input": "ASC-FR spend by setting and unit costs", "year": sy},
+            {"input": "ONS mid-year population estimate", "year": info["latest_estimate_year"]},
+            {"input": "Revenue outturn (base year)", "year": outturn_year(tables)},
+        ]
     )
-    increase = by_group[by_group > 0]
-    total_change = d["change_gbp"].sum()
-    top = increase.head(2)
+    inputs["age_years"] = [base - y if y is not None and y == y else None for y in inputs["year"]]
+    return ForecastResult(
+        la_code=la_code,
+        forecast=pd.concat(forecasts, ignore_index=True),
+        decomposition=pd.concat(decomps, ignore_index=True),
+        runs=pd.DataFrame(runs),
+        assumptions=pd.concat(assumptions, ignore_index=True),
+        inputs=inputs,
+        notes=info["notes"],
+    )
+
+
+GROUP_WORDS = {
+    "Learning Disability Support": "adults with a learning disability",
+    "Mental Health Support": "adults with mental health needs",
+    "Physical Support": "people needing physical support",
+    "Support with Memory and Cognition": "people with memory and cognition needs",
+    "Sensory Support": "people with sensory needs",
+    "Social Support": "people needing social support",
+}
+
+
+def headline(result: ForecastResult, scenario: str) -> dict:
+    """Facts for 'spend grows N% over H years; X% of the increase comes from ...' (all computed).
+
+    Shares are given only where spend moves by more than 1%; the top groups are the
+    setting x client group cells that add most, as many as it takes to cover most of the
+    increase (at most three), and their share can never exceed 100%.
+    """
+    r = result.runs.set_index("scenario").loc[scenario]
+    d = result.decomposition[result.decomposition["scenario"] == scenario]
+    total = float(d["change_gbp"].sum())
+    material = abs(r["spend_change_pct"]) > SIGNIFICANT_CHANGE_PCT and total > 0
+    by_cell = d.groupby(["setting", "client_group", "age_band"])["change_gbp"].sum()
+    rises = by_cell[by_cell > 0].sort_values(ascending=False)
+    top = rises.head(3) if material else rises.head(0)
+    share = min(float(top.sum()) / float(rises.sum()) * 100, 100.0) if len(top) else np.nan
     drivers = d.groupby("driver")["change_gbp"].sum().reindex(spend.DRIVERS).fillna(0.0)
+    names = []
+    for (setting, group, age), _ in top.items():
+        who = GROUP_WORDS.get(group, group.lower())
+        if age == "65 and over":
+            who = "older " + who.replace("adults ", "people ", 1)
+        names.append(f"{setting.lower()} for {who}")
     return {
         "scenario": scenario,
         "base_year": int(r["base_year"]),
         "horizon_year": int(r["horizon_year"]),
         "years": int(r["horizon_year"] - r["base_year"]),
         "spend_change_pct": float(r["spend_change_pct"]),
+        "people_change_pct": float(r["people_change_pct"]),
         "base_spend_gbp": float(r["base_spend_gbp"]),
         "horizon_spend_gbp": float(r["horizon_spend_gbp"]),
-        "top_groups": [f"{s.lower()} care for {c.lower()}" for s, c in top.index],
-        "top_groups_share_pct": float(top.sum() / total_change * 100)
-        if total_change > 0
-        else np.nan,
-        "driver_share_pct": (drivers / total_change * 100).to_dict() if total_change else {},
+        "material": bool(material),
+        "top_groups": names,
+        "top_groups_share_pct": share,
+        "driver_gbp": drivers.to_dict(),
+        "driver_share_pct": (drivers / total * 100).to_dict() if material else {},
         "history_years": int(r["history_years"]),
     }
 
 
-def write(result: dict, out_dir: str | Path) -> list[Path]:
+def write(result: ForecastResult, out_dir: str | Path) -> list[Path]:
     """forecast.csv, decomposition.csv, assumptions.csv and runs.json into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -188,24 +384,28 @@ def write(result: dict, out_dir: str | Path) -> list[Path]:
         out / "assumptions.csv",
         out / "runs.json",
     ]
-    result["forecast"].to_csv(paths[0], index=False)
-    result["decomposition"].to_csv(paths[1], index=False)
-    result["assumptions"].to_csv(paths[2], index=False)
-    paths[3].write_text(result["runs"].to_json(orient="records", indent=2))
+    result.forecast.to_csv(paths[0], index=False)
+    result.decomposition.to_csv(paths[1], index=False)
+    result.assumptions.to_csv(paths[2], index=False)
+    paths[3].write_text(result.runs.to_json(orient="records", indent=2))
     return paths
 
 
 def headline_sentence(h: dict, council: str) -> str:
-    """'If the market is unchanged, spend rises N% over Y years; X% of the increase comes from ...'."""
-    start = f"{h['base_year']}-{(h['base_year'] + 1) % 100:02d}"
-    end = f"{h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d}"
+    """'Under X, spend rises N% over Y years; Z% of the increase comes from ...'."""
     change = h["spend_change_pct"]
     verb = "rises" if change > 0.05 else ("falls" if change < -0.05 else "is unchanged")
     text = (
         f"Under '{h['scenario'].replace('_', ' ')}', {council}'s long-term care spend {verb}"
         + (f" {abs(change):.1f}%" if verb != "is unchanged" else "")
-        + f" over {h['years']} years, from £{h['base_spend_gbp'] / 1e6:,.1f}m in {start} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {end}"
+        + f" over {h['years']} years, from £{h['base_spend_gbp'] / 1e6:,.1f}m in"
+        f" {fy(h['base_year'])} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {fy(h['horizon_year'])}"
     )
-    if change > 0.05 and h["top_groups"] and pd.notna(h["top_groups_share_pct"]):
-        text += f"; {h['top_groups_share_pct']:.0f}% of the increase comes from {' and '.join(h['top_groups'])}"
-    return text + f" (rates rest on {h['history_years']} years of history)."
+    if h["material"] and h["top_groups"] and pd.notna(h["top_groups_share_pct"]):
+        text += (
+            f"; {h['top_groups_share_pct']:.0f}% of the increase comes from "
+            + ", ".join(h["top_groups"][:-1])
+            + (" and " if len(h["top_groups"]) > 1 else "")
+            + h["top_groups"][-1]
+        )
+    return text + "."

@@ -4,25 +4,42 @@ A scenario has ``name``, ``version``, ``description`` and ``assumptions``. Each
 assumption has a ``value``, a ``source`` and a ``rating`` (high / medium / low
 confidence), and optionally a ``description``. Known assumptions:
 
-- ``population``: ``projection`` (ONS subnational projections; mid-year estimates held
-  flat where none are loaded) or ``flat``.
-- ``rate_trend``: ``model`` (each rate's own trend, see :mod:`msp_analysis.forecast.models`) or ``none``.
-- ``inflation_pct``: yearly price growth applied to unit costs: ``{default: 3.0, 2024: 6.7}``.
-- ``unit_cost_real_growth_pct``: yearly growth in unit costs above inflation, by setting
+- ``population`` (required): ``projection`` (ONS subnational projections by age band,
+  rebased to the latest mid-year estimate) or ``flat``.
+- ``rate_trend`` (required): ``none`` (each band's rate of long-term support per
+  population held at the base year) or ``model`` (each rate's own trend, see
+  :mod:`msp_analysis.forecast.models`).
+- ``price_path`` (required): the price path by financial year (``2024`` is 2024-25):
+  ``pay_uplift_pct`` (National Living Wage April uprating) and ``cpi_pct`` (CPI, the
+  September before the year), each ``{year: pct, default: pct}``; years not given take
+  the published history in ``price_history.yml`` and then ``default`` (the stated
+  assumption for future years); ``pay_share`` (the pay-driven share of each setting's
+  cost, a fraction); ``fee_uplift_pct`` (optional, ``{year: pct}``: uplifts the council
+  has set, which override the pay/CPI blend in those years).
+- ``unit_cost_real_growth_pct``: yearly growth in unit costs above prices
   (``{default: 0, Nursing: 1.0}``).
-- ``setting_growth_pct``: extra yearly growth in people by setting (``{Community: 3.0}``).
-- ``shifts``: list of ``{from: {setting, client_group, age_band}, to: [{setting, share,
-  cost_ratio}], share_of_new_demand, phase_in_years}``: a share of *new* demand (growth
-  above the base year) moves from one setting to others over the horizon.
-- ``workforce``: ``{settings: [...], capacity_loss_pct, pay_uplift_pct, pay_share_of_cost_pct}``:
-  capacity lost in those settings (people who cannot be served) and a pay uplift passed
-  into their unit cost.
+- ``need_weights``: relative need for long-term support by age band within 65+
+  (``{65 to 74: 1, 75 to 84: 3, 85 and over: 9}``), so the older population's growth
+  counts for more.
+- ``setting_costs``: ``{weekly_cost_gbp: {Supported living: 1400, Shared Lives: 500},
+  price_year: 2021}``: stated weekly costs for the settings ASC-FR does not cost per person.
+- ``shifts``: list of ``{from: {setting, client_group, age_band}, to: [{setting, share}],
+  share_of_new_placements, phase_in_years}``: a share of each year's *new placements* in
+  the ``from`` cell goes to the ``to`` settings instead (phased in linearly).
+- ``workforce``: ``{settings, capacity_loss_pct, pay_uplift_pct}``: a pay uplift passed
+  into those settings' costs (through their pay share) and capacity lost there, reported
+  as people whose need is unmet (never as a saving).
+
+Guard rails: shares in [0, 1] that sum to 1, costs and ratios positive, phase-in >= 0,
+horizon 1-10 (:func:`check_horizon`), and a setting, client group or age band that
+matches nothing is an error naming the key and the known values.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -32,21 +49,32 @@ from msp_analysis.errors import ScenarioError
 TOP_KEYS = {"name", "version", "description", "assumptions"}
 ASSUMPTION_KEYS = {"value", "source", "rating", "description"}
 RATINGS = {"high", "medium", "low"}
-SETTINGS = {"Nursing", "Residential", "Community", "Supported living", "Shared Lives"}
-REQUIRED = {"population", "rate_trend", "inflation_pct"}
-DEFAULTS = {
+SETTINGS = ("Nursing", "Residential", "Community", "Supported living", "Shared Lives")
+AGE_BANDS = ("18 to 64", "65 and over")
+POPULATION_BANDS = ("18 to 64", "65 to 74", "75 to 84", "85 and over")
+CLIENT_GROUPS = (
+    "Physical Support",
+    "Sensory Support",
+    "Support with Memory and Cognition",
+    "Learning Disability Support",
+    "Mental Health Support",
+    "Social Support",
+)
+MAX_HORIZON = 10
+REQUIRED = {"population", "rate_trend", "price_path"}
+DEFAULTS: dict = {
     "unit_cost_real_growth_pct": {"default": 0.0},
-    "setting_growth_pct": {},
-    "shifts": [],
-    "workforce": {
-        "settings": [],
-        "capacity_loss_pct": 0.0,
-        "pay_uplift_pct": 0.0,
-        "pay_share_of_cost_pct": 60.0,
+    "need_weights": {"65 to 74": 1.0, "75 to 84": 3.0, "85 and over": 9.0},
+    "setting_costs": {
+        "weekly_cost_gbp": {"Supported living": 1400.0, "Shared Lives": 500.0},
+        "price_year": 2021,
     },
+    "shifts": [],
+    "workforce": {"settings": [], "capacity_loss_pct": 0.0, "pay_uplift_pct": 0.0},
 }
-SHIFT_KEYS = {"from", "to", "share_of_new_demand", "phase_in_years", "description"}
-WORKFORCE_KEYS = {"settings", "capacity_loss_pct", "pay_uplift_pct", "pay_share_of_cost_pct"}
+PRICE_KEYS = {"pay_uplift_pct", "cpi_pct", "pay_share", "fee_uplift_pct"}
+SHIFT_KEYS = {"from", "to", "share_of_new_placements", "phase_in_years", "description"}
+WORKFORCE_KEYS = {"settings", "capacity_loss_pct", "pay_uplift_pct"}
 
 
 @dataclass
@@ -69,83 +97,205 @@ def _fail(file: str, where: str, problem: str) -> None:
     raise ScenarioError(f"scenario '{file}', {where}: {problem}")
 
 
-def _yearly(file, key, v, *, numeric_keys_only=False):
-    if isinstance(v, (int, float)):
-        return {"default": float(v)}
+def _number(file, where, x, *, low=None, high=None, positive=False):
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or x != x:
+        _fail(file, where, f"must be a number, got {x!r}")
+    if positive and not x > 0:
+        _fail(file, where, f"must be positive, got {x!r}")
+    if (low is not None and x < low) or (high is not None and x > high):
+        _fail(file, where, f"must be between {low} and {high}, got {x!r}")
+    return float(x)
+
+
+def _one_of(file, where, x, known):
+    if x not in known:
+        _fail(file, where, f"{x!r} matches nothing; known values: {', '.join(known)}")
+    return x
+
+
+def _by_year(file, where, v, *, low=-50.0, high=100.0) -> dict:
+    """``{year: pct, default: pct}`` or a single number (the default)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return {"default": _number(file, where, v, low=low, high=high)}
     if not isinstance(v, dict):
-        _fail(
-            file,
-            f"assumptions.{key}.value",
-            f"must be a number or a mapping, got {type(v).__name__}",
-        )
+        _fail(file, where, f"must be a number or a mapping of year to number, got {v!r}")
     out = {}
     for k, x in v.items():
-        if not isinstance(x, (int, float)):
-            _fail(file, f"assumptions.{key}.value.{k}", f"must be a number, got {x!r}")
-        if k != "default" and not isinstance(k, int) and (numeric_keys_only or k not in SETTINGS):
-            _fail(
-                file,
-                f"assumptions.{key}.value",
-                f"key {k!r} must be 'default'"
-                + (
-                    ", a year"
-                    if numeric_keys_only
-                    else f", a year or a setting ({', '.join(sorted(SETTINGS))})"
-                ),
-            )
-        out[k] = float(x)
+        if k != "default" and not (isinstance(k, int) and 1990 <= k <= 2100):
+            _fail(file, f"{where}.{k}", "key must be 'default' or a financial year like 2024")
+        out[k] = _number(file, f"{where}.{k}", x, low=low, high=high)
     return out
 
 
-def _check_shift(file, i, s):
+def _by_setting(file, where, v, *, low, high, keys=SETTINGS, allow_default=True) -> dict:
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and allow_default:
+        return {"default": _number(file, where, v, low=low, high=high)}
+    if not isinstance(v, dict):
+        _fail(file, where, f"must be a mapping of setting to number, got {v!r}")
+    out = {}
+    for k, x in v.items():
+        if k == "default" and allow_default:
+            pass
+        else:
+            _one_of(file, f"{where}.{k}", k, keys)
+        out[k] = _number(file, f"{where}.{k}", x, low=low, high=high)
+    return out
+
+
+def _check_price_path(file, v) -> dict:
+    where = "assumptions.price_path.value"
+    if not isinstance(v, dict):
+        _fail(file, where, f"must be a mapping with keys {sorted(PRICE_KEYS)}")
+    extra = set(v) - PRICE_KEYS
+    if extra:
+        _fail(file, where, f"unknown key(s) {sorted(extra)}; allowed: {sorted(PRICE_KEYS)}")
+    for k in ("pay_uplift_pct", "cpi_pct", "pay_share"):
+        if k not in v:
+            _fail(file, where, f"missing '{k}'")
+    out = {
+        "pay_uplift_pct": _by_year(file, f"{where}.pay_uplift_pct", v["pay_uplift_pct"]),
+        "cpi_pct": _by_year(file, f"{where}.cpi_pct", v["cpi_pct"]),
+        "pay_share": _by_setting(file, f"{where}.pay_share", v["pay_share"], low=0.0, high=1.0),
+        "fee_uplift_pct": _by_year(file, f"{where}.fee_uplift_pct", v.get("fee_uplift_pct", {})),
+    }
+    for k in ("pay_uplift_pct", "cpi_pct"):
+        if "default" not in out[k]:
+            _fail(
+                file, f"{where}.{k}", "needs a 'default' (the stated assumption for future years)"
+            )
+    if "default" not in out["pay_share"] and set(out["pay_share"]) != set(SETTINGS):
+        _fail(file, f"{where}.pay_share", "give every setting or a 'default'")
+    return out
+
+
+def _check_shift(file, i, s) -> dict:
     where = f"assumptions.shifts.value[{i}]"
     if not isinstance(s, dict):
         _fail(file, where, "must be a mapping")
     extra = set(s) - SHIFT_KEYS
     if extra:
         _fail(file, where, f"unknown key(s) {sorted(extra)}; allowed: {sorted(SHIFT_KEYS)}")
-    for k in ("from", "to", "share_of_new_demand"):
+    for k in ("from", "to", "share_of_new_placements"):
         if k not in s:
             _fail(file, where, f"missing '{k}'")
     frm = s["from"]
-    if (
-        not isinstance(frm, dict)
-        or set(frm) - {"setting", "client_group", "age_band"}
-        or "setting" not in frm
-    ):
-        _fail(file, where + ".from", "must have setting and optionally client_group, age_band")
-    if frm["setting"] not in SETTINGS:
-        _fail(file, where + ".from.setting", f"{frm['setting']!r} is not one of {sorted(SETTINGS)}")
-    share = s["share_of_new_demand"]
-    if not isinstance(share, (int, float)) or not 0 <= share <= 1:
-        _fail(
-            file,
-            where + ".share_of_new_demand",
-            f"must be a fraction between 0 and 1, got {share!r}",
-        )
+    if not isinstance(frm, dict) or "setting" not in frm:
+        _fail(file, where + ".from", "must be a mapping with setting (and client_group, age_band)")
+    extra = set(frm) - {"setting", "client_group", "age_band"}
+    if extra:
+        _fail(file, where + ".from", f"unknown key(s) {sorted(extra)}")
+    _one_of(file, where + ".from.setting", frm["setting"], SETTINGS)
+    if "client_group" in frm:
+        _one_of(file, where + ".from.client_group", frm["client_group"], CLIENT_GROUPS)
+    if "age_band" in frm:
+        _one_of(file, where + ".from.age_band", frm["age_band"], AGE_BANDS)
+    share = _number(file, where + ".share_of_new_placements", s["share_of_new_placements"])
+    if not 0 <= share <= 1:
+        _fail(file, where + ".share_of_new_placements", f"must be in [0, 1], got {share!r}")
+    phase = _number(file, where + ".phase_in_years", s.get("phase_in_years", 0))
+    if phase < 0:
+        _fail(file, where + ".phase_in_years", f"must be 0 or more, got {phase!r}")
     if not isinstance(s["to"], list) or not s["to"]:
-        _fail(file, where + ".to", "must be a non-empty list")
-    total = 0.0
+        _fail(file, where + ".to", "must be a non-empty list of {setting, share}")
+    to, total = [], 0.0
     for j, t in enumerate(s["to"]):
-        if (
-            set(t) - {"setting", "share", "cost_ratio", "source"}
-            or "setting" not in t
-            or "share" not in t
-        ):
-            _fail(
-                file,
-                f"{where}.to[{j}]",
-                "needs setting and share (and optionally cost_ratio, source), nothing else",
-            )
-        if t["setting"] not in SETTINGS:
-            _fail(
-                file,
-                f"{where}.to[{j}].setting",
-                f"{t['setting']!r} is not one of {sorted(SETTINGS)}",
-            )
-        total += float(t["share"])
+        w = f"{where}.to[{j}]"
+        if not isinstance(t, dict) or set(t) - {"setting", "share", "source"}:
+            _fail(file, w, "needs setting and share (and optionally source), nothing else")
+        for k in ("setting", "share"):
+            if k not in t:
+                _fail(file, w, f"missing '{k}'")
+        _one_of(file, w + ".setting", t["setting"], SETTINGS)
+        if t["setting"] == frm["setting"]:
+            _fail(file, w + ".setting", "moves people to the setting they come from")
+        sh = _number(file, w + ".share", t["share"])
+        if not 0 <= sh <= 1:
+            _fail(file, w + ".share", f"must be in [0, 1], got {sh!r}")
+        total += sh
+        to.append({"setting": t["setting"], "share": sh})
     if abs(total - 1) > 1e-9:
         _fail(file, where + ".to", f"shares must sum to 1 (they sum to {total:g})")
+    return {
+        "from": dict(frm),
+        "to": to,
+        "share_of_new_placements": share,
+        "phase_in_years": phase,
+        "description": s.get("description", ""),
+    }
+
+
+def _check_workforce(file, v) -> dict:
+    where = "assumptions.workforce.value"
+    if not isinstance(v, dict):
+        _fail(file, where, f"must be a mapping with keys {sorted(WORKFORCE_KEYS)}")
+    extra = set(v) - WORKFORCE_KEYS
+    if extra:
+        _fail(file, where, f"unknown key(s) {sorted(extra)}; allowed: {sorted(WORKFORCE_KEYS)}")
+    settings = v.get("settings", [])
+    if not isinstance(settings, list):
+        _fail(file, where + ".settings", "must be a list of settings")
+    for i, s in enumerate(settings):
+        _one_of(file, f"{where}.settings[{i}]", s, SETTINGS)
+    return {
+        "settings": list(settings),
+        "capacity_loss_pct": _number(
+            file, where + ".capacity_loss_pct", v.get("capacity_loss_pct", 0), low=0, high=100
+        ),
+        "pay_uplift_pct": _number(
+            file, where + ".pay_uplift_pct", v.get("pay_uplift_pct", 0), low=0, high=100
+        ),
+    }
+
+
+def _check_value(file: str, key: str, v):
+    where = f"assumptions.{key}.value"
+    if key == "population":
+        return _one_of(file, where, v, ("projection", "flat"))
+    if key == "rate_trend":
+        return _one_of(file, where, v, ("none", "model"))
+    if key == "price_path":
+        return _check_price_path(file, v)
+    if key == "unit_cost_real_growth_pct":
+        return _by_setting(file, where, v, low=-20.0, high=20.0)
+    if key == "need_weights":
+        out = _by_setting(
+            file, where, v, low=0.0, high=1e6, keys=POPULATION_BANDS[1:], allow_default=False
+        )
+        for band in POPULATION_BANDS[1:]:
+            if band not in out:
+                _fail(file, where, f"missing '{band}' (give every 65+ band)")
+            if out[band] <= 0:
+                _fail(file, f"{where}.{band}", f"must be positive, got {out[band]!r}")
+        return out
+    if key == "setting_costs":
+        if not isinstance(v, dict) or set(v) - {"weekly_cost_gbp", "price_year"}:
+            _fail(file, where, "must be a mapping with weekly_cost_gbp and price_year")
+        costs = _by_setting(
+            file,
+            where + ".weekly_cost_gbp",
+            v.get("weekly_cost_gbp", {}),
+            low=0.0,
+            high=1e5,
+            keys=("Supported living", "Shared Lives"),
+            allow_default=False,
+        )
+        for k, c in costs.items():
+            if c <= 0:
+                _fail(file, f"{where}.weekly_cost_gbp.{k}", f"must be positive, got {c!r}")
+        year = v.get("price_year", DEFAULTS["setting_costs"]["price_year"])
+        if not isinstance(year, int) or not 1990 <= year <= 2100:
+            _fail(file, where + ".price_year", f"must be a financial year like 2021, got {year!r}")
+        return {
+            "weekly_cost_gbp": {**DEFAULTS["setting_costs"]["weekly_cost_gbp"], **costs},
+            "price_year": year,
+        }
+    if key == "shifts":
+        if not isinstance(v, list):
+            _fail(file, where, "must be a list")
+        return [_check_shift(file, i, s) for i, s in enumerate(v)]
+    if key == "workforce":
+        return _check_workforce(file, v)
+    raise AssertionError(key)  # pragma: no cover - keys are checked before
 
 
 def load(path: str | Path) -> Scenario:
@@ -160,7 +310,7 @@ def load(path: str | Path) -> Scenario:
         raw_bytes = p.read_bytes()
         doc = yaml.safe_load(raw_bytes)
     except FileNotFoundError as exc:
-        raise ScenarioError(f"scenario '{p}' not found") from exc
+        raise ScenarioError(f"scenario '{file}' not found") from exc
     except yaml.YAMLError as exc:
         raise ScenarioError(f"scenario '{file}' is not valid YAML: {exc}") from exc
     if not isinstance(doc, dict):
@@ -168,7 +318,7 @@ def load(path: str | Path) -> Scenario:
     extra = set(doc) - TOP_KEYS
     if extra:
         _fail(file, "top level", f"unknown key(s) {sorted(extra)}; allowed: {sorted(TOP_KEYS)}")
-    for k in TOP_KEYS:
+    for k in sorted(TOP_KEYS):
         if k not in doc:
             _fail(file, "top level", f"missing '{k}'")
     assumptions = doc["assumptions"]
@@ -207,32 +357,7 @@ def load(path: str | Path) -> Scenario:
                 f"assumptions.{key}.rating",
                 f"{a['rating']!r} is not one of {sorted(RATINGS)}",
             )
-        v = a["value"]
-        if key == "population" and v not in {"projection", "flat"}:
-            _fail(file, "assumptions.population.value", f"{v!r} is not 'projection' or 'flat'")
-        elif key == "rate_trend" and v not in {"model", "none"}:
-            _fail(file, "assumptions.rate_trend.value", f"{v!r} is not 'model' or 'none'")
-        elif key == "inflation_pct":
-            v = _yearly(file, key, v, numeric_keys_only=True)
-        elif key in {"unit_cost_real_growth_pct", "setting_growth_pct"}:
-            v = _yearly(file, key, v)
-        elif key == "shifts":
-            if not isinstance(v, list):
-                _fail(file, "assumptions.shifts.value", "must be a list")
-            for i, s in enumerate(v):
-                _check_shift(file, i, s)
-        elif key == "workforce":
-            if not isinstance(v, dict) or set(v) - WORKFORCE_KEYS:
-                _fail(
-                    file, "assumptions.workforce.value", f"allowed keys: {sorted(WORKFORCE_KEYS)}"
-                )
-            bad = [s for s in v.get("settings", []) if s not in SETTINGS]
-            if bad:
-                _fail(
-                    file, "assumptions.workforce.value.settings", f"{bad} not in {sorted(SETTINGS)}"
-                )
-            v = {**DEFAULTS["workforce"], **v}
-        values[key] = v
+        values[key] = _check_value(file, key, a["value"])
     for key, default in DEFAULTS.items():
         values.setdefault(key, default)
     return Scenario(
@@ -246,11 +371,33 @@ def load(path: str | Path) -> Scenario:
     )
 
 
+def check_horizon(horizon: int) -> int:
+    """A forecast horizon of 1 to 10 years; longer is refused with the reason.
+
+    Raises:
+        ScenarioError: the horizon is not a whole number of years from 1 to 10.
+    """
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+        raise ScenarioError(f"horizon must be a whole number of years from 1, got {horizon!r}")
+    if horizon > MAX_HORIZON:
+        raise ScenarioError(
+            f"horizon {horizon} refused: at most {MAX_HORIZON} years, because ONS projections"
+            " and published price assumptions do not support a longer forecast"
+        )
+    return horizon
+
+
 def default_dir() -> Path:
     """The default scenarios: ``$MSP_SCENARIOS_DIR`` if set, else those shipped in the package."""
     from msp_analysis import resources
 
     return resources.scenarios_dir()
+
+
+def price_history() -> dict:
+    """Published National Living Wage upratings and CPI by financial year, with their sources."""
+    text = resources.files("msp_analysis.forecast").joinpath("price_history.yml").read_text()
+    return yaml.safe_load(text)
 
 
 def assumption_table(s: Scenario):
@@ -262,7 +409,7 @@ def assumption_table(s: Scenario):
             {
                 "scenario": s.name,
                 "assumption": k,
-                "value": value_text(a["value"]),
+                "value": value_text(k, s.values[k]),
                 "source": a["source"],
                 "rating": a["rating"],
             }
@@ -271,15 +418,41 @@ def assumption_table(s: Scenario):
     )
 
 
-def value_text(v) -> str:
-    """An assumption's value in words: '3.5% a year', 'Community: 3.0', '1 shift'."""
-    if isinstance(v, dict):
-        parts = [f"{k}: {x}" if k != "default" else f"{x} by default" for k, x in v.items()]
-        return ", ".join(parts)
-    if isinstance(v, list):
-        return f"{len(v)} shift(s): " + "; ".join(
-            f"{s['share_of_new_demand']:.0%} of new {s['from'].get('client_group', 'all')} {s['from']['setting'].lower()} demand to "
+def value_text(key: str, v) -> str:
+    """An assumption's value in words: '4.0% a year from 2026', '74% of new LD residential ...'."""
+    if key == "price_path":
+        fee = v["fee_uplift_pct"]
+        parts = [
+            f"pay (National Living Wage) {v['pay_uplift_pct']['default']:g}% a year and CPI "
+            f"{v['cpi_pct']['default']:g}% a year after the published years",
+            "pay share " + ", ".join(f"{k} {x:.0%}" for k, x in v["pay_share"].items()),
+        ]
+        if fee:
+            parts.append("council fee uplifts " + ", ".join(f"{k}: {x:g}%" for k, x in fee.items()))
+        return "; ".join(parts)
+    if key == "shifts":
+        return "; ".join(
+            f"{s['share_of_new_placements']:.0%} of new "
+            + " ".join(
+                x for x in (s["from"].get("age_band"), s["from"].get("client_group")) if x
+            ).lower()
+            + f" {s['from']['setting'].lower()} placements to "
             + " and ".join(f"{t['setting'].lower()} ({t['share']:.0%})" for t in s["to"])
+            + (f", phased in over {s['phase_in_years']:g} years" if s["phase_in_years"] else "")
             for s in v
+        )
+    if key == "workforce":
+        return (
+            f"{v['capacity_loss_pct']:g}% of capacity lost and a {v['pay_uplift_pct']:g}% pay"
+            f" uplift in {', '.join(v['settings']).lower() or 'no settings'}"
+        )
+    if key == "setting_costs":
+        return (
+            ", ".join(f"{k} £{c:,.0f} a week" for k, c in v["weekly_cost_gbp"].items())
+            + f" ({v['price_year']}-{(v['price_year'] + 1) % 100:02d} prices)"
+        )
+    if isinstance(v, dict):
+        return ", ".join(
+            f"{k}: {x:g}" if k != "default" else f"{x:g} by default" for k, x in v.items()
         )
     return str(v)

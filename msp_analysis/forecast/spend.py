@@ -1,17 +1,21 @@
-"""Spend: people x annual cost per person x price path, and what drove the change.
+"""Spend: people x annual cost per person x the price path, and what drove the change.
 
-Cost per person per year in the base year, by age band and setting group, is gross
-current expenditure on long-term care in that setting (ASC-FR T43/T44, £ thousands)
-divided by the people supported there during the year (SALT T34). Within nursing and
-residential care, client groups are weighted by their weekly unit costs (ASC-FR
-T53/T54) and re-scaled so the base year reproduces the published spend exactly.
-People moved by a shift are costed at the setting they came from times the scenario's
-``cost_ratio``. Each year the cost rises with inflation and real growth from the
-scenario, and a workforce pay uplift where the scenario sets one.
+Cost per person per year in the SALT year, by age band and setting, is ASC-FR gross
+current expenditure on long-term care there (T43/T44, £ thousands) over the people
+supported there during the year; within nursing and residential care client groups are
+weighted by their weekly unit costs (T53/T54) and re-scaled so the published spend is
+kept. Supported living and Shared Lives cost their stated weekly cost x 52.
+
+The price path (:func:`price_index`): each year a setting's cost rises by its pay share x
+the National Living Wage uprating plus the rest x CPI (published figures for past years,
+the scenario's stated assumption after them), unless the council has set a fee uplift for
+that year, which replaces the blend; then real growth, and a workforce pay uplift through
+the pay share where the scenario sets one. Costs are carried from the SALT year to the
+base year on the published path.
 
 The decomposition (log-mean Divisia index, exact with no residual) splits each cell's
-change in spend between population, rate, setting growth, unit cost, inflation and
-workforce capacity; a shift's effect is the difference it makes.
+change in spend between population, rate, setting mix (turnover of the stock), real unit
+cost, prices and workforce pay; a shift's effect is the difference it makes.
 """
 
 from __future__ import annotations
@@ -19,8 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from msp_analysis.forecast import demand
-from msp_analysis.forecast.scenarios import Scenario
+from msp_analysis.forecast.scenarios import Scenario, price_history
 from msp_analysis.tables import MissingSource, Tables
 
 GCE_GROUPS = {
@@ -29,22 +32,49 @@ GCE_GROUPS = {
     "Supported Accommodation": "Community",
     "Community: Direct Payments": "Community",
     "Community: Home Care": "Community",
-    "Community: Supported Living": "Community",
+    "Community: Supported Living": "Supported living",
     "Community: Other Long Term Care": "Community",
 }
-DRIVERS = ["population", "rate", "setting_growth", "unit_cost", "inflation", "capacity", "shift"]
+DRIVERS = ["population", "rate", "setting_mix", "unit_cost", "prices", "workforce_pay", "shift"]
+CELL = ["age_band", "client_group", "setting"]
 
 
-def cost_per_person(
-    tables: Tables, la_code: str, year: int, base_people: pd.DataFrame
-) -> pd.DataFrame:
-    """Annual £ per person by age_band, setting and client_group in the base year (reproduces published GCE)."""
+def yearly_growth(scenario: Scenario, setting: str, year: int) -> float:
+    """Price growth (fraction) of a setting's cost in ``year``: fee uplift, else the blend."""
+    v = scenario.value("price_path")
+    if year in v["fee_uplift_pct"]:
+        return v["fee_uplift_pct"][year] / 100
+    hist = price_history()
+    pay = v["pay_uplift_pct"].get(year, hist["pay_uplift_pct"]["values"].get(year))
+    cpi = v["cpi_pct"].get(year, hist["cpi_pct"]["values"].get(year))
+    pay = v["pay_uplift_pct"]["default"] if pay is None else pay
+    cpi = v["cpi_pct"]["default"] if cpi is None else cpi
+    share = v["pay_share"].get(setting, v["pay_share"].get("default", 0.0))
+    return (share * pay + (1 - share) * cpi) / 100
+
+
+def price_index(scenario: Scenario, setting: str, start: int, end: int) -> float:
+    """Cumulative price factor from ``start`` to ``end`` (1 when equal; inverse when end < start)."""
+    f = 1.0
+    for y in range(min(start, end) + 1, max(start, end) + 1):
+        f *= 1 + yearly_growth(scenario, setting, y)
+    return f if end >= start else 1 / f
+
+
+def _ascfr(tables: Tables) -> pd.DataFrame:
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table: spend needs expenditure by setting (T43/T44)")
     if "ascfr_costs" not in tables.cache:
         full = tables.get("ascfr")
         tables.cache["ascfr_costs"] = full[full["table_ref"].isin(["T43", "T44", "T53", "T54"])]
-    a = tables.cache["ascfr_costs"]
+    return tables.cache["ascfr_costs"]
+
+
+def cost_per_person(
+    tables: Tables, la_code: str, year: int, people: pd.DataFrame, scenario: Scenario
+) -> pd.DataFrame:
+    """Annual £ per person by CELL in ``year`` (the SALT year); reproduces published spend."""
+    a = _ascfr(tables)
     g = a[
         a["table_ref"].isin(["T43", "T44"])
         & (a["la_code"] == la_code)
@@ -59,83 +89,75 @@ def cost_per_person(
         .sum(min_count=1)
         * 1000
     )
-    people = base_people.groupby(["age_band", "setting"])["people"].sum()
-    per = (gce / people).rename("cost_cell")
-    weights = _reason_weights(a, la_code, year)
-    out = base_people.merge(per.reset_index(), on=["age_band", "setting"], how="left")
-    out = out.merge(weights, on=["age_band", "setting", "client_group"], how="left")
+    ppl = people.groupby(["age_band", "setting"])["people"].sum()
+    # supported living spend where no one is counted in supported living stays in community
+    gce = gce.copy()
+    for age in gce.index.get_level_values(0).unique():
+        key = (age, "Supported living")
+        if key in gce.index and ppl.get(key, 0.0) <= 0:
+            gce[(age, "Community")] = np.nansum([gce.get((age, "Community"), np.nan), gce[key]])
+            gce = gce.drop(key)
+    per = (gce / ppl.where(ppl > 0)).rename("cost_cell")
+    out = people.merge(per.reset_index(), on=["age_band", "setting"], how="left")
+    out = out.merge(_reason_weights(a, la_code, year), on=CELL, how="left")
     out["weight"] = out["weight"].fillna(1.0)
-    # re-scale the weights within each age band and setting so the cell's published spend is kept
-    norm = (
-        out.assign(wp=out["weight"] * out["people"])
-        .groupby(["age_band", "setting"])[["wp", "people"]]
-        .transform("sum")
+    wp = out.assign(wp=out["weight"] * out["people"]).groupby(["age_band", "setting"])
+    norm = wp[["wp", "people"]].transform("sum")
+    scale = np.where(norm["wp"] > 0, norm["people"] / norm["wp"].where(norm["wp"] > 0, 1), 1.0)
+    out["cost"] = out["cost_cell"] * out["weight"] * scale
+    sc = scenario.value("setting_costs")
+    to_year = {
+        s: price_index(scenario, s, sc["price_year"], year)
+        for s in ("Supported living", "Shared Lives")
+    }
+    for s, weekly in sc["weekly_cost_gbp"].items():
+        out.loc[out["setting"] == s, "cost"] = weekly * 52 * to_year[s]
+    # a cell with no published cost takes its age band's average (never NaN)
+    band_avg = (
+        out.dropna(subset=["cost"])
+        .assign(sp=lambda d: d["cost"] * d["people"])
+        .groupby("age_band")[["sp", "people"]]
+        .sum()
     )
-    out["cost"] = out["cost_cell"] * out["weight"] * norm["people"] / norm["wp"]
-    return out[["age_band", "setting", "client_group", "cost"]]
+    avg = band_avg["sp"] / band_avg["people"].where(band_avg["people"] > 0)
+    out["cost"] = out["cost"].fillna(out["age_band"].map(avg)).fillna(0.0)
+    return out[[*CELL, "cost"]]
 
 
 def _reason_weights(a: pd.DataFrame, la_code: str, year: int) -> pd.DataFrame:
     t = a[a["table_ref"].isin(["T53", "T54"]) & (a["la_code"] == la_code) & (a["year"] == year)]
     t = t[t["support_setting"].isin(["Nursing", "Residential"])]
     if t.empty:
-        return pd.DataFrame(columns=["age_band", "setting", "client_group", "weight"])
+        return pd.DataFrame(columns=[*CELL, "weight"])
     t = t.assign(setting=t["support_setting"], client_group=t["primary_support_reason"])
     mean = t.groupby(["age_band", "setting"])["value"].transform("mean")
-    return t.assign(weight=t["value"] / mean)[
-        ["age_band", "setting", "client_group", "weight"]
-    ].dropna()
+    return t.assign(weight=t["value"] / mean)[[*CELL, "weight"]].dropna()
 
 
-def price_path(
-    scenario: Scenario, base: int, years: list[int], settings: pd.Series
+def cost_path(
+    scenario: Scenario, cost_base: pd.DataFrame, base: int, years: list[int]
 ) -> pd.DataFrame:
-    """Cumulative inflation and real-cost factors per year and setting (base year = 1)."""
-    infl = scenario.value("inflation_pct")
+    """Cost per person by year and CELL: prices, real growth and workforce pay from the base."""
     real = scenario.value("unit_cost_real_growth_pct")
     wf = scenario.value("workforce")
+    pay_share = scenario.value("price_path")["pay_share"]
     rows = []
-    for s in settings.unique():
-        fi = fr = 1.0
+    for s in cost_base["setting"].unique():
+        r = real.get(s, real.get("default", 0.0)) / 100
+        share = pay_share.get(s, pay_share.get("default", 0.0))
+        pay = 1 + wf["pay_uplift_pct"] / 100 * share if s in wf["settings"] else 1.0
         for y in years:
-            fi *= 1 + infl.get(y, infl.get("default", 0.0)) / 100
-            fr *= 1 + real.get(s, real.get(y, real.get("default", 0.0))) / 100
-            pay = (
-                1 + wf["pay_uplift_pct"] / 100 * wf["pay_share_of_cost_pct"] / 100
-                if s in wf["settings"]
-                else 1.0
+            rows.append(
+                {
+                    "year": y,
+                    "setting": s,
+                    "price_factor": price_index(scenario, s, base, y),
+                    "real_factor": (1 + r) ** (y - base),
+                    "workforce_factor": pay,
+                    "capacity_loss": wf["capacity_loss_pct"] / 100 if s in wf["settings"] else 0.0,
+                }
             )
-            rows.append({"year": y, "setting": s, "inflation_factor": fi, "real_factor": fr * pay})
     return pd.DataFrame(rows)
-
-
-def project_spend(
-    tables: Tables, la_code: str, scenario: Scenario, horizon: int = 5, base: int | None = None
-) -> tuple[pd.DataFrame, dict]:
-    """People and spend (£) by year x age band x setting x client group, with intervals."""
-    people, info = demand.project(tables, la_code, scenario, horizon, base)
-    b = info["base_year"]
-    start = info.pop("base_demand")
-    cost = cost_per_person(tables, la_code, b, start)
-    # people moved into a new setting are costed at the setting they came from times cost_ratio
-    people = people.merge(
-        cost.rename(columns={"setting": "cost_from_setting", "cost": "cost_base"}),
-        on=["age_band", "cost_from_setting", "client_group"],
-        how="left",
-    )
-    people["cost_base"] = people["cost_base"] * people["cost_ratio"]
-    path = price_path(scenario, b, sorted(people["year"].unique()), people["setting"])
-    people = people.merge(path, on=["year", "setting"], how="left")
-    people["cost"] = people["cost_base"] * people["inflation_factor"] * people["real_factor"]
-    people["spend"] = people["people"] * people["cost"]
-    for lvl in (80, 95):
-        for side in ("lower", "upper"):
-            people[f"spend_{side}_{lvl}"] = people[f"people_{side}_{lvl}"] * people["cost"]
-    base_spend = start.merge(cost, on=["age_band", "setting", "client_group"])
-    info["base_spend_gbp"] = float((base_spend["people"] * base_spend["cost"]).sum())
-    info["base_people"] = float(start["people"].sum())
-    info["base"] = base_spend.assign(spend=base_spend["people"] * base_spend["cost"])
-    return people, info
 
 
 def _lmdi_weight(s1: np.ndarray, s0: np.ndarray) -> np.ndarray:
@@ -144,55 +166,43 @@ def _lmdi_weight(s1: np.ndarray, s0: np.ndarray) -> np.ndarray:
     return np.where(np.isclose(s1, s0), s0, w)
 
 
-def decompose(frame: pd.DataFrame, info: dict, year: int) -> pd.DataFrame:
-    """Change in spend from the base year to ``year`` by age band, setting, client group and driver (£).
+def decompose(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Change in spend from the base year to ``year`` by CELL and driver (£); exact.
 
-    Exact: the drivers add up to the change in every cell.
+    ``frame`` is the projection (:func:`msp_analysis.forecast.run.project_council`): per
+    year and cell people, people_noshift, people_base, cost_base, pop_factor, rate_factor,
+    price_factor, real_factor, workforce_factor and spend.
     """
-    f = frame[frame["year"] == year].copy()
-    num = [
-        "people_base",
-        "cost_base",
-        "people_noshift",
-        "capacity_factor",
-        "inflation_factor",
-        "real_factor",
-        "pop_factor",
-        "rate_factor",
-        "setting_factor",
-        "spend",
-    ]
-    f[num] = f[num].astype("float64")
-    s0 = f["people_base"] * f["cost_base"]
-    s_noshift = (
-        f["people_noshift"]
-        * f["capacity_factor"]
-        * f["cost_base"]
-        * f["inflation_factor"]
-        * f["real_factor"]
-    )
-    valid = (s0 > 0) & (s_noshift > 0)
-    w = np.where(valid, _lmdi_weight(s_noshift.to_numpy(), s0.to_numpy()), 0.0)
-    contrib = {
-        "population": np.log(f["pop_factor"]),
-        "rate": np.log(f["rate_factor"]),
-        "setting_growth": np.log(f["setting_factor"]),
-        "unit_cost": np.log(f["real_factor"]),
-        "inflation": np.log(f["inflation_factor"]),
-        "capacity": np.log(f["capacity_factor"]),
-    }
+    f = frame[frame["year"] == year].reset_index(drop=True)
+    s0 = (f["people_base"] * f["cost_base"]).to_numpy(dtype=float)
+    demand = (f["people_base"] * f["pop_factor"] * f["rate_factor"]).to_numpy(dtype=float)
+    noshift_people = f["people_noshift"].to_numpy(dtype=float)
+    cost_t = (
+        f["cost_base"] * f["price_factor"] * f["real_factor"] * f["workforce_factor"]
+    ).to_numpy(dtype=float)
+    s_noshift = noshift_people * cost_t
+    valid = (s0 > 0) & (s_noshift > 0) & (demand > 0)
+    w = np.where(valid, _lmdi_weight(np.where(valid, s_noshift, 1), np.where(valid, s0, 1)), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = {
+            "population": np.log(f["pop_factor"].to_numpy(dtype=float)),
+            "rate": np.log(f["rate_factor"].to_numpy(dtype=float)),
+            "setting_mix": np.log(np.where(valid, noshift_people / np.where(valid, demand, 1), 1)),
+            "unit_cost": np.log(f["real_factor"].to_numpy(dtype=float)),
+            "prices": np.log(f["price_factor"].to_numpy(dtype=float)),
+            "workforce_pay": np.log(f["workforce_factor"].to_numpy(dtype=float)),
+        }
+    keys = f[CELL]
     rows = []
-    keys = f[["age_band", "setting", "client_group"]].reset_index(drop=True)
-    for driver, logs in contrib.items():
-        vals = np.where(valid, w * logs.to_numpy(), 0.0)
+    for driver, lg in logs.items():
+        vals = np.where(valid, w * np.nan_to_num(lg), 0.0)
+        if driver == "setting_mix":
+            vals = vals + np.where(valid, 0.0, s_noshift - s0)
         rows.append(keys.assign(driver=driver, change_gbp=vals))
-    shift = (f["spend"] - np.where(valid, s_noshift, 0.0)).to_numpy()
-    rows.append(keys.assign(driver="shift", change_gbp=shift))
+    rows.append(
+        keys.assign(driver="shift", change_gbp=f["spend"].to_numpy(dtype=float) - s_noshift)
+    )
     out = pd.concat(rows, ignore_index=True)
-    out = out.groupby(["age_band", "setting", "client_group", "driver"], as_index=False)[
-        "change_gbp"
-    ].sum()
-    total = out["change_gbp"].sum()
-    out["share_of_change"] = out["change_gbp"] / total if total else np.nan
+    out = out.groupby([*CELL, "driver"], as_index=False)["change_gbp"].sum()
     out["year"] = year
     return out

@@ -20,8 +20,19 @@ def tables(real_processed):
 
 
 def test_base_spend_reproduces_published_gce(tables, shared_data):
-    res = run.run(tables, WILTS, [default_dir() / "market_unchanged.yml"], horizon=5)
-    r = res["runs"].iloc[0]
+    """Cost per person x people in the SALT year gives Wiltshire's published spend by setting
+    (T43 + T44, columns F:L, £ thousands)."""
+    from msp_analysis.forecast import demand, spend
+    from msp_analysis.forecast import population as P
+    from msp_analysis.forecast import scenarios as S
+
+    sc = S.load(default_dir() / "market_unchanged.yml")
+    sy = demand.salt_year(tables)
+    path = P.population_path(tables, WILTS)
+    to_sy = spend.price_index(sc, "Supported living", 2021, sy)
+    bd = demand.base_demand(tables, WILTS, sc, sy, path, to_sy)
+    cost = spend.cost_per_person(tables, WILTS, sy, bd.people_salt, sc)
+    got = (bd.people_salt.merge(cost)["people"] * bd.people_salt.merge(cost)["cost"]).sum()
     wb = pd.read_excel(
         shared_data / "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
         sheet_name=["T43", "T44"],
@@ -30,30 +41,47 @@ def test_base_spend_reproduces_published_gce(tables, shared_data):
     )
     published = (
         sum(float(wb[t][wb[t][0] == WILTS].iloc[0, 5:12].sum()) for t in ("T43", "T44")) * 1000
-    )  # settings, not Total
-    assert r["base_spend_gbp"] == pytest.approx(published)
-    assert r["base_year"] == 2021 and r["horizon_year"] == 2026 and r["history_years"] == 3
-    assert "2018-based projection" in r["population_source"]  # the SNPP is in the shared data
-    assert len(r["scenario_sha256"]) == 64 and len(r["data_manifest_sha256"]) == 64
-    f = res["forecast"]
-    assert {
-        "la_code",
-        "year",
-        "scenario",
-        "setting",
-        "client_group",
-        "age_band",
-        "measure",
-        "value",
-        "lower_80",
-        "upper_80",
-        "lower_95",
-        "upper_95",
-    } <= set(f.columns)
-    tot = f.query("setting == 'All' and measure == 'spend'").sort_values("year")
-    assert ((tot["upper_95"] - tot["lower_95"]).diff().dropna() > 0).all()
+    )
+    assert got == pytest.approx(published)
+    # T43 column K: supported living £26,874k at £1,400 a week = 369 people
+    assert bd.supported_living_people == pytest.approx(26_874_000 / (1400 * 52), rel=1e-3)
+
+
+def test_wiltshire_scenarios(tables):
+    files = [
+        default_dir() / f"{n}.yml"
+        for n in ("market_unchanged", "ld_residential_to_supported_living", "workforce_shock")
+    ]
+    res = run.run(tables, WILTS, files, horizon=5)
+    r = res.runs.set_index("scenario")
+    assert len(r["scenario_sha256"].iloc[0]) == 64 and len(r["data_manifest_sha256"].iloc[0]) == 64
+    assert r.loc["market_unchanged", "spend_change_pct"] > 0
+    # people are conserved by the shift; LD 18-64 residential ends clearly below market unchanged
+    assert r.loc["ld_residential_to_supported_living", "horizon_people"] == pytest.approx(
+        r.loc["market_unchanged", "horizon_people"]
+    )
+    f = res.forecast.query(
+        "measure == 'people' and setting == 'Residential' and age_band == '18 to 64'"
+        " and client_group == 'Learning Disability Support'"
+    ).pivot_table(index="year", columns="scenario", values="value")
+    last = f.index.max()
+    assert (
+        f.loc[last, "ld_residential_to_supported_living"] < 0.85 * f.loc[last, "market_unchanged"]
+    )
+    # the workforce shock costs more and reports unmet need on its own
+    assert (
+        r.loc["workforce_shock", "horizon_spend_gbp"]
+        > r.loc["market_unchanged", "horizon_spend_gbp"]
+    )
+    assert r.loc["workforce_shock", "unserved_people_horizon"] > 0
+    d = res.decomposition.groupby("scenario")["change_gbp"].sum()
+    assert d["market_unchanged"] == pytest.approx(
+        r.loc["market_unchanged", "horizon_spend_gbp"] - r.loc["market_unchanged", "base_spend_gbp"]
+    )
+    f = res.forecast
+    assert not f["value"].isna().any() and (f["value"] >= 0).all()
     h = run.headline(res, "market_unchanged")
-    assert h["years"] == 5 and abs(sum(h["driver_share_pct"].values()) - 100) < 1e-6
+    assert h["top_groups_share_pct"] <= 100
 
 
 def test_backtest_every_council_across_boundary_changes(tables):

@@ -34,7 +34,7 @@ def raw_sheets(shared_data):
         engine="calamine",
     )
     mye = pd.read_excel(
-        shared_data / "ons_mye_mid2021_on_2021_geography.xls",  # the 2021-22 rates' own year
+        shared_data / "ons_mye_mid2021_on_2021_geography.xls",  # mid-2021: the 2021-22 figures
         sheet_name="MYE2 - Persons",
         header=None,
         engine="calamine",

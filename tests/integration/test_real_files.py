@@ -246,11 +246,50 @@ def test_cqc_ratings_lincolnshire(shared_data):
     assert t.inherited.sum() == 266 and t.brand_name.isna().sum() >= 2826
 
 
-def test_store_build_on_every_real_file(real_processed, shared_data):
+#: files every build has read since the first data round
+READ_SINCE_ROUND_ONE = {
+    "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
+    "ascfr_2016-17_csv_activity.csv",
+    "ascfr_2016-17_csv_totals.csv",
+    "ascof_2024_25.ods",
+    "ascof_measures_2020-21_open_data_v2.xlsx",
+    "cqc_lincolnshire_prefiltered.csv",
+    "nomis_mye_2024_lincolnshire.csv",
+    "ons_mye_mid2020_on_2021_geography.xls",
+}
+#: second-round files read since their readers landed (issue 10)
+READ_SINCE_ROUND_TWO = {
+    "ons_mye_mid2015_uk.xls",
+    "ons_mye_mid2016_uk.xls",
+    "ons_mye_mid2017_uk.xls",
+    "ons_mye_mid2018_on_2019_lad_codes.xls",
+    "ons_mye_mid2021_on_2021_geography.xls",
+    "ons_snpp2018_table2_persons_resaved.csv",
+}
+#: second-round files (issue 10) that main may not read yet; remove each as its reader lands
+NOT_YET_READ = {
+    "ascfr_2014-15_council_expenditure.csv",
+    "dclg_rs_2011-12_by_la.xls",
+    "dclg_rs_2012-13_by_la.xls",
+    "dclg_rs_2013-14_by_la.xls",
+    "dclg_rs_2014-15_by_la.xls",
+    "mhclg_ro3_2022-23_by_la.ods",
+    "mhclg_ro3_2023-24_by_la.ods",
+    "mhclg_rs_2017-18_by_la.xlsx",
+    "mhclg_rsx_2022-23_by_la.ods",
+    "mhclg_rsx_2023-24_by_la.ods",
+}
+
+
+def test_store_build_on_every_real_file(real_processed):
     m = store.manifest(real_processed)
     files = {f["file"] for f in m["files"]}
-    published = {p.name for p in shared_data.iterdir() if p.suffix != ".md"}
-    assert files == published and not m["skipped"] and m["demo"] is False
+    assert files >= READ_SINCE_ROUND_ONE | READ_SINCE_ROUND_TWO and m["demo"] is False
+    # files of the second data round whose readers are still being written: each is listed
+    # (skipped, or failed with a message naming where), never silently dropped
+    unread = set(m["skipped"]) | {f["file"] for f in store.failures(real_processed)}
+    assert unread <= NOT_YET_READ, unread - NOT_YET_READ
+    assert all(f["message"].startswith(f"file '{f['file']}'") for f in m["failures"])
     for f in m["files"]:
         assert len(f["sha256"]) == 64 and f["rows_kept"] > 0
     for name, keys in store.TABLE_KEYS.items():

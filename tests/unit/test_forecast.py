@@ -7,6 +7,9 @@ The fixture (Wiltshire's code, invented numbers), worked by hand:
   spend (T43/T44, £k):         18-64 Nursing 500, Residential 2,000, Community 1,000 + 500
                                65+   Nursing 3,000, Residential 4,000, Community 3,000   (£14.0m)
   so cost per person (£):      18-64 50,000 / 50,000 / 30,000;  65+ 30,000 / 20,000 / 10,000
+  people at year end (T38):    18-64 Nursing 8, Residential 36, Community 40;
+                               65+   Nursing 70, Residential 150, Community 210
+  so exit rates:               18-64 20% / 10% / 20%;  65+ 30% / 25% / 30%
   T2 history 18-64: 90, 95, 100 (2019-2021); 65+: 600 each year; population flat.
 """
 
@@ -19,7 +22,7 @@ import pandas as pd
 import pytest
 
 from msp_analysis.errors import ScenarioError
-from msp_analysis.forecast import demand, models, run, spend
+from msp_analysis.forecast import ipf, models, run, spend, stockflow
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
 
@@ -64,6 +67,20 @@ def _salt_rows():
                 "value": sum(vals),
             }
         )
+    for age, vals in {"18 to 64": (8, 36, 40), "65 and over": (70, 150, 210)}.items():
+        for setting, v in zip(
+            ["Nursing", "Residential", "Community: CASSR Managed Personal Budget"], vals
+        ):
+            rows.append(
+                {
+                    **base,
+                    "table_ref": "T38",
+                    "measure": "clients_lts_year_end",
+                    "age_band": age,
+                    "support_setting": setting,
+                    "value": v,
+                }
+            )
     for age, reasons in {
         "18 to 64": {"Learning Disability Support": 60, "Mental Health Support": 40},
         "65 and over": {
@@ -97,41 +114,20 @@ def _salt_rows():
     return pd.DataFrame(rows)
 
 
+def _pop_rows(year, estimate, sex, f18=1.0, f65=1.0):
+    """Adults: 10,000 aged 30; 65+: 3,000 aged 70, 1,500 aged 80 and 500 aged 90."""
+    ages = {30: 10_000 * f18, 70: 3_000 * f65, 80: 1_500 * f65, 90: 500 * f65}
+    return [
+        dict(la_code=LA, area_type="council", year=year, estimate=estimate, sex=sex, age=a, value=v)
+        for a, v in ages.items()
+    ]
+
+
 def _tables(projection=False):
-    pop = pd.DataFrame(
-        [
-            dict(
-                la_code=LA,
-                area_type="council",
-                year=2021,
-                estimate="mid-year estimate",
-                sex="Persons",
-                age=30,
-                value=10_000.0,
-            ),
-            dict(
-                la_code=LA,
-                area_type="council",
-                year=2021,
-                estimate="mid-year estimate",
-                sex="Persons",
-                age=70,
-                value=5_000.0,
-            ),
-        ]
-    )
+    pop = pd.DataFrame(_pop_rows(2021, "mid-year estimate", "Persons"))
     gce = []
     for ref, age, vals in (
-        (
-            "T43",
-            "18 to 64",
-            {
-                "Nursing": 500,
-                "Residential": 2000,
-                "Community: Home Care": 1000,
-                "Community: Direct Payments": 500,
-            },
-        ),
+        ("T43", "18 to 64", {"Nursing": 500, "Residential": 2000, "Community: Home Care": 1500}),
         (
             "T44",
             "65 and over",
@@ -156,180 +152,219 @@ def _tables(projection=False):
         proj = []
         for year, f in ((2021, 1.0), (2022, 1.1), (2023, 1.2)):
             for sex in ("Males", "Females"):
-                proj.append(
-                    dict(
-                        la_code=LA,
-                        area_type="council",
-                        year=year,
-                        estimate="2021-based projection",
-                        sex=sex,
-                        age=30,
-                        value=5000 * f,
-                    )
-                )
-                proj.append(
-                    dict(
-                        la_code=LA,
-                        area_type="council",
-                        year=year,
-                        estimate="2021-based projection",
-                        sex=sex,
-                        age=70,
-                        value=2500.0,
-                    )
-                )
+                proj += _pop_rows(year, "2018-based projection", sex, f18=f / 2, f65=0.5)
         frames["population_projections"] = pd.DataFrame(proj)
     return Tables(frames=frames, manifest={"files": [], "label": "fixture"})
 
 
-def _scenario(tmp_path, name="s", population="flat", rate="none", inflation=0.0, extra=""):
+PRICE = """  price_path:
+    value:
+      pay_uplift_pct: {{default: {pay}}}
+      cpi_pct: {{default: {cpi}}}
+      pay_share: {{default: 0.6}}
+      fee_uplift_pct: {{{fees}}}
+    source: test
+    rating: low
+"""
+
+
+def _scenario(tmp_path, name="s", population="flat", extra="", pay=0.0, cpi=0.0, fees=None):
+    fees = fees if fees is not None else ", ".join(f"{y}: 0" for y in range(2022, 2032))
     p = tmp_path / f"{name}.yml"
-    p.write_text(f"""name: {name}
+    p.write_text(
+        f"""name: {name}
 version: "1"
 description: test
 assumptions:
   population: {{value: {population}, source: test, rating: low}}
-  rate_trend: {{value: {rate}, source: test, rating: low}}
-  inflation_pct: {{value: {{default: {inflation}}}, source: test, rating: low}}
-{extra}""")
+  rate_trend: {{value: none, source: test, rating: low}}
+  unit_cost_real_growth_pct: {{value: 0, source: test, rating: low}}
+"""
+        + PRICE.format(pay=pay, cpi=cpi, fees=fees)
+        + extra
+    )
     return p
 
 
 SHIFT = """  shifts:
     value:
       - from: {{setting: Residential, client_group: Learning Disability Support, age_band: 18 to 64}}
-        to: [{{setting: Supported living, share: 0.75, cost_ratio: 0.5}}, {{setting: Shared Lives, share: 0.25, cost_ratio: 0.2}}]
-        share_of_new_demand: {share}
-        phase_in_years: 1
+        to: [{{setting: Supported living, share: 0.75}}, {{setting: Shared Lives, share: 0.25}}]
+        share_of_new_placements: {share}
+        phase_in_years: 2
     source: test
     rating: low
 """
 
 
-def test_base_people_and_cost_by_hand():
+def _people(result, scenario, **where):
+    f = result.forecast
+    f = f[(f["measure"] == "people") & (f["scenario"] == scenario)]
+    for k, v in where.items():
+        f = f[f[k] == v]
+    return f
+
+
+def test_stock_and_flow_worked_by_hand():
+    """The example in stockflow's docstring, number for number."""
+    cells = ["Residential", "Supported living", "Community"]
+    start = pd.DataFrame(
+        {"age_band": "a", "client_group": "g", "setting": cells, "people": [100.0, 0.0, 200.0]}
+    )
+    exits = pd.DataFrame({"age_band": "a", "setting": cells, "exit_rate": [0.2, 0.1, 0.3]})
+    mix = start[stockflow.CELL].assign(mix=[0.25, 0.0, 0.75])
+    demand = pd.DataFrame(
+        {"year": [1, 2, 3], "age_band": "a", "client_group": "g", "demand": 300.0}
+    )
+    shift = {
+        "from": {"setting": "Residential"},
+        "to": [{"setting": "Supported living", "share": 1.0}],
+        "share_of_new_placements": 0.5,
+        "phase_in_years": 0,
+    }
+    out = stockflow.project_stock(start, exits, mix, demand, [shift], 0)
+    got = out.set_index(["year", "setting"])["people"]
+    assert got[(1, "Residential")] == pytest.approx(90)
+    assert got[(1, "Supported living")] == pytest.approx(10)
+    assert got[(2, "Residential")] == pytest.approx(81.875)
+    assert got[(2, "Community")] == pytest.approx(199.25)
+    assert got[(3, "Residential")] == pytest.approx(75.2546875)
+    assert got[(3, "Supported living")] == pytest.approx(26.7421875)
+    assert got[(3, "Community")] == pytest.approx(198.003125)
+    assert out.groupby("year")["people"].sum().tolist() == pytest.approx([300, 300, 300])
+    # without the shift, leavers are replaced in the same settings: flat
+    assert (out["people_noshift"] == np.tile([100.0, 0.0, 200.0], 3)).all()
+
+
+def test_entries_equal_exits_flat_population_and_prices_give_a_flat_stock(tmp_path):
+    r = run.run(_tables(), LA, [_scenario(tmp_path)], horizon=3)
+    cells = _people(r, "s").query("setting != 'All'")
+    wide = cells.pivot_table(
+        index=["age_band", "client_group", "setting"], columns="year", values="value"
+    )
+    for y in (2022, 2023, 2024):
+        assert wide[y].to_numpy() == pytest.approx(wide[2021].to_numpy())
+    spend_ = r.forecast.query("measure == 'spend' and setting == 'All'").set_index("year")["value"]
+    assert spend_[2024] == pytest.approx(spend_[2021])
+    # base spend reproduces the published ASC-FR spend: £14.0m
+    assert spend_[2021] == pytest.approx(14_000_000)
+
+
+def test_base_people_by_hand():
     t = _tables()
-    base = demand.base_demand(t, LA, 2021).set_index(["age_band", "setting", "client_group"])[
-        "people"
-    ]
-    assert base[("18 to 64", "Residential", "Learning Disability Support")] == pytest.approx(24)
-    assert base[("65 and over", "Community", "Support with Memory and Cognition")] == pytest.approx(
-        75
-    )
-    assert base.sum() == pytest.approx(700)
-    cost = spend.cost_per_person(t, LA, 2021, base.reset_index()).set_index(
-        ["age_band", "setting", "client_group"]
-    )["cost"]
-    assert cost[("18 to 64", "Community", "Mental Health Support")] == pytest.approx(30_000)
-    assert cost[("65 and over", "Residential", "Physical Support")] == pytest.approx(20_000)
+    s = S.load(_scenario_path := _write_min_scenario())
+    r = run.project_council(t, LA, s, 1)[1]["base"].set_index(stockflow.CELL)["people"]
+    # 18-64 residential 40 people, LD 60% of 18-64 reasons: 24 (independence fit)
+    assert r[("18 to 64", "Learning Disability Support", "Residential")] == pytest.approx(24)
+    # 65+ community 300 people, memory and cognition 25%: 75
+    assert r[("65 and over", "Support with Memory and Cognition", "Community")] == pytest.approx(75)
+    assert r.sum() == pytest.approx(700)
 
 
-def test_zero_growth_in_flat_out(tmp_path):
-    res = run.run(_tables(), LA, [_scenario(tmp_path)], horizon=3)
-    tot = (
-        res["forecast"].query("setting == 'All' and measure == 'spend'").set_index("year")["value"]
-    )
-    assert tot.round(6).tolist() == [14_000_000.0] * 4
-    people = res["forecast"].query("setting == 'All' and measure == 'people'")["value"]
-    assert np.allclose(people, 700)
-    assert res["decomposition"]["change_gbp"].abs().sum() == pytest.approx(0, abs=1e-6)
+def _write_min_scenario():
+    import tempfile
+    from pathlib import Path
+
+    d = Path(tempfile.mkdtemp(prefix="forecast-test-"))
+    return _scenario(d)
 
 
-def test_inflation_compounds_and_is_the_whole_change(tmp_path):
-    res = run.run(_tables(), LA, [_scenario(tmp_path, inflation=10.0)], horizon=2)
-    tot = (
-        res["forecast"].query("setting == 'All' and measure == 'spend'").set_index("year")["value"]
-    )
-    assert tot[2022] == pytest.approx(15_400_000) and tot[2023] == pytest.approx(16_940_000)
-    d = res["decomposition"].groupby("driver")["change_gbp"].sum()
-    assert d["inflation"] == pytest.approx(2_940_000) and d.drop(
-        "inflation"
-    ).abs().sum() == pytest.approx(0, abs=1e-6)
-    assert res["decomposition"]["share_of_change"].sum() == pytest.approx(1.0)
-
-
-def test_rate_model_by_hand(tmp_path):
-    """18-64: own growth (ln100 - ln90)/2 shrunk half-way to a pooled 0 (too few changes to pool)."""
-    res = run.run(_tables(), LA, [_scenario(tmp_path, rate="model")], horizon=2)
-    f = res["forecast"].query("measure == 'people' and setting != 'All'")
-    young = f[(f["age_band"] == "18 to 64") & (f["year"] == 2022)]["value"].sum()
-    growth = 0.5 * (math.log(100) - math.log(90)) / 2
-    assert young == pytest.approx(100 * math.exp(growth))
-    old = f[(f["age_band"] == "65 and over") & (f["year"] == 2022)]["value"].sum()
-    assert old == pytest.approx(600)
-    assert (res["runs"]["history_years"] == 3).all()
-
-
-def test_intervals_widen_with_horizon(tmp_path):
-    res = run.run(_tables(), LA, [_scenario(tmp_path, rate="model")], horizon=4)
-    tot = res["forecast"].query("setting == 'All' and measure == 'people'").sort_values("year")
-    width80 = (tot["upper_80"] - tot["lower_80"]).to_numpy()
-    width95 = (tot["upper_95"] - tot["lower_95"]).to_numpy()
-    assert (
-        width80[0] == 0 and (np.diff(width80) > 0).all()
-    )  # base year is known; then wider every year
-    assert (width95[1:] > width80[1:]).all()
-    assert (
-        (tot["lower_95"] <= tot["lower_80"]).all()
-        and (tot["lower_80"] <= tot["value"]).all()
-        and (tot["value"] <= tot["upper_80"]).all()
-    )
-
-
-def test_zero_shift_equals_baseline_and_shifts_conserve_people(tmp_path):
+def test_zero_shift_equals_baseline_and_shift_conserves_people(tmp_path):
     t = _tables(projection=True)
-    plain = run.run(t, LA, [_scenario(tmp_path, "plain", population="projection")], horizon=2)
-    zero = run.run(
-        t,
-        LA,
-        [_scenario(tmp_path, "zero", population="projection", extra=SHIFT.format(share=0.0))],
-        horizon=2,
+    files = [
+        _scenario(tmp_path, "plain", population="projection"),
+        _scenario(tmp_path, "zero", population="projection", extra=SHIFT.format(share=0.0)),
+        _scenario(tmp_path, "shift", population="projection", extra=SHIFT.format(share=0.8)),
+    ]
+    r = run.run(t, LA, files, horizon=3)
+    plain = _people(r, "plain").set_index(["year", "age_band", "client_group", "setting"])["value"]
+    zero = _people(r, "zero").set_index(["year", "age_band", "client_group", "setting"])["value"]
+    assert zero.sort_index().to_numpy() == pytest.approx(plain.sort_index().to_numpy())
+    shifted = _people(r, "shift")
+    tot = shifted.query("setting == 'All'").set_index("year")["value"]
+    assert tot.to_numpy() == pytest.approx(
+        plain.xs("All", level="setting").groupby("year").sum().to_numpy()
     )
-    full = run.run(
-        t,
-        LA,
-        [_scenario(tmp_path, "full", population="projection", extra=SHIFT.format(share=1.0))],
-        horizon=2,
+    ld_res = shifted.query(
+        "setting == 'Residential' and client_group == 'Learning Disability Support' and age_band == '18 to 64'"
+    ).set_index("year")["value"]
+    base_ld = plain.xs(("18 to 64", "Learning Disability Support", "Residential"), level=[1, 2, 3])
+    assert (ld_res.loc[2022:] < base_ld.loc[2022:]).all()
+    moved = (
+        shifted.query("setting in ['Supported living', 'Shared Lives']")
+        .groupby("year")["value"]
+        .sum()
     )
-
-    def totals(r, measure):
-        return (
-            r["forecast"]
-            .query(f"setting == 'All' and measure == '{measure}'")
-            .set_index("year")["value"]
-        )
-
-    pd.testing.assert_series_equal(totals(plain, "spend"), totals(zero, "spend"))
-    pd.testing.assert_series_equal(
-        totals(plain, "people"), totals(full, "people")
-    )  # people conserved
-    # 18-64 population grows 10% then 20%: new LD residential demand in 2022 is 24 x 0.1 = 2.4, all moved
-    f = full["forecast"].query(
-        "measure == 'people' and year == 2022 and age_band == '18 to 64' and client_group == 'Learning Disability Support'"
-    )
-    by = f.set_index("setting")["value"]
-    assert (
-        by["Residential"] == pytest.approx(24)
-        and by["Supported living"] == pytest.approx(2.4 * 0.75)
-        and by["Shared Lives"] == pytest.approx(0.6)
-    )
-    # moved people cost 50% / 20% of residential (£50,000): spend falls by 2.4 x 50,000 x (1 - 0.75 x 0.5 - 0.25 x 0.2)
-    saving = totals(plain, "spend")[2022] - totals(full, "spend")[2022]
-    assert saving == pytest.approx(2.4 * 50_000 * (1 - 0.375 - 0.05))
-    shift = full["decomposition"].query("driver == 'shift'")["change_gbp"].sum()
-    assert shift == pytest.approx(
-        -4.8 * 50_000 * (1 - 0.375 - 0.05)
-    )  # by 2023: 24 x 0.2 = 4.8 moved
+    assert (moved.loc[2022:] > 0).all()
 
 
-def test_population_projection_drives_population_share(tmp_path):
-    res = run.run(
+def test_population_growth_alone_raises_demand_by_projected_growth(tmp_path):
+    """Projection: 18-64 +10% in 2022 and +20% in 2023; 65+ flat. Rates held."""
+    r = run.run(
         _tables(projection=True), LA, [_scenario(tmp_path, population="projection")], horizon=2
     )
-    d = res["decomposition"].groupby("driver")["change_gbp"].sum()
-    assert d["population"] == pytest.approx(
-        0.2 * 4_000_000
-    )  # 18-64 spend £4.0m x 20% more people by 2023
-    assert "2021-based projection" in res["runs"]["population_source"].iloc[0]
+    p = _people(r, "s").query("setting != 'All'").groupby(["year", "age_band"])["value"].sum()
+    assert p[(2022, "18 to 64")] == pytest.approx(100 * 1.1)
+    assert p[(2023, "18 to 64")] == pytest.approx(100 * 1.2)
+    assert p[(2023, "65 and over")] == pytest.approx(600)
+    assert "rebased" in r.runs["population_source"].iloc[0]
+
+
+def test_population_held_flat_says_so(tmp_path):
+    r = run.run(_tables(), LA, [_scenario(tmp_path, population="projection")], horizon=1)
+    assert "held flat" in r.runs["population_source"].iloc[0]
+
+
+def test_decomposition_sums_exactly_to_the_change(tmp_path):
+    t = _tables(projection=True)
+    f = _scenario(
+        tmp_path, "d", population="projection", extra=SHIFT.format(share=0.5), pay=8, cpi=3, fees=""
+    )
+    r = run.run(t, LA, [f], horizon=3)
+    total = r.runs["horizon_spend_gbp"].iloc[0] - r.runs["base_spend_gbp"].iloc[0]
+    assert r.decomposition["change_gbp"].sum() == pytest.approx(total, rel=1e-9)
+    by = r.decomposition.groupby("driver")["change_gbp"].sum()
+    assert by["population"] > 0 and by["prices"] > 0 and by["shift"] != 0
+    assert set(by.index) == set(spend.DRIVERS)
+
+
+def test_price_path_by_hand(tmp_path):
+    """Pay share 60%: pay 10% and CPI 5% give 0.6 x 10 + 0.4 x 5 = 8%; a fee uplift overrides."""
+    s = S.load(_scenario(tmp_path, pay=10, cpi=5, fees="2031: 2"))
+    assert spend.yearly_growth(s, "Residential", 2030) == pytest.approx(0.08)
+    assert spend.yearly_growth(s, "Residential", 2031) == pytest.approx(0.02)
+    # published years: April 2023 National Living Wage 9.7%, CPI September 2022 10.1%
+    assert spend.yearly_growth(s, "Residential", 2023) == pytest.approx(0.6 * 0.097 + 0.4 * 0.101)
+    assert spend.price_index(s, "Residential", 2029, 2031) == pytest.approx(1.08 * 1.02)
+
+
+def test_workforce_shock_costs_more_and_reports_unmet_need(tmp_path):
+    wf = """  workforce:
+    value: {settings: [Community], capacity_loss_pct: 10, pay_uplift_pct: 10}
+    source: test
+    rating: low
+"""
+    r = run.run(
+        _tables(), LA, [_scenario(tmp_path, "a"), _scenario(tmp_path, "b", extra=wf)], horizon=2
+    )
+    runs = r.runs.set_index("scenario")
+    assert runs.loc["b", "horizon_spend_gbp"] > runs.loc["a", "horizon_spend_gbp"]
+    # community people: 50 (18-64) + 300 (65+) = 350, 10% unmet
+    assert runs.loc["b", "unserved_people_horizon"] == pytest.approx(35)
+    assert runs.loc["a", "unserved_people_horizon"] == 0
+    d = r.decomposition.query("scenario == 'b'").groupby("driver")["change_gbp"].sum()
+    # community spend £1.5m + £3.0m, pay share 60%: +6% = £270k
+    assert d["workforce_pay"] == pytest.approx(270_000)
+
+
+def test_rake_matches_margins_and_independence_by_hand():
+    fit = ipf.rake(np.ones((2, 2)), np.array([30.0, 70.0]), np.array([40.0, 60.0]))
+    assert fit == pytest.approx(np.array([[12, 18], [28, 42]]))
+    seed = np.array([[4.0, 1.0], [1.0, 4.0]])
+    fit = ipf.rake(seed, np.array([50.0, 50.0]), np.array([20.0, 80.0]))
+    assert fit.sum(axis=1) == pytest.approx([50, 50])
+    assert fit.sum(axis=0) == pytest.approx([20, 80])
+    assert fit[0, 0] / fit[0, 1] > fit[1, 0] / fit[1, 1]  # the seed's association is kept
 
 
 def test_pooled_model_and_gaps():
@@ -365,49 +400,111 @@ def test_ets_used_with_long_history():
     assert (f["upper_95"] > f["upper_80"]).all() and f["value"].iloc[0] > h.iloc[-1]
 
 
+GOOD = """name: x
+version: 1
+description: d
+assumptions:
+  population: {value: flat, source: s, rating: low}
+  rate_trend: {value: none, source: s, rating: low}
+  price_path:
+    value: {pay_uplift_pct: {default: 4}, cpi_pct: {default: 2}, pay_share: {default: 0.6}}
+    source: s
+    rating: low
+"""
+SHIFT_BAD = """  shifts:
+    value: [{{from: {{setting: Residential{frm}}}, to: [{to}], share_of_new_placements: {share}{extra}}}]
+    source: s
+    rating: low
+"""
+
+
+def _shift(frm="", to="{setting: Shared Lives, share: 1}", share=0.5, extra=""):
+    return GOOD + SHIFT_BAD.format(frm=frm, to=to, share=share, extra=extra)
+
+
 @pytest.mark.parametrize(
     "body,match",
     [
-        ("name: x\nversion: 1\ndescription: d\nassumptions: {}\ncolour: red\n", "unknown key"),
+        (GOOD + "colour: red\n", "top level: unknown key"),
         (
             "name: x\nversion: 1\ndescription: d\nassumptions:\n  population: {value: flat, source: s, rating: low}\n",
             "missing required",
         ),
         (
-            "name: x\nversion: 1\ndescription: d\nassumptions:\n  population: {value: flat, rating: low}\n  rate_trend: {value: none, source: s, rating: low}\n  inflation_pct: {value: 2, source: s, rating: low}\n",
-            "missing 'source'",
+            GOOD.replace("{value: flat, source: s, rating: low}", "{value: flat, rating: low}"),
+            "assumptions.population: missing 'source'",
+        ),
+        (GOOD.replace("rating: low}", "rating: great}", 1), "assumptions.population.rating"),
+        (GOOD + "  weather: {value: 1, source: s, rating: low}\n", "unknown assumption"),
+        (GOOD.replace("default: 0.6", "default: 1.6"), "price_path.value.pay_share.default"),
+        (
+            GOOD.replace("pay_uplift_pct: {default: 4}", "pay_uplift_pct: {2030: 4}"),
+            "price_path.value.pay_uplift_pct: needs a 'default'",
         ),
         (
-            "name: x\nversion: 1\ndescription: d\nassumptions:\n  population: {value: flat, source: s, rating: great}\n  rate_trend: {value: none, source: s, rating: low}\n  inflation_pct: {value: 2, source: s, rating: low}\n",
-            "rating",
+            GOOD.replace("pay_share: {default: 0.6}", "pay_share: {Homes: 0.6}"),
+            "pay_share.Homes: 'Homes' matches nothing; known values: Nursing",
         ),
         (
-            "name: x\nversion: 1\ndescription: d\nassumptions:\n  population: {value: flat, source: s, rating: low}\n  rate_trend: {value: none, source: s, rating: low}\n  inflation_pct: {value: 2, source: s, rating: low}\n  weather: {value: 1, source: s, rating: low}\n",
-            "unknown assumption",
+            _shift(to="{setting: Shared Lives, share: 0.5}"),
+            "shifts.value[0].to: shares must sum to 1",
+        ),
+        (_shift(share=1.5), "shifts.value[0].share_of_new_placements: must be in [0, 1]"),
+        (_shift(extra=", phase_in_years: -1"), "shifts.value[0].phase_in_years: must be 0 or more"),
+        (
+            _shift(frm=", client_group: Dragons"),
+            "from.client_group: 'Dragons' matches nothing; known values: Physical Support",
+        ),
+        (_shift(frm=", age_band: 16 to 17"), "from.age_band: '16 to 17' matches nothing"),
+        (_shift(to="{setting: Castle, share: 1}"), "to[0].setting: 'Castle' matches nothing"),
+        (
+            _shift(to="{setting: Shared Lives, share: -0.2}, {setting: Community, share: 1.2}"),
+            "to[0].share: must be in [0, 1]",
         ),
         (
-            "name: x\nversion: 1\ndescription: d\nassumptions:\n  population: {value: flat, source: s, rating: low}\n  rate_trend: {value: none, source: s, rating: low}\n  inflation_pct: {value: 2, source: s, rating: low}\n  shifts:\n    value: [{from: {setting: Residential}, to: [{setting: Shared Lives, share: 0.5}], share_of_new_demand: 0.7}]\n    source: s\n    rating: low\n",
-            "sum to 1",
+            GOOD
+            + "  setting_costs: {value: {weekly_cost_gbp: {Supported living: -5}}, source: s, rating: low}\n",
+            "setting_costs.value.weekly_cost_gbp.Supported living",
+        ),
+        (
+            GOOD
+            + "  need_weights: {value: {65 to 74: 1, 75 to 84: 0, 85 and over: 9}, source: s, rating: low}\n",
+            "need_weights.value.75 to 84: must be positive",
+        ),
+        (
+            GOOD + "  workforce: {value: {settings: [Attic]}, source: s, rating: low}\n",
+            "workforce.value.settings[0]: 'Attic' matches nothing",
+        ),
+        (
+            GOOD + "  workforce: {value: {capacity_loss_pct: 120}, source: s, rating: low}\n",
+            "workforce.value.capacity_loss_pct: must be between 0 and 100",
         ),
         ("name: x\nversion: 1\ndescription: d\nassumptions: [\n", "not valid YAML"),
     ],
 )
-def test_scenario_validation_names_file_and_key(tmp_path, body, match):
+def test_every_bad_scenario_is_rejected_naming_file_and_key(tmp_path, body, match):
     p = tmp_path / "bad_scenario.yml"
     p.write_text(body)
-    with pytest.raises(ScenarioError, match=match) as err:
+    with pytest.raises(ScenarioError) as err:
         S.load(p)
     assert "bad_scenario.yml" in str(err.value)
+    assert match in str(err.value)
+
+
+def test_good_scenario_loads_and_horizon_guard(tmp_path):
+    p = tmp_path / "good.yml"
+    p.write_text(GOOD)
+    assert S.load(p).value("price_path")["pay_share"] == {"default": 0.6}
+    assert S.check_horizon(10) == 10
+    with pytest.raises(ScenarioError, match="horizon 11 refused: at most 10 years"):
+        S.check_horizon(11)
+    with pytest.raises(ScenarioError, match="horizon"):
+        S.check_horizon(0)
 
 
 def test_shipped_scenarios_load():
-    names = {S.load(p).name for p in S.default_dir().glob("*.yml")}
-    assert {
-        "baseline",
-        "market_unchanged",
-        "ld_residential_to_supported_living",
-        "home_care_growth",
-        "workforce_shock",
-    } <= names
-    ld = S.load(S.default_dir() / "ld_residential_to_supported_living.yml")
-    assert ld.value("shifts")[0]["share_of_new_demand"] == 0.74
+    files = sorted(S.default_dir().glob("*.yml"))
+    assert {f.stem for f in files} >= {"market_unchanged", "ld_residential_to_supported_living"}
+    for f in files:
+        s = S.load(f)
+        assert s.name == f.stem and len(s.sha256) == 64

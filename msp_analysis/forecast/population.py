@@ -1,0 +1,148 @@
+"""Population by age band for the forecast: estimates, then projections rebased to them.
+
+Bands 18-64, 65-74, 75-84 and 85+, because need rises steeply with age. Figures come
+from the registered series ``population_estimate`` and ``population_projection`` (ONS
+mid-year estimates and subnational projections, the projection rebased to the latest
+estimate) when they are registered; otherwise from the processed ``population`` and
+``population_projections`` tables, rebased here the same way. Where no projection covers
+the council the latest estimate is held flat, and the note says "held flat".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from msp_analysis.forecast.scenarios import POPULATION_BANDS
+from msp_analysis.indicators.core import population_by_band
+from msp_analysis.tables import Tables
+
+BANDS = {
+    "18 to 64": (18, 64),
+    "65 to 74": (65, 74),
+    "75 to 84": (75, 84),
+    "85 and over": (85, None),
+}
+
+
+@dataclass(frozen=True)
+class PopulationPath:
+    """Population by year and band for one council, and how it was obtained."""
+
+    frame: pd.DataFrame  # year, band, population, basis ('estimate' or 'projection')
+    note: str
+    projected: bool
+    latest_estimate_year: int | None
+
+
+def _band_name(label: str) -> str | None:
+    nums = [int(n) for n in re.findall(r"\d+", str(label))]
+    for name, (lo, hi) in BANDS.items():
+        if nums and nums[0] == lo and ((len(nums) == 1 and hi is None) or hi in nums[1:2]):
+            return name
+    return None
+
+
+def _from_series(tables: Tables, la_code: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    try:
+        from msp_analysis.series import measures, series
+    except ImportError:  # pragma: no cover - the series package is part of the project
+        return None
+    known = measures()
+    if "population_estimate" not in known:
+        return None
+    out = []
+    for name in ("population_estimate", "population_projection"):
+        if name not in known:
+            out.append(pd.DataFrame(columns=["year", "band", "population"]))
+            continue
+        s = series(tables, name, la_code)
+        s = s.assign(band=s["breakdown"].map(_band_name)).dropna(subset=["band", "value"])
+        s = s[~s["basis"].isin(["missing", "not submitted"])]
+        out.append(s.rename(columns={"value": "population"})[["year", "band", "population"]])
+    return out[0], out[1]
+
+
+def _from_tables(tables: Tables, la_code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frames = []
+    for name in ("population", "population_projections"):
+        t = tables.get(name)
+        if t is None or not (t["la_code"] == la_code).any():
+            frames.append(pd.DataFrame(columns=["year", "band", "population"]))
+            continue
+        t = t[t["la_code"] == la_code]
+        b = population_by_band(t, BANDS, estimate=t["estimate"].iloc[0])
+        frames.append(
+            b.rename(columns={"breakdown": "band", "value": "population"})[
+                ["year", "band", "population"]
+            ].dropna()
+        )
+    return frames[0], frames[1]
+
+
+def population_path(tables: Tables, la_code: str, *, use_projection: bool = True) -> PopulationPath:
+    """Estimates for past years, then the projection rebased to the latest estimate."""
+    got = _from_series(tables, la_code)
+    mye, proj = got if got is not None else _from_tables(tables, la_code)
+    mye = mye[mye.groupby("year")["band"].transform("nunique") == len(BANDS)]
+    if mye.empty:
+        return PopulationPath(
+            pd.DataFrame(columns=["year", "band", "population", "basis"]),
+            "no population estimate loaded for this council",
+            False,
+            None,
+        )
+    latest = int(mye["year"].max())
+    est = mye.assign(basis="estimate")
+    proj = proj[proj.groupby("year")["band"].transform("nunique") == len(BANDS)]
+    if use_projection and not proj.empty and int(proj["year"].max()) > latest:
+        wide = proj.pivot_table(index="year", columns="band", values="population")
+        anchor_year = latest if latest in wide.index else int(wide.index.min())
+        ratio = wide / wide.loc[anchor_year]
+        last = est[est["year"] == latest].set_index("band")["population"]
+        future = (ratio[ratio.index > latest] * last).stack().rename("population").reset_index()
+        future = future.assign(basis="projection")
+        note = (
+            f"ONS population projections by age band, rebased to the {latest} mid-year"
+            f" estimate (to {int(wide.index.max())}; later years held at the last projected year)"
+        )
+        frame = pd.concat([est, future], ignore_index=True)
+        return PopulationPath(frame, note, True, latest)
+    why = (
+        "the scenario holds population flat"
+        if not use_projection
+        else ("no population projection covers this council")
+    )
+    note = f"population held flat at the {latest} mid-year estimate ({why})"
+    return PopulationPath(est, note, False, latest)
+
+
+def band_population(path: PopulationPath, year: int) -> pd.Series:
+    """Population by band in ``year``: the nearest year available (estimates before the
+    first year, the last year held after the end)."""
+    f = path.frame
+    if f.empty:
+        return pd.Series(1.0, index=list(POPULATION_BANDS))
+    years = sorted(f["year"].unique())
+    if year in years:
+        y = year
+    elif year > years[-1]:
+        y = years[-1]
+    elif year < years[0]:
+        y = years[0]
+    else:  # a gap between estimates: the nearest earlier year
+        y = max(v for v in years if v < year)
+    return f[f["year"] == y].set_index("band")["population"].reindex(list(POPULATION_BANDS))
+
+
+def demand_factor(path: PopulationPath, start: int, year: int, weights: dict) -> dict[str, float]:
+    """Population growth from ``start`` to ``year`` for SALT's bands: 18-64 as it is; 65+
+    as the need-weighted sum of 65-74, 75-84 and 85+ (weights from the scenario)."""
+    a, b = band_population(path, start), band_population(path, year)
+    w = pd.Series(weights).reindex(list(POPULATION_BANDS[1:]))
+    return {
+        "18 to 64": float(b["18 to 64"] / a["18 to 64"]),
+        "65 and over": float((b[w.index] * w).sum() / (a[w.index] * w).sum()),
+    }
