@@ -519,21 +519,23 @@ def _clean_mye2(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     )
 
 
+def _myeb_column(raw: pd.DataFrame, want: str, file: str, *, prefix: bool = False) -> str:
+    for c in raw.columns:
+        n = _norm(c)
+        if n == want or (prefix and n.startswith(want)):
+            return str(c)
+    P.require_columns(raw, [want], file=file, sheet="MYEB1", layout="ons-myeb-workbook")
+    raise AssertionError("unreachable: require_columns raised")  # pragma: no cover
+
+
 def _clean_myeb(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    cols = {c: _norm(c) for c in raw.columns}
-    code_col = next((c for c, n in cols.items() if n.startswith("ladcode")), None)
-    name_col = next((c for c, n in cols.items() if n.startswith("laname")), None)
-    sex_col = next((c for c, n in cols.items() if n == "sex"), None)
-    age_col = next((c for c, n in cols.items() if n == "age"), None)
-    years = {c: int(n[-4:]) for c, n in cols.items() if re.fullmatch(r"population \d{4}", n)}
-    for want, got in (
-        ("ladcode", code_col),
-        ("laname", name_col),
-        ("sex", sex_col),
-        ("age", age_col),
-    ):
-        if got is None:
-            P.require_columns(raw, [want], file=file, layout="ons-myeb-workbook")
+    code_col = _myeb_column(raw, "ladcode", file, prefix=True)
+    name_col = _myeb_column(raw, "laname", file, prefix=True)
+    sex_col = _myeb_column(raw, "sex", file)
+    age_col = _myeb_column(raw, "age", file)
+    years = {
+        c: int(_norm(c)[-4:]) for c in raw.columns if re.fullmatch(r"population \d{4}", _norm(c))
+    }
     if not years:
         raise SourceError(
             "no population_YYYY columns", file=file, sheet="MYEB1", column="population_YYYY"
@@ -541,7 +543,7 @@ def _clean_myeb(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     raw = raw.copy()
     raw[code_col] = raw[code_col].astype("string").str.strip()
     raw = raw[_keep_areas(raw[code_col]).to_numpy()]
-    sex = raw[sex_col].map(lambda v: _SEX.get(P.tidy_label(v).lower() if P.tidy_label(v) else ""))
+    sex = raw[sex_col].map(lambda v: _SEX.get(str(P.tidy_label(v) or "").lower()))
     if sex.isna().any():
         i = sex[sex.isna()].index[0]
         raise SourceError(
