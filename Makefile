@@ -35,9 +35,10 @@ pdf-engine: ## install Debian's chromium for PDF plans (root with apt-get); othe
 data: setup ## build data/processed from data/raw (or RAW=DIR); the DEMO data set when there are no published files
 	$(BIN)/msp data $(RAWARG)
 
-lint: setup ## ruff lint and format check (the gate CI runs before the tests)
+lint: setup ## ruff lint and format check, mypy type check (the gate CI runs before the tests)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup ## reformat the code (notebook .py files included) with ruff, apply its safe fixes, sync the .ipynb
 	$(BIN)/ruff check --fix .
