@@ -237,7 +237,7 @@ def revision_of(text: str) -> int:
     return best
 
 
-def release_of(frame: pd.DataFrame, file: str) -> tuple:
+def release_of(frame: pd.DataFrame, file: str, titles: list[str] | tuple = ()) -> tuple:
     """The written rule for which of two files publishing the same observation wins.
 
     Compared in order, the larger wins:
@@ -245,9 +245,13 @@ def release_of(frame: pd.DataFrame, file: str) -> tuple:
     1. the latest data year the file covers (a 2022-23 release that repeats 2021-22
        figures supersedes the 2021-22 release);
     2. its publication date, where the file states one (a ``publication_date`` or
-       ``release_date`` column the reader kept, or 'Published 12 May 2023' in a title);
+       ``release_date`` column a reader kept, or 'Published 12 May 2023' in one of the
+       file's table titles);
     3. its revision marker: 'v2', 'version 3', 'revised', 'corrected', 'updated' in the
-       file name or a title the reader kept (v2 beats v1 beats none).
+       file name or a table title (v2 beats v1 beats none).
+
+    ``titles`` are the titles of the file's tables as published (the ``title`` column of
+    a reader's raw frame, or its ``attrs['title']``; the build records them per file).
 
     When all three tie, neither file says which is later: the build keeps the first by
     content hash (stable, never by name) and reports the conflict as undecided.
@@ -264,7 +268,7 @@ def release_of(frame: pd.DataFrame, file: str) -> tuple:
         dates = pd.to_datetime(frame["release_date"], errors="coerce").dropna()
         if len(dates):
             published = dates.max().date().isoformat()
-    titles = frame["title"].dropna().astype(str).unique()[:20] if "title" in frame else []
+    titles = [str(t) for t in titles]
     for t in titles:
         m = _PUBLISHED.search(t)
         if m:
@@ -406,7 +410,7 @@ def _prune(out_dir: Path, keep_versions: set[str], keep_pieces: set[str]) -> Non
 # one file -> its pieces (cached)
 
 
-def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict], list[str]]:
     """Tidy, validated tables from one file (every reader that knows it), with its manifest rows.
 
     Raises:
@@ -419,8 +423,13 @@ def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict]]:
 
     pieces: dict[str, pd.DataFrame] = {}
     entries = []
+    titles: set[str] = set()
     for reader, layout in found:
         raw = reader.read(path)
+        if "title" in raw:
+            titles.update(raw["title"].dropna().astype(str).unique()[:50])
+        if raw.attrs.get("title"):
+            titles.add(str(raw.attrs["title"]))
         tidy = reader.clean(raw)
         table = table_name(reader, layout)
         tidy = schemas.validate(table, tidy, file=path.name)
@@ -439,7 +448,7 @@ def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict]]:
                 "rows_suppressed": int(tidy["suppressed"].sum()) if "suppressed" in tidy else 0,
             }
         )
-    return pieces, entries
+    return pieces, entries, sorted(titles)[:50]
 
 
 def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, bool]:
@@ -466,7 +475,7 @@ def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, 
         if not found:
             meta["unrecognised"] = True
         else:
-            frames, meta["entries"] = _read_file(path, found)
+            frames, meta["entries"], meta["titles"] = _read_file(path, found)
     except SourceError as exc:
         meta["failure"] = failure_record(exc, path.name)
     except Exception as exc:  # a reader bug: this file fails, the others still build
@@ -631,7 +640,8 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
     for meta in metas:
         for table, frame in _piece_frames(out_dir, meta).items():
             file = meta["entries"][0]["file"]
-            parts.setdefault(table, []).append((release_of(frame, file), fps[file], frame))
+            release = release_of(frame, file, meta.get("titles", ()))
+            parts.setdefault(table, []).append((release, fps[file], frame))
     same_kind = bool(prev.get("demo")) == demo  # never keep real rows in a DEMO build
     for failure in result.failures:
         kept, key = ({}, None)
