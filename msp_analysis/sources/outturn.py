@@ -140,20 +140,9 @@ def _council_codes() -> frozenset[str]:
     return frozenset(c.loc[c["status"].isin(["current", "predecessor"]), "la_code"])
 
 
-@lru_cache(maxsize=2)
-def _book(key: tuple[str, int, int]):
-    """The opened workbook, cached by (path, mtime, size): detect then read opens it once."""
-    from python_calamine import CalamineWorkbook
-
-    return CalamineWorkbook.from_path(key[0])
-
-
 def _open(path: Path):
-    st = path.stat()
-    try:
-        return _book((str(path.resolve()), st.st_mtime_ns, st.st_size))
-    except Exception as exc:  # calamine raises its own error types
-        raise SourceError(f"cannot be opened as a spreadsheet ({exc})", file=path) from exc
+    """The opened workbook, shared with every other reader's detect (opened once per file)."""
+    return P.workbook(path)
 
 
 def detect(path: str | Path) -> str | None:
