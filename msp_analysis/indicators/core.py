@@ -180,7 +180,7 @@ def missing_rows(
     la_code: str, market: str, indicator: str, unit: str, source: str, reason: str
 ) -> pd.DataFrame:
     """A single 'missing' row: an indicator never silently disappears."""
-    row = {c: np.nan for c in OUTPUT_COLUMNS}
+    row: dict[str, object] = {c: np.nan for c in OUTPUT_COLUMNS}
     row.update(
         la_code=la_code,
         la_name=geography.council_name(la_code),
@@ -205,26 +205,17 @@ def population_by_band(
     *,
     estimate: str = "mid-year estimate",
 ) -> pd.DataFrame:
-    """Persons by area x year x named age band (e.g. {'18 to 64': (18, 64), '65 and over': (65, None)})."""
-    pop = population[population["age"].notna() & (population["estimate"] == estimate)]
-    if not (pop["sex"] == "Persons").any():
-        # ONS projections publish males and females only: persons are their sum
-        pop = (
-            pop[pop["sex"].isin(["Males", "Females"])]
-            .groupby(["la_code", "area_type", "year", "age"], as_index=False)["value"]
-            .sum(min_count=1)
-            .assign(sex="Persons")
-        )
-    pop = pop[pop["sex"] == "Persons"]
-    pieces = []
-    for name, (lo, hi) in bands.items():
-        sel = pop[(pop["age"] >= lo) & ((pop["age"] <= hi) if hi is not None else True)]
-        agg = sel.groupby(["la_code", "area_type", "year"], as_index=False)["value"].sum(
-            min_count=1
-        )
-        agg["breakdown"] = name
-        pieces.append(agg)
-    return pd.concat(pieces, ignore_index=True)
+    """Persons by area x year x named age band (e.g. {'18 to 64': (18, 64), '65 and over': (65, None)}).
+
+    Works on single years and on age groups (ONS projections' 5-year groups: a group a band
+    boundary cuts is split evenly by single year); persons are males + females where a table
+    publishes only those. See :func:`msp_analysis.series.population.band_population`.
+    """
+    from msp_analysis.series.population import band_population
+
+    pop = population[population["estimate"] == estimate]
+    out = band_population(pop, bands)
+    return out[["la_code", "area_type", "year", "value", "breakdown"]]
 
 
 def nearest_year(available: list[int], year: int) -> int | None:
@@ -236,7 +227,7 @@ def nearest_year(available: list[int], year: int) -> int | None:
 
 def align_population(
     pop_bands: pd.DataFrame, years: list[int]
-) -> tuple[pd.DataFrame, dict[int, int]]:
+) -> tuple[pd.DataFrame, dict[int, int | None]]:
     """Population for each data year from the nearest available population year.
 
     Returns the re-keyed frame and the mapping data year -> population year used.
@@ -253,7 +244,7 @@ def align_population(
     return (pd.concat(parts, ignore_index=True) if parts else pop_bands.iloc[0:0]), used
 
 
-def population_note(used: dict[int, int], source: str = "ONS mid-year estimates") -> str:
+def population_note(used: dict[int, int | None], source: str = "ONS mid-year estimates") -> str:
     off = {y: p for y, p in used.items() if p is not None and p != y}
     if not off:
         return f"population: {source}"

@@ -493,8 +493,14 @@ def uncached_formulas(path: str | Path) -> dict[str, list[tuple[int, int]]]:
 
 
 def workbook(path: str | Path):
-    """The open calamine workbook of a spreadsheet (``sheet_names``, ``get_sheet_by_name``),
-    shared with :func:`read_sheets`, so a file is opened once however many readers look."""
+    """The opened python-calamine workbook (``sheet_names``, ``get_sheet_by_name``), cached
+    by (path, mtime, size) and shared with :func:`read_sheets`: every reader's ``detect``
+    and the ``read`` that follows share one open (an .ods is parsed when opened), and each
+    sheet is loaded once.
+
+    Raises:
+        SourceError: the file cannot be opened as a spreadsheet.
+    """
     p = check_readable(path)
     try:
         return _open_book(_file_key(p)).excel.book
@@ -505,6 +511,10 @@ def workbook(path: str | Path):
 def sheet_names(path: str | Path) -> list[str]:
     """Sheet names of a spreadsheet (read once per file)."""
     return [str(n) for n in workbook(path).sheet_names]
+
+
+#: the same as :func:`workbook` (the name some readers use)
+calamine_workbook = workbook
 
 
 def sheet_names_or_none(path: str | Path) -> list[str] | None:
