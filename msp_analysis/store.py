@@ -738,6 +738,7 @@ class _Part:
     def frame(self, table: str) -> pd.DataFrame:
         if self.rows_of is not None:
             return self.rows_of[table]
+        assert self.key is not None  # a part without rows_of is a cached piece
         if self.key in self.fresh:
             return self.fresh[self.key][table]
         import pandas as pd
@@ -748,7 +749,7 @@ class _Part:
         if self.rows_of is not None:
             return {t: len(f) for t, f in self.rows_of.items()}
         out: dict[str, int] = {}
-        for e in self.meta["entries"]:
+        for e in (self.meta or {}).get("entries", []):
             out[e["table"]] = out.get(e["table"], 0) + e["rows_kept"]
         return out
 
