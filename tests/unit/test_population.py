@@ -48,7 +48,8 @@ AREAS_2015 = [
     ("E10000009", "Dorset", 3),
     ("E07000048", "Christchurch", 1),  # a part of BCP: kept as a district
     ("E07000049", "East Dorset", 2),  # a part of Dorset unitary: kept
-    ("E07000200", "Babergh", 1),  # any other district: dropped
+    ("E10000029", "Suffolk", 1),
+    ("E07000200", "Babergh", 1),  # any other district (its county is published): dropped
     ("E11000001", "Greater Manchester (Met County)", 4),  # dropped
     ("W06000001", "Isle of Anglesey", 1),  # dropped
 ]
@@ -91,6 +92,7 @@ def test_mye2_2015_layout_no_geography_column(tmp_path):
         "E12000009": "region",
         "E06000054": "council",
         "E10000009": "council",
+        "E10000029": "council",
         "E07000048": "district",
         "E07000049": "district",
     }
@@ -435,3 +437,45 @@ def test_projection_rebased_equals_estimate_in_its_year():
         "rebased" in p.loc[(2021, "All ages"), "note"]
         and "mid-2020" in p.loc[(2021, "All ages"), "note"]
     )
+
+
+def test_districts_only_table_builds_counties_and_england():
+    """A national table of districts (MYEB-like, no county or England rows): each county is
+    the sum of its districts, today's councils are built from them, England from councils."""
+    from msp_analysis import geography
+
+    lookup = geography.district_counties()
+    parts = geography.successor_parts()
+    part_of = set(parts.part_code)
+    rows = []
+
+    def district_of(county):
+        d = lookup[(lookup.county_code == county) & ~lookup.district_code.isin(part_of)]
+        return d.district_code.iloc[0]
+
+    for code in geography.councils().la_code:
+        if code in set(parts.successor_code):
+            continue
+        if code.startswith("E10"):
+            rows += _rows(district_of(code), 2022, _ages3(1, 6, 3), area="district")
+        else:
+            rows += _rows(code, 2022, _ages3(1, 6, 3))
+    for p in parts.itertuples():
+        if p.part_type == "county":
+            rows += _rows(district_of(p.part_code), 2022, _ages3(1, 6, 3), area="district")
+        else:
+            area = "district" if p.part_type == "district" else "council"
+            rows += _rows(p.part_code, 2022, _ages3(1, 6, 3), area=area)
+    pop = _frame(rows, "myeb.xlsx")
+    n_inputs = pop.la_code.nunique()
+    s = series(Tables(frames={"population": pop}), "population_estimate")
+    s = s[s.breakdown == "All ages"].set_index("la_code")
+    assert (s.drop(index="E92000001").basis != "missing").all()  # every council built
+    kent = s.loc["E10000016"]
+    assert kent.value == 10 and kent.basis == "merged" and "districts of Kent" in kent.note
+    ny = s.loc["E06000065"]  # North Yorkshire: its county, itself summed from districts
+    assert ny.value == 10 and ny.basis == "merged"
+    assert s.loc["E06000058"].value == 30  # BCP: Bournemouth + Poole + Christchurch
+    eng = s.loc["E92000001"]
+    assert eng.basis == "merged" and f"sum of the {len(geography.councils())} councils" in eng.note
+    assert eng.value == 10 * n_inputs  # every input counted once
