@@ -454,7 +454,10 @@ def _area_types(codes: pd.Series) -> pd.Series:
     present = set(codes.dropna().unique())
     is_district = codes.astype("string").str.match(r"^E07\d{6}$").fillna(False)
     county = codes.map(lookup)
-    orphan = is_district & ~county.isin(present)
+    counties_published = any(str(c).startswith("E10") for c in present)
+    # a district whose county is not in the file; one we cannot place only in a file of
+    # districts alone (with counties published, an unknown district is inside one of them)
+    orphan = is_district & ~county.isin(present) & (county.notna() | (not counties_published))
     keep = codes.isin(geography.part_district_codes()) | orphan
     return area.where(~keep, "district").astype("string")
 
