@@ -12,6 +12,9 @@ def quiet() -> None:
     """Notebook set-up: no progress bars or library warnings in committed outputs; readable tables."""
     logging.getLogger("msp_analysis").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)
+    # tqdm warns on import when ipywidgets is absent; only a first (cold) store build imports it,
+    # so without this a notebook's output would depend on whether the tables were cached
+    warnings.filterwarnings("ignore", message="IProgress not found")
     pd.set_option("display.max_rows", 80)
     pd.set_option("display.max_colwidth", 80)
     pd.set_option("display.width", 160)
