@@ -59,8 +59,8 @@ def _has_published_files(folder: Path) -> bool:
 
 
 def demo_raw_dir() -> Path:
-    """Where ``msp demo`` writes by default: beside data/raw, never inside it."""
-    return config.project_root() / "data" / "demo_raw"
+    """Where ``msp demo`` writes by default: beside data/raw, never inside it ($MSP_DEMO_DIR)."""
+    return config.demo_raw_dir()
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -502,6 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--evidence",
+        type=_path,
         help="the council's local evidence YAML (empty template: "
         "msp_analysis/resources/templates/local_evidence.yml); default: none (a DEMO plan uses "
         "the shipped example for the DEMO council)",
