@@ -62,5 +62,10 @@ class UnknownLayoutError(SourceError):
         self.known = known
 
 
+class LayoutNearMiss(SourceError):
+    """The file has all but one of a layout's signature columns or sheets: it is that
+    layout, damaged (a column deleted or renamed), not a file no reader knows."""
+
+
 class ScenarioError(ValueError):
     """A scenario file is invalid."""

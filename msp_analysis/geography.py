@@ -124,6 +124,12 @@ def _lookups() -> tuple[dict[str, str], dict[str, str]]:
     return dict(zip(c["la_code"], c["la_name"])), dict(zip(c["la_code"], c["region_code"]))
 
 
+@lru_cache(maxsize=1)
+def known_codes() -> frozenset[str]:
+    """Every area code the tool knows: councils (current, predecessor and demo), regions, England."""
+    return frozenset(_councils()["la_code"]) | frozenset(REGIONS) | {ENGLAND_CODE}
+
+
 def council_name(code: str) -> str | None:
     """Published name for an ONS code (council, region or England)."""
     if code == ENGLAND_CODE:

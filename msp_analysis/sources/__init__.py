@@ -10,18 +10,45 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from msp_analysis.sources import ascfr, ascof, cqc, outturn, population, salt, workforce
+from msp_analysis.errors import LayoutNearMiss
+from msp_analysis.sources import (
+    _parsing,
+    ascfr,
+    ascof,
+    cqc,
+    outturn,
+    population,
+    salt,
+    workforce,
+)
 
 READERS: tuple[ModuleType, ...] = (ascfr, salt, ascof, population, cqc, workforce, outturn)
 
 
 def readers_for(path: str | Path) -> list[tuple[ModuleType, str]]:
-    """(reader module, layout) for every reader that recognises the file."""
+    """(reader module, layout) for every reader that recognises the file.
+
+    Raises:
+        SourceError: a spreadsheet that cannot be opened (empty, truncated, damaged,
+            encrypted), or a file that is nearly a known layout (one signature column
+            missing or renamed) and that no reader recognises fully. Such files are
+            never skipped as "unknown".
+    """
+    p = Path(path)
+    if p.suffix.lower() in _parsing.SPREADSHEET_SUFFIXES:
+        _parsing.check_spreadsheet(p)
     found = []
+    near: list[LayoutNearMiss] = []
     for reader in READERS:
-        layout = reader.detect(path)
+        try:
+            layout = reader.detect(p)
+        except LayoutNearMiss as exc:
+            near.append(exc)
+            continue
         if layout is not None:
             found.append((reader, layout))
+    if not found and near:
+        raise near[0]
     return found
 
 

@@ -157,33 +157,39 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
         )
     t_sheets = [n for n in names if re.fullmatch(r"T\d+", n)]
     sheets = P.read_sheets(p, t_sheets)
-    titles = {
-        n: next(
-            (str(v) for v in sh.iloc[:6, 0] if isinstance(v, str) and v.startswith("Table")), ""
-        )
-        for n, sh in sheets.items()
-    }
+    titles = {n: _title(sh) for n, sh in sheets.items()}
+    file_year = _file_year(p, names, titles)
     frames = []
-    missing = []
+    councils: dict[str, set[str]] = {}
     for spec_ref, spec in specs.items():
         # Table numbers change between releases: find the table by its title,
         # preferring the sheet with the 2021-22 number.
-        matches = [n for n, t in titles.items() if spec.title.lower() in t.lower()]
+        matches = [n for n, (t, _) in titles.items() if spec.title.lower() in t.lower()]
         if not matches:
-            missing.append(spec_ref)
-            continue
+            raise SourceError(
+                f"table {spec_ref} ('{spec.title}') is not in this workbook: no sheet has that "
+                "title, so the sheet was deleted, renamed or its title row moved",
+                file=p,
+                sheet=spec_ref if spec_ref in names else None,
+            )
         ref = spec_ref if spec_ref in matches else matches[0]
         sheet = sheets[ref]
-        title = titles[ref]
+        title, title_row = titles[ref]
+        year = P.last_fy_in(title)
+        if file_year is not None and year != file_year:
+            raise SourceError(
+                f"the table title says {P.fy_label(year) if year else 'no year'} but the "
+                f"workbook is {P.fy_label(file_year)}: {title!r}",
+                file=p,
+                sheet=ref,
+                column="A",
+                row=title_row + 1,
+            )
         hdr, first = _header_block(sheet, p.name, ref)
         paths = _header_paths(sheet, hdr, first)
         body = sheet.iloc[first:]
-        region = body.iloc[:, 3].astype("string").str.strip()
-        geo = body.iloc[:, 0].astype("string").str.strip()
-        is_row = region.str.match(r"^E\d{8}$").fillna(False) & (
-            geo.isna() | (geo == "") | geo.str.match(r"^E\d{8}$").fillna(False)
-        )
-        body = body[is_row.to_numpy()]
+        body = body[_data_rows(body, p.name, ref)]
+        councils[ref] = set(body.iloc[:, 0].astype("string").str.strip().dropna()) - {""}
         n_val = len(paths)
         vals = body.iloc[:, 5 : 5 + n_val]
         cells = pd.DataFrame(
@@ -206,8 +212,7 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
         cells.insert(1, "title", title)
         cells.insert(2, "units", _units(sheet, hdr))
         frames.append(cells)
-    if missing:
-        log.warning("%s: tables not found in this release, skipped: %s", p.name, ", ".join(missing))
+    _check_same_councils(councils, file_year, p.name)
     if not frames:
         raise UnknownLayoutError(
             "none of the expected tables is in this workbook",
@@ -216,7 +221,94 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
         )
     out = pd.concat(frames, ignore_index=True)
     out.attrs["source_file"] = p.name
+    out.attrs["file_year"] = file_year
     return out
+
+
+def _title(sheet: pd.DataFrame) -> tuple[str, int]:
+    """The table title ('Table 34: ...') in column A and its 0-based row ('' if none)."""
+    for r, v in enumerate(sheet.iloc[:40, 0]):
+        if isinstance(v, str) and v.startswith("Table"):
+            return v, r
+    return "", -1
+
+
+def _file_year(p: Path, names: list[str], titles: dict[str, tuple[str, int]]) -> int | None:
+    """The release year: from the Title sheet, else the year most table titles give."""
+    if "Title" in names:
+        sheet = P.read_sheets(p, ["Title"])["Title"]
+        for v in sheet.iloc[:10].to_numpy().ravel():
+            if isinstance(v, str) and (y := P.last_fy_in(v)) is not None:
+                return y
+    years = pd.Series([P.last_fy_in(t) for t, _ in titles.values() if t]).dropna()
+    return int(years.mode().iloc[0]) if len(years) else None
+
+
+_CODE = r"^E\d{8}$"
+
+
+def _data_rows(body: pd.DataFrame, file: str, ref: str) -> np.ndarray:
+    """England, region and council rows: those with a region code in column D.
+
+    A row that has a region code but whose Geography code is not an ONS code (lower
+    case, a letter for a digit) is an error naming the cell, never a dropped row.
+    """
+    region = body.iloc[:, 3].astype("string").str.strip()
+    geo = body.iloc[:, 0].astype("string").str.strip()
+    looks_like_row = region.str.fullmatch(r"[Ee]\w{8}").fillna(False)
+    for values, name in ((region, "Region code"), (geo, "Geography code")):
+        text = values.fillna("")
+        bad = looks_like_row & (text != "") & ~text.str.match(_CODE)
+        if bad.any():
+            i = bad[bad].index[0]
+            raise SourceError(
+                f"{values[i]!r} is not an ONS area code (E followed by 8 digits)",
+                file=file,
+                sheet=ref,
+                column=name,
+                row=int(i) + 1,
+            )
+    known = geography.known_codes()
+    for values, name in ((geo, "Geography code"), (region, "Region code")):
+        text = values.fillna("")
+        unknown = looks_like_row & (text != "") & ~text.isin(known)
+        if unknown.any():
+            i = unknown[unknown].index[0]
+            raise SourceError(
+                f"{values[i]!r} is not a council, region or England code this tool knows "
+                "(msp_analysis/data/councils.csv lists current and predecessor councils)",
+                file=file,
+                sheet=ref,
+                column=name,
+                row=int(i) + 1,
+            )
+    return looks_like_row.to_numpy()
+
+
+def _check_same_councils(councils: dict[str, set[str]], year: int | None, file: str) -> None:
+    """Every table of one workbook covers the same councils; a table with fewer lost rows.
+
+    Expected: every council code any table carries, less councils abolished by the
+    workbook's year (old Northamptonshire appears, with [x], only in year-on-year tables).
+    """
+    if len(councils) < 2:
+        return
+    everyone = set().union(*councils.values())
+    if year is not None:
+        bc = geography.boundary_changes()
+        gone = bc.loc[bc["effective"].str[:4].astype(int) <= year, "predecessor_code"]
+        everyone -= set(gone)
+    for ref, codes in councils.items():
+        lost = sorted(everyone - codes)
+        if lost:
+            names = ", ".join(f"{c} ({geography.council_name(c) or 'unknown'})" for c in lost[:5])
+            raise SourceError(
+                f"{len(lost)} council row(s) that the workbook's other tables have are missing "
+                f"from this table: {names}{' ...' if len(lost) > 5 else ''}",
+                file=file,
+                sheet=ref,
+                column="Geography code",
+            )
 
 
 def _unit_for(units: str | None, spec: TableSpec) -> str:
@@ -290,6 +382,18 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
                     i = bad[bad].index[0]
                     raise SourceError(
                         f"header {labels[i]!r} is not a financial year",
+                        file=file,
+                        sheet=ref,
+                        column=str(labels[i]),
+                        row=int(cells.loc[i, "source_row"]),
+                    )
+                file_year = raw.attrs.get("file_year")
+                late = yr.notna() & (yr > file_year) if file_year is not None else yr.isna() & False
+                if late.any():
+                    i = late[late].index[0]
+                    raise SourceError(
+                        f"header {labels[i]!r} is a year after the workbook's "
+                        f"{P.fy_label(file_year)}",
                         file=file,
                         sheet=ref,
                         column=str(labels[i]),

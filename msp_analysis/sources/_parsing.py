@@ -16,9 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from msp_analysis.errors import SourceError
+from msp_analysis.errors import LayoutNearMiss, SourceError
 
 log = logging.getLogger(__name__)
+
+#: Stands in a cell that holds a formula saved without its calculated value.
+NO_CACHED_VALUE = "[no cached value]"
 
 #: Markers publishers put in numeric cells instead of a number, with their meaning.
 #: Each becomes a missing value with ``suppressed=True``; none ever becomes zero.
@@ -36,6 +39,8 @@ MARKERS: dict[str, str] = {
     "x": "not available",
     "c": "suppressed",
     "n/a": "not applicable",
+    NO_CACHED_VALUE: "formula saved without its calculated value (the file was written by a "
+    "program that does not calculate; open and re-save it in a spreadsheet program)",
 }
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
@@ -232,23 +237,91 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt"}
 
 
+_OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
 def check_readable(path: str | Path) -> Path:
-    """Fail early, with the file named, on a missing, empty or truncated file."""
+    """Fail early, with the file named, on a missing, empty, truncated or encrypted file.
+
+    Raises:
+        SourceError: the file is missing, 0 bytes, password-protected, or not the kind of
+            file its name says (an ``.xlsx`` / ``.ods`` that is not a zip archive, an ``.xls``
+            that is not an Excel 97-2003 compound file).
+    """
     p = Path(path)
     if not p.exists():
         raise SourceError("file not found", file=p)
     if p.stat().st_size == 0:
         raise SourceError("file is empty (0 bytes)", file=p)
-    if p.suffix.lower() in {".xlsx", ".xlsm", ".ods"}:
+    suffix = p.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".ods"}:
         import zipfile
 
+        with open(p, "rb") as fh:
+            head = fh.read(8)
+        if head == _OLE2:
+            if "EncryptedPackage".encode("utf-16-le") in p.read_bytes()[: 1 << 20]:
+                raise SourceError(
+                    "is password-protected (encrypted): save an unprotected copy and try again",
+                    file=p,
+                )
+            raise SourceError(
+                f"is an Excel 97-2003 file saved with the {p.suffix} extension; "
+                "rename it to .xls or re-save it",
+                file=p,
+            )
         if not zipfile.is_zipfile(p):
             raise SourceError(
                 "is not a valid spreadsheet: the file is truncated or not really "
                 f"{p.suffix} (an {p.suffix} file is a zip archive)",
                 file=p,
             )
+        try:
+            with zipfile.ZipFile(p) as z:
+                names = z.namelist()
+                manifest = (
+                    z.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+                )
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise SourceError(f"is a damaged zip archive ({exc})", file=p) from exc
+        if b"encryption-data" in manifest:
+            raise SourceError(
+                "is password-protected (encrypted): save an unprotected copy and try again",
+                file=p,
+            )
+    elif suffix == ".xls":
+        with open(p, "rb") as fh:
+            head = fh.read(8)
+        if head != _OLE2:
+            raise SourceError(
+                "is not a valid Excel 97-2003 (.xls) file: its first bytes are not an OLE2 "
+                "header (the file is damaged, truncated or not really .xls)",
+                file=p,
+            )
     return p
+
+
+def check_spreadsheet(path: str | Path) -> list[str]:
+    """Sheet names of a file named as a spreadsheet; an error if it cannot be opened at all.
+
+    A spreadsheet in the raw folder that cannot be opened is never skipped as "unknown":
+    it is damaged, truncated or encrypted, and the build says so.
+    """
+    p = check_readable(path)
+    if p.suffix.lower() in {".xlsx", ".xlsm", ".ods"}:
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(p) as z:
+                bad = z.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+            raise SourceError(f"is a damaged zip archive ({exc})", file=p) from exc
+        if bad is not None:
+            raise SourceError(f"is damaged: part {bad!r} of the archive fails its checksum", file=p)
+    names = sheet_names(p)
+    if not names:
+        raise SourceError("has no sheets", file=p)
+    return names
 
 
 def _file_key(path: Path) -> tuple[str, int, int]:
@@ -259,8 +332,107 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 @lru_cache(maxsize=2)
 def _workbook(key: tuple[str, int, int]) -> dict[str, pd.DataFrame]:
     """Every sheet of a workbook, cached by (path, mtime, size) so that recognising a
-    file and then reading it opens it once. Callers must not modify the frames."""
-    return pd.read_excel(key[0], sheet_name=None, header=None, engine="calamine")
+    file and then reading it opens it once. Callers must not modify the frames.
+
+    Only empty cells are missing: text such as ``n/a`` or ``NA`` stays text (pandas would
+    otherwise turn it into a plain NaN, losing the marker). A formula cell saved without
+    its calculated value reads as :data:`NO_CACHED_VALUE`, never as an empty cell.
+    """
+    book = pd.read_excel(
+        key[0],
+        sheet_name=None,
+        header=None,
+        engine="calamine",
+        keep_default_na=False,
+        na_values=[""],
+    )
+    for sheet, cells in uncached_formulas(key[0]).items():
+        if sheet not in book:
+            continue
+        frame = book[sheet]
+        rows = max(r for r, _ in cells) + 1
+        cols = max(c for _, c in cells) + 1
+        if rows > frame.shape[0] or cols > frame.shape[1]:
+            frame = frame.reindex(
+                index=range(max(rows, frame.shape[0])), columns=range(max(cols, frame.shape[1]))
+            )
+        frame = frame.astype(object)
+        for r, c in cells:
+            if pd.isna(frame.iat[r, c]):
+                frame.iat[r, c] = NO_CACHED_VALUE
+        book[sheet] = frame
+        log.warning(
+            "%s sheet %s: %d formula cell(s) saved without a value, kept as %s",
+            Path(key[0]).name,
+            sheet,
+            len(cells),
+            NO_CACHED_VALUE,
+        )
+    return book
+
+
+_XLSX_FORMULA_NO_VALUE = re.compile(
+    r'<c r="([A-Z]+)(\d+)"[^>]*>\s*(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def uncached_formulas(path: str | Path) -> dict[str, list[tuple[int, int]]]:
+    """(row, column) 0-based of formula cells that carry no calculated value, per sheet.
+
+    Spreadsheet programs save a formula's last result beside it; files written by
+    scripts often do not, and every reader then sees an empty cell. Checked for
+    ``.xlsx``/``.xlsm`` (``<f>`` without ``<v>``); ``.xls`` always stores the result.
+    """
+    p = Path(path)
+    if p.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return {}
+    import zipfile
+
+    out: dict[str, list[tuple[int, int]]] = {}
+    with zipfile.ZipFile(p) as z:
+        try:
+            wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        except KeyError:
+            return {}
+        targets = {
+            m.group(1): m.group(2)
+            for m in re.finditer(r'<Relationship [^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)
+        }
+        targets.update(
+            {
+                m.group(2): m.group(1)
+                for m in re.finditer(
+                    r'<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels
+                )
+            }
+        )
+        for m in re.finditer(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wb):
+            target = targets.get(m.group(2))
+            if not target:
+                continue
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            try:
+                xml = z.read(member).decode("utf-8", "replace")
+            except KeyError:
+                continue
+            if "<f" not in xml:
+                continue
+            cells = [
+                (int(c.group(2)) - 1, _col_index(c.group(1)))
+                for c in _XLSX_FORMULA_NO_VALUE.finditer(xml)
+            ]
+            if cells:
+                name = m.group(1).replace("&amp;", "&").replace("&apos;", "'")
+                out[name] = cells
+    return out
 
 
 def sheet_names(path: str | Path) -> list[str]:
@@ -297,25 +469,67 @@ def read_sheets(path: str | Path, sheets: list[str] | None = None) -> dict[str, 
     return {name: book[name] for name in sheets}
 
 
+def _text_encoding(p: Path, raw: bytes) -> str:
+    """'utf-8-sig' or 'cp1252'; UTF-16 and binary files are errors (they would misread)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
+        kind = (
+            "UTF-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[1:2] == b"\x00" else "binary"
+        )
+        raise SourceError(
+            f"is {kind}, not UTF-8 text (Excel's 'Unicode text' saves UTF-16): "
+            "save it as 'CSV UTF-8 (comma delimited)'",
+            file=p,
+            row=1,
+        )
+    try:
+        raw.decode("utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _check_header_line(p: Path, line: str) -> None:
+    import csv
+
+    fields = next(csv.reader([line])) if line.strip() else []
+    if len(fields) == 1:
+        for d, name in _DELIMITERS.items():
+            if line.count(d) >= 2:
+                raise SourceError(
+                    f"fields are separated by {name}, not commas: save it as comma-separated CSV",
+                    file=p,
+                    row=1,
+                )
+
+
 def read_text_table(path: str | Path, **kwargs) -> pd.DataFrame:
     """Read a CSV as published: every cell text, blanks kept as '', BOM removed.
 
-    Tries UTF-8 (with or without BOM) and falls back to Windows-1252, which is what
-    Excel writes on Windows; the encoding used is logged. A row with more or fewer
-    fields than the header is an error naming the row.
+    Reads UTF-8 (with or without BOM) and falls back to Windows-1252, which is what
+    Excel writes on Windows; the encoding used is logged. Errors, each naming the file
+    and row: UTF-16 or binary content, fields separated by something other than commas,
+    a row with more or fewer fields than the header, and a last line with no line ending
+    (the file was cut short mid-row).
     """
     p = check_readable(path)
     raw = p.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        break
-    else:  # pragma: no cover - cp1252 decodes nearly anything
-        raise SourceError("cannot be decoded as UTF-8 or Windows-1252 text", file=p)
+    encoding = _text_encoding(p, raw)
     if encoding != "utf-8-sig":
         log.warning("%s is not UTF-8; read as Windows-1252", p.name)
+    first = raw.split(b"\n", 1)[0].decode(encoding, "replace")
+    if not first.strip():
+        raise SourceError("the first line is blank: the header must be on line 1", file=p, row=1)
+    _check_header_line(p, first)
+    n_lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    if not raw.endswith(b"\n"):
+        raise SourceError(
+            "the last line has no line ending: the file looks cut short in the middle of a row",
+            file=p,
+            row=n_lines,
+        )
     try:
         frame = pd.read_csv(
             p,
@@ -323,6 +537,7 @@ def read_text_table(path: str | Path, **kwargs) -> pd.DataFrame:
             keep_default_na=False,
             encoding=encoding,
             on_bad_lines="error",
+            skip_blank_lines=False,
             **kwargs,
         )
     except pd.errors.ParserError as exc:
@@ -335,23 +550,82 @@ def read_text_table(path: str | Path, **kwargs) -> pd.DataFrame:
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     # 1-based line number in the file: header is line 1, first data row is line 2.
     frame.insert(0, "source_row", np.arange(2, len(frame) + 2))
+    # Short rows come back with missing fields (pandas fills them); blank lines likewise.
+    short = frame.drop(columns="source_row").isna().any(axis=1)
+    if short.any():
+        i = short[short].index[0]
+        got = int(frame.drop(columns="source_row").loc[i].notna().sum())
+        problem = (
+            "is a blank line inside the table"
+            if got == 0
+            else f"has {got} field(s) where the header has {frame.shape[1] - 1}"
+        )
+        raise SourceError(
+            f"{problem}: the file is damaged or cut short",
+            file=p,
+            row=int(frame.loc[i, "source_row"]),
+        )
     return frame
 
 
 def text_header(path: str | Path) -> list[str]:
-    """The header fields of a CSV, BOM and quotes removed, without reading the body."""
+    """The header fields of a CSV, BOM and quotes removed, without reading the body.
+
+    Raises:
+        SourceError: the file is empty, UTF-16 or binary, its first line is blank while
+            later lines are not, or its fields are separated by ';', tabs or '|'.
+    """
     p = check_readable(path)
     with open(p, "rb") as fh:
-        first = fh.readline()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            line = first.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+        head = fh.read(1 << 16)
+    encoding = _text_encoding(p, head)
+    lines = head.split(b"\n")
+    line = lines[0].decode(encoding, "replace")
+    if not line.strip():
+        later = next((k for k, x in enumerate(lines[1:20], start=2) if x.strip()), None)
+        if later is not None:
+            raise SourceError(
+                f"the first line is blank and the text starts on line {later}: "
+                "the header must be on line 1",
+                file=p,
+                row=1,
+            )
+        return []
+    _check_header_line(p, line)
     import csv
 
-    return [f.strip().lstrip("\ufeff") for f in next(csv.reader([line]))] if line.strip() else []
+    return [f.strip().lstrip("\ufeff") for f in next(csv.reader([line]))]
+
+
+def has_columns(columns, required: set[str], *, layout: str, file) -> bool:
+    """True when every ``required`` column is present; an error when all but one are.
+
+    Used by ``detect``: a file with most of a layout's signature columns is that layout
+    with a column deleted or renamed, never "a file no reader knows".
+
+    Raises:
+        LayoutNearMiss: one signature column is missing (the message names it).
+    """
+    have = {str(c).strip() for c in columns}
+    missing = sorted(required - have)
+    if not missing:
+        return True
+    if len(required) >= 3 and len(missing) == 1:
+        close = [
+            c
+            for c in have
+            if c.lower().replace("_", "").replace(" ", "")
+            == missing[0].lower().replace("_", "").replace(" ", "")
+        ]
+        hint = f"; found {close[0]!r}, which looks renamed" if close else ""
+        raise LayoutNearMiss(
+            f"looks like layout {layout} but its required column is missing (deleted or "
+            f"renamed){hint}",
+            file=file,
+            column=missing[0],
+            row=1,
+        )
+    return False
 
 
 def require_columns(

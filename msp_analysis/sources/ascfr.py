@@ -233,10 +233,13 @@ def detect(path: str | Path) -> str | None:
         cols = set(P.text_header(p))
         if {"GROSSCURRENTEXPENDITURE", "CareType_KEY"} <= cols:
             return "ascfr-csv-totals"
-        if {"ItemValue", "ActivityProvision_KEY", "UUID"} <= cols:
-            return "ascfr-csv-activity"
-        if {"DATA_LEVEL", "ITEMVALUE", "CareType_Key"} <= cols:
-            return "ascfr-data-file-descriptions"
+        signatures = {
+            "ascfr-csv-activity": {"ItemValue", "ActivityProvision_KEY", "UUID"},
+            "ascfr-data-file-descriptions": {"DATA_LEVEL", "ITEMVALUE", "CareType_Key"},
+        }
+        for layout, required in signatures.items():
+            if P.has_columns(cols, required, layout=layout, file=p):
+                return layout
     return None
 
 

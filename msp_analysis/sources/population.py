@@ -63,10 +63,13 @@ def detect(path: str | Path) -> str | None:
     suffix = p.suffix.lower()
     if suffix in P.TEXT_SUFFIXES:
         cols = set(P.text_header(p))
-        if {"GEOGRAPHY_CODE", "C_AGE_NAME", "OBS_VALUE"} <= cols:
-            return "nomis-mye-csv"
-        if {"AREA_CODE", "AGE_GROUP", "SEX"} <= cols:
-            return "ons-snpp-csv"
+        signatures = {
+            "nomis-mye-csv": {"GEOGRAPHY_CODE", "C_AGE_NAME", "OBS_VALUE"},
+            "ons-snpp-csv": {"AREA_CODE", "AGE_GROUP", "SEX"},
+        }
+        for layout, required in signatures.items():
+            if P.has_columns(cols, required, layout=layout, file=p):
+                return layout
         return None
     if suffix in P.SPREADSHEET_SUFFIXES:
         names = P.sheet_names_or_none(p) or []

@@ -45,6 +45,13 @@ def _tables_workbook(path, t34_rows, extra_header=None):
     wb.save(path)
 
 
+def _read_t34(path):
+    """SALT's reading of T34 alone (the hand-made workbook holds no other SALT table)."""
+    from msp_analysis.sources import _nhsd_workbook as W
+
+    return W.read_tables(path, {"T34": salt.SPECS["T34"]})
+
+
 ROWS = [
     (None, None, None, "E92000001", "England", 100, 200, 300, 300),
     ("E06000054", "817", "Wiltshire", "E12000009", "South West", "[c]", "1,020", 1025, 1025),
@@ -55,7 +62,7 @@ def test_tables_workbook_header_paths_and_markers(tmp_path):
     path = tmp_path / "tables.xlsx"
     _tables_workbook(path, ROWS)
     assert salt.detect(path) and ascfr.detect(path)
-    raw = salt.read(path)
+    raw = _read_t34(path)
     assert set(raw["sheet"]) == {"T34"}
     tidy = salt.clean(raw).set_index(["la_code", "age_band", "support_setting"]).sort_index()
     w = tidy.loc["E06000054"]
@@ -80,7 +87,7 @@ def test_tables_workbook_bad_cell_names_sheet_column_row(tmp_path):
         [ROWS[0], ("E06000054", "817", "Wiltshire", "E12000009", "South West", "lots", 1, 2, 3)],
     )
     with pytest.raises(SourceError) as err:
-        salt.clean(salt.read(path))
+        salt.clean(_read_t34(path))
     msg = str(err.value)
     assert (
         "tables.xlsx" in msg
@@ -100,7 +107,39 @@ def test_tables_workbook_changed_header_levels_is_unknown_layout(tmp_path):
     wb["T34"]["F9"] = "an extra level"  # a third header row
     wb.save(path)
     with pytest.raises(UnknownLayoutError, match="header level"):
-        salt.clean(salt.read(path))
+        salt.clean(_read_t34(path))
+
+
+def test_tables_workbook_missing_table_is_an_error_naming_it(tmp_path):
+    # The hand-made workbook holds T34 only: every other SALT table is missing, and the
+    # reader says which, rather than building SALT without them.
+    path = tmp_path / "tables.xlsx"
+    _tables_workbook(path, ROWS)
+    with pytest.raises(SourceError, match=r"table T2 \('Summary figures"):
+        salt.read(path)
+
+
+def test_tables_workbook_title_year_must_match_the_workbook(tmp_path):
+    path = tmp_path / "tables.xlsx"
+    _tables_workbook(path, ROWS)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb["Title"]["A3"] = "Adult Social Care Activity and Finance: England 2022-23"
+    wb.save(path)
+    with pytest.raises(SourceError) as err:
+        _read_t34(path)
+    msg = str(err.value)
+    assert "sheet 'T34'" in msg and "row 4" in msg and "says 2021-22" in msg and "2022-23" in msg
+
+
+def test_tables_workbook_council_code_in_lower_case_names_the_cell(tmp_path):
+    path = tmp_path / "tables.xlsx"
+    _tables_workbook(path, [ROWS[0], ("e06000054", *ROWS[1][1:])])
+    with pytest.raises(SourceError) as err:
+        _read_t34(path)
+    msg = str(err.value)
+    assert "column 'Geography code'" in msg and "row 11" in msg and "'e06000054'" in msg
 
 
 def test_wrong_file_for_reader_lists_known_layouts(tmp_path):
