@@ -16,6 +16,8 @@ it is a pure function of the tables, so a caller may also write it beside them.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -173,7 +175,7 @@ def compute(hist: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for target_name, ht in hist.groupby("target"):
         years = sorted(int(y) for y in ht["year"].unique())
-        for origin, target in zip(years[:-1], years[1:]):
+        for origin, target in itertools.pairwise(years):
             rows += _origin_rows(ht, target_name, origin, target)
     return pd.DataFrame(rows, columns=[*COLUMNS, "method"])
 
