@@ -80,5 +80,5 @@ bench: setup ## time msp data vs a bare pandas read, forecasts and plans for eve
 	$(BIN)/python benchmarks/bench_report.py --raw $(SHARED) --sample $(BENCH_SAMPLE)
 
 clean: ## remove processed tables, demo raw files, reports and caches (never data/raw)
-	rm -rf data/processed/*.parquet data/processed/manifest.json data/demo_raw reports .pytest_cache
+	rm -rf data/processed/* data/processed/.lock data/demo_raw reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

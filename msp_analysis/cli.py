@@ -10,11 +10,40 @@ import logging
 import sys
 from pathlib import Path
 
-from msp_analysis import config, demo, geography, store
+from msp_analysis import config, store
 from msp_analysis.errors import ScenarioError, SourceError
-from msp_analysis.sources import known_layouts, readers_for
 
 log = logging.getLogger("msp")
+
+
+def _lazy(name: str):
+    """Import a module on first use, so `msp data` with nothing changed never loads pandas."""
+    import importlib.util
+
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+demo = _lazy("msp_analysis.demo")
+geography = _lazy("msp_analysis.geography")
+
+
+def readers_for(path: Path) -> list:
+    from msp_analysis.sources import readers_for as _readers_for
+
+    return _readers_for(path)
+
+
+def known_layouts() -> dict[str, str]:
+    from msp_analysis.sources import known_layouts as _known_layouts
+
+    return _known_layouts()
 
 
 def _has_published_files(folder: Path) -> bool:
@@ -66,7 +95,7 @@ def _processed_for(raw_arg: str | None) -> Path:
     if raw_arg:
         return store.ensure(raw_arg)
     processed = config.processed_dir()
-    if not (processed / "manifest.json").exists():
+    if not store.has_build(processed):
         raw = config.raw_dir() if _has_published_files(config.raw_dir()) else demo_raw_dir()
         if raw == demo_raw_dir():
             log.warning("no processed tables and no published files: using the DEMO data set")

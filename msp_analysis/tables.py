@@ -30,7 +30,7 @@ class Tables:
 
     @classmethod
     def load(cls, processed_dir: str | Path) -> Tables:
-        processed_dir = Path(processed_dir)
+        processed_dir = store.resolve(processed_dir)  # one version: tables and manifest agree
         frames = {}
         for name in store.TABLE_KEYS:
             if (processed_dir / f"{name}.parquet").exists():

@@ -183,6 +183,17 @@ def _grid(
     return out[COLUMNS]
 
 
+def council_and_england(tables: Tables, measure: str, la_code: str) -> pd.DataFrame:
+    """The ``Total`` rows of a spend series for one council and England, with ``area``
+    ('council' or 'england'), for charts."""
+    from msp_analysis.series import series
+
+    s = series(tables, measure)
+    s = s[(s["breakdown"] == "Total") & s["la_code"].isin([la_code, geography.ENGLAND_CODE])]
+    area = np.where(s["la_code"] == geography.ENGLAND_CODE, "england", "council")
+    return s.assign(area=area).reset_index(drop=True)
+
+
 # --- MHCLG revenue outturn ----------------------------------------------------------------
 
 

@@ -100,7 +100,8 @@ def test_nothing_readable_writes_nothing(tmp_path):
     raw = _raw(tmp_path, {F24: BAD_2024})
     with pytest.raises(BuildError, match="nothing was written"):
         store.build(raw, tmp_path / "out", progress=False)
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert not store.has_build(tmp_path / "out")
+    assert not list((tmp_path / "out").glob("v-*"))
 
 
 def test_cli_data_lists_failures_and_exits_non_zero(tmp_path, capsys):
