@@ -47,6 +47,23 @@ COLUMNS = [
     "covered_95",
     "history_years",
 ]
+SUMMARY_COLUMNS = [
+    "target",
+    "origin",
+    "horizon",
+    "model",
+    "councils",
+    "forecasts",
+    "median_ape",
+    "mape",
+    "bias_pct",
+    "coverage_80",
+    "coverage_95",
+    "history_years",
+    "beats_naive_pct",
+    "beats_linear_trend_pct",
+    "share_model_beats_naive",
+]
 USABLE = {"published", "merged", "apportioned"}
 
 
@@ -184,7 +201,7 @@ def summary(bt: pd.DataFrame) -> pd.DataFrame:
     """Per target, origin and model: councils, median APE, MAPE, bias, coverage of the 80%
     and 95% intervals, and the share of councils where the model beats naive and linear trend."""
     if bt.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
     bt = bt.assign(error_pct=(bt["forecast"] - bt["actual"]) / bt["actual"] * 100)
     keys = ["target", "origin", "horizon", "model"]
     out = (
