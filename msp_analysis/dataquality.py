@@ -29,7 +29,7 @@ def files_loaded(tables: Tables) -> pd.DataFrame:
 
 def council_completeness(tables: Tables, la_code: str) -> pd.DataFrame:
     """Per table: rows for the council, how many suppressed or missing, and the share across all councils."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for name, frame in tables.frames.items():
         if "value" not in frame or "la_code" not in frame:
             continue
@@ -101,7 +101,7 @@ def series_coverage(tables: Tables, la_code: str) -> pd.DataFrame:
     from msp_analysis.sources._parsing import fy_ranges
     from msp_analysis.tables import MissingSource
 
-    rows = []
+    rows: list[dict[str, object]] = []
     for name in series.measures():
         try:
             s = series.series(tables, name, la_code=la_code)

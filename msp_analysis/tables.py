@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from msp_analysis import store
+from msp_analysis.errors import MissingSourceError
 
 
-class MissingSource(LookupError):
+class MissingSource(MissingSourceError):
     """A source table that a figure needs is absent; the message says which and why it matters."""
 
 

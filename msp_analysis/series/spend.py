@@ -227,7 +227,9 @@ def _outturn_series(tables: Tables, measure: str, name: str) -> pd.DataFrame:
     ro3_breakdowns = sorted(ro3["breakdown"].unique())
     ro3_years = set(ro3["year"])
     breakdowns = {y: ["Total", *(ro3_breakdowns if y in ro3_years else [])] for y in years}
-    forms = both.groupby("year")["form"].agg(lambda s: "/".join(sorted(set(s), key=FORM_ORDER.get)))
+    forms = both.groupby("year")["form"].agg(
+        lambda s: "/".join(sorted(set(s), key=lambda f: FORM_ORDER.get(f, len(FORM_ORDER))))
+    )
     source = {int(y): f"MHCLG revenue outturn ({f})" for y, f in forms.items()}
     return _grid(
         found,

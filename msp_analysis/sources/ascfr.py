@@ -639,13 +639,13 @@ def _match_council(num: str, name: str, *, file: str, column: str, row: int) -> 
 
 def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     P.require_columns(raw, _WIDE_DIMS, file=file, layout="ascfr-2014-15-wide")
-    councils = [c for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
+    councils = [str(c) for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
     if not councils:
         raise SourceError("no council columns headed '<council number> - <name>'", file=file, row=2)
     lk = _council_numbers()
     code_of = {}
     for col in councils:
-        num, name = _WIDE_COUNCIL.match(col).groups()
+        num, name = _WIDE_COUNCIL.match(col).groups()  # type: ignore[union-attr]  # matched above
         code_of[col] = _match_council(num, name, file=file, column=col, row=2)
     dims = raw[_WIDE_DIMS].apply(lambda s: s.str.strip().str.replace(r"\s*/\s*", "/", regex=True))
     body = dims["Accounting category"] != ""
