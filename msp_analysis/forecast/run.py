@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,7 +253,7 @@ def _rows(
 
 
 def run(
-    tables: Tables, la_code: str, scenario_files: list[str | Path], horizon: int = 5
+    tables: Tables, la_code: str, scenario_files: Sequence[str | Path], horizon: int = 5
 ) -> ForecastResult:
     """Forecast people and spend for each scenario."""
     if geography.council_name(la_code) is None:
