@@ -165,6 +165,8 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
             {
                 "name": DRIVER_WORDS.get(k, k),
                 "gbp": v,
+                "sign": "+" if v >= 0 else "-",
+                "amount": abs(v),
                 "share_pct": v / total_rise * 100
                 if h["material"] and total_rise > 0 and v > 0
                 else None,
