@@ -11,6 +11,7 @@ import shlex
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 from msp_analysis import config, inputs, store
 from msp_analysis.errors import MspError, UsageError
@@ -170,7 +171,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from msp_analysis.tables import Tables
 
     tables = Tables.load(processed)
-    files = scenario_files or sorted(str(p) for p in default_dir().glob("*.yml"))
+    files: list[str | Path] = (
+        list(scenario_files) if scenario_files else sorted(default_dir().glob("*.yml"))
+    )
     result = forecast_run.run(tables, la, files, horizon=horizon)
     out = Path(args.out)
     forecast_run.write(result, out)
@@ -272,6 +275,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     horizon = inputs.check_horizon(args.horizon)
     scenario_files = inputs.check_scenarios(args.scenario)
     actions = inputs.check_actions(args.actions)
+    evidence = inputs.check_evidence(args.evidence)
     inputs.check_out_dir(args.out)
     if args.workers is not None and not 1 <= args.workers <= 64:
         raise UsageError(f"--workers {args.workers}: must be from 1 to 64")
@@ -280,9 +284,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     raw = _raw_for_report(args.raw, la)
     processed = store.ensure(raw)
-    common = dict(
+    common: dict[str, Any] = dict(
         scenarios=scenario_files,
         actions_file=actions,
+        evidence_file=evidence,
         horizon=horizon,
         pdf=not args.no_pdf,
     )
@@ -495,6 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--actions",
         type=_path,
         help="the council's actions YAML for Section 3 (default: $MSP_TEMPLATES_DIR/actions.yml, else the shipped example)",
+    )
+    p.add_argument(
+        "--evidence",
+        help="the council's local evidence YAML (empty template: "
+        "msp_analysis/resources/templates/local_evidence.yml); default: none (a DEMO plan uses "
+        "the shipped example for the DEMO council)",
     )
     p.add_argument(
         "--horizon",
