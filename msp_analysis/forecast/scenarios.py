@@ -37,6 +37,7 @@ matches nothing is an error naming the key and the known values.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -394,8 +395,10 @@ def default_dir() -> Path:
     return resources.scenarios_dir()
 
 
+@functools.cache
 def price_history() -> dict:
-    """Published National Living Wage upratings and CPI by financial year, with their sources."""
+    """Published National Living Wage upratings and CPI by financial year, with their sources
+    (read once; treat as read-only)."""
     text = resources.files("msp_analysis.forecast").joinpath("price_history.yml").read_text()
     return yaml.safe_load(text)
 
