@@ -96,6 +96,8 @@ table(
     ld.pivot_table(index=["scenario", "setting"], columns="year", values="value").reset_index(),
     0,
 )
+
+# %% tags=[]
 show(
     plots.scenario_lines(
         ld.query("setting == 'Residential'")[["scenario", "year", "value"]],
