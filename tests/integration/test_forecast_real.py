@@ -142,3 +142,32 @@ def test_cli_forecast_and_backtest(shared_data, tmp_path, capsys):
     assert cli.main(["backtest", "--raw", str(shared_data), "--out", str(tmp_path / "b")]) == 0
     assert len(pd.read_csv(tmp_path / "b" / "backtest.csv")) > 1000
     assert "Latest origin 2022" in capsys.readouterr().out
+
+
+def test_england_seed_is_read_and_raked(tables):
+    """SALT T35 (England only), cell D19: 1,035 adults 18-64 with learning disability support
+    in nursing care during 2021-22; with the seed, LD is a larger share of Wiltshire's 18-64
+    residential care than under independence."""
+    salt = tables.get("salt")
+    t35 = salt[(salt["table_ref"] == "T35") & (salt["la_code"] == "E92000001")]
+    cell = t35[
+        (t35["age_band"] == "18 to 64")
+        & (t35["primary_support_reason"] == "Learning Disability Support")
+        & (t35["support_setting"] == "Nursing")
+    ]
+    assert cell["value"].tolist() == [1035.0] and cell["source_row"].tolist() == [19]
+    from msp_analysis.forecast import demand
+
+    people, _, method = demand.salt_base(tables, WILTS, 2021)
+    assert "T35" in method and "raked" in method
+    res = people[(people["age_band"] == "18 to 64") & (people["setting"] == "Residential")]
+    ld = res.loc[res["client_group"] == "Learning Disability Support", "people"].sum()
+    # T34 row for Wiltshire: 18-64 residential during the year; LD share of 18-64 at year end (T37)
+    t37 = salt[
+        (salt["table_ref"] == "T37") & (salt["la_code"] == WILTS) & (salt["age_band"] == "18 to 64")
+    ]
+    ld_share = float(
+        t37.loc[t37["primary_support_reason"] == "Learning Disability Support", "value"].sum()
+        / t37.loc[t37["primary_support_reason"] != "Total", "value"].sum()
+    )
+    assert ld / res["people"].sum() > ld_share
