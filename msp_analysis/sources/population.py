@@ -108,6 +108,7 @@ def read(path: str | Path) -> pd.DataFrame:
             body.insert(2, "title", title)
             frames.append(body.reset_index(drop=True))
         raw = pd.concat(frames, ignore_index=True)
+        raw.attrs["file_year"] = _cover_year(p)
     else:
         raw = P.read_text_table(p)
     raw.attrs["source_file"] = p.name
@@ -170,6 +171,8 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     ]
     out = out[cols].reset_index(drop=True)
     P.check_unique(out, ["la_code", "year", "estimate", "sex", "age_label"], file=file)
+    if layout == "nomis-mye-csv":
+        _check_every_age(out, file, "C_AGE_NAME")
     log.info("%s: %d population rows for %d areas", file, len(out), out["la_code"].nunique())
     return out
 
@@ -227,7 +230,23 @@ def _clean_mye2(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         raise SourceError(
             "cannot find 'mid-YYYY' in the sheet title", file=file, sheet=str(long["sheet"].iloc[0])
         )
+    cover = raw.attrs.get("file_year")
+    for title, y in years.items():
+        if cover is not None and y != cover:
+            sheet = str(long.loc[long["title"] == title, "sheet"].iloc[0])
+            raise SourceError(
+                f"the sheet title says mid-{y} but the workbook's cover says {cover}: {title!r}",
+                file=file,
+                sheet=sheet,
+                column="A",
+                row=1,
+            )
     sex = long["sheet"].str.split("-").str[-1].str.strip().str.lower().map(_SEX)
+    if sex.isna().any():
+        bad = str(long.loc[sex.isna(), "sheet"].iloc[0])
+        raise SourceError(
+            f"sheet {bad!r} is not Persons, Males or Females (renamed?)", file=file, sheet=bad
+        )
     return pd.DataFrame(
         {
             "la_code": long["Code"].astype("string"),
@@ -248,6 +267,52 @@ def _clean_mye2(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             "source_column": long["source_column"].astype("int64"),
         }
     )
+
+
+def _check_every_age(out: pd.DataFrame, file: str, column: str) -> None:
+    """Every area has every sex and every age the file has anywhere: a file cut short at a
+    line ending (or with rows deleted) loses ages or sexes, and that is an error.
+
+    Raises:
+        SourceError: naming the area, what is missing and the last row read for it.
+    """
+    ages = out.groupby(["la_code", "year", "sex"])["age_label"].agg(frozenset)
+    full = frozenset().union(*ages)
+    sexes = out.groupby(["la_code", "year"])["sex"].agg(frozenset)
+    all_sexes = frozenset().union(*sexes)
+    for (code, year), have in sexes.items():
+        if have != all_sexes:
+            missing = ", ".join(sorted(all_sexes - have))
+            last = int(out.loc[out["la_code"] == code, "source_row"].max())
+            raise SourceError(
+                f"{code} {year} has no rows for {missing}: the file is cut short or rows "
+                "were deleted",
+                file=file,
+                column="GENDER_NAME",
+                row=last,
+            )
+    for (code, year, sex), have in ages.items():
+        if have != full:
+            gone = sorted(full - have, key=lambda a: (len(a), a))
+            last = int(out.loc[(out["la_code"] == code) & (out["sex"] == sex), "source_row"].max())
+            raise SourceError(
+                f"{code} {year} {sex} lacks {len(gone)} of {len(full)} ages "
+                f"({', '.join(gone[:5])}{' ...' if len(gone) > 5 else ''}): the file is cut "
+                "short or rows were deleted",
+                file=file,
+                column=column,
+                row=last,
+            )
+
+
+def _cover_year(p: Path) -> int | None:
+    """The year on the workbook's first (cover) sheet: 'June 2021' or 'mid-2021'."""
+    first = P.sheet_names(p)[0]
+    for v in P.read_sheets(p, [first])[first].iloc[:10].to_numpy().ravel():
+        m = re.search(r"(?:mid-|June )(\d{4})", str(v), flags=re.I)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 def _mid_year(title: str) -> int | None:
