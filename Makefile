@@ -35,9 +35,10 @@ pdf-engine: ## install Debian's chromium for PDF plans (root with apt-get); othe
 data: setup ## build data/processed from data/raw (or RAW=DIR); the DEMO data set when there are no published files
 	$(BIN)/msp data $(RAWARG)
 
-lint: setup ## ruff lint and format check (the gate CI runs before the tests)
+lint: setup ## ruff lint and format check, mypy type check (the gate CI runs before the tests)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup ## reformat the code (notebook .py files included) with ruff, apply its safe fixes, sync the .ipynb
 	$(BIN)/ruff check --fix .
@@ -68,11 +69,11 @@ report: setup ## build the plan draft (HTML + PDF) into reports/: LA=code RAW=di
 report-all: setup ## every council's plan in parallel, with reports/index.html (RAW=dir)
 	$(BIN)/msp report --all $(RAWARG)
 
-market: setup ## write every Section 1 indicator for LA to reports/LA/*.csv (RAW=DIR for other files)
-	$(BIN)/msp market --la $(LA) $(RAWARG)
+market: setup ## write every Section 1 indicator for LA to reports/LA/*.csv (RAW=DIR; default data/raw, else $(SHARED) when present)
+	$(BIN)/msp market --la $(LA) $(or $(RAWARG),$(if $(wildcard data/raw/*.xls*)$(wildcard data/raw/*.ods)$(wildcard data/raw/*.csv),,$(if $(wildcard $(SHARED)/*.xlsx),--raw $(SHARED))))
 
-lab: setup ## open JupyterLab on the notebooks
-	$(BIN)/jupyter lab notebooks/
+lab: setup ## open JupyterLab on the notebooks (as any user; root gets --allow-root)
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = "0" ] && echo --allow-root )
 
 bench: setup ## time msp data vs a bare pandas read, forecasts and plans for every council (BENCH_SAMPLE=N to sample); writes benchmarks/results/
 	$(BIN)/python benchmarks/bench_data.py --raw $(SHARED)
@@ -80,5 +81,5 @@ bench: setup ## time msp data vs a bare pandas read, forecasts and plans for eve
 	$(BIN)/python benchmarks/bench_report.py --raw $(SHARED) --sample $(BENCH_SAMPLE)
 
 clean: ## remove processed tables, demo raw files, reports and caches (never data/raw)
-	rm -rf data/processed/*.parquet data/processed/manifest.json data/demo_raw reports .pytest_cache
+	rm -rf data/processed/* data/processed/.lock data/demo_raw reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -7,14 +7,50 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import sys
+import traceback
 from pathlib import Path
 
-from msp_analysis import config, demo, geography, store
-from msp_analysis.errors import ScenarioError, SourceError
-from msp_analysis.sources import known_layouts, readers_for
+from msp_analysis import config, inputs, store
+from msp_analysis.errors import MspError, UsageError
 
 log = logging.getLogger("msp")
+#: exit status for a bug (an exception msp-analysis did not raise on purpose)
+EXIT_INTERNAL = 3
+
+
+def _lazy(name: str):
+    """Import a module on first use, so `msp data` with nothing changed never loads pandas."""
+    import importlib.util
+
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no module named {name!r}")
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+demo = _lazy("msp_analysis.demo")
+geography = _lazy("msp_analysis.geography")
+
+
+def readers_for(path: Path) -> list:
+    from msp_analysis.sources import readers_for as _readers_for
+
+    return _readers_for(path)
+
+
+def known_layouts() -> dict[str, str]:
+    from msp_analysis.sources import known_layouts as _known_layouts
+
+    return _known_layouts()
 
 
 def _has_published_files(folder: Path) -> bool:
@@ -27,7 +63,10 @@ def demo_raw_dir() -> Path:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    raw = Path(args.raw) if args.raw else config.raw_dir()
+
+    raw = inputs.check_raw_dir(args.raw) if args.raw else config.raw_dir()
+    if args.out:
+        inputs.check_out_dir(args.out)
     if not args.raw and not _has_published_files(raw):
         raw = demo_raw_dir()
         log.warning(
@@ -61,13 +100,18 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _processed_for(raw_arg: str | None) -> Path:
-    """Processed tables for --raw DIR (cached), or the last `msp data` build (DEMO when nothing else)."""
+def _processed_for(raw_arg: str | None, la: str | None = None) -> Path:
+    """Processed tables for --raw DIR (cached), or the last `msp data` build (DEMO when nothing else).
+
+    A real council asked of the DEMO fallback is refused at once, before the DEMO build.
+    """
     if raw_arg:
-        return store.ensure(raw_arg)
+        return store.ensure(inputs.check_raw_dir(raw_arg))
     processed = config.processed_dir()
-    if not (processed / "manifest.json").exists():
+    if not store.has_build(processed):
         raw = config.raw_dir() if _has_published_files(config.raw_dir()) else demo_raw_dir()
+        if raw == demo_raw_dir() and la is not None and not inputs.is_demo_council(la):
+            raise inputs.not_in_demo(la)
         if raw == demo_raw_dir():
             log.warning("no processed tables and no published files: using the DEMO data set")
             demo.write(raw)
@@ -75,14 +119,30 @@ def _processed_for(raw_arg: str | None) -> Path:
     return processed
 
 
+def _council_in(processed: Path, la: str, table: str = "salt", command: str = "market") -> str:
+    """The council checked against the data: DEMO mix-ups and councils newer than the data stop here."""
+    from msp_analysis import store
+
+    demo = bool(store.manifest(processed).get("demo"))
+    return inputs.check_in_data(la, processed, demo=demo, table=table, command=command)
+
+
 def cmd_market(args: argparse.Namespace) -> int:
+    la = inputs.resolve_council(args.la)
+    if not 1 <= args.k <= 50:
+        raise UsageError(f"--k {args.k}: the number of comparators must be from 1 to 50")
+    thresholds = inputs.check_thresholds(args.thresholds)
+    inputs.check_out_dir(args.out)
+    processed = _processed_for(args.raw, la)
+    _council_in(processed, la, table="population")
+
     from msp_analysis.indicators import assess, load_thresholds, risk_flags
     from msp_analysis.tables import Tables
 
-    tables = Tables.load(_processed_for(args.raw))
-    indicators, comps = assess(tables, args.la, k=args.k)
-    flags = risk_flags(indicators, load_thresholds(args.thresholds))
-    out = Path(args.out) / args.la
+    tables = Tables.load(processed)
+    indicators, comps = assess(tables, la, k=args.k)
+    flags = risk_flags(indicators, load_thresholds(thresholds))
+    out = Path(args.out) / la
     out.mkdir(parents=True, exist_ok=True)
     indicators.to_csv(out / "market_indicators.csv", index=False)
     comps.assign(method=comps.attrs["method"]).to_csv(out / "comparators.csv", index=False)
@@ -90,7 +150,7 @@ def cmd_market(args: argparse.Namespace) -> int:
     n_missing = int((indicators["status"] == "missing").sum())
     label = " (DEMO data)" if tables.demo else ""
     print(
-        f"{geography.council_name(args.la)} ({args.la}){label}: {indicators['indicator'].nunique()} indicators "
+        f"{geography.council_name(la)} ({la}){label}: {indicators['indicator'].nunique()} indicators "
         f"({n_missing} missing, reasons in the 'note' column), {len(comps)} comparators, "
         f"{int(flags['flag'].eq(True).sum())} risk flags raised -> {out}"
     )
@@ -98,20 +158,27 @@ def cmd_market(args: argparse.Namespace) -> int:
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
+    la = inputs.resolve_council(args.la)
+    horizon = inputs.check_horizon(args.horizon)
+    scenario_files = inputs.check_scenarios(args.scenario)
+    inputs.check_out_dir(args.out)
+    processed = _processed_for(args.raw, la)
+    _council_in(processed, la, command="forecast")
+
     from msp_analysis.forecast import run as forecast_run
     from msp_analysis.forecast.scenarios import default_dir
     from msp_analysis.tables import Tables
 
-    tables = Tables.load(_processed_for(args.raw))
-    files = args.scenario or sorted(str(p) for p in default_dir().glob("*.yml"))
-    result = forecast_run.run(tables, args.la, files, horizon=args.horizon)
+    tables = Tables.load(processed)
+    files = scenario_files or sorted(str(p) for p in default_dir().glob("*.yml"))
+    result = forecast_run.run(tables, la, files, horizon=horizon)
     out = Path(args.out)
     forecast_run.write(result, out)
     label = " (DEMO data)" if tables.demo else ""
     for s in result["runs"]["scenario"]:
         h = forecast_run.headline(result, s)
         print(
-            f"{geography.council_name(args.la)}{label}, {s}: long-term care spend {h['spend_change_pct']:+.1f}% "
+            f"{geography.council_name(la)}{label}, {s}: long-term care spend {h['spend_change_pct']:+.1f}% "
             f"from {h['base_year']}-{(h['base_year'] + 1) % 100:02d} to {h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d} "
             f"(rates rest on {h['history_years']} years of history)"
         )
@@ -120,10 +187,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
+    inputs.check_out_dir(args.out)
+    processed = _processed_for(args.raw)
+
     from msp_analysis.forecast import backtest
     from msp_analysis.tables import Tables
 
-    tables = Tables.load(_processed_for(args.raw))
+    tables = Tables.load(processed)
     bt = backtest.backtest(tables)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -137,12 +207,14 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _raw_for_report(raw_arg: str | None) -> Path:
+def _raw_for_report(raw_arg: str | None, la: str | None = None) -> Path:
     """--raw DIR, else data/raw when it holds published files, else the DEMO data set."""
     if raw_arg:
-        return Path(raw_arg)
+        return inputs.check_raw_dir(raw_arg)
     if _has_published_files(config.raw_dir()):
         return config.raw_dir()
+    if la is not None and not inputs.is_demo_council(la):
+        raise inputs.not_in_demo(la, "report")
     raw = demo_raw_dir()
     if not (raw / store.DEMO_MARKER).exists():
         demo.write(raw)
@@ -153,40 +225,79 @@ def _raw_for_report(raw_arg: str | None) -> Path:
     return raw
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from msp_analysis import report
+def _la_list(value: str) -> list[str]:
+    """--la-list: a file of codes or names (one a line, # comments), or codes/names separated by commas."""
+    p = Path(value)
+    if p.is_dir():
+        raise UsageError(f"--la-list {value}: is a folder; give a file or comma-separated codes")
+    if p.is_file():
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise UsageError(f"--la-list {value}: cannot be read as text") from None
+        items = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    else:
+        items = [x.strip() for x in value.split(",")]
+    items = [x for x in items if x]
+    if not items:
+        raise UsageError(f"--la-list {value}: names no council")
+    codes = []
+    for x in items:
+        code = inputs.resolve_council(x)
+        if code not in codes:
+            codes.append(code)
+    return codes
 
-    raw = _raw_for_report(args.raw)
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.all and args.la:
+        raise UsageError(
+            "give --la for one council or --all (with --la-list for a subset), not both"
+        )
+    if args.la_list and not args.all:
+        raise UsageError("--la-list selects councils for --all: add --all")
+    la = inputs.resolve_council(args.la) if args.la else None
+    subset = _la_list(args.la_list) if args.la_list else None
+    horizon = inputs.check_horizon(args.horizon)
+    scenario_files = inputs.check_scenarios(args.scenario)
+    actions = inputs.check_actions(args.actions)
+    inputs.check_out_dir(args.out)
+    if args.workers is not None and not 1 <= args.workers <= 64:
+        raise UsageError(f"--workers {args.workers}: must be from 1 to 64")
+
+    from msp_analysis import report, store
+
+    raw = _raw_for_report(args.raw, la)
+    processed = store.ensure(raw)
     common = dict(
-        scenarios=args.scenario,
-        actions_file=args.actions,
-        horizon=args.horizon,
+        scenarios=scenario_files,
+        actions_file=actions,
+        horizon=horizon,
         pdf=not args.no_pdf,
     )
     if args.all:
+        if subset:
+            for code in subset:
+                _council_in(processed, code, command="report")
         result = report.build_all(
-            raw_dir=raw, out_dir=args.out, workers=args.workers, scheduler=args.scheduler, **common
+            raw_dir=raw,
+            out_dir=args.out,
+            councils=subset,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            **common,
         )
         print(f"Built {result['built']} plans; index: {result['index']}")
         for f in result["failed"]:
             print(f"  failed {f['la_code']}: {f['error']}")
         return 0 if not result["failed"] else 1
-    la = args.la
     if la is None:
         councils = report.councils_in(raw)
         la = next((c for c in ("E06000054", "E10900001") if c in councils), councils[0])
+    _council_in(processed, la, command="report")
     if report.pdf_engine() is None and not args.no_pdf:
         print(f"note: {report.PDF_HELP}")
-    try:
-        s = report.build(la, raw_dir=raw, out_dir=args.out, **common)
-    except Exception as exc:  # papermill wraps the notebook's own error
-        if type(exc).__name__ != "PapermillExecutionError":
-            raise
-        print(
-            f"error: the plan notebook failed for {la}: {getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', exc)}",
-            file=sys.stderr,
-        )
-        return 2
+    s = report.build(la, raw_dir=raw, out_dir=args.out, **common)
     out = Path(args.out) / la
     label = " (DEMO)" if s["demo"] else ""
     print(
@@ -200,11 +311,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_download(args: argparse.Namespace) -> int:
     from msp_analysis import download
 
+    if args.max_mb is not None and not 0 < args.max_mb <= 10_000:
+        raise UsageError(f"--max-mb {args.max_mb}: must be from 1 to 10000")
+    dest = inputs.check_out_dir(args.dest or config.raw_dir(), "--dest")
     rows = download.download(
-        args.dest or config.raw_dir(),
+        dest,
         catalogue=args.catalogue,
         years=args.years,
         progress=not args.quiet,
+        max_bytes=int(args.max_mb * 1024 * 1024) if args.max_mb else download.MAX_BYTES,
     )
     for r in rows:
         print(f"  {r['status']:<11} {r['file']} {r['message']}")
@@ -217,7 +332,7 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else demo_raw_dir()
+    out = inputs.check_out_dir(args.out) if args.out else demo_raw_dir()
     paths = demo.write(out)
     print(f"Wrote {len(paths)} DEMO raw files (fictional councils) to {out}")
     return 0
@@ -239,21 +354,38 @@ def cmd_layouts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _path(value: str) -> str:
+    """argparse type for a file or folder option: not empty, not blank, no control characters."""
+    if not value.strip() or any(ord(ch) < 32 for ch in value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a usable file or folder name")
+    if len(value) > 1024:
+        raise argparse.ArgumentTypeError("a file or folder name of over 1024 characters")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="msp",
         description="Market Sustainability Plan evidence from public adult social care data.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log each cleaning step")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log each step, and show the full traceback of an internal error",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser(
         "data", help="build data/processed/*.parquet and manifest.json from published files"
     )
     p.add_argument(
         "--raw",
+        type=_path,
         help="folder of published files (default: data/raw; the DEMO data set if that holds none)",
     )
-    p.add_argument("--out", help="folder for processed tables (default: data/processed)")
+    p.add_argument(
+        "--out", type=_path, help="folder for processed tables (default: data/processed)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--strict",
@@ -264,32 +396,47 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo", help="write the embedded DEMO raw files (fictional councils, published layouts)"
     )
-    p.add_argument("--out", help="folder to write to (default: data/demo_raw)")
+    p.add_argument("--out", type=_path, help="folder to write to (default: data/demo_raw)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("market", help="write every Section 1 indicator for one council to CSV")
-    p.add_argument("--la", required=True, help="ONS code of the council, e.g. E06000054")
-    p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
+    p.add_argument(
+        "--la",
+        required=True,
+        help="council: ONS code (any case) or name, e.g. E06000054, Wiltshire",
+    )
+    p.add_argument(
+        "--raw", type=_path, help="folder of published files (default: the last `msp data` build)"
+    )
     p.add_argument(
         "--out",
+        type=_path,
         default="reports",
         help="folder for <la>/market_indicators.csv, comparators.csv, risk_flags.csv",
     )
     p.add_argument("--k", type=int, default=15, help="number of comparator councils (default 15)")
-    p.add_argument("--thresholds", help="your own risk thresholds YAML (default: the package's)")
+    p.add_argument(
+        "--thresholds", type=_path, help="your own risk thresholds YAML (default: the package's)"
+    )
     p.set_defaults(func=cmd_market)
     p = sub.add_parser(
         "forecast", help="forecast people and spend for one council under YAML scenarios"
     )
-    p.add_argument("--la", required=True, help="ONS code of the council")
+    p.add_argument("--la", required=True, help="council: ONS code (any case) or name")
     p.add_argument(
         "--scenario",
+        type=_path,
         action="append",
         help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
     )
-    p.add_argument("--horizon", type=int, default=5, help="years after the base year (default 5)")
-    p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
+    p.add_argument(
+        "--horizon", type=int, default=5, help="years after the base year, 1-10 (default 5)"
+    )
+    p.add_argument(
+        "--raw", type=_path, help="folder of published files (default: the last `msp data` build)"
+    )
     p.add_argument(
         "--out",
+        type=_path,
         required=True,
         help="folder for forecast.csv, decomposition.csv, assumptions.csv, runs.json",
     )
@@ -297,14 +444,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "backtest", help="rolling-origin backtest for every council on the loaded history"
     )
-    p.add_argument("--raw", help="folder of published files (default: the last `msp data` build)")
-    p.add_argument("--out", required=True, help="folder for backtest.csv and backtest_summary.csv")
+    p.add_argument(
+        "--raw", type=_path, help="folder of published files (default: the last `msp data` build)"
+    )
+    p.add_argument(
+        "--out", type=_path, required=True, help="folder for backtest.csv and backtest_summary.csv"
+    )
     p.set_defaults(func=cmd_backtest)
     p = sub.add_parser(
         "report", help="build the plan draft (HTML and PDF) for one council, or --all"
     )
     p.add_argument(
-        "--la", help="ONS code of the council (default: Wiltshire, or the first DEMO council)"
+        "--la",
+        help="council: ONS code (any case) or name (default: Wiltshire, or the first DEMO council)",
     )
     p.add_argument(
         "--all",
@@ -312,23 +464,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="every council in the data, in parallel, with an index page",
     )
     p.add_argument(
+        "--la-list",
+        type=_path,
+        help="with --all: only these councils (a file with one code or name a line, "
+        "or codes separated by commas)",
+    )
+    p.add_argument(
         "--raw",
+        type=_path,
         help="folder of published files (default: data/raw, or the DEMO data when it holds none)",
     )
     p.add_argument(
         "--scenario",
+        type=_path,
         action="append",
         help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
     )
     p.add_argument(
         "--actions",
+        type=_path,
         help="the council's actions YAML for Section 3 (default: $MSP_TEMPLATES_DIR/actions.yml, else the shipped example)",
     )
     p.add_argument(
-        "--horizon", type=int, default=5, help="years forecast after the base year (default 5)"
+        "--horizon",
+        type=int,
+        default=5,
+        help="years forecast after the base year, 1-10 (default 5)",
     )
     p.add_argument(
         "--out",
+        type=_path,
         default="reports",
         help="folder for <la_code>/plan.html, plan.pdf (default: reports)",
     )
@@ -349,9 +514,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="financial-year starts to fetch, e.g. 2021 2024 (default: all)",
     )
     p.add_argument(
-        "--catalogue", help="your own catalogue YAML of files and URLs (default: the package's)"
+        "--catalogue",
+        type=_path,
+        help="your own catalogue YAML of files and URLs (default: the package's)",
     )
-    p.add_argument("--dest", help="folder to write to (default: data/raw)")
+    p.add_argument(
+        "--dest",
+        type=_path,
+        help="folder to write to (default: data/raw); nothing is written outside it",
+    )
+    p.add_argument(
+        "--max-mb", type=float, help="size limit per file in MB (default 512)", default=None
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_download)
     p = sub.add_parser("councils", help="list councils: ONS code, name, CASSR code, region")
@@ -363,6 +537,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status.
+
+    0 done; 1 a data problem (a file, a missing source, a failed download); 2 a usage or
+    settings problem (argparse's own errors too); 3 an internal error (a bug: the message
+    asks for a report with ``-v``, which shows the traceback); 130 interrupted.
+    """
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
@@ -370,9 +550,49 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (SourceError, FileNotFoundError, ValueError, ScenarioError, LookupError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except MspError as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:  # not found, permission denied, disk full, name too long
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so, keep the traceback for -v
+        if _notebook_failed(exc):
+            print(f"error: {_one_line(exc)}", file=sys.stderr)
+            return 1
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        given = list(sys.argv[1:] if argv is None else argv)
+        cmd = shlex.join(["msp", *([] if {"-v", "--verbose"} & set(given) else ["-v"]), *given])
+        print(
+            f"internal error ({type(exc).__name__}): this is a bug in msp-analysis; please report "
+            f"it with the output of `{cmd}`",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _notebook_failed(exc: BaseException) -> bool:
+    """papermill's error for a notebook cell that raised (its own error names the cell)."""
+    return type(exc).__name__ == "PapermillExecutionError" or type(exc).__name__ == (
+        "CellExecutionError"
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    """The error's message on one line, without machine paths of temporary folders."""
+    if _notebook_failed(exc):
+        ename = getattr(exc, "ename", "")
+        evalue = getattr(exc, "evalue", "") or str(exc).strip().splitlines()[-1]
+        return f"the plan notebook failed: {ename}: {evalue}".strip()
+    if isinstance(exc, OSError) and exc.strerror:
+        name = f": {str(exc.filename)[:120]}" if exc.filename else ""
+        return f"{exc.strerror}{name}"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 if __name__ == "__main__":

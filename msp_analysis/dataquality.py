@@ -29,7 +29,7 @@ def files_loaded(tables: Tables) -> pd.DataFrame:
 
 def council_completeness(tables: Tables, la_code: str) -> pd.DataFrame:
     """Per table: rows for the council, how many suppressed or missing, and the share across all councils."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for name, frame in tables.frames.items():
         if "value" not in frame or "la_code" not in frame:
             continue
@@ -87,3 +87,45 @@ def boundary_notes(la_code: str) -> pd.DataFrame:
     return geography.boundary_changes_for(la_code)[
         ["effective", "predecessor_name", "successor_name", "change", "series_rule", "note"]
     ]
+
+
+def series_coverage(tables: Tables, la_code: str) -> pd.DataFrame:
+    """Every registered series for one council: years, gaps and how each figure was obtained.
+
+    One row per measure (its ``Total`` breakdown; the number of other breakdowns is
+    counted): first and last year, years with a value, the years that are gaps (and
+    why, in short), the count of each basis, and the sources. A measure whose table is
+    not loaded is listed with the reason, never dropped.
+    """
+    from msp_analysis import series
+    from msp_analysis.sources._parsing import fy_ranges
+    from msp_analysis.tables import MissingSource
+
+    rows: list[dict[str, object]] = []
+    for name in series.measures():
+        try:
+            s = series.series(tables, name, la_code=la_code)
+        except MissingSource as exc:
+            rows.append({"measure": name, "years": "", "gaps": str(exc).split(":")[0]})
+            continue
+        total = s[s["breakdown"] == "Total"] if (s["breakdown"] == "Total").any() else s
+        have = total[total["value"].notna()]
+        gaps = total[total["value"].isna()]
+        bases = total["basis"].value_counts()
+        rows.append(
+            {
+                "measure": name,
+                "unit": total["unit"].iloc[0] if len(total) else "",
+                "years": f"{total['year_label'].min()} to {total['year_label'].max()}"
+                if len(total)
+                else "",
+                "years_with_value": int(have["year"].nunique()),
+                "gaps": "; ".join(
+                    f"{fy_ranges(g['year'])} ({b})" for b, g in gaps.groupby("basis", sort=False)
+                ),
+                "basis": "; ".join(f"{b} {n}" for b, n in bases.items()),
+                "other_breakdowns": int(s.loc[s["breakdown"] != "Total", "breakdown"].nunique()),
+                "sources": ", ".join(sorted(set(have["source"]) - {""})),
+            }
+        )
+    return pd.DataFrame(rows)

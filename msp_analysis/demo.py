@@ -113,7 +113,7 @@ def _rng() -> np.random.Generator:
     return np.random.default_rng(SEED)
 
 
-def _round5(x: np.ndarray) -> np.ndarray:
+def _round5(x: np.ndarray | float) -> np.ndarray:
     return (np.round(np.asarray(x, dtype=float) / 5) * 5).astype(int)
 
 
@@ -219,7 +219,7 @@ def _value(spec, path, council, rng, source: str) -> float:
     text = " ".join(p for p in path if p).lower()
     is_total = "total" in text
     if spec.unit in {"£ per week"}:
-        base = 1100 if "nursing" in text else 900
+        base: float = 1100 if "nursing" in text else 900
         base *= 1.5 if "18 to 64" in text or "learning" in text else 1.0
         return float(base * rng.uniform(0.85, 1.2) * (1.04 if str(RELEASE) in text else 1.0))
     if spec.unit == "£ per hour":
@@ -331,7 +331,7 @@ def _write_workbook(path: Path, rng) -> None:
         r += 1
         values = {}
         for _, c in scale.iterrows():
-            row = []
+            row: list[object] = []
             levels = {}  # one level per series; years then follow a smooth trend, as real returns do
             for cell_path in paths:
                 year_label = next((p for p in cell_path if p and p[:4].isdigit()), None)
@@ -430,7 +430,7 @@ def _write_ascof(path: Path, rng) -> None:
 
     rows = []
     for i, (code, name, ons) in enumerate(areas):
-        vals = []
+        vals: list[object] = []
         for y in years:
             moe, n, out = (0.1, int(rng.integers(200, 900)), round(rng.uniform(18.5, 19.8), 1))
             if y == 2022 and i > 3:

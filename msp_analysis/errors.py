@@ -1,7 +1,27 @@
-"""Error types raised when a published file cannot be read or cleaned.
+"""The errors msp-analysis raises on purpose, in one hierarchy.
+
+Everything a user can cause (a wrong file, a bad setting, a council code that does not
+exist, a source that was never loaded) is an :class:`MspError`. The command line catches
+exactly these (and ``FileNotFoundError``) and prints one line; anything else is a bug and
+keeps its traceback (with ``-v``).
+
+::
+
+    MspError                      exit_code 1 (a data problem)
+      SourceError                 a published file is wrong or in an unknown layout
+        UnknownLayoutError
+        LayoutNearMiss            a known layout, damaged (a column deleted or renamed)
+        store.BuildError          raw files could not be built into tables
+      MissingSourceError          a table a figure needs is not loaded (tables.MissingSource)
+      ConfigError                 exit_code 2 (the user's settings or arguments)
+        UsageError                a command-line argument (council, horizon, folder, ...)
+        ScenarioError             a scenario, thresholds or actions YAML file
+        CatalogueError            a download catalogue
+      DownloadError               a transfer failed verification
 
 Every message names the file and, where known, the sheet, the column and the
-(1-based, spreadsheet-style) row, so an analyst can open the file and look.
+(1-based, spreadsheet-style) row, or the settings file and key, so an analyst can open
+the file and look.
 """
 
 from __future__ import annotations
@@ -9,7 +29,40 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class SourceError(ValueError):
+class MspError(Exception):
+    """Base of every error msp-analysis raises on purpose (never a bug)."""
+
+    #: process exit status the command line uses for this kind of error
+    exit_code = 1
+
+
+class ConfigError(MspError, ValueError):
+    """A settings file or argument is wrong: exit status 2."""
+
+    exit_code = 2
+
+
+class UsageError(ConfigError):
+    """A command-line value is wrong (unknown council, horizon out of range, missing folder)."""
+
+
+class ScenarioError(ConfigError):
+    """A scenario, risk thresholds or actions file is invalid (the message names file and key)."""
+
+
+class CatalogueError(ConfigError):
+    """A download catalogue entry is invalid or unsafe (the message names the entry and key)."""
+
+
+class DownloadError(MspError):
+    """A download failed its checks (length, checksum, size limit)."""
+
+
+class MissingSourceError(MspError, LookupError):
+    """A source table that a figure needs is absent; the message says which and why it matters."""
+
+
+class SourceError(MspError, ValueError):
     """A published file is wrong, truncated, or in a layout no reader knows.
 
     Attributes:
@@ -65,7 +118,3 @@ class UnknownLayoutError(SourceError):
 class LayoutNearMiss(SourceError):
     """The file has all but one of a layout's signature columns or sheets: it is that
     layout, damaged (a column deleted or renamed), not a file no reader knows."""
-
-
-class ScenarioError(ValueError):
-    """A scenario file is invalid."""

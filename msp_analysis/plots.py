@@ -233,3 +233,71 @@ def waterfall(
     _footer(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
+
+
+def spend_history(
+    spend: pd.DataFrame,
+    title: str,
+    *,
+    council_name: str,
+    label: str = "outturn",
+    other: pd.DataFrame | None = None,
+    other_label: str = "",
+) -> plt.Figure:
+    """A council's and England's annual spend side by side (£ millions), gaps left as gaps.
+
+    ``spend`` holds one series for the council and England (columns area ('council' or
+    'england'), year, year_label, value, basis, source), e.g. from
+    :func:`msp_analysis.series.spend.council_and_england`. Not-submitted years are marked
+    with a cross on the axis; years with no figure are left empty and named in the footer.
+    ``other`` is a second measure in the same shape (ASC-FR beside outturn), drawn dashed
+    with its own label and never joined to the first.
+    """
+    years = sorted(spend["year"].unique())
+    labels = dict(zip(spend["year"], spend["year_label"]))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, area, name, color in [
+        (axes[0], "council", council_name, COUNCIL),
+        (axes[1], "england", "England", ENGLAND),
+    ]:
+        f = spend[spend["area"] == area].set_index("year").reindex(years)
+        ax.plot(years, f["value"] / 1000, "-o", color=color, linewidth=2, markersize=4, label=label)
+        ns = f[f["basis"] == "not submitted"]
+        if len(ns):
+            ax.plot(
+                ns.index,
+                np.zeros(len(ns)),
+                "x",
+                color="#c0392b",
+                markersize=7,
+                label="not submitted",
+            )
+        if other is not None:
+            o = other[other["area"] == area].set_index("year").reindex(years)
+            if o["value"].notna().any():
+                ax.plot(
+                    years,
+                    o["value"] / 1000,
+                    "--s",
+                    color=REGION,
+                    linewidth=1.2,
+                    markersize=4,
+                    label=other_label,
+                )
+        _style(ax, name, "£ millions")
+        step = max(1, -(-len(years) // 5))
+        ax.set_xticks(years[::step], [labels[y] for y in years[::step]])
+        ax.set_ylim(bottom=0)
+        ax.legend(frameon=False, fontsize=7.5, loc="lower right")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    mine = spend[spend["area"] == "council"].set_index("year")
+    from msp_analysis.sources._parsing import fy_ranges
+
+    missing = [y for y in years if mine["basis"].get(y) == "missing"]
+    sources = sorted(set(spend["source"]) - {""})
+    if other is not None:
+        sources += sorted(set(other["source"]) - {""})
+    note = f"; no {label} for {fy_ranges(missing)}" if missing else ""
+    _footer(fig, f"{'; '.join(sources)}; {labels[years[0]]} to {labels[years[-1]]}{note}")
+    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+    return fig

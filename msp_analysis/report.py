@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from msp_analysis import geography, resources
+from msp_analysis.errors import UsageError
 
 if TYPE_CHECKING:
     import nbformat
@@ -73,8 +74,14 @@ def to_html(notebook: Path, target: Path) -> Path:
     return target
 
 
-def to_pdf(html_file: Path, target: Path, engine: str | None = None) -> Path | None:
-    """Print HTML to PDF with headless Chromium; None (and a log message) when there is no engine."""
+def to_pdf(html_file: Path, target: Path, engine: str | None = None, browser=None) -> Path | None:
+    """Print HTML to PDF with headless Chromium; None (and a log message) when there is no engine.
+
+    ``browser`` (a live :class:`msp_analysis.browser.Browser`) prints in an already running
+    Chromium; otherwise one is started for this document.
+    """
+    if browser is not None:
+        return browser.print_pdf(html_file, target)
     engine = engine or pdf_engine()
     if engine is None:
         log.warning(PDF_HELP)
@@ -172,16 +179,71 @@ def build(
     backtest_file: str | Path | None = None,
     pdf: bool = True,
     runner: KernelRunner | None = None,
+    browser=None,
 ) -> dict:
     """Build one council's plan; returns paths, timings and headline figures (also in summary.json).
 
-    Runs the notebook with papermill, or in ``runner``'s live kernel inside a batch.
-    """
-    import papermill
+    Runs the notebook with papermill, or in ``runner``'s live kernel inside a batch. The
+    plan is built in a temporary folder inside ``out_dir`` and moved to
+    ``<out_dir>/<la_code>`` only when complete, so a failed run leaves no stray folder.
 
+    Raises:
+        UsageError: ``la_code`` is not a council code (checked before it names any path).
+    """
     start = time.perf_counter()
-    out = Path(out_dir) / la_code
-    out.mkdir(parents=True, exist_ok=True)
+    if not isinstance(la_code, str) or not geography.COUNCIL_CODE.match(la_code):
+        # checked before the code becomes part of any path
+        raise UsageError(f"{la_code!r} is not a council's ONS code (e.g. E06000054)")
+    final = Path(out_dir) / la_code
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    # build in a fresh folder beside the final one, then swap: a failed run leaves nothing
+    out = Path(tempfile.mkdtemp(prefix=f".{la_code}-", dir=out_dir))
+    try:
+        summary = _build_into(
+            out,
+            la_code,
+            raw_dir=raw_dir,
+            scenarios=scenarios,
+            actions_file=actions_file,
+            horizon=horizon,
+            backtest_file=backtest_file,
+            pdf=pdf,
+            runner=runner,
+            browser=browser,
+        )
+        summary["seconds"] = round(time.perf_counter() - start, 1)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+        _swap_in(out, final)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    return summary
+
+
+def _swap_in(new: Path, final: Path) -> None:
+    """Replace ``final`` by ``new`` (two renames; the old folder is removed after)."""
+    old = None
+    if final.exists() or final.is_symlink():
+        old = final.with_name(f".{final.name}-old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(new, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+
+
+def _build_into(
+    out: Path,
+    la_code: str,
+    *,
+    raw_dir: str | Path,
+    scenarios: list[str] | None,
+    actions_file: str | Path | None,
+    horizon: int,
+    backtest_file: str | Path | None,
+    pdf: bool,
+    runner: KernelRunner | None,
+    browser=None,
+) -> dict:
     params = {
         "la_code": la_code,
         "raw_dir": str(Path(raw_dir).resolve()),
@@ -197,6 +259,8 @@ def build(
     if runner is not None:
         runner.run(plan_notebook(), executed, params)
     else:
+        import papermill
+
         papermill.execute_notebook(
             plan_notebook(),
             str(executed),
@@ -207,16 +271,10 @@ def build(
             kernel_name="python3",
         )
     html_file = to_html(executed, out / "plan.html")
-    pdf_file = to_pdf(html_file, out / "plan.pdf") if pdf else None
-    summary = json.loads(
-        (out / "summary.json").read_text()
-    )  # written by the notebook from the same draft
-    summary.update(
-        html=str(html_file.name),
-        pdf=str(pdf_file.name) if pdf_file else None,
-        seconds=round(time.perf_counter() - start, 1),
-    )
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    pdf_file = to_pdf(html_file, out / "plan.pdf", browser=browser) if pdf else None
+    # written by the notebook from the same draft
+    summary = json.loads((out / "summary.json").read_text())
+    summary.update(html=str(html_file.name), pdf=str(pdf_file.name) if pdf_file else None)
     return summary
 
 
@@ -237,7 +295,7 @@ def councils_in(raw_dir: str | Path) -> list[str]:
     from msp_analysis.tables import Tables
 
     t = Tables.load(store.ensure(raw_dir))
-    salt = t.get("salt")
+    salt = t.require("salt")
     codes = set(
         salt.loc[(salt["table_ref"] == "T34") & (salt["area_type"] == "council"), "la_code"]
     )

@@ -1,12 +1,38 @@
 """Raw published files -> processed Parquet tables and a manifest.
 
-:func:`build` recognises every file in a folder by its content, reads and cleans it
-with each reader that knows it, validates the tidy tables against their schemas and
-writes ``<table>.parquet`` and ``manifest.json``. A file that fails does not stop the
-others: it is listed (file, sheet, column, row, problem) in the result and in the
-manifest (:func:`failures`), nothing new is taken from it, and the rows the previous
-build took from it are kept. ``strict=True`` is all or nothing. Raw files are opened
-read-only and never modified.
+:func:`build` recognises every file in a folder by its content (cheap signatures: sheet
+names, first rows, a CSV's header line), reads and cleans it with each reader that knows
+it, validates the tidy tables against their schemas and writes ``<table>.parquet`` and
+``manifest.json``.
+
+Keeps going. A file that fails does not stop the others: it is listed (file, sheet,
+column, row, problem) in the result and the manifest (:func:`failures`), nothing new is
+taken from it, and the rows the previous build took from it are kept. ``strict=True`` is
+all or nothing. Raw files are opened read-only and never modified.
+
+Atomic and locked. The processed folder holds versions, each complete::
+
+    <out>/current -> v-<fingerprint>     symlink, swapped in one atomic rename
+    <out>/v-<fingerprint>/               manifest.json + <table>.parquet, never edited
+    <out>/pieces/<key>/                  one file's tidy tables, reused while it is unchanged
+    <out>/.lock                          held (fcntl) by the one build writing here
+
+A build writes a new version into a temporary folder, renames it and then swaps the
+``current`` link, so a build killed at any moment leaves ``current`` wholly old or wholly
+new. Temporary folders a killed build left behind are removed by the next build. A
+second build on the same folder waits for the first (and says so). Readers resolve
+``current`` once (:func:`resolve`, :meth:`msp_analysis.tables.Tables.load`) and read
+every table and the manifest from that one version.
+
+Fast. Every file is fingerprinted by its SHA-256. When no file, no file name and no
+reader code changed, the previous build is reused as it is (nothing is read or written);
+otherwise only the files whose fingerprint changed are read, the others come from their
+cached pieces (``pieces/<sha256 of content>-<name>-<code key>``).
+
+Same observation in two files. Where two files publish the same observation (the same
+keys in :data:`TABLE_KEYS`), one release wins by a written rule, never by file-name
+order: see :func:`release_of`. Observations whose figures differ are reported in the
+manifest (``conflicts``).
 
 :func:`load` reads one processed table back.
 """
@@ -17,22 +43,32 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from msp_analysis import __version__, config, schemas
+from msp_analysis import __version__, config
 from msp_analysis.errors import SourceError, UnknownLayoutError
-from msp_analysis.sources import known_layouts, readers_for, table_name
+
+if TYPE_CHECKING:  # pandas, pandera and the readers load only when a file must be read
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
 DEMO_MARKER = "DEMO_DATA.txt"
 IGNORED = {".md", ".txt", ".json", ".yml", ".yaml", ".py", ".gitkeep"}
+CURRENT = "current"
+PIECES = "pieces"
+MANIFEST = "manifest.json"
+#: processed-folder layout version: bump when the manifest or piece format changes
+FORMAT = 2
 
 #: Keys that identify one observation in each table, across files. Where two files
 #: (say two releases) publish the same observation, the later release is kept.
@@ -81,19 +117,32 @@ class BuildError(SourceError):
 
 @dataclass
 class BuildResult:
-    """What a build did: tables written, files read, files skipped, files that failed."""
+    """What a build did: tables written, files read, skipped and failed, and whether it
+    reused the previous build as it was (``reused``)."""
 
     out_dir: Path
     tables: dict[str, int] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
     demo: bool = False
+    reused: bool = False
+    files_read: int = 0  # files parsed in this run (the rest came from cached pieces)
 
     @property
     def ok(self) -> bool:
         """True when every file this tool recognises was read."""
         return not self.failures
+
+
+#: test hook: called with the name of each step of writing a build (see tests/unit/test_store_atomic.py)
+_HOOK: Callable[[str], None] | None = None
+
+
+def _step(name: str) -> None:
+    if _HOOK is not None:
+        _HOOK(name)
 
 
 def failure_record(exc: SourceError, file: str, **extra) -> dict:
@@ -130,38 +179,244 @@ def _candidates(raw_dir: Path) -> list[Path]:
     )
 
 
-def _release(frame: pd.DataFrame) -> int:
+_CODE_PARTS = ("sources", "schemas.py", "geography.py", "errors.py", "store.py", "data")
+
+
+@lru_cache(maxsize=1)
+def code_key() -> str:
+    """Fingerprint of the code and reference data that turn a file into tidy tables.
+
+    Covers the readers, schemas, geography, errors, this module and the package data,
+    so a changed reader never reuses pieces cached by the old one.
+    """
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256(f"{__version__}|{FORMAT}".encode())
+    for part in _CODE_PARTS:
+        root = pkg / part
+        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for p in paths:
+            if p.is_file() and p.suffix in {".py", ".csv", ".yml", ".yaml", ".json"}:
+                h.update(str(p.relative_to(pkg)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _piece_key(name: str, digest: str) -> str:
+    named = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{digest[:32]}-{named}-{code_key()}"
+
+
+def _fingerprint(fps: dict[str, str], demo: bool) -> str:
+    h = hashlib.sha256(f"{code_key()}|demo={demo}".encode())
+    for name, digest in sorted(fps.items()):
+        h.update(f"{name}\0{digest}\n".encode())
+    return h.hexdigest()[:20]
+
+
+# --------------------------------------------------------------------------------------
+# which release wins
+
+
+_REVISION = re.compile(
+    r"(?:^|[^a-z0-9])(?:v(?:ersion)?[\s_-]?(\d{1,2})|(revised|revision|corrected|updated))(?=$|[^a-z0-9])",
+    re.I,
+)
+_PUBLISHED = re.compile(
+    r"(?:published|released|publication date)\D{0,12}(\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|\d{4}-\d{2}-\d{2})",
+)
+
+
+def revision_of(text: str) -> int:
+    """Revision marker in a file name or title: 'v2' -> 2, 'revised'/'corrected' -> 1, else 0.
+
+    >>> revision_of("ascof_measures_2020-21_open_data_v2.xlsx"), revision_of("T34 (revised)")
+    (2, 1)
+    """
+    best = 0
+    for m in _REVISION.finditer(str(text)):
+        best = max(best, int(m.group(1)) if m.group(1) else 1)
+    return best
+
+
+def release_of(frame: pd.DataFrame, file: str) -> tuple:
+    """The written rule for which of two files publishing the same observation wins.
+
+    Compared in order, the larger wins:
+
+    1. the latest data year the file covers (a 2022-23 release that repeats 2021-22
+       figures supersedes the 2021-22 release);
+    2. its publication date, where the file states one (a ``publication_date`` or
+       ``release_date`` column the reader kept, or 'Published 12 May 2023' in a title);
+    3. its revision marker: 'v2', 'version 3', 'revised', 'corrected', 'updated' in the
+       file name or a title the reader kept (v2 beats v1 beats none).
+
+    When all three tie, neither file says which is later: the build keeps the first by
+    content hash (stable, never by name) and reports the conflict as undecided.
+
+    Returns:
+        A tuple ``(latest_year, publication_date ISO text or '', revision)``.
+    """
+    import pandas as pd
+
     years = frame["year"].dropna() if "year" in frame else pd.Series(dtype="Int64")
-    return int(years.max()) if len(years) else 0
+    latest = int(years.max()) if len(years) else 0
+    published = ""
+    if "release_date" in frame:  # a file-level release date a reader kept
+        dates = pd.to_datetime(frame["release_date"], errors="coerce").dropna()
+        if len(dates):
+            published = dates.max().date().isoformat()
+    titles = frame["title"].dropna().astype(str).unique()[:20] if "title" in frame else []
+    for t in titles:
+        m = _PUBLISHED.search(t)
+        if m:
+            date = pd.to_datetime(m.group(1), errors="coerce", dayfirst=True)
+            if pd.notna(date):
+                published = max(published, date.date().isoformat())
+    revision = max([revision_of(file), *(revision_of(t) for t in titles)])
+    return (latest, published, revision)
+
+
+# --------------------------------------------------------------------------------------
+# reading the processed folder
+
+
+def resolve(processed_dir: str | Path | None = None) -> Path:
+    """The folder holding the current build's tables and manifest (one consistent version).
+
+    Follows the ``current`` link once; a folder written by an older version of this tool
+    (tables and manifest at the top) is its own version.
+    """
+    base = Path(processed_dir or config.processed_dir())
+    link = base / CURRENT
+    if link.is_symlink() or link.is_dir():
+        return base / os.readlink(link) if link.is_symlink() else link
+    return base
+
+
+def has_build(processed_dir: str | Path | None = None) -> bool:
+    """True when the folder holds a complete build."""
+    return (resolve(processed_dir) / MANIFEST).exists()
+
+
+def manifest(processed_dir: str | Path | None = None) -> dict:
+    """The manifest of the last build."""
+    path = resolve(processed_dir) / MANIFEST
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no processed data at {Path(processed_dir or config.processed_dir())}: "
+            "run `make data` (or `msp data`) first"
+        )
+    return json.loads(path.read_text())
+
+
+def failures(processed_dir: str | Path | None = None) -> list[dict]:
+    """Files the last build could not read (file, sheet, column, row, problem, message).
+
+    Each record also says which tables kept that file's rows from an earlier build
+    (``kept_previous_rows``), so a plan can say which sources are missing or out of date.
+    Empty when every file was read.
+    """
+    return list(manifest(processed_dir).get("failures", []))
+
+
+def load(name: str, processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """One processed table, e.g. ``load('salt')``.
+
+    For several tables from one consistent build, resolve the folder once
+    (``folder = resolve(dir)``) or use :meth:`msp_analysis.tables.Tables.load`.
+
+    Raises:
+        FileNotFoundError: the table was not built (message says how to build it).
+    """
+    import pandas as pd
+
+    path = resolve(processed_dir) / f"{name}.parquet"
+    if not path.exists():
+        known = sorted(TABLE_KEYS)
+        raise FileNotFoundError(
+            f"table '{name}' not found in {Path(processed_dir or config.processed_dir())} "
+            f"(tables: {', '.join(known)}); run `make data` (or `msp data --raw DIR`) to build it"
+        )
+    return pd.read_parquet(path)
 
 
 def _previous(out_dir: Path) -> dict:
     """The manifest of the build already in ``out_dir`` (empty when there is none or it is unreadable)."""
     try:
         return manifest(out_dir)
-    except (FileNotFoundError, ValueError):
+    except (FileNotFoundError, ValueError, OSError):
         return {}
 
 
-def _kept_rows(out_dir: Path, prev: dict, file: str) -> dict[str, pd.DataFrame]:
-    """The rows a previous build in ``out_dir`` took from ``file``, per table."""
-    kept = {}
-    for table, info in prev.get("tables", {}).items():
-        if file in info.get("source_files", []) and (out_dir / f"{table}.parquet").exists():
-            frame = load(table, out_dir)
-            rows = frame[frame["source_file"] == file]
-            if len(rows):
-                kept[table] = rows.reset_index(drop=True)
-    return kept
+# --------------------------------------------------------------------------------------
+# the lock and the clean-up of what a killed build left
 
 
-def _read_file(path: Path, found, demo: bool) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+@contextmanager
+def _locked(out_dir: Path, *, wait: bool) -> Iterator[None]:
+    """Hold ``<out>/.lock`` (fcntl) for one build; a second build waits (or refuses)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fh = open(out_dir / ".lock", "a+")  # noqa: SIM115 - held open for the whole build
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock, said so
+            log.warning("file locks are not available here: run one build at a time")
+            yield
+            return
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise BuildError(
+                    f"another build is writing to {out_dir.name} (lock {out_dir.name}/.lock); "
+                    "try again when it has finished"
+                ) from None
+            log.warning("another build is writing to %s; waiting for it to finish", out_dir.name)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+    finally:
+        fh.close()  # releases the lock
+
+
+def _clean_stale(out_dir: Path) -> None:
+    """Remove what a killed build left: temporary folders and links (we hold the lock)."""
+    for p in [*out_dir.glob(".tmp-*"), *(out_dir / PIECES).glob(".tmp-*")]:
+        if p.is_symlink() or p.is_file():
+            p.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+            log.info("removed %s left by an interrupted build", p.name)
+
+
+def _prune(out_dir: Path, keep_versions: set[str], keep_pieces: set[str]) -> None:
+    """Remove versions and pieces no longer needed (the current and previous versions stay)."""
+    for v in out_dir.glob("v-*"):
+        if v.name not in keep_versions:
+            shutil.rmtree(v, ignore_errors=True)
+    for p in (out_dir / PIECES).glob("*"):
+        if p.name not in keep_pieces and not p.name.startswith("."):
+            shutil.rmtree(p, ignore_errors=True)
+    # tables and manifest of the older, unversioned layout: superseded by `current`
+    (out_dir / MANIFEST).unlink(missing_ok=True)
+    for t in out_dir.glob("*.parquet"):
+        t.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------
+# one file -> its pieces (cached)
+
+
+def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Tidy, validated tables from one file (every reader that knows it), with its manifest rows.
 
     Raises:
         SourceError: the file (or one of its tables) cannot be read, cleaned or validated.
     """
-    digest = sha256(path)
+    import pandas as pd
+
+    from msp_analysis import schemas
+    from msp_analysis.sources import table_name
+
     pieces: dict[str, pd.DataFrame] = {}
     entries = []
     for reader, layout in found:
@@ -169,16 +424,12 @@ def _read_file(path: Path, found, demo: bool) -> tuple[dict[str, pd.DataFrame], 
         tidy = reader.clean(raw)
         table = table_name(reader, layout)
         tidy = schemas.validate(table, tidy, file=path.name)
-        if demo:
-            tidy = tidy.assign(source="DEMO - " + tidy["source"].astype(str))
-        tidy = tidy.assign(release=_release(tidy))
         pieces[table] = (
             pd.concat([pieces[table], tidy], ignore_index=True) if table in pieces else tidy
         )
         entries.append(
             {
                 "file": path.name,
-                "sha256": digest,
                 "bytes": path.stat().st_size,
                 "reader": reader.__name__.rsplit(".", 1)[-1],
                 "layout": layout,
@@ -191,12 +442,81 @@ def _read_file(path: Path, found, demo: bool) -> tuple[dict[str, pd.DataFrame], 
     return pieces, entries
 
 
+def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, bool]:
+    """One file's outcome, from its cached piece or by reading it (then cached).
+
+    Returns ``(meta, read)`` where meta has ``entries`` (manifest rows), ``tables`` (names),
+    ``failure`` (a record or None), ``unrecognised`` (bool) and ``key``; ``read`` says
+    whether the file was parsed in this run.
+    """
+    key = _piece_key(path.name, digest)
+    folder = out_dir / PIECES / key
+    meta_path = folder / "meta.json"
+    if meta_path.exists():
+        try:
+            return json.loads(meta_path.read_text()), False
+        except ValueError:
+            shutil.rmtree(folder, ignore_errors=True)
+    from msp_analysis.sources import readers_for
+
+    meta: dict = {"key": key, "entries": [], "tables": [], "failure": None, "unrecognised": False}
+    frames: dict = {}
+    try:
+        found = readers_for(path)
+        if not found:
+            meta["unrecognised"] = True
+        else:
+            frames, meta["entries"] = _read_file(path, found)
+    except SourceError as exc:
+        meta["failure"] = failure_record(exc, path.name)
+    except Exception as exc:  # a reader bug: this file fails, the others still build
+        if strict:
+            raise
+        log.info("%s: unexpected error", path.name, exc_info=True)
+        err = SourceError(
+            f"unexpected {type(exc).__name__} while reading ({exc}); this is a bug in "
+            "msp-analysis: please report it with the output of `msp -v data`",
+            file=path,
+        )
+        meta["failure"] = failure_record(err, path.name)
+        meta["bug"] = True
+    for e in meta["entries"]:
+        e["sha256"] = digest
+        e["piece"] = key
+    meta["tables"] = sorted(frames)
+    if meta.get("bug"):
+        return meta, True  # not cached: the next run tries again (and shows the traceback)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir / PIECES))
+    for table, frame in frames.items():
+        frame.to_parquet(tmp / f"{table}.parquet", index=False)
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+    tmp.chmod(0o755)
+    try:
+        os.rename(tmp, folder)
+    except OSError:  # the same piece is already there
+        shutil.rmtree(tmp, ignore_errors=True)
+    _step(f"piece {path.name}")
+    return meta, True
+
+
+def _piece_frames(out_dir: Path, meta: dict) -> dict[str, pd.DataFrame]:
+    import pandas as pd
+
+    folder = out_dir / PIECES / meta["key"]
+    return {t: pd.read_parquet(folder / f"{t}.parquet") for t in meta["tables"]}
+
+
+# --------------------------------------------------------------------------------------
+# the build
+
+
 def build(
     raw_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
     *,
     progress: bool = True,
     strict: bool = False,
+    wait: bool = True,
 ) -> BuildResult:
     """Build every processed table from the files in ``raw_dir``, past any bad file.
 
@@ -205,12 +525,14 @@ def build(
     manifest, and the rows the previous build in ``out_dir`` took from that file are kept,
     so one bad download never loses a source. A file no reader recognises is skipped and
     listed; one that a previous build read but no reader now recognises is a failure.
+    When nothing changed since the last build, that build is reused as it is.
 
     Args:
         raw_dir: folder of published files (default :func:`config.raw_dir`).
         out_dir: folder for Parquet tables (default :func:`config.processed_dir`).
         progress: show a progress bar on stderr.
         strict: all or nothing: any failure raises and nothing is written.
+        wait: when another build holds the folder, wait for it (else raise BuildError).
 
     Returns:
         A :class:`BuildResult` with row counts per table and per file, and the failures
@@ -229,190 +551,316 @@ def build(
         )
     demo = (raw_dir / DEMO_MARKER).exists()
     files = _candidates(raw_dir)
-    result = BuildResult(out_dir=out_dir, demo=demo)
+    fps = {p.name: sha256(p) for p in files}
+    fingerprint = _fingerprint(fps, demo)
     prev = _previous(out_dir)
-    prev_files = {f["file"] for f in prev.get("files", [])}
-    pieces: dict[str, list[pd.DataFrame]] = {}
+    if prev.get("fingerprint") == fingerprint:
+        return _reuse(prev, out_dir, strict)
+    with _locked(out_dir, wait=wait):
+        prev = _previous(out_dir)  # another build may have finished while we waited
+        if prev.get("fingerprint") == fingerprint:
+            return _reuse(prev, out_dir, strict)
+        _clean_stale(out_dir)
+        (out_dir / PIECES).mkdir(exist_ok=True)
+        return _build_locked(
+            raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict
+        )
+
+
+def _reuse(prev: dict, out_dir: Path, strict: bool) -> BuildResult:
+    result = BuildResult(
+        out_dir=out_dir,
+        tables={t: info["rows"] for t, info in prev.get("tables", {}).items()},
+        files=prev.get("files", []),
+        skipped=prev.get("skipped", []),
+        failures=prev.get("failures", []),
+        conflicts=prev.get("conflicts", []),
+        demo=bool(prev.get("demo")),
+        reused=True,
+    )
+    if strict and result.failures:
+        raise BuildError(
+            f"{len(result.failures)} problem(s); nothing was written (--strict):\n- "
+            + "\n- ".join(f["message"] for f in result.failures)
+        )
+    log.info("no file changed since the build of %s: reused it", prev.get("built_at"))
+    return result
+
+
+def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict):
+    prev_files = {f["file"]: f for f in prev.get("files", [])}
+    prev_failed = {f["file"]: f for f in prev.get("failures", [])}
+    result = BuildResult(out_dir=out_dir, demo=demo)
+    metas: list[dict] = []
 
     from tqdm.auto import tqdm
 
     bar = tqdm(files, desc="msp data", unit="file", disable=not progress, leave=False)
     for path in bar:
         bar.set_postfix_str(path.name[:40])
-        try:
-            found = readers_for(path)
-            if not found:
-                if path.name not in prev_files:
-                    log.warning("%s: no reader knows this file; skipped", path.name)
-                    result.skipped.append(path.name)
-                    continue
-                raise UnknownLayoutError(
-                    "no reader recognises this file any more, though the previous build read it",
-                    known_layouts(),
-                    file=path,
-                )
-            file_pieces, entries = _read_file(path, found, demo)
-        except SourceError as exc:
-            result.failures.append(failure_record(exc, path.name))
-            log.error("%s", exc)
-            continue
-        except Exception as exc:  # a reader bug: this file fails, the others still build
-            if strict:
-                raise
-            log.info("%s: unexpected error", path.name, exc_info=True)
-            err = SourceError(
-                f"unexpected {type(exc).__name__} while reading ({exc}); this is a bug in "
-                "msp-analysis: please report it with the output of `msp -v data`",
+        meta, read = _piece(path, fps[path.name], out_dir, strict)
+        result.files_read += read
+        if meta["unrecognised"]:
+            if path.name not in prev_files and not prev_failed.get(path.name, {}).get("kept_piece"):
+                log.warning("%s: no reader knows this file; skipped", path.name)
+                result.skipped.append(path.name)
+                continue
+            from msp_analysis.sources import known_layouts
+
+            exc = UnknownLayoutError(
+                "no reader recognises this file any more, though an earlier build read it",
+                known_layouts(),
                 file=path,
             )
-            result.failures.append(failure_record(err, path.name))
-            log.error("%s", err)
+            meta = {**meta, "failure": failure_record(exc, path.name)}
+        if meta["failure"]:
+            result.failures.append(dict(meta["failure"]))
+            log.error("%s", meta["failure"]["message"])
             continue
-        for table, frame in file_pieces.items():
-            pieces.setdefault(table, []).append(frame)
-        result.files.extend(entries)
+        metas.append(meta)
+        result.files.extend(meta["entries"])
     bar.close()
     if result.failures and strict:
         raise BuildError(
             f"{len(result.failures)} problem(s) in {raw_dir.name}; nothing was written (--strict):"
             "\n- " + "\n- ".join(f["message"] for f in result.failures)
         )
+
+    parts: dict[str, list[tuple[tuple, str, pd.DataFrame]]] = {}
+    keep_pieces = {m["key"] for m in metas}
+    for meta in metas:
+        for table, frame in _piece_frames(out_dir, meta).items():
+            file = meta["entries"][0]["file"]
+            parts.setdefault(table, []).append((release_of(frame, file), fps[file], frame))
+    same_kind = bool(prev.get("demo")) == demo  # never keep real rows in a DEMO build
     for failure in result.failures:
-        same_kind = bool(prev.get("demo")) == demo  # never keep real rows in a DEMO build
-        kept = _kept_rows(out_dir, prev, failure["file"]) if same_kind else {}
+        kept, key = ({}, None)
+        if same_kind:
+            kept, key = _kept(out_dir, prev, prev_files, prev_failed, failure["file"])
         failure["kept_previous_rows"] = {t: len(f) for t, f in kept.items()}
-        failure["kept_from_build"] = prev.get("built_at") if kept else None
+        failure["kept_piece"] = key if kept else None
+        failure["kept_from_build"] = (
+            prev_failed.get(failure["file"], {}).get("kept_from_build") or prev.get("built_at")
+            if kept
+            else None
+        )
+        if key:
+            keep_pieces.add(key)
         for table, frame in kept.items():
-            release = _release(frame)
-            pieces.setdefault(table, []).append(frame.assign(release=release))
+            digest = prev_files.get(failure["file"], {}).get("sha256", "")
+            parts.setdefault(table, []).append((release_of(frame, failure["file"]), digest, frame))
         if kept:
             log.warning(
                 "%s failed; kept its %s rows from the build of %s",
                 failure["file"],
                 sum(len(f) for f in kept.values()),
-                prev.get("built_at"),
+                failure["kept_from_build"],
             )
-    if not pieces:
+    if not parts:
         problems = "".join(f"\n- {f['message']}" for f in result.failures)
         raise BuildError(
             f"no published file this tool knows could be read in {raw_dir}; nothing was written"
             + problems
         )
-
     tables: dict[str, pd.DataFrame] = {}
-    for table, parts in pieces.items():
-        frame = pd.concat(parts, ignore_index=True)
-        keys = TABLE_KEYS[table]
-        frame = frame.sort_values("release", ascending=False, kind="stable")
-        dup = frame.duplicated(keys, keep="first")
-        if dup.any():
-            log.info(
-                "%s: %d observations also in a later release; the later release is kept",
-                table,
-                int(dup.sum()),
-            )
-            for f in result.files:
-                if f["table"] == table:
-                    f["rows_superseded"] = int((dup & (frame["source_file"] == f["file"])).sum())
-        tables[table] = frame[~dup].drop(columns="release").reset_index(drop=True)
-        result.tables[table] = len(tables[table])
-    _write(tables, result, raw_dir, out_dir)
+    for table, table_parts in sorted(parts.items()):
+        frame, superseded, conflicts = _merge(table, table_parts)
+        if demo:
+            frame["source"] = "DEMO - " + frame["source"].astype(str)
+        tables[table] = frame
+        result.tables[table] = len(frame)
+        result.conflicts.extend(conflicts)
+        for f in result.files:
+            if f["table"] == table and f["file"] in superseded:
+                f["rows_superseded"] = superseded[f["file"]]
+    _write(tables, result, raw_dir, out_dir, fingerprint, prev, keep_pieces)
     return result
 
 
-def failures(processed_dir: str | Path | None = None) -> list[dict]:
-    """Files the last build could not read (file, sheet, column, row, problem, message).
+def _kept(out_dir, prev, prev_files, prev_failed, file) -> tuple[dict, str | None]:
+    """The rows an earlier build took from ``file``: its cached piece, else the tables."""
+    key = (prev_files.get(file) or {}).get("piece") or (prev_failed.get(file) or {}).get(
+        "kept_piece"
+    )
+    if key and (out_dir / PIECES / key / "meta.json").exists():
+        meta = json.loads((out_dir / PIECES / key / "meta.json").read_text())
+        return _piece_frames(out_dir, meta), key
+    kept = {}  # an older build without pieces: take its rows from the tables
+    for table, info in prev.get("tables", {}).items():
+        if file in info.get("source_files", []):
+            frame = load(table, out_dir)
+            rows = frame[frame["source_file"] == file]
+            if len(rows):
+                kept[table] = rows.reset_index(drop=True)
+    return kept, None
 
-    Each record also says which tables kept that file's rows from an earlier build
-    (``kept_previous_rows``), so a plan can say which sources are missing or out of date.
-    Empty when every file was read.
-    """
-    return list(manifest(processed_dir).get("failures", []))
+
+def _merge(table: str, parts: list) -> tuple[pd.DataFrame, dict[str, int], list[dict]]:
+    """One table from every file's piece; where files share an observation, the later
+    release (:func:`release_of`) wins and differing figures are reported."""
+    import pandas as pd
+
+    keys = TABLE_KEYS[table]
+    # the winning release first; content hash (never the name) only orders exact ties
+    ordered = sorted(parts, key=lambda p: (p[0], p[1]), reverse=True)
+    if len(ordered) == 1:
+        return ordered[0][2].reset_index(drop=True), {}, []
+    frame = pd.concat([p[2] for p in ordered], ignore_index=True)
+    dup = frame.duplicated(keys, keep="first")
+    if not dup.any():
+        return frame, {}, []
+    superseded = frame.loc[dup, "source_file"].value_counts().to_dict()
+    conflicts = _conflicts(
+        table, frame, keys, dup, {p[2]["source_file"].iat[0]: p[0] for p in ordered if len(p[2])}
+    )
+    log.info(
+        "%s: %d observations also in a later release; the later release is kept",
+        table,
+        int(dup.sum()),
+    )
+    return frame[~dup].reset_index(drop=True), {k: int(v) for k, v in superseded.items()}, conflicts
+
+
+def _conflicts(table, frame, keys, dup, releases) -> list[dict]:
+    """Pairs of files that publish the same observations with different figures."""
+    winners = frame[~dup & frame.duplicated(keys, keep=False)]
+    losers = frame[dup]
+    if not len(losers) or "value" not in frame:
+        return []
+    cols = [*keys, "source_file", "value"]
+    pair = losers[cols].merge(winners[cols], on=keys, suffixes=("_lost", "_won"))
+    same = (pair["value_lost"] == pair["value_won"]) | (
+        pair["value_lost"].isna() & pair["value_won"].isna()
+    )
+    differ = pair[~same]
+    out = []
+    for (lost, won), g in differ.groupby(["source_file_lost", "source_file_won"]):
+        rule = _which_rule(releases.get(won), releases.get(lost))
+        ex = g.iloc[0]
+        out.append(
+            {
+                "table": table,
+                "kept": won,
+                "dropped": lost,
+                "observations": len(g),
+                "rule": rule,
+                "example": {
+                    **{k: (None if pd_isna(ex[k]) else str(ex[k])) for k in keys},
+                    "value_kept": None if pd_isna(ex["value_won"]) else float(ex["value_won"]),
+                    "value_dropped": None if pd_isna(ex["value_lost"]) else float(ex["value_lost"]),
+                },
+            }
+        )
+        log.warning(
+            "%s: %s and %s publish %d of the same observations with different figures; "
+            "kept %s (%s)",
+            table,
+            won,
+            lost,
+            len(g),
+            won,
+            rule,
+        )
+    return out
+
+
+def pd_isna(v) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(v))
+
+
+def _which_rule(won, lost) -> str:
+    if won is None or lost is None:
+        return "undecided: release unknown"
+    names = ("later data year", "later publication date", "later revision marker")
+    for name, a, b in zip(names, won, lost, strict=True):
+        if a != b:
+            return f"{name} ({a} over {b})"
+    return "undecided: neither file says which is later (kept the first by content hash)"
 
 
 def _write(
-    tables: dict[str, pd.DataFrame], result: BuildResult, raw_dir: Path, out_dir: Path
+    tables, result, raw_dir: Path, out_dir: Path, fingerprint: str, prev: dict, keep_pieces
 ) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
-    try:
-        for name, frame in tables.items():
-            frame.to_parquet(tmp / f"{name}.parquet", index=False)
-        manifest = {
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "code_version": __version__,
-            "raw_dir": raw_dir.name,
-            "demo": result.demo,
-            "label": "DEMO" if result.demo else "published data",
-            "files": result.files,
-            "skipped": result.skipped,
-            "failures": result.failures,
-            "tables": {
-                name: {
-                    "rows": len(f),
-                    "columns": list(f.columns),
-                    "source_files": sorted(f["source_file"].unique().tolist()),
-                }
-                for name, f in tables.items()
-            },
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        for name in tables:
-            os.replace(tmp / f"{name}.parquet", out_dir / f"{name}.parquet")
-        for stale in out_dir.glob("*.parquet"):
-            if stale.stem not in tables:
-                stale.unlink()
-        os.replace(tmp / "manifest.json", out_dir / "manifest.json")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    log.info("wrote %d tables to %s", len(tables), out_dir)
+    """Write a new version folder and switch ``current`` to it in one atomic rename."""
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
+    tmp.chmod(0o755)
+    for name, frame in tables.items():
+        frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        _step(f"table {name}")
+    version = f"v-{fingerprint}"
+    replaces = prev.get("version")
+    m = {
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_version": __version__,
+        "code_key": code_key(),
+        "format": FORMAT,
+        "fingerprint": fingerprint,
+        "version": version,
+        "replaces": replaces,
+        "raw_dir": raw_dir.name,
+        "demo": result.demo,
+        "label": "DEMO" if result.demo else "published data",
+        "files": result.files,
+        "skipped": result.skipped,
+        "failures": result.failures,
+        "conflicts": result.conflicts,
+        "tables": {
+            name: {
+                "rows": len(f),
+                "columns": list(f.columns),
+                "source_files": sorted(f["source_file"].dropna().astype(str).unique().tolist()),
+                "bytes": (tmp / f"{name}.parquet").stat().st_size,
+            }
+            for name, f in tables.items()
+        },
+    }
+    (tmp / MANIFEST).write_text(json.dumps(m, indent=2, default=str))
+    _step("manifest")
+    target = out_dir / version
+    if target.exists():  # the same build as an earlier version (e.g. a file put back)
+        shutil.rmtree(tmp)
+    else:
+        os.rename(tmp, target)
+    _step("version in place")
+    link = out_dir / f".tmp-link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    os.symlink(version, link)
+    os.replace(link, out_dir / CURRENT)  # the one atomic switch
+    _step("switched")
+    _prune(out_dir, {version, replaces or ""}, keep_pieces | set(_pieces_of(prev)))
+    _step("pruned")
+    log.info("wrote %d tables to %s (%s)", len(tables), out_dir, version)
+
+
+def _pieces_of(m: dict) -> set[str]:
+    """Pieces a manifest's build rests on (kept so its version can still be rebuilt from)."""
+    keys = {f.get("piece") for f in m.get("files", [])}
+    keys |= {f.get("kept_piece") for f in m.get("failures", [])}
+    return {k for k in keys if k}
 
 
 def ensure(
     raw_dir: str | Path, cache_root: str | Path | None = None, *, progress: bool = False
 ) -> Path:
-    """Processed tables for ``raw_dir``, built once and reused while its files are unchanged.
+    """Processed tables for ``raw_dir``, built once and rebuilt only when its files change.
 
-    Tables go to ``<processed>/cache/<folder name>-<fingerprint>``, where the fingerprint
-    covers every file's name, size and modification time, so notebooks and commands
-    that name a raw folder never rebuild needlessly and never mix two folders.
+    Each raw folder has its own processed folder ``<processed>/cache/<name>-<path hash>``;
+    :func:`build` there reuses the previous build when no file's content changed and
+    re-reads only the files that did. Returns that build's version folder, which never
+    changes once written, so a caller caching tables by this path never sees stale ones.
     """
     raw = Path(raw_dir).resolve()
     if not raw.is_dir():
         raise FileNotFoundError(f"raw data folder {raw_dir} does not exist")
-    h = hashlib.sha256()
-    for p in _candidates(raw):
-        st = p.stat()
-        h.update(f"{p.relative_to(raw)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    h.update((raw / DEMO_MARKER).exists().__repr__().encode())
     root = Path(cache_root) if cache_root else config.processed_dir() / "cache"
-    out = root / f"{raw.name}-{h.hexdigest()[:12]}"
-    if not (out / "manifest.json").exists():
-        build(raw, out, progress=progress)
-    return out
-
-
-def manifest(processed_dir: str | Path | None = None) -> dict:
-    """The manifest of the last build."""
-    path = Path(processed_dir or config.processed_dir()) / "manifest.json"
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no processed data at {path.parent}: run `make data` (or `msp data`) first"
+    out = root / f"{raw.name}-{hashlib.sha256(str(raw).encode()).hexdigest()[:12]}"
+    result = build(raw, out, progress=progress)
+    for f in result.failures:
+        log.warning(
+            "%s (rows from an earlier build kept: %s)",
+            f["message"],
+            f.get("kept_previous_rows") or "none",
         )
-    return json.loads(path.read_text())
-
-
-def load(name: str, processed_dir: str | Path | None = None) -> pd.DataFrame:
-    """One processed table, e.g. ``load('salt')``.
-
-    Raises:
-        FileNotFoundError: the table was not built (message says how to build it).
-    """
-    path = Path(processed_dir or config.processed_dir()) / f"{name}.parquet"
-    if not path.exists():
-        known = sorted(TABLE_KEYS)
-        raise FileNotFoundError(
-            f"table '{name}' not found in {path.parent} (tables: {', '.join(known)}); "
-            "run `make data` (or `msp data --raw DIR`) to build it"
-        )
-    return pd.read_parquet(path)
+    return resolve(out)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from msp_analysis import store
+from msp_analysis.errors import MissingSourceError
 
 
-class MissingSource(LookupError):
+class MissingSource(MissingSourceError):
     """A source table that a figure needs is absent; the message says which and why it matters."""
 
 
@@ -30,7 +31,7 @@ class Tables:
 
     @classmethod
     def load(cls, processed_dir: str | Path) -> Tables:
-        processed_dir = Path(processed_dir)
+        processed_dir = store.resolve(processed_dir)  # one version: tables and manifest agree
         frames = {}
         for name in store.TABLE_KEYS:
             if (processed_dir / f"{name}.parquet").exists():

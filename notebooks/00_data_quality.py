@@ -26,8 +26,9 @@ raw_dir = "../../shared/data"  # folder of published files, relative to this not
 year = None  # latest financial-year start to describe, e.g. 2021 for 2021-22; None for the latest in the data
 
 # %% tags=[]
-from msp_analysis import dataquality, geography, store
-from msp_analysis.notebook import bullets, quiet, table
+from msp_analysis import dataquality, geography, plots, store
+from msp_analysis.notebook import bullets, quiet, show, table
+from msp_analysis.series import spend
 from msp_analysis.tables import Tables
 
 quiet()
@@ -79,3 +80,42 @@ bullets(
     ]
     or [f"No boundary change since 2019 affects {council}."]
 )
+
+# %% [markdown] tags=[]
+# ## Every series for the council, on today's boundaries
+#
+# Each annual series the forecasts and the plan stand on, for this council: the years it spans, the years that are gaps and why (`missing`: no file in the raw folder covers the year, or the file does not publish this measure; `not submitted`: the council's return was not received), and how each figure was obtained (`published`; `merged` from predecessor councils; `apportioned` from a split council by population). Outturn (MHCLG) and ASC-FR (NHS Digital) are different measures of spend and stay separate series.
+
+# %% tags=[]
+table(dataquality.series_coverage(tables, la_code))
+
+# %% [markdown] tags=[]
+# ## Adult social care spend, 2011-12 to the latest year
+#
+# Net current expenditure on adult social care from the council's revenue outturn (RS to 2017-18, RSX from 2022-23), for the council and England, in £ millions at cash prices. ASC-FR gross current expenditure (before income) is drawn dashed beside it: a different measure, shown for context, never joined to the outturn line. Gaps are years no file covers.
+
+# %% tags=[]
+if tables.has("outturn"):
+    nce = spend.council_and_england(tables, "asc_net_current_expenditure", la_code)
+    gce = (
+        spend.council_and_england(tables, "ascfr_gross_current_expenditure", la_code)
+        if tables.has("ascfr")
+        else None
+    )
+    first, last = nce["year_label"].min(), nce["year_label"].max()
+    show(
+        plots.spend_history(
+            nce,
+            f"Adult social care spend, {council} and England, {first} to {last}",
+            council_name=council,
+            label="net current expenditure (outturn)",
+            other=gce,
+            other_label="gross current expenditure (ASC-FR)",
+        )
+    )
+    shown = nce[nce["area"] == "council"][["year_label", "value", "basis", "source_file", "note"]]
+    display_table = table(shown.rename(columns={"value": "value_gbp_thousands"}), 0)
+else:
+    display_table = None
+    bullets(["No revenue outturn file is loaded, so there is no spend history to show."])
+display_table

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
 import numpy as np
 import pandas as pd
@@ -88,7 +87,7 @@ def test_bad_file_is_listed_and_the_rest_is_built(demo_raw, tmp_path):
     with pytest.raises(BuildError) as err:
         store.build(raw, tmp_path / "strict", progress=False, strict=True)
     assert "LA-data-download-2024-25_bad.csv" in str(err.value)
-    assert not (tmp_path / "strict").exists()
+    assert not store.has_build(tmp_path / "strict")
 
 
 def test_unknown_files_are_listed_and_skipped(demo_raw, tmp_path):
@@ -99,7 +98,7 @@ def test_unknown_files_are_listed_and_skipped(demo_raw, tmp_path):
     (raw / "notes.csv").write_text("a,b\n1,2\n")
     result = store.build(raw, tmp_path / "out", progress=False)
     assert result.skipped == ["notes.csv"]
-    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["skipped"] == ["notes.csv"]
+    assert store.manifest(tmp_path / "out")["skipped"] == ["notes.csv"]
 
 
 def test_cli_data_reports_tables(demo_raw, tmp_path, capsys):

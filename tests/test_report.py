@@ -66,3 +66,27 @@ def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path):
         "no projection" in index
         and "could not be projected" in (tmp_path / "E06900002" / "plan.html").read_text()
     )
+
+
+def test_a_failed_plan_leaves_no_folder_and_keeps_the_previous_one(demo_raw, tmp_path):
+    """The notebook fails (a scenario the kernel cannot load): nothing new, nothing lost."""
+    previous = tmp_path / "E10900001"
+    previous.mkdir()
+    (previous / "plan.html").write_text("the previous plan")
+    bad = tmp_path / "bad.yml"
+    bad.write_text("name: [unclosed\n")
+    with pytest.raises(Exception, match="not valid YAML"):
+        report.build(
+            "E10900001", raw_dir=demo_raw, out_dir=tmp_path, scenarios=[str(bad)], pdf=False
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["E10900001", "bad.yml"]
+    assert (previous / "plan.html").read_text() == "the previous plan"
+
+
+def test_a_council_value_is_checked_before_it_names_a_path(demo_raw, tmp_path):
+    from msp_analysis.errors import UsageError
+
+    out = tmp_path / "deep" / "out"
+    with pytest.raises(UsageError, match="not a council"):
+        report.build("../../escaped", raw_dir=demo_raw, out_dir=out)
+    assert not out.exists() and not (tmp_path / "escaped").exists()

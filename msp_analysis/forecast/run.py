@@ -256,7 +256,7 @@ def run(
         raise ValueError(f"{la_code} is not a council code this tool knows")
     S.check_horizon(horizon)
     forecasts, decomps, runs, assumptions = [], [], [], []
-    info = {}
+    info: dict = {}
     for path in scenario_files:
         sc = S.load(path)
         frame, info = project_council(tables, la_code, sc, horizon)

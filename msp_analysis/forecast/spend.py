@@ -65,7 +65,7 @@ def _ascfr(tables: Tables) -> pd.DataFrame:
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table: spend needs expenditure by setting (T43/T44)")
     if "ascfr_costs" not in tables.cache:
-        full = tables.get("ascfr")
+        full = tables.require("ascfr")
         tables.cache["ascfr_costs"] = full[full["table_ref"].isin(["T43", "T44", "T53", "T54"])]
     return tables.cache["ascfr_costs"]
 

@@ -36,7 +36,8 @@ def all_indicators(tables: Tables) -> tuple[list, list]:
 
 
 def _all_indicators(tables: Tables) -> tuple[list, list]:
-    found, missing = [], []
+    found: list = []
+    missing: list = []
     for module in MODULES:
         for fn, provides in module.GROUPS:
             try:

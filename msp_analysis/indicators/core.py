@@ -180,7 +180,7 @@ def missing_rows(
     la_code: str, market: str, indicator: str, unit: str, source: str, reason: str
 ) -> pd.DataFrame:
     """A single 'missing' row: an indicator never silently disappears."""
-    row = {c: np.nan for c in OUTPUT_COLUMNS}
+    row: dict[str, object] = {c: np.nan for c in OUTPUT_COLUMNS}
     row.update(
         la_code=la_code,
         la_name=geography.council_name(la_code),
@@ -236,7 +236,7 @@ def nearest_year(available: list[int], year: int) -> int | None:
 
 def align_population(
     pop_bands: pd.DataFrame, years: list[int]
-) -> tuple[pd.DataFrame, dict[int, int]]:
+) -> tuple[pd.DataFrame, dict[int, int | None]]:
     """Population for each data year from the nearest available population year.
 
     Returns the re-keyed frame and the mapping data year -> population year used.
@@ -253,7 +253,7 @@ def align_population(
     return (pd.concat(parts, ignore_index=True) if parts else pop_bands.iloc[0:0]), used
 
 
-def population_note(used: dict[int, int], source: str = "ONS mid-year estimates") -> str:
+def population_note(used: dict[int, int | None], source: str = "ONS mid-year estimates") -> str:
     off = {y: p for y, p in used.items() if p is not None and p != y}
     if not off:
         return f"population: {source}"

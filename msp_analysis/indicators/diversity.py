@@ -61,7 +61,7 @@ def market_structure(tables: Tables) -> list[Indicator]:
     """Care home and home care market structure from the CQC directory."""
     if not tables.has("cqc_locations"):
         raise MissingSource("no CQC care directory (HSCA Active Locations) was loaded")
-    loc = tables.get("cqc_locations").dropna(subset=["la_code"])
+    loc = tables.require("cqc_locations").dropna(subset=["la_code"])
     cover = coverage(loc["la_code"], demo=tables.demo)
     homes = loc[loc["care_home"]]
     year = pd.NA
@@ -109,7 +109,7 @@ def rated_structure(tables: Tables) -> list[Indicator]:
     """Where only the ratings file is loaded: care home providers and concentration by locations."""
     if not tables.has("cqc_ratings"):
         raise MissingSource("no CQC ratings file was loaded")
-    r = tables.get("cqc_ratings").dropna(subset=["la_code"])
+    r = tables.require("cqc_ratings").dropna(subset=["la_code"])
     homes = r[r["care_home"]].drop_duplicates("location_id")
     cover = coverage(homes["la_code"], demo=tables.demo)
     year = int(r["year"].max()) if r["year"].notna().any() else pd.NA

@@ -21,7 +21,7 @@ PROVIDES = [
 def unit_costs(tables: Tables) -> list[Indicator]:
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table was loaded")
-    a = tables.get("ascfr")
+    a = tables.require("ascfr")
     a = a[a["area_type"].isin(["council", "region", "england"])]
     cols = ["la_code", "area_type", "year", "breakdown", "value"]
     out = []

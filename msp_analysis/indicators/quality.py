@@ -43,7 +43,7 @@ def overall_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
 def rating_shares(tables: Tables) -> list[Indicator]:
     if not tables.has("cqc_ratings"):
         raise MissingSource("no CQC ratings file was loaded")
-    ov = overall_ratings(tables.get("cqc_ratings").dropna(subset=["la_code"]))
+    ov = overall_ratings(tables.require("cqc_ratings").dropna(subset=["la_code"]))
     cover = coverage(ov["la_code"], demo=tables.demo)
     year = int(ov["year"].max()) if ov["year"].notna().any() else pd.NA
 
@@ -81,7 +81,7 @@ def rating_shares(tables: Tables) -> list[Indicator]:
 def ascof_6b(tables: Tables) -> list[Indicator]:
     if not tables.has("ascof"):
         raise MissingSource("no ASCOF table was loaded")
-    a = tables.get("ascof")
+    a = tables.require("ascof")
     a = a[(a["measure_code"] == "6B") & (a["measure_type"] == "outcome")]
     if a.empty:
         raise MissingSource("ASCOF measure 6B is not in the loaded ASCOF files (2023-24 onwards)")

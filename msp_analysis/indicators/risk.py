@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
+from pydantic import Field, StrictFloat, StrictInt
 
-from msp_analysis.errors import ScenarioError
+from msp_analysis.configs import ConfigModel, load_yaml
 
+MarketKey = Literal["care_home_65", "home_care_18", "specialist", "all"]
 RISKS = {
     "limited_capacity": "Limited capacity",
     "market_exit": "Market exit",
@@ -26,40 +28,50 @@ RULES = {
     "above": "above {t}",
     "below": "below {t}",
 }
-_KEYS = {"risk", "market", "indicator", "breakdown", "rule", "threshold", "source", "rating"}
+RiskKey = Literal["limited_capacity", "market_exit", "diversity", "cost_of_care", "workforce"]
+RuleName = Literal[
+    "below_england_by_pct",
+    "above_england_by_pct",
+    "below_england_by_points",
+    "above_england_by_points",
+    "above",
+    "below",
+]
+
+
+class ThresholdRule(ConfigModel):
+    """One rule: a risk flag raised when an indicator passes a threshold."""
+
+    risk: RiskKey = Field(description="which of DHSC's five risks the flag reports")
+    market: MarketKey = Field(description="the market the indicator describes, or 'all'")
+    indicator: str = Field(description="indicator name, as in market_indicators.csv")
+    breakdown: str = Field(description="the indicator's breakdown, e.g. 'Total' or 'Nursing'")
+    rule: RuleName = Field(description="how value, England and threshold are compared")
+    threshold: StrictInt | StrictFloat = Field(
+        description="percent, points or a level, as the rule says"
+    )
+    source: str = Field(description="where the indicator comes from, shown beside the flag")
+    rating: str | None = Field(None, description="confidence in the threshold: low, medium, high")
+
+
+class RiskThresholds(ConfigModel):
+    """The risk thresholds file (``msp_analysis/data/risk_thresholds.yml`` or a council's own)."""
+
+    name: str
+    version: str | None = None
+    description: str | None = None
+    rules: list[ThresholdRule] = Field(default_factory=list)
 
 
 def load_thresholds(path: str | Path | None = None) -> dict:
-    """Thresholds YAML (package default, or a council's own file), validated; unknown keys rejected."""
+    """Thresholds YAML (package default, or a council's own file), validated by RiskThresholds.
+
+    Raises:
+        ScenarioError: naming the file and key, for an unknown key, risk or rule, or a missing one.
+    """
     if path is None:
-        text = resources.files("msp_analysis.data").joinpath("risk_thresholds.yml").read_text()
-        name = "risk_thresholds.yml"
-    else:
-        text = Path(path).read_text()
-        name = Path(path).name
-    doc = yaml.safe_load(text)
-    if not isinstance(doc, dict) or set(doc) - {"name", "version", "description", "rules"}:
-        raise ScenarioError(f"{name}: top level must have only name, version, description, rules")
-    for i, rule in enumerate(doc.get("rules", []), start=1):
-        extra = set(rule) - _KEYS
-        if extra:
-            raise ScenarioError(
-                f"{name}: rule {i} has unknown key(s) {sorted(extra)}; allowed: {sorted(_KEYS)}"
-            )
-        missing = _KEYS - {"rating"} - set(rule)
-        if missing:
-            raise ScenarioError(f"{name}: rule {i} lacks {sorted(missing)}")
-        if rule["risk"] not in RISKS:
-            raise ScenarioError(
-                f"{name}: rule {i} risk {rule['risk']!r} is not one of {sorted(RISKS)}"
-            )
-        if rule["rule"] not in RULES:
-            raise ScenarioError(
-                f"{name}: rule {i} rule {rule['rule']!r} is not one of {sorted(RULES)}"
-            )
-        if not isinstance(rule["threshold"], (int, float)):
-            raise ScenarioError(f"{name}: rule {i} threshold must be a number")
-    return doc
+        path = Path(str(resources.files("msp_analysis.data").joinpath("risk_thresholds.yml")))
+    return load_yaml(path, RiskThresholds).model_dump()
 
 
 def evaluate(rule: str, value: float, england: float, threshold: float) -> bool | None:

@@ -49,7 +49,7 @@ def _share(t: pd.DataFrame, dim: str) -> pd.DataFrame:
 def spend_mix(tables: Tables) -> list[Indicator]:
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table was loaded")
-    a = tables.get("ascfr")
+    a = tables.require("ascfr")
     a = a[a["area_type"].isin(["council", "region", "england"])]
     out = []
     setting = a[a["table_ref"].isin(["T43", "T44"])]

@@ -246,7 +246,7 @@ def requests(tables: Tables) -> list[Indicator]:
 def cqc_capacity(tables: Tables) -> list[Indicator]:
     """Care home beds per 1,000 older people and community locations per 100,000 adults (CQC directory)."""
     _need(tables, "cqc_locations", "population")
-    loc = tables.get("cqc_locations").dropna(subset=["la_code"])
+    loc = tables.require("cqc_locations").dropna(subset=["la_code"])
     pop_all = population_by_band(tables.get("population"), POP_BANDS)
     _aligned, used = align_population(pop_all, [int(pop_all["year"].max())])
     year = used[int(pop_all["year"].max())]

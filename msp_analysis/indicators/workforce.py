@@ -30,7 +30,7 @@ PROVIDES_SFC = [
 def ascof_turnover(tables: Tables) -> list[Indicator]:
     if not tables.has("ascof"):
         raise MissingSource("no ASCOF table was loaded")
-    a = tables.get("ascof")
+    a = tables.require("ascof")
     a = a[
         (a["measure_code"] == "6A")
         & (a["measure_type"] == "outcome")
@@ -58,7 +58,7 @@ def sfc_workforce(tables: Tables) -> list[Indicator]:
         raise MissingSource(
             "no Skills for Care workforce file was loaded (ASCOF 6A turnover is used instead)"
         )
-    w = tables.get("workforce")
+    w = tables.require("workforce")
     w = w[(w["sector"] == "All sectors") & (w["job_role"].str.lower() == "all job roles")]
     cover = coverage(w.loc[w["area_type"] == "council", "la_code"], demo=tables.demo)
     out = []

@@ -7,14 +7,16 @@ ranks, shares, years and sources. Templates only choose words and format numbers
 from __future__ import annotations
 
 import math
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import yaml
+from pydantic import Field
 
 from msp_analysis import geography
-from msp_analysis.errors import ScenarioError
+from msp_analysis.configs import ConfigModel, load_yaml
 from msp_analysis.indicators.core import MARKETS
+from msp_analysis.indicators.risk import MarketKey, RiskKey
 from msp_analysis.indicators.summary import HEADLINES, compare_word, latest
 
 SECTION_TITLES = {
@@ -23,7 +25,6 @@ SECTION_TITLES = {
     3: "Section 3: Plans for each market to address sustainability issues",
 }
 MARKET_ORDER = ["care_home_65", "home_care_18", "specialist", "all"]
-ACTION_KEYS = {"id", "market", "title", "description", "owner", "due", "risks", "indicators"}
 
 
 def _clean(v):
@@ -214,33 +215,44 @@ def _description(result: dict, name: str) -> str:
     )
 
 
+class IndicatorRef(ConfigModel):
+    """An indicator whose latest figure is printed beside an action as its evidence."""
+
+    indicator: str = Field(description="indicator name, as in market_indicators.csv")
+    breakdown: str = Field("Total", description="the indicator's breakdown")
+    label: str | None = Field(None, description="words for the figure; default: the name")
+
+
+class Action(ConfigModel):
+    """One Section 3 action, written and owned by the council."""
+
+    id: str = Field(description="the council's reference, e.g. CH1")
+    market: MarketKey = Field(description="the market the action belongs to, or 'all'")
+    title: str
+    description: str = ""
+    owner: str = Field(description="who is accountable")
+    due: str | date = Field("to be agreed", description="when, in words or as a date")
+    risks: list[RiskKey] = Field(default_factory=list, description="DHSC risks it answers")
+    indicators: list[IndicatorRef] = Field(default_factory=list)
+
+
+class ActionsFile(ConfigModel):
+    """The council's actions file (``--actions FILE``; example in ``resources/templates``)."""
+
+    name: str | None = None
+    version: str | None = None
+    description: str | None = None
+    actions: list[Action] | None
+
+
 def load_actions(path: str | Path) -> list[dict]:
-    """The council's actions file (YAML), validated; unknown keys rejected."""
-    p = Path(path)
-    doc = yaml.safe_load(p.read_text())
-    if (
-        not isinstance(doc, dict)
-        or set(doc) - {"name", "version", "description", "actions"}
-        or "actions" not in doc
-    ):
-        raise ScenarioError(
-            f"actions file '{p.name}': top level must hold name, version, description and actions"
-        )
-    actions = doc["actions"] or []
-    for i, a in enumerate(actions, start=1):
-        extra = set(a) - ACTION_KEYS
-        if extra:
-            raise ScenarioError(
-                f"actions file '{p.name}', action {i}: unknown key(s) {sorted(extra)}; allowed: {sorted(ACTION_KEYS)}"
-            )
-        for k in ("id", "market", "title", "owner"):
-            if k not in a:
-                raise ScenarioError(f"actions file '{p.name}', action {i}: missing '{k}'")
-        if a["market"] not in MARKETS:
-            raise ScenarioError(
-                f"actions file '{p.name}', action {a['id']}: market {a['market']!r} is not one of {sorted(MARKETS)}"
-            )
-    return actions
+    """The council's actions file (YAML), validated by ActionsFile; unknown keys rejected.
+
+    Raises:
+        ScenarioError: naming the file and key (e.g. ``actions[2].market``).
+    """
+    doc = load_yaml(path, ActionsFile)
+    return [a.model_dump() for a in doc.actions or []]
 
 
 def section3(
@@ -259,7 +271,7 @@ def section3(
                 row = latest(indicators, ref["indicator"], ref.get("breakdown", "Total"))
                 if row is not None:
                     evidence.append(
-                        _item(row, ref.get("label", ref["indicator"].replace("_", " ")))
+                        _item(row, ref.get("label") or ref["indicator"].replace("_", " "))
                     )
             risk_rows = flags[
                 (flags["risk"].isin(a.get("risks", []) or []))

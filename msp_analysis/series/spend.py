@@ -183,6 +183,17 @@ def _grid(
     return out[COLUMNS]
 
 
+def council_and_england(tables: Tables, measure: str, la_code: str) -> pd.DataFrame:
+    """The ``Total`` rows of a spend series for one council and England, with ``area``
+    ('council' or 'england'), for charts."""
+    from msp_analysis.series import series
+
+    s = series(tables, measure)
+    s = s[(s["breakdown"] == "Total") & s["la_code"].isin([la_code, geography.ENGLAND_CODE])]
+    area = np.where(s["la_code"] == geography.ENGLAND_CODE, "england", "council")
+    return s.assign(area=area).reset_index(drop=True)
+
+
 # --- MHCLG revenue outturn ----------------------------------------------------------------
 
 
@@ -216,7 +227,9 @@ def _outturn_series(tables: Tables, measure: str, name: str) -> pd.DataFrame:
     ro3_breakdowns = sorted(ro3["breakdown"].unique())
     ro3_years = set(ro3["year"])
     breakdowns = {y: ["Total", *(ro3_breakdowns if y in ro3_years else [])] for y in years}
-    forms = both.groupby("year")["form"].agg(lambda s: "/".join(sorted(set(s), key=FORM_ORDER.get)))
+    forms = both.groupby("year")["form"].agg(
+        lambda s: "/".join(sorted(set(s), key=lambda f: FORM_ORDER.get(f, len(FORM_ORDER))))
+    )
     source = {int(y): f"MHCLG revenue outturn ({f})" for y, f in forms.items()}
     return _grid(
         found,

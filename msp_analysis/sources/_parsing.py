@@ -200,6 +200,21 @@ def fy_label(start: int) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
+def fy_ranges(years) -> str:
+    """Financial years as short ranges: [2015, 2016, 2018, 2019] -> '2015-16 to 2016-17, 2018-19 to
+    2019-20' (a single year stays one label)."""
+    ys = sorted({int(y) for y in years})
+    runs: list[list[int]] = []
+    for y in ys:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(
+        fy_label(r[0]) if len(r) == 1 else f"{fy_label(r[0])} to {fy_label(r[-1])}" for r in runs
+    )
+
+
 def fy_labels(years: pd.Series) -> pd.Series:
     """Vectorised :func:`fy_label` (missing years stay missing)."""
     uniq = {y: fy_label(int(y)) for y in years.dropna().unique()}

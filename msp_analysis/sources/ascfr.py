@@ -17,6 +17,15 @@ Layouts this reader knows (see :data:`LAYOUTS`):
   ``data/old_council_codes.csv`` and the published name is checked against it. The
   file repeats one block of rows (the 'Non Salt Totals' of the social-support lines)
   with identical values; the repeat is dropped, a repeat with different values is an error.
+- the 2015-16 style "data file with descriptions" CSVs (UTF-8 with BOM): ``UUID``,
+  ``Council Code`` (the council number), ``Council Name``, dimension columns with the
+  labels spelled out (``Care Type``, ``Activity Provision``, ``Age Band(s)``, ``Primary
+  support reason``, ``Long Term Support Setting``, ``Short Term Purpose``, ``Data Type``,
+  ``Data Source``, ``Finance Type``, ``Comparative totals``; ``-`` = not applicable),
+  ``Value`` and ``Notes`` (``Estimate`` where the council estimated the figure: kept in
+  ``marker``, the value stands). No ONS codes and no year column: councils are matched
+  by number and name as in 2014-15; the year comes from the file name
+  (``pss-exp-eng-15-16-...``).
 
 Money is in £ thousands as published (unit ``£ thousands``); unit costs in £ per
 week (long-term care) or £ per hour (home care). Values are not rounded.
@@ -53,6 +62,8 @@ LAYOUTS: dict[str, str] = {
     "ascfr-2014-15-wide": "ASC-FR 2014-15 council-level expenditure CSV: region row, then Support type, "
     "Age category, Summary, Delivery mechanism, Accounting category, one column per "
     "'<council number> - <name>'",
+    "ascfr-2015-16-descriptions": "ASC-FR 2015-16 data file with descriptions CSV (UUID, Council Code, "
+    "Council Name, labelled dimensions, Value, Notes), year from the file name",
 }
 
 _LTC = "Long Term Care"
@@ -231,6 +242,8 @@ def detect(path: str | Path) -> str | None:
         if set(_WIDE_DIMS) <= set(_second_line(p)):
             return "ascfr-2014-15-wide"
         cols = set(P.text_header(p))
+        if set(_EARLY_REQUIRED) <= cols:
+            return "ascfr-2015-16-descriptions"
         if {"GROSSCURRENTEXPENDITURE", "CareType_KEY"} <= cols:
             return "ascfr-csv-totals"
         signatures = {
@@ -284,6 +297,8 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         out = _clean_descriptions(raw, file)
     elif layout == "ascfr-2014-15-wide":
         out = _clean_wide(raw, file)
+    elif layout == "ascfr-2015-16-descriptions":
+        out = _clean_early_descriptions(raw, file)
     else:
         raise UnknownLayoutError(f"raw frame has layout {layout!r}", LAYOUTS, file=file)
     if "source_sheet" not in out:
@@ -579,42 +594,59 @@ def _snake(label: pd.Series) -> pd.Series:
     )
 
 
-def _wide_year(file: str) -> int:
-    m = re.search(r"(?<!\d)(?:20)?(\d{2})\s*-\s*(\d{2})(?!\d)", file)
+def _year_in_name(file: str) -> int | None:
+    m = re.search(r"(?<!\d)(?:20)?(\d{2})\s*[-_]\s*(\d{2})(?!\d)", file)
     if m and int(m.group(2)) == (int(m.group(1)) + 1) % 100:
         return 2000 + int(m.group(1))
-    log.warning("%s: no year in the file name; the wide layout was published for 2014-15", file)
-    return 2014
+    return None
+
+
+def _wide_year(file: str) -> int:
+    year = _year_in_name(file)
+    if year is None:
+        log.warning("%s: no year in the file name; the wide layout was published for 2014-15", file)
+        return 2014
+    return year
+
+
+def _council_numbers() -> pd.DataFrame:
+    from msp_analysis.sources.outturn import old_codes
+
+    lk = old_codes()
+    return lk[lk["scheme"] == "ascfr_council_number"].set_index("old_code")
+
+
+def _match_council(num: str, name: str, *, file: str, column: str, row: int) -> str:
+    """ONS code of an ASC-FR council number, checking the published name agrees."""
+    lk = _council_numbers()
+    if num not in lk.index:
+        raise SourceError(
+            f"council number {num} is not in old_council_codes.csv",
+            file=file,
+            column=column,
+            row=row,
+        )
+    want = lk.loc[num, "published_name"]
+    if geography._name_key(want) != geography._name_key(name):
+        raise SourceError(
+            f"council number {num} is {want!r} in old_council_codes.csv, not {name!r}",
+            file=file,
+            column=column,
+            row=row,
+        )
+    return lk.loc[num, "la_code"]
 
 
 def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     P.require_columns(raw, _WIDE_DIMS, file=file, layout="ascfr-2014-15-wide")
-    councils = [c for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
+    councils = [str(c) for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
     if not councils:
         raise SourceError("no council columns headed '<council number> - <name>'", file=file, row=2)
-    from msp_analysis.sources.outturn import old_codes
-
-    lk = old_codes()
-    lk = lk[lk["scheme"] == "ascfr_council_number"].set_index("old_code")
+    lk = _council_numbers()
     code_of = {}
     for col in councils:
-        num, name = _WIDE_COUNCIL.match(col).groups()
-        if num not in lk.index:
-            raise SourceError(
-                f"council number {num} is not in old_council_codes.csv",
-                file=file,
-                column=col,
-                row=2,
-            )
-        want = lk.loc[num, "published_name"]
-        if geography._name_key(want) != geography._name_key(name):
-            raise SourceError(
-                f"council number {num} is {want!r} in old_council_codes.csv, not {name!r}",
-                file=file,
-                column=col,
-                row=2,
-            )
-        code_of[col] = lk.loc[num, "la_code"]
+        num, name = _WIDE_COUNCIL.match(col).groups()  # type: ignore[union-attr]  # matched above
+        code_of[col] = _match_council(num, name, file=file, column=col, row=2)
     dims = raw[_WIDE_DIMS].apply(lambda s: s.str.strip().str.replace(r"\s*/\s*", "/", regex=True))
     body = dims["Accounting category"] != ""
     raw, dims = raw[body], dims[body]
@@ -709,4 +741,111 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     out["unit"] = "£ thousands"
     out["source"] = SOURCE
     out["source_file"] = file
+    return out
+
+
+# --- ASC-FR 2015-16: data file with descriptions, council numbers, no ONS codes ------------
+
+_EARLY_REQUIRED = ["UUID", "Council Code", "Council Name", "Value"]
+_EARLY_DIMS = {
+    "Care Type": "care_type",
+    "Activity Provision": "provision",
+    "Age Band": "age_band",
+    "Age Bands": "age_band",
+    "Primary support reason": "primary_support_reason",
+    "Long Term Support Setting": "support_setting",
+    "Short Term Purpose": "purpose",
+    "Data Type": "data_type",
+}
+#: Columns that name what the value is (joined into ``measure``).
+_EARLY_MEASURE = ["Finance Type", "Comparative totals", "Accounting category"]
+_EARLY_SOURCE = "Data Source"
+_EARLY_PROVISION = {"in house": "In House", "external": "External"}
+
+
+def _clean_early_descriptions(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    P.require_columns(raw, _EARLY_REQUIRED, file=file, layout="ascfr-2015-16-descriptions")
+    known = {"source_row", *_EARLY_REQUIRED, "Notes", _EARLY_SOURCE, *_EARLY_DIMS, *_EARLY_MEASURE}
+    extra = [c for c in raw.columns if c not in known]
+    if extra:
+        raise SourceError(
+            f"unknown column(s) {extra} for layout ascfr-2015-16-descriptions (known: "
+            f"{', '.join(sorted(known - {'source_row'}))})",
+            file=file,
+            column=extra[0],
+            row=1,
+        )
+    year = _year_in_name(file)
+    if year is None:
+        raise SourceError(
+            "no financial year in the file name (this layout has no year column; name the "
+            "file as published, e.g. pss-exp-eng-15-16-fin-add-data.csv)",
+            file=file,
+        )
+    pairs = raw[["Council Code", "Council Name"]].apply(lambda c: c.str.strip())
+    code_of = {}
+    for (num, name), rows in pairs.groupby(["Council Code", "Council Name"]).groups.items():
+        code_of[(num, name)] = _match_council(
+            num, name, file=file, column="Council Code", row=int(raw.loc[rows[0], "source_row"])
+        )
+    codes = pd.Series(
+        [code_of[k] for k in zip(pairs["Council Code"], pairs["Council Name"])],
+        index=raw.index,
+        dtype="string",
+    )
+    out = pd.DataFrame(index=raw.index)
+    for col, dim in _EARLY_DIMS.items():
+        if col not in raw:
+            continue
+        lab = raw[col].str.strip()
+        lab = lab.where(~lab.isin(["-", ""]), "Total")
+        low = lab.str.lower()
+        if dim == "care_type":
+            lab = low.map(_WIDE_CARE).fillna(lab)
+        elif dim == "age_band":
+            lab = lab.str.replace(r"^Age\s+", "", regex=True).map(P.tidy_age_band)
+        elif dim == "primary_support_reason":
+            lab = low.map(_WIDE_PSR).fillna(lab)
+        elif dim == "support_setting":
+            lab = low.map(_WIDE_SETTING).fillna(lab)
+        elif dim == "purpose":
+            lab = low.map(_WIDE_PURPOSE).fillna(lab)
+        elif dim == "provision":
+            lab = low.map(_EARLY_PROVISION).fillna(lab)
+        out[dim] = lab.astype("string")
+    what = [c for c in _EARLY_MEASURE if c in raw]
+    if what:
+        out["measure"] = _snake(raw[what].apply(lambda r: " ".join(r.str.strip()), axis=1))
+        unit = "£ thousands"
+    else:
+        out["measure"] = pd.Series("activity", index=raw.index, dtype="string")
+        unit = "count"
+    source = raw[_EARLY_SOURCE].str.strip() if _EARLY_SOURCE in raw else ""
+    out["table_ref"] = ("Data file 2015-16: " + source) if _EARLY_SOURCE in raw else "Data file"
+    parsed = P.parse_numbers(raw["Value"], file=file, column="Value", rows=raw["source_row"])
+    notes = raw["Notes"].str.strip() if "Notes" in raw else pd.Series("", index=raw.index)
+    out["value"] = parsed.value
+    out["suppressed"] = parsed.suppressed
+    out["marker"] = parsed.marker.where(parsed.marker.notna(), notes.replace("", pd.NA)).astype(
+        "string"
+    )
+    out["la_code"] = codes
+    out["area_type"] = geography.area_type(codes)
+    out["la_name"] = codes.map({c: geography.council_name(c) for c in codes.unique()}).astype(
+        "string"
+    )
+    out["cassr_code"] = raw["Council Code"].str.strip().astype("string")
+    out["region_code"] = codes.map({c: geography.region_of(c) for c in codes.unique()}).astype(
+        "string"
+    )
+    out["year"] = pd.Series(year, index=raw.index, dtype="Int64")
+    out["year_label"] = P.fy_labels(out["year"])
+    out["unit"] = unit
+    out["source"] = SOURCE
+    out["source_file"] = file
+    out["source_row"] = raw["source_row"].astype("int64")
+    out["source_column"] = raw.columns.get_loc("Value")
+    n_est = int((notes.str.lower() == "estimate").sum())
+    if n_est:
+        log.info("%s: %d value(s) noted 'Estimate' (kept, marked)", file, n_est)
     return out

@@ -100,6 +100,8 @@ def read(path: str | Path) -> pd.DataFrame:
                 if P.find_header_row(s, "ASCOF Measure Code", column=None, max_rows=3) is not None
             )
             hdr = P.find_header_row(sheet, "ASCOF Measure Code", column=None, max_rows=3)
+            if hdr is None:  # the sheet was chosen because it has this header
+                raise SourceError("no 'ASCOF Measure Code' header", file=p, sheet=name)
             raw = sheet.iloc[hdr + 1 :].copy()
             raw.columns = [str(c).strip() for c in sheet.iloc[hdr]]
             raw.insert(0, "source_row", raw.index.to_numpy() + 1)

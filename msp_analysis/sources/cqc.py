@@ -148,6 +148,8 @@ def read(path: str | Path) -> pd.DataFrame:
             if hdr is not None and _kind(sheet.iloc[hdr].tolist()) == layout:
                 sheet_name = name
                 break
+        if hdr is None:
+            raise SourceError("no sheet has a 'Location ID' header in its first 20 rows", file=p)
         raw = sheet.iloc[hdr + 1 :].copy()
         raw.columns = [P.tidy_label(c) or f"unnamed {i}" for i, c in enumerate(sheet.iloc[hdr])]
         raw = raw[raw["Location ID"].notna()] if "Location ID" in raw else raw

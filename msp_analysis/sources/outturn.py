@@ -372,13 +372,15 @@ def _service_and_measure(raw: pd.DataFrame, layout: str, title: str) -> pd.DataF
     for _, c in cols.iterrows():
         header, group, ref = c["header"], c["group"], c["ref"]
         line = ""
+        measure: str | None
         if layout == "mhclg-rs":
             measure = "net_current_expenditure"
             service = header
         else:
             m = _CELL_REF.match(ref)
             if m:
-                cnum, line = int(m.group(1)), m.group(2)
+                cnum: int | None = int(m.group(1))
+                line = m.group(2)
             else:
                 mm = _C_IN_LABEL.search(header)
                 cnum = int(mm.group(1)) if mm else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from msp_analysis import schemas
 from msp_analysis.errors import SourceError
 from msp_analysis.sources import ascfr, readers_for
 
@@ -35,7 +36,7 @@ def test_wide_layout_to_tidy(tmp_path):
     path = _wide(tmp_path / "ascfr_2014-15_council_expenditure.csv", LINES)
     assert ascfr.detect(path) == "ascfr-2014-15-wide"
     assert [m.__name__.rsplit(".", 1)[-1] for m, _ in readers_for(path)] == ["ascfr"]
-    tidy = ascfr.clean(ascfr.read(path))
+    tidy = schemas.validate("ascfr", ascfr.clean(ascfr.read(path)))
     w = tidy[tidy["la_code"] == "E06000054"]  # 817 -> Wiltshire via old_council_codes.csv
     assert set(tidy["la_code"]) == {"E06000054", "E06000028"}  # 810 -> Bournemouth
     assert set(tidy["year"]) == {2014}
@@ -69,3 +70,50 @@ def test_council_number_and_name_must_agree(tmp_path):
     with pytest.raises(SourceError, match="817 is 'Wiltshire'") as err:
         ascfr.clean(ascfr.read(path))
     assert err.value.column == "817 - Swindon"
+
+
+# The 2015-16 "data file with descriptions" layout, as NHS Digital published it
+# (pss-exp-eng-15-16-fin-add-data.csv): UTF-8 with BOM, council numbers, labels spelled out.
+EARLY = (
+    "UUID,Council Code,Council Name,Data Type,Data Source,Age Band,Finance Type,"
+    "Comparative totals,Value,Notes\n"
+    "8326110,817,Wiltshire,Mandatory,Additional Data,-,Income,"
+    "Income from Specific and Special Grants,1271,\n"
+    "8510101,817,Wiltshire,Mandatory,Bridging Year,Age 65 and over,Expenditure,"
+    "Assessment and Care management,28293.25547,Estimate\n"
+    "8510102,817,Wiltshire,Mandatory,Bridging Year,Age 65 and over,Income,"
+    "Assessment and Care management,:,\n"
+    "8328110,810,Bournemouth,Voluntay,Additional Data,-,Income,Income from Better Care Fund,,\n"
+)
+
+
+def test_2015_16_descriptions(tmp_path):
+    path = tmp_path / "pss-exp-eng-15-16-fin-add-data.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + EARLY.encode("utf-8"))
+    assert ascfr.detect(path) == "ascfr-2015-16-descriptions"
+    tidy = schemas.validate("ascfr", ascfr.clean(ascfr.read(path)))
+    assert set(tidy["year"]) == {2015}  # from '15-16' in the file name
+    assert set(tidy["la_code"]) == {"E06000054", "E06000028"}  # 817 Wiltshire, 810 Bournemouth
+    w = tidy[tidy["la_code"] == "E06000054"].set_index("measure")
+    est = w.loc["expenditure_assessment_and_care_management"]
+    assert est["value"] == 28293.25547 and est["marker"] == "Estimate" and not est["suppressed"]
+    assert est["age_band"] == "65 and over" and est["source_row"] == 3
+    assert est["table_ref"] == "Data file 2015-16: Bridging Year"
+    sup = w.loc["income_assessment_and_care_management"]
+    assert sup["suppressed"] and sup["value"] != sup["value"]
+    grants = w.loc["income_income_from_specific_and_special_grants"]
+    assert grants["value"] == 1271 and grants["age_band"] == "Total"
+    blank = tidy[tidy["la_code"] == "E06000028"].iloc[0]
+    assert blank["value"] != blank["value"] and not blank["suppressed"]
+
+
+def test_2015_16_descriptions_needs_a_year_and_known_councils(tmp_path):
+    path = tmp_path / "fin-add-data.csv"
+    path.write_text(EARLY, encoding="utf-8")
+    with pytest.raises(SourceError, match="no financial year"):
+        ascfr.clean(ascfr.read(path))
+    path = tmp_path / "pss-exp-eng-15-16-x.csv"
+    path.write_text(EARLY.replace("817,Wiltshire", "817,Swindon"), encoding="utf-8")
+    with pytest.raises(SourceError, match="817 is 'Wiltshire'") as err:
+        ascfr.clean(ascfr.read(path))
+    assert err.value.row == 2

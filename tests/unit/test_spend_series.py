@@ -95,3 +95,28 @@ def test_split_weights_have_sources_and_sum_to_one():
     w = spend.split_weights()
     assert w[["E06000061", "E06000062"]].sum() == pytest.approx(1)
     assert w[["E06000063", "E06000064"]].sum() == pytest.approx(1)
+
+
+def test_fy_ranges():
+    from msp_analysis.sources._parsing import fy_ranges
+
+    assert fy_ranges([2016, 2015, 2018, 2019, 2020, 2021]) == (
+        "2015-16 to 2016-17, 2018-19 to 2021-22"
+    )
+    assert fy_ranges([2011]) == "2011-12"
+
+
+def test_coverage_and_chart_for_a_council():
+    from msp_analysis import dataquality, plots
+    from msp_analysis.series import spend as sp
+
+    t = _tables()
+    cov = dataquality.series_coverage(t, "E06000054").set_index("measure")
+    row = cov.loc["asc_net_current_expenditure"]
+    assert row["years"] == "2017-18 to 2019-20" and row["years_with_value"] == 2
+    assert row["gaps"] == "2018-19 (missing)"
+    assert "not loaded" in cov.loc["ascfr_gross_current_expenditure", "gaps"]
+    nce = sp.council_and_england(t, "asc_net_current_expenditure", "E06000054")
+    assert set(nce["area"]) == {"council", "england"} and len(nce) == 6
+    fig = plots.spend_history(nce, "ASC spend", council_name="Wiltshire")
+    assert "no outturn for 2018-19" in fig.texts[-1].get_text()

@@ -1,0 +1,259 @@
+"""The command line answers every mistake in one line, quickly, and never with a traceback.
+
+Each case runs ``msp`` in-process with the data folders pointed at an empty temporary
+folder, so nothing is built or written in the checkout.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from msp_analysis import cli, inputs
+from msp_analysis.errors import (
+    ConfigError,
+    MspError,
+    ScenarioError,
+    SourceError,
+    UsageError,
+)
+from msp_analysis.tables import MissingSource
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    """cwd, data/raw and data/processed all in an empty temporary folder."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "raw").mkdir()
+    monkeypatch.setenv("MSP_RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.setenv("MSP_PROCESSED_DIR", str(tmp_path / "processed"))
+    (tmp_path / "a_folder").mkdir()
+    (tmp_path / "a_file.txt").write_text("not a folder\n")
+    return tmp_path
+
+
+def run(argv, capsys) -> tuple[int, str, str]:
+    try:
+        code = cli.main([str(a) for a in argv])
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+BAD_VALUES = [
+    "",
+    "../../la_escape_probe",
+    "/etc/passwd",
+    "a_folder",
+    "a_file.txt",
+    "no_such_thing",
+    "-1",
+    "0",
+    "99999",
+    "nan",
+    "inf",
+    "1e309",
+    "Wilts; rm -rf /",
+    "é" * 3,
+    "x" * 300,
+]
+#: a valid-looking base for each command; the --raw that does not exist stops any run that
+#: gets past the checks, so a fuzzed value that slips through fails fast, never builds data
+BASE = {
+    "data": ["data", "--raw", "no_raw_here", "--out", "out"],
+    "demo": ["demo", "--out", "a_file.txt"],
+    "market": ["market", "--la", "E06000054", "--raw", "no_raw_here"],
+    "forecast": ["forecast", "--la", "E06000054", "--raw", "no_raw_here", "--out", "out"],
+    "backtest": ["backtest", "--raw", "no_raw_here", "--out", "out"],
+    "report": ["report", "--la", "E06000054", "--raw", "no_raw_here", "--no-pdf"],
+    "download": ["download", "--dest", "dest", "--catalogue", "no_such_catalogue.yml"],
+    "councils": ["councils"],
+    "layouts": ["layouts"],
+}
+OPTIONS = {
+    "data": ["--raw", "--out"],
+    "demo": ["--out"],
+    "market": ["--la", "--raw", "--out", "--k", "--thresholds"],
+    "forecast": ["--la", "--raw", "--out", "--horizon", "--scenario"],
+    "backtest": ["--raw", "--out"],
+    "report": ["--la", "--raw", "--out", "--horizon", "--scenario", "--actions", "--workers"],
+    "download": ["--dest", "--catalogue", "--years", "--max-mb"],
+    "councils": ["--nonsense"],
+    "layouts": ["--nonsense"],
+}
+
+
+def _with(base: list[str], option: str, value: str) -> list[str]:
+    argv = list(base)
+    if option in argv:
+        argv[argv.index(option) + 1] = value
+    else:
+        argv += [option, value]
+    return argv
+
+
+CASES = [
+    (cmd, opt, val)
+    for cmd, opts in OPTIONS.items()
+    for opt, val in itertools.product(opts, BAD_VALUES)
+]
+
+
+@pytest.mark.parametrize("cmd, option, value", CASES, ids=lambda x: str(x)[:20])
+def test_fuzz_every_subcommand_gives_one_line_never_a_traceback(
+    sandbox, capsys, cmd, option, value
+):
+    if option != "--la":  # an output folder may legitimately be anywhere the user says
+        value = value.replace("la_escape_probe", "out_probe")
+    code, out, err = run(_with(BASE[cmd], option, value), capsys)
+    assert code in (0, 1, 2), (code, err)
+    assert "Traceback" not in err + out and "internal error" not in err
+    if code:
+        lines = [line for line in err.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1 or err.startswith("usage:"), err
+    if option == "--la":  # a council value never becomes part of a path
+        assert not (sandbox.parent.parent / "la_escape_probe").exists()
+
+
+def test_top_level_and_unknown_commands(sandbox, capsys):
+    for argv in ([], ["nonsense"], ["-v"], ["report", "--all", "--la", "E06000054"]):
+        code, _, err = run(argv, capsys)
+        assert code == 2 and "Traceback" not in err
+
+
+def test_report_la_with_dots_never_names_a_path(sandbox, capsys):
+    code, _, err = run(["report", "--la", "../../la_escape_probe", "--out", "outdir"], capsys)
+    assert code == 2 and "not a council code or name" in err
+    assert not (sandbox / "outdir").exists()
+    assert not (sandbox.parent.parent / "la_escape_probe").exists()
+
+
+def test_real_council_on_demo_fallback_says_what_to_pass(sandbox, capsys):
+    """`make market LA=E06000054` on a fresh clone (no published files): exact advice, at once."""
+    code, _, err = run(["market", "--la", "E06000054"], capsys)
+    assert code == 2 and "--raw" in err and "RAW=" in err and "Demoshire (E10900001)" in err
+    assert not (sandbox / "processed").exists()  # refused before any DEMO build
+
+
+def test_internal_error_is_short_and_verbose_keeps_the_traceback(sandbox, capsys, monkeypatch):
+    def bug(args):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(cli, "cmd_councils", bug)
+    code, _, err = run(["councils"], capsys)
+    assert code == cli.EXIT_INTERNAL
+    assert err.count("\n") == 1 and "internal error (ZeroDivisionError)" in err
+    assert "msp -v councils" in err and "Traceback" not in err
+    code, _, err = run(["-v", "councils"], capsys)
+    assert code == cli.EXIT_INTERNAL and "Traceback" in err and "ZeroDivisionError: boom" in err
+
+
+@pytest.mark.parametrize(
+    "exc, code",
+    [
+        (SourceError("bad cell", file="/tmp/x/f.xlsx", sheet="T1", row=4), 1),
+        (MissingSource("the 'salt' table is not loaded"), 1),
+        (ScenarioError("scenario 'a.yml', key 'x': wrong"), 2),
+        (UsageError("--la: nope"), 2),
+        (FileNotFoundError("raw data folder x does not exist"), 1),
+    ],
+)
+def test_known_errors_are_one_line_with_their_exit_status(sandbox, capsys, monkeypatch, exc, code):
+    def fail(args):
+        raise exc
+
+    monkeypatch.setattr(cli, "cmd_councils", fail)
+    got, _, err = run(["councils"], capsys)
+    assert got == code and err.startswith("error: ") and err.count("\n") == 1
+    assert "/tmp/x" not in err  # a SourceError names the file, not the machine path
+
+
+def test_hierarchy():
+    assert issubclass(MissingSource, MspError) and issubclass(MissingSource, LookupError)
+    assert issubclass(ScenarioError, ConfigError) and issubclass(UsageError, ConfigError)
+    assert issubclass(SourceError, MspError) and not issubclass(SourceError, ConfigError)
+    from msp_analysis.store import BuildError
+
+    assert issubclass(BuildError, MspError)
+
+
+@pytest.mark.parametrize(
+    "typed, code",
+    [
+        ("E06000054", "E06000054"),
+        ("e06000054", "E06000054"),
+        ("Wiltshire", "E06000054"),
+        ("wiltshire council", "E06000054"),
+        ("wilts", "E06000054"),
+        ("  Lincolnshire ", "E10000019"),
+        ("Demoshire", "E10900001"),
+    ],
+)
+def test_council_in_any_case_or_name(typed, code):
+    assert inputs.resolve_council(typed) == code
+
+
+@pytest.mark.parametrize(
+    "typed, says",
+    [
+        ("Wiltshite", "did you mean Wiltshire (E06000054)"),
+        ("north", "matches"),
+        ("E06999999", "no council has this ONS code"),
+        ("E12000009", "is not a council"),
+        ("../x", "not a council code or name"),
+    ],
+)
+def test_council_mistakes_suggest(typed, says):
+    with pytest.raises(UsageError, match=says.replace("(", r"\(").replace(")", r"\)")):
+        inputs.resolve_council(typed)
+
+
+@pytest.mark.parametrize("h", [0, 11, -3])
+def test_horizon_outside_1_to_10(h):
+    with pytest.raises(UsageError, match="1 to 10"):
+        inputs.check_horizon(h)
+
+
+SETTINGS = [
+    ("scenario", inputs.check_scenarios, lambda p: [str(p)]),
+    ("actions", inputs.check_actions, str),
+    ("thresholds", inputs.check_thresholds, str),
+]
+BAD_YAML = [
+    ("- a list\n- where a mapping belongs\n", None),
+    ("name: x\nversion: 1\ndescription: y\nassumptions: [1, 2]\n", None),
+    ("name: x\nversion: 1\ndescription: y\nrules:\n  - risk: .nan\n", "rules[0].risk"),
+    ("name: x\nversion: 1\ndescription: y\nactions:\n  - .inf\n", "actions[0]"),
+    ("name: x\nversion: 1\ndescription: y\nactions: [just a string]\n", None),
+    ("name: x\nversion: 1\ndescription: y\nrules: 5\n", None),
+    ("name: [unclosed\n", "line"),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("kind, check, arg", SETTINGS, ids=[s[0] for s in SETTINGS])
+@pytest.mark.parametrize("text, key", BAD_YAML)
+def test_settings_files_with_wrong_types_are_one_line(tmp_path, kind, check, arg, text, key):
+    p = tmp_path / f"bad_{kind}.yml"
+    p.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        check(arg(p))
+    message = str(err.value)
+    assert p.name in message and "\n" not in message
+    if key:
+        assert key in message
+
+
+@pytest.mark.parametrize("kind, check, arg", SETTINGS, ids=[s[0] for s in SETTINGS])
+def test_settings_folder_or_missing_file(tmp_path, kind, check, arg):
+    with pytest.raises(ScenarioError, match="is a folder"):
+        check(arg(tmp_path))
+    with pytest.raises(ScenarioError, match="not found"):
+        check(arg(tmp_path / "absent.yml"))
+    (tmp_path / "latin1.yml").write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(ScenarioError, match="UTF-8"):
+        check(arg(tmp_path / "latin1.yml"))
