@@ -11,6 +11,7 @@ import shlex
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 from msp_analysis import config, inputs, store
 from msp_analysis.errors import MspError, UsageError
@@ -170,7 +171,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from msp_analysis.tables import Tables
 
     tables = Tables.load(processed)
-    files = scenario_files or sorted(str(p) for p in default_dir().glob("*.yml"))
+    files: list[str | Path] = (
+        list(scenario_files) if scenario_files else sorted(default_dir().glob("*.yml"))
+    )
     result = forecast_run.run(tables, la, files, horizon=horizon)
     out = Path(args.out)
     forecast_run.write(result, out)
@@ -269,7 +272,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     raw = _raw_for_report(args.raw, la)
     processed = store.ensure(raw)
-    common = dict(
+    common: dict[str, Any] = dict(
         scenarios=scenario_files,
         actions_file=actions,
         horizon=horizon,

@@ -289,3 +289,24 @@ def harmonise_to_current(
     if "la_name" in result:
         result["la_name"] = result["la_code"].map(names).fillna(result["la_name"])
     return result
+
+
+@lru_cache(maxsize=1)
+def successor_parts() -> pd.DataFrame:
+    """Today's councils that are exactly a set of older areas, one row per part.
+
+    BCP is Bournemouth + Poole + Christchurch district; Dorset unitary is Dorset
+    county's other five districts; North and West Northamptonshire, Cumberland and
+    Westmorland and Furness are each a set of whole districts; Buckinghamshire, North
+    Yorkshire and Somerset are their counties on the same boundary. A series published
+    on older boundaries (population estimates, projections) is put on today's councils
+    exactly by summing the parts. Columns: successor_code, successor_name, effective,
+    part_code, part_name, part_type (unitary / district / county), source.
+    """
+    return _data_csv("successor_parts.csv")
+
+
+def part_district_codes() -> frozenset[str]:
+    """District codes (E07) that are parts of a council created since 2019."""
+    p = successor_parts()
+    return frozenset(p.loc[p["part_type"] == "district", "part_code"])

@@ -46,7 +46,9 @@ import pandera.pandas as pa
 from msp_analysis import geography
 from msp_analysis.errors import SourceError
 
-AREA_TYPES = ["england", "region", "council", "council_type", "combined", "other"]
+# "district": a lower-tier district kept only where today's councils are built from districts
+# (population estimates and projections; see geography.successor_parts).
+AREA_TYPES = ["england", "region", "council", "council_type", "combined", "district", "other"]
 LA_CODE = r"^(E\d{8}|council_type:.+|combined:.+)$"
 
 
@@ -83,6 +85,34 @@ def _base(
 
 def _dims(names: list[str]) -> dict[str, pa.Column]:
     return {n: pa.Column(nullable=False) for n in names}
+
+
+def _ages_consistent(df: pd.DataFrame) -> pd.Series:
+    # A single age sits inside its range; a range never runs backwards; 'All ages' has no range.
+    lo, hi, age = df["age_from"], df["age_to"], df["age"]
+    ok = (hi.isna() | lo.isna() | (lo <= hi)).fillna(False)
+    ok &= (age.isna() | (age == lo)).fillna(False)
+    ok &= ~(df["age_label"] == "All ages") | (lo.isna() & hi.isna())
+    return ok
+
+
+def _population_schema(name: str) -> pa.DataFrameSchema:
+    """Population by age: ``age`` a single year (90 = 90 and over), ``age_from``/``age_to`` the
+    range every row covers (``age_to`` missing = open-ended; both missing for 'All ages')."""
+    return pa.DataFrameSchema(
+        _base(
+            {
+                **_dims(["estimate", "sex", "age_label"]),
+                "age": pa.Column("Int64", nullable=True, checks=pa.Check.in_range(0, 120)),
+                "age_from": pa.Column("Int64", nullable=True, checks=pa.Check.in_range(0, 120)),
+                "age_to": pa.Column("Int64", nullable=True, checks=pa.Check.in_range(0, 120)),
+                "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
+            }
+        ),
+        checks=pa.Check(_ages_consistent, error="age outside its age_from..age_to range"),
+        unique=["la_code", "year", "estimate", "sex", "age_label"],
+        name=name,
+    )
 
 
 _NHSD_DIMS = [
@@ -135,26 +165,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         unique=["la_code", "year", "measure_code", "disaggregation", "measure_type"],
         name="ascof",
     ),
-    "population": pa.DataFrameSchema(
-        _base(
-            {
-                **_dims(["estimate", "sex", "age_label"]),
-                "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
-            }
-        ),
-        unique=["la_code", "year", "estimate", "sex", "age_label"],
-        name="population",
-    ),
-    "population_projections": pa.DataFrameSchema(
-        _base(
-            {
-                **_dims(["estimate", "sex", "age_label"]),
-                "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
-            }
-        ),
-        unique=["la_code", "year", "estimate", "sex", "age_label"],
-        name="population_projections",
-    ),
+    "population": _population_schema("population"),
+    "population_projections": _population_schema("population_projections"),
     "workforce": pa.DataFrameSchema(
         _base(_dims(["sector", "service", "job_role", "measure"])),
         checks=pa.Check(_suppressed_means_missing, error="suppressed cell has a value"),

@@ -97,7 +97,9 @@ def _split_weights(tables: Tables) -> pd.Series | None:
         return None
     adults = population_by_band(pop, {"Total": (18, None)})
     adults = adults[adults["area_type"] == "council"]
-    latest = adults[adults["year"] == adults.groupby("year")["la_code"].nunique().idxmax()]
+    counts = adults.groupby("year")["la_code"].nunique()
+    # the latest of the years covering the most councils (the split successors exist in it)
+    latest = adults[adults["year"] == counts[counts == counts.max()].index.max()]
     return latest.set_index("la_code")["value"]
 
 

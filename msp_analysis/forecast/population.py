@@ -17,7 +17,7 @@ import pandas as pd
 
 from msp_analysis.forecast.scenarios import POPULATION_BANDS
 from msp_analysis.indicators.core import population_by_band
-from msp_analysis.tables import Tables
+from msp_analysis.tables import MissingSource, Tables
 
 BANDS = {
     "18 to 64": (18, 64),
@@ -58,7 +58,11 @@ def _from_series(tables: Tables, la_code: str) -> tuple[pd.DataFrame, pd.DataFra
         if name not in known:
             out.append(pd.DataFrame(columns=["year", "band", "population"]))
             continue
-        s = series(tables, name, la_code)
+        try:
+            s = series(tables, name, la_code)
+        except MissingSource:  # the source table is not loaded: no rows, said by the caller
+            out.append(pd.DataFrame(columns=["year", "band", "population"]))
+            continue
         s = s.assign(band=s["breakdown"].map(_band_name)).dropna(subset=["band", "value"])
         s = s[~s["basis"].isin(["missing", "not submitted"])]
         out.append(s.rename(columns={"value": "population"})[["year", "band", "population"]])

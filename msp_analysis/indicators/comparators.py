@@ -41,7 +41,8 @@ def features(tables: Tables) -> pd.DataFrame:
         & (pop["area_type"] == "council")
         & (pop["estimate"] == "mid-year estimate")
     ]
-    year = int(pop.groupby("year")["la_code"].nunique().idxmax())  # the year covering most councils
+    counts = pop.groupby("year")["la_code"].nunique()
+    year = int(counts[counts == counts.max()].index.max())  # the latest year covering most councils
     p = pop[pop["year"] == year]
     adults = p[p["age"] >= 18].groupby("la_code")["value"].sum()
     over65 = p[p["age"] >= 65].groupby("la_code")["value"].sum()

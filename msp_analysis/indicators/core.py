@@ -205,26 +205,17 @@ def population_by_band(
     *,
     estimate: str = "mid-year estimate",
 ) -> pd.DataFrame:
-    """Persons by area x year x named age band (e.g. {'18 to 64': (18, 64), '65 and over': (65, None)})."""
-    pop = population[population["age"].notna() & (population["estimate"] == estimate)]
-    if not (pop["sex"] == "Persons").any():
-        # ONS projections publish males and females only: persons are their sum
-        pop = (
-            pop[pop["sex"].isin(["Males", "Females"])]
-            .groupby(["la_code", "area_type", "year", "age"], as_index=False)["value"]
-            .sum(min_count=1)
-            .assign(sex="Persons")
-        )
-    pop = pop[pop["sex"] == "Persons"]
-    pieces = []
-    for name, (lo, hi) in bands.items():
-        sel = pop[(pop["age"] >= lo) & ((pop["age"] <= hi) if hi is not None else True)]
-        agg = sel.groupby(["la_code", "area_type", "year"], as_index=False)["value"].sum(
-            min_count=1
-        )
-        agg["breakdown"] = name
-        pieces.append(agg)
-    return pd.concat(pieces, ignore_index=True)
+    """Persons by area x year x named age band (e.g. {'18 to 64': (18, 64), '65 and over': (65, None)}).
+
+    Works on single years and on age groups (ONS projections' 5-year groups: a group a band
+    boundary cuts is split evenly by single year); persons are males + females where a table
+    publishes only those. See :func:`msp_analysis.series.population.band_population`.
+    """
+    from msp_analysis.series.population import band_population
+
+    pop = population[population["estimate"] == estimate]
+    out = band_population(pop, bands)
+    return out[["la_code", "area_type", "year", "value", "breakdown"]]
 
 
 def nearest_year(available: list[int], year: int) -> int | None:

@@ -56,8 +56,8 @@ def table_name(reader: ModuleType, layout: str) -> str:
     """Processed table a reader's output goes to."""
     if reader is cqc:
         return "cqc_ratings" if layout == "cqc-ratings" else "cqc_locations"
-    if reader is population and layout == "ons-snpp-csv":
-        return "population_projections"
+    if reader is population:
+        return population.table_for(layout)
     return reader.TABLE
 
 

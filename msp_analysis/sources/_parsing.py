@@ -450,15 +450,30 @@ def uncached_formulas(path: str | Path) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def sheet_names(path: str | Path) -> list[str]:
-    """Sheet names of a spreadsheet."""
-    p = check_readable(path)
+@lru_cache(maxsize=2)
+def _calamine(key: tuple[str, int, int]):
     from python_calamine import CalamineWorkbook
 
+    return CalamineWorkbook.from_path(key[0])
+
+
+def calamine_workbook(path: str | Path):
+    """The opened python-calamine workbook, cached by (path, mtime, size): every reader's
+    ``detect`` and the ``read`` that follows share one open (an .ods is parsed when opened).
+
+    Raises:
+        SourceError: the file cannot be opened as a spreadsheet.
+    """
+    p = check_readable(path)
     try:
-        return list(CalamineWorkbook.from_path(str(p)).sheet_names)
+        return _calamine(_file_key(p))
     except Exception as exc:  # calamine raises its own error types
         raise SourceError(f"cannot be opened as a spreadsheet ({exc})", file=p) from exc
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """Sheet names of a spreadsheet."""
+    return list(calamine_workbook(path).sheet_names)
 
 
 def sheet_names_or_none(path: str | Path) -> list[str] | None:

@@ -703,27 +703,32 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         }
     )
     year = _wide_year(file)
-    pieces = []
-    for col in councils:
-        cells = raw[col]
-        dollar = cells.str.match(r"^\s*\$\s*[\d.,]+\s*$")
-        if dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
-            log.warning(
-                "%s, column %s: %d cell(s) like '$0.00' read as numbers",
-                file,
-                col,
-                int(dollar.sum()),
-            )
-            cells = cells.where(~dollar, cells.str.replace("$", "", regex=False))
-        parsed = P.parse_numbers(cells, file=file, column=col, rows=raw["source_row"])
-        part = base.copy()
-        part["la_code"] = code_of[col]
-        part["value"] = parsed.value
-        part["suppressed"] = parsed.suppressed
-        part["marker"] = parsed.marker
-        part["source_column"] = raw.columns.get_loc(col)  # 1-based: source_row is column 0
-        pieces.append(part)
-    out = pd.concat(pieces, ignore_index=True)
+    # All council columns at once, column-major (one row per published cell).
+    n_r, n_c = len(raw), len(councils)
+    cells = pd.Series(raw[councils].to_numpy().T.ravel(), dtype=object)
+    col_of = pd.Series(np.repeat(np.array(councils, dtype=object), n_r), dtype=object)
+    rows = pd.Series(np.tile(raw["source_row"].to_numpy(), n_c))
+    dollar = cells.str.match(r"^\s*\$\s*[\d.,]+\s*$")
+    if dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
+        log.warning(
+            "%s, column(s) %s: %d cell(s) like '$0.00' read as numbers",
+            file,
+            ", ".join(sorted(set(col_of[dollar]))),
+            int(dollar.sum()),
+        )
+        cells = cells.where(~dollar, cells.str.replace("$", "", regex=False))
+    parsed = P.parse_numbers(cells, file=file, column=col_of, rows=rows)
+    out = pd.DataFrame({c: np.tile(base[c].to_numpy(), n_c) for c in base.columns})
+    for c in base.columns:
+        if c != "source_row":
+            out[c] = out[c].astype("string")
+    out["la_code"] = np.repeat(np.array([code_of[c] for c in councils], dtype=object), n_r)
+    out["value"] = parsed.value.to_numpy()
+    out["suppressed"] = parsed.suppressed.to_numpy()
+    out["marker"] = parsed.marker.to_numpy()
+    out["source_column"] = np.repeat(  # 1-based: source_row is column 0
+        np.array([raw.columns.get_loc(c) for c in councils], dtype="int64"), n_r
+    )
     codes = out["la_code"].astype("string")
     out["la_code"] = codes
     out["area_type"] = geography.area_type(codes)

@@ -140,20 +140,8 @@ def _council_codes() -> frozenset[str]:
     return frozenset(c.loc[c["status"].isin(["current", "predecessor"]), "la_code"])
 
 
-@lru_cache(maxsize=2)
-def _book(key: tuple[str, int, int]):
-    """The opened workbook, cached by (path, mtime, size): detect then read opens it once."""
-    from python_calamine import CalamineWorkbook
-
-    return CalamineWorkbook.from_path(key[0])
-
-
 def _open(path: Path):
-    st = path.stat()
-    try:
-        return _book((str(path.resolve()), st.st_mtime_ns, st.st_size))
-    except Exception as exc:  # calamine raises its own error types
-        raise SourceError(f"cannot be opened as a spreadsheet ({exc})", file=path) from exc
+    return P.calamine_workbook(path)
 
 
 def detect(path: str | Path) -> str | None:
@@ -283,37 +271,46 @@ def read(path: str | Path) -> pd.DataFrame:
         for i in range(h + 1, end + 1)
         if str(rows[i][0]).strip() or (england_published and i == end)
     ]
-    records = []
-    for j in value_cols:
-        ref = str(rows[ref_row][j]).strip() if ref_row is not None else ""
-        for i in data:
-            r = rows[i]
-            records.append(
-                (
-                    i + 1,
-                    j + 1,
-                    str(r[0]).strip(),
-                    str(r[ons_col]).strip() if ons_col is not None else "",
-                    str(r[name_col]).strip(),
-                    head[j],
-                    groups[j],
-                    ref,
-                    r[j],
-                )
-            )
+    refs = [str(rows[ref_row][j]).strip() if ref_row is not None else "" for j in value_cols]
+    if layout == "mhclg-ro3":  # only the adult social care block is needed
+        cols = pd.DataFrame(
+            {
+                "source_column": [j + 1 for j in value_cols],
+                "header": [head[j] for j in value_cols],
+                "group": [groups[j] for j in value_cols],
+                "ref": refs,
+            }
+        )
+        keep = _is_asc_block(_service_and_measure(cols, layout)).to_numpy()
+        value_cols = [c for c, k in zip(value_cols, keep) if k]
+        refs = [r for r, k in zip(refs, keep) if k]
+    # Build the long frame column-major with numpy (one row per published cell).
+    n_r, n_c = len(data), len(value_cols)
+    cells = np.empty((n_c, n_r), dtype=object)
+    for a, i in enumerate(data):
+        r = rows[i]
+        for b, j in enumerate(value_cols):
+            cells[b, a] = r[j]
+    ecode = [str(rows[i][0]).strip() for i in data]
+    ons_codes = [str(rows[i][ons_col]).strip() if ons_col is not None else "" for i in data]
+    names = [str(rows[i][name_col]).strip() for i in data]
     raw = pd.DataFrame(
-        records,
-        columns=[
-            "source_row",
-            "source_column",
-            "ecode",
-            "ons_code",
-            "name",
-            "header",
-            "group",
-            "ref",
-            "cell",
-        ],
+        {
+            "source_row": np.tile(np.array(data, dtype="int64") + 1, n_c),
+            "source_column": np.repeat(np.array(value_cols, dtype="int64") + 1, n_r),
+            "ecode": pd.Series(np.tile(np.array(ecode, dtype=object), n_c), dtype=object),
+            "ons_code": pd.Series(np.tile(np.array(ons_codes, dtype=object), n_c), dtype=object),
+            "name": pd.Series(np.tile(np.array(names, dtype=object), n_c), dtype=object),
+            "header": pd.Series(
+                np.repeat(np.array([head[j] for j in value_cols], dtype=object), n_r), dtype=object
+            ),
+            "group": pd.Series(
+                np.repeat(np.array([groups[j] for j in value_cols], dtype=object), n_r),
+                dtype=object,
+            ),
+            "ref": pd.Series(np.repeat(np.array(refs, dtype=object), n_r), dtype=object),
+            "cell": pd.Series(cells.ravel(), dtype=object),
+        }
     )
     title = " ".join(str(c) for r in rows[:h] for c in r[:3] if str(c).strip())
     raw.attrs.update(
@@ -365,12 +362,13 @@ def _la_codes(raw: pd.DataFrame, file: str, sheet: str) -> pd.Series:
     return code
 
 
-def _service_and_measure(raw: pd.DataFrame, layout: str, title: str) -> pd.DataFrame:
+def _service_and_measure(raw: pd.DataFrame, layout: str) -> pd.DataFrame:
     """Per value column: service label, line number, age band, measure."""
     cols = raw.drop_duplicates("source_column")[["source_column", "header", "group", "ref"]]
     out = []
-    for _, c in cols.iterrows():
-        header, group, ref = c["header"], c["group"], c["ref"]
+    for source_column, header, group, ref in zip(
+        cols["source_column"], cols["header"], cols["group"], cols["ref"]
+    ):
         line = ""
         measure: str | None
         if layout == "mhclg-rs":
@@ -402,7 +400,7 @@ def _service_and_measure(raw: pd.DataFrame, layout: str, title: str) -> pd.DataF
         service = re.sub(r"^Subcategory:\s*", "", service)
         out.append(
             {
-                "source_column": c["source_column"],
+                "source_column": source_column,
                 "service": service,
                 "line": line,
                 "age_band": age,
@@ -435,19 +433,24 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
             sheet name or title, a column whose C1-C7 number cannot be found, or a
             duplicated key (message names file, sheet, column and row).
     """
-    file = raw.attrs.get("source_file", "")
-    sheet = raw.attrs.get("source_sheet", "")
-    layout = raw.attrs.get("layout")
+    meta = dict(raw.attrs)
+    raw = raw.copy(deep=False)
+    raw.attrs = {}  # pandas deep-copies attrs on every operation: keep them aside
+    file = meta.get("source_file", "")
+    sheet = meta.get("source_sheet", "")
+    layout = meta.get("layout")
     if layout not in LAYOUTS:
         raise UnknownLayoutError(f"raw frame has layout {layout!r}", LAYOUTS, file=file)
-    year = raw.attrs.get("year")
+    year = meta.get("year")
     if year is None:
         raise SourceError("no financial year in the sheet name or title", file=file, sheet=sheet)
-    code = _la_codes(raw, file, sheet)
+    per_row = raw.drop_duplicates("source_row")[["source_row", "ecode", "ons_code", "name"]]
+    row_code = _la_codes(per_row.reset_index(drop=True), file, sheet)
+    code = raw["source_row"].map(dict(zip(per_row["source_row"], row_code)))
     keep = code.isin(_council_codes()) | (code == geography.ENGLAND_CODE)
     n_auth = raw.loc[raw["source_column"] == raw["source_column"].min(), "ecode"].shape[0]
     frame = raw[keep].assign(la_code=code[keep])
-    cols = _service_and_measure(frame, layout, raw.attrs.get("title", ""))
+    cols = _service_and_measure(frame, layout)
     if cols["measure"].isna().any():
         bad = cols[cols["measure"].isna()].iloc[0]
         raise SourceError(
@@ -497,14 +500,14 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         }
     )
     out["year_label"] = P.fy_labels(out["year"])
-    if not raw.attrs.get("england_published", True):
+    if not meta.get("england_published", True):
         eng = england_from_councils(out)
         eng = eng.assign(
             ecode=pd.NA,
             source=out["source"].iloc[0],
             source_file=file,
             source_sheet=sheet,
-            source_row=int(raw.attrs.get("header_row", 1)),
+            source_row=int(meta.get("header_row", 1)),
             source_column=0,
         )
         log.warning("%s: no ENGLAND row published; England built as the sum of councils", file)

@@ -257,6 +257,15 @@ READ_SINCE_ROUND_ONE = {
     "nomis_mye_2024_lincolnshire.csv",
     "ons_mye_mid2020_on_2021_geography.xls",
 }
+#: second-round files read since their readers landed (issue 10)
+READ_SINCE_ROUND_TWO = {
+    "ons_mye_mid2015_uk.xls",
+    "ons_mye_mid2016_uk.xls",
+    "ons_mye_mid2017_uk.xls",
+    "ons_mye_mid2018_on_2019_lad_codes.xls",
+    "ons_mye_mid2021_on_2021_geography.xls",
+    "ons_snpp2018_table2_persons_resaved.csv",
+}
 #: second-round files (issue 10) that main may not read yet; remove each as its reader lands
 NOT_YET_READ = {
     "ascfr_2014-15_council_expenditure.csv",
@@ -269,18 +278,13 @@ NOT_YET_READ = {
     "mhclg_rs_2017-18_by_la.xlsx",
     "mhclg_rsx_2022-23_by_la.ods",
     "mhclg_rsx_2023-24_by_la.ods",
-    "ons_mye_mid2015_uk.xls",
-    "ons_mye_mid2016_uk.xls",
-    "ons_mye_mid2017_uk.xls",
-    "ons_mye_mid2018_on_2019_lad_codes.xls",
-    "ons_snpp2018_table2_persons_resaved.csv",
 }
 
 
 def test_store_build_on_every_real_file(real_processed):
     m = store.manifest(real_processed)
     files = {f["file"] for f in m["files"]}
-    assert files >= READ_SINCE_ROUND_ONE and m["demo"] is False
+    assert files >= READ_SINCE_ROUND_ONE | READ_SINCE_ROUND_TWO and m["demo"] is False
     # files of the second data round whose readers are still being written: each is listed
     # (skipped, or failed with a message naming where), never silently dropped
     unread = set(m["skipped"]) | {f["file"] for f in store.failures(real_processed)}
