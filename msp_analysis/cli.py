@@ -264,6 +264,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     horizon = inputs.check_horizon(args.horizon)
     scenario_files = inputs.check_scenarios(args.scenario)
     actions = inputs.check_actions(args.actions)
+    evidence = inputs.check_evidence(args.evidence)
     inputs.check_out_dir(args.out)
     if args.workers is not None and not 1 <= args.workers <= 64:
         raise UsageError(f"--workers {args.workers}: must be from 1 to 64")
@@ -275,6 +276,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     common: dict[str, Any] = dict(
         scenarios=scenario_files,
         actions_file=actions,
+        evidence_file=evidence,
         horizon=horizon,
         pdf=not args.no_pdf,
     )
@@ -487,6 +489,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--actions",
         type=_path,
         help="the council's actions YAML for Section 3 (default: $MSP_TEMPLATES_DIR/actions.yml, else the shipped example)",
+    )
+    p.add_argument(
+        "--evidence",
+        help="the council's local evidence YAML (empty template: "
+        "msp_analysis/resources/templates/local_evidence.yml); default: none (a DEMO plan uses "
+        "the shipped example for the DEMO council)",
     )
     p.add_argument(
         "--horizon",

@@ -225,6 +225,15 @@ def check_actions(value: str | None) -> str | None:
     return str(check_settings_file(value, "actions", load_actions))
 
 
+def check_evidence(value: str | None) -> str | None:
+    """--evidence FILE: the council's local evidence, validated before any kernel starts."""
+    if value is None:
+        return None
+    from msp_analysis.indicators.local import load_evidence
+
+    return str(check_settings_file(value, "evidence", load_evidence))
+
+
 def check_thresholds(value: str | None) -> str | None:
     if value is None:
         return None

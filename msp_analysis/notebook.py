@@ -12,6 +12,8 @@ def quiet() -> None:
     """Notebook set-up: no progress bars or library warnings in committed outputs; readable tables."""
     logging.getLogger("msp_analysis").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)
+    # tqdm.auto warns in kernels without ipywidgets; a plan must not print it on its first page
+    warnings.filterwarnings("ignore", message="IProgress not found")
     pd.set_option("display.max_rows", 80)
     pd.set_option("display.max_colwidth", 80)
     pd.set_option("display.width", 160)
@@ -26,14 +28,21 @@ def table(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def show(fig) -> None:
-    """Display a Figure once and free it (nothing when there is no figure to show)."""
+def show(fig, alt: str | None = None) -> None:
+    """Display a Figure once and free it (nothing when there is no figure to show).
+
+    ``alt`` (or the alt text the chart carries, see :func:`msp_analysis.plots.describe`) goes
+    into the output's metadata, where the HTML plan picks it up as the image's alt text.
+    """
     import matplotlib.pyplot as plt
     from IPython.display import display
 
+    from msp_analysis.plots import alt_text
+
     if fig is None:
         return
-    display(fig)
+    alt = alt or alt_text(fig)
+    display(fig, metadata={"image/png": {"alt": alt}} if alt else None)
     plt.close(fig)
 
 

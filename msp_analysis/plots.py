@@ -23,6 +23,30 @@ RATINGS = {
 }
 
 
+def _n(v: float) -> str:
+    """A number for alt text: thousands separators, sensible decimals."""
+    if v is None or pd.isna(v):
+        return "not available"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+
+
+def describe(fig: plt.Figure, text: str) -> plt.Figure:
+    """Attach alt text (what the chart shows, in words) for screen readers and the HTML plan."""
+    fig.msp_alt = text  # type: ignore[attr-defined]
+    return fig
+
+
+def alt_text(fig: plt.Figure) -> str | None:
+    """The alt text a chart carries, or None."""
+    return getattr(fig, "msp_alt", None)
+
+
+def stamp(fig: plt.Figure, text: str) -> plt.Figure:
+    """Print a running mark (council, DRAFT, DEMO) in the top right corner of a chart image."""
+    fig.text(0.99, 0.995, text, fontsize=7, color="#9a9a9a", ha="right", va="top")
+    return fig
+
+
 def _style(ax, title: str, ylabel: str = "") -> None:
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     ax.set_ylabel(ylabel, fontsize=9)
@@ -68,7 +92,15 @@ def trend(ind: pd.DataFrame, title: str, *, council_name: str) -> plt.Figure:
     _style(ax, title, f["unit"].iloc[0] if len(f) else "")
     ax.legend(frameon=False, fontsize=8, loc="best")
     _footer(fig, f"{f['source'].iloc[0]}, {_years(f)}" if len(f) else "")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    if len(f):
+        first, last = f.iloc[0], f.iloc[-1]
+        describe(
+            fig,
+            f"Line chart, {title}: {council_name} {_n(first['value'])} in {first['year_label']} "
+            f"and {_n(last['value'])} in {last['year_label']}; England {_n(last['england'])} "
+            f"in {last['year_label']}.",
+        )
     return fig
 
 
@@ -93,7 +125,22 @@ def ranked_bar(
     ax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
     ax.grid(axis="y", visible=False)
     _footer(fig, source)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    order = f.sort_values("value", ascending=False).reset_index(drop=True)
+    mine = order.index[order["la_code"] == la_code]
+    eng_text = f"; England {_n(eng.iloc[0])}" if len(eng) and pd.notna(eng.iloc[0]) else ""
+    describe(
+        fig,
+        f"Bar chart, {title}: {names.get(la_code, la_code)} "
+        + (
+            f"{_n(order.loc[mine[0], 'value'])}, {mine[0] + 1} of {len(order)} councils shown "
+            f"counting from the highest"
+            if len(mine)
+            else "has no value"
+        )
+        + eng_text
+        + ".",
+    )
     return fig
 
 
@@ -124,7 +171,16 @@ def _stacked_bars(
         frameon=False, fontsize=7.5, ncol=ncol, loc="upper center", bbox_to_anchor=(0.5, legend_y)
     )
     _footer(fig, source)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    describe(
+        fig,
+        f"Stacked bar chart, {title}: "
+        + "; ".join(
+            f"{area}: " + ", ".join(f"{col} {_n(v)}%" for col, v in row.items() if v > 0)
+            for area, row in wide.iterrows()
+        )
+        + ".",
+    )
     return fig
 
 
@@ -178,27 +234,40 @@ def fan(forecast: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
     _style(ax, title)
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     _footer(fig, source)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    if len(f):
+        a, b = f.iloc[0], f.iloc[-1]
+        describe(
+            fig,
+            f"Fan chart, {title}: central forecast {_n(a['value'])} in {x.iloc[0]} and "
+            f"{_n(b['value'])} in {x.iloc[-1]}, 80% interval {_n(b['lower_80'])} to "
+            f"{_n(b['upper_80'])} in {x.iloc[-1]}.",
+        )
     return fig
 
 
-def scenario_lines(totals: pd.DataFrame, title: str, *, unit: str, source: str) -> plt.Figure:
-    """One line per scenario (columns scenario, year, value)."""
+def scenario_lines(
+    totals: pd.DataFrame,
+    title: str,
+    *,
+    unit: str,
+    source: str,
+    titles: dict[str, str] | None = None,
+) -> plt.Figure:
+    """One line per scenario (columns scenario, year, value); ``titles`` maps file names to titles."""
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     palette = plt.get_cmap("tab10")
+    ends = []
     for i, (name, g) in enumerate(totals.sort_values("year").groupby("scenario", sort=True)):
-        ax.plot(
-            g["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}"),
-            g["value"],
-            "-o",
-            markersize=3.5,
-            color=palette(i % 10),
-            label=name.replace("_", " "),
-        )
+        label = (titles or {}).get(name) or name.replace("_", " ").capitalize()
+        years = g["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}")
+        ax.plot(years, g["value"], "-o", markersize=3.5, color=palette(i % 10), label=label)
+        ends.append(f"{label} {_n(g['value'].iloc[-1])} in {years.iloc[-1]}")
     _style(ax, title, unit)
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     _footer(fig, source)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    describe(fig, f"Line chart, {title} ({unit}): " + "; ".join(ends) + ".")
     return fig
 
 
@@ -212,26 +281,60 @@ def waterfall(
     unit: str,
     source: str,
 ) -> plt.Figure:
-    """Waterfall from a start value through driver contributions (a Series label -> change) to the end."""
+    """Waterfall from a start value through driver contributions (a Series label -> change) to the end.
+
+    Each step is a floating bar from the running total before it to the running total after
+    it, whichever is lower at the bottom, so a negative step hangs down from the level it
+    starts at. The value axis starts at zero (no hidden break); each step is labelled with
+    its signed change because small steps are thin beside the totals.
+    """
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
-    labels = [start_label, *[s.replace("_", " ") for s in steps.index], end_label]
-    level = start
-    ax.bar(0, start, color=ENGLAND)
-    for i, change in enumerate(steps.to_numpy(), start=1):
+    labels = [start_label, *[str(s).replace("_", " ") for s in steps.index], end_label]
+    values = steps.to_numpy(dtype=float)
+    before = start + np.concatenate([[0.0], np.cumsum(values)[:-1]])
+    after = before + values
+    end = start + values.sum()
+    ax.bar(0, start, color=ENGLAND, label="_start")
+    for i, (lo_level, change) in enumerate(zip(before, values), start=1):
         ax.bar(
             i,
-            change,
-            bottom=level if change >= 0 else level + change,
+            abs(change),
+            bottom=min(lo_level, lo_level + change),
             color="#c0392b" if change >= 0 else "#1a7f37",
         )
-        level += change
-    ax.bar(len(labels) - 1, level, color=COUNCIL)
+        ax.annotate(
+            f"{change:+,.1f}",
+            (i, max(lo_level, lo_level + change)),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+        )
+    ax.bar(len(labels) - 1, end, color=COUNCIL)
+    for i, total in ((0, start), (len(labels) - 1, end)):
+        ax.annotate(
+            f"{total:,.1f}",
+            (i, total),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+        )
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
-    lo = min(start, level, *(start + steps.cumsum()))
-    ax.set_ylim(lo * 0.9, max(start, level, *(start + steps.cumsum())) * 1.03)
+    top = max(start, end, *after, *before)
+    bottom = min(0.0, start, end, *after, *before)
+    ax.set_ylim(bottom * 1.05 if bottom < 0 else 0, top * 1.08)
     _style(ax, title, unit)
     _footer(fig, source)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    describe(
+        fig,
+        f"Waterfall chart, {title} ({unit}): {_n(start)} in {start_label}, "
+        + ", ".join(f"{lab} {v:+,.1f}" for lab, v in zip(labels[1:-1], values))
+        + f", to {_n(end)} in {end_label}.",
+    )
     return fig
 
 

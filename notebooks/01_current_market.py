@@ -18,7 +18,7 @@
 # %% [markdown] tags=[]
 # # Section 1: the current sustainability of local care markets
 #
-# Indicators for the council against England, its region and a comparator group, for the 65+ care home market, the 18+ home care market and the specialist markets, with the DHSC risk flags. Every number below is computed from the published files; a missing source is said plainly.
+# Indicators for the council against England, its region and a comparator group, for every market in the DHSC template and the specialist markets councils add (65+ care homes, 18+ home care, supported living, learning disability, mental health, autism; day care, extra care and Shared Lives), with the DHSC risk tests for each market. Every number below is computed from the published files; a market no published return measures says which data would. ASC-FR unit costs are spend per week or hour, not the fee paid.
 
 # %% tags=["parameters"]
 la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
@@ -29,6 +29,7 @@ year = None  # latest financial-year start to describe, e.g. 2021 for 2021-22; N
 from msp_analysis import geography, plots, store
 from msp_analysis.indicators import assess, risk_flags
 from msp_analysis.indicators.assess import indicator_area
+from msp_analysis.indicators.risk import data_checks, risk_matrix
 from msp_analysis.indicators.summary import benchmark_long, market_summary, sources, up_to
 from msp_analysis.notebook import bullets, quiet, show, table
 from msp_analysis.tables import Tables
@@ -71,22 +72,10 @@ table(
 )
 
 # %% [markdown] tags=[]
-# ## 65+ care homes
+# ## 65+ care homes (residential and nursing)
 
 # %% tags=[]
 bullets(market_summary(indicators, "care_home_65"))
-
-# %% tags=[]
-show(
-    plots.trend(
-        indicators[
-            (indicators["indicator"] == "unit_cost_weekly_65")
-            & (indicators["breakdown"] == "Nursing")
-        ],
-        "Weekly unit cost of nursing care, 65+",
-        council_name=council,
-    )
-)
 
 # %% tags=[]
 show(
@@ -96,7 +85,19 @@ show(
         peers,
         "People aged 65+ in care homes per 100,000 aged 65+, against comparators",
         unit="people per 100,000 aged 65+",
-        source="SALT T34 (NHS Digital) 2021-22; ONS mid-year estimates",
+        source="SALT T34 (NHS Digital); ONS mid-year estimates",
+    )
+)
+
+# %% tags=[]
+show(
+    plots.trend(
+        indicators[
+            (indicators["indicator"] == "unit_cost_weekly_65")
+            & (indicators["breakdown"] == "Nursing")
+        ],
+        "ASC-FR unit cost of nursing care, 65+ (spend per week, not the fee paid)",
+        council_name=council,
     )
 )
 
@@ -113,19 +114,39 @@ show(
             (indicators["indicator"] == "home_care_hourly_rate")
             & (indicators["breakdown"] == "External")
         ],
-        "Hourly rate for externally provided home care",
+        "ASC-FR unit cost of external home care (spend per hour, not the fee paid)",
         council_name=council,
     )
 )
 
 # %% [markdown] tags=[]
-# ## Learning disability, mental health and autism; supported living
+# ## Supported living
 
 # %% tags=[]
-bullets(market_summary(indicators, "specialist"))
+bullets(market_summary(indicators, "supported_living"))
 
 # %% [markdown] tags=[]
-# ## Quality, workforce and spend across the markets
+# ## Learning disability
+
+# %% tags=[]
+bullets(market_summary(indicators, "learning_disability"))
+
+# %% [markdown] tags=[]
+# ## Mental health
+
+# %% tags=[]
+bullets(market_summary(indicators, "mental_health"))
+
+# %% [markdown] tags=[]
+# ## Autism; day care, extra care and Shared Lives
+#
+# No published return measures these per council; the council's own figures (local evidence file) do.
+
+# %% tags=[]
+bullets(market_summary(indicators, "autism") + market_summary(indicators, "other_community"))
+
+# %% [markdown] tags=[]
+# ## Population, spend, quality and workforce across the markets
 
 # %% tags=[]
 bullets(market_summary(indicators, "all"))
@@ -136,7 +157,7 @@ ratings = ratings[ratings["breakdown"] != "Good or outstanding"]
 show(
     plots.rating_bars(
         ratings,
-        "CQC ratings of registered locations (ASCOF 6B)",
+        "Residential adult social care providers by CQC rating (ASCOF 6B)",
         source=f"ASCOF 6B (DHSC, from CQC), {ratings['year_label'].iloc[0]}",
     )
 )
@@ -152,13 +173,18 @@ show(
 )
 
 # %% [markdown] tags=[]
-# ## Risk flags
+# ## Risk tests by market
 #
-# The five risks in DHSC's table of risk indicators, with the rule and threshold beside each flag (thresholds in `msp_analysis/data/risk_thresholds.yml`). A blank flag means the data to judge is missing.
+# The five risks in DHSC's table of risk indicators, tested for each market: *flagged*, *not flagged*, or *could not run* for want of evidence (and what would run it). Rules and thresholds are in `msp_analysis/data/risk_thresholds.yml`; tests on the council's own figures run when a local evidence file is given (the plan's `--evidence`).
+
+# %% tags=[]
+matrix = risk_matrix(flags)
+table(matrix.pivot(index="risk_label", columns="market_label", values="state").reset_index())
 
 # %% tags=[]
 table(
-    flags[
+    flags.loc[
+        flags["flag"].notna(),
         [
             "risk_label",
             "market",
@@ -168,11 +194,18 @@ table(
             "value",
             "england",
             "rule",
-            "flag",
             "reason",
-        ]
+        ],
     ]
 )
+
+# %% [markdown] tags=[]
+# ## Figures to check
+#
+# A year-on-year change in an ASC-FR unit cost above the threshold is a possible data issue to check, not a market risk.
+
+# %% tags=[]
+table(data_checks(indicators))
 
 # %% [markdown] tags=[]
 # ## Missing indicators

@@ -10,6 +10,7 @@ from msp_analysis import geography
 from msp_analysis.indicators import (
     diversity,
     fees,
+    outcomes,
     placements,
     quality,
     spend,
@@ -17,12 +18,12 @@ from msp_analysis.indicators import (
     workforce,
 )
 from msp_analysis.indicators.comparators import comparator_group
-from msp_analysis.indicators.core import OUTPUT_COLUMNS, benchmark, missing_rows
+from msp_analysis.indicators.core import OUTPUT_COLUMNS, benchmark, market_of, missing_rows
 from msp_analysis.tables import MissingSource, Tables
 
 log = logging.getLogger(__name__)
 
-MODULES = (sufficiency, diversity, quality, fees, spend, workforce, placements)
+MODULES = (sufficiency, diversity, quality, fees, spend, workforce, placements, outcomes)
 
 
 def all_indicators(tables: Tables) -> tuple[list, list]:
@@ -76,6 +77,7 @@ def assess(tables: Tables, la_code: str, *, k: int = 15) -> tuple[pd.DataFrame, 
     for p, reason in missing:
         pieces.append(missing_rows(la_code, p.market, p.name, p.unit, p.source, reason))
     out = pd.concat(pieces, ignore_index=True)[OUTPUT_COLUMNS]
+    out["market"] = [market_of(m, b) for m, b in zip(out["market"], out["breakdown"])]
     if tables.demo:
         out["source"] = "DEMO - " + out["source"].astype(str)
     return out, comps

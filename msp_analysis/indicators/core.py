@@ -40,12 +40,34 @@ OUTPUT_COLUMNS = [
     "note",
 ]
 
+#: The markets of the DHSC MSP template and the specialist markets councils add, in plan order.
 MARKETS = {
-    "care_home_65": "65+ care homes",
+    "care_home_65": "65+ care homes (residential and nursing)",
     "home_care_18": "18+ home care",
-    "specialist": "Learning disability, mental health and autism; supported living and Shared Lives",
-    "all": "All adult social care",
+    "supported_living": "Supported living",
+    "learning_disability": "Learning disability",
+    "mental_health": "Mental health",
+    "autism": "Autism",
+    "other_community": "Day care, extra care and Shared Lives",
+    "all": "Across all markets",
 }
+
+#: Rows of an indicator whose breakdown names one specialist market belong to that market.
+BREAKDOWN_MARKETS = {
+    "Learning Disability": "learning_disability",
+    "Mental Health": "mental_health",
+    "Supported Living": "supported_living",
+}
+
+
+def market_of(market: str, breakdown: str) -> str:
+    """The market a row belongs to: a general (all-market) row naming a specialist market moves there."""
+    if market != "all" or not isinstance(breakdown, str):
+        return market
+    for words, key in BREAKDOWN_MARKETS.items():
+        if words in breakdown:
+            return key
+    return market
 
 
 def area_rate(

@@ -8,8 +8,8 @@ from msp_analysis.tables import MissingSource, Tables
 SRC = "ASC-FR (NHS Digital)"
 PROVIDES = [
     Provides("care_home_65", "unit_cost_weekly_65", "£ per week", SRC + " T52"),
-    Provides("specialist", "unit_cost_weekly_18_64", "£ per week", SRC + " T52"),
-    Provides("specialist", "unit_cost_weekly_18_64_by_reason", "£ per week", SRC + " T53"),
+    Provides("all", "unit_cost_weekly_18_64", "£ per week", SRC + " T52"),
+    Provides("all", "unit_cost_weekly_18_64_by_reason", "£ per week", SRC + " T53"),
     Provides("care_home_65", "unit_cost_weekly_65_by_reason", "£ per week", SRC + " T54"),
     Provides(
         "care_home_65", "unit_cost_weekly_residential_by_provision", "£ per week", SRC + " T55"

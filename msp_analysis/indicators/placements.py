@@ -1,18 +1,44 @@
-"""Out-of-area placements: no public per-council series is in the package; said plainly."""
+"""Markets no public return measures per council: said plainly, with the data that would measure them.
+
+Out-of-area placements, autism (SALT and ASC-FR record a primary support reason, which has no
+autism category) and day care or extra care (neither return separates them from other community
+support). A council's own figures for these come in through its local evidence file.
+"""
 
 from __future__ import annotations
 
 from msp_analysis.indicators.base import Provides
 from msp_analysis.tables import MissingSource, Tables
 
-PROVIDES = [Provides("specialist", "out_of_area_placements", "people", "council's own records")]
+OWN = "council's own records (local evidence file)"
+PROVIDES = [Provides("all", "out_of_area_placements", "people", OWN)]
+PROVIDES_AUTISM = [Provides("autism", "autistic_people_supported", "people", OWN)]
+PROVIDES_DAY = [Provides("other_community", "day_and_extra_care_people", "people", OWN)]
 
 
 def out_of_area(tables: Tables):
     raise MissingSource(
-        "no public per-council series of out-of-area placements exists in the published returns loaded; "
-        "add the council's own count (e.g. placements outside the council area at year end)"
+        "no published return counts out-of-area placements per council; the council's own count of "
+        "people placed outside its area (local evidence) gives it"
     )
 
 
-GROUPS = [(out_of_area, PROVIDES)]
+def autism(tables: Tables):
+    raise MissingSource(
+        "SALT and ASC-FR record a primary support reason, which has no autism category; the council's "
+        "own count of autistic people it supports (local evidence) gives it"
+    )
+
+
+def day_and_extra_care(tables: Tables):
+    raise MissingSource(
+        "SALT and ASC-FR do not separate day care or extra care from other community support; the "
+        "council's own counts and fees (local evidence) give them"
+    )
+
+
+GROUPS = [
+    (out_of_area, PROVIDES),
+    (autism, PROVIDES_AUTISM),
+    (day_and_extra_care, PROVIDES_DAY),
+]

@@ -1,4 +1,11 @@
-"""Risk flags for the five DHSC risks, from indicators and thresholds kept in YAML."""
+"""Risk flags for the five DHSC risks, from indicators and thresholds kept in YAML.
+
+A rule names one market, ``all`` (council-wide) or ``each`` (applied to every market that
+has the figure: the council's own evidence is given per market). :func:`risk_matrix` says,
+for each risk and market, whether a test ran and flagged, ran and did not, or could not run
+and what evidence would run it. :func:`data_checks` flags year-on-year changes in ASC-FR
+unit costs that are large enough to be a data issue to check, not a market risk.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +18,19 @@ import pandas as pd
 from pydantic import Field, StrictFloat, StrictInt
 
 from msp_analysis.configs import ConfigModel, load_yaml
+from msp_analysis.indicators.core import MARKETS
 
-MarketKey = Literal["care_home_65", "home_care_18", "specialist", "all"]
+MarketKey = Literal[
+    "care_home_65",
+    "home_care_18",
+    "supported_living",
+    "learning_disability",
+    "mental_health",
+    "autism",
+    "other_community",
+    "all",
+    "each",
+]
 RISKS = {
     "limited_capacity": "Limited capacity",
     "market_exit": "Market exit",
@@ -43,7 +61,10 @@ class ThresholdRule(ConfigModel):
     """One rule: a risk flag raised when an indicator passes a threshold."""
 
     risk: RiskKey = Field(description="which of DHSC's five risks the flag reports")
-    market: MarketKey = Field(description="the market the indicator describes, or 'all'")
+    market: MarketKey = Field(
+        description="the market the indicator describes, 'all' (council-wide) or 'each' "
+        "(the council's own evidence, tested in every market that has it)"
+    )
     indicator: str = Field(description="indicator name, as in market_indicators.csv")
     breakdown: str = Field(description="the indicator's breakdown, e.g. 'Total' or 'Nursing'")
     rule: RuleName = Field(description="how value, England and threshold are compared")
@@ -52,6 +73,17 @@ class ThresholdRule(ConfigModel):
     )
     source: str = Field(description="where the indicator comes from, shown beside the flag")
     rating: str | None = Field(None, description="confidence in the threshold: low, medium, high")
+    needs: str | None = Field(
+        None, description="in words, the evidence that runs the test when its data is missing"
+    )
+
+
+class DataChecks(ConfigModel):
+    """Year-on-year swings in unit costs listed as possible data issues, never as risks."""
+
+    description: str | None = None
+    threshold: StrictInt | StrictFloat = Field(description="per cent change, either way")
+    indicators: list[str] = Field(default_factory=list, description="indicators checked")
 
 
 class RiskThresholds(ConfigModel):
@@ -61,6 +93,11 @@ class RiskThresholds(ConfigModel):
     version: str | None = None
     description: str | None = None
     rules: list[ThresholdRule] = Field(default_factory=list)
+    data_checks: DataChecks | None = None
+
+
+#: The markets each risk is tested for (the DHSC template's markets and the specialist ones).
+TESTED_MARKETS = [m for m in MARKETS if m != "all"]
 
 
 def load_thresholds(path: str | Path | None = None) -> dict:
@@ -93,17 +130,41 @@ def evaluate(rule: str, value: float, england: float, threshold: float) -> bool 
     raise ValueError(rule)
 
 
+def _no_data_reason(indicators: pd.DataFrame, rule: dict) -> str:
+    if rule["indicator"].startswith("local_"):
+        return f"no data: needs {rule.get('needs') or rule['source']}"
+    reason = indicators.loc[indicators["indicator"] == rule["indicator"], "note"]
+    text = reason.iloc[0] if len(reason) and isinstance(reason.iloc[0], str) else ""
+    return "no data: " + (text or f"needs {rule.get('needs') or rule['source']}")
+
+
+def _expand(rules: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    for rule in rules:
+        if rule["market"] == "each":
+            out.extend({**rule, "market": m} for m in TESTED_MARKETS)
+        else:
+            out.append(rule)
+    return out
+
+
 def risk_flags(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd.DataFrame:
-    """One row per rule: the latest value, England, the rule in words, and the flag (or why there is none)."""
+    """One row per rule and market: the latest value, England, the rule in words, and the flag.
+
+    ``flag`` is None (with the reason) when the data to judge is missing. A rule for one
+    market reads that market's rows when the frame has a ``market`` column.
+    """
     thresholds = thresholds or load_thresholds()
     rows = []
-    for rule in thresholds["rules"]:
+    for rule in _expand(thresholds["rules"]):
         sel = indicators[
             (indicators["indicator"] == rule["indicator"])
             & (indicators["breakdown"] == rule["breakdown"])
         ]
+        if "market" in sel and rule["indicator"].startswith("local_"):
+            sel = sel[sel["market"] == rule["market"]]
         sel = sel[sel["status"] == "ok"]
-        words = RULES[rule["rule"]].format(t=rule["threshold"])
+        words = RULES[rule["rule"]].format(t=f"{rule['threshold']:,}")
         base = dict(
             risk=rule["risk"],
             risk_label=RISKS[rule["risk"]],
@@ -113,9 +174,9 @@ def risk_flags(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd.D
             rule=words,
             threshold=rule["threshold"],
             source=rule["source"],
+            needs=rule.get("needs") or rule["source"],
         )
         if sel.empty:
-            reason = indicators.loc[indicators["indicator"] == rule["indicator"], "note"]
             rows.append(
                 {
                     **base,
@@ -123,31 +184,29 @@ def risk_flags(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd.D
                     "value": np.nan,
                     "england": np.nan,
                     "flag": None,
-                    "reason": "no data: "
-                    + (
-                        reason.iloc[0]
-                        if len(reason) and isinstance(reason.iloc[0], str)
-                        else "indicator not available"
-                    ),
+                    "reason": _no_data_reason(indicators, rule),
                 }
             )
             continue
         latest = sel.sort_values("year").iloc[-1] if sel["year"].notna().any() else sel.iloc[-1]
-        flag = evaluate(rule["rule"], latest["value"], latest["england"], rule["threshold"])
-        reason = (
-            ("flagged: " if flag else "not flagged: ")
-            + f"{latest['value']:.1f} against England {latest['england']:.1f}"
-            if flag is not None
-            else "no England comparison in the data"
-        )
-        if rule["rule"] in {"above", "below"} and flag is not None:
-            reason = ("flagged: " if flag else "not flagged: ") + f"{latest['value']:.1f} ({words})"
+        england = latest.get("england", np.nan)
+        flag = evaluate(rule["rule"], latest["value"], england, rule["threshold"])
+        if flag is None:
+            reason = "no England comparison in the data"
+        elif rule["rule"] in {"above", "below"}:
+            reason = (
+                "flagged: " if flag else "not flagged: "
+            ) + f"{latest['value']:,.1f} ({words})"
+        else:
+            reason = (
+                "flagged: " if flag else "not flagged: "
+            ) + f"{latest['value']:,.1f} against England {england:,.1f}"
         rows.append(
             {
                 **base,
                 "year": latest["year"],
                 "value": latest["value"],
-                "england": latest["england"],
+                "england": england,
                 "flag": flag,
                 "reason": reason,
             }
@@ -155,3 +214,58 @@ def risk_flags(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd.D
     out = pd.DataFrame(rows)
     out["year"] = out["year"].astype("Int64")
     return out
+
+
+def risk_matrix(flags: pd.DataFrame) -> pd.DataFrame:
+    """Each DHSC risk x market: 'flagged', 'not flagged' or 'could not run', and what would run it.
+
+    Council-wide rules (market ``all``) count for every market; a test ran when any of its
+    rules had the data to judge.
+    """
+    rows = []
+    for risk, label in RISKS.items():
+        for market in TESTED_MARKETS:
+            f = flags[(flags["risk"] == risk) & flags["market"].isin([market, "all"])]
+            states = [x for x in f["flag"] if x is not None and not pd.isna(x)]
+            if any(states):
+                state = "flagged"
+            elif states:
+                state = "not flagged"
+            else:
+                state = "could not run"
+            needs = sorted(set(f.loc[f["flag"].isna(), "needs"]))
+            rows.append(
+                dict(
+                    risk=risk,
+                    risk_label=label,
+                    market=market,
+                    market_label=MARKETS[market],
+                    state=state,
+                    flagged_by="; ".join(
+                        sorted(set(f.loc[f["flag"].eq(True), "indicator"].astype(str)))
+                    ),
+                    evidence_needed="; ".join(needs) if state == "could not run" else "",
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def data_checks(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd.DataFrame:
+    """Year-on-year changes in unit costs above the threshold: possible data issues to check.
+
+    A unit cost is spend divided by activity, so a large jump or fall in one year is as
+    likely to come from how spend or activity was recorded as from the market; it is
+    listed for checking, never turned into a market risk.
+    """
+    thresholds = thresholds or load_thresholds()
+    cfg = thresholds.get("data_checks") or {}
+    cols = ["market", "indicator", "breakdown", "year_label", "value", "change_pct", "threshold"]
+    if not cfg:
+        return pd.DataFrame(columns=cols)
+    sel = indicators[
+        indicators["indicator"].isin(cfg.get("indicators", []))
+        & indicators["change_pct"].notna()
+        & (indicators["status"] == "ok")
+    ]
+    sel = sel[sel["change_pct"].abs() > cfg["threshold"]]
+    return sel.assign(threshold=cfg["threshold"])[cols].reset_index(drop=True)

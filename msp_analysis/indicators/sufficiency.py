@@ -43,7 +43,7 @@ PROVIDES = [
         SALT_SRC + " T34; ONS",
     ),
     Provides(
-        "specialist",
+        "all",
         "clients_18_64_year_end_by_reason_per_100k",
         "people per 100,000 aged 18-64",
         SALT_SRC + " T37; ONS",
@@ -78,13 +78,13 @@ PROVIDES_CQC = [
         "CQC care directory; ONS",
     ),
     Provides(
-        "specialist",
+        "supported_living",
         "supported_living_locations_per_100k",
         "locations per 100,000 adults",
         "CQC care directory; ONS",
     ),
     Provides(
-        "specialist",
+        "other_community",
         "shared_lives_locations_per_100k",
         "locations per 100,000 adults",
         "CQC care directory; ONS",

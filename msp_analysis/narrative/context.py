@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 from pydantic import Field
@@ -16,7 +17,7 @@ from pydantic import Field
 from msp_analysis import geography
 from msp_analysis.configs import ConfigModel, load_yaml
 from msp_analysis.indicators.core import MARKETS
-from msp_analysis.indicators.risk import MarketKey, RiskKey
+from msp_analysis.indicators.risk import RiskKey
 from msp_analysis.indicators.summary import HEADLINES, compare_word, latest
 
 SECTION_TITLES = {
@@ -24,7 +25,17 @@ SECTION_TITLES = {
     2: "Section 2: Assessment of the impact of future market changes",
     3: "Section 3: Plans for each market to address sustainability issues",
 }
-MARKET_ORDER = ["care_home_65", "home_care_18", "specialist", "all"]
+MARKET_ORDER = list(MARKETS)
+ActionMarket = Literal[
+    "care_home_65",
+    "home_care_18",
+    "supported_living",
+    "learning_disability",
+    "mental_health",
+    "autism",
+    "other_community",
+    "all",
+]
 
 
 def _clean(v):
@@ -67,6 +78,51 @@ def _item(row: pd.Series, label: str) -> dict:
     }
 
 
+def _source_parts(source: str) -> list[str]:
+    """'ASC-FR (NHS Digital) T43/T44; ONS' -> ['ASC-FR (NHS Digital) T43/T44', 'ONS']."""
+    return [p.strip() for p in str(source).split(";") if p.strip()]
+
+
+def sources_used(indicators: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    """Sources behind the figures shown, deduplicated, each with its table and years; and the
+    sources that were needed but not loaded (never one that was used)."""
+    used = indicators[indicators["status"] != "missing"]
+    years: dict[str, set] = {}
+    for source, label in zip(used["source"], used["year_label"]):
+        if str(source).startswith(OWN):
+            continue
+        for part in _source_parts(source.removeprefix("DEMO - ")):
+            years.setdefault(part, set())
+            if isinstance(label, str):
+                years[part].add(label)
+    out = [
+        {"source": s, "years": ", ".join(sorted(y))} for s, y in sorted(years.items(), key=_order)
+    ]
+    missing = set()
+    for source in indicators.loc[indicators["status"] == "missing", "source"]:
+        for part in _source_parts(str(source).removeprefix("DEMO - ")):
+            if part not in years and not part.lower().startswith("council"):
+                missing.add(part)
+    return out, sorted(missing)
+
+
+def _order(item):
+    return (item[0].split(" ")[0], item[0])
+
+
+OWN = "Council's own records"
+#: Columns of the risk summary table (short market names).
+SHORT_MARKETS = {
+    "care_home_65": "65+ care homes",
+    "home_care_18": "18+ home care",
+    "supported_living": "Supported living",
+    "learning_disability": "Learning disability",
+    "mental_health": "Mental health",
+    "autism": "Autism",
+    "other_community": "Day care, extra care, Shared Lives",
+}
+
+
 def section1(
     la_code: str,
     indicators: pd.DataFrame,
@@ -74,16 +130,33 @@ def section1(
     comparators: pd.DataFrame,
     *,
     demo: bool,
+    checks: pd.DataFrame | None = None,
+    evidence: dict | None = None,
 ) -> dict:
-    """Facts for Section 1: each market's headline indicators, risk flags and sources."""
+    """Facts for Section 1: each market's table of indicators, the council's own figures,
+    the risk tests (run, flagged, or not run and what would run them), figures to check,
+    and the sources."""
+    from msp_analysis.indicators import local
+    from msp_analysis.indicators.risk import risk_matrix
+
     region = geography.region_of(la_code)
     markets = []
     for key in MARKET_ORDER:
-        items = []
+        rows, missing = [], []
         for indicator, breakdown, label in HEADLINES[key]:
             row = latest(indicators, indicator, breakdown)
-            if row is not None:
-                items.append(_item(row, label))
+            if row is None:
+                continue
+            item = _item(row, label)
+            (missing if item["status"] == "missing" else rows).append(item)
+        own = indicators[
+            (indicators["market"] == key)
+            & indicators["indicator"].astype(str).str.startswith("local_")
+        ]
+        own_items = [
+            {**_item(r, local.label_of(r["indicator"])), "source": r["source"].split(": ", 1)[-1]}
+            for _, r in own.iterrows()
+        ]
         risks = [
             {
                 "label": r.risk_label,
@@ -95,23 +168,56 @@ def section1(
                 "england": _clean(r.england),
                 "reason": r.reason,
             }
-            for r in flags[flags["market"] == key].itertuples()
+            for r in flags[(flags["market"] == key) & flags["flag"].notna()].itertuples()
         ]
         markets.append(
             {
                 "key": key,
                 "title": MARKETS[key],
-                "indicators": items,
+                "rows": rows,
+                "missing": missing,
+                "own": own_items,
                 "risks": risks,
-                "flagged": [r["label"] for r in risks if r["flag"] is True],
+                "flagged": sorted({r["label"] for r in risks if r["flag"] is True}),
             }
         )
-    used = indicators[indicators["status"] != "missing"]
-    sources = [
-        {"source": s, "years": ", ".join(sorted(set(g.dropna())))}
-        for s, g in used.groupby("source")["year_label"]
-    ]
-    missing = sorted(set(indicators.loc[indicators["status"] == "missing", "source"]))
+    matrix = risk_matrix(flags)
+    table = []
+    for label, g in matrix.groupby("risk_label", sort=False):
+        cells = g.set_index("market")["state"]
+        table.append({"label": label, "cells": [cells[m] for m in SHORT_MARKETS]})
+    not_run = []
+    for label, g in matrix[matrix["state"] == "could not run"].groupby("risk_label", sort=False):
+        needs = sorted({n for e in g["evidence_needed"] for n in e.split("; ") if n})
+        not_run.append(
+            {
+                "label": label,
+                "markets": [SHORT_MARKETS[m] for m in g["market"]],
+                "all_markets": len(g) == len(SHORT_MARKETS),
+                "needs": needs,
+            }
+        )
+    flagged_any = matrix.loc[matrix["state"] == "flagged"]
+    check_items = []
+    if checks is not None:
+        for r in checks.itertuples():
+            label = next(
+                (
+                    lab
+                    for ind, b, lab in HEADLINES.get(r.market, [])
+                    if ind == r.indicator and b == r.breakdown
+                ),
+                f"{r.indicator.replace('_', ' ')}, {r.breakdown}",
+            )
+            check_items.append(
+                {
+                    "label": label,
+                    "year_label": r.year_label,
+                    "change_pct": float(r.change_pct),
+                    "threshold": float(r.threshold),
+                }
+            )
+    sources, missing_sources = sources_used(indicators)
     return {
         "title": SECTION_TITLES[1],
         "council": geography.council_name(la_code),
@@ -122,8 +228,14 @@ def section1(
         "comparator_names": comparators["la_name"].tolist(),
         "comparator_method": comparators.attrs.get("method", ""),
         "markets": markets,
+        "risk_columns": list(SHORT_MARKETS.values()),
+        "risk_table": table,
+        "not_run": not_run,
+        "flagged": sorted(set(flagged_any["risk_label"])),
+        "checks": check_items,
+        "evidence": evidence or {"used": False, "example": False, "name": "", "count": 0},
         "sources": sources,
-        "sources_missing": missing,
+        "sources_missing": missing_sources,
     }
 
 
@@ -227,7 +339,7 @@ class Action(ConfigModel):
     """One Section 3 action, written and owned by the council."""
 
     id: str = Field(description="the council's reference, e.g. CH1")
-    market: MarketKey = Field(description="the market the action belongs to, or 'all'")
+    market: ActionMarket = Field(description="the market the action belongs to, or 'all'")
     title: str
     description: str = ""
     owner: str = Field(description="who is accountable")
@@ -242,6 +354,10 @@ class ActionsFile(ConfigModel):
     name: str | None = None
     version: str | None = None
     description: str | None = None
+    example: bool = Field(
+        False,
+        description="true for the shipped example: the plan then says they are not the council's",
+    )
     actions: list[Action] | None
 
 
@@ -251,12 +367,31 @@ def load_actions(path: str | Path) -> list[dict]:
     Raises:
         ScenarioError: naming the file and key (e.g. ``actions[2].market``).
     """
+    return read_actions(path)["actions"]
+
+
+def read_actions(path: str | Path) -> dict:
+    """The actions file: its name, whether it is an example, and its validated actions.
+
+    Raises:
+        ScenarioError: naming the file and key (e.g. ``actions[2].market``).
+    """
     doc = load_yaml(path, ActionsFile)
-    return [a.model_dump() for a in doc.actions or []]
+    return {
+        "name": doc.name or "",
+        "example": doc.example,
+        "actions": [a.model_dump() for a in doc.actions or []],
+    }
 
 
 def section3(
-    la_code: str, actions: list[dict], indicators: pd.DataFrame, flags: pd.DataFrame, *, demo: bool
+    la_code: str,
+    actions: list[dict],
+    indicators: pd.DataFrame,
+    flags: pd.DataFrame,
+    *,
+    demo: bool,
+    example: bool = False,
 ) -> dict:
     """Facts for Section 3: the council's actions, each with its evidence and the risk flags it answers."""
     markets = []
@@ -268,7 +403,12 @@ def section3(
         for a in mine:
             evidence = []
             for ref in a.get("indicators", []) or []:
-                row = latest(indicators, ref["indicator"], ref.get("breakdown", "Total"))
+                pool = indicators
+                if ref["indicator"].startswith(
+                    "local_"
+                ):  # the council's own figure for this market
+                    pool = indicators[indicators["market"] == key]
+                row = latest(pool, ref["indicator"], ref.get("breakdown", "Total"))
                 if row is not None:
                     evidence.append(
                         _item(row, ref.get("label") or ref["indicator"].replace("_", " "))
@@ -298,5 +438,151 @@ def section3(
         "title": SECTION_TITLES[3],
         "council": geography.council_name(la_code),
         "demo": demo,
+        "example": example,
         "markets": markets,
+    }
+
+
+def executive_summary(f1: dict, per_market: int = 2) -> list[dict]:
+    """One row per market for the executive summary: its first headline figures beside England,
+    and the risk tests' results (flagged, not flagged, could not run), from Section 1's facts."""
+    states: dict[str, dict[str, list[str]]] = {}
+    for r in f1["risk_table"]:
+        for market, state in zip(f1["risk_columns"], r["cells"]):
+            states.setdefault(market, {}).setdefault(state, []).append(r["label"])
+    out = []
+    for m in f1["markets"]:
+        figures = [i for i in m["rows"] if i["value"] is not None][:per_market]
+        figures += [o for o in m["own"] if o["indicator"] == "local_fee_to_cost_gap_pct"][:1]
+        short = SHORT_MARKETS.get(m["key"])
+        s = states.get(short, {}) if short else {}
+        out.append(
+            {
+                "title": m["title"],
+                "figures": figures,
+                "flagged": s.get("flagged", []),
+                "not_flagged": s.get("not flagged", []),
+                "not_run": s.get("could not run", []),
+                "council_wide": short is None,
+            }
+        )
+    return out
+
+
+#: Words used in the plan, for readers outside adult social care finance.
+GLOSSARY = [
+    (
+        "ASC-FR",
+        "Adult Social Care Finance Return (NHS England, formerly NHS Digital): what each council "
+        "spent on adult social care, by age, support setting and primary support reason.",
+    ),
+    (
+        "SALT",
+        "Short and Long Term Support return: requests for support from new clients, what followed "
+        "them, and the people in long-term support during the year and at its end.",
+    ),
+    (
+        "ASCOF",
+        "Adult Social Care Outcomes Framework (DHSC): published outcome measures for every "
+        "council; each is labelled here with the publisher's own description and code.",
+    ),
+    (
+        "Gross current expenditure (GCE)",
+        "Spending before income from clients' charges and other bodies is taken off.",
+    ),
+    (
+        "Unit cost",
+        "An ASC-FR figure: gross spend on a service divided by the weeks or hours of it the "
+        "council bought. It is not the fee paid to providers.",
+    ),
+    (
+        "Fee rate",
+        "What the council pays a provider per week or hour of care, from its own records.",
+    ),
+    (
+        "Cost of care",
+        "The council's own estimate of what care costs a provider to deliver sustainably "
+        "(its cost of care exercise); set against fees only from the council's figures.",
+    ),
+    (
+        "Long-term support",
+        "Ongoing care and support after assessment: nursing, residential or community support.",
+    ),
+    (
+        "Supported living",
+        "Care and support for people in their own tenancy, often shared, with staff on hand.",
+    ),
+    (
+        "Shared Lives",
+        "Care and support in the home of a trained Shared Lives carer.",
+    ),
+    (
+        "Extra care",
+        "Housing with care: self-contained homes with care available on site.",
+    ),
+    (
+        "Comparator councils",
+        "The councils most like this one in size, age profile, urban or rural type and spend "
+        "per adult (method in Section 1); the comparator median is their middle value.",
+    ),
+    (
+        "Rank",
+        "Position among all councils with a figure, counting from the highest value.",
+    ),
+    (
+        "Capacity Tracker",
+        "The NHS England system in which care providers report vacancies and occupancy.",
+    ),
+    (
+        "Self-funder",
+        "Someone who arranges and pays for their own care.",
+    ),
+    (
+        "Risk tests",
+        "DHSC asked councils to report five risks per market: limited capacity, market exit, "
+        "diversity of provision, cost of care and workforce supply. Each test here states its "
+        "rule and threshold; a test that lacks the evidence to run says so.",
+    ),
+    (
+        "DRAFT",
+        "Generated from data for officers to review, correct and complete; not the council's "
+        "approved plan.",
+    ),
+]
+
+#: Publisher and return, by the reader that recognised a file.
+PUBLISHERS = {
+    "ascfr": "NHS England (NHS Digital): Adult Social Care Finance Return",
+    "salt": "NHS England (NHS Digital): Short and Long Term Support return",
+    "ascof": "DHSC and NHS England: Adult Social Care Outcomes Framework",
+    "population": "Office for National Statistics: population estimates and projections",
+    "cqc": "Care Quality Commission: care directory and ratings",
+    "workforce": "Skills for Care: adult social care workforce estimates",
+}
+
+
+def appendix(tables_manifest: dict, f1: dict, *, demo: bool, version: str) -> dict:
+    """Facts for the appendix: sources (from Section 1), files read with their publisher, glossary."""
+    files, seen = [], set()
+    for f in tables_manifest.get("files", []):
+        if f["file"] in seen:
+            continue
+        seen.add(f["file"])
+        readers = sorted({g["reader"] for g in tables_manifest["files"] if g["file"] == f["file"]})
+        files.append(
+            {
+                "file": f["file"],
+                "publisher": "; ".join(
+                    dict.fromkeys(PUBLISHERS.get(r, r.upper()) for r in readers)
+                ),
+            }
+        )
+    return {
+        "demo": demo,
+        "version": version,
+        "sources": f1["sources"],
+        "evidence_used": f1["evidence"]["used"],
+        "evidence_example": f1["evidence"]["example"],
+        "files": files,
+        "glossary": GLOSSARY,
     }

@@ -17,8 +17,9 @@ import pandas as pd
 from msp_analysis import __version__, geography, plots, resources, store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir
-from msp_analysis.indicators import assess, risk_flags
+from msp_analysis.indicators import assess, local, risk_flags
 from msp_analysis.indicators.assess import indicator_area
+from msp_analysis.indicators.risk import data_checks
 from msp_analysis.indicators.summary import benchmark_long
 from msp_analysis.narrative import context, render
 from msp_analysis.tables import MissingSource, Tables
@@ -33,6 +34,23 @@ def _tables(processed: str) -> Tables:
 def default_actions() -> Path:
     """The council's actions file when none is named (see ``msp_analysis.resources``)."""
     return resources.actions_file()
+
+
+def example_evidence() -> Path:
+    """The filled local evidence example for the DEMO council (used for DEMO plans only)."""
+    return resources.packaged("templates", "local_evidence_example.yml")
+
+
+def _evidence(evidence_file, la_code: str, demo: bool):
+    """The local evidence to use: the file given; for a DEMO plan of the example's council, the
+    example; otherwise none."""
+    if evidence_file:
+        return local.load_evidence(evidence_file)
+    if demo:
+        ex = local.load_evidence(example_evidence())
+        if ex.la_code == la_code:
+            return ex
+    return None
 
 
 def anchor(title: str) -> str:
@@ -90,16 +108,30 @@ class Draft:
 
         Path(path).write_text(json.dumps(self.summary(), indent=2, default=str))
 
+    @property
+    def mark(self) -> str:
+        """The running mark on every page and chart: council, DRAFT, and DEMO where it applies."""
+        return f"{self.council} · DRAFT" + (" · DEMO" if self.demo else "")
+
     # -- charts, built on demand so a batch pays only for what it shows --
     def fig_care_home_costs(self):
         ind = self.indicators
-        return plots.trend(
-            ind[(ind["indicator"] == "unit_cost_weekly_65") & (ind["breakdown"] == "Residential")],
-            "Weekly unit cost of residential care, 65+",
-            council_name=self.council,
+        return plots.stamp(
+            plots.trend(
+                ind[
+                    (ind["indicator"] == "unit_cost_weekly_65")
+                    & (ind["breakdown"] == "Residential")
+                ],
+                "ASC-FR unit cost of residential care, 65+ (spend per week, not the fee paid)",
+                council_name=self.council,
+            ),
+            self.mark,
         )
 
     def fig_care_home_rates(self):
+        return plots.stamp(self._care_home_rates(), self.mark)
+
+    def _care_home_rates(self):
         return plots.ranked_bar(
             indicator_area(
                 self.tables, "clients_65_in_care_homes_per_100k", "Nursing and residential"
@@ -115,22 +147,27 @@ class Draft:
         r = benchmark_long(self.indicators, "ascof_6b_rating_share", self.council)
         r = r[r["breakdown"] != "Good or outstanding"]
         year = r["year_label"].iloc[0] if len(r) else ""
-        return plots.rating_bars(
-            r,
-            "CQC ratings of registered locations (ASCOF 6B)",
-            source=f"ASCOF 6B (DHSC, from CQC), {year}",
+        return plots.stamp(
+            plots.rating_bars(
+                r,
+                "Residential adult social care providers by CQC rating (ASCOF 6B)",
+                source=f"ASCOF 6B (DHSC, from CQC), {year}",
+            ),
+            self.mark,
         )
 
     def fig_spend_scenarios(self):
         if self.forecast is None:
             return None
         s = self.forecast["forecast"].query("measure == 'spend' and setting == 'All'")
-        return plots.scenario_lines(
+        fig = plots.scenario_lines(
             s.assign(value=s["value"] / 1e6)[["scenario", "year", "value"]],
             "Long-term care spend by scenario",
             unit="£ million, cash",
             source="ASC-FR and SALT (NHS Digital), ONS; msp-analysis scenarios",
+            titles={n: scenario_title(n) for n in s["scenario"].unique()},
         )
+        return plots.stamp(fig, self.mark)
 
     def fig_drivers(self):
         if self.forecast is None:
@@ -139,15 +176,17 @@ class Draft:
         d = self.forecast["decomposition"].query("scenario == @h['scenario']")
         drivers = d.groupby("driver")["change_gbp"].sum() / 1e6
         drivers = drivers[drivers.abs() > 1e-9]
-        return plots.waterfall(
+        drivers.index = [str(k).replace("_", " ").capitalize() for k in drivers.index]
+        fig = plots.waterfall(
             drivers,
-            f"What drives the change in spend ({h['scenario'].replace('_', ' ')})",
+            f"What drives the change in spend: {scenario_title(h['scenario']).lower()}",
             start_label=_fy(h["base_year"]),
             end_label=_fy(h["horizon_year"]),
             start=h["base_spend_gbp"] / 1e6,
             unit="£ million",
-            source="msp-analysis decomposition (log-mean Divisia, exact)",
+            source="msp-analysis decomposition of the change (log-mean Divisia, exact)",
         )
+        return plots.stamp(fig, self.mark)
 
     def fig_people(self):
         if self.forecast is None:
@@ -155,11 +194,26 @@ class Draft:
         people = self.forecast["forecast"].query(
             "measure == 'people' and setting == 'All' and scenario == @self.headline['scenario']"
         )
-        return plots.fan(
-            people,
-            f"People in long-term support, {self.council}",
-            source="SALT (NHS Digital), ONS; msp-analysis forecast",
+        return plots.stamp(
+            plots.fan(
+                people,
+                f"People in long-term support, {self.council}",
+                source="SALT (NHS Digital), ONS; msp-analysis forecast",
+            ),
+            self.mark,
         )
+
+
+#: Words for the abbreviations in scenario file names.
+_WORDS = {"ld": "learning disability", "lts": "long-term support"}
+
+
+def scenario_title(name: str) -> str:
+    """A scenario's file name as a written title: 'ld_residential_to_supported_living' ->
+    'Learning disability residential to supported living'."""
+    words = [_WORDS.get(w, w) for w in str(name).split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _fy(y: int) -> str:
@@ -175,13 +229,29 @@ def draft(
     horizon: int = 5,
     backtest_summary: pd.DataFrame | None = None,
     headline_scenario: str = "market_unchanged",
+    evidence_file: str | Path | None = None,
 ) -> Draft:
-    """Everything the plan needs for one council."""
+    """Everything the plan needs for one council.
+
+    ``evidence_file`` is the council's local evidence (YAML); without it a DEMO plan uses the
+    example for the DEMO council and a real plan uses none and says which risk tests need it.
+    """
     tables = _tables(str(store.ensure(raw_dir)))
     council = geography.council_name(la_code)
     scenario_files = [Path(s) for s in (scenarios or sorted(default_dir().glob("*.yml")))]
     indicators, comparators = assess(tables, la_code)
+    evidence = _evidence(evidence_file, la_code, tables.demo)
+    own = local.evidence_rows(evidence, la_code)
+    if len(own):
+        indicators = pd.concat([indicators, own], ignore_index=True)
     flags = risk_flags(indicators)
+    checks = data_checks(indicators)
+    evidence_facts = {
+        "used": evidence is not None and bool(evidence.figures),
+        "example": bool(evidence and evidence.example),
+        "name": evidence.name if evidence else "",
+        "count": len(evidence.figures) if evidence else 0,
+    }
     if backtest_summary is None:
         backtest_summary = backtest.summary(backtest.backtest(tables))
     try:
@@ -205,9 +275,24 @@ def draft(
             "unavailable": None,
         }
         headline_text = run.headline_sentence(h, council)
-    actions = context.load_actions(actions_file or default_actions())
-    f1 = context.section1(la_code, indicators, flags, comparators, demo=tables.demo)
-    f3 = context.section3(la_code, actions, indicators, flags, demo=tables.demo)
+    actions_doc = context.read_actions(actions_file or default_actions())
+    f1 = context.section1(
+        la_code,
+        indicators,
+        flags,
+        comparators,
+        demo=tables.demo,
+        checks=checks,
+        evidence=evidence_facts,
+    )
+    f3 = context.section3(
+        la_code,
+        actions_doc["actions"],
+        indicators,
+        flags,
+        demo=tables.demo,
+        example=actions_doc["example"],
+    )
     cover = render.render(
         "cover.md.j2",
         {
@@ -218,26 +303,25 @@ def draft(
             "data_label": tables.manifest.get("label", ""),
             "built_at": tables.manifest.get("built_at", "")[:10],
             "headline": headline_text,
-            "flagged": sorted({r for m in f1["markets"] for r in m["flagged"]}),
+            "flagged": f1["flagged"],
+            "summary": context.executive_summary(f1),
+            "actions_example": actions_doc["example"],
+            "evidence_example": evidence_facts["example"],
+            "evidence_used": evidence_facts["used"],
+            "not_run_count": sum(
+                c == "could not run" for r in f1["risk_table"] for c in r["cells"]
+            ),
+            "test_count": sum(len(r["cells"]) for r in f1["risk_table"]),
         },
     )
     contents = "\n".join(
         ["**Contents**", ""]
         + [f"- [{t}](#{anchor(t)})" for t in context.SECTION_TITLES.values()]
-        + [f"- [Data used](#{anchor('Data used')})"]
+        + [f"- [Data used, glossary and sources](#{anchor('Data used, glossary and sources')})"]
     )
-    files = pd.DataFrame(tables.manifest.get("files", []))
     appendix = render.render(
         "appendix.md.j2",
-        {
-            "files": files.drop_duplicates("file")[["file", "reader", "layout"]].to_dict(
-                orient="records"
-            )
-            if len(files)
-            else [],
-            "demo": tables.demo,
-            "version": __version__,
-        },
+        context.appendix(tables.manifest, f1, demo=tables.demo, version=__version__),
     )
     return Draft(
         la_code=la_code,

@@ -23,6 +23,8 @@ def _nan(v) -> bool:
 def number(v, unit: str = "", digits: int | None = None) -> str:
     if _nan(v):
         return "not available"
+    if unit == "£ million":
+        return f"£{v:,.1f}m"
     if unit.startswith("£"):
         return money(v)
     if isinstance(v, int) and digits is None:

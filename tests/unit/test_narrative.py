@@ -40,7 +40,18 @@ def _item(**kw):
     return base
 
 
-def _s1(items, risks=(), flagged=(), demo=False, missing=()):
+def _s1(
+    items,
+    risks=(),
+    flagged=(),
+    demo=False,
+    missing=(),
+    own=(),
+    evidence=None,
+    checks=(),
+    missing_items=(),
+):
+    cols = ["65+ care homes", "18+ home care"]
     return dict(
         title="Section 1: Assessment of the current sustainability of local care markets",
         council="Testshire",
@@ -54,11 +65,32 @@ def _s1(items, risks=(), flagged=(), demo=False, missing=()):
             dict(
                 key="care_home_65",
                 title="65+ care homes",
-                indicators=list(items),
+                rows=list(items),
+                missing=list(missing_items),
+                own=list(own),
                 risks=list(risks),
                 flagged=list(flagged),
             )
         ],
+        risk_columns=cols,
+        risk_table=[
+            dict(
+                label="Cost of care",
+                cells=["flagged" if flagged else "could not run", "could not run"],
+            ),
+            dict(label="Workforce supply", cells=["not flagged", "not flagged"]),
+        ],
+        not_run=[
+            dict(
+                label="Cost of care",
+                markets=cols if flagged else ["18+ home care"],
+                all_markets=not flagged,
+                needs=["the fee the council pays and its cost of care (local evidence file)"],
+            )
+        ],
+        flagged=list(flagged),
+        checks=list(checks),
+        evidence=evidence or dict(used=False, example=False, name="", count=0),
         sources=[dict(source="ASC-FR (NHS Digital) T52", years="2020-21, 2021-22")],
         sources_missing=list(missing),
     )
@@ -88,97 +120,205 @@ def test_filters_format_only():
         and render.movement(0.01) == "is unchanged"
     )
     assert render.number(float("nan")) == "not available"
+    assert render.number(194.2, "£ million") == "£194.2m"
 
 
-def test_section1_values_comparisons_and_rank():
+def test_section1_table_row_values_comparisons_and_rank():
     text = render.render("section1.md.j2", _s1([_item()]))
+    # the row of the market's table: council, region, England, comparator median, rank
     assert (
-        "£630 (£ per week, 2021-22), below England (£810), below South West (£870), below the comparator median (£816)"
+        "| Weekly unit cost of nursing care, 65+ | 2021-22 | **£630** | £870 | £810 | £816 | 132 of 150 |"
         in text
     )
-    assert "132 of 150 councils" in text and "down 17.3% on the year before" in text
+    assert (
+        "| Indicator | Year | Testshire | South West | England | Comparator median | Rank |" in text
+    )
     assert text.startswith(
         "## Section 1: Assessment of the current sustainability of local care markets"
     )
 
 
-def test_section1_above_in_line_and_unchanged():
+def test_section1_percent_unit_shown_and_missing_values_dashed():
     text = render.render(
-        "section1.md.j2", _s1([_item(vs_england="above", vs_region="in line with", change_pct=0.0)])
+        "section1.md.j2",
+        _s1([_item(unit="% of requests", region=None, comparator_median=None, rank=None)]),
     )
-    assert (
-        "above England" in text
-        and "in line with South West" in text
-        and "unchanged on the year before" in text
-    )
+    assert "(% of requests)" in text and "| **630** | - | 810 | - | - |" in text
 
 
 def test_section1_missing_and_suppressed_said_plainly():
     text = render.render(
         "section1.md.j2",
         _s1(
-            [
-                _item(status="missing", value=None, note="no CQC care directory was loaded"),
-                _item(
-                    label="People in care homes", value=None, status="suppressed or not submitted"
-                ),
-            ],
+            [_item(label="People in care homes", value=None, status="suppressed or not submitted")],
             missing=["CQC care directory"],
+            missing_items=[
+                _item(status="missing", value=None, note="no CQC care directory was loaded")
+            ],
         ),
     )
-    assert "not available from the published data loaded (no CQC care directory was loaded)" in text
-    assert "People in care homes**: suppressed or not submitted for 2021-22" in text
     assert (
-        "Not loaded, so the indicators that need them are shown as not available: CQC care directory"
+        "Not measured from the data loaded:\n- Weekly unit cost of nursing care, 65+: no CQC care "
+        "directory was loaded." in text
+    )
+    assert "| People in care homes | 2021-22 | suppressed or not submitted |" in text
+    assert (
+        "Not loaded, so the indicators that need them are listed as not measured: CQC care directory"
         in text
     )
 
 
-def test_section1_risk_branches_and_demo_label():
+def test_section1_risk_table_not_run_flag_lines_and_demo_label():
     risks = [
         dict(
             label="Cost of care",
-            indicator="unit_cost_weekly_65",
-            breakdown="Nursing",
+            indicator="local_fee_to_cost_gap_pct",
+            breakdown="Total",
             flag=True,
-            rule="more than 10% below England",
-            value=630.3,
-            england=810.1,
-            reason="flagged: 630.3 against England 810.1",
-        ),
-        dict(
-            label="Workforce supply",
-            indicator="vacancy_rate",
-            breakdown="All services",
-            flag=None,
-            rule="more than 1 points above England",
-            value=None,
+            rule="below 0",
+            value=-6.6,
             england=None,
-            reason="no data: no Skills for Care file",
-        ),
+            reason="flagged: -6.6 (below 0)",
+        )
     ]
     text = render.render(
         "section1.md.j2", _s1([_item()], risks=risks, flagged=["Cost of care"], demo=True)
     )
+    assert "Risks flagged: Cost of care." in text
+    assert "| Cost of care | **flagged** | not run | " in text
+    assert "| Workforce supply | not flagged | not flagged | " in text
+    assert "- Cost of care (below 0): **flagged: -6.6 (below 0)**." in text
     assert (
-        "**Risks flagged:** Cost of care." in text
-        and "Cost of care, nursing (more than 10% below England): **flagged" in text
-    )
-    assert (
-        "Workforce supply (more than 1 points above England): no data: no Skills for Care file"
-        in text
+        "- **Cost of care** (65+ care homes, 18+ home care): the fee the council pays and its cost "
+        "of care (local evidence file)." in text
     )
     assert "**DEMO data.**" in text
-    calm = render.render(
+    calm = render.render("section1.md.j2", _s1([_item()]))
+    assert "No risk is flagged by the tests that could run." in calm
+    assert "- **Cost of care** (every market):" in calm
+
+
+def test_section1_local_evidence_example_and_absent():
+    own = [
+        _item(
+            label="Fee rate the council pays",
+            indicator="local_fee_rate",
+            value=780.0,
+            unit="£ per week",
+            year_label="2024-25",
+            source="Fee schedule (example), 1 April 2024",
+        )
+    ]
+    text = render.render(
         "section1.md.j2",
         _s1(
             [_item()],
-            risks=[
-                {**risks[0], "flag": False, "reason": "not flagged: 812.1 against England 747.4"}
-            ],
+            own=own,
+            evidence=dict(used=True, example=True, name="EXAMPLE local evidence", count=1),
         ),
     )
-    assert "No risk is flagged for this market" in calm
+    assert (
+        '| Fee rate the council pays | 2024-25 | **£780** <span class="unit">£ per week</span> | '
+        "Fee schedule (example), 1 April 2024 |" in text
+    )
+    assert "These are example figures, not the council's" in text
+    assert "The council's own records, as listed in its local evidence file" in text
+    none = render.render("section1.md.j2", _s1([_item()]))
+    assert "No local evidence file was given" in none and "council's own figures:" not in none
+
+
+def test_section1_fees_are_not_unit_costs_and_checks():
+    checks = [
+        dict(
+            label="ASC-FR unit cost of nursing care, 65+",
+            year_label="2021-22",
+            change_pct=-17.27,
+            threshold=15,
+        )
+    ]
+    text = render.render("section1.md.j2", _s1([_item()], checks=checks))
+    assert "**Fees are not unit costs.**" in text
+    assert (
+        "- ASC-FR unit cost of nursing care, 65+: down 17.3% on the year before in 2021-22 (more "
+        "than 15% either way)." in text
+    )
+    assert "Figures to check" not in render.render("section1.md.j2", _s1([_item()]))
+
+
+def test_cover_says_example_actions_and_evidence_on_page_one():
+    facts = dict(
+        council="Testshire",
+        la_code="E06000054",
+        demo=False,
+        version="0.1",
+        data_label="published data",
+        built_at="2026-11-25",
+        headline="Spend rises.",
+        flagged=[],
+        summary=[
+            dict(
+                title="65+ care homes",
+                figures=[_item()],
+                flagged=["Cost of care"],
+                not_flagged=["Workforce supply"],
+                not_run=["Limited capacity"],
+                council_wide=False,
+            )
+        ],
+        actions_example=True,
+        evidence_example=True,
+        evidence_used=True,
+        not_run_count=3,
+        test_count=35,
+    )
+    text = render.render("cover.md.j2", facts)
+    assert "are EXAMPLE actions, not Testshire's" in text
+    assert "EXAMPLE figures" in text and "DRAFT" in text
+    assert "3 of 35 risk tests could not run" in text
+    assert (
+        "| **65+ care homes** | Weekly unit cost of nursing care, 65+: **£630** (England £810), "
+        "2021-22 | **flagged: cost of care**<br>not flagged: workforce supply<br>could not run: "
+        "limited capacity |" in text
+    )
+    own = render.render(
+        "cover.md.j2", {**facts, "actions_example": False, "evidence_example": False}
+    )
+    assert "EXAMPLE" not in own
+
+
+def test_executive_summary_from_section1_facts():
+    f1 = _s1([_item(), _item(label="Second"), _item(label="Third")], flagged=["Cost of care"])
+    rows = context.executive_summary(f1)
+    assert [i["label"] for i in rows[0]["figures"]] == [
+        "Weekly unit cost of nursing care, 65+",
+        "Second",
+    ]
+    assert rows[0]["flagged"] == ["Cost of care"] and rows[0]["not_flagged"] == ["Workforce supply"]
+
+
+def test_sources_deduplicated_with_tables_and_years():
+    import pandas as pd
+
+    ind = pd.DataFrame(
+        dict(
+            source=[
+                "ASC-FR (NHS Digital) T52",
+                "ASC-FR (NHS Digital) T52",
+                "ASC-FR (NHS Digital) T15; ONS",
+                "CQC care directory; ONS",
+                "Council's own records: fee schedule",
+            ],
+            year_label=["2020-21", "2021-22", "2021-22", None, "2024-25"],
+            status=["ok", "ok", "ok", "missing", "ok"],
+        )
+    )
+    used, missing = context.sources_used(ind)
+    assert used == [
+        dict(source="ASC-FR (NHS Digital) T15", years="2021-22"),
+        dict(source="ASC-FR (NHS Digital) T52", years="2020-21, 2021-22"),
+        dict(source="ONS", years="2021-22"),
+    ]
+    assert missing == ["CQC care directory"]  # ONS was used, so it is never 'not loaded'
 
 
 def _s2(change=15.6, short=True, backtest=True):
@@ -289,6 +429,7 @@ def test_section3_actions_with_evidence(tmp_path):
             )
         ],
     )
+    facts["example"] = False
     text = render.render("section3.md.j2", facts)
     assert "#### Pay a sustainable fee" in text and "*Owner:* Head of Commissioning" in text
     assert (
@@ -297,6 +438,10 @@ def test_section3_actions_with_evidence(tmp_path):
     )
     assert "- Beds: not available (no directory)." in text
     assert "Risks it answers: Cost of care (flagged); Market exit (not assessed)." in text
+    assert "These are Testshire's actions" in text and "EXAMPLE" not in text
+    example = render.render("section3.md.j2", {**facts, "example": True})
+    assert "**EXAMPLE ACTIONS: replace with your own.**" in example
+    assert "not Testshire's" in example and "These are Testshire's actions" not in example
 
 
 def test_strict_undefined_fails_loudly():
@@ -322,7 +467,13 @@ def test_no_numbers_typed_into_templates():
 
 def test_actions_file_validated(tmp_path):
     actions = context.load_actions(resources.packaged("templates", "actions.yml"))
-    assert {a["market"] for a in actions} >= {"care_home_65", "home_care_18", "specialist", "all"}
+    assert {a["market"] for a in actions} >= {
+        "care_home_65",
+        "home_care_18",
+        "supported_living",
+        "all",
+    }
+    assert context.read_actions(resources.packaged("templates", "actions.yml"))["example"] is True
     bad = tmp_path / "actions.yml"
     bad.write_text(
         "name: x\nactions:\n  - {id: A, market: care_home_65, title: t, owner: o, colour: red}\n"

@@ -20,6 +20,9 @@ la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
 raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
 scenarios = None  # list of scenario YAML files; None for the default scenarios
 actions_file = None  # the council's own actions YAML (Section 3); None for the shipped example
+evidence_file = (
+    None  # the council's local evidence YAML; None for none (a DEMO plan uses the example)
+)
 horizon = 5  # years forecast after the base year
 backtest_file = None  # a backtest_summary.csv to reuse (a batch computes it once); None: compute
 summary_file = None  # where to write the plan's headline figures as JSON (msp report sets it); None for nowhere
@@ -38,6 +41,7 @@ draft = plan.draft(
     actions_file=actions_file,
     horizon=horizon,
     backtest_summary=pd.read_csv(backtest_file) if backtest_file else None,
+    evidence_file=evidence_file,
 )
 markdown(draft.cover)
 

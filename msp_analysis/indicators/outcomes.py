@@ -1,0 +1,174 @@
+"""Outcomes, demography, totals and routes into care: ASCOF 2A/2B/2C/2E, the 65+ and 85+ population,
+total gross current expenditure and how requests for support arrived (SALT T8).
+
+ASCOF measures keep the wording the publisher gives them (the plan's labels quote each
+``measure_description``), and the codes an indicator joins across years are named in its note (ASCOF renumbered its measures in 2023-24: 2A1 became 2B, 2A2 became 2C).
+"""
+
+from __future__ import annotations
+
+from msp_analysis.indicators.base import Indicator, Provides
+from msp_analysis.indicators.core import (
+    add_aggregates,
+    align_population,
+    area_rate,
+    population_by_band,
+    population_note,
+)
+from msp_analysis.tables import MissingSource, Tables
+
+ASCOF = "ASCOF (DHSC)"
+#: name -> (market, unit, ASCOF codes holding the same definition in different years)
+ASCOF_MEASURES = {
+    "ascof_care_home_admissions_65_per_100k": (
+        "care_home_65",
+        "admissions per 100,000 aged 65+",
+        ["2A2", "2C"],
+    ),
+    "ascof_care_home_admissions_18_64_per_100k": (
+        "all",
+        "admissions per 100,000 aged 18-64",
+        ["2A1", "2B"],
+    ),
+    "ascof_reablement_no_further_request": ("all", "% of people", ["2A"]),
+    "ascof_ld_living_at_home": ("learning_disability", "% of people", ["2E(1)"]),
+}
+PROVIDES_ASCOF = [
+    Provides(m, name, unit, f"{ASCOF} " + "/".join(codes))
+    for name, (m, unit, codes) in ASCOF_MEASURES.items()
+]
+PROVIDES_POP = [
+    Provides("all", "population_65_plus", "people aged 65+", "ONS mid-year estimates"),
+    Provides("all", "population_85_plus", "people aged 85+", "ONS mid-year estimates"),
+    Provides(
+        "all",
+        "population_65_plus_share",
+        "% of adults (18+) who are 65+",
+        "ONS mid-year estimates",
+    ),
+]
+PROVIDES_GCE = [
+    Provides("all", "gce_total", "£ million", "ASC-FR (NHS Digital) T15"),
+]
+PROVIDES_ROUTE = [
+    Provides(
+        "all",
+        "requests_route_share",
+        "% of requests for support from new clients",
+        "SALT (NHS Digital) T8",
+    ),
+]
+
+
+def ascof_outcomes(tables: Tables) -> list[Indicator]:
+    """ASCOF outcomes for every council, region and England, joined across renumbered years."""
+    a = tables.require("ascof", "ASCOF outcomes")
+    a = a[(a["measure_type"] == "outcome") & a["area_type"].isin(["council", "region", "england"])]
+    out = []
+    for p in PROVIDES_ASCOF:
+        _, _, codes = ASCOF_MEASURES[p.name]
+        sel = a[a["measure_code"].isin(codes) & (a["disaggregation"].fillna("Total") == "Total")]
+        if sel.empty:
+            continue
+        used = sel.groupby("measure_code")["year_label"].agg(lambda s: ", ".join(sorted(set(s))))
+        note = "; ".join(f"ASCOF {c} ({y})" for c, y in used.items()) + ", as published"
+        area = sel.assign(breakdown="Total")[["la_code", "area_type", "year", "breakdown", "value"]]
+        out.append(Indicator(p.market, p.name, p.unit, p.source, area, note))
+    if not out:
+        raise MissingSource("the loaded ASCOF files hold none of measures 2A, 2B, 2C, 2E")
+    return out
+
+
+def population(tables: Tables) -> list[Indicator]:
+    """People aged 65+ and 85+, and the share of adults aged 65+ (councils, regions, England)."""
+    pop = tables.require("population", "the 65+ and 85+ population")
+    bands = population_by_band(
+        pop, {"65 and over": (65, None), "85 and over": (85, None), "Total": (18, None)}
+    )
+    bands = bands[bands["area_type"].isin(["council", "region", "england"])]
+    counts = bands["area_type"].eq("council").groupby(bands["year"]).sum()
+    years = sorted(int(y) for y, n in counts.items() if n >= 0.9 * counts.max())
+    if not years:
+        raise MissingSource("no population year covers most councils")
+    aligned, used = align_population(bands, years)
+    out = []
+    for p, band in ((PROVIDES_POP[0], "65 and over"), (PROVIDES_POP[1], "85 and over")):
+        area = aligned[aligned["breakdown"] == band].assign(breakdown="Total")
+        area = add_aggregates(area, keys=["year", "breakdown"])
+        out.append(
+            Indicator(
+                p.market,
+                p.name,
+                p.unit,
+                p.source,
+                area[["la_code", "area_type", "year", "breakdown", "value"]],
+                f"mid-year estimates, persons; {population_note(used)}",
+            )
+        )
+    num = aligned[aligned["breakdown"] == "65 and over"].assign(breakdown="Total")
+    den = aligned[aligned["breakdown"] == "Total"]
+    share = area_rate(
+        num[["la_code", "area_type", "year", "breakdown", "value"]],
+        den[["la_code", "year", "breakdown", "value"]],
+        keys=["year", "breakdown"],
+        scale=100,
+    )
+    p = PROVIDES_POP[2]
+    out.append(Indicator(p.market, p.name, p.unit, p.source, share, population_note(used)))
+    return out
+
+
+def gross_spend(tables: Tables) -> list[Indicator]:
+    """Total gross current expenditure on adult social care, £ million (ASC-FR T15)."""
+    a = tables.require("ascfr", "total gross current expenditure")
+    t = a[
+        (a["table_ref"] == "T15")
+        & a["care_type"].str.startswith("Total")
+        & a["area_type"].isin(["council", "region", "england"])
+    ]
+    if t.empty:
+        raise MissingSource("the loaded ASC-FR files have no table T15 (total expenditure)")
+    p = PROVIDES_GCE[0]
+    area = t.assign(value=t["value"] / 1000, breakdown="Total")
+    return [
+        Indicator(
+            p.market,
+            p.name,
+            p.unit,
+            p.source,
+            area[["la_code", "area_type", "year", "breakdown", "value"]],
+            "Total Gross Current Expenditure (GCE), published in £ thousands",
+        )
+    ]
+
+
+def request_routes(tables: Tables) -> list[Indicator]:
+    """Share of requests for support from new clients by route of access (SALT T8)."""
+    s = tables.require("salt", "requests for support by route of access")
+    t = s[(s["table_ref"] == "T8") & (s["measure"] == "requests_new_clients")]
+    if t.empty:
+        raise MissingSource("SALT table T8 (requests by route of access) is not loaded")
+    keys = ["la_code", "year", "age_band"]
+    total = t[t["route_of_access"] == "Total"].set_index(keys)["value"]
+    parts = t[t["route_of_access"] != "Total"].copy()
+    parts["value"] = parts["value"] / parts.set_index(keys).index.map(total).to_numpy() * 100
+    parts["breakdown"] = parts["age_band"] + ": " + parts["route_of_access"]
+    p = PROVIDES_ROUTE[0]
+    return [
+        Indicator(
+            p.market,
+            p.name,
+            p.unit,
+            p.source,
+            parts[["la_code", "area_type", "year", "breakdown", "value"]],
+            "share of all requests from new clients in the age band; suppressed routes are missing",
+        )
+    ]
+
+
+GROUPS = [
+    (ascof_outcomes, PROVIDES_ASCOF),
+    (population, PROVIDES_POP),
+    (gross_spend, PROVIDES_GCE),
+    (request_routes, PROVIDES_ROUTE),
+]

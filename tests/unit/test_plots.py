@@ -1,0 +1,53 @@
+"""Charts drawn correctly by construction: bar extents checked against the data."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.patches import Rectangle
+
+from msp_analysis import plots
+
+pytestmark = pytest.mark.unit
+
+
+def _bars(fig):
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    return ax, sorted(bars, key=lambda b: b.get_x())
+
+
+def test_waterfall_bars_span_running_totals_with_negative_steps():
+    # Start 100; +20 (population), -30 (rate), +5 (inflation): running totals 100, 120, 90, 95.
+    steps = pd.Series({"population": 20.0, "rate": -30.0, "inflation": 5.0})
+    fig = plots.waterfall(
+        steps, "t", start_label="2021-22", end_label="2026-27", start=100.0, unit="£m", source="s"
+    )
+    ax, bars = _bars(fig)
+    extents = [(round(b.get_y(), 6), round(b.get_y() + b.get_height(), 6)) for b in bars]
+    # worked by hand: start bar 0-100; +20 from 100 to 120; -30 hangs from 120 down to 90;
+    # +5 from 90 to 95; end bar 0-95
+    assert extents == [(0, 100), (100, 120), (90, 120), (90, 95), (0, 95)]
+    assert all(b.get_height() >= 0 for b in bars)  # no negative heights drawn below the bottom
+    assert ax.get_ylim()[0] == 0  # value axis from zero: no hidden break
+    assert ax.get_ylim()[1] >= 120
+    labels = [t.get_text() for t in ax.texts]
+    assert "-30.0" in labels and "+20.0" in labels
+    plt.close(fig)
+
+
+def test_waterfall_falling_total_below_start():
+    # Start 50; -10, -15: totals 50, 40, 25; end bar 25.
+    steps = pd.Series({"rate": -10.0, "shift": -15.0})
+    fig = plots.waterfall(
+        steps, "t", start_label="a", end_label="b", start=50.0, unit="", source=""
+    )
+    _, bars = _bars(fig)
+    extents = [(round(b.get_y(), 6), round(b.get_y() + b.get_height(), 6)) for b in bars]
+    assert extents == [(0, 50), (40, 50), (25, 40), (0, 25)]
+    plt.close(fig)
