@@ -9,18 +9,23 @@ LA      ?= E06000054
 BENCH_SAMPLE ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup pdf-engine data report report-all lint format test test-unit sync-notebooks notebooks market lab bench clean
+.PHONY: help setup pdf-engine data report report-all lint format test test-unit sync-notebooks notebooks lock market lab bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-17s %s\n", $$1, $$2}'
 
-$(BIN)/msp: requirements.txt pyproject.toml
+$(BIN)/msp: requirements.lock pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found); set PY=/path/to/python3.11"; exit 1; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
+
+lock: setup ## re-pin requirements.lock from pyproject.toml (uv) and derive environment.yml from it
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python $(BIN)/python $(if $(UPGRADE),--upgrade-package $(UPGRADE),) \
+	  --no-annotate --custom-compile-command "make lock" -o requirements.lock
+	$(BIN)/python tools/make_environment.py
 
 setup: $(BIN)/msp pdf-engine ## create .venv and install everything (Python 3.11 and pip; Chromium for PDFs where apt allows)
 

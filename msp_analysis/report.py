@@ -142,12 +142,20 @@ def to_pdf(html_file: Path, target: Path, engine: str | None = None, browser=Non
     Chromium; otherwise one is started for this document.
     """
     if browser is not None:
-        return browser.print_pdf(html_file, target)
+        from msp_analysis.browser import BrowserError
+
+        try:
+            return browser.print_pdf(html_file, target)
+        except (OSError, BrowserError) as exc:
+            log.warning("the worker's Chromium failed (%s): printing with a new one", exc)
     engine = engine or pdf_engine()
     if engine is None:
         log.warning(PDF_HELP)
         return None
-    with tempfile.TemporaryDirectory() as profile:
+    from msp_analysis.browser import profile_dir
+
+    profile = profile_dir()
+    try:
         cmd = [
             engine,
             "--headless",
@@ -164,6 +172,8 @@ def to_pdf(html_file: Path, target: Path, engine: str | None = None, browser=Non
             html_file.resolve().as_uri(),
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
     if proc.returncode != 0 or not target.exists():
         log.warning(
             "PDF printing failed (%s); the HTML plan is still there", proc.stderr.strip()[-300:]
@@ -211,6 +221,7 @@ class KernelRunner:
 
 
 _RUNNER: KernelRunner | None = None
+_BROWSER = None  # one headless Chromium per batch worker (msp_analysis.browser.Browser)
 
 
 def plan_notebook() -> nbformat.NotebookNode:
@@ -220,13 +231,26 @@ def plan_notebook() -> nbformat.NotebookNode:
     return jupytext.read(resources.plan_notebook())
 
 
-def _start_runner(cwd: str) -> None:
-    """Process-pool initializer: one kernel per worker, shut down when the worker exits."""
-    import atexit
+def _start_runner(cwd: str, pdf: bool = False) -> None:
+    """Process-pool initializer: one kernel and one Chromium per worker, ended with the worker.
 
-    global _RUNNER
+    ``multiprocessing.util.Finalize`` (not atexit, which pool workers skip) closes both.
+    """
+    from multiprocessing import util
+
+    global _RUNNER, _BROWSER
     _RUNNER = KernelRunner(Path(cwd))
-    atexit.register(_RUNNER.close)
+    util.Finalize(None, _RUNNER.close, exitpriority=10)
+    engine = pdf_engine() if pdf else None
+    if engine:
+        from msp_analysis.browser import Browser, BrowserError
+
+        try:
+            _BROWSER = Browser(engine)
+        except (OSError, BrowserError) as exc:
+            log.warning("could not start Chromium for this worker (%s): one per plan instead", exc)
+        else:
+            util.Finalize(None, _BROWSER.close, exitpriority=10)
 
 
 def build(
@@ -257,6 +281,8 @@ def build(
         # checked before the code becomes part of any path
         raise UsageError(f"{la_code!r} is not a council's ONS code (e.g. E06000054)")
     final = Path(out_dir) / la_code
+    if backtest_file is None:
+        backtest_file = shared_backtest(raw_dir)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     # build in a fresh folder beside the final one, then swap: a failed run leaves nothing
     out = Path(tempfile.mkdtemp(prefix=f".{la_code}-", dir=out_dir))
@@ -321,6 +347,7 @@ def _build_into(
         "summary_file": str((out / "summary.json").resolve()),
     }
     executed = out / "plan.ipynb"
+    t0 = time.perf_counter()
     if runner is not None:
         runner.run(plan_notebook(), executed, params)
     else:
@@ -335,20 +362,28 @@ def _build_into(
             log_output=False,
             kernel_name="python3",
         )
+    t1 = time.perf_counter()
     # written by the notebook from the same draft
     summary = json.loads((out / "summary.json").read_text())
     mark = f"{summary.get('council') or la_code} · DRAFT" + (
         " · DEMO" if summary.get("demo") else ""
     )
     html_file = to_html(executed, out / "plan.html", mark=mark)
+    t2 = time.perf_counter()
     pdf_file = to_pdf(html_file, out / "plan.pdf", browser=browser) if pdf else None
+    t3 = time.perf_counter()
     summary.update(html=str(html_file.name), pdf=str(pdf_file.name) if pdf_file else None)
+    summary["timings_s"] = {
+        "notebook": round(t1 - t0, 2),
+        "html": round(t2 - t1, 2),
+        "pdf": round(t3 - t2, 2),
+    }
     return summary
 
 
 def _one(kwargs: dict) -> dict:
     try:
-        return {"ok": True, **build(**kwargs, runner=_RUNNER)}
+        return {"ok": True, **build(**kwargs, runner=_RUNNER, browser=_BROWSER)}
     except Exception as exc:  # one council's failure must not stop the batch
         return {
             "ok": False,
@@ -358,16 +393,61 @@ def _one(kwargs: dict) -> dict:
 
 
 def councils_in(raw_dir: str | Path) -> list[str]:
-    """Councils with a base year of SALT data in the folder (every current council for real data; the demo ones for DEMO)."""
-    from msp_analysis import store
-    from msp_analysis.tables import Tables
+    """Councils with a base year of SALT data in the folder (every current council for real data; the demo ones for DEMO).
 
-    t = Tables.load(store.ensure(raw_dir))
-    salt = t.require("salt")
+    Reads three columns of one table, so a batch's parent process stays small.
+    """
+    import pandas as pd
+
+    from msp_analysis import store
+
+    salt = pd.read_parquet(
+        store.ensure(raw_dir) / "salt.parquet", columns=["la_code", "table_ref", "area_type"]
+    )
     codes = set(
         salt.loc[(salt["table_ref"] == "T34") & (salt["area_type"] == "council"), "la_code"]
     )
     return sorted(codes)
+
+
+def code_key() -> str:
+    """A fingerprint of the package's code (every .py file's path, size and modification time).
+
+    Things derived from the tables are stored under it, so a change to the code that
+    computes them never reuses a stale result.
+    """
+    import hashlib
+
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(pkg.rglob("*.py")):
+        st = p.stat()
+        h.update(f"{p.relative_to(pkg)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def shared_backtest(raw_dir: str | Path) -> Path:
+    """The backtest summary of every council, computed once per data build and code version.
+
+    Stored beside the processed tables (``<processed>/derived/<code key>/``) and reused by
+    every plan, instead of a rolling-origin backtest of all councils inside each plan.
+    """
+    from msp_analysis import store
+
+    processed = store.ensure(raw_dir)
+    path = processed / "derived" / code_key() / "backtest_summary.csv"
+    if path.exists():
+        return path
+    from msp_analysis.forecast import backtest
+    from msp_analysis.tables import Tables
+
+    log.info("computing the backtest of every council once for this data build")
+    summary = backtest.summary(backtest.backtest(Tables.load(processed)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    summary.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+    return path
 
 
 def build_all(
@@ -380,19 +460,18 @@ def build_all(
     progress: bool = True,
     **kwargs,
 ) -> dict:
-    """Every council's plan, in parallel; failures are collected, not fatal. Writes index.html."""
-    from msp_analysis import store
-    from msp_analysis.forecast import backtest
-    from msp_analysis.tables import Tables
+    """Every council's plan, in parallel; failures are collected, not fatal. Writes index.html.
+
+    Each worker process (started fresh, never forked from a parent holding tables) keeps one
+    kernel and one headless Chromium for all its councils; both end with the worker. Things
+    computed for all councils (the backtest) come from the data build's derived folder.
+    """
+    import multiprocessing
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     councils = councils or councils_in(raw_dir)
-    tables = Tables.load(store.ensure(raw_dir))
-    bt_file = out / "backtest_summary.csv"
-    backtest.summary(backtest.backtest(tables)).to_csv(
-        bt_file, index=False
-    )  # once for the whole batch
+    bt_file = kwargs.pop("backtest_file", None) or shared_backtest(raw_dir)
     jobs = [
         dict(la_code=c, raw_dir=raw_dir, out_dir=out, backtest_file=bt_file, **kwargs)
         for c in councils
@@ -402,7 +481,7 @@ def build_all(
         try:
             from dask.distributed import Client
         except ImportError as exc:
-            raise RuntimeError(
+            raise UsageError(
                 "--scheduler needs dask.distributed (`pip install 'dask[distributed]'`); without it the batch runs on this machine"
             ) from exc
         with Client(scheduler) as client:
@@ -411,10 +490,12 @@ def build_all(
     else:
         from tqdm.auto import tqdm
 
+        n = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
         with ProcessPoolExecutor(
-            max_workers=workers or os.cpu_count(),
+            max_workers=n,
+            mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_runner,
-            initargs=(str(out.resolve()),),
+            initargs=(str(out.resolve()), kwargs.get("pdf", True)),
         ) as pool:
             futures = [pool.submit(_one, j) for j in jobs]
             for f in tqdm(

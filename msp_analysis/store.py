@@ -237,7 +237,7 @@ def revision_of(text: str) -> int:
     return best
 
 
-def release_of(frame: pd.DataFrame, file: str) -> tuple:
+def release_of(frame: pd.DataFrame, file: str, titles: list[str] | tuple = ()) -> tuple:
     """The written rule for which of two files publishing the same observation wins.
 
     Compared in order, the larger wins:
@@ -245,9 +245,13 @@ def release_of(frame: pd.DataFrame, file: str) -> tuple:
     1. the latest data year the file covers (a 2022-23 release that repeats 2021-22
        figures supersedes the 2021-22 release);
     2. its publication date, where the file states one (a ``publication_date`` or
-       ``release_date`` column the reader kept, or 'Published 12 May 2023' in a title);
+       ``release_date`` column a reader kept, or 'Published 12 May 2023' in one of the
+       file's table titles);
     3. its revision marker: 'v2', 'version 3', 'revised', 'corrected', 'updated' in the
-       file name or a title the reader kept (v2 beats v1 beats none).
+       file name or a table title (v2 beats v1 beats none).
+
+    ``titles`` are the titles of the file's tables as published (the ``title`` column of
+    a reader's raw frame, or its ``attrs['title']``; the build records them per file).
 
     When all three tie, neither file says which is later: the build keeps the first by
     content hash (stable, never by name) and reports the conflict as undecided.
@@ -264,7 +268,7 @@ def release_of(frame: pd.DataFrame, file: str) -> tuple:
         dates = pd.to_datetime(frame["release_date"], errors="coerce").dropna()
         if len(dates):
             published = dates.max().date().isoformat()
-    titles = frame["title"].dropna().astype(str).unique()[:20] if "title" in frame else []
+    titles = [str(t) for t in titles]
     for t in titles:
         m = _PUBLISHED.search(t)
         if m:
@@ -406,7 +410,7 @@ def _prune(out_dir: Path, keep_versions: set[str], keep_pieces: set[str]) -> Non
 # one file -> its pieces (cached)
 
 
-def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict], list[str]]:
     """Tidy, validated tables from one file (every reader that knows it), with its manifest rows.
 
     Raises:
@@ -419,8 +423,13 @@ def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict]]:
 
     pieces: dict[str, pd.DataFrame] = {}
     entries = []
+    titles: set[str] = set()
     for reader, layout in found:
         raw = reader.read(path)
+        if "title" in raw:
+            titles.update(raw["title"].dropna().astype(str).unique()[:50])
+        if raw.attrs.get("title"):
+            titles.add(str(raw.attrs["title"]))
         tidy = reader.clean(raw)
         table = table_name(reader, layout)
         tidy = schemas.validate(table, tidy, file=path.name)
@@ -439,22 +448,22 @@ def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict]]:
                 "rows_suppressed": int(tidy["suppressed"].sum()) if "suppressed" in tidy else 0,
             }
         )
-    return pieces, entries
+    return pieces, entries, sorted(titles)[:50]
 
 
-def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, bool]:
+def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, dict | None]:
     """One file's outcome, from its cached piece or by reading it (then cached).
 
-    Returns ``(meta, read)`` where meta has ``entries`` (manifest rows), ``tables`` (names),
-    ``failure`` (a record or None), ``unrecognised`` (bool) and ``key``; ``read`` says
-    whether the file was parsed in this run.
+    Returns ``(meta, frames)`` where meta has ``entries`` (manifest rows), ``tables``
+    (names), ``failure`` (a record or None), ``unrecognised`` (bool) and ``key``; ``frames``
+    are the tables when the file was parsed in this run (None when it came from the cache).
     """
     key = _piece_key(path.name, digest)
     folder = out_dir / PIECES / key
     meta_path = folder / "meta.json"
     if meta_path.exists():
         try:
-            return json.loads(meta_path.read_text()), False
+            return json.loads(meta_path.read_text()), None
         except ValueError:
             shutil.rmtree(folder, ignore_errors=True)
     from msp_analysis.sources import readers_for
@@ -466,7 +475,7 @@ def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, 
         if not found:
             meta["unrecognised"] = True
         else:
-            frames, meta["entries"] = _read_file(path, found)
+            frames, meta["entries"], meta["titles"] = _read_file(path, found)
     except SourceError as exc:
         meta["failure"] = failure_record(exc, path.name)
     except Exception as exc:  # a reader bug: this file fails, the others still build
@@ -485,7 +494,7 @@ def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, 
         e["piece"] = key
     meta["tables"] = sorted(frames)
     if meta.get("bug"):
-        return meta, True  # not cached: the next run tries again (and shows the traceback)
+        return meta, frames  # not cached: the next run tries again (and shows the traceback)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir / PIECES))
     for table, frame in frames.items():
         frame.to_parquet(tmp / f"{table}.parquet", index=False)
@@ -496,7 +505,7 @@ def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, 
     except OSError:  # the same piece is already there
         shutil.rmtree(tmp, ignore_errors=True)
     _step(f"piece {path.name}")
-    return meta, True
+    return meta, frames
 
 
 def _piece_frames(out_dir: Path, meta: dict) -> dict[str, pd.DataFrame]:
@@ -592,14 +601,19 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
     prev_failed = {f["file"]: f for f in prev.get("failures", [])}
     result = BuildResult(out_dir=out_dir, demo=demo)
     metas: list[dict] = []
+    fresh: dict[str, dict] = {}  # tables of the files parsed in this run, by piece key
+    keep_pieces: set[str] = set()  # pieces this build rests on (and failed files' outcomes)
 
     from tqdm.auto import tqdm
 
     bar = tqdm(files, desc="msp data", unit="file", disable=not progress, leave=False)
     for path in bar:
         bar.set_postfix_str(path.name[:40])
-        meta, read = _piece(path, fps[path.name], out_dir, strict)
-        result.files_read += read
+        meta, frames = _piece(path, fps[path.name], out_dir, strict)
+        keep_pieces.add(meta["key"])
+        result.files_read += frames is not None
+        if frames:
+            fresh[meta["key"]] = frames
         if meta["unrecognised"]:
             if path.name not in prev_files and not prev_failed.get(path.name, {}).get("kept_piece"):
                 log.warning("%s: no reader knows this file; skipped", path.name)
@@ -626,45 +640,75 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
             "\n- " + "\n- ".join(f["message"] for f in result.failures)
         )
 
-    parts: dict[str, list[tuple[tuple, str, pd.DataFrame]]] = {}
-    keep_pieces = {m["key"] for m in metas}
+    # what each table rests on: the pieces of the files read, and of failed files' kept rows
+    sources: dict[str, list[_Part]] = {}
     for meta in metas:
-        for table, frame in _piece_frames(out_dir, meta).items():
-            file = meta["entries"][0]["file"]
-            parts.setdefault(table, []).append((release_of(frame, file), fps[file], frame))
+        file = meta["entries"][0]["file"]
+        part = _Part(meta["key"], file, fps[file], meta.get("titles", []), meta, fresh, out_dir)
+        for table in meta["tables"]:
+            sources.setdefault(table, []).append(part)
     same_kind = bool(prev.get("demo")) == demo  # never keep real rows in a DEMO build
     for failure in result.failures:
-        kept, key = ({}, None)
+        part = None
         if same_kind:
-            kept, key = _kept(out_dir, prev, prev_files, prev_failed, failure["file"])
-        failure["kept_previous_rows"] = {t: len(f) for t, f in kept.items()}
-        failure["kept_piece"] = key if kept else None
+            part = _kept(out_dir, prev, prev_files, prev_failed, failure["file"], fresh)
+        kept = part.rows() if part else {}
+        failure["kept_previous_rows"] = kept
+        failure["kept_piece"] = part.key if part and kept else None
         failure["kept_from_build"] = (
             prev_failed.get(failure["file"], {}).get("kept_from_build") or prev.get("built_at")
             if kept
             else None
         )
-        if key:
-            keep_pieces.add(key)
-        for table, frame in kept.items():
-            digest = prev_files.get(failure["file"], {}).get("sha256", "")
-            parts.setdefault(table, []).append((release_of(frame, failure["file"]), digest, frame))
+        if part and part.key:
+            keep_pieces.add(part.key)
+        for table in kept:
+            sources.setdefault(table, []).append(part)
         if kept:
             log.warning(
                 "%s failed; kept its %s rows from the build of %s",
                 failure["file"],
-                sum(len(f) for f in kept.values()),
+                sum(kept.values()),
                 failure["kept_from_build"],
             )
-    if not parts:
+    if not sources:
         problems = "".join(f"\n- {f['message']}" for f in result.failures)
         raise BuildError(
             f"no published file this tool knows could be read in {raw_dir}; nothing was written"
             + problems
         )
+    # a table whose pieces are all as in the previous build is that build's file, as it is
+    prev_dir = resolve(out_dir) if prev else None
+    prev_ok = prev.get("code_key") == code_key() and bool(prev.get("demo")) == demo
+    prev_superseded = {
+        (f["file"], f["table"]): f["rows_superseded"]
+        for f in prev.get("files", [])
+        if f.get("rows_superseded")
+    }
     tables: dict[str, pd.DataFrame] = {}
-    for table, table_parts in sorted(parts.items()):
-        frame, superseded, conflicts = _merge(table, table_parts)
+    reused: dict[str, dict] = {}
+    signatures: dict[str, list[str]] = {}
+    for table, parts in sorted(sources.items()):
+        signatures[table] = sorted(p.key or f"rows-of:{p.file}" for p in parts)
+        info = prev.get("tables", {}).get(table, {})
+        if (
+            prev_ok
+            and prev_dir is not None
+            and info.get("pieces") == signatures[table]
+            and all(p.key for p in parts)
+            and (prev_dir / f"{table}.parquet").exists()
+        ):
+            reused[table] = {**info, "path": prev_dir / f"{table}.parquet"}
+            result.tables[table] = info["rows"]
+            result.conflicts.extend(c for c in prev.get("conflicts", []) if c["table"] == table)
+            for f in result.files:
+                if f["table"] == table and (f["file"], table) in prev_superseded:
+                    f["rows_superseded"] = prev_superseded[(f["file"], table)]
+            continue
+        loaded = [(p, p.frame(table)) for p in parts]
+        frame, superseded, conflicts = _merge(
+            table, [(release_of(f, p.file, p.titles), p.digest, f) for p, f in loaded]
+        )
         if demo:
             frame["source"] = "DEMO - " + frame["source"].astype(str)
         tables[table] = frame
@@ -673,18 +717,52 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
         for f in result.files:
             if f["table"] == table and f["file"] in superseded:
                 f["rows_superseded"] = superseded[f["file"]]
-    _write(tables, result, raw_dir, out_dir, fingerprint, prev, keep_pieces)
+    _write(tables, reused, signatures, result, raw_dir, out_dir, fingerprint, prev, keep_pieces)
     return result
 
 
-def _kept(out_dir, prev, prev_files, prev_failed, file) -> tuple[dict, str | None]:
+@dataclass
+class _Part:
+    """One file's contribution to the tables: a cached piece (``key``), or rows an older
+    build kept in its tables (``rows_of``, no key)."""
+
+    key: str | None
+    file: str
+    digest: str
+    titles: list
+    meta: dict | None
+    fresh: dict
+    out_dir: Path
+    rows_of: dict | None = None
+
+    def frame(self, table: str) -> pd.DataFrame:
+        if self.rows_of is not None:
+            return self.rows_of[table]
+        assert self.key is not None  # a part without rows_of is a cached piece
+        if self.key in self.fresh:
+            return self.fresh[self.key][table]
+        import pandas as pd
+
+        return pd.read_parquet(self.out_dir / PIECES / self.key / f"{table}.parquet")
+
+    def rows(self) -> dict[str, int]:
+        if self.rows_of is not None:
+            return {t: len(f) for t, f in self.rows_of.items()}
+        out: dict[str, int] = {}
+        for e in (self.meta or {}).get("entries", []):
+            out[e["table"]] = out.get(e["table"], 0) + e["rows_kept"]
+        return out
+
+
+def _kept(out_dir, prev, prev_files, prev_failed, file, fresh) -> _Part | None:
     """The rows an earlier build took from ``file``: its cached piece, else the tables."""
     key = (prev_files.get(file) or {}).get("piece") or (prev_failed.get(file) or {}).get(
         "kept_piece"
     )
     if key and (out_dir / PIECES / key / "meta.json").exists():
         meta = json.loads((out_dir / PIECES / key / "meta.json").read_text())
-        return _piece_frames(out_dir, meta), key
+        digest = (prev_files.get(file) or {}).get("sha256", "")
+        return _Part(key, file, digest, meta.get("titles", []), meta, fresh, out_dir)
     kept = {}  # an older build without pieces: take its rows from the tables
     for table, info in prev.get("tables", {}).items():
         if file in info.get("source_files", []):
@@ -692,7 +770,9 @@ def _kept(out_dir, prev, prev_files, prev_failed, file) -> tuple[dict, str | Non
             rows = frame[frame["source_file"] == file]
             if len(rows):
                 kept[table] = rows.reset_index(drop=True)
-    return kept, None
+    if not kept:
+        return None
+    return _Part(None, file, "", [], None, fresh, out_dir, rows_of=kept)
 
 
 def _merge(table: str, parts: list) -> tuple[pd.DataFrame, dict[str, int], list[dict]]:
@@ -781,13 +861,22 @@ def _which_rule(won, lost) -> str:
 
 
 def _write(
-    tables, result, raw_dir: Path, out_dir: Path, fingerprint: str, prev: dict, keep_pieces
+    tables, reused, signatures, result, raw_dir: Path, out_dir: Path, fingerprint, prev, keep_pieces
 ) -> None:
-    """Write a new version folder and switch ``current`` to it in one atomic rename."""
+    """Write a new version folder and switch ``current`` to it in one atomic rename.
+
+    Tables in ``reused`` are the previous version's files, linked (or copied) as they are.
+    """
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
     tmp.chmod(0o755)
     for name, frame in tables.items():
         frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        _step(f"table {name}")
+    for name, info in reused.items():
+        try:
+            os.link(info["path"], tmp / f"{name}.parquet")
+        except OSError:  # no hard links here: copy
+            shutil.copy2(info["path"], tmp / f"{name}.parquet")
         _step(f"table {name}")
     version = f"v-{fingerprint}"
     replaces = prev.get("version")
@@ -812,10 +901,13 @@ def _write(
                 "columns": list(f.columns),
                 "source_files": sorted(f["source_file"].dropna().astype(str).unique().tolist()),
                 "bytes": (tmp / f"{name}.parquet").stat().st_size,
+                "pieces": signatures[name],
             }
             for name, f in tables.items()
-        },
+        }
+        | {name: {k: v for k, v in info.items() if k != "path"} for name, info in reused.items()},
     }
+    m["tables"] = dict(sorted(m["tables"].items()))
     (tmp / MANIFEST).write_text(json.dumps(m, indent=2, default=str))
     _step("manifest")
     target = out_dir / version

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -49,16 +50,38 @@ def test_one_council_html_and_pdf(demo_raw, tmp_path):
     assert "Market Sustainability Plan: Demoshire" in text
 
 
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(f"{proc.name}: {cmdline[:120]}")
+    return found
+
+
 def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path):
+    """Two workers, each with one Chromium printing its plans; none left when the batch ends."""
+    before = set(_processes_mentioning("msp-chromium-"))
+    out = tmp_path / "out"
     result = report.build_all(
         raw_dir=demo_raw,
-        out_dir=tmp_path,
+        out_dir=out,
         councils=["E10900001", "E06900002", "E99999999"],
         workers=2,
         progress=False,
-        pdf=False,
+        pdf=True,
     )
+    assert set(_processes_mentioning("msp-chromium-")) <= before  # no browser outlives the batch
     assert result["built"] == 2 and [f["la_code"] for f in result["failed"]] == ["E99999999"]
+    if report.pdf_engine() is not None:
+        assert all(
+            (out / c / "plan.pdf").stat().st_size > 50_000 for c in ("E10900001", "E06900002")
+        )
+        assert "Market Sustainability Plan: Demoshire" in _pdf_text(out / "E10900001" / "plan.pdf")
+    tmp_path = out
     index = (tmp_path / "index.html").read_text()
     assert "Demoshire" in index and "E10900001/plan.html" in index and "failed" in index
     # Port Demo did not submit ASC-FR: its plan exists and says why there is no projection

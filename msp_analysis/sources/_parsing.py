@@ -344,46 +344,88 @@ def _file_key(path: Path) -> tuple[str, int, int]:
     return (str(path.resolve()), st.st_mtime_ns, st.st_size)
 
 
+@dataclass
+class _Book:
+    """One open spreadsheet: the calamine workbook pandas parses from, and the sheets
+    parsed so far (each at most once)."""
+
+    excel: pd.ExcelFile
+    frames: dict[str, pd.DataFrame]
+    uncached: dict[str, list[tuple[int, int]]] | None = None
+
+
+class _SheetsOnce:
+    """A calamine workbook that loads each sheet once: calamine parses a whole sheet to
+    give any row of it, so the rows ``detect`` looked at are not parsed again by the read."""
+
+    def __init__(self, book) -> None:
+        self._book = book
+        self._sheets: dict = {}
+
+    def get_sheet_by_name(self, name: str):
+        if name not in self._sheets:
+            self._sheets[name] = self._book.get_sheet_by_name(name)
+        return self._sheets[name]
+
+    def __getattr__(self, attr: str):
+        return getattr(self._book, attr)
+
+
 @lru_cache(maxsize=2)
-def _workbook(key: tuple[str, int, int]) -> dict[str, pd.DataFrame]:
-    """Every sheet of a workbook, cached by (path, mtime, size) so that recognising a
-    file and then reading it opens it once. Callers must not modify the frames.
+def _open_book(key: tuple[str, int, int]) -> _Book:
+    """The workbook, opened once per (path, mtime, size): recognising a file (sheet names,
+    first rows) and then reading it, by one reader or two, never opens it again."""
+    excel = pd.ExcelFile(key[0], engine="calamine")
+    reader = getattr(excel, "_reader", None)  # pandas' calamine reader: share its sheets
+    if reader is not None and hasattr(reader, "book"):
+        reader.book = _SheetsOnce(reader.book)
+    return _Book(excel, {})
+
+
+def _workbook(
+    key: tuple[str, int, int], sheets: list[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Sheets of a workbook (every sheet when ``sheets`` is None), each parsed once and
+    cached with the open workbook. Callers must not modify the frames.
 
     Only empty cells are missing: text such as ``n/a`` or ``NA`` stays text (pandas would
     otherwise turn it into a plain NaN, losing the marker). A formula cell saved without
     its calculated value reads as :data:`NO_CACHED_VALUE`, never as an empty cell.
     """
-    book = pd.read_excel(
-        key[0],
-        sheet_name=None,
-        header=None,
-        engine="calamine",
-        keep_default_na=False,
-        na_values=[""],
-    )
-    for sheet, cells in uncached_formulas(key[0]).items():
-        if sheet not in book:
-            continue
-        frame = book[sheet]
-        rows = max(r for r, _ in cells) + 1
-        cols = max(c for _, c in cells) + 1
-        if rows > frame.shape[0] or cols > frame.shape[1]:
-            frame = frame.reindex(
-                index=range(max(rows, frame.shape[0])), columns=range(max(cols, frame.shape[1]))
-            )
-        frame = frame.astype(object)
-        for r, c in cells:
-            if pd.isna(frame.iat[r, c]):
-                frame.iat[r, c] = NO_CACHED_VALUE
-        book[sheet] = frame
-        log.warning(
-            "%s sheet %s: %d formula cell(s) saved without a value, kept as %s",
-            Path(key[0]).name,
-            sheet,
-            len(cells),
-            NO_CACHED_VALUE,
+    book = _open_book(key)
+    names = list(book.excel.sheet_names) if sheets is None else list(sheets)
+    missing = [n for n in names if n not in book.frames]
+    if missing:
+        parsed = pd.read_excel(
+            book.excel, sheet_name=missing, header=None, keep_default_na=False, na_values=[""]
         )
-    return book
+        if book.uncached is None:
+            book.uncached = uncached_formulas(key[0])
+        for sheet, frame in parsed.items():
+            cells = book.uncached.get(sheet)
+            book.frames[sheet] = _mark_uncached(frame, cells, key[0], sheet) if cells else frame
+    return {n: book.frames[n] for n in names}
+
+
+def _mark_uncached(frame: pd.DataFrame, cells, file: str, sheet: str) -> pd.DataFrame:
+    rows = max(r for r, _ in cells) + 1
+    cols = max(c for _, c in cells) + 1
+    if rows > frame.shape[0] or cols > frame.shape[1]:
+        frame = frame.reindex(
+            index=range(max(rows, frame.shape[0])), columns=range(max(cols, frame.shape[1]))
+        )
+    frame = frame.astype(object)
+    for r, c in cells:
+        if pd.isna(frame.iat[r, c]):
+            frame.iat[r, c] = NO_CACHED_VALUE
+    log.warning(
+        "%s sheet %s: %d formula cell(s) saved without a value, kept as %s",
+        Path(file).name,
+        sheet,
+        len(cells),
+        NO_CACHED_VALUE,
+    )
+    return frame
 
 
 _XLSX_FORMULA_NO_VALUE = re.compile(
@@ -450,30 +492,29 @@ def uncached_formulas(path: str | Path) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-@lru_cache(maxsize=2)
-def _calamine(key: tuple[str, int, int]):
-    from python_calamine import CalamineWorkbook
-
-    return CalamineWorkbook.from_path(key[0])
-
-
-def calamine_workbook(path: str | Path):
-    """The opened python-calamine workbook, cached by (path, mtime, size): every reader's
-    ``detect`` and the ``read`` that follows share one open (an .ods is parsed when opened).
+def workbook(path: str | Path):
+    """The opened python-calamine workbook (``sheet_names``, ``get_sheet_by_name``), cached
+    by (path, mtime, size) and shared with :func:`read_sheets`: every reader's ``detect``
+    and the ``read`` that follows share one open (an .ods is parsed when opened), and each
+    sheet is loaded once.
 
     Raises:
         SourceError: the file cannot be opened as a spreadsheet.
     """
     p = check_readable(path)
     try:
-        return _calamine(_file_key(p))
+        return _open_book(_file_key(p)).excel.book
     except Exception as exc:  # calamine raises its own error types
         raise SourceError(f"cannot be opened as a spreadsheet ({exc})", file=p) from exc
 
 
 def sheet_names(path: str | Path) -> list[str]:
-    """Sheet names of a spreadsheet."""
-    return list(calamine_workbook(path).sheet_names)
+    """Sheet names of a spreadsheet (read once per file)."""
+    return [str(n) for n in workbook(path).sheet_names]
+
+
+#: the same as :func:`workbook` (the name some readers use)
+calamine_workbook = workbook
 
 
 def sheet_names_or_none(path: str | Path) -> list[str] | None:
@@ -484,19 +525,30 @@ def sheet_names_or_none(path: str | Path) -> list[str] | None:
         return None
 
 
+def sheet_head(path: str | Path, sheet: str, nrows: int = 20) -> pd.DataFrame:
+    """The first ``nrows`` rows of one sheet, no header, blanks missing: a cheap signature
+    for ``detect`` (the rest of the sheet is not parsed)."""
+    book = workbook(path)
+    try:
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+    except Exception as exc:
+        raise SourceError(
+            f"cannot be read as a spreadsheet ({exc})", file=path, sheet=sheet
+        ) from exc
+    return pd.DataFrame(rows, dtype=object).replace("", np.nan) if rows else pd.DataFrame()
+
+
 def read_sheets(path: str | Path, sheets: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """Read sheets with no header, every cell as published (numbers stay numbers).
 
-    Uses the calamine engine, which reads .xlsx, .xls and .ods alike and fast.
+    Uses the calamine engine, which reads .xlsx, .xls and .ods alike and fast. Only the
+    sheets asked for are parsed (all when ``sheets`` is None), each once per file.
     """
     p = check_readable(path)
     try:
-        book = _workbook(_file_key(p))
+        return _workbook(_file_key(p), sheets)
     except Exception as exc:
         raise SourceError(f"cannot be read as a spreadsheet ({exc})", file=p) from exc
-    if sheets is None:
-        return dict(book)
-    return {name: book[name] for name in sheets}
 
 
 def _text_encoding(p: Path, raw: bytes) -> str:

@@ -75,7 +75,7 @@ def detect(path: str | Path) -> str | None:
     if sum(bool(re.fullmatch(r"Table_\d[a-z](\(\w+\))?", n)) for n in names) >= 3:
         return "ascof-timeseries-ods"
     if 0 < len(names) <= 3:
-        head = P.read_sheets(p, [names[0]])[names[0]].head(3)
+        head = P.sheet_head(p, names[0], 3)  # a signature: the first rows only
         if P.find_header_row(head, "ASCOF Measure Code", column=None, max_rows=3) is not None:
             return "ascof-open-data-long"
     return None

@@ -122,7 +122,7 @@ def detect(path: str | Path) -> str | None:
     if suffix in P.SPREADSHEET_SUFFIXES:
         names = P.sheet_names_or_none(p) or []
         for name in names[:6]:
-            sheet = P.read_sheets(p, [name])[name]
+            sheet = P.sheet_head(p, name, 20)  # a signature: the first rows only
             hdr = P.find_header_row(sheet, "Location ID", column=None, max_rows=20)
             if hdr is not None:
                 return _kind(sheet.iloc[hdr].tolist())

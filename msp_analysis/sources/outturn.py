@@ -141,7 +141,8 @@ def _council_codes() -> frozenset[str]:
 
 
 def _open(path: Path):
-    return P.calamine_workbook(path)
+    """The opened workbook, shared with every other reader's detect (opened once per file)."""
+    return P.workbook(path)
 
 
 def detect(path: str | Path) -> str | None:

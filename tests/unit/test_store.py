@@ -113,3 +113,83 @@ def test_cli_data_lists_failures_and_exits_non_zero(tmp_path, capsys):
     assert "workforce" in text  # the table built from the good file is listed
     # a data error (BuildError is an MspError of the data kind): exit status 1; 2 is for usage
     assert cli.main(["data", "--raw", str(raw), "--out", str(out), "-q", "--strict"]) == 1
+
+
+# -- two files, same return and year, different figures: a written rule, never file-name order
+
+REISSUE_2024 = HEADER + "Wiltshire,All,All,Care worker,6300,0.2\n"  # 6100 in GOOD_2024
+
+
+def _winner(tmp_path: Path, files: dict[str, str]) -> tuple[float, list[dict]]:
+    raw = tmp_path / "raw"
+    if raw.exists():
+        for p in raw.iterdir():
+            p.unlink()
+    raw = _raw(tmp_path, files)
+    result = store.build(raw, tmp_path / "out", progress=False)
+    return _filled_posts(tmp_path / "out")[("Wiltshire", 2024)], result.conflicts
+
+
+def test_revision_marker_wins_whatever_the_names_sort_as(tmp_path):
+    # 'a_' sorts first and 'z_' last: the revised file wins both ways round
+    value, conflicts = _winner(
+        tmp_path, {"a_" + F24.replace(".csv", "_v2.csv"): REISSUE_2024, "z_" + F24: GOOD_2024}
+    )
+    assert value == 6300
+    [c] = conflicts
+    assert c["kept"].endswith("_v2.csv") and c["observations"] == 1
+    assert c["rule"] == "later revision marker (2 over 0)"
+    assert c["example"]["value_kept"] == 6300 and c["example"]["value_dropped"] == 6100
+    value, _ = _winner(
+        tmp_path, {"a_" + F24: GOOD_2024, "z_" + F24.replace(".csv", "_revised.csv"): REISSUE_2024}
+    )
+    assert value == 6300
+
+
+def test_later_data_year_wins(tmp_path):
+    # a 2024-25 release that repeats 2023-24 (Wiltshire 5000 there) supersedes the 2023-24 file
+    both_years = HEADER.replace("CSSR", "Year,CSSR") + (
+        "2023-24,Wiltshire,All,All,Care worker,5000,0.25\n"
+        "2024-25,Wiltshire,All,All,Care worker,6100,0.2\n"
+    )
+    raw = _raw(tmp_path, {"zz_" + F23: GOOD_2023, "aa_release_2024-25.csv": both_years})
+    result = store.build(raw, tmp_path / "out", progress=False)
+    assert _filled_posts(tmp_path / "out")[("Wiltshire", 2023)] == 5000
+    [c] = result.conflicts
+    assert c["rule"] == "later data year (2024 over 2023)" and c["kept"] == "aa_release_2024-25.csv"
+
+
+def test_undecided_tie_is_reported_and_does_not_depend_on_names(tmp_path):
+    value_1, conflicts = _winner(tmp_path, {"a_" + F24: GOOD_2024, "z_" + F24: REISSUE_2024})
+    [c] = conflicts
+    assert c["rule"].startswith("undecided")
+    value_2, _ = _winner(tmp_path, {"a_" + F24: REISSUE_2024, "z_" + F24: GOOD_2024})
+    assert value_1 == value_2  # the same content wins, whichever name it has
+
+
+def test_same_figures_in_two_files_are_no_conflict(tmp_path):
+    raw = _raw(tmp_path, {"a_" + F24: GOOD_2024, "b_" + F24: GOOD_2024})
+    result = store.build(raw, tmp_path / "out", progress=False)
+    assert result.conflicts == [] and result.tables == {"workforce": 2}
+    assert sum(f.get("rows_superseded", 0) for f in result.files) == 2
+
+
+def test_revision_and_publication_markers():
+    assert store.revision_of("ascof_measures_2020-21_open_data_v2.xlsx") == 2
+    assert store.revision_of("Table 34 (revised March 2023)") == 1
+    assert store.revision_of("T34 version 3") == 3
+    assert store.revision_of("ASCFR_and_SALT_Data_Tables_2021-22.xlsx") == 0
+    assert store.revision_of("nov2023.csv") == 0  # 'v2023' is not a revision
+
+
+def test_release_rule_order():
+    import pandas as pd
+
+    y = pd.DataFrame({"year": [2022, 2023]})
+    # 1. latest data year, then 2. a publication date in a title, then 3. a revision marker
+    assert store.release_of(y, "a.csv") == (2023, "", 0)
+    may = store.release_of(y, "a.csv", ["Table 1, published 12 May 2024"])
+    march_v2 = store.release_of(y, "a_v2.csv", ["Table 1, published 3 March 2024"])
+    assert may == (2023, "2024-05-12", 0) and march_v2 == (2023, "2024-03-03", 2)
+    assert may > march_v2  # the later publication date wins before the revision marker
+    assert store.release_of(pd.DataFrame({"year": [2024]}), "a.csv") > may

@@ -224,3 +224,16 @@ def test_ensure_rebuilds_only_when_content_changes(tmp_path):
     (raw / F23).write_text(B23)
     second = store.ensure(raw, tmp_path / "cache")
     assert second != first and len(store.load("workforce", second)) == 4
+
+
+def test_tables_whose_files_did_not_change_are_linked_not_rebuilt(tmp_path):
+    raw = _write(tmp_path / "raw", {F23: A23, F24: A24, "notes.csv": "a,b\n1,2\n"})
+    out = tmp_path / "out"
+    store.build(raw, out, progress=False)
+    before = store.resolve(out) / "workforce.parquet"
+    (raw / "notes.csv").write_text("a,b\n1,3\n")  # a change that touches no table
+    result = store.build(raw, out, progress=False)
+    after = store.resolve(out) / "workforce.parquet"
+    assert result.files_read == 1 and not result.reused and after != before
+    assert after.stat().st_ino == before.stat().st_ino  # the same file, linked
+    assert store.manifest(out)["tables"]["workforce"]["rows"] == 4

@@ -1,0 +1,200 @@
+"""One headless Chromium that prints many HTML plans to PDF, driven over the DevTools protocol.
+
+Starting Chromium costs about a second and starts about ten processes; a batch of 150
+plans should pay that once per worker, not once per plan. :class:`Browser` starts one
+Chromium with ``--remote-debugging-pipe`` (commands on file descriptor 3, answers on 4:
+JSON messages separated by NUL bytes, so no network port and no websocket library),
+opens one page, and for each plan navigates to the HTML file and calls
+``Page.printToPDF``. The CSS ``@page`` rule sets A4 and the margins, as the one-shot
+``--print-to-pdf`` did.
+
+Chromium runs in its own process group; :meth:`Browser.close` asks it to quit and then
+ends the whole group, so no browser process outlives the command. If the Python process
+dies, Chromium sees its pipe close and exits by itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import os
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--mute-audio",
+    "--remote-debugging-pipe",
+]
+
+
+def profile_dir() -> str:
+    """A fresh Chromium profile folder with a short path.
+
+    Chromium puts a Unix socket in its profile, and socket paths are limited to about 100
+    bytes: under a long ``$TMPDIR`` it exits at once. Fall back to /tmp (or the home folder).
+    """
+    base = tempfile.gettempdir()
+    if len(base) > 40:
+        base = next(
+            (d for d in ("/tmp", "/var/tmp", str(Path.home())) if os.access(d, os.W_OK)), base
+        )
+    return tempfile.mkdtemp(prefix="msp-chromium-", dir=base)
+
+
+class BrowserError(RuntimeError):
+    """Chromium did not answer, or answered with an error."""
+
+
+class Browser:
+    """A live headless Chromium with one page; ``print_pdf(html, pdf)`` for each document."""
+
+    def __init__(self, engine: str, *, timeout: float = 60.0) -> None:
+        self.timeout = timeout
+        self.profile = profile_dir()
+        cmd_read, self._cmd_write = os.pipe()  # we write commands, Chromium reads fd 3
+        self._res_read, res_write = os.pipe()  # Chromium writes answers on fd 4
+
+        def _fds() -> None:  # in the child, before exec: the pipe ends at 3 and 4
+            a, b = os.dup(cmd_read), os.dup(res_write)  # above 4, so neither clobbers the other
+            for src, dst in ((a, 3), (b, 4)):
+                os.dup2(src, dst)
+                os.set_inheritable(dst, True)
+
+        self.proc = subprocess.Popen(
+            [engine, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_fds,
+            close_fds=False,  # the child's 3 and 4 are set in _fds; our other fds are not inheritable
+            start_new_session=True,
+        )
+        os.close(cmd_read)
+        os.close(res_write)
+        self._buffer = b""
+        self._next_id = 0
+        self._events: list[dict] = []
+        self.printed = 0
+        try:
+            target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self.session = self._call(
+                "Target.attachToTarget", {"targetId": target, "flatten": True}
+            )["sessionId"]
+            self._call("Page.enable", session=True)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- protocol -----------------------------------------------------------------------
+    def _send(self, method: str, params: dict | None, session: bool) -> int:
+        self._next_id += 1
+        message = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = self.session
+        data = json.dumps(message).encode() + b"\0"
+        while data:
+            data = data[os.write(self._cmd_write, data) :]
+        return self._next_id
+
+    def _receive(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BrowserError("Chromium did not answer in time")
+            ready, _, _ = select.select([self._res_read], [], [], left)
+            if ready:
+                chunk = os.read(self._res_read, 1 << 20)
+                if not chunk:
+                    raise BrowserError("Chromium closed its DevTools pipe (it exited)")
+                self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def _call(self, method: str, params: dict | None = None, *, session: bool = False) -> dict:
+        wanted = self._send(method, params, session)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            message = self._receive(deadline)
+            if message.get("id") == wanted:
+                if "error" in message:
+                    raise BrowserError(f"{method}: {message['error'].get('message')}")
+                return message.get("result", {})
+            if "method" in message:
+                self._events.append(message)
+
+    def _wait_event(self, method: str) -> dict:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            for i, event in enumerate(self._events):
+                if event["method"] == method and event.get("sessionId") == self.session:
+                    del self._events[: i + 1]
+                    return event
+            self._events.append(self._receive(deadline))
+
+    # -- use ----------------------------------------------------------------------------
+    def print_pdf(self, html_file: Path, target: Path) -> Path:
+        """Print one HTML file to ``target`` (A4 from its CSS @page rule); returns ``target``."""
+        self._events.clear()
+        result = self._call(
+            "Page.navigate", {"url": Path(html_file).resolve().as_uri()}, session=True
+        )
+        if result.get("errorText"):
+            raise BrowserError(f"could not open {Path(html_file).name}: {result['errorText']}")
+        self._wait_event("Page.loadEventFired")
+        pdf = self._call(
+            "Page.printToPDF",
+            {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False},
+            session=True,
+        )
+        tmp = target.with_name(f".{target.name}.part")
+        tmp.write_bytes(base64.b64decode(pdf["data"]))
+        os.replace(tmp, target)
+        self.printed += 1
+        return target
+
+    def close(self) -> None:
+        """Quit Chromium and end its whole process group; remove its profile folder."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
+        try:
+            if self.proc.poll() is None:
+                try:
+                    self._send("Browser.close", None, session=False)
+                    self.proc.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # any helper process left behind
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            for fd in (self._cmd_write, self._res_read):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
