@@ -53,7 +53,8 @@ format: setup ## reformat the code (notebook .py files included) with ruff, appl
 test: setup ## run every test: unit, demo, integration on $(SHARED), and nbval on the committed notebooks
 	$(BIN)/python -m pytest
 	@if [ -d "$(SHARED)" ] || [ -n "$$CI" ]; then \
-	  $(BIN)/python -m pytest --nbval notebooks/ --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider; \
+	  tmp=$$(mktemp -d); MSP_PROCESSED_DIR=$$tmp/processed $(BIN)/python -m pytest --nbval notebooks/ \
+	    --nbval-sanitize-with notebooks/nbval_sanitize.cfg; rc=$$?; rm -rf $$tmp; exit $$rc; \
 	else echo "Notebook checks skipped: $(SHARED) not found (the notebooks are committed for Wiltshire on the real files)"; fi
 
 test-unit: setup ## unit tests only (no files needed)

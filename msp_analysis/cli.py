@@ -59,8 +59,8 @@ def _has_published_files(folder: Path) -> bool:
 
 
 def demo_raw_dir() -> Path:
-    """Where ``msp demo`` writes by default: beside data/raw, never inside it."""
-    return config.project_root() / "data" / "demo_raw"
+    """Where ``msp demo`` writes by default: beside data/raw, never inside it ($MSP_DEMO_DIR)."""
+    return config.demo_raw_dir()
 
 
 def cmd_data(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ when the package sits in its checkout (the usual, editable install).
 
 - ``MSP_RAW_DIR``: folder of published files (default ``<project>/data/raw``).
 - ``MSP_PROCESSED_DIR``: folder of processed tables (default ``<project>/data/processed``).
+- ``MSP_DEMO_DIR``: where the DEMO files are written (default ``<project>/data/demo_raw``).
 """
 
 from __future__ import annotations
@@ -27,3 +28,8 @@ def raw_dir() -> Path:
 def processed_dir() -> Path:
     """Folder of processed Parquet tables and manifest.json."""
     return Path(os.environ.get("MSP_PROCESSED_DIR", project_root() / "data" / "processed"))
+
+
+def demo_raw_dir() -> Path:
+    """Folder the DEMO files are written to when no published files are given."""
+    return Path(os.environ.get("MSP_DEMO_DIR", project_root() / "data" / "demo_raw"))

@@ -63,7 +63,7 @@ def non_submitters(tables: Tables) -> pd.DataFrame:
     missing return, so it is not counted here.
     """
     pieces = []
-    for name in ("ascfr", "salt", "ascof"):
+    for name in ("ascfr", "salt", "ascof", "outturn"):
         f = tables.get(name)
         if f is None or "marker" not in f:
             continue
@@ -98,7 +98,7 @@ def series_coverage(tables: Tables, la_code: str) -> pd.DataFrame:
     not loaded is listed with the reason, never dropped.
     """
     from msp_analysis import series
-    from msp_analysis.sources._parsing import fy_ranges
+    from msp_analysis.sources._parsing import year_ranges
     from msp_analysis.tables import MissingSource
 
     rows: list[dict[str, object]] = []
@@ -112,6 +112,7 @@ def series_coverage(tables: Tables, la_code: str) -> pd.DataFrame:
         have = total[total["value"].notna()]
         gaps = total[total["value"].isna()]
         bases = total["basis"].value_counts()
+        labels = dict(zip(total["year"], total["year_label"]))
         rows.append(
             {
                 "measure": name,
@@ -121,7 +122,8 @@ def series_coverage(tables: Tables, la_code: str) -> pd.DataFrame:
                 else "",
                 "years_with_value": int(have["year"].nunique()),
                 "gaps": "; ".join(
-                    f"{fy_ranges(g['year'])} ({b})" for b, g in gaps.groupby("basis", sort=False)
+                    f"{year_ranges(g['year'], labels.get)} ({b})"
+                    for b, g in gaps.groupby("basis", sort=False)
                 ),
                 "basis": "; ".join(f"{b} {n}" for b, n in bases.items()),
                 "other_breakdowns": int(s.loc[s["breakdown"] != "Total", "breakdown"].nunique()),

@@ -310,3 +310,14 @@ def part_district_codes() -> frozenset[str]:
     """District codes (E07) that are parts of a council created since 2019."""
     p = successor_parts()
     return frozenset(p.loc[p["part_type"] == "district", "part_code"])
+
+
+@lru_cache(maxsize=1)
+def district_counties() -> pd.DataFrame:
+    """Every district (E07) used since 2015 and the county (E10) it lies in.
+
+    Read from the order of rows in ONS MYE2 workbooks (a county's districts follow its
+    row) by ``tools/make_district_counties.py``. Columns: district_code, district_name,
+    county_code, county_name, source.
+    """
+    return _data_csv("district_counties.csv")

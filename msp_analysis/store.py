@@ -451,7 +451,9 @@ def _read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict], 
     return pieces, entries, sorted(titles)[:50]
 
 
-def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, dict | None]:
+def _piece(
+    path: Path, digest: str, out_dir: Path, strict: bool, writer=None
+) -> tuple[dict, dict | None]:
     """One file's outcome, from its cached piece or by reading it (then cached).
 
     Returns ``(meta, frames)`` where meta has ``entries`` (manifest rows), ``tables``
@@ -495,17 +497,31 @@ def _piece(path: Path, digest: str, out_dir: Path, strict: bool) -> tuple[dict, 
     meta["tables"] = sorted(frames)
     if meta.get("bug"):
         return meta, frames  # not cached: the next run tries again (and shows the traceback)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir / PIECES))
-    for table, frame in frames.items():
-        frame.to_parquet(tmp / f"{table}.parquet", index=False)
-    (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-    tmp.chmod(0o755)
-    try:
-        os.rename(tmp, folder)
-    except OSError:  # the same piece is already there
-        shutil.rmtree(tmp, ignore_errors=True)
-    _step(f"piece {path.name}")
+    _save_piece(out_dir, folder, meta, frames, path.name, writer)
     return meta, frames
+
+
+def _save_piece(out_dir: Path, folder: Path, meta: dict, frames: dict, name: str, writer) -> None:
+    """Write one file's piece into a temporary folder and rename it into place (in the
+    ``writer`` thread when given: Parquet encoding releases the GIL, so the next file is
+    parsed meanwhile)."""
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir / PIECES))
+
+    def save() -> None:
+        for table, frame in frames.items():
+            frame.to_parquet(tmp / f"{table}.parquet", index=False)
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+        tmp.chmod(0o755)
+        try:
+            os.rename(tmp, folder)
+        except OSError:  # the same piece is already there
+            shutil.rmtree(tmp, ignore_errors=True)
+        _step(f"piece {name}")
+
+    if writer is None:
+        save()
+    else:
+        writer.append(writer.pool.submit(save))
 
 
 def _piece_frames(out_dir: Path, meta: dict) -> dict[str, pd.DataFrame]:
@@ -596,20 +612,44 @@ def _reuse(prev: dict, out_dir: Path, strict: bool) -> BuildResult:
     return result
 
 
-def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict):
-    prev_files = {f["file"]: f for f in prev.get("files", [])}
-    prev_failed = {f["file"]: f for f in prev.get("failures", [])}
-    result = BuildResult(out_dir=out_dir, demo=demo)
-    metas: list[dict] = []
-    fresh: dict[str, dict] = {}  # tables of the files parsed in this run, by piece key
-    keep_pieces: set[str] = set()  # pieces this build rests on (and failed files' outcomes)
+class _Writer(list):
+    """Pieces being written in one background thread; :meth:`wait` re-raises any error."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="msp-piece")
+
+    def wait(self) -> None:
+        try:
+            for future in self:
+                future.result()
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+def _read_all(
+    files,
+    fps,
+    out_dir,
+    strict,
+    progress,
+    writer,
+    result,
+    fresh,
+    keep_pieces,
+    metas,
+    prev_files,
+    prev_failed,
+) -> None:
+    """Every file's piece (cached or read), its failure or its skip, into ``result``."""
     from tqdm.auto import tqdm
 
     bar = tqdm(files, desc="msp data", unit="file", disable=not progress, leave=False)
     for path in bar:
         bar.set_postfix_str(path.name[:40])
-        meta, frames = _piece(path, fps[path.name], out_dir, strict)
+        meta, frames = _piece(path, fps[path.name], out_dir, strict, writer)
         keep_pieces.add(meta["key"])
         result.files_read += frames is not None
         if frames:
@@ -634,6 +674,34 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
         metas.append(meta)
         result.files.extend(meta["entries"])
     bar.close()
+
+
+def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict):
+    prev_files = {f["file"]: f for f in prev.get("files", [])}
+    prev_failed = {f["file"]: f for f in prev.get("failures", [])}
+    result = BuildResult(out_dir=out_dir, demo=demo)
+    metas: list[dict] = []
+    fresh: dict[str, dict] = {}  # tables of the files parsed in this run, by piece key
+    keep_pieces: set[str] = set()  # pieces this build rests on (and failed files' outcomes)
+
+    writer = _Writer()
+    try:
+        _read_all(
+            files,
+            fps,
+            out_dir,
+            strict,
+            progress,
+            writer,
+            result,
+            fresh,
+            keep_pieces,
+            metas,
+            prev_files,
+            prev_failed,
+        )
+    finally:
+        writer.wait()
     if result.failures and strict:
         raise BuildError(
             f"{len(result.failures)} problem(s) in {raw_dir.name}; nothing was written (--strict):"
@@ -869,9 +937,17 @@ def _write(
     """
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
     tmp.chmod(0o755)
-    for name, frame in tables.items():
-        frame.to_parquet(tmp / f"{name}.parquet", index=False)
+    from concurrent.futures import ThreadPoolExecutor
+
+    def save(name: str) -> None:
+        tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
         _step(f"table {name}")
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="msp-table") as pool:
+        # the largest first, so two threads finish together (Parquet encoding releases the GIL)
+        order = sorted(tables, key=lambda n: -len(tables[n]))
+        for future in [pool.submit(save, name) for name in order]:
+            future.result()
     for name, info in reused.items():
         try:
             os.link(info["path"], tmp / f"{name}.parquet")

@@ -22,6 +22,30 @@ def pytest_collection_modifyitems(config, items):
             )
 
 
+HERMETIC_ENV = ("MSP_PROCESSED_DIR", "MSP_RAW_DIR", "MSP_DEMO_DIR")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _outside_the_checkout(tmp_path_factory):
+    """Processed tables, the default raw folder and DEMO files go to a temporary folder.
+
+    Nothing a test runs writes into the checkout: after `make test`, `git status` is clean
+    (.ci/run checks it). A test that needs its own folders still passes them explicitly.
+    """
+    home = tmp_path_factory.mktemp("msp_home")
+    saved = {k: os.environ.get(k) for k in HERMETIC_ENV}
+    os.environ["MSP_PROCESSED_DIR"] = str(home / "processed")
+    os.environ["MSP_RAW_DIR"] = str(home / "raw")
+    os.environ["MSP_DEMO_DIR"] = str(home / "demo_raw")
+    (home / "raw").mkdir()
+    yield home
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real published files: $MSP_SHARED_DATA or ../shared/data beside the checkout.

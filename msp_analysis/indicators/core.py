@@ -154,7 +154,12 @@ def benchmark(
     mine = f[f["la_code"] == la_code].drop_duplicates(keys).set_index(keys)["value"]
     if mine.empty:
         return missing_rows(
-            la_code, market, indicator, unit, source, f"no value for {la_code} in {source}"
+            la_code,
+            market,
+            indicator,
+            unit,
+            source,
+            f"the {source} data loaded has no figure for {geography.council_name(la_code) or la_code}",
         )
     councils = f[f["area_type"] == "council"]
     eng = f[f["area_type"] == "england"].drop_duplicates(keys).set_index(keys)["value"]

@@ -214,7 +214,9 @@ def section1(
                     "label": label,
                     "year_label": r.year_label,
                     "change_pct": float(r.change_pct),
-                    "threshold": float(r.threshold),
+                    "threshold": int(r.threshold)
+                    if float(r.threshold).is_integer()
+                    else float(r.threshold),
                 }
             )
     sources, missing_sources = sources_used(indicators)

@@ -8,6 +8,7 @@ recomputing it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +57,13 @@ def _evidence(evidence_file, la_code: str, demo: bool):
 def anchor(title: str) -> str:
     """The id nbconvert gives a Markdown heading (spaces become '-')."""
     return title.replace(" ", "-")
+
+
+#: The charts shown after each market's part of Section 1.
+SECTION1_CHARTS = {
+    "care_home_65": ("fig_care_home_rates", "fig_care_home_costs"),
+    "all": ("fig_ratings",),
+}
 
 
 @dataclass
@@ -112,6 +120,16 @@ class Draft:
     def mark(self) -> str:
         """The running mark on every page and chart: council, DRAFT, and DEMO where it applies."""
         return f"{self.council} · DRAFT" + (" · DEMO" if self.demo else "")
+
+    def section1_parts(self) -> list[tuple[str, list]]:
+        """Section 1 as (Markdown, charts) pieces, so each chart sits under its own market."""
+        pieces = re.split(r"<!-- charts:(\w+) -->\n?", self.section1)
+        out = [(pieces[0], [])]
+        for key, text in zip(pieces[1::2], pieces[2::2]):
+            figs = [getattr(self, name)() for name in SECTION1_CHARTS.get(key, ())]
+            out[-1] = (out[-1][0], [f for f in figs if f is not None])
+            out.append((text, []))
+        return [(text, figs) for text, figs in out if text.strip() or figs]
 
     # -- charts, built on demand so a batch pays only for what it shows --
     def fig_care_home_costs(self):

@@ -27,8 +27,10 @@ def number(v, unit: str = "", digits: int | None = None) -> str:
         return f"£{v:,.1f}m"
     if unit.startswith("£"):
         return money(v)
-    if isinstance(v, int) and digits is None:
-        return f"{v:,}"
+    if unit.startswith("%"):
+        return f"{v:,.{1 if digits is None else digits}f}%"
+    if digits is None and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):
+        return f"{int(v):,}"  # a count: no decimals
     d = digits if digits is not None else (0 if abs(v) >= 100 else 1)
     return f"{v:,.{d}f}"
 

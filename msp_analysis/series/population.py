@@ -209,8 +209,11 @@ def on_current_boundaries(banded: pd.DataFrame, *, apportion_splits: bool) -> pd
         council (and England) per year that has data; councils with no figure are absent.
     """
     current = set(_current_codes())
+    banded = _counties_from_districts(banded)
     idx = banded.set_index(_KEYS)
-    published = banded[banded["la_code"].isin(current)].assign(basis="published", note="")
+    published = banded[banded["la_code"].isin(current)].copy()
+    published["basis"] = np.where(published["built"] == "", "published", "merged")
+    published = published.rename(columns={"built": "note"})
     pieces = [published]
     have = set(zip(published["la_code"], published["year"]))
     # merged: exact sums of the parts a council was made of
@@ -247,7 +250,85 @@ def on_current_boundaries(banded: pd.DataFrame, *, apportion_splits: bool) -> pd
     out = pd.concat(pieces, ignore_index=True)
     if apportion_splits:
         out = _apportion_splits(out, idx)
+    out = _england_from_councils(out)
     return out[["la_code", "year", "breakdown", "value", "basis", "source_file", "split", "note"]]
+
+
+def _counties_from_districts(banded: pd.DataFrame) -> pd.DataFrame:
+    """Banded rows plus counties summed from their districts where a table has districts only.
+
+    Built only for a year with no county published at all whose districts cover at least 20
+    counties (a national table of districts, such as ONS MYEB), so an extract of a few
+    districts never makes a county. Adds ``built``: '' for published rows, else the note.
+    """
+    banded = banded.assign(built="")
+    lookup = geography.district_counties().set_index("district_code")["county_code"]
+    names = geography.district_counties().set_index("county_code")["county_name"].to_dict()
+    d = banded[banded["area_type"] == "district"].copy()
+    d["county"] = d["la_code"].map(lookup)
+    d = d[d["county"].notna()]
+    with_counties = set(banded.loc[banded["la_code"].str.startswith("E10"), "year"])
+    cover = d[~d["year"].isin(with_counties)].groupby("year")["county"].nunique()
+    full = cover[cover >= 20].index
+    d = d[d["year"].isin(full)]
+    if d.empty:
+        return banded
+    d = d.assign(_nan=d["value"].isna())
+    agg = (
+        d.groupby(["county", "year", "estimate", "breakdown"], sort=False)
+        .agg(
+            value=("value", "sum"),
+            nan=("_nan", "any"),
+            n=("la_code", "nunique"),
+            split=("split", "any"),
+            source_file=("source_file", "first"),
+        )
+        .reset_index()
+        .rename(columns={"county": "la_code"})
+    )
+    agg.loc[agg.pop("nan"), "value"] = np.nan
+    agg["built"] = (
+        "built from the sum of the "
+        + agg.pop("n").astype(str)
+        + " districts of "
+        + agg["la_code"].map(names)
+        + " as published"
+    )
+    agg["area_type"] = "council"
+    log.info("%d county rows summed from districts", len(agg))
+    return pd.concat([banded, agg], ignore_index=True)
+
+
+def _england_from_councils(out: pd.DataFrame) -> pd.DataFrame:
+    """England as the sum of today's councils in years no England row is published."""
+    eng = geography.ENGLAND_CODE
+    councils = [c for c in _current_codes() if c != eng]
+    have_eng = set(out.loc[out["la_code"] == eng, "year"])
+    c = out[out["la_code"].isin(councils) & ~out["year"].isin(have_eng)]
+    if c.empty:
+        return out
+    c = c.assign(_nan=c["value"].isna())
+    agg = (
+        c.groupby(["year", "breakdown"], sort=False)
+        .agg(
+            value=("value", "sum"),
+            nan=("_nan", "any"),
+            n=("la_code", "nunique"),
+            split=("split", "any"),
+            source_file=("source_file", "first"),
+        )
+        .reset_index()
+    )
+    agg = agg[agg.pop("n") == len(councils)]  # every council, or no England figure
+    if agg.empty:
+        return out
+    agg.loc[agg.pop("nan"), "value"] = np.nan
+    agg = agg.assign(
+        la_code=eng,
+        basis="merged",
+        note=f"built from the sum of the {len(councils)} councils (no England row published)",
+    )
+    return pd.concat([out, agg], ignore_index=True)
 
 
 def _apportion_splits(out: pd.DataFrame, banded_idx: pd.DataFrame) -> pd.DataFrame:

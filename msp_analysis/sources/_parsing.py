@@ -200,9 +200,10 @@ def fy_label(start: int) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-def fy_ranges(years) -> str:
-    """Financial years as short ranges: [2015, 2016, 2018, 2019] -> '2015-16 to 2016-17, 2018-19 to
-    2019-20' (a single year stays one label)."""
+def year_ranges(years, label=None) -> str:
+    """Consecutive years as short ranges of their labels: [2015, 2016, 2018] -> '2015-16 to
+    2016-17, 2018-19' (``label`` maps a year to its label; financial years by default)."""
+    label = label or fy_label
     ys = sorted({int(y) for y in years})
     runs: list[list[int]] = []
     for y in ys:
@@ -211,8 +212,14 @@ def fy_ranges(years) -> str:
         else:
             runs.append([y])
     return ", ".join(
-        fy_label(r[0]) if len(r) == 1 else f"{fy_label(r[0])} to {fy_label(r[-1])}" for r in runs
+        label(r[0]) if len(r) == 1 else f"{label(r[0])} to {label(r[-1])}" for r in runs
     )
+
+
+def fy_ranges(years) -> str:
+    """Financial years as short ranges: [2015, 2016, 2018, 2019] -> '2015-16 to 2016-17, 2018-19 to
+    2019-20' (a single year stays one label)."""
+    return year_ranges(years)
 
 
 def fy_labels(years: pd.Series) -> pd.Series:

@@ -509,10 +509,23 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _area_types(codes: pd.Series) -> pd.Series:
-    """'england', 'region', 'council', 'district' (a part of a council created since) or 'other'."""
+    """'england', 'region', 'council', 'district' or 'other' for each code.
+
+    A district is kept ('district') when it is a part of a council created since 2019, or
+    when its county is not in the file (a table of districts only, such as MYEB: the series
+    sums them to counties); otherwise it is 'other' and dropped, so nothing counts twice.
+    """
     area = geography.area_type(codes)
-    parts = geography.part_district_codes()
-    return area.where(~codes.isin(parts), "district").astype("string")
+    lookup = geography.district_counties().set_index("district_code")["county_code"]
+    present = set(codes.dropna().unique())
+    is_district = codes.astype("string").str.match(r"^E07\d{6}$").fillna(False)
+    county = codes.map(lookup)
+    counties_published = any(str(c).startswith("E10") for c in present)
+    # a district whose county is not in the file; one we cannot place only in a file of
+    # districts alone (with counties published, an unknown district is inside one of them)
+    orphan = is_district & ~county.isin(present) & (county.notna() | (not counties_published))
+    keep = codes.isin(geography.part_district_codes()) | orphan
+    return area.where(~keep, "district").astype("string")
 
 
 def _keep_areas(codes: pd.Series) -> pd.Series:

@@ -131,7 +131,8 @@ def test_section1_table_row_values_comparisons_and_rank():
         in text
     )
     assert (
-        "| Indicator | Year | Testshire | South West | England | Comparator median | Rank |" in text
+        "| Indicator | Year | Testshire | South West | England | Median of comparators | Rank |"
+        in text
     )
     assert text.startswith(
         "## Section 1: Assessment of the current sustainability of local care markets"
@@ -143,7 +144,7 @@ def test_section1_percent_unit_shown_and_missing_values_dashed():
         "section1.md.j2",
         _s1([_item(unit="% of requests", region=None, comparator_median=None, rank=None)]),
     )
-    assert "(% of requests)" in text and "| **630** | - | 810 | - | - |" in text
+    assert "(% of requests)" in text and "| **630.3%** | - | 810.1% | - | - |" in text
 
 
 def test_section1_missing_and_suppressed_said_plainly():
@@ -163,7 +164,7 @@ def test_section1_missing_and_suppressed_said_plainly():
     )
     assert "| People in care homes | 2021-22 | suppressed or not submitted |" in text
     assert (
-        "Not loaded, so the indicators that need them are listed as not measured: CQC care directory"
+        "Not loaded, or not covering Testshire, so the indicators that need them are listed as not measured: CQC care directory"
         in text
     )
 
@@ -185,8 +186,9 @@ def test_section1_risk_table_not_run_flag_lines_and_demo_label():
         "section1.md.j2", _s1([_item()], risks=risks, flagged=["Cost of care"], demo=True)
     )
     assert "Risks flagged: Cost of care." in text
-    assert "| Cost of care | **flagged** | not run | " in text
-    assert "| Workforce supply | not flagged | not flagged | " in text
+    assert "| Market | Cost of care | Workforce supply | " in text
+    assert "| 65+ care homes | **flagged** | not flagged | " in text
+    assert "| 18+ home care | not run | not flagged | " in text
     assert "- Cost of care (below 0): **flagged: -6.6 (below 0)**." in text
     assert (
         "- **Cost of care** (65+ care homes, 18+ home care): the fee the council pays and its cost "

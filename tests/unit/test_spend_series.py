@@ -120,3 +120,13 @@ def test_coverage_and_chart_for_a_council():
     assert set(nce["area"]) == {"council", "england"} and len(nce) == 6
     fig = plots.spend_history(nce, "ASC spend", council_name="Wiltshire")
     assert "no outturn for 2018-19" in fig.texts[-1].get_text()
+
+
+def test_non_submitters_include_outturn():
+    from msp_analysis import dataquality
+
+    ot = _tables().frames["outturn"].assign(area_type="council")
+    ns = dataquality.non_submitters(Tables(frames={"outturn": ot}))
+    assert ns[["table", "la_code", "year", "cells_not_available"]].values.tolist() == [
+        ["outturn", "E08000025", 2019, 1]
+    ]

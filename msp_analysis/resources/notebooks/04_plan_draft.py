@@ -49,16 +49,10 @@ markdown(draft.cover)
 markdown(draft.contents)
 
 # %% tags=[]
-markdown(draft.section1)
-
-# %% tags=[]
-show(draft.fig_care_home_rates())
-
-# %% tags=[]
-show(draft.fig_care_home_costs())
-
-# %% tags=[]
-show(draft.fig_ratings())
+for text, figs in draft.section1_parts():
+    markdown(text)
+    for fig in figs:
+        show(fig)
 
 # %% tags=[]
 markdown(draft.section2)

@@ -1,0 +1,101 @@
+"""The DEMO data set: the same bytes every time, and snapshots of what it produces.
+
+Runs without any published file. The snapshots are rounded aggregates (4 significant
+figures) in tests/snapshots/*.csv; a change to a reader, indicator or model that moves one
+fails here and shows which figures moved. If the change is intended, rewrite them with
+
+    MSP_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_demo_snapshots.py
+
+and commit the CSV diff, which is the review of what changed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from msp_analysis import demo, resources
+from msp_analysis.forecast import run
+from msp_analysis.indicators import assess
+from msp_analysis.tables import Tables
+
+pytestmark = pytest.mark.demo
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+COUNCIL = "E10900001"  # Demoshire, the DEMO county
+
+
+def _sig(x: float, digits: int = 4) -> float:
+    if x is None or pd.isna(x) or x == 0:
+        return x
+    return round(float(x), digits - 1 - math.floor(math.log10(abs(float(x)))))
+
+
+def _check(name: str, frame: pd.DataFrame, keys: list[str]) -> None:
+    frame = frame.sort_values(keys).reset_index(drop=True)
+    for c in frame.columns.difference(keys):
+        if pd.api.types.is_float_dtype(frame[c]):
+            frame[c] = frame[c].map(_sig)
+    path = SNAPSHOTS / f"{name}.csv"
+    if os.environ.get("MSP_UPDATE_SNAPSHOTS"):
+        frame.to_csv(path, index=False, lineterminator="\n")
+    expected = pd.read_csv(path, dtype={k: str for k in keys if frame[k].dtype == object})
+    frame = pd.read_csv(
+        pd.io.common.StringIO(frame.to_csv(index=False)), dtype=expected.dtypes.to_dict()
+    )
+    pd.testing.assert_frame_equal(frame, expected, check_exact=False, rtol=2e-3, atol=1e-9)
+
+
+def test_demo_files_are_the_same_bytes_every_time(tmp_path):
+    first = demo.write(tmp_path / "one")
+    second = demo.write(tmp_path / "two")
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "two").iterdir())
+    assert len(first) == len(second) == 8 and len(names) == 9  # 8 files and DEMO_DATA.txt
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
+            name
+        )
+
+
+@pytest.fixture(scope="module")
+def demo_tables(demo_processed) -> Tables:
+    return Tables.load(demo_processed)
+
+
+def test_snapshot_of_demo_indicators(demo_tables):
+    indicators, _ = assess(demo_tables, COUNCIL)
+    cols = ["market", "indicator", "breakdown", "year", "status", "value", "england", "rank"]
+    frame = indicators[cols].copy()
+    frame["year"] = frame["year"].astype("Int64")
+    frame["rank"] = frame["rank"].astype("Int64")
+    _check("demo_indicators", frame, ["market", "indicator", "breakdown", "year", "status"])
+
+
+def test_snapshot_of_demo_forecast(demo_tables):
+    result = run.run(demo_tables, COUNCIL, resources.scenario_files(), horizon=5)
+    runs = result.runs[
+        [
+            "scenario",
+            "base_year",
+            "horizon_year",
+            "base_people",
+            "horizon_people",
+            "base_spend_gbp",
+            "horizon_spend_gbp",
+            "spend_change_pct",
+            "unserved_people_horizon",
+        ]
+    ]
+    _check("demo_forecast_runs", runs, ["scenario"])
+    f = result.forecast
+    by_setting = (
+        f[f["year"].isin([f["base_year"].min(), f["year"].max()])]
+        .groupby(["scenario", "measure", "setting", "year"], as_index=False)["value"]
+        .sum()
+    )
+    _check("demo_forecast_by_setting", by_setting, ["scenario", "measure", "setting", "year"])
