@@ -64,7 +64,11 @@ class BrowserError(RuntimeError):
 
 
 class Browser:
-    """A live headless Chromium with one page; ``print_pdf(html, pdf)`` for each document."""
+    """A live headless Chromium with one page; ``print_pdf(html, pdf)`` for each document.
+
+    Creating it only starts the process (milliseconds); Chromium boots in the background and
+    the page is opened at the first print, so a single plan can start it before the notebook.
+    """
 
     def __init__(self, engine: str, *, timeout: float = 60.0) -> None:
         self.timeout = timeout
@@ -93,6 +97,10 @@ class Browser:
         self._next_id = 0
         self._events: list[dict] = []
         self.printed = 0
+        self.session: str | None = None  # the page, opened at the first print
+
+    def _open_page(self) -> None:
+        """Open the one page (at the first print, so Chromium starts up while the plan runs)."""
         try:
             target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
             self.session = self._call(
@@ -152,6 +160,8 @@ class Browser:
     # -- use ----------------------------------------------------------------------------
     def print_pdf(self, html_file: Path, target: Path) -> Path:
         """Print one HTML file to ``target`` (A4 from its CSS @page rule); returns ``target``."""
+        if self.session is None:
+            self._open_page()
         self._events.clear()
         result = self._call(
             "Page.navigate", {"url": Path(html_file).resolve().as_uri()}, session=True

@@ -302,7 +302,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     _council_in(processed, la, command="report")
     if report.pdf_engine() is None and not args.no_pdf:
         print(f"note: {report.PDF_HELP}")
-    s = report.build(la, raw_dir=raw, out_dir=args.out, **common)
+    browser = None
+    engine = report.pdf_engine() if not args.no_pdf else None
+    if engine:  # Chromium boots while the notebook runs (its own process group, closed below)
+        from msp_analysis.browser import Browser
+
+        browser = Browser(engine)
+    try:
+        s = report.build(la, raw_dir=raw, out_dir=args.out, browser=browser, **common)
+    finally:
+        if browser is not None:
+            browser.close()
     out = Path(args.out) / la
     label = " (DEMO)" if s["demo"] else ""
     print(
@@ -492,6 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--evidence",
+        type=_path,
         help="the council's local evidence YAML (empty template: "
         "msp_analysis/resources/templates/local_evidence.yml); default: none (a DEMO plan uses "
         "the shipped example for the DEMO council)",

@@ -113,7 +113,7 @@ def ranked_bar(
     codes = [la_code, *comparators]
     names = {c: council_name(c) or c for c in codes}
     f = area[area["la_code"].isin(codes)].dropna(subset=["value"]).sort_values("value")
-    fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(f) + 1.2))
+    fig, ax = plt.subplots(figsize=(7.5, 0.22 * len(f) + 1.3))
     colors = [COUNCIL if c == la_code else COMPARATOR for c in f["la_code"]]
     ax.barh([names.get(c, c) for c in f["la_code"]], f["value"], color=colors)
     eng = area.loc[area["area_type"] == "england", "value"]

@@ -56,9 +56,10 @@ body { font-size: 10pt; }
 .jp-RenderedHTMLCommon table { font-size: 8.5pt; width: 100%%; border-collapse: collapse; }
 .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { padding: 2px 4px; vertical-align: top; text-align: left; }
 .jp-RenderedHTMLCommon tr { break-inside: avoid; }
-.jp-RenderedHTMLCommon td:first-child, .jp-RenderedHTMLCommon th:first-child { width: 33%%; }
+.jp-RenderedHTMLCommon td:first-child, .jp-RenderedHTMLCommon th:first-child { width: 30%%; }
+.jp-RenderedHTMLCommon th { font-size: 8pt; }
 .jp-RenderedHTMLCommon td:nth-child(7) { white-space: nowrap; }
-.jp-RenderedHTMLCommon th { overflow-wrap: anywhere; }
+.jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { overflow-wrap: break-word; }
 .jp-RenderedHTMLCommon td { white-space: normal; }
 .jp-RenderedHTMLCommon .unit { color: #555; font-size: 92%%; }
 .jp-RenderedHTMLCommon .draft-mark { color: #a4161a; font-weight: bold; letter-spacing: 0.04em; }

@@ -113,3 +113,21 @@ def test_a_council_value_is_checked_before_it_names_a_path(demo_raw, tmp_path):
     with pytest.raises(UsageError, match="not a council"):
         report.build("../../escaped", raw_dir=demo_raw, out_dir=out)
     assert not out.exists() and not (tmp_path / "escaped").exists()
+
+
+def test_backtest_is_computed_once_per_data_build(demo_raw, monkeypatch):
+    """Plans reuse the stored backtest summary; a change to the code gives it a new key."""
+    from msp_analysis.forecast import backtest
+
+    first = report.shared_backtest(demo_raw)
+    assert first.exists() and first.parent.parent.name == "derived"
+    assert first.parent.name == report.code_key()
+
+    def recompute(*args, **kwargs):
+        raise AssertionError("the backtest was recomputed for the same data and code")
+
+    monkeypatch.setattr(backtest, "backtest", recompute)
+    assert report.shared_backtest(demo_raw) == first
+    monkeypatch.setattr(report, "code_key", lambda: "another-code")
+    with pytest.raises(AssertionError, match="recomputed"):
+        report.shared_backtest(demo_raw)

@@ -525,7 +525,7 @@ GLOSSARY = [
     (
         "Comparator councils",
         "The councils most like this one in size, age profile, urban or rural type and spend "
-        "per adult (method in Section 1); the comparator median is their middle value.",
+        "per adult (method in Section 1); the peer median is their middle value.",
     ),
     (
         "Rank",
@@ -560,6 +560,7 @@ PUBLISHERS = {
     "population": "Office for National Statistics: population estimates and projections",
     "cqc": "Care Quality Commission: care directory and ratings",
     "workforce": "Skills for Care: adult social care workforce estimates",
+    "outturn": "MHCLG (formerly DCLG): local authority revenue outturn (RO3, RS/RSX)",
 }
 
 
@@ -575,7 +576,9 @@ def appendix(tables_manifest: dict, f1: dict, *, demo: bool, version: str) -> di
             {
                 "file": f["file"],
                 "publisher": "; ".join(
-                    dict.fromkeys(PUBLISHERS.get(r, r.upper()) for r in readers)
+                    dict.fromkeys(
+                        PUBLISHERS.get(r, r.replace("_", " ").capitalize()) for r in readers
+                    )
                 ),
             }
         )

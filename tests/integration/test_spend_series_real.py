@@ -123,3 +123,16 @@ def test_ascfr_series_separate_from_outturn(tables):
     assert a.loc[2014, "source"] == "ASC-FR (NHS Digital)"
     eng = _total(tables, "ascfr_gross_current_expenditure", "E92000001").loc[2014]
     assert eng["basis"] == "merged" and "sum of councils" in eng["note"]
+
+
+def test_store_build_holds_outturn_and_first_ascfr_year(real_processed):
+    from msp_analysis import store
+
+    ot = store.load("outturn", real_processed)
+    assert ot["source_file"].nunique() == 9  # RS x5, RSX x2, RO3 x2
+    assert sorted(ot["year"].unique()) == [2011, 2012, 2013, 2014, 2017, 2022, 2023]
+    af = store.load("ascfr", real_processed)
+    assert {2014, 2016, 2020, 2021} <= set(af["year"])
+    t = Tables.load(real_processed)
+    w = series.series(t, NCE, la_code="E06000054")
+    assert w[(w["breakdown"] == "Total") & (w["year"] == 2023)]["value"].iloc[0] == 176563

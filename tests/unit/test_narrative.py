@@ -130,10 +130,7 @@ def test_section1_table_row_values_comparisons_and_rank():
         "| Weekly unit cost of nursing care, 65+ | 2021-22 | **£630** | £870 | £810 | £816 | 132 of 150 |"
         in text
     )
-    assert (
-        "| Indicator | Year | Testshire | South West | England | Median of comparators | Rank |"
-        in text
-    )
+    assert "| Indicator | Year | Testshire | South West | England | Peer median | Rank |" in text
     assert text.startswith(
         "## Section 1: Assessment of the current sustainability of local care markets"
     )
