@@ -203,7 +203,18 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     bt.to_csv(out / "backtest.csv", index=False)
     summary = backtest.summary(bt)
     summary.to_csv(out / "backtest_summary.csv", index=False)
-    print(summary.round(1).to_string(index=False))
+    cols = ["target", "origin", "horizon", "model", "councils", "median_ape", "mape", "bias_pct"]
+    cols += [c for c in ("beats_naive_pct", "beats_linear_trend_pct") if c in summary]
+    cols += ["coverage_80", "coverage_95"]
+    print(summary[cols].round(1).to_string(index=False) if len(summary) else "no spend history")
+    h = backtest.headline(summary)
+    if h:
+        print(
+            f"Latest origin {h['origin']}: median error {h['median_ape']:.1f}% (naive"
+            f" {h['naive_median_ape']:.1f}%, national-growth oracle {h['oracle_median_ape']:.1f}%);"
+            f" beats naive for {h['beats_naive_pct']:.0f}% of {h['councils']} councils (target 70%);"
+            f" 80% intervals held {h['coverage_80']:.0f}% (target 75-85%)"
+        )
     print(
         f"-> {out}/backtest.csv ({len(bt):,} rows, {bt['la_code'].nunique()} councils), backtest_summary.csv"
     )

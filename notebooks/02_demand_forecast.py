@@ -18,107 +18,112 @@
 # %% [markdown] tags=[]
 # # Section 2: how demand will change
 #
-# People in long-term support by age band, support setting and client group over the horizon, with 80% and 95% prediction intervals, and how well the same method forecast the past (a rolling-origin backtest on every council). Population comes from ONS projections where loaded; the rates follow their own trend.
+# People in long-term support by age band, client group and setting, from the base year (the latest year with revenue outturn) over the horizon, with 80% and 95% ranges. Demand follows the ONS population projection by age band at today's rates; people move through a stock and flow: some leave each year (SALT: people during the year less those at its end) and new placements replace them, so a scenario that changes where new placements go turns the stock over as people leave.
 
 # %% tags=["parameters"]
 la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
 raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
-base_year = None  # financial-year start of the base year, e.g. 2021; None for the latest with SALT by setting
-horizon = 5  # years forecast after the base year
-scenarios = [
-    "../scenarios/baseline.yml",
-    "../scenarios/market_unchanged.yml",
-    "../scenarios/ld_residential_to_supported_living.yml",
-    "../scenarios/home_care_growth.yml",
-    "../scenarios/workforce_shock.yml",
-]  # scenario YAML files
+horizon = 5  # years forecast after the base year (1 to 10)
+scenarios = None  # list of scenario YAML files; None for every shipped scenario
 
 # %% tags=[]
 from msp_analysis import geography, plots, store
-from msp_analysis.forecast import backtest, run
+from msp_analysis.forecast import run
+from msp_analysis.forecast.scenarios import default_dir
 from msp_analysis.notebook import bullets, quiet, show, table
 from msp_analysis.tables import Tables
 
 quiet()
 tables = Tables.load(store.ensure(raw_dir))
 council = geography.council_name(la_code)
-result = run.run(tables, la_code, scenarios, horizon=horizon, base=base_year)
-runs = result["runs"].set_index("scenario")
-first = runs.iloc[0]
+files = scenarios or sorted(default_dir().glob("*.yml"))
+result = run.run(tables, la_code, files, horizon=horizon)
+runs = result.runs.set_index("scenario")
+first = runs.loc["market_unchanged"] if "market_unchanged" in runs.index else runs.iloc[0]
 bullets(
     [
-        f"{council} ({la_code}); data: {tables.manifest['label']}; base year {first['base_year']}-{(first['base_year'] + 1) % 100:02d}",
+        f"{council} ({la_code}); data: {tables.manifest['label']}",
         f"Population: {first['population_source']}",
-        f"Rates: {first['rate_method']}",
-        f"Pooled across councils: {first['pooled_growth']}",
+        f"Rates of long-term support: {first['rate_method']}",
+        *result.notes,
     ]
 )
 
 # %% [markdown] tags=[]
-# ## People in long-term support, baseline scenario
+# ## The age of each input
 
 # %% tags=[]
-people = result["forecast"].query("measure == 'people'")
-total = people.query("setting == 'All' and scenario == @runs.index[0]")
+table(result.inputs)
+
+# %% [markdown] tags=[]
+# ## People in long-term support if the market is unchanged
+
+# %% tags=[]
+people = result.forecast.query("measure == 'people'")
+total = people.query("setting == 'All' and scenario == @first.name")
 show(
     plots.fan(
         total,
         f"People in long-term support during the year, {council}",
-        source=f"SALT (NHS Digital) and ONS; msp-analysis forecast, scenario {runs.index[0]}, base {first['base_year']}",
+        source=f"SALT (NHS Digital) and ONS; msp-analysis stock and flow, scenario {first.name}",
     )
 )
 
 # %% tags=[]
 horizon_year = int(first["horizon_year"])
-by_group = people.query(
-    "scenario == @runs.index[0] and setting != 'All' and year in [@first.base_year, @horizon_year]"
+by_cell = people.query(
+    "scenario == @first.name and setting != 'All' and year in [@first.base_year, @horizon_year]"
 )
 table(
-    by_group.pivot_table(
+    by_cell.pivot_table(
         index=["age_band", "setting"], columns="year", values="value", aggfunc="sum"
     ).reset_index(),
     0,
 )
 
 # %% [markdown] tags=[]
-# ## People by scenario
+# ## Moving new placements: adults 18-64 with a learning disability in residential care
 #
-# Scenarios change where people are supported (shifts, extra community growth) or whether they can be (workforce capacity).
+# The shift scenario sends a share of each year's *new* residential placements to supported living and Shared Lives; the people already in residential care stay until they leave, so the difference grows year by year while the total number of people is unchanged.
 
 # %% tags=[]
-people_totals = people.query("setting == 'All'")[["scenario", "year", "value"]]
+ld = people.query(
+    "age_band == '18 to 64' and client_group == 'Learning Disability Support'"
+    " and setting in ['Residential', 'Supported living', 'Shared Lives']"
+    " and scenario in ['market_unchanged', 'ld_residential_to_supported_living']"
+)
+table(
+    ld.pivot_table(index=["scenario", "setting"], columns="year", values="value").reset_index(),
+    0,
+)
+
+# %% tags=[]
 show(
     plots.scenario_lines(
-        people_totals,
+        ld.query("setting == 'Residential'")[["scenario", "year", "value"]],
+        "Adults 18-64 with a learning disability in residential care",
+        unit="people",
+        source="SALT (NHS Digital), ASC-FR T43, ONS; msp-analysis scenarios",
+    )
+)
+
+# %% [markdown] tags=[]
+# ## People by scenario, and need that would go unmet
+#
+# Shifts move people between settings and never change the total. The workforce shock counts people whose need could not be met for want of staff on its own line.
+
+# %% tags=[]
+show(
+    plots.scenario_lines(
+        people.query("setting == 'All'")[["scenario", "year", "value"]],
         "People in long-term support by scenario",
         unit="people",
         source="SALT (NHS Digital), ONS; msp-analysis scenarios",
     )
 )
-
-# %% [markdown] tags=[]
-# ## How well this method forecast the past
-#
-# Rolling-origin backtest on every council's real history (on April-2021 boundaries): error of forecasts 1 and 2 years ahead against naive (last value) and linear-trend forecasts, and how often the actual value fell inside the 80% and 95% intervals. Few years of history mean few origins: the table says how many.
-
-# %% tags=[]
-bt = backtest.backtest(tables)
-table(backtest.summary(bt), 1)
-
-# %% tags=[]
 table(
-    bt[bt["la_code"] == la_code][
-        [
-            "target",
-            "origin",
-            "horizon",
-            "model",
-            "actual",
-            "forecast",
-            "ape",
-            "covered_80",
-            "covered_95",
-        ]
-    ],
+    runs[["base_people", "horizon_people", "people_change_pct", "unserved_people_horizon"]]
+    .reset_index()
+    .round(1),
     1,
 )

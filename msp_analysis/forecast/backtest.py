@@ -1,34 +1,35 @@
-"""Rolling-origin backtest on real history, for every council.
+"""Rolling-origin backtest of the spend model on every origin the history allows.
 
-Targets:
+Targets are the annual spend series on today's boundaries (:mod:`msp_analysis.series`):
+``asc_net_current_expenditure`` and ``asc_gross_total_expenditure`` (MHCLG revenue
+outturn) and ``ascfr_gross_current_expenditure`` (ASC-FR), each council's total. For every
+observed year with a later observed year, each model forecasts the next observed year
+from data up to the origin (the horizon is the gap: 1 year, or 3 from 2014-15 to
+2017-18): ``model`` (:mod:`msp_analysis.forecast.spendmodel`), ``naive``,
+``linear_trend``, ``own_growth``, ``pooled_growth`` and ``oracle`` (told the year's true
+median growth: a floor no forecast can reach). When the next year's outturn file is
+added to the raw folder, the same code scores the forecast of that year.
 
-- ``clients_lts``: people in long-term support during the year, aged 18+ (SALT T2: 18-64
-  plus 65+; T34 where T2 is absent);
-- ``gce``: total gross current expenditure, £ thousands (ASC-FR T15; the 2016-17 CSV
-  data file's totals where loaded).
-
-History is put on April-2021 council boundaries first (Bournemouth and Poole summed
-into BCP, Dorset county carried to Dorset, Buckinghamshire renamed, Northamptonshire
-apportioned to North and West Northamptonshire by population), so a series crosses the
-2019 and 2021 changes. For each origin year with at least one year of history and each
-horizon (1, 2) whose year is observed, three models forecast from data up to the origin:
-``naive`` (last value), ``linear_trend`` (straight line through the history, needs two
-points) and ``model`` (:func:`msp_analysis.forecast.models.forecast`, whose pooled growth
-is fitted only on data up to the origin). Intervals for ``naive`` and ``linear_trend``
-use the same pooled spread, so coverage compares like with like.
+:func:`compute` runs once per loaded data set and keeps the result in ``tables.cache``;
+it is a pure function of the tables, so a caller may also write it beside them.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
-from msp_analysis import geography
-from msp_analysis.forecast import models
-from msp_analysis.indicators.core import population_by_band
+from msp_analysis.forecast import spendmodel
 from msp_analysis.tables import Tables
 
-HORIZONS = (1, 2)
+TARGETS = {
+    "asc_net_current_expenditure": "adult social care net current expenditure (revenue outturn)",
+    "asc_gross_total_expenditure": "adult social care total expenditure (revenue outturn)",
+    "ascfr_gross_current_expenditure": "adult social care gross current expenditure (ASC-FR)",
+}
+MODELS = ("model", "naive", "linear_trend", "own_growth", "pooled_growth", "oracle")
 COLUMNS = [
     "la_code",
     "target",
@@ -46,167 +47,228 @@ COLUMNS = [
     "covered_95",
     "history_years",
 ]
+SUMMARY_COLUMNS = [
+    "target",
+    "origin",
+    "horizon",
+    "model",
+    "councils",
+    "forecasts",
+    "median_ape",
+    "mape",
+    "bias_pct",
+    "coverage_80",
+    "coverage_95",
+    "history_years",
+    "beats_naive_pct",
+    "beats_linear_trend_pct",
+    "share_model_beats_naive",
+]
+USABLE = {"published", "merged", "apportioned"}
 
 
 def history(tables: Tables) -> pd.DataFrame:
-    """la_code, target, year, value on April-2021 boundaries, councils only."""
+    """la_code, target, year, value: each council's total on today's boundaries."""
+    from msp_analysis.series import measures, series
+
+    known = measures()
     parts = []
-    salt = tables.get("salt")
-    if salt is not None:
-        t2 = salt[(salt["table_ref"] == "T2") & (salt["measure"] == "clients_lts_during_year")]
-        if t2.empty:
-            t2 = salt[(salt["table_ref"] == "T34") & (salt["support_setting"] == "Total")]
-        t2 = t2[t2["age_band"].isin(["18 to 64", "65 and over"]) & (t2["area_type"] == "council")]
-        lts = t2.groupby(["la_code", "year"])["value"].agg(
-            lambda s: s.sum() if s.notna().all() and len(s) == 2 else np.nan
-        )
-        parts.append(lts.reset_index().assign(target="clients_lts"))
-    ascfr = tables.get("ascfr")
-    if ascfr is not None:
-        t15 = ascfr[
-            (ascfr["table_ref"] == "T15")
-            & ascfr["care_type"].str.startswith("Total")
-            & (ascfr["area_type"] == "council")
+    for name in TARGETS:
+        if name not in known:
+            continue
+        try:
+            s = series(tables, name)
+        except Exception:
+            continue
+        s = s[
+            s["breakdown"].isin(["Total", "total", "All"])
+            & s["la_code"].str.match(spendmodel.COUNCIL)
+            & s["basis"].isin(USABLE)
         ]
-        gce = t15[["la_code", "year", "value"]]
-        csv = ascfr[
-            (ascfr["table_ref"] == "CSV Totals")
-            & (ascfr["measure"] == "gross_current_expenditure")
-            & (ascfr["data_type"] == "Main return")
-            & (ascfr["area_type"] == "council")
-        ]
-        if len(csv):
-            csv_tot = csv.groupby(["la_code", "year"])["value"].sum(min_count=1).reset_index()
-            gce = pd.concat([gce, csv_tot[~csv_tot["year"].isin(gce["year"])]])
-        parts.append(gce.assign(target="gce"))
+        parts.append(s.assign(target=name)[["la_code", "target", "year", "value"]])
     if not parts:
         return pd.DataFrame(columns=["la_code", "target", "year", "value"])
-    h = pd.concat(parts, ignore_index=True)
-    h["suppressed"] = h["value"].isna()
-    weights = _split_weights(tables)
-    # April-2021 boundaries: the history (to 2021-22) predates the 2023 changes.
-    out = geography.harmonise_to_current(
-        h, keys=["target", "year"], weights=weights, as_at="2021-04-01"
-    )
-    return out[["la_code", "target", "year", "value"]].dropna(subset=["value"])
+    out = pd.concat(parts, ignore_index=True).dropna(subset=["value"])
+    return out[out["value"] > 0].reset_index(drop=True)
 
 
-def _split_weights(tables: Tables) -> pd.Series | None:
-    pop = tables.get("population")
-    if pop is None:
-        return None
-    adults = population_by_band(pop, {"Total": (18, None)})
-    adults = adults[adults["area_type"] == "council"]
-    counts = adults.groupby("year")["la_code"].nunique()
-    # the latest of the years covering the most councils (the split successors exist in it)
-    latest = adults[adults["year"] == counts[counts == counts.max()].index.max()]
-    return latest.set_index("la_code")["value"]
+def _linear(years: np.ndarray, values: np.ndarray, target: int) -> float:
+    if len(years) < 2:
+        return np.nan
+    slope, intercept = np.polyfit(years.astype(float), values.astype(float), 1)
+    return float(intercept + slope * target)
 
 
-def _linear(hist: pd.Series, years: list[int]) -> np.ndarray:
-    if len(hist) < 2:
-        return np.full(len(years), np.nan)
-    slope, intercept = np.polyfit(hist.index.to_numpy(dtype=float), hist.to_numpy(dtype=float), 1)
-    return intercept + slope * np.array(years, dtype=float)
+def _origin_rows(ht: pd.DataFrame, target_name: str, origin: int, target: int) -> list[dict]:
+    train = ht[ht["year"] <= origin]
+    fitted = spendmodel.fit(train, origin)
+    if fitted is None and target_name != "asc_net_current_expenditure":
+        fitted = None  # price signal alone (said in the method)
+    m = spendmodel.forecast(train, origin, target, fitted).set_index("la_code")
+    h = target - origin
+    actual = ht[ht["year"] == target].set_index("la_code")["value"]
+    last = train[train["year"] == origin].set_index("la_code")["value"]
+    common = last.index.intersection(actual.index)
+    true_growth = np.log(actual[common] / last[common]).median() / h
+    trans = spendmodel.transitions(train)
+    last_growth = trans[trans["year"] == origin]["growth"].median() if len(trans) else np.nan
+    by_la = {la: g.sort_values("year") for la, g in train.groupby("la_code")}
+    sd = m["method"].iloc[0] if len(m) else ""
+    rows = []
+    for la in common:
+        g = by_la[la]
+        yrs, vals = g["year"].to_numpy(), g["value"].to_numpy()
+        a = float(actual[la])
+        lv = float(last[la])
+        own = (
+            lv * np.exp(h * np.log(vals[-1] / vals[0]) / (yrs[-1] - yrs[0]))
+            if len(yrs) > 1
+            else np.nan
+        )
+        fm = m.loc[la]
+        spread = np.log(fm["upper_80"] / fm["forecast"])  # same width for the references
+        points = {
+            "model": (
+                fm["forecast"],
+                fm["lower_80"],
+                fm["upper_80"],
+                fm["lower_95"],
+                fm["upper_95"],
+            ),
+            "naive": lv,
+            "linear_trend": _linear(yrs, vals, target),
+            "own_growth": own,
+            "pooled_growth": lv * np.exp(h * last_growth) if pd.notna(last_growth) else np.nan,
+            "oracle": lv * np.exp(h * true_growth),
+        }
+        for name, p in points.items():
+            if isinstance(p, tuple):
+                point, lo80, hi80, lo95, hi95 = (float(x) for x in p)
+            else:
+                point = float(p)
+                if not np.isfinite(point) or point <= 0:
+                    continue
+                k = spread / spendmodel.Z[80]
+                lo80, hi80 = (
+                    point * np.exp(-spendmodel.Z[80] * k),
+                    point * np.exp(spendmodel.Z[80] * k),
+                )
+                lo95, hi95 = (
+                    point * np.exp(-spendmodel.Z[95] * k),
+                    point * np.exp(spendmodel.Z[95] * k),
+                )
+            rows.append(
+                {
+                    "la_code": la,
+                    "target": target_name,
+                    "origin": origin,
+                    "horizon": h,
+                    "model": name,
+                    "actual": a,
+                    "forecast": point,
+                    "ape": abs(point - a) / a * 100,
+                    "lower_80": lo80,
+                    "upper_80": hi80,
+                    "lower_95": lo95,
+                    "upper_95": hi95,
+                    "covered_80": bool(lo80 <= a <= hi80),
+                    "covered_95": bool(lo95 <= a <= hi95),
+                    "history_years": len(yrs),
+                    "method": sd,
+                }
+            )
+    return rows
 
 
 def backtest(tables: Tables) -> pd.DataFrame:
-    """One row per council x target x origin x horizon x model (see module doc)."""
-    h = history(tables)
+    """One row per council x target x origin x model (see module doc); cached per data set."""
+    if "spend_backtest" not in tables.cache:
+        tables.cache["spend_backtest"] = compute(history(tables))
+    return tables.cache["spend_backtest"].copy()
+
+
+def compute(hist: pd.DataFrame) -> pd.DataFrame:
+    """The backtest as a pure function of the history (la_code, target, year, value)."""
     rows = []
-    for target, ht in h.groupby("target"):
-        years = sorted(ht["year"].unique())
-        for origin in years[:-1]:
-            train = ht[ht["year"] <= origin]
-            pooled = models.fit_pooled(train)
-            targets = [y for y in years if 0 < y - origin <= max(HORIZONS)]
-            if not targets:
-                continue
-            for la, g in ht.groupby("la_code"):
-                past = g[g["year"] <= origin].set_index("year")["value"].sort_index()
-                if past.empty or past.index[-1] != origin:
-                    continue
-                actual = g.set_index("year")["value"]
-                m = models.forecast(past, targets, pooled)
-                lin = _linear(past, targets)
-                steps = np.array(targets) - origin
-                spread = pooled.sd * np.sqrt(steps) * np.sqrt(1 + 1 / max(pooled.n, 1))
-                for i, y in enumerate(targets):
-                    if y not in actual.index:
-                        continue
-                    for name, point, lo80, hi80, lo95, hi95 in [
-                        (
-                            "model",
-                            m["value"].iloc[i],
-                            m["lower_80"].iloc[i],
-                            m["upper_80"].iloc[i],
-                            m["lower_95"].iloc[i],
-                            m["upper_95"].iloc[i],
-                        ),
-                        ("naive", past.iloc[-1], *_band(past.iloc[-1], spread[i])),
-                        ("linear_trend", lin[i], *_band(lin[i], spread[i])),
-                    ]:
-                        if pd.isna(point):
-                            continue
-                        a = actual.loc[y]
-                        rows.append(
-                            {
-                                "la_code": la,
-                                "target": target,
-                                "origin": origin,
-                                "horizon": int(y - origin),
-                                "model": name,
-                                "actual": a,
-                                "forecast": point,
-                                "ape": abs(point - a) / abs(a) * 100 if a else np.nan,
-                                "lower_80": lo80,
-                                "upper_80": hi80,
-                                "lower_95": lo95,
-                                "upper_95": hi95,
-                                "covered_80": bool(lo80 <= a <= hi80),
-                                "covered_95": bool(lo95 <= a <= hi95),
-                                "history_years": len(past),
-                            }
-                        )
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _band(point: float, sd: float) -> tuple[float, float, float, float]:
-    if pd.isna(point) or point <= 0:
-        return (np.nan,) * 4
-    return tuple(
-        float(point * np.exp(s * z * sd)) for z in (models.Z[80], models.Z[95]) for s in (-1, 1)
-    )  # type: ignore[return-value]
+    for target_name, ht in hist.groupby("target"):
+        years = sorted(int(y) for y in ht["year"].unique())
+        for origin, target in itertools.pairwise(years):
+            rows += _origin_rows(ht, target_name, origin, target)
+    return pd.DataFrame(rows, columns=[*COLUMNS, "method"])
 
 
 def summary(bt: pd.DataFrame) -> pd.DataFrame:
-    """Median and mean APE, bias, interval coverage and the share of councils where the model beats naive."""
+    """Per target, origin and model: councils, median APE, MAPE, bias, coverage of the 80%
+    and 95% intervals, and the share of councils where the model beats naive and linear trend."""
     if bt.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
     bt = bt.assign(error_pct=(bt["forecast"] - bt["actual"]) / bt["actual"] * 100)
-    g = bt.groupby(["target", "horizon", "model"])
-    out = g.agg(
-        councils=("la_code", "nunique"),
-        forecasts=("ape", "size"),
-        median_ape=("ape", "median"),
-        mape=("ape", "mean"),
-        bias_pct=("error_pct", "mean"),
-        coverage_80=("covered_80", "mean"),
-        coverage_95=("covered_95", "mean"),
-        history_years=("history_years", "median"),
-    ).reset_index()
+    keys = ["target", "origin", "horizon", "model"]
+    out = (
+        bt.groupby(keys)
+        .agg(
+            councils=("la_code", "nunique"),
+            forecasts=("ape", "size"),
+            median_ape=("ape", "median"),
+            mape=("ape", "mean"),
+            bias_pct=("error_pct", "mean"),
+            coverage_80=("covered_80", "mean"),
+            coverage_95=("covered_95", "mean"),
+            history_years=("history_years", "median"),
+        )
+        .reset_index()
+    )
     wide = bt.pivot_table(
         index=["la_code", "target", "origin", "horizon"], columns="model", values="ape"
     )
-    if {"model", "naive"} <= set(wide.columns):
-        beats = (
-            (wide["model"] < wide["naive"])
-            .groupby(level=["target", "horizon"])
-            .mean()
-            .rename("share_model_beats_naive")
-        )
-        out = out.merge(beats.reset_index(), on=["target", "horizon"], how="left")
-    for c in ("coverage_80", "coverage_95", "share_model_beats_naive"):
+    for ref in ("naive", "linear_trend"):
+        if ref not in wide:
+            continue
+        parts = []
+        for model in wide.columns:
+            if model == ref:
+                continue
+            both = wide[[model, ref]].dropna()
+            share = (both[model] < both[ref]).groupby(level=["target", "origin", "horizon"]).mean()
+            parts.append(share.rename(f"beats_{ref}_pct").reset_index().assign(model=model))
+        b = pd.concat(parts, ignore_index=True)
+        out = out.merge(b, on=keys, how="left")
+    for c in ("coverage_80", "coverage_95", "beats_naive_pct", "beats_linear_trend_pct"):
         if c in out:
             out[c] = out[c] * 100
+    out["share_model_beats_naive"] = out.get("beats_naive_pct")
     return out
+
+
+def headline(
+    summary_frame: pd.DataFrame, target: str = "asc_net_current_expenditure"
+) -> dict | None:
+    """The latest one-year-ahead origin's record against the targets of issue 11."""
+    s = summary_frame
+    if s is None or s.empty:
+        return None
+    s = s[(s["target"] == target) & (s["horizon"] == 1)]
+    if s.empty:
+        return None
+    latest = s[s["origin"] == s["origin"].max()].set_index("model")
+    if "model" not in latest.index:
+        return None
+    m = latest.loc["model"]
+    oracle = latest["median_ape"].get("oracle", np.nan)
+    naive = latest["median_ape"].get("naive", np.nan)
+    return {
+        "target": target,
+        "target_words": TARGETS[target],
+        "origin": int(m.name if False else latest["origin"].iloc[0]),
+        "councils": int(m["councils"]),
+        "median_ape": float(m["median_ape"]),
+        "naive_median_ape": float(naive),
+        "oracle_median_ape": float(oracle),
+        "beats_naive_pct": float(m["beats_naive_pct"]),
+        "beats_linear_pct": float(m.get("beats_linear_trend_pct", np.nan)),
+        "coverage_80": float(m["coverage_80"]),
+        "bias_pct": float(m["bias_pct"]),
+        "meets_naive_target": bool(m["beats_naive_pct"] >= 70),
+        "meets_oracle_target": bool(m["median_ape"] - oracle <= 1.5),
+        "meets_coverage_target": bool(75 <= m["coverage_80"] <= 85),
+    }

@@ -111,6 +111,56 @@ def salt_year(tables: Tables) -> int:
     return int(t34["year"].max())
 
 
+def source_code(tables: Tables, la_code: str) -> tuple[str, float, str]:
+    """The code the 2021-22 returns publish a council under, the share of it that is the
+    council today, and a note: itself (1.0); a renamed county (North Yorkshire, Somerset:
+    1.0); or a split county (Cumbria into Cumberland and Westmorland and Furness), shared
+    by adult population (the successor's districts over the county, latest mid-year
+    estimate)."""
+    key = ("source_code", la_code)
+    if key in tables.cache:
+        return tables.cache[key]
+    s = _salt(tables)
+    out = (la_code, 1.0, "")
+    if not (s["la_code"] == la_code).any():
+        from msp_analysis import geography
+
+        pred = geography.predecessors(la_code)
+        if len(pred) == 1:
+            code = pred["predecessor_code"].iloc[0]
+            name = pred["predecessor_name"].iloc[0]
+            if pred["change"].iloc[0] == "split":
+                share = _population_share(tables, la_code, code)
+                out = (
+                    code,
+                    share,
+                    f"{geography.council_name(la_code)}'s activity and spend are {share:.0%} of"
+                    f" {name}'s (its share of the county's adults, ONS mid-year estimate), as the"
+                    " returns used were made before the county was split.",
+                )
+            else:
+                out = (code, 1.0, f"The returns used were made by {name} on the same boundary.")
+    tables.cache[key] = out
+    return out
+
+
+def _population_share(tables: Tables, successor: str, county: str) -> float:
+    from msp_analysis import geography
+
+    pop = tables.get("population")
+    if pop is None:
+        raise MissingSource(f"no population estimates to share {county} between its successors")
+    parts = geography.successor_parts()
+    codes = set(parts.loc[parts["successor_code"] == successor, "part_code"])
+    adults = population_by_band(pop[pop["la_code"].isin(codes | {county})], {"adults": (18, None)})
+    years = adults.groupby("year")["la_code"].nunique()
+    year = years[years == years.max()].index.max()
+    a = adults[adults["year"] == year].set_index("la_code")["value"]
+    if county not in a or not codes & set(a.index):
+        raise MissingSource(f"no population estimates to share {county} between its successors")
+    return float(a.reindex(list(codes)).sum() / a[county])
+
+
 def _values(frame: pd.DataFrame) -> pd.Series:
     return frame["value"].where(~frame["suppressed"].astype(bool), SUPPRESSED_AT).fillna(0.0)
 
@@ -146,7 +196,10 @@ def salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, pd
     """People during ``year`` by CELL (Nursing, Residential, Community), the flows by age band
     and setting, and how setting and client group were joined."""
     s = _salt(tables)
-    mine = s[(s["la_code"] == la_code) & (s["year"] == year)]
+    code, share, _ = source_code(tables, la_code)
+    mine = s[(s["la_code"] == code) & (s["year"] == year)]
+    if share != 1.0:
+        mine = mine.assign(value=mine["value"] * share)
     t34 = mine[(mine["table_ref"] == "T34") & mine["age_band"].isin(AGE_BANDS)]
     if t34.empty:
         raise MissingSource(f"no SALT T34 rows for {la_code} in {year}")
@@ -201,17 +254,20 @@ def salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, pd
 
 
 def _supported_living_spend(tables: Tables, la_code: str, year: int) -> float:
-    a = tables.get("ascfr")
-    if a is None:
+    if not tables.has("ascfr"):
         return 0.0
+    from msp_analysis.forecast.spend import _ascfr
+
+    a = _ascfr(tables)
+    code, share, _ = source_code(tables, la_code)
     sel = a[
         (a["table_ref"] == "T43")
-        & (a["la_code"] == la_code)
+        & (a["la_code"] == code)
         & (a["year"] == year)
         & (a["support_setting"] == "Community: Supported Living")
     ]
     v = sel["value"].sum(min_count=1)
-    return 0.0 if pd.isna(v) else float(v) * 1000
+    return 0.0 if pd.isna(v) else float(v) * 1000 * share
 
 
 def base_demand(
@@ -230,6 +286,8 @@ def base_demand(
     sy = salt_year(tables)
     people, flows, method = salt_base(tables, la_code, sy)
     notes = [f"Setting x client group: {method}."]
+    if source_code(tables, la_code)[2]:
+        notes.insert(0, source_code(tables, la_code)[2])
     # supported living out of 18-64 community
     weekly = scenario.value("setting_costs")["weekly_cost_gbp"]["Supported living"]
     spend = _supported_living_spend(tables, la_code, sy)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,8 @@ class ForecastResult:
         assumptions: every scenario's assumptions with value, source and rating.
         inputs: each input, its year and its age at the base year.
         notes: how the base was built (sentences for the plan).
+        outlook: next year's adult social care spend from the outturn series
+            (:mod:`msp_analysis.forecast.spendmodel`), one row per measure.
     """
 
     la_code: str
@@ -72,6 +75,7 @@ class ForecastResult:
     assumptions: pd.DataFrame
     inputs: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    outlook: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __getitem__(self, key: str) -> pd.DataFrame:
         """``result['forecast']`` still works for code written against the earlier dict."""
@@ -249,7 +253,7 @@ def _rows(
 
 
 def run(
-    tables: Tables, la_code: str, scenario_files: list[str | Path], horizon: int = 5
+    tables: Tables, la_code: str, scenario_files: Sequence[str | Path], horizon: int = 5
 ) -> ForecastResult:
     """Forecast people and spend for each scenario."""
     if geography.council_name(la_code) is None:
@@ -321,7 +325,57 @@ def run(
         assumptions=pd.concat(assumptions, ignore_index=True),
         inputs=inputs,
         notes=info["notes"],
+        outlook=spend_outlook(tables, la_code),
     )
+
+
+def spend_outlook(tables: Tables, la_code: str) -> pd.DataFrame:
+    """Next year's spend for the council from its outturn series (one row per measure), where
+    the year's pay uplift and CPI are published; empty when no outturn is loaded."""
+    from msp_analysis.forecast import backtest, spendmodel
+
+    key = ("spend_outlook_fits",)
+    if key not in tables.cache:
+        try:
+            hist = backtest.history(tables)
+        except Exception as exc:
+            log.warning("no spend history for the outlook (%s)", exc)
+            hist = pd.DataFrame(columns=["la_code", "target", "year", "value"])
+        fits = {}
+        for target in ("asc_net_current_expenditure", "asc_gross_total_expenditure"):
+            ht = hist[hist["target"] == target]
+            if ht.empty:
+                continue
+            origin = int(ht["year"].max())
+            try:
+                spendmodel.price_signal(origin + 1)
+            except KeyError:
+                continue
+            fits[target] = (ht, origin, spendmodel.fit(ht, origin))
+        tables.cache[key] = fits
+    rows = []
+    for target, (ht, origin, fitted) in tables.cache[key].items():
+        mine = ht[ht["la_code"] == la_code]
+        if origin not in set(mine["year"]):
+            continue
+        f = spendmodel.forecast(mine, origin, origin + 1, fitted)
+        if f.empty:
+            continue
+        r = f.iloc[0]
+        rows.append(
+            {
+                "measure": target,
+                "measure_words": backtest.TARGETS[target],
+                "origin": origin,
+                "year": origin + 1,
+                "last_gbp": float(mine.loc[mine["year"] == origin, "value"].iloc[0]) * 1000,
+                "forecast_gbp": float(r["forecast"]) * 1000,
+                "lower_80_gbp": float(r["lower_80"]) * 1000,
+                "upper_80_gbp": float(r["upper_80"]) * 1000,
+                "method": r["method"],
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 GROUP_WORDS = {

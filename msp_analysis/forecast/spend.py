@@ -74,7 +74,10 @@ def cost_per_person(
     tables: Tables, la_code: str, year: int, people: pd.DataFrame, scenario: Scenario
 ) -> pd.DataFrame:
     """Annual £ per person by CELL in ``year`` (the SALT year); reproduces published spend."""
+    from msp_analysis.forecast.demand import source_code
+
     a = _ascfr(tables)
+    la_code, share, _ = source_code(tables, la_code)
     g = a[
         a["table_ref"].isin(["T43", "T44"])
         & (a["la_code"] == la_code)
@@ -88,6 +91,7 @@ def cost_per_person(
         .groupby(["age_band", "setting"])["value"]
         .sum(min_count=1)
         * 1000
+        * share
     )
     ppl = people.groupby(["age_band", "setting"])["people"].sum()
     # supported living spend where no one is counted in supported living stays in community

@@ -241,17 +241,54 @@ def section1(
     }
 
 
-def section2(la_code: str, result: dict, backtest_summary: pd.DataFrame, *, demo: bool) -> dict:
-    """Facts for Section 2: each scenario's headline, drivers, demand and the backtest's record."""
+DRIVER_WORDS = {
+    "population": "population change",
+    "rate": "change in rates of support",
+    "setting_mix": "turnover between settings",
+    "unit_cost": "real growth in unit costs",
+    "prices": "pay and prices",
+    "workforce_pay": "workforce pay uplift",
+    "shift": "moving placements between settings",
+}
+
+
+def _fy(year) -> str:
+    return f"{int(year)}-{(int(year) + 1) % 100:02d}"
+
+
+def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool) -> dict:
+    """Facts for Section 2: base and inputs, each scenario's people, spend and drivers in
+    pounds, the next year's spend forecast, and the backtest's record against its targets.
+
+    Driver shares are given only when spend moves materially, and only for drivers that
+    add to it (so no share is negative or above 100%); the pounds are always given.
+    """
+    from msp_analysis.forecast import backtest as bt_mod
     from msp_analysis.forecast import run as forecast_run
 
     runs = result["runs"].set_index("scenario")
+    council = geography.council_name(la_code)
     scenarios = []
     people = result["forecast"].query("measure == 'people' and setting == 'All'")
     for name in runs.index:
         h = forecast_run.headline(result, name)
         p = people[people["scenario"] == name].set_index("year")
-        drivers = {k: _clean(v) for k, v in h["driver_share_pct"].items()}
+        rises = {k: v for k, v in h["driver_gbp"].items() if v > 0}
+        total_rise = sum(rises.values())
+        drivers = [
+            {
+                "name": DRIVER_WORDS.get(k, k),
+                "gbp": v,
+                "sign": "+" if v >= 0 else "-",
+                "amount": abs(v),
+                "share_pct": v / total_rise * 100
+                if h["material"] and total_rise > 0 and v > 0
+                else None,
+            }
+            for k, v in sorted(h["driver_gbp"].items(), key=lambda kv: -abs(kv[1]))
+            if abs(v) >= 0.5e4
+        ]
+        r = runs.loc[name]
         scenarios.append(
             {
                 "name": name.replace("_", " "),
@@ -259,74 +296,102 @@ def section2(la_code: str, result: dict, backtest_summary: pd.DataFrame, *, demo
                 "spend_change_pct": h["spend_change_pct"],
                 "base_spend": h["base_spend_gbp"],
                 "horizon_spend": h["horizon_spend_gbp"],
-                "top_groups": " and ".join(h["top_groups"]),
-                "top_groups_share_pct": _clean(h["top_groups_share_pct"]),
-                "drivers": [
-                    {"name": k.replace("_", " "), "share_pct": v}
-                    for k, v in drivers.items()
-                    if v is not None and abs(v) >= 0.5
-                ],
+                "material": h["material"],
+                "sentence": forecast_run.headline_sentence(h, council),
+                "drivers": drivers,
                 "people_base": float(p.loc[h["base_year"], "value"]),
                 "people_horizon": float(p.loc[h["horizon_year"], "value"]),
                 "people_horizon_lower_80": float(p.loc[h["horizon_year"], "lower_80"]),
                 "people_horizon_upper_80": float(p.loc[h["horizon_year"], "upper_80"]),
-                "people_change_pct": (
-                    float(p.loc[h["horizon_year"], "value"]) / float(p.loc[h["base_year"], "value"])
-                    - 1
-                )
-                * 100,
-                "unserved": _clean(float(runs.loc[name, "unserved_people_horizon"])),
+                "people_change_pct": h["people_change_pct"],
+                "unserved": _clean(float(r["unserved_people_horizon"])),
             }
         )
     first = runs.iloc[0]
-    bt = []
-    if backtest_summary is not None and len(backtest_summary):
-        for target, g in backtest_summary[backtest_summary["horizon"] == 1].groupby("target"):
-            by = g.set_index("model")
-            if "model" in by.index:
-                bt.append(
-                    {
-                        "target": {
-                            "clients_lts": "people in long-term support",
-                            "gce": "gross current expenditure",
-                        }.get(target, target),
-                        "median_ape": float(by.loc["model", "median_ape"]),
-                        "naive_median_ape": float(by.loc["naive", "median_ape"])
-                        if "naive" in by.index
-                        else None,
-                        "coverage_80": float(by.loc["model", "coverage_80"]),
-                        "councils": int(by.loc["model", "councils"]),
-                        "beats_naive_pct": _clean(float(by.loc["model", "share_model_beats_naive"]))
-                        if "share_model_beats_naive" in by
-                        else None,
-                    }
-                )
     base_year = int(first["base_year"])
     horizon_year = int(first["horizon_year"])
+    inputs = [
+        {"input": i.input, "year": _fy(i.year), "age": int(i.age_years)}
+        for i in getattr(result, "inputs", pd.DataFrame()).itertuples()
+        if i.year is not None and i.year == i.year
+    ]
+    outlook = []
+    for o in getattr(result, "outlook", pd.DataFrame()).itertuples():
+        outlook.append(
+            {
+                "measure": o.measure_words,
+                "last_year": _fy(o.origin),
+                "last": o.last_gbp,
+                "year": _fy(o.year),
+                "forecast": o.forecast_gbp,
+                "lower_80": o.lower_80_gbp,
+                "upper_80": o.upper_80_gbp,
+                "change_pct": (o.forecast_gbp / o.last_gbp - 1) * 100,
+            }
+        )
+    record = bt_mod.headline(backtest_summary) if backtest_summary is not None else None
+    if record:
+        record = {
+            **record,
+            "origin_label": _fy(record["origin"]),
+            "year_label": _fy(record["origin"] + 1),
+        }
+    table = []
+    if backtest_summary is not None and len(backtest_summary):
+        m = backtest_summary[backtest_summary["model"] == "model"]
+        for row in m.sort_values(["target", "origin"]).itertuples():
+            table.append(
+                {
+                    "target": bt_mod.TARGETS.get(row.target, row.target),
+                    "origin": _fy(row.origin),
+                    "year": _fy(row.origin + row.horizon),
+                    "horizon": int(row.horizon),
+                    "councils": int(row.councils),
+                    "median_ape": row.median_ape,
+                    "mape": row.mape,
+                    "bias": row.bias_pct,
+                    "beats_naive": _clean(getattr(row, "beats_naive_pct", None)),
+                    "beats_linear": _clean(getattr(row, "beats_linear_trend_pct", None)),
+                    "coverage_80": row.coverage_80,
+                }
+            )
     return {
         "title": SECTION_TITLES[2],
-        "council": geography.council_name(la_code),
+        "council": council,
         "demo": demo,
-        "base_year_label": f"{base_year}-{(base_year + 1) % 100:02d}",
-        "horizon_year_label": f"{horizon_year}-{(horizon_year + 1) % 100:02d}",
+        "base_year_label": _fy(base_year),
+        "salt_year_label": _fy(int(first.get("salt_year", base_year))),
+        "horizon_year_label": _fy(horizon_year),
         "years": horizon_year - base_year,
-        "history_years": int(first["history_years"]),
-        "short_history": int(first["history_years"]) < 6,
+        "notes": list(getattr(result, "notes", [])),
+        "inputs": inputs,
+        "stale": any(i["age"] > 2 for i in inputs),
         "interval": "80%",
         "population_source": first["population_source"],
         "rate_method": first["rate_method"],
         "scenarios": scenarios,
-        "backtest": bt,
+        "outlook": outlook,
+        "record": record,
+        "backtest_table": table,
         "assumption_count": len(result["assumptions"]),
+        "assumption_sources": _assumption_sources(result),
     }
 
 
-def _description(result: dict, name: str) -> str:
+def _description(result, name: str) -> str:
     a = result["assumptions"]
     return "; ".join(
-        f"{r.assumption.replace('_', ' ')} {r.value} ({r.source})"
+        f"{r.assumption.replace('_', ' ')}: {r.value}"
         for r in a[a["scenario"] == name].itertuples()
     )
+
+
+def _assumption_sources(result) -> list[dict]:
+    a = result["assumptions"].drop_duplicates(["assumption", "source"])
+    return [
+        {"assumption": r.assumption.replace("_", " "), "source": r.source, "rating": r.rating}
+        for r in a.itertuples()
+    ]
 
 
 class IndicatorRef(ConfigModel):

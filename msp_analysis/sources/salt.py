@@ -3,7 +3,9 @@
 Reads the SALT tables of the "ASC-FR and SALT data tables" workbook: requests for
 support and what followed (T2, T8, T10, T11), ST-Max reablement episodes (T22),
 people in long-term support during the year and at year end by age band, support
-setting and primary support reason (T33, T34, T37, T38).
+setting and primary support reason (T33, T34, T37, T38), and England's setting x primary
+support reason x age band cross-tabulation of people during the year (T35: published for
+England only, the seed the forecast rakes to each council's margins).
 
 SALT counts are published rounded to the nearest 5 with 0-4 shown as ``[c]``;
 those cells stay missing with ``suppressed=True`` (unit ``people``).
@@ -27,7 +29,8 @@ TABLE = "salt"
 
 LAYOUTS: dict[str, str] = {
     W.WORKBOOK_LAYOUT: W.WORKBOOK_DESCRIPTION
-    + "; SALT tables T2, T8, T10, T11, T22, T33, T34, T37, T38",
+    + "; SALT tables T2, T8, T10, T11, T22, T33, T34, T37, T38, and England's setting x"
+    " primary support reason x age cross-tabulation T35 (header row starting 'Age band')",
 }
 
 _REQ = "requests_new_clients"
@@ -134,13 +137,93 @@ def read(path: str | Path) -> pd.DataFrame:
         raise UnknownLayoutError("this file is not a SALT file this reader knows", LAYOUTS, file=p)
     raw = W.read_tables(p, SPECS)
     raw.attrs["layout"] = W.WORKBOOK_LAYOUT
+    raw.attrs["england_crosstab"] = read_england_crosstab(p, raw.attrs.get("file_year"))
     return raw
+
+
+CROSSTAB = ("T35", "long term support during the year, by age band, primary support reason")
+
+
+def read_england_crosstab(path: str | Path, year: int | None) -> pd.DataFrame:
+    """T35 (England only): people during the year by age band x primary support reason x
+    setting, tidy, with England's code. Empty when the sheet is not in the workbook.
+
+    Raises:
+        SourceError: the sheet is there but its header row or a cell is not as published.
+    """
+    from msp_analysis.errors import SourceError
+
+    p = Path(path)
+    ref = CROSSTAB[0]
+    if ref not in (P.sheet_names_or_none(p) or []):
+        return pd.DataFrame()
+    sheet = P.read_sheets(p, [ref])[ref]
+    title = next((v for v in sheet.iloc[:10, 0] if isinstance(v, str) and "Table" in v), "")
+    if "support reason" not in title.lower() or "setting" not in title.lower():
+        return pd.DataFrame()  # a release that numbers its tables differently: no seed
+    hdr = P.find_header_row(sheet, "Age band", column=0, max_rows=20)
+    if hdr is None:
+        raise SourceError("no header row starting 'Age band'", file=p.name, sheet=ref)
+    labels = [P.tidy_label(v) for v in sheet.iloc[hdr].tolist()]
+    cols = [i for i, lab in enumerate(labels) if i >= 2 and lab and lab != "Total"]
+    body = sheet.iloc[hdr + 1 :]
+    age = body.iloc[:, 0].where(body.iloc[:, 0].astype("string").str.strip() != "").ffill()
+    reason = body.iloc[:, 1]
+    keep = reason.notna() & age.notna() & (reason.astype("string").str.strip() != "")
+    keep &= age.astype("string").str.strip().isin(["18 to 64", "65 and over", "All ages"])
+    rows = []
+    for i in cols:
+        cells = body.loc[keep].iloc[:, i]
+        parsed = P.parse_numbers(
+            cells, file=p.name, column=labels[i], rows=cells.index.to_series() + 1, sheet=ref
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "age_band": age[keep].astype("string").str.strip().map(P.tidy_age_band),
+                    "primary_support_reason": reason[keep].map(P.tidy_label).astype("string"),
+                    "support_setting": labels[i],
+                    "value": parsed.value,
+                    "suppressed": parsed.suppressed,
+                    "marker": parsed.marker,
+                    "source_row": (cells.index.to_numpy() + 1).astype("int64"),
+                    "source_column": i + 1,
+                }
+            )
+        )
+    if not rows:
+        return pd.DataFrame()
+    out = pd.concat(rows, ignore_index=True)
+    out = out[out["age_band"] != "All ages"]
+    out = out.assign(
+        la_code="E92000001",
+        area_type="england",
+        la_name="England",
+        cassr_code=pd.NA,
+        region_code="E92000001",
+        year=year if year is not None else P.last_fy_in(title),
+        year_label=P.fy_label(year) if year is not None else "",
+        table_ref=ref,
+        measure=_DURING,
+        unit="people",
+        source=SOURCE,
+        source_file=p.name,
+        source_sheet=ref,
+    )
+    for d in DIMENSIONS:
+        if d not in out:
+            out[d] = "Total"
+    return out
 
 
 def clean(raw: pd.DataFrame) -> pd.DataFrame:
     """Tidy SALT table: council (or England / region) x year x measure x dimensions."""
     file = raw.attrs.get("source_file", "")
     out = W.clean_cells(raw, SPECS, source=SOURCE)
+    extra = raw.attrs.get("england_crosstab")
+    if extra is not None and len(extra):
+        extra = extra.astype({c: out[c].dtype for c in extra.columns if c in out.columns})
+        out = pd.concat([out, extra[out.columns.intersection(extra.columns)]], ignore_index=True)
     cols = [
         "la_code",
         "area_type",

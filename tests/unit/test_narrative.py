@@ -320,75 +320,117 @@ def test_sources_deduplicated_with_tables_and_years():
     assert missing == ["CQC care directory"]  # ONS was used, so it is never 'not loaded'
 
 
-def _s2(change=15.6, short=True, backtest=True):
+def _s2(change=15.6, backtest=True, stale=False, unserved=None):
     scen = dict(
         name="market unchanged",
-        description="inflation 3.5 by default (NLW and CPI)",
+        description="price path: pay 4% a year",
         spend_change_pct=change,
         base_spend=156_189_000.0,
         horizon_spend=180_556_140.0,
-        top_groups="community care for learning disability support",
-        top_groups_share_pct=43.0,
-        drivers=[dict(name="inflation", share_pct=118.6), dict(name="rate", share_pct=-35.7)],
+        material=abs(change) > 1,
+        sentence="Under 'market unchanged', Testshire's long-term care spend rises 15.6% over 5 years.",
+        drivers=[
+            dict(name="pay and prices", gbp=20e6, sign="+", amount=20e6, share_pct=80.0),
+            dict(name="population change", gbp=5e6, sign="+", amount=5e6, share_pct=20.0),
+            dict(
+                name="moving placements between settings",
+                gbp=-617_999.0,
+                sign="-",
+                amount=617_999.0,
+                share_pct=None,
+            ),
+        ],
         people_base=5545.0,
         people_horizon=5123.0,
         people_horizon_lower_80=4096.0,
         people_horizon_upper_80=6407.0,
         people_change_pct=-7.6,
-        unserved=None,
+        unserved=unserved,
     )
-    bt = [
-        dict(
-            target="people in long-term support",
-            median_ape=2.9,
-            naive_median_ape=2.6,
-            coverage_80=93.3,
-            councils=150,
-            beats_naive_pct=38.7,
-        )
-    ]
+    record = dict(
+        target_words="adult social care net current expenditure (revenue outturn)",
+        year_label="2023-24",
+        origin_label="2022-23",
+        median_ape=5.2,
+        councils=140,
+        naive_median_ape=12.2,
+        oracle_median_ape=3.8,
+        beats_naive_pct=89.3,
+        coverage_80=82.9,
+    )
+    row = dict(
+        target="net current expenditure",
+        origin="2022-23",
+        year="2023-24",
+        horizon=1,
+        councils=140,
+        median_ape=5.2,
+        mape=6.0,
+        bias=-2.9,
+        beats_naive=89.3,
+        beats_linear=None,
+        coverage_80=82.9,
+    )
     return dict(
         title="Section 2: Assessment of the impact of future market changes",
         council="Testshire",
         demo=False,
-        base_year_label="2021-22",
-        horizon_year_label="2026-27",
+        base_year_label="2023-24",
+        salt_year_label="2021-22",
+        horizon_year_label="2028-29",
         years=5,
-        history_years=3 if short else 8,
-        short_history=short,
-        population_source="ONS 2022-based projection",
-        rate_method="pooled growth",
+        notes=["The projection starts at 2023-24, the latest year with revenue outturn."],
+        inputs=[dict(input="SALT activity", year="2021-22", age=2)],
+        stale=stale,
+        population_source="ONS projections rebased to the 2021 mid-year estimate",
+        rate_method="18 to 64: held at the base-year rate",
         scenarios=[scen],
-        backtest=bt if backtest else [],
+        outlook=[
+            dict(
+                measure="net current expenditure",
+                last_year="2023-24",
+                last=176_600_000.0,
+                year="2024-25",
+                forecast=192_900_000.0,
+                lower_80=175_800_000.0,
+                upper_80=211_600_000.0,
+                change_pct=9.2,
+            )
+        ],
+        record=record if backtest else None,
+        backtest_table=[row] if backtest else [],
         assumption_count=4,
+        assumption_sources=[
+            dict(assumption="price path", source="Low Pay Commission", rating="medium")
+        ],
         interval="80%",
         unavailable=None,
     )
 
 
-def test_section2_rises_falls_and_history_wording():
+def test_section2_pounds_shares_backtest_and_warnings():
     text = render.render("section2.md.j2", _s2())
+    assert "The projection starts at 2023-24, the latest year with revenue outturn." in text
+    assert "| SALT activity | 2021-22 | 2 |" in text and "Warning" not in text
+    assert "Testshire's long-term care spend rises 15.6% over 5 years." in text
+    # pounds for every driver; shares only of the rise, never negative or above 100%
     assert (
-        "spend rises 15.6% over the period, from £156.2m in 2021-22 to £180.6m in 2026-27" in text
+        "pay and prices +£20.0m (80% of the rise); population change +£5.0m (20% of the rise)"
+        in text
     )
-    assert "Of the increase, 43% comes from community care for learning disability support" in text
+    assert "moving placements between settings -£617,999." in text
+    assert "80% range 4,096 to 6,407" in text and "the number falls 7.6%" in text
+    assert "forecast £192.9m in 2024-25 (80% range £175.8m to £211.6m), so it rises 9.2%" in text
+    assert "its median error was 5.2% across 140 councils, against 12.2% for carrying" in text
     assert (
-        "inflation 119%, rate -36%" in text
-        and "80% range 4,096 to 6,407" in text
-        and "the number falls 7.6%" in text
+        "| net current expenditure | 2022-23 | 2023-24 | 140 | 5.2% | 6.0% | -2.9% | 89% | - | 83% |"
+        in text
     )
-    assert (
-        "which is short" in text
-        and "median error 2.9%, against 2.6% for carrying the last value forward" in text
-    )
-    falls = render.render("section2.md.j2", _s2(change=-4.0, short=False, backtest=False))
-    assert (
-        "spend falls 4.0%" in falls
-        and "which is short" not in falls
-        and "No backtest could be run" in falls
-    )
-    flat = render.render("section2.md.j2", _s2(change=0.0))
-    assert "spend is unchanged over the period" in flat
+    assert "- Price path (medium): Low Pay Commission" in text
+    assert "could not be met" not in text
+    other = render.render("section2.md.j2", _s2(backtest=False, stale=True, unserved=414.0))
+    assert "No backtest could be run" in other and "**Warning:**" in other
+    assert "Workforce: 414 people whose need could not be met in 2028-29" in other
     none = render.render(
         "section2.md.j2", {**_s2(), "unavailable": "Testshire did not submit SALT for 2021"}
     )
