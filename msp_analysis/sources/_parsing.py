@@ -648,16 +648,24 @@ def read_text_table(path: str | Path, **kwargs) -> pd.DataFrame:
     import csv
     import io
 
+    skip = kwargs.get("skiprows") if isinstance(kwargs.get("skiprows"), int) else 0
     reader = csv.reader(io.StringIO(raw.decode(encoding)))
+    for _ in range(skip):
+        next(reader, None)
     width = len(next(reader, []))
-    for line, fields in enumerate(reader, start=2):
+    first_short = None  # short rows are allowed only as a block of notes below the table
+    for line, fields in enumerate(reader, start=2 + skip):
         if len(fields) != width:
+            if first_short is None:
+                first_short = (line, fields)
+        elif first_short is not None:
+            at, short = first_short
             problem = (
                 "is a blank line inside the table"
-                if not fields
-                else f"has {len(fields)} field(s) where the header has {width}"
+                if not short
+                else f"has {len(short)} field(s) where the header has {width}"
             )
-            raise SourceError(f"{problem}: the file is damaged or cut short", file=p, row=line)
+            raise SourceError(f"{problem}: the file is damaged or cut short", file=p, row=at)
     return frame
 
 

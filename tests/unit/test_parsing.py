@@ -172,9 +172,12 @@ def test_csv_cut_short_utf16_and_semicolons_are_errors_naming_the_row(tmp_path):
     with pytest.raises(SourceError, match=r"cut\.csv', row 3: the last line has no line ending"):
         P.read_text_table(cut)
     short = tmp_path / "short.csv"
-    short.write_text("A,B,C\n1,2,3\n4,5\n")
+    short.write_text("A,B,C\n1,2,3\n4,5\n7,8,9\n")  # a short row inside the table
     with pytest.raises(SourceError, match=r"row 3: has 2 field\(s\) where the header has 3"):
         P.read_text_table(short)
+    notes = tmp_path / "notes.csv"  # short rows below the table are notes, not damage
+    notes.write_text("A,B,C\n1,2,3\nNotes,\n")
+    assert len(P.read_text_table(notes)) == 2
     wide = tmp_path / "utf16.csv"
     wide.write_bytes(good.encode("utf-16"))
     with pytest.raises(SourceError, match="is UTF-16"):
