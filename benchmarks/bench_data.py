@@ -72,10 +72,67 @@ def run_build(raw: Path, out: Path) -> dict:
     return {"s": wall, "rss": peak_kib / 1024, "exit": proc.returncode}
 
 
+def profile(raw: Path, dest: Path) -> None:
+    """Where a cold build's time goes, written to ``dest``: seconds per file to recognise it
+    (every reader's detect) and to read, clean and validate it, then the functions with the
+    most time of their own (cProfile)."""
+    import cProfile
+    import io
+    import logging
+    import pstats
+
+    sys.path.insert(0, str(ROOT))
+    logging.disable(logging.WARNING)
+    from msp_analysis import sources, store
+
+    times: dict[str, list[float]] = {}
+
+    def timed(name, fn):
+        def wrapper(path, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(path, *args, **kwargs)
+            finally:
+                times.setdefault(Path(path).name, [0.0, 0.0])[name] += time.perf_counter() - start
+
+        return wrapper
+
+    detect, read = sources.readers_for, store._read_file
+    sources.readers_for = timed(0, detect)
+    store._read_file = timed(1, read)
+    prof = cProfile.Profile()
+    with tempfile.TemporaryDirectory(prefix="msp-profile-") as out:
+        start = time.perf_counter()
+        prof.enable()
+        store.build(raw, out, progress=False)
+        prof.disable()
+        total = time.perf_counter() - start
+    sources.readers_for, store._read_file = detect, read
+    lines = [f"cold build in process (under cProfile): {total:.2f} s", ""]
+    lines.append(f"{'file':<48} {'detect s':>9} {'read+clean+validate s':>22}")
+    for name, (d, r) in sorted(times.items(), key=lambda kv: -sum(kv[1])):
+        lines.append(f"{name:<48} {d:>9.2f} {r:>22.2f}")
+    d_all, r_all = (sum(t[i] for t in times.values()) for i in (0, 1))
+    lines.append(f"{'all files':<48} {d_all:>9.2f} {r_all:>22.2f}")
+    lines.append(f"store itself (hashing, pieces, merge, Parquet): {total - d_all - r_all:.2f} s")
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(25)
+    text = buf.getvalue()
+    text = text[text.index("ncalls") :] if "ncalls" in text else text
+    lines += ["", "top 25 functions by own time:", text.replace(str(ROOT.parent), "")]
+    dest.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[: len(times) + 6]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--repeat", type=int, default=2, help="cold builds and bare reads (min kept)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile a cold build: benchmarks/results/bench_data_profile.txt",
+    )
     args = ap.parse_args()
     src = Path(args.raw)
     with tempfile.TemporaryDirectory(prefix="msp-bench-") as tmp:
@@ -130,6 +187,8 @@ def main() -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+    if args.profile:
+        profile(src, dest.parent / "bench_data_profile.txt")
 
 
 if __name__ == "__main__":

@@ -702,6 +702,10 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
         )
     finally:
         writer.wait()
+        if result.files_read:
+            from msp_analysis.sources import _parsing
+
+            _parsing.close_workbooks()
     if result.failures and strict:
         raise BuildError(
             f"{len(result.failures)} problem(s) in {raw_dir.name}; nothing was written (--strict):"

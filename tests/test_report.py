@@ -35,6 +35,11 @@ def test_one_council_html_and_pdf(demo_raw, tmp_path):
         assert title in page
     assert "DEMO" in page and "Demoshire" in page
     assert "plan.draft(" not in page and "from msp_analysis" not in page  # code hidden
+    # every chart carries its own alt text (not nbconvert's placeholder), and no warning shows
+    assert "No description has been provided" not in page and 'alt="Bar chart, ' in page
+    assert "Warning" not in page and "Traceback" not in page
+    # a DEMO plan uses the example evidence and the example actions, and says both on page 1
+    assert "are EXAMPLE actions, not Demoshire" in page and "EXAMPLE figures" in page
     summary = json.loads((out / "summary.json").read_text())
     assert (
         summary["la_code"] == "E10900001"
@@ -48,6 +53,13 @@ def test_one_council_html_and_pdf(demo_raw, tmp_path):
     for title in SECTIONS:
         assert title in text
     assert "Market Sustainability Plan: Demoshire" in text
+    # running header and page numbers on every page
+    from pypdf import PdfReader
+
+    pages = PdfReader(str(out / "plan.pdf")).pages
+    for n, pg in enumerate(pages, start=1):
+        words = " ".join((pg.extract_text() or "").split())
+        assert "Demoshire · DRAFT · DEMO" in words and f"Page {n} of {len(pages)}" in words, n
 
 
 def _processes_mentioning(text: str) -> list[str]:

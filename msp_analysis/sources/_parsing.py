@@ -499,6 +499,11 @@ def uncached_formulas(path: str | Path) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
+def close_workbooks() -> None:
+    """Forget the open workbooks and their parsed sheets (frees their memory)."""
+    _open_book.cache_clear()
+
+
 def workbook(path: str | Path):
     """The opened python-calamine workbook (``sheet_names``, ``get_sheet_by_name``), cached
     by (path, mtime, size) and shared with :func:`read_sheets`: every reader's ``detect``

@@ -191,8 +191,8 @@ def detect(path: str | Path) -> str | None:
         for layout, required in signatures.items():
             if P.has_columns(cols, required, layout=layout, file=p):
                 return layout
-        norm = {_norm(c) for c in cols}
-        if P.has_columns(norm, {"code", "area", "age group"}, layout="ons-snpp-table-csv", file=p):
+        # 'code' and 'area' are common words: all three or it is not this layout (no near miss)
+        if {"code", "area", "age group"} <= {_norm(c) for c in cols}:
             return "ons-snpp-table-csv"
         return None
     if suffix in P.SPREADSHEET_SUFFIXES:

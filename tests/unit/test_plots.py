@@ -51,3 +51,40 @@ def test_waterfall_falling_total_below_start():
     extents = [(round(b.get_y(), 6), round(b.get_y() + b.get_height(), 6)) for b in bars]
     assert extents == [(0, 50), (40, 50), (25, 40), (0, 25)]
     plt.close(fig)
+
+
+def test_charts_carry_alt_text_with_their_figures():
+    steps = pd.Series({"population": 20.0, "rate": -30.0})
+    fig = plots.waterfall(
+        steps,
+        "Drivers",
+        start_label="2021-22",
+        end_label="2026-27",
+        start=100.0,
+        unit="£m",
+        source="",
+    )
+    # worked by hand: 100 + 20 - 30 = 90
+    assert plots.alt_text(fig) == (
+        "Waterfall chart, Drivers (£m): 100 in 2021-22, population +20.0, rate -30.0, to 90.0 in 2026-27."
+    )
+    plt.close(fig)
+    area = pd.DataFrame(
+        dict(
+            la_code=["E06000054", "E06000024", "E92000001"],
+            area_type=["council", "council", "england"],
+            value=[1383.0, 1500.0, 1900.0],
+        )
+    )
+    fig = plots.ranked_bar(area, "E06000054", ["E06000024"], "Rates", unit="u", source="s")
+    text = plots.alt_text(fig)
+    assert text.startswith("Bar chart, Rates: Wiltshire 1,383, 2 of 2 councils shown")
+    assert text.endswith("England 1,900.")
+    plt.close(fig)
+
+
+def test_stamp_puts_the_running_mark_on_the_image():
+    fig, _ax = plt.subplots()
+    plots.stamp(fig, "Wiltshire · DRAFT")
+    assert "Wiltshire · DRAFT" in [t.get_text() for t in fig.texts]
+    plt.close(fig)

@@ -479,3 +479,9 @@ def test_districts_only_table_builds_counties_and_england():
     eng = s.loc["E92000001"]
     assert eng.basis == "merged" and f"sum of the {len(geography.councils())} councils" in eng.note
     assert eng.value == 10 * n_inputs  # every input counted once
+
+
+def test_csv_with_code_and_area_only_is_not_claimed(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("Code,Area,Beds\nE06000054,Wiltshire,10\n")
+    assert population.detect(path) is None
