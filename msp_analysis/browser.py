@@ -45,14 +45,39 @@ FLAGS = [
 ]
 
 
+#: a batch sets this to a folder of its own, so it can end every Chromium its workers started
+BATCH_DIR_ENV = "MSP_CHROMIUM_DIR"
+
+
+def kill_browsers_under(folder: str) -> int:
+    """End every process whose command line names ``folder`` (the profiles of one batch).
+
+    Chromium's helper processes (zygote, renderers) do not always follow their browser out;
+    a batch calls this when its workers have exited so no browser process outlives it.
+    """
+    killed = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if folder.encode() in cmdline:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(proc.name), signal.SIGKILL)
+                killed += 1
+    return killed
+
+
 def profile_dir() -> str:
     """A fresh Chromium profile folder with a short path.
 
     Chromium puts a Unix socket in its profile, and socket paths are limited to about 100
     bytes: under a long ``$TMPDIR`` it exits at once. Fall back to /tmp (or the home folder).
     """
-    base = tempfile.gettempdir()
-    if len(base) > 40:
+    base = os.environ.get(BATCH_DIR_ENV) or tempfile.gettempdir()
+    if len(base) > 60:
         base = next(
             (d for d in ("/tmp", "/var/tmp", str(Path.home())) if os.access(d, os.W_OK)), base
         )

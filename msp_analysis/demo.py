@@ -235,6 +235,37 @@ def _value(spec, path, council, rng, source: str) -> float:
     return float(base * rng.uniform(0.3, 1.7))
 
 
+def _sum_totals(spec, paths: list[tuple], row: list) -> list:
+    """Money 'Total' cells equal the sum of their parts, as in the published ASC-FR tables
+    (the schema checks it): group totals first, then the table's overall totals."""
+    row = list(row)
+    yi = spec.levels.index("year") if "year" in spec.levels else None
+
+    def total(ks: list[int]) -> object:
+        parts = [row[j] for j in ks]
+        return "[x]" if any(isinstance(v, str) for v in parts) or not parts else float(sum(parts))
+
+    for k, p in enumerate(paths):
+        if p[-1] == "Total" and (len(p) == 1 or p[0] != "Total"):
+            row[k] = total(
+                [j for j, q in enumerate(paths) if q[:-1] == p[:-1] and q[-1] != "Total"]
+            )
+    for k, p in enumerate(paths):
+        if len(p) > 1 and p[0] == "Total":
+            row[k] = total(
+                [
+                    j
+                    for j, q in enumerate(paths)
+                    if q[0] != "Total"
+                    and all(
+                        (q[i] == p[i]) if i == yi else (q[i] == "Total" or i == len(q) - 1 == yi)
+                        for i in range(1, len(q))
+                    )
+                ]
+            )
+    return row
+
+
 def _write_workbook(path: Path, rng) -> None:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -318,6 +349,8 @@ def _write_workbook(path: Path, rng) -> None:
                     row.append(_salt_cell(v))
                 else:
                     row.append(v)
+            if source == "ASC-FR" and not (spec.unit and spec.unit.startswith("£ per")):
+                row = _sum_totals(spec, paths, row)
             values[c["la_code"]] = row
 
         def agg(codes):

@@ -493,22 +493,41 @@ def build_all(
     else:
         from tqdm.auto import tqdm
 
+        from msp_analysis.browser import BATCH_DIR_ENV, kill_browsers_under
+
         n = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-        with ProcessPoolExecutor(
-            max_workers=n,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_runner,
-            initargs=(str(out.resolve()), kwargs.get("pdf", True)),
-        ) as pool:
-            futures = [pool.submit(_one, j) for j in jobs]
-            for f in tqdm(
-                as_completed(futures),
-                total=len(futures),
-                desc="plans",
-                unit="council",
-                disable=not progress,
-            ):
-                results.append(f.result())
+        # the workers' Chromium profiles go in one folder of this batch's own, so that every
+        # browser process they started can be ended when the batch is over, whatever happened
+        browsers = tempfile.mkdtemp(
+            prefix="msp-batch-", dir="/tmp" if os.access("/tmp", os.W_OK) else None
+        )
+        previous = os.environ.get(BATCH_DIR_ENV)
+        os.environ[BATCH_DIR_ENV] = browsers  # spawned workers inherit it
+        try:
+            with ProcessPoolExecutor(
+                max_workers=n,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_runner,
+                initargs=(str(out.resolve()), kwargs.get("pdf", True)),
+            ) as pool:
+                futures = [pool.submit(_one, j) for j in jobs]
+                for f in tqdm(
+                    as_completed(futures),
+                    total=len(futures),
+                    desc="plans",
+                    unit="council",
+                    disable=not progress,
+                ):
+                    results.append(f.result())
+        finally:
+            if previous is None:
+                os.environ.pop(BATCH_DIR_ENV, None)
+            else:
+                os.environ[BATCH_DIR_ENV] = previous
+            left = kill_browsers_under(browsers)
+            if left:
+                log.info("ended %d browser process(es) the workers left behind", left)
+            shutil.rmtree(browsers, ignore_errors=True)
     results.sort(key=lambda r: r["la_code"])
     write_index(results, out)
     failed = [r for r in results if not r["ok"]]

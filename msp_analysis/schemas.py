@@ -5,6 +5,37 @@ Every tidy table carries the same keys and provenance: ``la_code`` (ONS code;
 ``area_type``, ``la_name``, ``year`` (financial-year start, or calendar year for
 population), ``value``, ``unit``, ``suppressed``, and ``source``, ``source_file``,
 ``source_row``. Validation is lazy, so one run reports every problem at once.
+
+Beyond types and keys, :func:`validate` catches values that cannot be right
+(:func:`value_problems`), with these rules:
+
+1. **Known areas.** Every England, region and council row carries a code the tool
+   knows (:func:`msp_analysis.geography.known_codes`: current and predecessor councils,
+   the nine regions, England). A well-formed but unknown code, a misspelling or a lower
+   case code is an error, never a new "council".
+2. **No negative people or counts.** Units ``people``, ``requests``, ``episodes``,
+   ``count`` and ASCOF outcomes are never negative. Money is different: ASC-FR and the
+   revenue outturn *publish* negative figures (credits and accounting adjustments: 97
+   cells in the 2021-22 ASC-FR tables, down to -16,518 in T46; 4,067 in the 2016-17
+   CSV; one unit cost of -93.75 £/week in T54), so a negative amount is only an error
+   beyond the lower bound of rule 3.
+3. **Published range.** For each (table, unit) in :data:`BOUNDS`, a value must lie
+   between ten times the lowest and ten times the highest figure in the published files
+   in ``../shared/data`` (England rows included; the observed extremes are kept beside
+   each bound). A figure ten times beyond anything published (a unit slip, a misplaced
+   decimal, £ for £ thousands) is an error. Pairs not in :data:`BOUNDS` are unchecked.
+4. **A part is never larger than England.** For additive figures (people, requests,
+   episodes, population, ASC-FR gross current expenditure) a council's or region's
+   value may not exceed the England value for the same observation when both are
+   published and positive.
+5. **Parts add up to their Total.** In the ASC-FR tables workbook (money, unrounded),
+   wherever a breakdown publishes a ``Total``, the parts sum to it within £1 thousand
+   (all 2,877 such sums in the 2021-22 workbook do). A changed figure breaks its row's
+   sum; a row with a suppressed or missing part is not checked. SALT counts are rounded
+   to 5 and suppressed below 5, so they are not summed.
+
+Markers: a suppressed cell is missing with its marker (``[c]``, ``[x]``, ``n/a``,
+and ``[no cached value]`` for a formula saved without its result), never a number.
 """
 
 from __future__ import annotations
@@ -12,6 +43,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from msp_analysis import geography
 from msp_analysis.errors import SourceError
 
 # "district": a lower-tier district kept only where today's councils are built from districts
@@ -191,31 +223,207 @@ SCHEMAS["outturn"] = pa.DataFrameSchema(
 )
 
 
+#: (table, unit) -> (lowest allowed, highest allowed, lowest published, highest published).
+#: Allowed = 10 x published extreme (0 where nothing negative is published); the
+#: published extremes were read from every file in ../shared/data (2026-11).
+BOUNDS: dict[tuple[str, str], tuple[float, float, float, float]] = {
+    # ASC-FR: England net current expenditure 2016-17 (CSV) -304,982; England GCE 2021-22 21,958,360.
+    ("ascfr", "£ thousands"): (-3_049_823, 219_583_600, -304_982.3, 21_958_360),
+    ("ascfr", "£ per week"): (-937.5, 482_231, -93.75, 48_223.08),  # T54 LD nursing; T52
+    ("ascfr", "£ per hour"): (0, 1_590, 0, 159),  # T51
+    ("ascfr", "count"): (0, 32_521_840, 0, 3_252_184),  # 2016-17 activity file, England
+    ("salt", "people"): (0, 8_179_150, 5, 817_915),  # T2 England long-term support
+    ("salt", "requests"): (0, 19_785_500, 5, 1_978_550),  # T8 England requests
+    ("salt", "episodes"): (0, 2_240_650, 5, 224_065),  # T22 England ST-Max
+    ("ascof", "count"): (0, 354_559_950, 0, 35_455_995),  # England denominators
+    ("ascof", "outcome as published"): (0, 21_070, 0, 2_107),  # 2A per 100,000 (council)
+    ("population", "people"): (0, 565_501_380, 0, 56_550_138),  # England mid-2021
+    ("population_projections", "people"): (0, 565_501_380, 0, 56_550_138),
+    # Revenue outturn: England RO3 net -412,316; England RS total 164,845,200 (£ thousands).
+    ("outturn", "£ thousands"): (-4_123_157, 1_648_452_000, -412_315.7, 164_845_200),
+}
+
+NON_NEGATIVE_UNITS = {"people", "requests", "episodes", "count", "outcome as published"}
+_ADDITIVE_UNITS = {"people", "requests", "episodes"}
+_ADDITIVE_MEASURES = {"gross_current_expenditure"}
+
+
+def value_problems(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose values cannot be right (rules 1-4 in the module docstring).
+
+    Returns:
+        One row per problem: ``index`` (of ``frame``), ``column``, ``check``, ``found``.
+    """
+    out: list[pd.DataFrame] = []
+
+    def add(mask: pd.Series, column: str, check: str, found: pd.Series) -> None:
+        mask = mask.fillna(False).astype(bool)
+        if mask.any():
+            out.append(
+                pd.DataFrame(
+                    {
+                        "index": frame.index[mask.to_numpy()],
+                        "column": column,
+                        "check": check,
+                        "found": found[mask].astype(object).to_numpy(),
+                    }
+                )
+            )
+
+    if {"la_code", "area_type"} <= set(frame.columns):
+        area = frame["area_type"].astype("string")
+        code = frame["la_code"].astype("string")
+        places = area.isin(["england", "region", "council"])
+        unknown = places & ~code.isin(geography.known_codes())
+        add(unknown, "la_code", "a council, region or England code the tool knows", code)
+    if "value" not in frame or "unit" not in frame:
+        return _problems(out)
+    value = pd.to_numeric(frame["value"], errors="coerce")
+    unit = frame["unit"].astype("string")
+    add(unit.isin(NON_NEGATIVE_UNITS) & (value < 0), "value", "never negative", value)
+    for (tab, u), (low, high, _, _) in BOUNDS.items():
+        if tab != table:
+            continue
+        this = unit == u
+        add(
+            this & ((value < low) | (value > high)),
+            "value",
+            f"within 10x the published range for {u} ({low:,.0f} to {high:,.0f})",
+            value,
+        )
+    keys = [k for k in (SCHEMAS[table].unique or []) if k != "la_code"] if table in SCHEMAS else []
+    additive = unit.isin(_ADDITIVE_UNITS)
+    if "measure" in frame:
+        additive |= frame["measure"].astype("string").isin(_ADDITIVE_MEASURES)
+    if keys and set(keys) <= set(frame.columns) and "area_type" in frame and additive.any():
+        sub = frame[additive.fillna(False).to_numpy()].dropna(subset=keys)
+        eng = sub[sub["area_type"] == "england"]
+        if len(eng):
+            england = eng.drop_duplicates(keys).set_index(keys)["value"].rename("_england")
+            parts = sub[sub["area_type"].isin(["council", "region"])].join(england, on=keys)
+            over = (parts["value"] > parts["_england"]) & (parts["_england"] > 0)
+            found = parts["value"].astype(str) + " > England " + parts["_england"].astype(str)
+            mask = pd.Series(False, index=frame.index)
+            mask.loc[over[over.fillna(False)].index] = True
+            add(
+                mask,
+                "value",
+                "a council or region is never larger than England",
+                found.reindex(frame.index),
+            )
+    if table == "ascfr" and "source_sheet" in frame:
+        add(*_totals_do_not_add_up(frame, value, unit))
+    return _problems(out)
+
+
+_DIMS = [
+    "care_type",
+    "support_setting",
+    "age_band",
+    "primary_support_reason",
+    "purpose",
+    "provision",
+    "route_of_access",
+    "what_happened_next",
+]
+
+
+def _totals_do_not_add_up(
+    frame: pd.DataFrame, value: pd.Series, unit: pd.Series
+) -> tuple[pd.Series, str, str, pd.Series]:
+    """Rule 5: Total cells of the workbook's money tables that their parts do not sum to."""
+    mask = pd.Series(False, index=frame.index)
+    found = pd.Series("", index=frame.index, dtype=object)
+    sheet = frame["source_sheet"].astype("string")
+    money = (unit == "£ thousands") & sheet.str.fullmatch(r"T\d+").fillna(False)
+    sub = frame[money.to_numpy()].assign(_v=value[money])
+    for d in [c for c in _DIMS if c in sub]:
+        keys = [
+            c for c in ["la_code", "year", "table_ref", "measure", *_DIMS] if c in sub and c != d
+        ]
+        is_total = sub[d] == "Total"
+        if not is_total.any():
+            continue
+        parts = (
+            sub[~is_total]
+            .groupby(keys, dropna=False)["_v"]
+            .agg(parts="sum", n="size", missing=lambda v: int(v.isna().sum()))
+        )
+        totals = sub[is_total].reset_index().set_index(keys)
+        j = totals.join(parts, how="inner")
+        j = j[(j["missing"] == 0) & j["_v"].notna()]
+        bad = (j["parts"] - j["_v"]).abs() > 1.0 + 1e-9 * j["_v"].abs()
+        for _, r in j[bad].iterrows():
+            mask.loc[r["index"]] = True
+            found.loc[r["index"]] = f"{d} parts sum to {r['parts']:,.3f}, Total is {r['_v']:,.3f}"
+    return mask, "value", "parts add up to their Total within £1 thousand", found
+
+
+def _problems(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame(columns=["index", "column", "check", "found"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _where(frame: pd.DataFrame, idx, file: str | None) -> str:
+    if idx is None or pd.isna(idx) or idx not in frame.index:
+        return f"[{file}]"
+    row = frame.loc[idx]
+    bits = [str(row.get("source_file", file))]
+    sheet = row.get("source_sheet")
+    if sheet is not None and not pd.isna(sheet):
+        bits.append(f"sheet {sheet}")
+    if "source_row" in frame:
+        bits.append(f"row {int(row['source_row'])}")
+    col = row.get("source_column")
+    if col is not None and not pd.isna(col):
+        bits.append(f"column {int(col)}")
+    code = row.get("la_code")
+    return f"[{' '.join(bits)}]" + (f" {code}" if code is not None else "")
+
+
 def validate(table: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
-    """Validate a tidy table against its schema; every failure reported at once.
+    """Validate a tidy table against its schema and the value rules; every failure at once.
 
     Raises:
-        SourceError: naming the file, the column and the first rows that failed.
+        SourceError: naming the file, the sheet, column and row of the first failures.
     """
     schema = SCHEMAS[table]
+    failures = []
     try:
-        return schema.validate(frame, lazy=True)
+        frame = schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        lines = []
-        for _, case in cases.head(10).iterrows():
-            idx = case.get("index")
-            row = None
-            if idx is not None and pd.notna(idx) and "source_row" in frame and idx in frame.index:
-                row = int(frame.loc[idx, "source_row"])
-                src = frame.loc[idx, "source_file"]
-            else:
-                src = file
-            lines.append(
-                f"[{src} row {row}] column {case.get('column')}: {case.get('check')} (found {case.get('failure_case')!r})"
+        failures.append(
+            pd.DataFrame(
+                {
+                    "index": cases.get("index"),
+                    "column": cases.get("column"),
+                    "check": cases.get("check"),
+                    "found": cases.get("failure_case"),
+                }
             )
-        raise SourceError(
-            f"table '{table}' breaks its schema in {len(cases)} place(s):\n  " + "\n  ".join(lines),
-            file=file,
-            column=str(cases["column"].iloc[0]) if len(cases) else None,
-        ) from exc
+        )
+    values = value_problems(table, frame)
+    if len(values):
+        failures.append(values)
+    if not failures:
+        return frame
+    cases = pd.concat(failures, ignore_index=True)
+    lines = [
+        f"{_where(frame, case['index'], file)} column {case['column']}: {case['check']} "
+        f"(found {case['found']!r})"
+        for _, case in cases.head(10).iterrows()
+    ]
+    first = cases.iloc[0]
+    idx = first["index"]
+    at = frame.loc[idx] if idx is not None and not pd.isna(idx) and idx in frame.index else None
+    sheet = at.get("source_sheet") if at is not None else None
+    return_row = int(at["source_row"]) if at is not None and "source_row" in frame else None
+    raise SourceError(
+        f"table '{table}' breaks its schema in {len(cases)} place(s):\n  " + "\n  ".join(lines),
+        file=file,
+        sheet=None if sheet is None or pd.isna(sheet) else str(sheet),
+        column=str(first["column"]),
+        row=return_row,
+    )

@@ -395,15 +395,18 @@ def _clean_stale(out_dir: Path) -> None:
 def _prune(out_dir: Path, keep_versions: set[str], keep_pieces: set[str]) -> None:
     """Remove versions and pieces no longer needed (the current and previous versions stay)."""
     for v in out_dir.glob("v-*"):
-        if v.name not in keep_versions:
+        if v.name not in keep_versions and re.fullmatch(r"v-[0-9a-f]{20}", v.name):
             shutil.rmtree(v, ignore_errors=True)
     for p in (out_dir / PIECES).glob("*"):
-        if p.name not in keep_pieces and not p.name.startswith("."):
+        if p.name not in keep_pieces and re.fullmatch(r"[0-9a-f]{32}-[0-9a-f]{8}-\w+", p.name):
             shutil.rmtree(p, ignore_errors=True)
-    # tables and manifest of the older, unversioned layout: superseded by `current`
-    (out_dir / MANIFEST).unlink(missing_ok=True)
-    for t in out_dir.glob("*.parquet"):
-        t.unlink(missing_ok=True)
+    # tables and manifest of the older, unversioned layout, superseded by `current` (only
+    # the files this tool writes: anything else in the folder is the user's and stays)
+    legacy = out_dir / MANIFEST
+    if legacy.exists():
+        for name in TABLE_KEYS:
+            (out_dir / f"{name}.parquet").unlink(missing_ok=True)
+        legacy.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ class Case:
     """One corrupted copy and what the build must do with it.
 
     Attributes:
-        name: short id; the copy is written as ``<name><suffix of base>``.
+        name: short id (the copy itself keeps the base file's name).
         category: what kind of damage (the issue's list).
         base: the real file it is made from.
         make: writes the corrupted copy: ``make(src, dst)``.
@@ -68,7 +68,8 @@ class Case:
         return Path(self.base).suffix.lstrip(".")
 
     def filename(self) -> str:
-        return f"{self.name}{Path(self.base).suffix}"
+        """The copy keeps the published name: it stands in for a bad download of that file."""
+        return self.base
 
 
 # ---------------------------------------------------------------------------- whole files
@@ -409,10 +410,14 @@ def cut_mid_line(src: Path, dst: Path) -> None:
     dst.write_bytes(data[:cut])
 
 
-def cut_at_line(src: Path, dst: Path) -> None:
-    """The download stopped at a line boundary: the last rows are simply gone."""
-    data = src.read_bytes()
-    dst.write_bytes(data[: data.rfind(b"\n", 0, len(data) * 2 // 3) + 1])
+def cut_at_line(line: int) -> Callable[[Path, Path], None]:
+    """The download stopped at a line ending: every row after ``line`` is simply gone."""
+
+    def make(src: Path, dst: Path) -> None:
+        lines = src.read_bytes().split(b"\n")
+        dst.write_bytes(b"\n".join(lines[:line]) + b"\n")
+
+    return make
 
 
 def csv_rows(edit_row: Callable[[list[str]], list[str]], match: str) -> Callable[[str], str]:
@@ -460,7 +465,7 @@ def _cases() -> list[Case]:
         Case("xls_truncated", "truncated", xs, truncate(0.6)),
         Case("ods_truncated", "truncated", o, truncate(0.6)),
         Case("csv_cut_mid_line", "truncated", a, cut_mid_line, ("row",)),
-        Case("csv_cut_at_line", "truncated", n, cut_at_line, ("row",)),
+        Case("csv_cut_at_line", "truncated", n, cut_at_line(150), ("row 150", "Males")),
         Case("xlsx_zero_bytes", "zero-byte", x, zero_bytes),
         Case("xls_zero_bytes", "zero-byte", xs, zero_bytes),
         Case("ods_zero_bytes", "zero-byte", o, zero_bytes),
@@ -614,7 +619,14 @@ def _cases() -> list[Case]:
             "negative",
             x,
             xlsx_sheet("T43", number(f"G{wilts_t43}", -29791)),
-            ("row 160", "-29791"),
+            ("sheet T43", "row 160", "Total"),
+        ),
+        Case(
+            "xlsx_negative_people",
+            "negative",
+            x,
+            xlsx_sheet("T34", number(f"X{wilts_t34}", -5545)),
+            ("sheet T34", "row 161", "never negative"),
         ),
         Case(
             "xlsx_people_x1000",

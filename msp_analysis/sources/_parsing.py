@@ -644,21 +644,28 @@ def read_text_table(path: str | Path, **kwargs) -> pd.DataFrame:
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     # 1-based line number in the file: header is line 1, first data row is line 2.
     frame.insert(0, "source_row", np.arange(2, len(frame) + 2))
-    # Short rows come back with missing fields (pandas fills them); blank lines likewise.
-    short = frame.drop(columns="source_row").isna().any(axis=1)
-    if short.any():
-        i = short[short].index[0]
-        got = int(frame.drop(columns="source_row").loc[i].notna().sum())
-        problem = (
-            "is a blank line inside the table"
-            if got == 0
-            else f"has {got} field(s) where the header has {frame.shape[1] - 1}"
-        )
-        raise SourceError(
-            f"{problem}: the file is damaged or cut short",
-            file=p,
-            row=int(frame.loc[i, "source_row"]),
-        )
+    # pandas pads short rows with blanks; count every row's fields against the header's.
+    import csv
+    import io
+
+    skip = kwargs.get("skiprows") if isinstance(kwargs.get("skiprows"), int) else 0
+    reader = csv.reader(io.StringIO(raw.decode(encoding)))
+    for _ in range(skip):
+        next(reader, None)
+    width = len(next(reader, []))
+    first_short = None  # short rows are allowed only as a block of notes below the table
+    for line, fields in enumerate(reader, start=2 + skip):
+        if len(fields) != width:
+            if first_short is None:
+                first_short = (line, fields)
+        elif first_short is not None:
+            at, short = first_short
+            problem = (
+                "is a blank line inside the table"
+                if not short
+                else f"has {len(short)} field(s) where the header has {width}"
+            )
+            raise SourceError(f"{problem}: the file is damaged or cut short", file=p, row=at)
     return frame
 
 

@@ -171,8 +171,72 @@ def _read_ods(p: Path) -> pd.DataFrame:
     if not frames:
         raise UnknownLayoutError("no Table_ sheets with data", LAYOUTS, file=p)
     raw = pd.concat(frames, ignore_index=True)
+    _check_complete(raw, sheets, contents, p)
     raw.attrs["contents"] = contents
     return raw
+
+
+def _check_complete(raw: pd.DataFrame, sheets: dict, contents: dict, p: Path) -> None:
+    """The time series workbook is whole: every table its Contents sheet lists is there,
+    every table reaches the year on the cover, and every table has the same areas.
+
+    Raises:
+        SourceError: naming the sheet (and the column or missing areas).
+    """
+    tables = {n.replace("Table_", "").upper(): n for n in sheets if n.startswith("Table_")}
+    for code in contents:
+        if re.fullmatch(r"\d[A-Z](\(\w+\))?", code) and code not in tables:
+            raise SourceError(
+                f"the Contents sheet lists measure {code} but its sheet is missing "
+                "(deleted or renamed)",
+                file=p,
+                sheet=f"Table_{code[0]}{code[1:].lower()}",
+            )
+    cover = sheets.get("Cover")
+    file_year = None
+    if cover is not None and len(cover):
+        file_year = P.last_fy_in(" ".join(str(v) for v in cover.iloc[:3, 0]))
+    headers = raw.drop_duplicates(["sheet", "header"])
+    years = headers.assign(y=headers["header"].map(lambda h: _split_header(str(h))[0]))
+    for sheet, group in years.groupby("sheet", sort=False):
+        latest = group["y"].dropna().max()
+        if file_year is not None and pd.notna(latest) and latest != file_year:
+            col = group.loc[group["y"] == latest, "header"].iloc[0]
+            raise SourceError(
+                f"the latest year in this table's headers is {P.fy_label(int(latest))} but the "
+                f"cover says the series runs to {P.fy_label(file_year)}",
+                file=p,
+                sheet=sheet,
+                column=str(col),
+            )
+    code = raw["ons_code"].astype("string")
+    unknown = code.str.fullmatch(r"E\d{8}").fillna(False) & ~code.isin(geography.known_codes())
+    if unknown.any():
+        first = raw[unknown.to_numpy()].iloc[0]
+        raise SourceError(
+            f"{first['ons_code']!r} is not a council, region or England code this tool knows",
+            file=p,
+            sheet=first["sheet"],
+            column="ONS area code",
+            row=int(first["source_row"]),
+        )
+    # Compared on today's councils: a table may carry an area under its predecessor's code
+    # (Table_4b has Dorset only as 'Dorset County' E10000009) or only in early years.
+    today = {c: set(geography.successors(c) or [c]) for c in code.dropna().unique()}
+    areas = raw.groupby("sheet", sort=False)["ons_code"].agg(
+        lambda c: set().union(*(today.get(x, {x}) for x in set(c) - {"nan", ""}))
+    )
+    everyone = set().union(*areas)
+    for sheet, codes in areas.items():
+        lost = sorted(everyone - codes)
+        if lost:
+            raise SourceError(
+                f"{len(lost)} area row(s) that the other tables have are missing from this "
+                f"table: {', '.join(lost[:5])}{' ...' if len(lost) > 5 else ''}",
+                file=p,
+                sheet=sheet,
+                column="ONS area code",
+            )
 
 
 def _contents(sheet: pd.DataFrame | None) -> dict[str, tuple[str, str]]:
@@ -248,6 +312,7 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         "marker",
         "source",
         "source_file",
+        "source_sheet",
         "source_row",
         "source_column",
     ]
@@ -294,6 +359,7 @@ def _clean_long(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             "marker": parsed.marker,
             "source": SOURCE_LONG,
             "source_file": file,
+            "source_sheet": pd.Series(sheet, index=raw.index, dtype="string"),
             "source_row": raw["source_row"].astype("int64"),
             "source_column": raw.columns.get_loc("Measure Value"),
         }
@@ -380,6 +446,7 @@ def _clean_ods(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             "marker": parsed.marker,
             "source": SOURCE_ODS,
             "source_file": file,
+            "source_sheet": raw["sheet"].astype("string"),
             "source_row": raw["source_row"].astype("int64"),
             "source_column": raw["source_column"].astype("int64"),
         }

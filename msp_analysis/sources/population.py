@@ -252,8 +252,64 @@ def _title_year(rows: list[list]) -> tuple[str, int | None]:
     return "", None
 
 
+def _cover_year(p: Path) -> int | None:
+    """The year on the workbook's first (cover) sheet ('June 2021' or 'mid-2021'), if any."""
+    first = P.sheet_names(p)[0]
+    if _mye2_sex(first):
+        return None
+    for row in _first_rows(p, first, 10):
+        for v in row:
+            m = re.search(r"(?:mid-|June )(\d{4})", str(v), flags=re.I)
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def _check_every_age(out: pd.DataFrame, file: str, column: str) -> None:
+    """Every area has every sex and every age the file has anywhere: a file cut short at a
+    line ending (or with rows deleted) loses ages or sexes, and that is an error.
+
+    Raises:
+        SourceError: naming the area, what is missing and the last row read for it.
+    """
+    ages = out.groupby(["la_code", "year", "sex"])["age_label"].agg(frozenset)
+    full = frozenset().union(*ages)
+    sexes = out.groupby(["la_code", "year"])["sex"].agg(frozenset)
+    all_sexes = frozenset().union(*sexes)
+    for (code, year), have in sexes.items():
+        if have != all_sexes:
+            missing = ", ".join(sorted(all_sexes - have))
+            last = int(out.loc[out["la_code"] == code, "source_row"].max())
+            raise SourceError(
+                f"{code} {year} has no rows for {missing}: the file is cut short or rows "
+                "were deleted",
+                file=file,
+                column="GENDER_NAME",
+                row=last,
+            )
+    for (code, year, sex), have in ages.items():
+        if have != full:
+            gone = sorted(full - have, key=lambda a: (len(a), a))
+            last = int(out.loc[(out["la_code"] == code) & (out["sex"] == sex), "source_row"].max())
+            raise SourceError(
+                f"{code} {year} {sex} lacks {len(gone)} of {len(full)} ages "
+                f"({', '.join(gone[:5])}{' ...' if len(gone) > 5 else ''}): the file is cut "
+                "short or rows were deleted",
+                file=file,
+                column=column,
+                row=last,
+            )
+
+
 def _read_mye2(p: Path) -> pd.DataFrame:
-    sheets = [n for n in P.sheet_names(p) if _mye2_sex(n)]
+    names = P.sheet_names(p)
+    sheets = [n for n in names if _mye2_sex(n)]
+    odd = [n for n in names if re.match(r"MYE ?2\b", n.strip()) and n not in sheets]
+    if odd:
+        raise SourceError(
+            f"sheet {odd[0]!r} is not Persons, Males or Females (renamed?)", file=p, sheet=odd[0]
+        )
+    cover = _cover_year(p)
     frames = []
     for name in sheets:
         rows = _all_rows(p, name)
@@ -272,6 +328,14 @@ def _read_mye2(p: Path) -> pd.DataFrame:
         if year is None:
             raise SourceError(
                 "cannot find 'mid-YYYY' in the title above the header row", file=p, sheet=name
+            )
+        if cover is not None and year != cover:
+            raise SourceError(
+                f"the sheet title says mid-{year} but the workbook's cover says {cover}: {title!r}",
+                file=p,
+                sheet=name,
+                column="A",
+                row=next(i for i, r in enumerate(rows) if title in map(str, r)) + 1,
             )
         labels = [_mye2_label(c) for c in rows[hdr]]
         width = max((i + 1 for i, lab in enumerate(labels) if lab is not None), default=0)
@@ -438,6 +502,8 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         out[c] = out[c].astype("Int64")
     out = out[TIDY_COLUMNS].reset_index(drop=True)
     P.check_unique(out, ["la_code", "year", "estimate", "sex", "age_label"], file=file)
+    if layout == "nomis-mye-csv":
+        _check_every_age(out, file, "C_AGE_NAME")
     log.info("%s: %d population rows for %d areas", file, len(out), out["la_code"].nunique())
     return out
 

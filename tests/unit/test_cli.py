@@ -25,14 +25,20 @@ pytestmark = pytest.mark.unit
 
 @pytest.fixture
 def sandbox(tmp_path, monkeypatch):
-    """cwd, data/raw and data/processed all in an empty temporary folder."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "raw").mkdir()
-    monkeypatch.setenv("MSP_RAW_DIR", str(tmp_path / "raw"))
-    monkeypatch.setenv("MSP_PROCESSED_DIR", str(tmp_path / "processed"))
-    (tmp_path / "a_folder").mkdir()
-    (tmp_path / "a_file.txt").write_text("not a folder\n")
-    return tmp_path
+    """cwd, data/raw and data/processed all in an empty temporary folder.
+
+    The working folder sits two levels down, so that the '../../' values the fuzz test
+    tries stay inside this test's own folder (never a folder other runs share).
+    """
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    (work / "raw").mkdir()
+    monkeypatch.setenv("MSP_RAW_DIR", str(work / "raw"))
+    monkeypatch.setenv("MSP_PROCESSED_DIR", str(work / "processed"))
+    (work / "a_folder").mkdir()
+    (work / "a_file.txt").write_text("not a folder\n")
+    return work
 
 
 def run(argv, capsys) -> tuple[int, str, str]:

@@ -126,3 +126,93 @@ def test_duplicate_keys_name_both_rows():
 def test_unknown_layout_lists_known_layouts():
     err = UnknownLayoutError("not ours", {"a-layout": "first", "b-layout": "second"}, file="x.csv")
     assert "a-layout (first)" in str(err) and "b-layout" in str(err) and "x.csv" in str(err)
+
+
+def test_every_known_marker_in_a_workbook_is_kept_with_its_marker(tmp_path):
+    # pandas would read 'n/a' (and 'NA', 'null') as a plain NaN; every marker the parser
+    # lists must come through flagged, with the marker as published.
+    from openpyxl import Workbook
+
+    path = tmp_path / "markers.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    markers = [m for m in P.MARKERS if m != P.NO_CACHED_VALUE]
+    for i, m in enumerate(markers, start=1):
+        ws.cell(i, 1, m)
+    wb.save(path)
+    cells = P.read_sheets(path)["Data"][0]
+    got = P.parse_numbers(cells, file=path, column="A")
+    assert got.suppressed.all() and got.value.isna().all()
+    assert got.marker.tolist() == markers  # 'n/a' stays 'n/a'
+
+
+def test_formula_saved_without_its_value_is_flagged_not_blank(tmp_path):
+    # openpyxl writes formulas without a calculated value, as scripts do.
+    from openpyxl import Workbook
+
+    path = tmp_path / "formulas.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "T1"
+    ws["A1"], ws["A2"], ws["A3"] = 5, 7, "=A1+A2"
+    wb.save(path)
+    assert P.uncached_formulas(path) == {"T1": [(2, 0)]}  # A3, 0-based
+    cells = P.read_sheets(path)["T1"][0]
+    got = P.parse_numbers(cells, file=path, column="A")
+    assert got.value.iloc[0] == 5 and got.value.iloc[1] == 7
+    assert np.isnan(got.value.iloc[2]) and got.suppressed.iloc[2]
+    assert got.marker.iloc[2] == "[no cached value]"
+
+
+def test_csv_cut_short_utf16_and_semicolons_are_errors_naming_the_row(tmp_path):
+    good = "A,B,C\n1,2,3\n4,5,6\n"
+    cut = tmp_path / "cut.csv"
+    cut.write_text(good[:-3])  # '4,5' with no line ending
+    with pytest.raises(SourceError, match=r"cut\.csv', row 3: the last line has no line ending"):
+        P.read_text_table(cut)
+    short = tmp_path / "short.csv"
+    short.write_text("A,B,C\n1,2,3\n4,5\n7,8,9\n")  # a short row inside the table
+    with pytest.raises(SourceError, match=r"row 3: has 2 field\(s\) where the header has 3"):
+        P.read_text_table(short)
+    notes = tmp_path / "notes.csv"  # short rows below the table are notes, not damage
+    notes.write_text("A,B,C\n1,2,3\nNotes,\n")
+    assert len(P.read_text_table(notes)) == 2
+    wide = tmp_path / "utf16.csv"
+    wide.write_bytes(good.encode("utf-16"))
+    with pytest.raises(SourceError, match="is UTF-16"):
+        P.text_header(wide)
+    semi = tmp_path / "semi.csv"
+    semi.write_text(good.replace(",", ";"))
+    with pytest.raises(SourceError, match="separated by semicolons"):
+        P.text_header(semi)
+
+
+def test_layout_with_one_signature_column_missing_is_an_error_not_unknown():
+    from msp_analysis.errors import LayoutNearMiss
+
+    sig = {"GEOGRAPHY_CODE", "C_AGE_NAME", "OBS_VALUE"}
+    assert P.has_columns([*sig, "X"], sig, layout="nomis", file="f.csv")
+    assert not P.has_columns(["GEOGRAPHY_CODE", "X"], sig, layout="nomis", file="f.csv")
+    with pytest.raises(LayoutNearMiss) as err:
+        P.has_columns(
+            ["GEOGRAPHY_CODE", "C_AGE_NAME", "OBS VALUE"], sig, layout="nomis", file="f.csv"
+        )
+    msg = str(err.value)
+    assert "column 'OBS_VALUE'" in msg and "'OBS VALUE', which looks renamed" in msg
+
+
+def test_encrypted_and_mislabelled_workbooks_say_so(tmp_path):
+    ole = bytes.fromhex("D0CF11E0A1B11AE1")
+    enc = tmp_path / "locked.xlsx"
+    enc.write_bytes(ole + b"\0" * 100 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 100)
+    with pytest.raises(SourceError, match="password-protected"):
+        P.check_readable(enc)
+    old = tmp_path / "old.xlsx"
+    old.write_bytes(ole + b"\0" * 200)
+    with pytest.raises(SourceError, match=r"Excel 97-2003 file saved with the \.xlsx extension"):
+        P.check_readable(old)
+    fake = tmp_path / "fake.xls"
+    fake.write_bytes(b"PK\3\4" + b"\0" * 200)
+    with pytest.raises(SourceError, match="not a valid Excel 97-2003"):
+        P.check_readable(fake)

@@ -210,10 +210,12 @@ def test_older_unversioned_folder_is_read_then_replaced(tmp_path):
     legacy = pd.DataFrame({"source_file": ["x.csv"], "value": [1.0]})
     legacy.to_parquet(out / "workforce.parquet")
     (out / "manifest.json").write_text('{"built_at": "2025-01-01", "tables": {}, "files": []}')
+    legacy.to_parquet(out / "my_own_notes.parquet")  # not a table this tool writes
     assert store.resolve(out) == out and store.manifest(out)["built_at"] == "2025-01-01"
     store.build(_write(tmp_path / "raw", {F23: A23}), out, progress=False)
     assert store.resolve(out) != out and not (out / "manifest.json").exists()
     assert not (out / "workforce.parquet").exists()
+    assert (out / "my_own_notes.parquet").exists()  # the user's file stays
     assert len(store.load("workforce", out)) == 2
 
 
