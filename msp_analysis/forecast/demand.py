@@ -394,9 +394,7 @@ RATE_BANDS = {"18 to 64": (18, 64), "65 and over": (65, None)}
 
 def rate_history(tables: Tables) -> pd.DataFrame:
     """People in long-term support during the year per adult in the band, every council and year."""
-    if "rate_history" not in tables.cache:
-        tables.cache["rate_history"] = _rate_history(tables)
-    return tables.cache["rate_history"]
+    return tables.derived("rate_history", lambda: _rate_history(tables))
 
 
 def _rate_history(tables: Tables) -> pd.DataFrame:
