@@ -414,19 +414,10 @@ def councils_in(raw_dir: str | Path) -> list[str]:
 
 
 def code_key() -> str:
-    """A fingerprint of the package's code (every .py file's path, size and modification time).
+    """The code fingerprint derived results are stored under (see :func:`msp_analysis.tables.code_key`)."""
+    from msp_analysis.tables import code_key as key
 
-    Things derived from the tables are stored under it, so a change to the code that
-    computes them never reuses a stale result.
-    """
-    import hashlib
-
-    pkg = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for p in sorted(pkg.rglob("*.py")):
-        st = p.stat()
-        h.update(f"{p.relative_to(pkg)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:12]
+    return key()
 
 
 def shared_backtest(raw_dir: str | Path) -> Path:

@@ -6,13 +6,46 @@ files) and below everything that uses the tables, so data access has one home.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from msp_analysis import store
 from msp_analysis.errors import MissingSourceError
+
+log = logging.getLogger(__name__)
+
+#: Folder (inside a processed version folder) holding results derived from its tables.
+DERIVED = "derived"
+
+
+@lru_cache(maxsize=1)
+def code_key() -> str:
+    """A fingerprint of the package's code (every .py file's path, size and modification time).
+
+    Things derived from the tables are stored under it, so a change to the code that
+    computes them never reuses a stale result (computed once per process).
+    """
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(pkg.rglob("*.py")):
+        st = p.stat()
+        h.update(f"{p.relative_to(pkg)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def _file_name(key) -> str:
+    text = "-".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text) + ".pkl"
 
 
 class MissingSource(MissingSourceError):
@@ -28,6 +61,9 @@ class Tables:
     manifest: dict = field(default_factory=dict)
     #: derived frames shared by many councils' runs (computed once per data build)
     cache: dict = field(default_factory=dict, repr=False)
+    #: the processed version folder the tables came from (None for tables made in memory);
+    #: a version folder never changes once written, so results derived from it can be stored
+    processed_dir: Path | None = None
 
     @classmethod
     def load(cls, processed_dir: str | Path) -> Tables:
@@ -37,7 +73,35 @@ class Tables:
             if (processed_dir / f"{name}.parquet").exists():
                 frames[name] = store.load(name, processed_dir)
         m = store.manifest(processed_dir)
-        return cls(frames=frames, demo=bool(m.get("demo")), manifest=m)
+        return cls(frames=frames, demo=bool(m.get("demo")), manifest=m, processed_dir=processed_dir)
+
+    def derived(self, key, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per data build: the same for every council, so stored.
+
+        Looked up in memory, then in ``<version folder>/derived/<code key>/``, and computed
+        (and stored there) only when neither has it. The version folder is the data
+        version and the code key covers the code, so a stored result is never stale.
+        Tables made in memory (tests) keep the result in memory only.
+        """
+        if key in self.cache:
+            return self.cache[key]
+        path = None
+        if self.processed_dir is not None:
+            path = Path(self.processed_dir) / DERIVED / code_key() / _file_name(key)
+            if path.exists():
+                try:
+                    with path.open("rb") as fh:
+                        value = pickle.load(fh)  # written by this package's own code (below)
+                except Exception as exc:  # a damaged file is recomputed, never fatal
+                    log.warning("recomputing %s: stored copy unreadable (%s)", path.name, exc)
+                else:
+                    self.cache[key] = value
+                    return value
+        value = compute()
+        self.cache[key] = value
+        if path is not None:
+            _store(path, value)
+        return value
 
     def get(self, name: str) -> pd.DataFrame | None:
         """The table, or None when it was not built (prefer :meth:`require`)."""
@@ -56,3 +120,15 @@ class Tables:
 
     def has(self, name: str) -> bool:
         return name in self.frames and len(self.frames[name]) > 0
+
+
+def _store(path: Path, value: Any) -> None:
+    """Write ``value`` to ``path`` atomically (a temporary file renamed); failures only logged."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception as exc:  # a read-only data folder: the result stays in memory
+        log.info("could not store %s (%s); kept in memory only", path.name, exc)

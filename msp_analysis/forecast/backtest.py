@@ -68,7 +68,14 @@ USABLE = {"published", "merged", "apportioned"}
 
 
 def history(tables: Tables) -> pd.DataFrame:
-    """la_code, target, year, value: each council's total on today's boundaries."""
+    """la_code, target, year, value: each council's total on today's boundaries.
+
+    The same for every council: computed once per data build (see ``Tables.derived``).
+    """
+    return tables.derived("backtest_history", lambda: _history(tables)).copy()
+
+
+def _history(tables: Tables) -> pd.DataFrame:
     from msp_analysis.series import measures, series
 
     known = measures()
@@ -182,9 +189,7 @@ def _origin_rows(ht: pd.DataFrame, target_name: str, origin: int, target: int) -
 
 def backtest(tables: Tables) -> pd.DataFrame:
     """One row per council x target x origin x model (see module doc); cached per data set."""
-    if "spend_backtest" not in tables.cache:
-        tables.cache["spend_backtest"] = compute(history(tables))
-    return tables.cache["spend_backtest"].copy()
+    return tables.derived("spend_backtest", lambda: compute(history(tables))).copy()
 
 
 def compute(hist: pd.DataFrame) -> pd.DataFrame:

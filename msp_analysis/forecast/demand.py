@@ -172,6 +172,18 @@ def _by(frame: pd.DataFrame, column: str, groups: dict) -> pd.Series:
     return f.assign(v=_values(f), g=f[column].map(groups)).groupby(["age_band", "g"])["v"].sum()
 
 
+def people_by_setting(tables: Tables, code: str, year: int) -> pd.Series:
+    """People during ``year`` by age band and setting group (T34) for any area code."""
+    s = _salt(tables)
+    t34 = s[
+        (s["table_ref"] == "T34")
+        & (s["la_code"] == code)
+        & (s["year"] == year)
+        & s["age_band"].isin(AGE_BANDS)
+    ]
+    return _by(t34, "support_setting", SETTING_GROUPS).rename_axis(["age_band", "setting"])
+
+
 def _seed(s: pd.DataFrame, year: int) -> pd.DataFrame | None:
     """England's setting x reason x age table (T35) where loaded, else None."""
     t35 = s[(s["table_ref"] == "T35") & (s["year"] == year)]
@@ -382,9 +394,7 @@ RATE_BANDS = {"18 to 64": (18, 64), "65 and over": (65, None)}
 
 def rate_history(tables: Tables) -> pd.DataFrame:
     """People in long-term support during the year per adult in the band, every council and year."""
-    if "rate_history" not in tables.cache:
-        tables.cache["rate_history"] = _rate_history(tables)
-    return tables.cache["rate_history"]
+    return tables.derived("rate_history", lambda: _rate_history(tables))
 
 
 def _rate_history(tables: Tables) -> pd.DataFrame:

@@ -153,6 +153,8 @@ def project_council(
     stock, factors = demand.project(tables, la_code, scenario, bd, path, years)
     # costs: SALT year -> base year on the published path, then the scenario's path
     cost_sy = spend.cost_per_person(tables, la_code, sy, bd.people_salt, scenario)
+    if cost_sy.attrs.get("note"):
+        bd.notes.append(cost_sy.attrs["note"])
     cost_sy["to_base"] = [spend.price_index(scenario, s, sy, base) for s in cost_sy["setting"]]
     cost_base = cost_sy.assign(cost_base=cost_sy["cost"] * cost_sy["to_base"])[
         [*demand.CELL, "cost_base"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from msp_analysis import geography
 from msp_analysis.forecast.scenarios import Scenario, price_history
 from msp_analysis.tables import MissingSource, Tables
 
@@ -84,8 +85,33 @@ def cost_per_person(
         & (a["year"] == year)
         & a["support_setting"].isin(GCE_GROUPS)
     ]
+    ppl = people.groupby(["age_band", "setting"])["people"].sum()
     if g.empty or g["value"].isna().all():
-        raise MissingSource(f"no ASC-FR expenditure by setting (T43/T44) for {la_code} in {year}")
+        # the council made no ASC-FR return: its region's cost per person (said in the notes)
+        region = geography.region_of(la_code)
+        g = a[
+            a["table_ref"].isin(["T43", "T44"])
+            & (a["la_code"] == region)
+            & (a["year"] == year)
+            & a["support_setting"].isin(GCE_GROUPS)
+        ]
+        if g.empty or g["value"].isna().all():
+            raise MissingSource(
+                f"no ASC-FR expenditure by setting (T43/T44) for {la_code} or its region in {year}"
+            )
+        from msp_analysis.forecast.demand import people_by_setting
+
+        region_people = people_by_setting(tables, str(region), year)
+        share = 1.0
+        ppl = region_people.groupby(["age_band", "setting"]).sum()
+        note = (
+            f"{geography.council_name(la_code)} made no ASC-FR return for"
+            f" {year}-{(year + 1) % 100:02d}: costs per person are its region's"
+            f" ({geography.REGIONS.get(str(region), region)})."
+        )
+        la_code = str(region)
+    else:
+        note = ""
     gce = (
         g.assign(setting=g["support_setting"].map(GCE_GROUPS))
         .groupby(["age_band", "setting"])["value"]
@@ -93,7 +119,6 @@ def cost_per_person(
         * 1000
         * share
     )
-    ppl = people.groupby(["age_band", "setting"])["people"].sum()
     # supported living spend where no one is counted in supported living stays in community
     gce = gce.copy()
     for age in gce.index.get_level_values(0).unique():
@@ -125,7 +150,9 @@ def cost_per_person(
     )
     avg = band_avg["sp"] / band_avg["people"].where(band_avg["people"] > 0)
     out["cost"] = out["cost"].fillna(out["age_band"].map(avg)).fillna(0.0)
-    return out[[*CELL, "cost"]]
+    out = out[[*CELL, "cost"]]
+    out.attrs["note"] = note
+    return out
 
 
 def _reason_weights(a: pd.DataFrame, la_code: str, year: int) -> pd.DataFrame:
@@ -133,6 +160,7 @@ def _reason_weights(a: pd.DataFrame, la_code: str, year: int) -> pd.DataFrame:
     t = t[t["support_setting"].isin(["Nursing", "Residential"])]
     if t.empty:
         return pd.DataFrame(columns=[*CELL, "weight"])
+    t = t[t["value"] > 0]  # a published unit cost of zero or less carries no weight
     t = t.assign(setting=t["support_setting"], client_group=t["primary_support_reason"])
     mean = t.groupby(["age_band", "setting"])["value"].transform("mean")
     return t.assign(weight=t["value"] / mean)[[*CELL, "weight"]].dropna()

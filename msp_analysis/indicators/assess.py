@@ -31,9 +31,7 @@ def all_indicators(tables: Tables) -> tuple[list, list]:
 
     The same for every council, so computed once per loaded data set.
     """
-    if "all_indicators" not in tables.cache:
-        tables.cache["all_indicators"] = _all_indicators(tables)
-    return tables.cache["all_indicators"]
+    return tables.derived("all_indicators", lambda: _all_indicators(tables))
 
 
 def _all_indicators(tables: Tables) -> tuple[list, list]:

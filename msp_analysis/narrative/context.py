@@ -142,7 +142,8 @@ def section1(
     region = geography.region_of(la_code)
     markets = []
     for key in MARKET_ORDER:
-        rows, missing = [], []
+        rows: list[dict] = []
+        missing: list[dict] = []
         for indicator, breakdown, label in HEADLINES[key]:
             row = latest(indicators, indicator, breakdown)
             if row is None:
@@ -267,7 +268,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     from msp_analysis.forecast import run as forecast_run
 
     runs = result["runs"].set_index("scenario")
-    council = geography.council_name(la_code)
+    council = geography.council_name(la_code) or la_code
     scenarios = []
     people = result["forecast"].query("measure == 'people' and setting == 'All'")
     for name in runs.index:

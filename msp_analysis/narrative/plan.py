@@ -81,7 +81,7 @@ class Draft:
     tables: Tables = field(repr=False)
     indicators: pd.DataFrame = field(repr=False)
     comparators: pd.DataFrame = field(repr=False)
-    forecast: dict | None = field(repr=False)
+    forecast: run.ForecastResult | None = field(repr=False)
     flags: pd.DataFrame = field(repr=False, default=None)
     section2_unavailable: str = ""
 
@@ -124,7 +124,7 @@ class Draft:
     def section1_parts(self) -> list[tuple[str, list]]:
         """Section 1 as (Markdown, charts) pieces, so each chart sits under its own market."""
         pieces = re.split(r"<!-- charts:(\w+) -->\n?", self.section1)
-        out = [(pieces[0], [])]
+        out: list[tuple[str, list]] = [(pieces[0], [])]
         for key, text in zip(pieces[1::2], pieces[2::2]):
             figs = [getattr(self, name)() for name in SECTION1_CHARTS.get(key, ())]
             out[-1] = (out[-1][0], [f for f in figs if f is not None])
@@ -255,7 +255,7 @@ def draft(
     example for the DEMO council and a real plan uses none and says which risk tests need it.
     """
     tables = _tables(str(store.ensure(raw_dir)))
-    council = geography.council_name(la_code)
+    council = geography.council_name(la_code) or la_code
     scenario_files = [Path(s) for s in (scenarios or sorted(default_dir().glob("*.yml")))]
     indicators, comparators = assess(tables, la_code)
     evidence = _evidence(evidence_file, la_code, tables.demo)
@@ -272,12 +272,13 @@ def draft(
     }
     if backtest_summary is None:
         backtest_summary = backtest.summary(backtest.backtest(tables))
+    result: run.ForecastResult | None = None
+    h: dict | None = None
     try:
-        result = run.run(tables, la_code, scenario_files, horizon=horizon)
+        projected = run.run(tables, la_code, scenario_files, horizon=horizon)
     except (
         MissingSource
     ) as exc:  # e.g. a council that did not submit its return: say so, build the rest
-        result, h = None, None
         f2 = {
             "title": context.SECTION_TITLES[2],
             "council": council,
@@ -286,10 +287,11 @@ def draft(
         }
         headline_text = f"Spend and demand could not be projected for {council}: {exc}."
     else:
-        names = list(result["runs"]["scenario"])
-        h = run.headline(result, headline_scenario if headline_scenario in names else names[0])
+        result = projected
+        names = list(projected["runs"]["scenario"])
+        h = run.headline(projected, headline_scenario if headline_scenario in names else names[0])
         f2 = {
-            **context.section2(la_code, result, backtest_summary, demo=tables.demo),
+            **context.section2(la_code, projected, backtest_summary, demo=tables.demo),
             "unavailable": None,
         }
         headline_text = run.headline_sentence(h, council)
@@ -357,5 +359,5 @@ def draft(
         comparators=comparators,
         forecast=result,
         flags=flags,
-        section2_unavailable=f2.get("unavailable") or "",
+        section2_unavailable=str(f2.get("unavailable") or ""),
     )

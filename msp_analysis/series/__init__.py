@@ -88,14 +88,16 @@ def series(tables: Tables, measure: str, la_code: str | None = None) -> pd.DataF
     _load_families()
     if measure not in _REGISTRY:
         raise KeyError(f"unknown measure {measure!r}; known: {', '.join(sorted(_REGISTRY))}")
-    key = ("series", measure)
-    if key not in tables.cache:
+
+    def compute() -> pd.DataFrame:
         frame = _REGISTRY[measure].compute(tables)
         missing = [c for c in COLUMNS if c not in frame.columns]
         if missing:
             raise ValueError(f"measure {measure!r} returned no column(s) {missing}")
-        tables.cache[key] = frame.sort_values(["la_code", "year"]).reset_index(drop=True)
-    out = tables.cache[key]
+        return frame.sort_values(["la_code", "year"]).reset_index(drop=True)
+
+    # the same for every council: computed once per data build (see Tables.derived)
+    out = tables.derived(("series", measure), compute)
     if la_code is not None:
         out = out[out["la_code"] == la_code].reset_index(drop=True)
     return out.copy()

@@ -507,11 +507,9 @@ def _join(notes: pd.Series, text) -> pd.Series:
 def estimate_frame_cached(tables: Tables) -> pd.DataFrame:
     """:func:`estimate_frame`, computed once per :class:`Tables`."""
     key = ("series", "population_estimate")
-    if key not in tables.cache:
-        tables.cache[key] = (
-            estimate_frame(tables).sort_values(["la_code", "year"]).reset_index(drop=True)
-        )
-    return tables.cache[key]
+    return tables.derived(
+        key, lambda: estimate_frame(tables).sort_values(["la_code", "year"]).reset_index(drop=True)
+    )
 
 
 @register(

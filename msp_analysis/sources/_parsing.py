@@ -648,7 +648,8 @@ def read_text_table(path: str | Path, **kwargs) -> pd.DataFrame:
     import csv
     import io
 
-    skip = kwargs.get("skiprows") if isinstance(kwargs.get("skiprows"), int) else 0
+    skiprows = kwargs.get("skiprows")
+    skip = skiprows if isinstance(skiprows, int) else 0
     reader = csv.reader(io.StringIO(raw.decode(encoding)))
     for _ in range(skip):
         next(reader, None)
