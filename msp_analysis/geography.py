@@ -73,12 +73,20 @@ def boundary_changes() -> pd.DataFrame:
 def area_type(codes: pd.Series) -> pd.Series:
     """'england', 'region', 'council' or 'other' for each ONS code."""
     s = codes.astype("string").fillna("")
-    out = np.select(
-        [s == ENGLAND_CODE, s.str.match(REGION_CODE.pattern), s.str.match(COUNCIL_CODE.pattern)],
-        ["england", "region", "council"],
-        default="other",
-    )
-    return pd.Series(out, index=codes.index, dtype="string")
+    # Classify each distinct code once, then spread back (codes repeat on every row).
+    uniq, inverse = np.unique(s.to_numpy(dtype=object), return_inverse=True)
+    kinds = np.array([_kind_of(str(u)) for u in uniq], dtype=object)
+    return pd.Series(kinds[inverse.ravel()], index=codes.index, dtype="string")
+
+
+def _kind_of(code: str) -> str:
+    if code == ENGLAND_CODE:
+        return "england"
+    if REGION_CODE.match(code):
+        return "region"
+    if COUNCIL_CODE.match(code):
+        return "council"
+    return "other"
 
 
 def is_current(code: str) -> bool:

@@ -243,13 +243,13 @@ def find_header_row(
     Comparison ignores case and surrounding spaces, so 'Region code ' matches.
     """
     want = first_cell.strip().lower()
-    head = frame.iloc[:max_rows]
-    cols = [column] if column is not None else range(head.shape[1])
-    for r in range(len(head)):
-        for c in cols:
-            if c >= head.shape[1]:
-                continue
-            v = head.iat[r, c]
+    head = frame.iloc[:max_rows].to_numpy(dtype=object)
+    if column is not None:
+        if column >= head.shape[1]:
+            return None
+        head = head[:, [column]]
+    for r, row in enumerate(head):
+        for v in row:
             if isinstance(v, str) and v.strip().lower() == want:
                 return r
     return None

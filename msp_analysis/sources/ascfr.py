@@ -364,11 +364,12 @@ def _labels(raw: pd.DataFrame, columns: list[str], file: str) -> dict[str, pd.Se
                 column=col,
                 row=int(raw.loc[i, "source_row"]),
             )
-        label = keys.map(
-            lambda k: (
-                mapping.get(k)
+        label = keys.map(  # one label per distinct key, then spread back
+            {
+                k: mapping.get(k)
                 or (f"{col.replace('_KEY', '')} key {k} (label unconfirmed)" if k else "Total")
-            )
+                for k in keys.unique()
+            }
         )
         out[_KEY_TO_DIM[col]] = label.astype("string")
     return out
@@ -609,7 +610,9 @@ def _wide_year(file: str) -> int:
     return year
 
 
+@lru_cache(maxsize=1)
 def _council_numbers() -> pd.DataFrame:
+    """ASC-FR council number -> ONS code (cached: read-only, callers must not modify it)."""
     from msp_analysis.sources.outturn import old_codes
 
     lk = old_codes()
