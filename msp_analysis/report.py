@@ -185,6 +185,11 @@ def to_pdf(html_file: Path, target: Path, engine: str | None = None, browser=Non
     return target
 
 
+#: The kernel logs only errors: its start-up notice ("Kernel is running over TCP without
+#: encryption", harmless on one machine) is not for a council analyst's terminal.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+
+
 class KernelRunner:
     """One live kernel that runs papermill-parameterised notebooks one after another.
 
@@ -197,7 +202,9 @@ class KernelRunner:
         from jupyter_client.manager import start_new_kernel
 
         self.cwd = cwd
-        self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(cwd))
+        self.km, self.kc = start_new_kernel(
+            kernel_name="python3", cwd=str(cwd), extra_arguments=KERNEL_ARGS
+        )
 
     def run(self, template: nbformat.NotebookNode, target: Path, parameters: dict) -> None:
         import nbformat
@@ -364,6 +371,7 @@ def _build_into(
             progress_bar=False,
             log_output=False,
             kernel_name="python3",
+            extra_arguments=KERNEL_ARGS,
         )
     t1 = time.perf_counter()
     # written by the notebook from the same draft

@@ -452,7 +452,7 @@ def headline_sentence(h: dict, council: str) -> str:
     change = h["spend_change_pct"]
     verb = "rises" if change > 0.05 else ("falls" if change < -0.05 else "is unchanged")
     text = (
-        f"Under '{h['scenario'].replace('_', ' ')}', {council}'s long-term care spend {verb}"
+        f"Under '{S.scenario_words(h['scenario'])}', {council}'s long-term care spend {verb}"
         + (f" {abs(change):.1f}%" if verb != "is unchanged" else "")
         + f" over {h['years']} years, from £{h['base_spend_gbp'] / 1e6:,.1f}m in"
         f" {fy(h['base_year'])} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {fy(h['horizon_year'])}"

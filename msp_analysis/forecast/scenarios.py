@@ -411,6 +411,39 @@ def _price_history() -> dict:
     return yaml.safe_load(text)
 
 
+#: Words for the abbreviations in scenario file names.
+_NAME_WORDS = {"ld": "learning disability", "lts": "long-term support"}
+
+#: Words for a scenario file's assumption keys, as a reader of the plan sees them.
+ASSUMPTION_WORDS = {
+    "population": "population",
+    "rate_trend": "trend in rates of support",
+    "need_weights": "need weights by age",
+    "setting_costs": "weekly costs of supported living and Shared Lives",
+    "unit_cost_real_growth_pct": "real growth in unit costs (% a year)",
+    "price_path": "price path",
+    "shifts": "shifts of new placements between settings",
+    "workforce": "workforce",
+}
+
+
+def scenario_words(name: str) -> str:
+    """A scenario's file name in words: 'ld_residential_to_supported_living' ->
+    'learning disability residential to supported living'."""
+    return " ".join(_NAME_WORDS.get(w, w) for w in str(name).split("_"))
+
+
+def scenario_title(name: str) -> str:
+    """A scenario's file name as a written title ('Learning disability residential to ...')."""
+    text = scenario_words(name)
+    return text[:1].upper() + text[1:]
+
+
+def assumption_words(key: str) -> str:
+    """An assumption key in words ('unit_cost_real_growth_pct' -> 'real growth in unit costs ...')."""
+    return ASSUMPTION_WORDS.get(key, key.replace("_", " "))
+
+
 def assumption_table(s: Scenario):
     """Assumptions as a table: name, value, source, rating (for outputs and notebooks)."""
     import pandas as pd

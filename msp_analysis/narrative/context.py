@@ -266,6 +266,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     """
     from msp_analysis.forecast import backtest as bt_mod
     from msp_analysis.forecast import run as forecast_run
+    from msp_analysis.forecast import scenarios as scenarios_mod
 
     runs = result["runs"].set_index("scenario")
     council = geography.council_name(la_code) or la_code
@@ -292,7 +293,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         r = runs.loc[name]
         scenarios.append(
             {
-                "name": name.replace("_", " "),
+                "name": scenarios_mod.scenario_title(name),
                 "description": _description(result, name),
                 "spend_change_pct": h["spend_change_pct"],
                 "base_spend": h["base_spend_gbp"],
@@ -380,17 +381,25 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
 
 
 def _description(result, name: str) -> str:
+    from msp_analysis.forecast import scenarios as scenarios_mod
+
     a = result["assumptions"]
     return "; ".join(
-        f"{r.assumption.replace('_', ' ')}: {r.value}"
+        f"{scenarios_mod.assumption_words(r.assumption)}: {r.value}"
         for r in a[a["scenario"] == name].itertuples()
     )
 
 
 def _assumption_sources(result) -> list[dict]:
+    from msp_analysis.forecast import scenarios as scenarios_mod
+
     a = result["assumptions"].drop_duplicates(["assumption", "source"])
     return [
-        {"assumption": r.assumption.replace("_", " "), "source": r.source, "rating": r.rating}
+        {
+            "assumption": scenarios_mod.assumption_words(r.assumption),
+            "source": r.source,
+            "rating": r.rating,
+        }
         for r in a.itertuples()
     ]
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from msp_analysis import __version__, geography, plots, resources, store
 from msp_analysis.forecast import backtest, run
-from msp_analysis.forecast.scenarios import default_dir
+from msp_analysis.forecast.scenarios import default_dir, scenario_title
 from msp_analysis.indicators import assess, local, risk_flags
 from msp_analysis.indicators.assess import indicator_area
 from msp_analysis.indicators.risk import data_checks
@@ -220,18 +220,6 @@ class Draft:
             ),
             self.mark,
         )
-
-
-#: Words for the abbreviations in scenario file names.
-_WORDS = {"ld": "learning disability", "lts": "long-term support"}
-
-
-def scenario_title(name: str) -> str:
-    """A scenario's file name as a written title: 'ld_residential_to_supported_living' ->
-    'Learning disability residential to supported living'."""
-    words = [_WORDS.get(w, w) for w in str(name).split("_")]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
 
 
 def _fy(y: int) -> str:
