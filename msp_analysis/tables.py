@@ -11,7 +11,7 @@ import logging
 import os
 import pickle
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -52,11 +52,54 @@ class MissingSource(MissingSourceError):
     """A source table that a figure needs is absent; the message says which and why it matters."""
 
 
+class LazyFrames(MutableMapping):
+    """Table name -> frame, each read from its Parquet file the first time it is used."""
+
+    def __init__(self, paths: dict[str, Path], rows: dict[str, int] | None = None) -> None:
+        self._paths = dict(paths)
+        self._rows = dict(rows or {})  # from the manifest: whether a table is empty, unread
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def rows(self, name: str) -> int:
+        """Rows of a table (from the build's manifest when it has not been read)."""
+        if name in self._frames or name not in self._rows:
+            return len(self[name]) if name in self else 0
+        return int(self._rows[name])
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            if name not in self._paths:
+                raise KeyError(name)
+            self._frames[name] = pd.read_parquet(self._paths[name])
+        return self._frames[name]
+
+    def __setitem__(self, name: str, frame: pd.DataFrame) -> None:
+        self._paths.setdefault(name, Path())
+        self._frames[name] = frame
+
+    def __delitem__(self, name: str) -> None:
+        del self._paths[name]
+        self._frames.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def loaded(self) -> list[str]:
+        """The tables read so far."""
+        return list(self._frames)
+
+
 @dataclass
 class Tables:
     """The processed tables an assessment reads; any may be absent."""
 
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    frames: MutableMapping[str, pd.DataFrame] = field(default_factory=dict)
     demo: bool = False
     manifest: dict = field(default_factory=dict)
     #: derived frames shared by many councils' runs (computed once per data build)
@@ -68,11 +111,21 @@ class Tables:
     @classmethod
     def load(cls, processed_dir: str | Path) -> Tables:
         processed_dir = store.resolve(processed_dir)  # one version: tables and manifest agree
-        frames = {}
-        for name in store.TABLE_KEYS:
-            if (processed_dir / f"{name}.parquet").exists():
-                frames[name] = store.load(name, processed_dir)
+        # each table is read when first used: a plan whose council-independent results are
+        # stored (see derived) never reads the large tables those came from
         m = store.manifest(processed_dir)
+        frames = LazyFrames(
+            {
+                name: processed_dir / f"{name}.parquet"
+                for name in store.TABLE_KEYS
+                if (processed_dir / f"{name}.parquet").exists()
+            },
+            rows={
+                name: info["rows"]
+                for name, info in (m.get("tables") or {}).items()
+                if isinstance(info, dict) and isinstance(info.get("rows"), int)
+            },
+        )
         return cls(frames=frames, demo=bool(m.get("demo")), manifest=m, processed_dir=processed_dir)
 
     def derived(self, key, compute: Callable[[], Any]) -> Any:
@@ -119,6 +172,8 @@ class Tables:
         return frame
 
     def has(self, name: str) -> bool:
+        if isinstance(self.frames, LazyFrames):
+            return self.frames.rows(name) > 0  # without reading the table
         return name in self.frames and len(self.frames[name]) > 0
 
 

@@ -95,11 +95,13 @@ class BaseDemand:
 def _salt(tables: Tables) -> pd.DataFrame:
     if not tables.has("salt"):
         raise MissingSource("no SALT table: demand needs SALT tables T34, T37 and T38")
-    if "salt_forecast" not in tables.cache:
+
+    def rows() -> pd.DataFrame:
         s = tables.require("salt")
         keep = ["T2", "T10", "T11", "T33", "T34", "T35", "T37", "T38"]
-        tables.cache["salt_forecast"] = s[s["table_ref"].isin(keep)]
-    return tables.cache["salt_forecast"]
+        return s[s["table_ref"].isin(keep)]
+
+    return tables.derived("salt_forecast", rows)  # stored once per data build
 
 
 def salt_year(tables: Tables) -> int:

@@ -65,10 +65,12 @@ def price_index(scenario: Scenario, setting: str, start: int, end: int) -> float
 def _ascfr(tables: Tables) -> pd.DataFrame:
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table: spend needs expenditure by setting (T43/T44)")
-    if "ascfr_costs" not in tables.cache:
+
+    def costs() -> pd.DataFrame:
         full = tables.require("ascfr")
-        tables.cache["ascfr_costs"] = full[full["table_ref"].isin(["T43", "T44", "T53", "T54"])]
-    return tables.cache["ascfr_costs"]
+        return full[full["table_ref"].isin(["T43", "T44", "T53", "T54"])]
+
+    return tables.derived("ascfr_costs", costs)  # stored once per data build
 
 
 def cost_per_person(

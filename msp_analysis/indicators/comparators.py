@@ -31,7 +31,14 @@ METHOD = (
 
 
 def features(tables: Tables) -> pd.DataFrame:
-    """Comparator features per council, from the latest population year and ASC-FR total GCE."""
+    """Comparator features per council, from the latest population year and ASC-FR total GCE.
+
+    The same for every council: computed once per data build (see ``Tables.derived``).
+    """
+    return tables.derived("comparator_features", lambda: _features(tables)).copy()
+
+
+def _features(tables: Tables) -> pd.DataFrame:
     pop = tables.get("population")
     if pop is None or pop.empty:
         raise ValueError("comparators need the population table (ONS mid-year estimates)")

@@ -55,3 +55,13 @@ def test_damaged_stored_copy_is_recomputed(tmp_path):
     (version / DERIVED / code_key() / "k.pkl").write_bytes(b"not a pickle")
     out = Tables(processed_dir=version).derived("k", compute)
     assert calls == [1, 1] and out["value"].iloc[0] == 2
+
+
+def test_loaded_tables_read_only_when_used(tmp_path):
+    from msp_analysis.tables import LazyFrames
+
+    pd.DataFrame({"a": [1, 2]}).to_parquet(tmp_path / "salt.parquet")
+    frames = LazyFrames({"salt": tmp_path / "salt.parquet"}, rows={"salt": 2})
+    t = Tables(frames=frames)
+    assert t.has("salt") and not t.has("ascfr") and frames.loaded() == []
+    assert t.require("salt")["a"].tolist() == [1, 2] and frames.loaded() == ["salt"]
