@@ -96,11 +96,11 @@ def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path):
     tmp_path = out
     index = (tmp_path / "index.html").read_text()
     assert "Demoshire" in index and "E10900001/plan.html" in index and "failed" in index
-    # Port Demo did not submit ASC-FR: its plan exists and says why there is no projection
-    assert (
-        "no projection" in index
-        and "could not be projected" in (tmp_path / "E06900002" / "plan.html").read_text()
-    )
+    # Port Demo did not submit ASC-FR: its plan is built, and its projection says that it
+    # costs people at its region's unit costs instead of the council's own
+    port = " ".join((tmp_path / "E06900002" / "plan.html").read_text().split())
+    assert "E06900002/plan.html" in index
+    assert "made no ASC-FR return" in port and "costs per person are its region" in port
 
 
 def test_a_failed_plan_leaves_no_folder_and_keeps_the_previous_one(demo_raw, tmp_path):
