@@ -462,6 +462,22 @@ def assumption_table(s: Scenario):
     )
 
 
+def fee_uplift_text(fee: dict) -> str:
+    """Council fee uplifts by year in words; one rate for every year is said once.
+
+    >>> fee_uplift_text({2024: 0.0, 2025: 0.0})
+    'council fee uplifts of 0% a year, 2024 to 2025'
+    >>> fee_uplift_text({2024: 5.0, 2025: 3.5})
+    'council fee uplifts 2024: 5%, 2025: 3.5%'
+    """
+    years = sorted(fee)
+    if len(set(fee.values())) == 1:
+        rate = fee[years[0]]
+        span = f"{years[0]} to {years[-1]}" if len(years) > 1 else f"{years[0]}"
+        return f"council fee uplifts of {rate:g}% a year, {span}"
+    return "council fee uplifts " + ", ".join(f"{k}: {fee[k]:g}%" for k in years)
+
+
 def value_text(key: str, v) -> str:
     """An assumption's value in words: '4.0% a year from 2026', '74% of new LD residential ...'."""
     if key == "price_path":
@@ -472,7 +488,7 @@ def value_text(key: str, v) -> str:
             "pay share " + ", ".join(f"{k} {x:.0%}" for k, x in v["pay_share"].items()),
         ]
         if fee:
-            parts.append("council fee uplifts " + ", ".join(f"{k}: {x:g}%" for k, x in fee.items()))
+            parts.append(fee_uplift_text(fee))
         return "; ".join(parts)
     if key == "shifts":
         return "; ".join(

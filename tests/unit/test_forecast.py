@@ -508,3 +508,13 @@ def test_shipped_scenarios_load():
     for f in files:
         s = S.load(f)
         assert s.name == f.stem and len(s.sha256) == 64
+
+
+@pytest.mark.unit
+def test_fee_uplifts_in_words_say_one_rate_once():
+    from msp_analysis.forecast.scenarios import fee_uplift_text
+
+    assert fee_uplift_text({2025: 0.0, 2024: 0.0, 2026: 0.0}) == (
+        "council fee uplifts of 0% a year, 2024 to 2026"
+    )
+    assert fee_uplift_text({2025: 3.5, 2024: 5.0}) == "council fee uplifts 2024: 5%, 2025: 3.5%"
