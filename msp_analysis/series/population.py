@@ -208,7 +208,8 @@ def on_current_boundaries(banded: pd.DataFrame, *, apportion_splits: bool) -> pd
         la_code, year, breakdown, value, basis, source_file, split, note; one row per
         council (and England) per year that has data; councils with no figure are absent.
     """
-    current = set(_current_codes())
+    # the fictional DEMO councils are published as themselves (they never occur in real files)
+    current = set(_current_codes()) | set(geography.councils("demo")["la_code"])
     banded = _counties_from_districts(banded)
     idx = banded.set_index(_KEYS)
     published = banded[banded["la_code"].isin(current)].copy()
@@ -375,9 +376,9 @@ def _apportion_splits(out: pd.DataFrame, banded_idx: pd.DataFrame) -> pd.DataFra
 
 def _complete(frame: pd.DataFrame, years: list[int], breakdowns: list[str]) -> pd.DataFrame:
     """Every current council and England x year x band; absent rows basis 'missing'."""
-    grid = pd.MultiIndex.from_product([_current_codes(), years, breakdowns], names=_KEYS).to_frame(
-        index=False
-    )
+    demo = set(geography.councils("demo")["la_code"]) & set(frame["la_code"])
+    codes = [*_current_codes(), *sorted(demo)]
+    grid = pd.MultiIndex.from_product([codes, years, breakdowns], names=_KEYS).to_frame(index=False)
     out = grid.merge(frame, on=_KEYS, how="left")
     gone = out["basis"].isna()
     out.loc[gone, "basis"] = "missing"
