@@ -339,6 +339,31 @@ DIMENSIONS = [
 ]
 
 
+def tidy_columns(dimensions: list[str]) -> list[str]:
+    """The column order of the tidy ASC-FR and SALT tables, around a return's own dimensions."""
+    return [
+        "la_code",
+        "area_type",
+        "la_name",
+        "cassr_code",
+        "region_code",
+        "year",
+        "year_label",
+        "table_ref",
+        "measure",
+        *dimensions,
+        "value",
+        "unit",
+        "suppressed",
+        "marker",
+        "source",
+        "source_file",
+        "source_sheet",
+        "source_row",
+        "source_column",
+    ]
+
+
 def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) -> pd.DataFrame:
     """Tidy cells from :func:`read_tables` using the specs; values parsed, markers flagged.
 

@@ -323,27 +323,7 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
         if d not in out:
             out[d] = pd.Series("Total", index=out.index, dtype="string")
         out[d] = out[d].astype("string").fillna("Total")
-    cols = [
-        "la_code",
-        "area_type",
-        "la_name",
-        "cassr_code",
-        "region_code",
-        "year",
-        "year_label",
-        "table_ref",
-        "measure",
-        *DIMENSIONS,
-        "value",
-        "unit",
-        "suppressed",
-        "marker",
-        "source",
-        "source_file",
-        "source_sheet",
-        "source_row",
-        "source_column",
-    ]
+    cols = W.tidy_columns(DIMENSIONS)
     return out[cols].reset_index(drop=True)
 
 

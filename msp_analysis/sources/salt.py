@@ -224,27 +224,7 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     if extra is not None and len(extra):
         extra = extra.astype({c: out[c].dtype for c in extra.columns if c in out.columns})
         out = pd.concat([out, extra[out.columns.intersection(extra.columns)]], ignore_index=True)
-    cols = [
-        "la_code",
-        "area_type",
-        "la_name",
-        "cassr_code",
-        "region_code",
-        "year",
-        "year_label",
-        "table_ref",
-        "measure",
-        *DIMENSIONS,
-        "value",
-        "unit",
-        "suppressed",
-        "marker",
-        "source",
-        "source_file",
-        "source_sheet",
-        "source_row",
-        "source_column",
-    ]
+    cols = W.tidy_columns(DIMENSIONS)
     out = out[cols]
     P.check_unique(out, ["la_code", "year", "table_ref", "measure", *DIMENSIONS], file=file)
     log.info(
