@@ -368,6 +368,7 @@ def _totals_do_not_add_up(
     sheet = frame["source_sheet"].astype("string")
     money = (unit == "£ thousands") & sheet.str.fullmatch(r"T\d+").fillna(False)
     sub = frame[money.to_numpy()].assign(_v=value[money])
+    sub["_na"] = sub["_v"].isna().astype("int64")
     for d in [c for c in _DIMS if c in sub]:
         keys = [
             c for c in ["la_code", "year", "table_ref", "measure", *_DIMS] if c in sub and c != d
@@ -377,8 +378,8 @@ def _totals_do_not_add_up(
             continue
         parts = (
             sub[~is_total]
-            .groupby(keys, dropna=False)["_v"]
-            .agg(parts="sum", n="size", missing=lambda v: int(v.isna().sum()))
+            .groupby(keys, dropna=False, observed=True)
+            .agg(parts=("_v", "sum"), n=("_v", "size"), missing=("_na", "sum"))
         )
         totals = sub[is_total].reset_index().set_index(keys)
         j = totals.join(parts, how="inner")
