@@ -381,6 +381,8 @@ def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
                     "name": words[:1].upper() + words[1:],
                     "rows": [
                         {
+                            "forecast": f"{_fy(row.origin + row.horizon)} from {_fy(row.origin)}, "
+                            f"{int(row.horizon)} year{'s' if row.horizon != 1 else ''} ahead",
                             "origin": _fy(row.origin),
                             "year": _fy(row.origin + row.horizon),
                             "horizon": int(row.horizon),

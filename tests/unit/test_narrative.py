@@ -363,6 +363,7 @@ def _s2(change=15.6, backtest=True, stale=False, unserved=None):
         record, year_label="2017-18", origin_label="2014-15", median_ape=7.0, councils=153
     )
     row = dict(
+        forecast="2023-24 from 2022-23, 1 year ahead",
         origin="2022-23",
         year="2023-24",
         horizon=1,
@@ -448,8 +449,9 @@ def test_section2_pounds_shares_backtest_and_warnings():
     )
     assert "its median error was 5.2% across 140 councils, against 12.2% for carrying" in appendix
     assert (
-        "**Net current expenditure**\n\n| From | Forecast year | Years ahead |" in appendix
-        and "| 2022-23 | 2023-24 | 1 | 140 | 5.2% | 6.0% | -2.9% | 89% | - | 83% |" in appendix
+        "**Net current expenditure**\n\n| Forecast | Councils |" in appendix
+        and "| 2023-24 from 2022-23, 1 year ahead | 140 | 5.2% | 6.0% | -2.9% | 89% | - | 83% |"
+        in appendix
     )
     assert "- Price path (medium): Low Pay Commission" in text
     assert "could not be met" not in text
@@ -587,7 +589,10 @@ def test_accuracy_summary_comes_from_the_backtest_summary():
         "Adult social care net current expenditure (revenue outturn)",
         "Adult social care gross current expenditure (ASC-FR)",
     ]
-    assert [r["origin"] for r in acc["measures"][0]["rows"]] == ["2014-15", "2022-23"]
+    assert [r["forecast"] for r in acc["measures"][0]["rows"]] == [
+        "2017-18 from 2014-15, 3 years ahead",
+        "2023-24 from 2022-23, 1 year ahead",
+    ]
     assert context.accuracy(None) == {
         "record": None,
         "longer": None,
