@@ -76,8 +76,12 @@ def cmd_data(args: argparse.Namespace) -> int:
             raw,
         )
         demo.write(raw)
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: give 1 or more processes")
     out = Path(args.out) if args.out else config.processed_dir()
-    result = store.build(raw, out, progress=not args.quiet, strict=args.strict)
+    result = store.build(
+        raw, out, progress=not args.quiet, strict=args.strict, workers=args.workers
+    )
     label = "DEMO data" if result.demo else "published data"
     print(
         f"Built {len(result.tables)} tables from {len(set(f['file'] for f in result.files))} files ({label}) into {out}:"
@@ -417,6 +421,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="all or nothing: any file that fails stops the build and nothing is written",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="processes reading files at once (default: one per core; 1 reads them in turn)",
     )
     p.set_defaults(func=cmd_data)
     p = sub.add_parser(

@@ -30,7 +30,7 @@ otherwise only the files whose fingerprint changed are read, the others come fro
 cached pieces (``pieces/<sha256 of content>-<name>-<code key>``).
 
 Same observation in two files. Where two files publish the same observation (the same
-keys in :data:`TABLE_KEYS`), one release wins by a written rule, never by file-name
+keys in :data:`msp_analysis.schemas.TABLE_KEYS`), one release wins by a written rule, never by file-name
 order: see :func:`release_of`. Observations whose figures differ are reported in the
 manifest (``conflicts``).
 
@@ -52,10 +52,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from msp_analysis import __version__, config
 from msp_analysis.errors import SourceError, UnknownLayoutError
+from msp_analysis.schemas import TABLE_KEYS
 
 if TYPE_CHECKING:  # pandas, pandera and the readers load only when a file must be read
     import pandas as pd
@@ -69,46 +70,6 @@ PIECES = "pieces"
 MANIFEST = "manifest.json"
 #: processed-folder layout version: bump when the manifest or piece format changes
 FORMAT = 2
-
-#: Keys that identify one observation in each table, across files. Where two files
-#: (say two releases) publish the same observation, the later release is kept.
-TABLE_KEYS: dict[str, list[str]] = {
-    "ascfr": [
-        "la_code",
-        "year",
-        "table_ref",
-        "measure",
-        "care_type",
-        "support_setting",
-        "age_band",
-        "primary_support_reason",
-        "purpose",
-        "provision",
-        "carer_support_type",
-        "data_type",
-    ],
-    "salt": [
-        "la_code",
-        "year",
-        "table_ref",
-        "measure",
-        "care_type",
-        "support_setting",
-        "age_band",
-        "primary_support_reason",
-        "purpose",
-        "provision",
-        "route_of_access",
-        "what_happened_next",
-    ],
-    "ascof": ["la_code", "year", "measure_code", "framework", "disaggregation", "measure_type"],
-    "population": ["la_code", "year", "estimate", "sex", "age_label"],
-    "population_projections": ["la_code", "year", "estimate", "sex", "age_label"],
-    "workforce": ["la_code", "year", "sector", "service", "job_role", "measure"],
-    "cqc_ratings": ["location_id", "service_group", "domain"],
-    "cqc_locations": ["location_id"],
-    "outturn": ["la_code", "year", "form", "service", "age_band", "measure"],
-}
 
 
 class BuildError(SourceError):
@@ -515,16 +476,24 @@ def _save_piece(out_dir: Path, folder: Path, meta: dict, frames: dict, name: str
             frame.to_parquet(tmp / f"{table}.parquet", index=False)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
         tmp.chmod(0o755)
-        try:
-            os.rename(tmp, folder)
-        except OSError:  # the same piece is already there
-            shutil.rmtree(tmp, ignore_errors=True)
+        _into_place(tmp, folder)
         _step(f"piece {name}")
 
     if writer is None:
         save()
     else:
         writer.append(writer.pool.submit(save))
+
+
+def _into_place(tmp: Path, target: Path) -> None:
+    """Rename a finished temporary folder to ``target`` in one step; where ``target`` is
+    already there (its name is its content's fingerprint, so it holds the same), drop ``tmp``."""
+    try:
+        os.rename(tmp, target)
+    except OSError:
+        if not target.is_dir():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _piece_frames(out_dir: Path, meta: dict) -> dict[str, pd.DataFrame]:
@@ -545,6 +514,7 @@ def build(
     progress: bool = True,
     strict: bool = False,
     wait: bool = True,
+    workers: int | None = None,
 ) -> BuildResult:
     """Build every processed table from the files in ``raw_dir``, past any bad file.
 
@@ -561,6 +531,8 @@ def build(
         progress: show a progress bar on stderr.
         strict: all or nothing: any failure raises and nothing is written.
         wait: when another build holds the folder, wait for it (else raise BuildError).
+        workers: processes reading files at once (default: one per core this process may
+            use, at most one per file to read; 1 reads every file in this process).
 
     Returns:
         A :class:`BuildResult` with row counts per table and per file, and the failures
@@ -591,7 +563,7 @@ def build(
         _clean_stale(out_dir)
         (out_dir / PIECES).mkdir(exist_ok=True)
         return _build_locked(
-            raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict
+            raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict, workers
         )
 
 
@@ -645,14 +617,30 @@ def _read_all(
     metas,
     prev_files,
     prev_failed,
+    workers=None,
 ) -> None:
-    """Every file's piece (cached or read), its failure or its skip, into ``result``."""
+    """Every file's piece (cached or read), its failure or its skip, into ``result``.
+
+    The files to read are read in worker processes when more than one is to be read and
+    more than one core is free (:func:`_read_in_pool`); their outcomes are then taken in
+    file order, as a serial build takes them, so the manifest is the same either way.
+    """
     from tqdm.auto import tqdm
 
-    bar = tqdm(files, desc="msp data", unit="file", disable=not progress, leave=False)
-    for path in bar:
-        bar.set_postfix_str(path.name[:40])
-        meta, frames = _piece(path, fps[path.name], out_dir, strict, writer)
+    todo = [p for p in files if not _cached(out_dir, p, fps[p.name])]
+    n = _pool_size(len(todo), workers)
+    bar = tqdm(total=len(files), desc="msp data", unit="file", disable=not progress, leave=False)
+    pooled = {}
+    if n > 1:
+        bar.update(len(files) - len(todo))  # cached pieces: nothing to read
+        pooled = _read_in_pool(todo, fps, out_dir, strict, n, bar)
+    for path in files:
+        if path.name in pooled:
+            meta, frames = pooled[path.name]
+        else:
+            bar.set_postfix_str(path.name[:40])
+            meta, frames = _piece(path, fps[path.name], out_dir, strict, writer)
+            bar.update()
         keep_pieces.add(meta["key"])
         result.files_read += frames is not None
         if frames:
@@ -679,7 +667,134 @@ def _read_all(
     bar.close()
 
 
-def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict):
+def _cached(out_dir: Path, path: Path, digest: str) -> bool:
+    return (out_dir / PIECES / _piece_key(path.name, digest) / "meta.json").exists()
+
+
+def _pool_size(n_files: int, workers: int | None) -> int:
+    """Worker processes for ``n_files`` files to read: 1 (read here) unless it pays."""
+    if _HOOK is not None:  # the test hook lives in this process: read every file here
+        return 1
+    if workers is None:
+        if hasattr(os, "process_cpu_count"):  # Python 3.13
+            workers = os.process_cpu_count() or 1
+        elif hasattr(os, "sched_getaffinity"):
+            workers = len(os.sched_getaffinity(0))
+        else:
+            workers = os.cpu_count() or 1
+    return max(1, min(workers, n_files))
+
+
+def _content_bytes(path: Path) -> int:
+    """How much a file holds, to read the biggest first: .xlsx and .ods are zip archives,
+    so their uncompressed size (from the zip directory); any other file's own size."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return path.stat().st_size
+
+
+def _pool_context():
+    """fork where the platform has it (workers share the imported readers at no cost),
+    else spawn (each worker imports them once)."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _pool_init(level: int, disabled: int) -> None:
+    """A worker logs into a list (:func:`_piece_in_worker` returns it to the parent, which
+    logs it as its own), at the parent's level."""
+    root = logging.getLogger()
+    root.handlers[:] = [_Collect()]
+    root.setLevel(level)
+    logging.disable(disabled)
+
+
+class _Collect(logging.Handler):
+    """Log records of one file, kept to be sent to the parent (message formatted, so they
+    pickle)."""
+
+    records: ClassVar[list[logging.LogRecord]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        _Collect.records.append(record)
+
+
+def _piece_in_worker(path: Path, digest: str, out_dir: Path, strict: bool):
+    """:func:`_piece` in a worker process: the piece is written to ``pieces/`` there; the
+    parent gets its meta, whether it was parsed, and the log records."""
+    _Collect.records = []
+    try:
+        meta, frames = _piece(path, digest, out_dir, strict)
+    finally:
+        from msp_analysis.sources import _parsing
+
+        _parsing.close_workbooks()
+    return meta, frames is not None, _Collect.records
+
+
+def _read_in_pool(todo: list[Path], fps, out_dir: Path, strict: bool, n: int, bar) -> dict:
+    """Read ``todo`` in ``n`` worker processes, the biggest files first.
+
+    Each worker writes its file's piece (as :func:`_piece` does in a serial build); the
+    parent reads the tables back from the pieces when it merges them. Returns
+    ``{file name: (meta, frames)}`` with ``frames`` ``{}`` for a file parsed in a worker
+    (its tables are in its piece) and None for one whose piece was already cached. A
+    file's log records are logged here, in one block, when it is done. Files a dead worker
+    did not finish are left out (the caller reads them itself).
+
+    Raises:
+        Exception: with ``strict``, a reader's unexpected error (the other files stop).
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    # import the readers before the workers fork, so none of them imports them again
+    import msp_analysis.schemas
+    import msp_analysis.sources  # noqa: F401
+
+    order = sorted(todo, key=lambda p: (-_content_bytes(p), p.name))
+    done: dict = {}
+    log.info("reading %d files in %d processes", len(todo), n)
+    root = logging.getLogger()
+    pool = ProcessPoolExecutor(
+        max_workers=n,
+        mp_context=_pool_context(),
+        initializer=_pool_init,
+        initargs=(root.getEffectiveLevel(), logging.root.manager.disable),
+    )
+    try:
+        futures = {pool.submit(_piece_in_worker, p, fps[p.name], out_dir, strict): p for p in order}
+        for future in as_completed(futures):
+            path = futures[future]
+            try:
+                meta, parsed, records = future.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory): read the
+                # files not yet done in this process instead, one at a time
+                log.warning("a reading process stopped; reading the remaining files here")
+                break
+            for record in records:
+                logging.getLogger(record.name).handle(record)
+            done[path.name] = (meta, {} if parsed else None)
+            bar.set_postfix_str(path.name[:40])
+            bar.update()
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return done
+
+
+def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict, workers):
     prev_files = {f["file"]: f for f in prev.get("files", [])}
     prev_failed = {f["file"]: f for f in prev.get("failures", [])}
     result = BuildResult(out_dir=out_dir, demo=demo)
@@ -702,6 +817,7 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
             metas,
             prev_files,
             prev_failed,
+            workers,
         )
     finally:
         writer.wait()
@@ -993,11 +1109,7 @@ def _write(
     m["tables"] = dict(sorted(m["tables"].items()))
     (tmp / MANIFEST).write_text(json.dumps(m, indent=2, default=str))
     _step("manifest")
-    target = out_dir / version
-    if target.exists():  # the same build as an earlier version (e.g. a file put back)
-        shutil.rmtree(tmp)
-    else:
-        os.rename(tmp, target)
+    _into_place(tmp, out_dir / version)  # already there: the same build (a file put back)
     _step("version in place")
     link = out_dir / f".tmp-link-{os.getpid()}"
     link.unlink(missing_ok=True)
