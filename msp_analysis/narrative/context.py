@@ -370,7 +370,7 @@ def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
 
     have = backtest_summary is not None and len(backtest_summary) > 0
     measures = []
-    if have:
+    if backtest_summary is not None and have:
         m = backtest_summary[backtest_summary["model"] == "model"]
         order = {t: i for i, t in enumerate(bt_mod.TARGETS)}
         for target in sorted(m["target"].unique(), key=lambda t: (order.get(t, 99), t)):
