@@ -716,18 +716,6 @@ def _pool_size(n_files: int, workers: int | None) -> int:
     return max(1, min(workers, n_files))
 
 
-def _content_bytes(path: Path) -> int:
-    """How much a file holds, to read the biggest first: .xlsx and .ods are zip archives,
-    so their uncompressed size (from the zip directory); any other file's own size."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            return sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return path.stat().st_size
-
-
 def _pool_context():
     """fork where the platform has it (workers share the imported readers at no cost),
     else spawn (each worker imports them once)."""
@@ -777,11 +765,11 @@ def _read_in_pool(todo: list[Path], fps, out_dir: Path, strict: bool, n: int, ba
     """Read ``todo`` in ``n`` worker processes, the biggest files first.
 
     Each worker writes its file's piece (as :func:`_piece` does in a serial build); the
-    parent reads the tables back from the pieces when it merges them. Returns
-    ``{file name: (meta, frames)}`` with ``frames`` ``{}`` for a file parsed in a worker
-    (its tables are in its piece) and None for one whose piece was already cached. A
-    file's log records are logged here, in one block, when it is done. Files a dead worker
-    did not finish are left out (the caller reads them itself).
+    parent reads its tables back from the piece as soon as it is done, while the other
+    files are still being parsed. Returns ``{file name: (meta, frames)}`` with ``frames``
+    None for a file whose piece was already cached. A file's log records are logged here,
+    in one block, when it is done. Files a dead worker did not finish are left out (the
+    caller reads them itself).
 
     Raises:
         Exception: with ``strict``, a reader's unexpected error (the other files stop).
@@ -793,7 +781,7 @@ def _read_in_pool(todo: list[Path], fps, out_dir: Path, strict: bool, n: int, ba
     import msp_analysis.schemas
     import msp_analysis.sources  # noqa: F401
 
-    order = sorted(todo, key=lambda p: (-_content_bytes(p), p.name))
+    order = sorted(todo, key=lambda p: (-p.stat().st_size, p.name))
     done: dict = {}
     log.info("reading %d files in %d processes", len(todo), n)
     root = logging.getLogger()
@@ -815,7 +803,11 @@ def _read_in_pool(todo: list[Path], fps, out_dir: Path, strict: bool, n: int, ba
                 break
             for record in records:
                 logging.getLogger(record.name).handle(record)
-            done[path.name] = (meta, {} if parsed else None)
+            # its tables, read back now while the other workers still parse (not at the merge)
+            frames = None
+            if parsed:  # a reader bug's file is not cached: it has no piece to read
+                frames = {} if meta.get("bug") else _piece_frames(out_dir, meta)
+            done[path.name] = (meta, frames)
             bar.set_postfix_str(path.name[:40])
             bar.update()
     except BaseException:
