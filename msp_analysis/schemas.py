@@ -40,16 +40,53 @@ and ``[no cached value]`` for a formula saved without its result), never a numbe
 
 from __future__ import annotations
 
-import pandas as pd
-import pandera.pandas as pa
+from functools import cache
+from typing import TYPE_CHECKING
 
-from msp_analysis import geography
 from msp_analysis.errors import SourceError
+
+# pandas, pandera and the geography tables load only when a table is validated, so
+# :mod:`msp_analysis.store` and :mod:`msp_analysis.tables` can use :data:`TABLE_KEYS`
+# without them (the schemas are built on first use: :func:`schema`).
+if TYPE_CHECKING:
+    import pandas as pd
+    import pandera.pandas as pa
 
 # "district": a lower-tier district kept only where today's councils are built from districts
 # (population estimates and projections; see geography.successor_parts).
 AREA_TYPES = ["england", "region", "council", "council_type", "combined", "district", "other"]
 LA_CODE = r"^(E\d{8}|council_type:.+|combined:.+)$"
+
+_NHSD_DIMS = [
+    "table_ref",
+    "measure",
+    "care_type",
+    "support_setting",
+    "age_band",
+    "primary_support_reason",
+    "purpose",
+    "provision",
+    "route_of_access",
+    "what_happened_next",
+]
+_NHSD_SHARED = _NHSD_DIMS[:-2]  # what ASC-FR and SALT both carry
+
+#: The columns that identify one observation in each table: every table's schema checks them
+#: unique within a file, and :mod:`msp_analysis.store` keeps one row per key across files
+#: (where two releases publish the same observation, the later is kept). ASCOF's measure codes
+#: were renumbered in 2023-24 and the same code names different measures in the two frameworks
+#: (1B, 1E and 3A), so ``framework`` is part of its key.
+TABLE_KEYS: dict[str, list[str]] = {
+    "ascfr": ["la_code", "year", *_NHSD_SHARED, "carer_support_type", "data_type"],
+    "salt": ["la_code", "year", *_NHSD_DIMS],
+    "ascof": ["la_code", "year", "measure_code", "framework", "disaggregation", "measure_type"],
+    "population": ["la_code", "year", "estimate", "sex", "age_label"],
+    "population_projections": ["la_code", "year", "estimate", "sex", "age_label"],
+    "workforce": ["la_code", "year", "sector", "service", "job_role", "measure"],
+    "cqc_ratings": ["location_id", "service_group", "domain"],
+    "cqc_locations": ["location_id"],
+    "outturn": ["la_code", "year", "form", "service", "age_band", "measure"],
+}
 
 
 def _suppressed_means_missing(df: pd.DataFrame) -> pd.Series:
@@ -60,6 +97,8 @@ def _suppressed_means_missing(df: pd.DataFrame) -> pd.Series:
 def _base(
     extra: dict[str, pa.Column], *, year_required: bool = True, value: bool = True
 ) -> dict[str, pa.Column]:
+    import pandera.pandas as pa
+
     cols: dict[str, pa.Column] = {
         "la_code": pa.Column(nullable=False, checks=pa.Check.str_matches(LA_CODE)),
         "area_type": pa.Column(nullable=False, checks=pa.Check.isin(AREA_TYPES)),
@@ -84,6 +123,8 @@ def _base(
 
 
 def _dims(names: list[str]) -> dict[str, pa.Column]:
+    import pandera.pandas as pa
+
     return {n: pa.Column(nullable=False) for n in names}
 
 
@@ -99,6 +140,8 @@ def _ages_consistent(df: pd.DataFrame) -> pd.Series:
 def _population_schema(name: str) -> pa.DataFrameSchema:
     """Population by age: ``age`` a single year (90 = 90 and over), ``age_from``/``age_to`` the
     range every row covers (``age_to`` missing = open-ended; both missing for 'All ages')."""
+    import pandera.pandas as pa
+
     return pa.DataFrameSchema(
         _base(
             {
@@ -110,117 +153,99 @@ def _population_schema(name: str) -> pa.DataFrameSchema:
             }
         ),
         checks=pa.Check(_ages_consistent, error="age outside its age_from..age_to range"),
-        unique=["la_code", "year", "estimate", "sex", "age_label"],
+        unique=TABLE_KEYS[name],
         name=name,
     )
 
 
-_NHSD_DIMS = [
-    "table_ref",
-    "measure",
-    "care_type",
-    "support_setting",
-    "age_band",
-    "primary_support_reason",
-    "purpose",
-    "provision",
-    "route_of_access",
-    "what_happened_next",
-]
+@cache
+def schemas() -> dict[str, pa.DataFrameSchema]:
+    """Every tidy table's pandera schema, by table name (built on first use)."""
+    import pandera.pandas as pa
 
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "ascfr": pa.DataFrameSchema(
-        _base(_dims([*_NHSD_DIMS, "carer_support_type", "data_type"])),
-        checks=pa.Check(_suppressed_means_missing, error="suppressed cell has a value"),
-        unique=[
-            "la_code",
-            "year",
-            "table_ref",
-            "measure",
-            "care_type",
-            "support_setting",
-            "age_band",
-            "primary_support_reason",
-            "purpose",
-            "provision",
-            "carer_support_type",
-            "data_type",
-        ],
-        name="ascfr",
-    ),
-    "salt": pa.DataFrameSchema(
-        _base(
-            {
-                **_dims(_NHSD_DIMS),
-                "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
-            }
+    suppressed = pa.Check(_suppressed_means_missing, error="suppressed cell has a value")
+    return {
+        "ascfr": pa.DataFrameSchema(
+            _base(_dims([*_NHSD_DIMS, "carer_support_type", "data_type"])),
+            checks=suppressed,
+            unique=TABLE_KEYS["ascfr"],
+            name="ascfr",
         ),
-        checks=pa.Check(_suppressed_means_missing, error="suppressed cell has a value"),
-        unique=["la_code", "year", *_NHSD_DIMS],
-        name="salt",
-    ),
-    "ascof": pa.DataFrameSchema(
-        _base(_dims(["framework", "measure_code", "disaggregation", "measure_type"])),
-        checks=pa.Check(_suppressed_means_missing, error="suppressed cell has a value"),
-        unique=["la_code", "year", "measure_code", "disaggregation", "measure_type"],
-        name="ascof",
-    ),
-    "population": _population_schema("population"),
-    "population_projections": _population_schema("population_projections"),
-    "workforce": pa.DataFrameSchema(
-        _base(_dims(["sector", "service", "job_role", "measure"])),
-        checks=pa.Check(_suppressed_means_missing, error="suppressed cell has a value"),
-        unique=["la_code", "year", "sector", "service", "job_role", "measure"],
-        name="workforce",
-    ),
-    "cqc_ratings": pa.DataFrameSchema(
-        _base(
-            {
-                "location_id": pa.Column(nullable=False),
-                "provider_id": pa.Column(nullable=True),
-                "service_group": pa.Column(nullable=False),
-                "domain": pa.Column(nullable=False),
-                "rating": pa.Column(nullable=True),
-                "care_home": pa.Column("bool"),
-            },
-            year_required=False,
-            value=False,
-        ),
-        unique=["location_id", "service_group", "domain"],
-        name="cqc_ratings",
-    ),
-    "cqc_locations": pa.DataFrameSchema(
-        _base(
-            {
-                "location_id": pa.Column(nullable=False, unique=True),
-                "provider_id": pa.Column(nullable=True),
-                "care_home": pa.Column("bool"),
-                "beds": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
-            },
-            year_required=False,
-            value=False,
-        ),
-        name="cqc_locations",
-    ),
-}
-
-#: MHCLG revenue outturn (RS, RSX, RO3): councils and England, £ thousands.
-SCHEMAS["outturn"] = pa.DataFrameSchema(
-    _base(
-        {
-            "form": pa.Column(nullable=False, checks=pa.Check.isin(["RS", "RSX", "RO3"])),
-            "service": pa.Column(nullable=False),
-            "age_band": pa.Column(
-                nullable=False, checks=pa.Check.isin(["18 to 64", "65 and over", "Total"])
+        "salt": pa.DataFrameSchema(
+            _base(
+                {
+                    **_dims(_NHSD_DIMS),
+                    "value": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
+                }
             ),
-            "measure": pa.Column(nullable=False),
-            "area_type": pa.Column(nullable=False, checks=pa.Check.isin(["council", "england"])),
-        }
-    ),
-    checks=pa.Check(_suppressed_means_missing, error="suppressed cell has a value"),
-    unique=["la_code", "year", "form", "service", "age_band", "measure"],
-    name="outturn",
-)
+            checks=suppressed,
+            unique=TABLE_KEYS["salt"],
+            name="salt",
+        ),
+        "ascof": pa.DataFrameSchema(
+            _base(_dims(["framework", "measure_code", "disaggregation", "measure_type"])),
+            checks=suppressed,
+            unique=TABLE_KEYS["ascof"],
+            name="ascof",
+        ),
+        "population": _population_schema("population"),
+        "population_projections": _population_schema("population_projections"),
+        "workforce": pa.DataFrameSchema(
+            _base(_dims(["sector", "service", "job_role", "measure"])),
+            checks=suppressed,
+            unique=TABLE_KEYS["workforce"],
+            name="workforce",
+        ),
+        "cqc_ratings": pa.DataFrameSchema(
+            _base(
+                {
+                    "location_id": pa.Column(nullable=False),
+                    "provider_id": pa.Column(nullable=True),
+                    "service_group": pa.Column(nullable=False),
+                    "domain": pa.Column(nullable=False),
+                    "rating": pa.Column(nullable=True),
+                    "care_home": pa.Column("bool"),
+                },
+                year_required=False,
+                value=False,
+            ),
+            unique=TABLE_KEYS["cqc_ratings"],
+            name="cqc_ratings",
+        ),
+        "cqc_locations": pa.DataFrameSchema(
+            _base(
+                {
+                    "location_id": pa.Column(nullable=False),
+                    "provider_id": pa.Column(nullable=True),
+                    "care_home": pa.Column("bool"),
+                    "beds": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
+                },
+                year_required=False,
+                value=False,
+            ),
+            unique=TABLE_KEYS["cqc_locations"],
+            name="cqc_locations",
+        ),
+        # MHCLG revenue outturn (RS, RSX, RO3): councils and England, £ thousands.
+        "outturn": pa.DataFrameSchema(
+            _base(
+                {
+                    "form": pa.Column(nullable=False, checks=pa.Check.isin(["RS", "RSX", "RO3"])),
+                    "service": pa.Column(nullable=False),
+                    "age_band": pa.Column(
+                        nullable=False, checks=pa.Check.isin(["18 to 64", "65 and over", "Total"])
+                    ),
+                    "measure": pa.Column(nullable=False),
+                    "area_type": pa.Column(
+                        nullable=False, checks=pa.Check.isin(["council", "england"])
+                    ),
+                }
+            ),
+            checks=suppressed,
+            unique=TABLE_KEYS["outturn"],
+            name="outturn",
+        ),
+    }
 
 
 #: (table, unit) -> (lowest allowed, highest allowed, lowest published, highest published).
@@ -254,6 +279,10 @@ def value_problems(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     Returns:
         One row per problem: ``index`` (of ``frame``), ``column``, ``check``, ``found``.
     """
+    import pandas as pd
+
+    from msp_analysis import geography
+
     out: list[pd.DataFrame] = []
 
     def add(mask: pd.Series, column: str, check: str, found: pd.Series) -> None:
@@ -291,7 +320,7 @@ def value_problems(table: str, frame: pd.DataFrame) -> pd.DataFrame:
             f"within 10x the published range for {u} ({low:,.0f} to {high:,.0f})",
             value,
         )
-    keys = [k for k in (SCHEMAS[table].unique or []) if k != "la_code"] if table in SCHEMAS else []
+    keys = [k for k in TABLE_KEYS.get(table, []) if k != "la_code"]
     additive = unit.isin(_ADDITIVE_UNITS)
     if "measure" in frame:
         additive |= frame["measure"].astype("string").isin(_ADDITIVE_MEASURES)
@@ -334,6 +363,8 @@ def _totals_do_not_add_up(
     frame: pd.DataFrame, value: pd.Series, unit: pd.Series
 ) -> tuple[pd.Series, str, str, pd.Series]:
     """Rule 5: Total cells of the workbook's money tables that their parts do not sum to."""
+    import pandas as pd
+
     mask = pd.Series(False, index=frame.index)
     found = pd.Series("", index=frame.index, dtype=object)
     sheet = frame["source_sheet"].astype("string")
@@ -363,12 +394,16 @@ def _totals_do_not_add_up(
 
 
 def _problems(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
     if not parts:
         return pd.DataFrame(columns=["index", "column", "check", "found"])
     return pd.concat(parts, ignore_index=True)
 
 
 def _where(frame: pd.DataFrame, idx, file: str | None) -> str:
+    import pandas as pd
+
     if idx is None or pd.isna(idx) or idx not in frame.index:
         return f"[{file}]"
     row = frame.loc[idx]
@@ -391,7 +426,10 @@ def validate(table: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.
     Raises:
         SourceError: naming the file, the sheet, column and row of the first failures.
     """
-    schema = SCHEMAS[table]
+    import pandas as pd
+    import pandera.pandas as pa
+
+    schema = schemas()[table]
     failures = []
     try:
         frame = schema.validate(frame, lazy=True)

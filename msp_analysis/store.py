@@ -30,7 +30,7 @@ otherwise only the files whose fingerprint changed are read, the others come fro
 cached pieces (``pieces/<sha256 of content>-<name>-<code key>``).
 
 Same observation in two files. Where two files publish the same observation (the same
-keys in :data:`TABLE_KEYS`), one release wins by a written rule, never by file-name
+keys in :data:`msp_analysis.schemas.TABLE_KEYS`), one release wins by a written rule, never by file-name
 order: see :func:`release_of`. Observations whose figures differ are reported in the
 manifest (``conflicts``).
 
@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from msp_analysis import __version__, config
 from msp_analysis.errors import SourceError, UnknownLayoutError
+from msp_analysis.schemas import TABLE_KEYS
 
 if TYPE_CHECKING:  # pandas, pandera and the readers load only when a file must be read
     import pandas as pd
@@ -70,46 +71,6 @@ PIECES = "pieces"
 MANIFEST = "manifest.json"
 #: processed-folder layout version: bump when the manifest or piece format changes
 FORMAT = 2
-
-#: Keys that identify one observation in each table, across files. Where two files
-#: (say two releases) publish the same observation, the later release is kept.
-TABLE_KEYS: dict[str, list[str]] = {
-    "ascfr": [
-        "la_code",
-        "year",
-        "table_ref",
-        "measure",
-        "care_type",
-        "support_setting",
-        "age_band",
-        "primary_support_reason",
-        "purpose",
-        "provision",
-        "carer_support_type",
-        "data_type",
-    ],
-    "salt": [
-        "la_code",
-        "year",
-        "table_ref",
-        "measure",
-        "care_type",
-        "support_setting",
-        "age_band",
-        "primary_support_reason",
-        "purpose",
-        "provision",
-        "route_of_access",
-        "what_happened_next",
-    ],
-    "ascof": ["la_code", "year", "measure_code", "framework", "disaggregation", "measure_type"],
-    "population": ["la_code", "year", "estimate", "sex", "age_label"],
-    "population_projections": ["la_code", "year", "estimate", "sex", "age_label"],
-    "workforce": ["la_code", "year", "sector", "service", "job_role", "measure"],
-    "cqc_ratings": ["location_id", "service_group", "domain"],
-    "cqc_locations": ["location_id"],
-    "outturn": ["la_code", "year", "form", "service", "age_band", "measure"],
-}
 
 
 class BuildError(SourceError):
@@ -516,16 +477,24 @@ def _save_piece(out_dir: Path, folder: Path, meta: dict, frames: dict, name: str
             frame.to_parquet(tmp / f"{table}.parquet", index=False)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
         tmp.chmod(0o755)
-        try:
-            os.rename(tmp, folder)
-        except OSError:  # the same piece is already there
-            shutil.rmtree(tmp, ignore_errors=True)
+        _into_place(tmp, folder)
         _step(f"piece {name}")
 
     if writer is None:
         save()
     else:
         writer.append(writer.pool.submit(save))
+
+
+def _into_place(tmp: Path, target: Path) -> None:
+    """Rename a finished temporary folder to ``target`` in one step; where ``target`` is
+    already there (its name is its content's fingerprint, so it holds the same), drop ``tmp``."""
+    try:
+        os.rename(tmp, target)
+    except OSError:
+        if not target.is_dir():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _piece_frames(out_dir: Path, meta: dict) -> dict[str, pd.DataFrame]:
@@ -1148,11 +1117,7 @@ def _write(
     m["tables"] = dict(sorted(m["tables"].items()))
     (tmp / MANIFEST).write_text(json.dumps(m, indent=2, default=str))
     _step("manifest")
-    target = out_dir / version
-    if target.exists():  # the same build as an earlier version (e.g. a file put back)
-        shutil.rmtree(tmp)
-    else:
-        os.rename(tmp, target)
+    _into_place(tmp, out_dir / version)  # already there: the same build (a file put back)
     _step("version in place")
     link = out_dir / f".tmp-link-{os.getpid()}"
     link.unlink(missing_ok=True)

@@ -94,6 +94,10 @@ class LazyFrames(MutableMapping):
         """The tables read so far."""
         return list(self._frames)
 
+    def unload(self) -> None:
+        """Forget the tables read so far (each is read again when next used)."""
+        self._frames.clear()
+
 
 @dataclass
 class Tables:
@@ -156,6 +160,17 @@ class Tables:
             _store(path, value)
         return value
 
+    def release(self) -> None:
+        """Drop the tables read so far and the results held in memory, returning the memory.
+
+        Tables are read again, and stored results loaded again, when next used: a process
+        computing many results in turn keeps only one step's tables at a time.
+        """
+        if isinstance(self.frames, LazyFrames):
+            self.frames.unload()
+        self.cache.clear()
+        _return_memory()
+
     def get(self, name: str) -> pd.DataFrame | None:
         """The table, or None when it was not built (prefer :meth:`require`)."""
         return self.frames.get(name)
@@ -187,3 +202,22 @@ def _store(path: Path, value: Any) -> None:
         os.replace(tmp, path)
     except Exception as exc:  # a read-only data folder: the result stays in memory
         log.info("could not store %s (%s); kept in memory only", path.name, exc)
+
+
+def _return_memory() -> None:
+    """Give freed memory back to the system (Arrow's pool, then the C allocator)."""
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except Exception:  # an older pyarrow or another pool: memory is freed later instead
+        pass
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+        pass

@@ -270,9 +270,9 @@ def salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, pd
 def _supported_living_spend(tables: Tables, la_code: str, year: int) -> float:
     if not tables.has("ascfr"):
         return 0.0
-    from msp_analysis.forecast.spend import _ascfr
+    from msp_analysis.forecast.spend import ascfr_rows
 
-    a = _ascfr(tables)
+    a = ascfr_rows(tables)
     code, share, _ = source_code(tables, la_code)
     sel = a[
         (a["table_ref"] == "T43")

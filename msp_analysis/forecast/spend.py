@@ -62,7 +62,8 @@ def price_index(scenario: Scenario, setting: str, start: int, end: int) -> float
     return f if end >= start else 1 / f
 
 
-def _ascfr(tables: Tables) -> pd.DataFrame:
+def ascfr_rows(tables: Tables) -> pd.DataFrame:
+    """The ASC-FR rows spend is costed from (T43, T44, T53, T54), stored once per data build."""
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table: spend needs expenditure by setting (T43/T44)")
 
@@ -79,7 +80,7 @@ def cost_per_person(
     """Annual £ per person by CELL in ``year`` (the SALT year); reproduces published spend."""
     from msp_analysis.forecast.demand import source_code
 
-    a = _ascfr(tables)
+    a = ascfr_rows(tables)
     la_code, share, _ = source_code(tables, la_code)
     g = a[
         a["table_ref"].isin(["T43", "T44"])

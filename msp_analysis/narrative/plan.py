@@ -26,9 +26,17 @@ from msp_analysis.narrative import context, render
 from msp_analysis.tables import MissingSource, Tables
 
 
+def tables_for(processed: str | Path) -> Tables:
+    """The tables of a processed version folder, loaded once per process.
+
+    A batch runs many councils in one kernel: the tables (and their derived results) are
+    loaded once and shared by every plan it drafts.
+    """
+    return _tables(str(processed))
+
+
 @lru_cache(maxsize=4)
 def _tables(processed: str) -> Tables:
-    # A batch runs many councils in one kernel: load the tables (and their derived caches) once.
     return Tables.load(processed)
 
 
@@ -242,7 +250,7 @@ def draft(
     ``evidence_file`` is the council's local evidence (YAML); without it a DEMO plan uses the
     example for the DEMO council and a real plan uses none and says which risk tests need it.
     """
-    tables = _tables(str(store.ensure(raw_dir)))
+    tables = tables_for(store.ensure(raw_dir))
     council = geography.council_name(la_code) or la_code
     scenario_files = [Path(s) for s in (scenarios or sorted(default_dir().glob("*.yml")))]
     indicators, comparators = assess(tables, la_code)

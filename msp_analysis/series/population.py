@@ -196,6 +196,26 @@ def _describe(rows: pd.DataFrame) -> str:
     return ", ".join(f"{n} ({c})" for n, c in zip(rows["part_name"], rows["part_code"]))
 
 
+def _sum_parts(parts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Sum of ``value`` over the parts in each group of ``by``: missing where any part is
+    missing, with ``n`` (how many areas), ``split`` (any part's band cut an age group) and
+    ``source_file`` (the first part's)."""
+    agg = (
+        parts.assign(_nan=parts["value"].isna())
+        .groupby(by, sort=False)
+        .agg(
+            value=("value", "sum"),
+            nan=("_nan", "any"),
+            n=("la_code", "nunique"),
+            split=("split", "any"),
+            source_file=("source_file", "first"),
+        )
+        .reset_index()
+    )
+    agg.loc[agg.pop("nan"), "value"] = np.nan  # a missing part leaves the sum missing
+    return agg
+
+
 def on_current_boundaries(banded: pd.DataFrame, *, apportion_splits: bool) -> pd.DataFrame:
     """Banded population for today's councils and England: published, merged or apportioned.
 
@@ -223,19 +243,7 @@ def on_current_boundaries(banded: pd.DataFrame, *, apportion_splits: bool) -> pd
         sub = banded[banded["la_code"].isin(codes)]
         if sub.empty:
             continue
-        sub = sub.assign(_nan=sub["value"].isna())
-        agg = (
-            sub.groupby(["year", "breakdown"], sort=False)
-            .agg(
-                value=("value", "sum"),
-                nan=("_nan", "any"),
-                n=("la_code", "nunique"),
-                split=("split", "any"),
-                source_file=("source_file", "first"),
-            )
-            .reset_index()
-        )
-        agg.loc[agg.pop("nan"), "value"] = np.nan  # a missing part leaves the sum missing
+        agg = _sum_parts(sub, ["year", "breakdown"])
         agg = agg[(agg["n"] == len(codes))].drop(columns="n")
         agg = agg[[(succ, y) not in have for y in agg["year"]]]
         if agg.empty:
@@ -274,20 +282,8 @@ def _counties_from_districts(banded: pd.DataFrame) -> pd.DataFrame:
     d = d[d["year"].isin(full)]
     if d.empty:
         return banded
-    d = d.assign(_nan=d["value"].isna())
-    agg = (
-        d.groupby(["county", "year", "estimate", "breakdown"], sort=False)
-        .agg(
-            value=("value", "sum"),
-            nan=("_nan", "any"),
-            n=("la_code", "nunique"),
-            split=("split", "any"),
-            source_file=("source_file", "first"),
-        )
-        .reset_index()
-        .rename(columns={"county": "la_code"})
-    )
-    agg.loc[agg.pop("nan"), "value"] = np.nan
+    agg = _sum_parts(d, ["county", "year", "estimate", "breakdown"])
+    agg = agg.rename(columns={"county": "la_code"})
     agg["built"] = (
         "built from the sum of the "
         + agg.pop("n").astype(str)
@@ -308,22 +304,10 @@ def _england_from_councils(out: pd.DataFrame) -> pd.DataFrame:
     c = out[out["la_code"].isin(councils) & ~out["year"].isin(have_eng)]
     if c.empty:
         return out
-    c = c.assign(_nan=c["value"].isna())
-    agg = (
-        c.groupby(["year", "breakdown"], sort=False)
-        .agg(
-            value=("value", "sum"),
-            nan=("_nan", "any"),
-            n=("la_code", "nunique"),
-            split=("split", "any"),
-            source_file=("source_file", "first"),
-        )
-        .reset_index()
-    )
+    agg = _sum_parts(c, ["year", "breakdown"])
     agg = agg[agg.pop("n") == len(councils)]  # every council, or no England figure
     if agg.empty:
         return out
-    agg.loc[agg.pop("nan"), "value"] = np.nan
     agg = agg.assign(
         la_code=eng,
         basis="merged",

@@ -53,7 +53,8 @@ NOT_RATED = [
     "Insufficient evidence to rate",
 ]
 
-_RATINGS_COLUMNS = [
+#: The latest-ratings file's header as published (every column the reader requires).
+RATINGS_COLUMNS = [
     "Location ID",
     "Location Name",
     "Care Home?",
@@ -258,8 +259,8 @@ def _common(raw: pd.DataFrame, file: str) -> dict:
 
 
 def _clean_ratings(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
-    raw = raw.rename(columns=_canonical(raw.columns, _RATINGS_COLUMNS))
-    P.require_columns(raw, _RATINGS_COLUMNS, file=file, sheet=sheet, layout="cqc-ratings")
+    raw = raw.rename(columns=_canonical(raw.columns, RATINGS_COLUMNS))
+    P.require_columns(raw, RATINGS_COLUMNS, file=file, sheet=sheet, layout="cqc-ratings")
     rating = raw["Latest Rating"].astype("string").str.strip()
     known = rating.isin(RATINGS + NOT_RATED) | rating.isna() | (rating == "")
     if not known.all():

@@ -337,21 +337,34 @@ def _read_mye2(p: Path) -> pd.DataFrame:
                 column="A",
                 row=next(i for i, r in enumerate(rows) if title in map(str, r)) + 1,
             )
-        labels = [_mye2_label(c) for c in rows[hdr]]
-        width = max((i + 1 for i, lab in enumerate(labels) if lab is not None), default=0)
-        body = [r[:width] + [""] * (width - len(r)) for r in rows[hdr + 1 :]]
-        frame = pd.DataFrame(
-            body, columns=[lab or f"blank_{i}" for i, lab in enumerate(labels[:width])]
-        )
-        code = frame["Code"].astype(str).str.strip()
-        frame = frame[code.str.match(_GSS)]  # footnotes and blank rows below the table go
-        frame.insert(0, "source_row", frame.index.to_numpy() + hdr + 2)
-        frame.insert(1, "sheet", name)
+        frame = _table_below(rows, hdr, [_mye2_label(c) for c in rows[hdr]], name, "Code")
         frame.insert(2, "title", title)
         frame.insert(3, "sex", _mye2_sex(name))
         frame.insert(4, "year", year)
-        frames.append(frame.reset_index(drop=True))
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def _table_below(
+    rows: list[list], hdr: int, labels: list, sheet: str, code: str | None = None
+) -> pd.DataFrame:
+    """The areas' rows of the table under header row ``hdr`` (0-based) of one sheet.
+
+    Columns are named by ``labels`` up to the last one named (an unnamed column is
+    ``blank_<i>``); only rows whose ``code`` column (default: the first) holds a GSS area
+    code are kept, so footnotes and blank rows below the table go. ``source_row`` (the
+    row's number in the sheet) and ``sheet`` come first.
+    """
+    width = max((i + 1 for i, lab in enumerate(labels) if lab), default=0)
+    body = [r[:width] + [""] * (width - len(r)) for r in rows[hdr + 1 :]]
+    frame = pd.DataFrame(
+        body, columns=[lab or f"blank_{i}" for i, lab in enumerate(labels[:width])]
+    )
+    codes = frame.iloc[:, 0] if code is None else frame[code]
+    frame = frame[codes.astype(str).str.strip().str.match(_GSS)]
+    frame.insert(0, "source_row", frame.index.to_numpy() + hdr + 2)
+    frame.insert(1, "sheet", sheet)
+    return frame.reset_index(drop=True)
 
 
 def _read_myeb(p: Path) -> pd.DataFrame:
@@ -367,14 +380,7 @@ def _read_myeb(p: Path) -> pd.DataFrame:
             sheet=name,
             column="ladcode",
         )
-    labels = [str(c).strip() for c in rows[hdr]]
-    width = max(i + 1 for i, lab in enumerate(labels) if lab)
-    body = [r[:width] + [""] * (width - len(r)) for r in rows[hdr + 1 :]]
-    frame = pd.DataFrame(body, columns=labels[:width])
-    frame = frame[frame.iloc[:, 0].astype(str).str.strip().str.match(_GSS)]
-    frame.insert(0, "source_row", frame.index.to_numpy() + hdr + 2)
-    frame.insert(1, "sheet", name)
-    return frame.reset_index(drop=True)
+    return _table_below(rows, hdr, [str(c).strip() for c in rows[hdr]], name)
 
 
 def _read_snpp_workbook(p: Path) -> pd.DataFrame:
@@ -391,17 +397,10 @@ def _read_snpp_workbook(p: Path) -> pd.DataFrame:
                 column="CODE",
             )
         labels = [P.tidy_label(c) for c in rows[hdr]]
-        width = max(i + 1 for i, lab in enumerate(labels) if lab is not None)
-        body = [r[:width] + [""] * (width - len(r)) for r in rows[hdr + 1 :]]
-        frame = pd.DataFrame(
-            body, columns=[lab or f"blank_{i}" for i, lab in enumerate(labels[:width])]
-        )
-        frame = frame.rename(columns=_snpp_renames(frame.columns))
-        frame = frame[frame["CODE"].astype(str).str.strip().str.match(_GSS)]
-        frame.insert(0, "source_row", frame.index.to_numpy() + hdr + 2)
-        frame.insert(1, "sheet", name)
+        renames = _snpp_renames([lab for lab in labels if lab])
+        frame = _table_below(rows, hdr, [renames.get(lab, lab) for lab in labels], name, "CODE")
         frame.insert(2, "SEX", name.strip())
-        frames.append(frame.reset_index(drop=True))
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -545,17 +544,44 @@ def _with_ages(long: pd.DataFrame, column: str, parsed: dict) -> pd.DataFrame:
     return long
 
 
-def _tidy(long: pd.DataFrame, **cols) -> pd.DataFrame:
-    code = cols.pop("la_code")
-    out = pd.DataFrame(
+def _tidy(
+    long: pd.DataFrame,
+    cells,
+    *,
+    code: str,
+    name: str,
+    year: pd.Series,
+    estimate: str,
+    sex: pd.Series,
+    source: str,
+    file: str,
+    source_column,
+) -> pd.DataFrame:
+    """The tidy rows of one population table: ``long`` has one row a published cell, with
+    its ``source_row`` and ages (:func:`_with_ages`); ``cells`` its parsed numbers
+    (:func:`msp_analysis.sources._parsing.parse_numbers`)."""
+    la_code = long[code].astype("string").str.strip()
+    return pd.DataFrame(
         {
-            "la_code": code,
-            "area_type": _area_types(code),
-            **cols,
+            "la_code": la_code,
+            "area_type": _area_types(la_code),
+            "la_name": long[name].astype("string").str.strip(),
+            "year": year.astype("Int64"),
+            "estimate": estimate,
+            "sex": sex.astype("string"),
+            "age_from": long["age_from"],
+            "age_to": long["age_to"],
+            "age_label": long["age_label"],
+            "value": cells.value,
+            "suppressed": cells.suppressed,
+            "marker": cells.marker,
+            "source": source,
+            "source_file": file,
+            "source_row": long["source_row"].astype("int64"),
+            "source_column": source_column,
             "unit": "people",
         }
     )
-    return out
 
 
 def _clean_mye2(raw: pd.DataFrame, file: str) -> pd.DataFrame:
@@ -580,20 +606,14 @@ def _clean_mye2(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     )
     return _tidy(
         long,
-        la_code=long["Code"].astype("string"),
-        la_name=long["Name"].astype("string").str.strip(),
-        year=long["year"].astype("Int64"),
+        cells,
+        code="Code",
+        name="Name",
+        year=long["year"],
         estimate="mid-year estimate",
-        sex=long["sex"].astype("string"),
-        age_from=long["age_from"],
-        age_to=long["age_to"],
-        age_label=long["age_label"],
-        value=cells.value,
-        suppressed=cells.suppressed,
-        marker=cells.marker,
+        sex=long["sex"],
         source=SOURCE_MYE,
-        source_file=file,
-        source_row=long["source_row"].astype("int64"),
+        file=file,
         source_column=long["age_col"].map(col_no).astype("int64"),
     )
 
@@ -645,20 +665,14 @@ def _clean_myeb(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     }
     return _tidy(
         long,
-        la_code=long[code_col].astype("string"),
-        la_name=long[name_col].astype("string").str.strip(),
-        year=long["ycol"].map(years).astype("Int64"),
+        cells,
+        code=code_col,
+        name=name_col,
+        year=long["ycol"].map(years),
         estimate="mid-year estimate",
-        sex=long["_sex"].astype("string"),
-        age_from=long["age_from"],
-        age_to=long["age_to"],
-        age_label=long["age_label"],
-        value=cells.value,
-        suppressed=cells.suppressed,
-        marker=cells.marker,
+        sex=long["_sex"],
         source=SOURCE_MYE,
-        source_file=file,
-        source_row=long["source_row"].astype("int64"),
+        file=file,
         source_column=long["ycol"].map(col_no).astype("int64"),
     )
 
@@ -696,23 +710,16 @@ def _clean_nomis(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     raw = _with_ages(raw, "C_AGE_NAME", ages)
     year = pd.to_numeric(raw["DATE_NAME"].str.extract(r"(\d{4})")[0], errors="coerce")
     cells = P.parse_numbers(raw["OBS_VALUE"], file=file, column="OBS_VALUE", rows=raw["source_row"])
-    code = raw["GEOGRAPHY_CODE"].str.strip().astype("string")
     return _tidy(
         raw,
-        la_code=code,
-        la_name=raw["GEOGRAPHY_NAME"].astype("string").str.strip(),
-        year=year.astype("Int64"),
+        cells,
+        code="GEOGRAPHY_CODE",
+        name="GEOGRAPHY_NAME",
+        year=year,
         estimate="mid-year estimate",
-        sex=sex.astype("string"),
-        age_from=raw["age_from"],
-        age_to=raw["age_to"],
-        age_label=raw["age_label"],
-        value=cells.value,
-        suppressed=cells.suppressed,
-        marker=cells.marker,
+        sex=sex,
         source=SOURCE_MYE + " (via Nomis)",
-        source_file=file,
-        source_row=raw["source_row"].astype("int64"),
+        file=file,
         source_column=raw.columns.get_loc("OBS_VALUE"),
     )
 
@@ -813,23 +820,16 @@ def _snpp_long(
     )
     col_no = {c: i + 1 for i, c in enumerate(published)}
     base = min(years.values())
-    c = long[code].astype("string").str.strip()
     return _tidy(
         long,
-        la_code=c,
-        la_name=long[name].astype("string").str.strip(),
-        year=long["ycol"].map(years).astype("Int64"),
+        cells,
+        code=code,
+        name=name,
+        year=long["ycol"].map(years),
         estimate=f"{base}-based projection",
-        sex=long["_sex"].astype("string"),
-        age_from=long["age_from"],
-        age_to=long["age_to"],
-        age_label=long["age_label"],
-        value=cells.value,
-        suppressed=cells.suppressed,
-        marker=cells.marker,
+        sex=long["_sex"],
         source=SOURCE_SNPP,
-        source_file=file,
-        source_row=long["source_row"].astype("int64"),
+        file=file,
         source_column=long["ycol"].map(col_no).astype("int64"),
     )
 

@@ -242,24 +242,7 @@ def test_cqc_dates_order_detected_not_guessed():
 
 
 def test_cqc_unknown_local_authority_named(tmp_path):
-    cols = [
-        "Location ID",
-        "Location Name",
-        "Care Home?",
-        "Location Type",
-        "Location Primary Inspection Category",
-        "Location Local Authority",
-        "Location Region",
-        "Service / Population Group",
-        "Domain",
-        "Latest Rating",
-        "Publication Date",
-        "Inherited Rating (Y/N)",
-        "Provider ID",
-        "Provider Name",
-        "Brand ID",
-        "Brand Name",
-    ]
+    cols = cqc.RATINGS_COLUMNS  # the published header the reader requires
     row = [
         "1-1",
         "Home",

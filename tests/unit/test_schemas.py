@@ -91,3 +91,47 @@ def test_ascfr_parts_must_add_up_to_their_total():
     missing = frame(35)
     missing.loc[0, "value"] = np.nan
     assert schemas.value_problems("ascfr", missing).empty
+
+
+def test_every_table_schema_checks_the_store_key():
+    # One dict of keys: the store keeps one row per key across files, and each schema checks the
+    # same columns unique within a file; every table the store builds has a schema.
+    from msp_analysis import store
+
+    assert store.TABLE_KEYS is schemas.TABLE_KEYS
+    assert set(schemas.schemas()) == set(schemas.TABLE_KEYS)
+    for name, schema in schemas.schemas().items():
+        assert schema.unique == schemas.TABLE_KEYS[name], name
+        assert set(schema.unique) <= set(schema.columns), name
+
+
+def _ascof(frameworks):
+    """ASCOF rows for one council, year and measure code 1B, one row per framework given."""
+    n = len(frameworks)
+    return pd.DataFrame(
+        {
+            "la_code": "E06000054",
+            "area_type": "council",
+            "la_name": "Wiltshire",
+            "year": pd.array([2020] * n, dtype="Int64"),
+            "framework": frameworks,
+            "measure_code": "1B",
+            "disaggregation": "Total",
+            "measure_type": "Outcome",
+            "value": [77.1, 80.0][:n],
+            "unit": "outcome as published",
+            "suppressed": False,
+            "source": "ASCOF",
+            "source_file": "a.ods",
+            "source_row": np.arange(5, 5 + n, dtype="int64"),
+        }
+    )
+
+
+def test_ascof_key_includes_framework():
+    # 1B is "control over daily life" to 2022-23 and "adjusted SCRQoL" from 2023-24 (the two
+    # ASCOF files in ../shared/data both publish 2020-21), so the same code in two frameworks is
+    # two observations; twice in one framework is a duplicate.
+    assert len(schemas.validate("ascof", _ascof(["to 2022-23", "2023-24 onwards"]))) == 2
+    with pytest.raises(SourceError, match="unique"):
+        schemas.validate("ascof", _ascof(["to 2022-23", "to 2022-23"]), file="a.ods")
