@@ -104,7 +104,7 @@ def profile(raw: Path, dest: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="msp-profile-") as out:
         start = time.perf_counter()
         prof.enable()
-        store.build(raw, out, progress=False)
+        store.build(raw, out, progress=False, workers=1)
         prof.disable()
         total = time.perf_counter() - start
     sources.readers_for, store._read_file = detect, read

@@ -73,10 +73,11 @@ def boundary_changes() -> pd.DataFrame:
 def area_type(codes: pd.Series) -> pd.Series:
     """'england', 'region', 'council' or 'other' for each ONS code."""
     s = codes.astype("string").fillna("")
-    # Classify each distinct code once, then spread back (codes repeat on every row).
-    uniq, inverse = np.unique(s.to_numpy(dtype=object), return_inverse=True)
-    kinds = np.array([_kind_of(str(u)) for u in uniq], dtype=object)
-    return pd.Series(kinds[inverse.ravel()], index=codes.index, dtype="string")
+    # Classify each distinct code once, then spread back (codes repeat on every row):
+    # factorize hashes (no sort, no object array); take copies no Python strings.
+    inverse, uniq = pd.factorize(s)
+    kinds = pd.array([_kind_of(str(u)) for u in uniq], dtype="string")
+    return pd.Series(kinds.take(inverse), index=codes.index, dtype="string")
 
 
 def _kind_of(code: str) -> str:

@@ -331,15 +331,17 @@ def value_problems(table: str, frame: pd.DataFrame) -> pd.DataFrame:
             england = eng.drop_duplicates(keys).set_index(keys)["value"].rename("_england")
             parts = sub[sub["area_type"].isin(["council", "region"])].join(england, on=keys)
             over = (parts["value"] > parts["_england"]) & (parts["_england"] > 0)
-            found = parts["value"].astype(str) + " > England " + parts["_england"].astype(str)
-            mask = pd.Series(False, index=frame.index)
-            mask.loc[over[over.fillna(False)].index] = True
-            add(
-                mask,
-                "value",
-                "a council or region is never larger than England",
-                found.reindex(frame.index),
-            )
+            bad = parts[over.fillna(False).to_numpy()]
+            if len(bad):  # the text of a finding only for the rows found
+                found = bad["value"].astype(str) + " > England " + bad["_england"].astype(str)
+                mask = pd.Series(False, index=frame.index)
+                mask.loc[bad.index] = True
+                add(
+                    mask,
+                    "value",
+                    "a council or region is never larger than England",
+                    found.reindex(frame.index),
+                )
     if table == "ascfr" and "source_sheet" in frame:
         add(*_totals_do_not_add_up(frame, value, unit))
     return _problems(out)

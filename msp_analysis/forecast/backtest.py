@@ -246,13 +246,14 @@ def summary(bt: pd.DataFrame) -> pd.DataFrame:
 
 
 def headline(
-    summary_frame: pd.DataFrame, target: str = "asc_net_current_expenditure"
+    summary_frame: pd.DataFrame, target: str = "asc_net_current_expenditure", horizon: int = 1
 ) -> dict | None:
-    """The latest one-year-ahead origin's record against the targets of issue 11."""
+    """The record at the latest origin ``horizon`` years ahead (one by default: the targets
+    of issue 11); None where no origin has that horizon."""
     s = summary_frame
     if s is None or s.empty:
         return None
-    s = s[(s["target"] == target) & (s["horizon"] == 1)]
+    s = s[(s["target"] == target) & (s["horizon"] == horizon)]
     if s.empty:
         return None
     latest = s[s["origin"] == s["origin"].max()].set_index("model")
@@ -264,7 +265,8 @@ def headline(
     return {
         "target": target,
         "target_words": TARGETS[target],
-        "origin": int(m.name if False else latest["origin"].iloc[0]),
+        "origin": int(latest["origin"].iloc[0]),
+        "horizon": horizon,
         "councils": int(m["councils"]),
         "median_ape": float(m["median_ape"]),
         "naive_median_ape": float(naive),

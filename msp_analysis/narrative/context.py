@@ -264,7 +264,6 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     Driver shares are given only when spend moves materially, and only for drivers that
     add to it (so no share is negative or above 100%); the pounds are always given.
     """
-    from msp_analysis.forecast import backtest as bt_mod
     from msp_analysis.forecast import run as forecast_run
     from msp_analysis.forecast import scenarios as scenarios_mod
 
@@ -331,32 +330,6 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
                 "change_pct": (o.forecast_gbp / o.last_gbp - 1) * 100,
             }
         )
-    record = bt_mod.headline(backtest_summary) if backtest_summary is not None else None
-    if record:
-        record = {
-            **record,
-            "origin_label": _fy(record["origin"]),
-            "year_label": _fy(record["origin"] + 1),
-        }
-    table = []
-    if backtest_summary is not None and len(backtest_summary):
-        m = backtest_summary[backtest_summary["model"] == "model"]
-        for row in m.sort_values(["target", "origin"]).itertuples():
-            table.append(
-                {
-                    "target": bt_mod.TARGETS.get(row.target, row.target),
-                    "origin": _fy(row.origin),
-                    "year": _fy(row.origin + row.horizon),
-                    "horizon": int(row.horizon),
-                    "councils": int(row.councils),
-                    "median_ape": row.median_ape,
-                    "mape": row.mape,
-                    "bias": row.bias_pct,
-                    "beats_naive": _clean(getattr(row, "beats_naive_pct", None)),
-                    "beats_linear": _clean(getattr(row, "beats_linear_trend_pct", None)),
-                    "coverage_80": row.coverage_80,
-                }
-            )
     return {
         "title": SECTION_TITLES[2],
         "council": council,
@@ -373,10 +346,63 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         "rate_method": first["rate_method"],
         "scenarios": scenarios,
         "outlook": outlook,
-        "record": record,
-        "backtest_table": table,
+        "accuracy": accuracy(backtest_summary),
         "assumption_count": len(result["assumptions"]),
         "assumption_sources": _assumption_sources(result),
+    }
+
+
+def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
+    """The backtest's record for the plan: ``record`` (one year ahead, the latest origin, with
+    the comparisons), ``longer`` (three years ahead, where an origin has that gap) for the
+    one-line summary in Section 2, and ``measures`` (each measure's record at every origin) for
+    the appendix."""
+    from msp_analysis.forecast import backtest as bt_mod
+
+    def labelled(r: dict | None) -> dict | None:
+        if not r:
+            return None
+        return {
+            **r,
+            "origin_label": _fy(r["origin"]),
+            "year_label": _fy(r["origin"] + r["horizon"]),
+        }
+
+    have = backtest_summary is not None and len(backtest_summary) > 0
+    measures = []
+    if backtest_summary is not None and have:
+        m = backtest_summary[backtest_summary["model"] == "model"]
+        order = {t: i for i, t in enumerate(bt_mod.TARGETS)}
+        for target in sorted(m["target"].unique(), key=lambda t: (order.get(t, 99), t)):
+            rows = m[m["target"] == target].sort_values("origin")
+            words = bt_mod.TARGETS.get(target, target)
+            measures.append(
+                {
+                    "name": words[:1].upper() + words[1:],
+                    "rows": [
+                        {
+                            "forecast": f"{_fy(row.origin + row.horizon)} from {_fy(row.origin)}, "
+                            f"{int(row.horizon)} year{'s' if row.horizon != 1 else ''} ahead",
+                            "origin": _fy(row.origin),
+                            "year": _fy(row.origin + row.horizon),
+                            "horizon": int(row.horizon),
+                            "councils": int(row.councils),
+                            "median_ape": row.median_ape,
+                            "mape": row.mape,
+                            "bias": row.bias_pct,
+                            "beats_naive": _clean(getattr(row, "beats_naive_pct", None)),
+                            "beats_linear": _clean(getattr(row, "beats_linear_trend_pct", None)),
+                            "coverage_80": row.coverage_80,
+                        }
+                        for row in rows.itertuples()
+                    ],
+                }
+            )
+    return {
+        "record": labelled(bt_mod.headline(backtest_summary)) if have else None,
+        "longer": labelled(bt_mod.headline(backtest_summary, horizon=3)) if have else None,
+        "measures": measures,
+        "interval": "80%",
     }
 
 
@@ -639,8 +665,16 @@ PUBLISHERS = {
 }
 
 
-def appendix(tables_manifest: dict, f1: dict, *, demo: bool, version: str) -> dict:
-    """Facts for the appendix: sources (from Section 1), files read with their publisher, glossary."""
+def appendix(
+    tables_manifest: dict,
+    f1: dict,
+    *,
+    demo: bool,
+    version: str,
+    backtest_summary: pd.DataFrame | None = None,
+) -> dict:
+    """Facts for the appendix: the spend forecast's record on the past (:func:`accuracy`),
+    sources (from Section 1), files read with their publisher, glossary."""
     files, seen = [], set()
     for f in tables_manifest.get("files", []):
         if f["file"] in seen:
@@ -665,4 +699,5 @@ def appendix(tables_manifest: dict, f1: dict, *, demo: bool, version: str) -> di
         "evidence_example": f1["evidence"]["example"],
         "files": files,
         "glossary": GLOSSARY,
+        "accuracy": accuracy(backtest_summary),
     }

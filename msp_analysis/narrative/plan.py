@@ -337,7 +337,13 @@ def draft(
     )
     appendix = render.render(
         "appendix.md.j2",
-        context.appendix(tables.manifest, f1, demo=tables.demo, version=__version__),
+        context.appendix(
+            tables.manifest,
+            f1,
+            demo=tables.demo,
+            version=__version__,
+            backtest_summary=backtest_summary,
+        ),
     )
     return Draft(
         la_code=la_code,

@@ -17,7 +17,11 @@ them apart (they are never spliced into one series):
   current expenditure (before income, excluding capital charges), in total, by
   long-term support setting (``Long term: Residential``) and by client group (primary
   support reason, ``Client group: Learning Disability Support``; long and short term
-  care, both age bands).
+  care, both age bands). The 2016-17 CSV data file ("Totals", coded keys) publishes only the
+  breakdown, so its total, settings and client groups are sums of its main-return rows
+  (DataType key 1: England £17.53bn, as NHS Digital published, £17.5bn), with the keys'
+  labels from ``data/ascfr_csv_keys.csv``; a key whose label is unconfirmed is left out of
+  the breakdowns (one support setting, zero everywhere), never out of the total.
 
 How they relate, in the one year both are in the shared data (2014-15, £ thousands,
 RS ``Adult Social Care`` column against the ASC-FR 2014-15 file's ``Adult Social Care``
@@ -340,7 +344,52 @@ def _ascfr_pieces(af: pd.DataFrame) -> pd.DataFrame:
     ]
     for f in (cg, wb18):
         pieces.append(_sum_ages(f, "Client group: " + f["primary_support_reason"]))
+    pieces.append(_csv_pieces(gce[gce["table_ref"] == "CSV Totals"]))
     return pd.concat(pieces, ignore_index=True)
+
+
+#: Said of every figure taken from an ASC-FR CSV data file with coded keys (2016-17).
+CSV_NOTE = (
+    "ASC-FR CSV data file with coded keys: the sum of its main-return rows (DataType key 1, "
+    "which give England £17.53bn, as NHS Digital published: £17.5bn; the key 2 rows, age "
+    "band keys 3 to 5, are not part of it), keys read with data/ascfr_csv_keys.csv"
+)
+
+
+def _sum_rows(frame: pd.DataFrame, label: pd.Series | str) -> pd.DataFrame:
+    """Sum every row per council x year x label (missing if any row is missing)."""
+    g = frame.assign(breakdown=label).groupby(
+        ["la_code", "year", "breakdown", "source_file"], dropna=False
+    )
+    return g.agg(
+        value=("value", lambda s: s.sum() if s.notna().all() else np.nan),
+        marker=("marker", lambda s: "[x]" if s.isin(list(NOT_SUBMITTED)).any() else pd.NA),
+    ).reset_index()
+
+
+def _csv_pieces(csv: pd.DataFrame) -> pd.DataFrame:
+    """Total, long-term support by setting and client group from the CSV data file's coded
+    rows (2016-17), which publish the breakdown only: each is a sum of rows. Only the main
+    return (DataType key 1) counts; long term and client group take both age bands, and
+    leave out keys whose label is unconfirmed (one support setting, all zero in 2016-17)."""
+    main = csv[csv["data_type"] == "Main return"]
+    ages = main[main["age_band"].isin(_AGES)]
+    lt = ages[
+        (ages["care_type"] == "Long Term Care")
+        & ~ages["support_setting"].str.contains("label unconfirmed", regex=False)
+    ]
+    cg = ages[
+        ages["care_type"].isin(["Long Term Care", "Short Term Care"])
+        & ~ages["primary_support_reason"].str.contains("label unconfirmed", regex=False)
+    ]
+    return pd.concat(
+        [
+            _sum_rows(main, "Total"),
+            _sum_rows(lt, "Long term: " + lt["support_setting"]),
+            _sum_rows(cg, "Client group: " + cg["primary_support_reason"]),
+        ],
+        ignore_index=True,
+    )
 
 
 @register(
@@ -375,6 +424,9 @@ def ascfr_gross_current_expenditure(tables: Tables) -> pd.DataFrame:
         )
     )
     found = pd.concat([found, eng, built], ignore_index=True)
+    coded = found["year"].isin(set(af.loc[af["table_ref"] == "CSV Totals", "year"]))
+    note = found.loc[coded, "note"].fillna("").astype(str)
+    found.loc[coded, "note"] = np.where(note != "", note + "; " + CSV_NOTE, CSV_NOTE)
     years = list(range(years_all[0], years_all[-1] + 1)) if years_all else []
     by_year = p.groupby("year")["breakdown"].agg(lambda s: sorted(set(s)))
     breakdowns = {y: by_year.get(y, ["Total"]) for y in years}

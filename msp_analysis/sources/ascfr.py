@@ -686,43 +686,54 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         }
     )
     year = _wide_year(file)
-    # All council columns at once, column-major (one row per published cell).
+    # All council columns at once, column-major (one row per published cell): each output
+    # row takes its line's labels (``line``) and its council's codes (``council``) by
+    # position, so no label is converted to text again for every council.
     n_r, n_c = len(raw), len(councils)
+    line = np.tile(np.arange(n_r), n_c)
+    council = np.repeat(np.arange(n_c), n_r)
     cells = pd.Series(raw[councils].to_numpy().T.ravel(), dtype=object)
-    col_of = pd.Series(np.repeat(np.array(councils, dtype=object), n_r), dtype=object)
-    rows = pd.Series(np.tile(raw["source_row"].to_numpy(), n_c))
-    dollar = cells.str.match(r"^\s*\$\s*[\d.,]+\s*$")
-    if dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
+    col_of = pd.Series(np.array(councils, dtype=object)[council], dtype=object)
+    rows = pd.Series(raw["source_row"].to_numpy()[line])
+    text = cells[cells.str.contains("$", regex=False, na=False).to_numpy()]
+    dollar = text.str.match(r"^\s*\$\s*[\d.,]+\s*$")
+    dollar = dollar[dollar]
+    if len(dollar):  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
         log.warning(
             "%s, column(s) %s: %d cell(s) like '$0.00' read as numbers",
             file,
-            ", ".join(sorted(set(col_of[dollar]))),
-            int(dollar.sum()),
+            ", ".join(sorted(set(col_of[dollar.index]))),
+            len(dollar),
         )
-        cells = cells.where(~dollar, cells.str.replace("$", "", regex=False))
+        cells.loc[dollar.index] = cells[dollar.index].str.replace("$", "", regex=False)
     parsed = P.parse_numbers(cells, file=file, column=col_of, rows=rows)
-    out = pd.DataFrame({c: np.tile(base[c].to_numpy(), n_c) for c in base.columns})
-    for c in base.columns:
-        if c != "source_row":
-            out[c] = out[c].astype("string")
-    out["la_code"] = np.repeat(np.array([code_of[c] for c in councils], dtype=object), n_r)
+    out = pd.DataFrame(
+        {
+            c: (
+                base[c].to_numpy()[line]
+                if c == "source_row"
+                else base[c].astype("string").array.take(line)
+            )
+            for c in base.columns
+        }
+    )
+    codes = pd.Series([code_of[c] for c in councils], dtype="string")
+    cassr = {v: k for k, v in lk["la_code"].items()}
+    per_council = {
+        "la_code": codes,
+        "area_type": geography.area_type(codes),
+        "la_name": codes.map(geography.council_name).astype("string"),
+        "cassr_code": codes.map(cassr).astype("string"),
+        "region_code": codes.map(geography.region_of).astype("string"),
+    }
     out["value"] = parsed.value.to_numpy()
     out["suppressed"] = parsed.suppressed.to_numpy()
     out["marker"] = parsed.marker.to_numpy()
-    out["source_column"] = np.repeat(  # 1-based: source_row is column 0
-        np.array([raw.columns.get_loc(c) for c in councils], dtype="int64"), n_r
-    )
-    codes = out["la_code"].astype("string")
-    out["la_code"] = codes
-    out["area_type"] = geography.area_type(codes)
-    out["la_name"] = codes.map({c: geography.council_name(c) for c in codes.unique()}).astype(
-        "string"
-    )
-    cassr = {v: k for k, v in lk["la_code"].items()}
-    out["cassr_code"] = codes.map(cassr).astype("string")
-    out["region_code"] = codes.map({c: geography.region_of(c) for c in codes.unique()}).astype(
-        "string"
-    )
+    out["source_column"] = np.array(  # 1-based: source_row is column 0
+        [raw.columns.get_loc(c) for c in councils], dtype="int64"
+    )[council]
+    for name in ["la_code", "area_type", "la_name", "cassr_code", "region_code"]:
+        out[name] = per_council[name].array.take(council)
     out["year"] = pd.Series(year, index=out.index, dtype="Int64")
     out["year_label"] = P.fy_labels(out["year"])
     out["table_ref"] = "Council expenditure 2014-15"

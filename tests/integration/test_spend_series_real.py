@@ -136,3 +136,21 @@ def test_store_build_holds_outturn_and_first_ascfr_year(real_processed):
     t = Tables.load(real_processed)
     w = series.series(t, NCE, la_code="E06000054")
     assert w[(w["breakdown"] == "Total") & (w["year"] == 2023)]["value"].iloc[0] == 176563
+
+
+def test_ascfr_2016_17_from_the_coded_csv(shared_data):
+    af = ascfr.clean(ascfr.read(shared_data / "ascfr_2016-17_csv_totals.csv"))
+    t = Tables(frames={"ascfr": af})
+    s = series.series(t, "ascfr_gross_current_expenditure", la_code="E06000054")
+    w = s[s["year"] == 2016].set_index("breakdown")
+    # ascfr_2016-17_csv_totals.csv, GEOGRAPHY_CODE E06000054, DataType_KEY 1, CareType_KEY 2
+    # (long term), SupportSetting_KEY 7 (residential), column GROSSCURRENTEXPENDITURE, lines
+    # 26897 26565, 26910 2256, 26914 6925, 26918 16807, 26923 739, 26928 4524, 37147 7253,
+    # 37150 2669, 37443 269, 37446 497: 68,504
+    assert w.loc["Long term: Residential", "value"] == 68504
+    assert w.loc["Long term: Residential", "basis"] == "published"
+    # the 109 DataType_KEY 1 rows of E06000054 (lines 26894 to 37532) sum to 160,694
+    assert w.loc["Total", "value"] == pytest.approx(160694)
+    # England, summed the same way, is NHS Digital's published £17.5bn for 2016-17
+    eng = _total(t, "ascfr_gross_current_expenditure", "E92000001").loc[2016, "value"]
+    assert 17.45e6 < eng < 17.55e6

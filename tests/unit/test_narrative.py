@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import jinja2
+import pandas as pd
 import pytest
 
 from msp_analysis import resources
@@ -358,8 +359,11 @@ def _s2(change=15.6, backtest=True, stale=False, unserved=None):
         beats_naive_pct=89.3,
         coverage_80=82.9,
     )
+    longer = dict(
+        record, year_label="2017-18", origin_label="2014-15", median_ape=7.0, councils=153
+    )
     row = dict(
-        target="net current expenditure",
+        forecast="2023-24 from 2022-23, 1 year ahead",
         origin="2022-23",
         year="2023-24",
         horizon=1,
@@ -397,8 +401,12 @@ def _s2(change=15.6, backtest=True, stale=False, unserved=None):
                 change_pct=9.2,
             )
         ],
-        record=record if backtest else None,
-        backtest_table=[row] if backtest else [],
+        accuracy=dict(
+            record=record if backtest else None,
+            longer=longer if backtest else None,
+            measures=[dict(name="Net current expenditure", rows=[row])] if backtest else [],
+            interval="80%",
+        ),
         assumption_count=4,
         assumption_sources=[
             dict(assumption="price path", source="Low Pay Commission", rating="medium")
@@ -421,10 +429,29 @@ def test_section2_pounds_shares_backtest_and_warnings():
     assert "moving placements between settings -£617,999." in text
     assert "80% range 4,096 to 6,407" in text and "the number falls 7.6%" in text
     assert "forecast £192.9m in 2024-25 (80% range £175.8m to £211.6m), so it rises 9.2%" in text
-    assert "its median error was 5.2% across 140 councils, against 12.2% for carrying" in text
+    # one line on the record in Section 2; the table is in the appendix
     assert (
-        "| net current expenditure | 2022-23 | 2023-24 | 140 | 5.2% | 6.0% | -2.9% | 89% | - | 83% |"
-        in text
+        "was out by a median 5.2% one year ahead (2023-24, forecast from 2022-23, 140 councils) "
+        "and 7.0% three years ahead (2017-18 from 2014-15, 153 councils)." in text
+    )
+    assert "| 2022-23 | 2023-24 |" not in text and "in the appendix" in text
+    appendix = render.render(
+        "appendix.md.j2",
+        dict(
+            demo=False,
+            version="x",
+            sources=[],
+            evidence_used=False,
+            files=[],
+            glossary=[],
+            accuracy=_s2()["accuracy"],
+        ),
+    )
+    assert "its median error was 5.2% across 140 councils, against 12.2% for carrying" in appendix
+    assert (
+        "**Net current expenditure**\n\n| Forecast | Councils |" in appendix
+        and "| 2023-24 from 2022-23, 1 year ahead | 140 | 5.2% | 6.0% | -2.9% | 89% | - | 83% |"
+        in appendix
     )
     assert "- Price path (medium): Low Pay Commission" in text
     assert "could not be met" not in text
@@ -524,3 +551,51 @@ def test_actions_file_validated(tmp_path):
     bad.write_text("name: x\nactions:\n  - {id: A, market: moon, title: t, owner: o}\n")
     with pytest.raises(ScenarioError, match="moon"):
         context.load_actions(bad)
+
+
+def test_accuracy_summary_comes_from_the_backtest_summary():
+    # two origins of net current expenditure, one and three years ahead, and one ASC-FR row
+    def row(target, origin, horizon, model, median_ape):
+        return dict(
+            target=target,
+            origin=origin,
+            horizon=horizon,
+            model=model,
+            councils=150,
+            median_ape=median_ape,
+            mape=median_ape + 1,
+            bias_pct=-1.0,
+            coverage_80=80.0,
+            beats_naive_pct=60.0,
+        )
+
+    nce, fr = "asc_net_current_expenditure", "ascfr_gross_current_expenditure"
+    frame = pd.DataFrame(
+        [
+            row(nce, 2014, 3, "model", 7.0),
+            row(nce, 2022, 1, "model", 5.2),
+            row(nce, 2022, 1, "naive", 12.2),
+            row(nce, 2022, 1, "oracle", 3.8),
+            row(fr, 2020, 1, "model", 4.7),
+        ]
+    )
+    acc = context.accuracy(frame)
+    assert acc["record"]["median_ape"] == 5.2 and acc["record"]["year_label"] == "2023-24"
+    assert acc["record"]["naive_median_ape"] == 12.2
+    assert acc["longer"]["median_ape"] == 7.0
+    assert (acc["longer"]["origin_label"], acc["longer"]["year_label"]) == ("2014-15", "2017-18")
+    # one table a measure, net current expenditure first, model rows only, origins in order
+    assert [m["name"] for m in acc["measures"]] == [
+        "Adult social care net current expenditure (revenue outturn)",
+        "Adult social care gross current expenditure (ASC-FR)",
+    ]
+    assert [r["forecast"] for r in acc["measures"][0]["rows"]] == [
+        "2017-18 from 2014-15, 3 years ahead",
+        "2023-24 from 2022-23, 1 year ahead",
+    ]
+    assert context.accuracy(None) == {
+        "record": None,
+        "longer": None,
+        "measures": [],
+        "interval": "80%",
+    }

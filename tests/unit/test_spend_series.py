@@ -130,3 +130,68 @@ def test_non_submitters_include_outturn():
     assert ns[["table", "la_code", "year", "cells_not_available"]].values.tolist() == [
         ["outturn", "E08000025", 2019, 1]
     ]
+
+
+def _csv_row(la, setting, psr, value, *, care="Long Term Care", age="18 to 64", dt="Main return"):
+    """One gross current expenditure row of an ASC-FR 2016-17 coded-key CSV, keys as labelled."""
+    return {
+        "la_code": la,
+        "year": 2016,
+        "table_ref": "CSV Totals",
+        "measure": "gross_current_expenditure",
+        "care_type": care,
+        "support_setting": setting,
+        "age_band": age,
+        "primary_support_reason": psr,
+        "data_type": dt,
+        "value": value,
+        "marker": None,
+        "source_file": "ascfr_2016-17_csv_totals.csv",
+    }
+
+
+def test_ascfr_coded_csv_gives_total_settings_and_client_groups():
+    st, other = "Short Term Care", "Other (not long or short term)"
+    ld, ph = "Learning Disability Support", "Physical Support"
+    rows = [
+        _csv_row("E06000054", "Residential", ld, 10.0),
+        _csv_row("E06000054", "Residential", ph, 5.0, age="65 and over"),
+        _csv_row("E06000054", "Nursing", ph, 3.0, age="65 and over"),
+        _csv_row("E06000054", "SupportSetting key 5 (label unconfirmed)", ph, 0.0),
+        _csv_row("E06000054", "Total", ph, 2.0, care=st, age="65 and over"),
+        _csv_row(
+            "E06000054",
+            "Total",
+            "PrimarySupportReason key 9 (label unconfirmed)",
+            4.0,
+            care=other,
+            age="Total",
+        ),
+        # DataType key 2 rows are not part of the total
+        _csv_row(
+            "E06000054",
+            "Residential",
+            ld,
+            100.0,
+            age="AgeBand key 3 (label unconfirmed)",
+            dt="DataType key 2 (label unconfirmed)",
+        ),
+        _csv_row("E92000001", "Residential", ld, 50.0),
+        _csv_row("E06000055", "Residential", ld, np.nan),  # Bedford: one missing row
+        _csv_row("E06000055", "Nursing", ld, 1.0),
+    ]
+    s = series.series(
+        Tables(frames={"ascfr": pd.DataFrame(rows)}), "ascfr_gross_current_expenditure"
+    )
+    w = s[(s["la_code"] == "E06000054") & (s["year"] == 2016)].set_index("breakdown")["value"]
+    # by hand: 10 + 5 + 3 + 0 + 2 + 4 = 24; residential 10 + 5; physical support 5 + 3 + 0 + 2
+    assert w["Total"] == 24
+    assert w["Long term: Residential"] == 15 and w["Long term: Nursing"] == 3
+    assert (
+        w["Client group: Physical Support"] == 10
+        and w["Client group: Learning Disability Support"] == 10
+    )
+    assert not any("unconfirmed" in b for b in w.index)
+    assert "main-return rows" in _get(s, "E06000054", 2016)["note"]
+    assert _get(s, "E92000001", 2016)["value"] == 50
+    assert np.isnan(_get(s, "E06000055", 2016)["value"])  # a missing row leaves the total missing
