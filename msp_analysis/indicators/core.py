@@ -289,7 +289,11 @@ def benchmark_all(
     out = out[OUTPUT_COLUMNS]
     result = {}
     codes_sorted = out["la_code"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, codes_sorted[1:] != codes_sorted[:-1]]) if len(out) else []
+    starts: list[int] = (
+        np.flatnonzero(np.r_[True, codes_sorted[1:] != codes_sorted[:-1]]).tolist()
+        if len(out)
+        else []
+    )
     ends = [*starts[1:], len(out)]
     for start, end in zip(starts, ends):
         frame = out.iloc[start:end].reset_index(drop=True)
