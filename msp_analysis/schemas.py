@@ -57,9 +57,8 @@ if TYPE_CHECKING:
 AREA_TYPES = ["england", "region", "council", "council_type", "combined", "district", "other"]
 LA_CODE = r"^(E\d{8}|council_type:.+|combined:.+)$"
 
-_NHSD_DIMS = [
-    "table_ref",
-    "measure",
+#: The dimensions of the "ASC-FR and SALT data tables" (the workbook readers use this list).
+NHSD_DIMENSIONS = [
     "care_type",
     "support_setting",
     "age_band",
@@ -69,6 +68,7 @@ _NHSD_DIMS = [
     "route_of_access",
     "what_happened_next",
 ]
+_NHSD_DIMS = ["table_ref", "measure", *NHSD_DIMENSIONS]
 _NHSD_SHARED = _NHSD_DIMS[:-2]  # what ASC-FR and SALT both carry
 
 #: The columns that identify one observation in each table: every table's schema checks them
@@ -347,18 +347,6 @@ def value_problems(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     return _problems(out)
 
 
-_DIMS = [
-    "care_type",
-    "support_setting",
-    "age_band",
-    "primary_support_reason",
-    "purpose",
-    "provision",
-    "route_of_access",
-    "what_happened_next",
-]
-
-
 def _totals_do_not_add_up(
     frame: pd.DataFrame, value: pd.Series, unit: pd.Series
 ) -> tuple[pd.Series, str, str, pd.Series]:
@@ -371,10 +359,8 @@ def _totals_do_not_add_up(
     money = (unit == "£ thousands") & sheet.str.fullmatch(r"T\d+").fillna(False)
     sub = frame[money.to_numpy()].assign(_v=value[money])
     sub["_na"] = sub["_v"].isna().astype("int64")
-    for d in [c for c in _DIMS if c in sub]:
-        keys = [
-            c for c in ["la_code", "year", "table_ref", "measure", *_DIMS] if c in sub and c != d
-        ]
+    for d in [c for c in NHSD_DIMENSIONS if c in sub]:
+        keys = [c for c in ["la_code", "year", *_NHSD_DIMS] if c in sub and c != d]
         is_total = sub[d] == "Total"
         if not is_total.any():
             continue

@@ -25,6 +25,7 @@ import pandas as pd
 
 from msp_analysis import geography
 from msp_analysis.errors import SourceError, UnknownLayoutError
+from msp_analysis.schemas import NHSD_DIMENSIONS
 from msp_analysis.sources import _parsing as P
 
 log = logging.getLogger(__name__)
@@ -327,16 +328,7 @@ def _unit_for(units: str | None, spec: TableSpec) -> str:
     return u or "unknown"
 
 
-DIMENSIONS = [
-    "care_type",
-    "support_setting",
-    "age_band",
-    "primary_support_reason",
-    "purpose",
-    "provision",
-    "route_of_access",
-    "what_happened_next",
-]
+DIMENSIONS = NHSD_DIMENSIONS
 
 
 def tidy_columns(dimensions: list[str]) -> list[str]:
