@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 #: Folder (inside a processed version folder) holding results derived from its tables.
 DERIVED = "derived"
+_ABSENT = object()
 
 
 @lru_cache(maxsize=1)
@@ -140,25 +141,44 @@ class Tables:
         version and the code key covers the code, so a stored result is never stale.
         Tables made in memory (tests) keep the result in memory only.
         """
+        found = self.stored(key, _ABSENT)
+        if found is not _ABSENT:
+            return found
+        value = compute()
+        self.keep(key, value)
+        return value
+
+    def _path(self, key) -> Path | None:
+        if self.processed_dir is None:
+            return None
+        return Path(self.processed_dir) / DERIVED / code_key() / _file_name(key)
+
+    def stored(self, key, default: Any = None) -> Any:
+        """A derived result held in memory or stored for this data build; ``default`` when
+        neither has it."""
         if key in self.cache:
             return self.cache[key]
-        path = None
-        if self.processed_dir is not None:
-            path = Path(self.processed_dir) / DERIVED / code_key() / _file_name(key)
-            if path.exists():
-                try:
-                    with path.open("rb") as fh:
-                        value = pickle.load(fh)  # written by this package's own code (below)
-                except Exception as exc:  # a damaged file is recomputed, never fatal
-                    log.warning("recomputing %s: stored copy unreadable (%s)", path.name, exc)
-                else:
-                    self.cache[key] = value
-                    return value
-        value = compute()
-        self.cache[key] = value
+        path = self._path(key)
+        if path is not None and path.exists():
+            try:
+                with path.open("rb") as fh:
+                    value = pickle.load(fh)  # written by this package's own code (below)
+            except Exception as exc:  # a damaged file is recomputed, never fatal
+                log.warning("recomputing %s: stored copy unreadable (%s)", path.name, exc)
+            else:
+                self.cache[key] = value
+                return value
+        return default
+
+    def keep(self, key, value: Any, *, in_memory: bool = True) -> None:
+        """Store a derived result for this data build (and in memory, unless told not to:
+        a result stored for each of many councils is loaded when that council asks).
+        Tables made in memory keep it in memory whatever ``in_memory`` says."""
+        path = self._path(key)
+        if in_memory or path is None:
+            self.cache[key] = value
         if path is not None:
             _store(path, value)
-        return value
 
     def release(self) -> None:
         """Drop the tables read so far and the results held in memory, returning the memory.

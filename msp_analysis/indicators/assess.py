@@ -17,8 +17,8 @@ from msp_analysis.indicators import (
     sufficiency,
     workforce,
 )
-from msp_analysis.indicators.comparators import comparator_group
-from msp_analysis.indicators.core import OUTPUT_COLUMNS, benchmark, market_of, missing_rows
+from msp_analysis.indicators.comparators import comparator_group, features
+from msp_analysis.indicators.core import OUTPUT_COLUMNS, benchmark_all, market_of, missing_rows
 from msp_analysis.tables import MissingSource, Tables
 
 log = logging.getLogger(__name__)
@@ -57,21 +57,9 @@ def assess(tables: Tables, la_code: str, *, k: int = 15) -> tuple[pd.DataFrame, 
             f"{la_code} is not a council code this tool knows (see `msp councils --all`)"
         )
     comps = comparator_group(tables, la_code, k=k)
-    found, missing = all_indicators(tables)
-    pieces = []
-    for ind in found:
-        pieces.append(
-            benchmark(
-                ind.area,
-                la_code,
-                comparators=comps["la_code"].tolist(),
-                market=ind.market,
-                indicator=ind.name,
-                unit=ind.unit,
-                source=ind.source,
-                note=ind.note,
-            )
-        )
+    _, missing = all_indicators(tables)
+    mine = benchmarked(tables, la_code, k=k)
+    pieces = [mine] if len(mine) else []
     for p, reason in missing:
         pieces.append(missing_rows(la_code, p.market, p.name, p.unit, p.source, reason))
     out = pd.concat(pieces, ignore_index=True)[OUTPUT_COLUMNS]
@@ -79,6 +67,45 @@ def assess(tables: Tables, la_code: str, *, k: int = 15) -> tuple[pd.DataFrame, 
     if tables.demo:
         out["source"] = "DEMO - " + out["source"].astype(str)
     return out, comps
+
+
+def benchmarked(tables: Tables, la_code: str, *, k: int = 15) -> pd.DataFrame:
+    """Every loaded indicator for one council, benchmarked against its ``k`` comparators
+    (:func:`~msp_analysis.indicators.core.benchmark`, in indicator order).
+
+    Computed for every council at once the first time any council asks
+    (:func:`~msp_analysis.indicators.core.benchmark_all`) and stored per council for the
+    data build, so each plan of a batch loads its own rows instead of benchmarking.
+    """
+    key = ("benchmarked", k, la_code)
+    found = tables.stored(key)
+    if found is not None:
+        return found
+    every = _benchmark_every_council(tables, k)
+    for code, frame in every.items():
+        tables.keep(("benchmarked", k, code), frame, in_memory=code == la_code)
+    return every[la_code]
+
+
+def _benchmark_every_council(tables: Tables, k: int) -> dict[str, pd.DataFrame]:
+    found, _ = all_indicators(tables)
+    codes = list(features(tables)["la_code"])
+    comps = {c: comparator_group(tables, c, k=k)["la_code"].tolist() for c in codes}
+    per_indicator = [
+        benchmark_all(
+            ind.area,
+            comps,
+            market=ind.market,
+            indicator=ind.name,
+            unit=ind.unit,
+            source=ind.source,
+            note=ind.note,
+        )
+        for ind in found
+    ]
+    if not per_indicator:  # no source loaded: every indicator is listed as missing
+        return {c: pd.DataFrame(columns=OUTPUT_COLUMNS) for c in codes}
+    return {c: pd.concat([b[c] for b in per_indicator], ignore_index=True) for c in codes}
 
 
 def indicator_area(

@@ -203,6 +203,126 @@ def benchmark(
     return out[OUTPUT_COLUMNS].reset_index(drop=True)
 
 
+def benchmark_all(
+    area: pd.DataFrame,
+    comparators: dict[str, list[str]],
+    *,
+    market: str,
+    indicator: str,
+    unit: str,
+    source: str,
+    note: str = "",
+) -> dict[str, pd.DataFrame]:
+    """:func:`benchmark` for every council in ``comparators`` (council -> its comparator
+    councils) at once: the same rows, values and types, one frame per council.
+
+    One pass over the area frame instead of one per council, so a batch computes every
+    council's benchmarks once (see :func:`msp_analysis.indicators.assess.benchmarked`).
+    """
+    f = area.copy()
+    if "breakdown" not in f:
+        f["breakdown"] = "Total"
+    f["year"] = f["year"].astype("Float64")
+    keys = ["year", "breakdown"]
+    codes = list(comparators)
+    mine = f[f["la_code"].isin(codes)].drop_duplicates(["la_code", *keys])
+    mine = mine[["la_code", *keys, "value"]].reset_index(drop=True)
+    councils = f[f["area_type"] == "council"]
+    # England and region: the first row of each key, as benchmark() takes them
+    eng = f[f["area_type"] == "england"].drop_duplicates(keys)[[*keys, "value"]]
+    mine["_region"] = mine["la_code"].map(geography.region_of)
+    reg = f[f["la_code"].isin(set(mine["_region"].dropna()))].drop_duplicates(["la_code", *keys])
+    reg = reg[["la_code", *keys, "value"]].rename(columns={"la_code": "_region", "value": "region"})
+    out = mine.merge(eng.rename(columns={"value": "england"}), on=keys, how="left")
+    out = out.merge(reg, on=["_region", *keys], how="left")
+    # comparator median: every council's comparators' rows, grouped by council and key
+    pairs = pd.DataFrame(
+        [(c, k) for c, ks in comparators.items() for k in ks], columns=["la_code", "_comp"]
+    )
+    comp_rows = councils[["la_code", *keys, "value"]].rename(columns={"la_code": "_comp"})
+    comp = (
+        pairs.merge(comp_rows, on="_comp")
+        .groupby(["la_code", *keys], dropna=False)["value"]
+        .median()
+        .rename("comparator_median")
+        .reset_index()
+        .astype({"breakdown": out["breakdown"].dtype, "year": out["year"].dtype})
+    )
+    out = out.merge(comp, on=["la_code", *keys], how="left")
+    # rank among councils with a value: 1 + how many are higher; n_ranked: how many have one
+    ranked = councils.dropna(subset=["value"])
+    higher = np.full(len(out), np.nan)
+    n_ranked = np.full(len(out), np.nan)
+    mine_values = out["value"].to_numpy(dtype=float, na_value=np.nan)
+    pool = ranked.groupby(_plain_keys(ranked), sort=False)["value"]
+    sorted_values = {k: np.sort(v.to_numpy(dtype=float, na_value=np.nan)) for k, v in pool}
+    for k, rows in out.groupby(_plain_keys(out), sort=False).indices.items():
+        values = sorted_values.get(k)
+        if values is None:
+            continue
+        above = len(values) - np.searchsorted(values, mine_values[rows], side="right")
+        higher[rows] = np.where(np.isnan(mine_values[rows]), 0, above)
+        n_ranked[rows] = len(values)
+    out["n_ranked"] = np.nan_to_num(n_ranked, nan=0.0)
+    out["rank"] = pd.Series(higher + 1, index=out.index).where(out["value"].notna())
+    out["year"] = out["year"].astype("Int64")
+    out = out.sort_values(["la_code", "breakdown", "year"], kind="stable").reset_index(drop=True)
+    out["change_pct"] = (
+        out.groupby(["la_code", "breakdown"])["value"].pct_change(fill_method=None) * 100
+    )
+    names = out["la_code"].map(geography.council_name)
+    # typed as benchmark()'s single-council columns are (a text column, not the table's type)
+    out.insert(1, "la_name", names.astype("str") if names.notna().all() else names)
+    out["la_code"] = out["la_code"].astype("str")
+    out.insert(2, "market", market)
+    out.insert(3, "indicator", indicator)
+    out["year_label"] = out["year"].map(
+        lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}" if pd.notna(y) else pd.NA
+    )
+    out["unit"] = unit
+    out["status"] = np.where(out["value"].notna(), "ok", "suppressed or not submitted")
+    out["source"] = source
+    out["note"] = note
+    out["rank"] = out["rank"].astype("Int64")
+    if out["breakdown"].dtype == object:  # as benchmark()'s index infers a text column
+        out["breakdown"] = pd.Index(out["breakdown"].tolist(), dtype=None)
+    out = out[OUTPUT_COLUMNS]
+    result = {}
+    codes_sorted = out["la_code"].to_numpy()
+    starts: list[int] = (
+        np.flatnonzero(np.r_[True, codes_sorted[1:] != codes_sorted[:-1]]).tolist()
+        if len(out)
+        else []
+    )
+    ends = [*starts[1:], len(out)]
+    for start, end in zip(starts, ends):
+        frame = out.iloc[start:end].reset_index(drop=True)
+        if not (frame["n_ranked"] == 0).any():  # benchmark() keeps whole counts when it can
+            frame["n_ranked"] = frame["n_ranked"].astype("int64")
+        if frame["year"].isna().all():  # as benchmark() types a label of no year
+            frame["year_label"] = frame["year"].map(lambda y: pd.NA)
+        result[codes_sorted[start]] = frame
+    for code in codes:
+        if code not in result:
+            result[code] = missing_rows(
+                code,
+                market,
+                indicator,
+                unit,
+                source,
+                f"the {source} data loaded has no figure for {geography.council_name(code) or code}",
+            )
+    return result
+
+
+def _plain_keys(frame: pd.DataFrame) -> list[pd.Series]:
+    """(year, breakdown) with a missing year or breakdown as a value of its own, so that
+    keys group and match alike wherever they come from (a directory has no year)."""
+    year = frame["year"].astype("Float64").fillna(-1.0).astype(float)
+    breakdown = frame["breakdown"].astype(object).where(frame["breakdown"].notna(), "\0")
+    return [year.rename("_year"), breakdown.rename("_breakdown")]
+
+
 def missing_rows(
     la_code: str, market: str, indicator: str, unit: str, source: str, reason: str
 ) -> pd.DataFrame:

@@ -106,6 +106,52 @@ def test_benchmark_rank_region_england_and_comparators():
     assert missing["status"].iloc[0] == "missing"
 
 
+def test_benchmark_all_councils_at_once_equals_one_at_a_time():
+    """Two years, two breakdowns; a suppressed value, a duplicated row, a council with no
+    rows. Worked by hand for E06000054, 2021 Total: value 5; councils with a value 9, 1, 7
+    (E06000022 twice: 9 then 3, both count) -> 9, 7 higher -> rank 3 of 5 ranked (5, 9, 3,
+    1, 7); comparators E06000022 (9, 3) and E06000023 (1) -> median 3."""
+    rows = [
+        ("E06000054", "council", 2021, "Total", 5.0),
+        ("E06000022", "council", 2021, "Total", 9.0),
+        ("E06000022", "council", 2021, "Total", 3.0),
+        ("E06000023", "council", 2021, "Total", 1.0),
+        ("E06000024", "council", 2021, "Total", 7.0),
+        ("E06000054", "council", 2022, "Total", 6.0),
+        ("E06000022", "council", 2022, "Total", np.nan),
+        ("E06000023", "council", 2022, "Total", 2.0),
+        ("E06000054", "council", 2022, "Nursing", np.nan),
+        ("E06000023", "council", 2022, "Nursing", 4.0),
+        ("E12000009", "region", 2021, "Total", 4.0),
+        ("E92000001", "england", 2021, "Total", 6.0),
+        ("E92000001", "england", 2022, "Total", 6.5),
+    ]
+    area = pd.DataFrame(rows, columns=["la_code", "area_type", "year", "breakdown", "value"])
+    comps = {
+        "E06000054": ["E06000022", "E06000023"],
+        "E06000023": ["E06000054"],
+        "E10000019": ["E06000054"],  # no rows: a 'missing' row, as benchmark() gives
+    }
+    kw = dict(market="all", indicator="x", unit="u", source="s")
+    every = core.benchmark_all(area, comps, **kw)
+    for code, its in comps.items():
+        one = core.benchmark(area, code, comparators=its, **kw)
+        pd.testing.assert_frame_equal(every[code], one, check_exact=True)
+    w = every["E06000054"].set_index(["breakdown", "year"])
+    assert w.loc[("Total", 2021), "rank"] == 3 and w.loc[("Total", 2021), "n_ranked"] == 5
+    assert w.loc[("Total", 2021), "comparator_median"] == 3.0
+    assert w.loc[("Total", 2022), "rank"] == 1 and w.loc[("Total", 2022), "n_ranked"] == 2
+    assert pd.isna(w.loc[("Nursing", 2022), "rank"]) and w.loc[("Nursing", 2022), "n_ranked"] == 1
+    assert every["E10000019"]["status"].tolist() == ["missing"]
+    # a directory has no year: councils still rank against each other (9 and 7 above 5)
+    directory = area[area["year"] == 2021].assign(year=None)
+    every = core.benchmark_all(directory, comps, **kw)
+    for code, its in comps.items():
+        one = core.benchmark(directory, code, comparators=its, **kw)
+        pd.testing.assert_frame_equal(every[code], one, check_exact=True)
+    assert every["E06000054"]["rank"].tolist() == [3]
+
+
 def test_change_pct_year_on_year():
     area = pd.DataFrame(
         {
