@@ -47,10 +47,26 @@ def bare_read(raw: Path) -> float:
     return time.perf_counter() - start
 
 
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants now (Linux /proc; 0 elsewhere)."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next(int(ln.split()[1]) for ln in fh if ln.startswith("VmRSS:"))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
 def run_build(raw: Path, out: Path) -> dict:
-    """Wall time, peak RSS (MiB) and exit code of `msp data` in a fresh process."""
+    """Wall time, peak RSS (MiB: the largest process, and the whole process tree sampled
+    every 20 ms) and exit code of `msp data` in a fresh process."""
     start = time.perf_counter()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -65,25 +81,64 @@ def run_build(raw: Path, out: Path) -> dict:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    tree = 0
+    while proc.poll() is None:
+        tree = max(tree, _tree_rss_kib(proc.pid))
+        time.sleep(0.02)
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):  # 1: built, with some files listed as failed
         raise SystemExit(f"msp data failed with exit code {proc.returncode}")
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"s": wall, "rss": peak_kib / 1024, "exit": proc.returncode}
+    return {"s": wall, "rss": peak_kib / 1024, "tree": tree / 1024, "exit": proc.returncode}
 
 
 def profile(raw: Path, dest: Path) -> None:
-    """Where a cold build's time goes, written to ``dest``: seconds per file to recognise it
-    (every reader's detect) and to read, clean and validate it, then the functions with the
-    most time of their own (cProfile)."""
+    """Where a cold build's time goes, written to ``dest``: first a cold build as `msp data`
+    runs it (files read in parallel processes), its time line from its own log (when each
+    file was read, in which process, how long the merge and the Parquet writes took); then
+    a cold build in one process under cProfile: seconds per file to recognise it (every
+    reader's detect) and to read, clean and validate it, and the functions with the most
+    time of their own."""
     import cProfile
     import io
     import logging
     import pstats
 
     sys.path.insert(0, str(ROOT))
-    logging.disable(logging.WARNING)
     from msp_analysis import sources, store
+
+    class Lines(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.INFO)
+            self.start = time.perf_counter()
+            self.lines: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            msg = record.getMessage()
+            if any(w in msg for w in ("read in", "reading ", "files in", "merged", "wrote")):
+                self.lines.append(f"{time.perf_counter() - self.start:6.2f} s  {msg}")
+
+    store_log = logging.getLogger("msp_analysis.store")
+    level = store_log.level
+    capture, quiet = Lines(), logging.NullHandler()  # quiet: readers' warnings not printed
+    store_log.addHandler(capture)
+    logging.getLogger().addHandler(quiet)
+    store_log.setLevel(logging.INFO)
+    try:
+        with tempfile.TemporaryDirectory(prefix="msp-profile-") as out:
+            capture.start = time.perf_counter()
+            store.build(raw, out, progress=False)
+            pooled = time.perf_counter() - capture.start
+    finally:
+        store_log.removeHandler(capture)
+        logging.getLogger().removeHandler(quiet)
+        store_log.setLevel(level)
+    timeline = [
+        f"cold build in process, files read in parallel (as `msp data`): {pooled:.2f} s",
+        *[ln.replace(str(ROOT.parent), "") for ln in capture.lines],
+        "",
+    ]
+    logging.disable(logging.WARNING)
 
     times: dict[str, list[float]] = {}
 
@@ -108,7 +163,7 @@ def profile(raw: Path, dest: Path) -> None:
         prof.disable()
         total = time.perf_counter() - start
     sources.readers_for, store._read_file = detect, read
-    lines = [f"cold build in process (under cProfile): {total:.2f} s", ""]
+    lines = [*timeline, f"cold build in one process (under cProfile): {total:.2f} s", ""]
     lines.append(f"{'file':<48} {'detect s':>9} {'read+clean+validate s':>22}")
     for name, (d, r) in sorted(times.items(), key=lambda kv: -sum(kv[1])):
         lines.append(f"{name:<48} {d:>9.2f} {r:>22.2f}")
@@ -121,7 +176,7 @@ def profile(raw: Path, dest: Path) -> None:
     text = text[text.index("ncalls") :] if "ncalls" in text else text
     lines += ["", "top 25 functions by own time:", text.replace(str(ROOT.parent), "")]
     dest.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines[: len(times) + 6]))
+    print("\n".join(lines[: len(timeline) + len(times) + 6]))
 
 
 def main() -> None:
@@ -179,6 +234,7 @@ def main() -> None:
         "ratio": round(cold_s / bare_s, 2),
         "ratio_excluding_startup": round((cold_s - startup_readers) / bare_s, 2),
         "peak_rss_mib": round(max(c["rss"] for c in [*cold, *warm, one]), 1),
+        "peak_rss_tree_mib": round(max(c["tree"] for c in [*cold, *warm, one]), 1),
         "goal_ratio": 2.0,
         "goal_warm_s": 1.0,
         "repeat": args.repeat,

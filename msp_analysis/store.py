@@ -634,7 +634,7 @@ def _read_all(
     pooled = {}
     if n > 1:
         bar.update(len(files) - len(todo))  # cached pieces: nothing to read
-        pooled = _read_in_pool(todo, fps, out_dir, strict, n, bar)
+        pooled = _read_in_pool(todo, fps, out_dir, strict, n, bar, writer)
     for path in files:
         if path.name in pooled:
             meta, frames = pooled[path.name]
@@ -741,59 +741,112 @@ def _piece_in_worker(path: Path, digest: str, out_dir: Path, strict: bool):
     return meta, frames is not None, _Collect.records
 
 
-def _read_in_pool(todo: list[Path], fps, out_dir: Path, strict: bool, n: int, bar) -> dict:
-    """Read ``todo`` in ``n`` worker processes, the biggest files first.
+def _read_in_pool(
+    todo: list[Path], fps, out_dir: Path, strict: bool, n: int, bar, writer=None
+) -> dict:
+    """Read ``todo`` in ``n`` processes: this one and ``n - 1`` workers, costliest first.
 
-    Each worker writes its file's piece (as :func:`_piece` does in a serial build); the
-    parent reads its tables back from the piece as soon as it is done, while the other
-    files are still being parsed. Returns ``{file name: (meta, frames)}`` with ``frames``
-    None for a file whose piece was already cached. A file's log records are logged here,
-    in one block, when it is done. Files a dead worker did not finish are left out (the
-    caller reads them itself).
+    The files wait in one queue; each worker takes the next when it finishes one, and so
+    does this process between collecting what the workers finished. A worker writes its
+    file's piece (as :func:`_piece` does here) and this process reads the tables back
+    from it; a worker's log records are logged here, in one block, when it is done.
+    Returns ``{file name: (meta, frames)}`` for every file in ``todo`` (``frames`` as
+    :func:`_piece` returns them). A file whose worker died (killed, out of memory) is read
+    here instead.
 
     Raises:
         Exception: with ``strict``, a reader's unexpected error (the other files stop).
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    import threading
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     # import the readers before the workers fork, so none of them imports them again
     import msp_analysis.schemas
     import msp_analysis.sources  # noqa: F401
 
-    order = sorted(todo, key=lambda p: (-_read_cost(p), p.name))
+    queue = deque(sorted(todo, key=lambda p: (-_read_cost(p), p.name)))
     done: dict = {}
+    running: dict = {}  # future -> file, for the files the workers hold
+    lock = threading.Lock()
+    stop = threading.Event()
     start = time.perf_counter()
     log.info("reading %d files in %d processes", len(todo), n)
     root = logging.getLogger()
     pool = ProcessPoolExecutor(
-        max_workers=n,
+        max_workers=n - 1,
         mp_context=_pool_context(),
         initializer=_pool_init,
         initargs=(root.getEffectiveLevel(), logging.root.manager.disable),
     )
-    try:
-        futures = {pool.submit(_piece_in_worker, p, fps[p.name], out_dir, strict): p for p in order}
-        for future in as_completed(futures):
-            path = futures[future]
+
+    def feed(_finished=None) -> None:
+        """Give a worker the next file (called again as each of its files finishes)."""
+        with lock:
+            if stop.is_set() or not queue:
+                return
+            path = queue.popleft()
+            try:
+                future = pool.submit(_piece_in_worker, path, fps[path.name], out_dir, strict)
+            except Exception:  # the pool is shut down or broken: this process reads it
+                queue.appendleft(path)
+                return
+            running[future] = path
+        future.add_done_callback(feed)
+
+    def finish(path: Path, meta: dict, frames) -> None:
+        done[path.name] = (meta, frames)
+        bar.set_postfix_str(path.name[:40])
+        bar.update()
+
+    def collect(futures) -> None:
+        for future in futures:
+            with lock:
+                path = running.pop(future)
             try:
                 meta, parsed, records = future.result()
-            except BrokenProcessPool:  # a worker died (killed, out of memory): read the
-                # files not yet done in this process instead, one at a time
-                log.warning("a reading process stopped; reading the remaining files here")
-                break
+            except BrokenProcessPool:  # a worker died: this process reads its file
+                log.warning("%s: its reading process stopped; reading it here", path.name)
+                with lock:
+                    queue.append(path)
+                continue
             for record in records:
                 logging.getLogger(record.name).handle(record)
-            # its tables, read back now while the other workers still parse (not at the merge)
             frames = None
             if parsed:  # a reader bug's file is not cached: it has no piece to read
                 frames = {} if meta.get("bug") else _piece_frames(out_dir, meta)
-            done[path.name] = (meta, frames)
-            bar.set_postfix_str(path.name[:40])
-            bar.update()
+            finish(path, meta, frames)
+
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        for _ in range(n - 1):
+            feed()
+        while True:
+            with lock:
+                ready = [f for f in running if f.done()]
+            collect(ready)
+            with lock:
+                path = queue.popleft() if queue else None
+                waiting = list(running)
+            if path is not None:
+                began = time.perf_counter()
+                finish(path, *_piece(path, fps[path.name], out_dir, strict, writer))
+                log.info(
+                    "%s: read in %.2f s (process %d)",
+                    path.name,
+                    time.perf_counter() - began,
+                    os.getpid(),
+                )
+            elif waiting:
+                wait(waiting, timeout=1.0, return_when=FIRST_COMPLETED)
+            else:
+                break
     except BaseException:
+        stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    stop.set()
     pool.shutdown(wait=True)
     log.info("read %d files in %.2f s", len(done), time.perf_counter() - start)
     return done

@@ -121,3 +121,16 @@ def test_pool_reader_bug_fails_its_file_or_stops_a_strict_build(tmp_path, monkey
     assert not store.has_build(tmp_path / "strict")
     with pytest.raises(BuildError, match="no published file"):  # every file hits the bug
         store.build(raw, tmp_path / "out", progress=False, workers=2)
+
+
+def test_pool_where_fork_is_not_available_spawns_its_workers(tmp_path, monkeypatch):
+    import multiprocessing
+
+    raw = _raw(tmp_path)
+    store.build(raw, tmp_path / "one", progress=False, workers=1)
+    # as on macOS and Windows: workers start a fresh interpreter and import the readers
+    monkeypatch.setattr(store, "_pool_context", lambda: multiprocessing.get_context("spawn"))
+    # three files, two processes: this one and one spawned worker
+    result = store.build(raw, tmp_path / "spawned", progress=False, workers=2)
+    assert result.files_read == 3 and len(result.failures) == 1
+    pd.testing.assert_frame_equal(_built(tmp_path / "one")[0], _built(tmp_path / "spawned")[0])
