@@ -165,6 +165,8 @@ def risk_flags(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd.D
             sel = sel[sel["market"] == rule["market"]]
         sel = sel[sel["status"] == "ok"]
         words = RULES[rule["rule"]].format(t=f"{rule['threshold']:,}")
+        if rule["threshold"] == 1:
+            words = words.replace(" points ", " point ")  # "more than 1 point above England"
         base = dict(
             risk=rule["risk"],
             risk_label=RISKS[rule["risk"]],

@@ -48,6 +48,20 @@ def _clean(v):
     return v
 
 
+def _row_digits(unit: str, figures: list) -> int | None:
+    """Decimals for every figure of a table row, so a row never reads '19.7 | 17': one where any
+    figure under 100 has a fraction, none where a fraction is only on larger ones, and the
+    formatter's own choice (None) for money, percentages and whole counts."""
+    if unit.startswith(("£", "%")):
+        return None
+    fractions = [
+        abs(v) for v in figures if isinstance(v, float) and not math.isnan(v) and not v.is_integer()
+    ]
+    if not fractions:
+        return None
+    return 1 if min(fractions) < 100 else 0
+
+
 def _item(row: pd.Series, label: str) -> dict:
     def word(other):
         return (
@@ -56,13 +70,17 @@ def _item(row: pd.Series, label: str) -> dict:
             else None
         )
 
+    unit = row["unit"] if isinstance(row["unit"], str) else ""
     return {
         "label": label,
+        "digits": _row_digits(
+            unit, [row[c] for c in ("value", "region", "england", "comparator_median")]
+        ),
         "indicator": row["indicator"],
         "breakdown": row["breakdown"],
         "status": row["status"],
         "value": _clean(row["value"]),
-        "unit": row["unit"] if isinstance(row["unit"], str) else "",
+        "unit": unit,
         "year_label": _clean(row["year_label"]),
         "england": _clean(row["england"]),
         "region": _clean(row["region"]),

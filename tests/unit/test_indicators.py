@@ -232,6 +232,8 @@ def test_risk_flags_show_threshold_and_missing_reason():
     flags = risk.risk_flags(ind).set_index("indicator")
     assert flags.loc["ascof_6a_turnover", "flag"] is True
     assert flags.loc["ascof_6a_turnover", "rule"] == "more than 2 points above England"
+    # risk_thresholds.yml: vacancy_rate, threshold 1
+    assert flags.loc["vacancy_rate", "rule"] == "more than 1 point above England"
     assert (
         flags.loc["vacancy_rate", "flag"] is None
         and "no Skills for Care file" in flags.loc["vacancy_rate", "reason"]

@@ -19,6 +19,7 @@ TEMPLATES = resources.packaged("templates", "narrative")
 def _item(**kw):
     base = dict(
         label="Weekly unit cost of nursing care, 65+",
+        digits=None,
         indicator="unit_cost_weekly_65",
         breakdown="Nursing",
         status="ok",
@@ -599,3 +600,28 @@ def test_accuracy_summary_comes_from_the_backtest_summary():
         "measures": [],
         "interval": "80%",
     }
+
+
+def test_a_row_of_figures_shares_its_decimals():
+    # Wiltshire's ASCOF 2B row read "19.7 | 17 | 17 | 18.8": whole numbers lost their decimal
+    assert context._row_digits("", [19.7, 17.0, 17.0, 18.8]) == 1
+    assert context._row_digits("", [916.0, 1104.0, 1271.0, 983.0]) is None  # counts stay whole
+    assert context._row_digits("", [201.4, 70.0, float("nan")]) == 0
+    assert context._row_digits("£ per week", [630.27, 810.1]) is None  # money formats itself
+    text = render.render(
+        "section1.md.j2",
+        _s1(
+            [
+                _item(
+                    label="Admissions of adults 18-64",
+                    unit="per 100,000",
+                    value=19.7,
+                    region=17.0,
+                    england=17.0,
+                    comparator_median=18.8,
+                    digits=1,
+                )
+            ]
+        ),
+    )
+    assert "| **19.7** | 17.0 | 17.0 | 18.8 |" in text
