@@ -1,8 +1,13 @@
 """`make bench`: one council's plan (HTML + PDF) on a warm data cache, a batch of councils, and
 how fast a mistake is answered; medians of 3, the machine's load, and where the time goes.
 
-Writes ``benchmarks/results/bench_report.json``. ``--sample N`` times N councils of the batch
-and extrapolates to all of them (the JSON says which was done). ``--before FILE`` copies the
+Writes ``benchmarks/results/bench_report.json``. The batch is the command itself (``msp report
+--all``), its process tree sampled every 0.2 s for the peak memory of each process (parent, the
+short-lived process computing what all plans share, workers, kernels, Chromium) and of each
+worker with its kernel and browser. ``--all`` times every council (``all_councils_measured``);
+``--sample N`` times N councils and extrapolates. ``--cold`` first removes this code version's
+derived results (``<processed>/derived/<code key>/``), so the batch computes them, as the first
+batch after a data or code change does. ``--before FILE`` copies the
 "after" block of an earlier run (for example one made on the commit before a change, in the
 same session) into "before", so one file shows both.
 """
@@ -12,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -51,6 +55,91 @@ def _cell_profile(notebook: Path) -> list[dict]:
     return rows
 
 
+def _kind(cmdline: list[str]) -> str:
+    text = " ".join(cmdline)
+    if "chromium" in text or "chrome" in text:
+        return "chromium"
+    if "ipykernel" in text:
+        return "kernel"
+    if "spawn_main" in text:
+        return "worker"
+    return "other"
+
+
+def _run_sampled(argv: list[str]) -> dict:
+    """Run ``argv``; sample its process tree's memory every 0.2 s; peaks per process and tree."""
+    import psutil
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    root = psutil.Process(proc.pid)
+    peak: dict[int, int] = {}
+    info: dict[int, tuple[str, int]] = {}
+    tree_peak = 0
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            break
+        total = 0
+        for p in procs:
+            try:
+                rss = p.memory_info().rss
+                if p.pid not in info:
+                    kind = "parent" if p.pid == proc.pid else _kind(p.cmdline())
+                    info[p.pid] = (kind, p.ppid())
+            except psutil.Error:
+                continue
+            total += rss
+            peak[p.pid] = max(peak.get(p.pid, 0), rss)
+        tree_peak = max(tree_peak, total)
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    mib = 1 << 20
+    # a worker's own tree: itself, its kernel, its Chromium and that browser's helpers
+    children: dict[int, list[int]] = {}
+    for pid, (_, ppid) in info.items():
+        children.setdefault(ppid, []).append(pid)
+    by_kind: dict[str, list[float]] = {}
+    for pid, rss in peak.items():
+        kind = info[pid][0]
+        if kind == "worker" and not children.get(pid):  # no kernel: what all plans share
+            kind = "shared results (before the workers)"
+        by_kind.setdefault(kind, []).append(round(rss / mib, 1))
+
+    def tree(pid: int) -> list[int]:
+        return [pid, *(q for c in children.get(pid, []) for q in tree(c))]
+
+    workers = [pid for pid, (kind, _) in info.items() if kind == "worker" and children.get(pid)]
+    worker_trees = sorted(
+        (round(sum(peak[q] for q in tree(w)) / mib, 1) for w in workers), reverse=True
+    )
+    return {
+        "returncode": proc.returncode,
+        "seconds": round(seconds, 1),
+        "last_line": out.strip().splitlines()[0] if out.strip() else err.strip()[-300:],
+        "processes": len(peak),
+        "peak_rss_mib_by_process_kind": {
+            k: sorted(v, reverse=True)[:8] for k, v in by_kind.items()
+        },
+        "peak_rss_mib_per_worker_tree_sum_of_peaks": worker_trees,
+        "peak_rss_mib_whole_tree": round(tree_peak / mib, 1),
+    }
+
+
+def _drop_derived(raw: str) -> bool:
+    """Remove this code version's derived results for ``raw`` (a cold start); True if any."""
+    import shutil
+
+    from msp_analysis import store
+
+    folder = store.ensure(raw) / "derived" / report.code_key()
+    existed = folder.exists()
+    shutil.rmtree(folder, ignore_errors=True)
+    return existed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", default=str(ROOT.parent / "shared" / "data"))
@@ -58,10 +147,38 @@ def main() -> None:
     ap.add_argument(
         "--sample", type=int, default=0, help="time this many councils and extrapolate (0 = all)"
     )
+    ap.add_argument("--all", action="store_true", help="time every council's plan (no sample)")
+    ap.add_argument(
+        "--cold", action="store_true", help="start the batch with no derived results stored"
+    )
     ap.add_argument("--before", help="an earlier bench_report.json whose 'after' is the baseline")
     args = ap.parse_args()
+    if args.all:
+        args.sample = 0
     res: dict = {"load_average_start": _load(), "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="msp-bench-") as out:
+        # the batch first (from a cold derived cache with --cold), as `msp report --all` runs
+        councils = report.councils_in(args.raw)
+        chosen = councils[: args.sample] if args.sample else councils
+        cold = _drop_derived(args.raw) if args.cold else False
+        batch_cmd = [MSP, "report", "--all", "--raw", args.raw, "--out", str(Path(out) / "all")]
+        if args.sample:
+            batch_cmd += ["--la-list", ",".join(chosen)]
+        batch = _run_sampled(batch_cmd)
+        batch_s = batch["seconds"]
+        left = subprocess.run(
+            ["pgrep", "-f", "msp-chromium-"], capture_output=True, text=True
+        ).stdout.split()
+        built = [p.parent.name for p in (Path(out) / "all").glob("*/summary.json")]
+        timings = [
+            json.loads((Path(out) / "all" / c / "summary.json").read_text()).get("timings_s", {})
+            for c in built
+        ]
+        per_plan = {
+            phase: round(statistics.median(t[phase] for t in timings if phase in t), 2)
+            for phase in ("notebook", "html", "pdf")
+            if timings
+        }
         # warm the processed-table cache and the derived backtest, then time the command itself
         warm = report.build(args.la, raw_dir=args.raw, out_dir=out)
         one_cmd = [MSP, "report", "--la", args.la, "--raw", args.raw, "--out", out]
@@ -79,16 +196,6 @@ def main() -> None:
             "real council on DEMO fallback": [MSP, "market", "--la", args.la],
         }
         mistake_s = {k: _median_run(v)[0] for k, v in mistakes.items()}
-        councils = report.councils_in(args.raw)
-        chosen = councils[: args.sample] if args.sample else councils
-        start = time.perf_counter()
-        result = report.build_all(
-            raw_dir=args.raw, out_dir=Path(out) / "all", councils=chosen, progress=False
-        )
-        batch_s = time.perf_counter() - start
-        left = subprocess.run(
-            ["pgrep", "-f", "msp-chromium-"], capture_output=True, text=True
-        ).stdout.split()
     res.update(
         {
             "raw_dir": Path(args.raw).name,
@@ -100,14 +207,19 @@ def main() -> None:
                 "one_council_profile": profile,
                 "mistake_answer_s_median_of_3": mistake_s,
                 "batch_councils": len(chosen),
-                "batch_built": result["built"],
-                "batch_failed": [f["la_code"] for f in result["failed"]],
+                "batch_built": len(built),
+                "batch_failed": sorted(set(chosen) - set(built)),
                 "batch_s": round(batch_s, 1),
+                "batch_cold_derived_cache": bool(args.cold),
+                "batch_derived_cache_removed_first": cold,
+                "batch_median_per_plan_s": per_plan,
+                "batch_memory": batch,
                 "all_councils": len(councils),
                 "all_councils_s": round(batch_s * len(councils) / max(len(chosen), 1), 0),
                 "all_councils_measured": not args.sample,
-                "peak_rss_mib_largest_child": round(
-                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+                "peak_rss_mib_largest_child": max(
+                    (v for vs in batch["peak_rss_mib_by_process_kind"].values() for v in vs),
+                    default=0,
                 ),
                 "browser_processes_left": len(left),
             },

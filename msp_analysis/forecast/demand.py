@@ -208,7 +208,17 @@ def _seed(s: pd.DataFrame, year: int) -> pd.DataFrame | None:
 
 def salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """People during ``year`` by CELL (Nursing, Residential, Community), the flows by age band
-    and setting, and how setting and client group were joined."""
+    and setting, and how setting and client group were joined.
+
+    The same for every scenario: computed once per council and year (copies returned)."""
+    key = ("salt_base", la_code, year)
+    if key not in tables.cache:
+        tables.cache[key] = _salt_base(tables, la_code, year)
+    people, flows, method = tables.cache[key]
+    return people.copy(), flows.copy(), method
+
+
+def _salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     s = _salt(tables)
     code, share, _ = source_code(tables, la_code)
     mine = s[(s["la_code"] == code) & (s["year"] == year)]

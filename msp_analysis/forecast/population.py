@@ -11,7 +11,7 @@ the council the latest estimate is held flat, and the note says "held flat".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -87,7 +87,20 @@ def _from_tables(tables: Tables, la_code: str) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def population_path(tables: Tables, la_code: str, *, use_projection: bool = True) -> PopulationPath:
-    """Estimates for past years, then the projection rebased to the latest estimate."""
+    """Estimates for past years, then the projection rebased to the latest estimate.
+
+    The same for every scenario that makes the same choice: computed once per council and
+    choice (a copy returned)."""
+    key = ("population_path", la_code, bool(use_projection))
+    if key not in tables.cache:
+        tables.cache[key] = _population_path(tables, la_code, use_projection=use_projection)
+    path = tables.cache[key]
+    return replace(path, frame=path.frame.copy())
+
+
+def _population_path(
+    tables: Tables, la_code: str, *, use_projection: bool = True
+) -> PopulationPath:
     got = _from_series(tables, la_code)
     mye, proj = got if got is not None else _from_tables(tables, la_code)
     mye = mye[mye.groupby("year")["band"].transform("nunique") == len(BANDS)]
