@@ -926,7 +926,35 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
             f"no published file this tool knows could be read in {raw_dir}; nothing was written"
             + problems
         )
-    # a table whose pieces are all as in the previous build is that build's file, as it is
+    start = time.perf_counter()
+    # the new version's folder: each table is written there as soon as it is merged
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
+    tmp.chmod(0o755)
+    try:
+        tables, reused, signatures = _merge_and_save(sources, prev, demo, result, out_dir, tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("merged and wrote %d tables in %.2f s", len(tables), time.perf_counter() - start)
+    _write(
+        tmp, tables, reused, signatures, result, raw_dir, out_dir, fingerprint, prev, keep_pieces
+    )
+    return result
+
+
+def _merge_and_save(
+    sources: dict, prev: dict, demo: bool, result: BuildResult, out_dir: Path, tmp: Path
+) -> tuple[dict[str, pd.DataFrame], dict[str, dict], dict[str, list[str]]]:
+    """Every table from its parts, written to ``tmp`` in a thread (Parquet encoding releases
+    the GIL) while the next table is merged; a table whose parts are all as in the previous
+    build is that build's file, as it is (``reused``, linked later).
+
+    Returns:
+        ``(tables, reused, signatures)``; ``result`` gets each table's rows, conflicts and
+        rows superseded.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     prev_dir = resolve(out_dir) if prev else None
     prev_ok = prev.get("code_key") == code_key() and bool(prev.get("demo")) == demo
     prev_superseded = {
@@ -934,42 +962,52 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
         for f in prev.get("files", [])
         if f.get("rows_superseded")
     }
-    start = time.perf_counter()
     tables: dict[str, pd.DataFrame] = {}
     reused: dict[str, dict] = {}
     signatures: dict[str, list[str]] = {}
-    for table, parts in sorted(sources.items()):
-        signatures[table] = sorted(p.key or f"rows-of:{p.file}" for p in parts)
-        info = prev.get("tables", {}).get(table, {})
-        if (
-            prev_ok
-            and prev_dir is not None
-            and info.get("pieces") == signatures[table]
-            and all(p.key for p in parts)
-            and (prev_dir / f"{table}.parquet").exists()
-        ):
-            reused[table] = {**info, "path": prev_dir / f"{table}.parquet"}
-            result.tables[table] = info["rows"]
-            result.conflicts.extend(c for c in prev.get("conflicts", []) if c["table"] == table)
+
+    def save(name: str) -> None:
+        tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
+        _step(f"table {name}")
+
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="msp-table")
+    saving = []
+    try:
+        for table, parts in sorted(sources.items()):
+            signatures[table] = sorted(p.key or f"rows-of:{p.file}" for p in parts)
+            info = prev.get("tables", {}).get(table, {})
+            if (
+                prev_ok
+                and prev_dir is not None
+                and info.get("pieces") == signatures[table]
+                and all(p.key for p in parts)
+                and (prev_dir / f"{table}.parquet").exists()
+            ):
+                reused[table] = {**info, "path": prev_dir / f"{table}.parquet"}
+                result.tables[table] = info["rows"]
+                result.conflicts.extend(c for c in prev.get("conflicts", []) if c["table"] == table)
+                for f in result.files:
+                    if f["table"] == table and (f["file"], table) in prev_superseded:
+                        f["rows_superseded"] = prev_superseded[(f["file"], table)]
+                continue
+            loaded = [(p, p.frame(table)) for p in parts]
+            frame, superseded, conflicts = _merge(
+                table, [(release_of(f, p.file, p.titles), p.digest, f) for p, f in loaded]
+            )
+            if demo:
+                frame["source"] = "DEMO - " + frame["source"].astype(str)
+            tables[table] = frame
+            saving.append(pool.submit(save, table))
+            result.tables[table] = len(frame)
+            result.conflicts.extend(conflicts)
             for f in result.files:
-                if f["table"] == table and (f["file"], table) in prev_superseded:
-                    f["rows_superseded"] = prev_superseded[(f["file"], table)]
-            continue
-        loaded = [(p, p.frame(table)) for p in parts]
-        frame, superseded, conflicts = _merge(
-            table, [(release_of(f, p.file, p.titles), p.digest, f) for p, f in loaded]
-        )
-        if demo:
-            frame["source"] = "DEMO - " + frame["source"].astype(str)
-        tables[table] = frame
-        result.tables[table] = len(frame)
-        result.conflicts.extend(conflicts)
-        for f in result.files:
-            if f["table"] == table and f["file"] in superseded:
-                f["rows_superseded"] = superseded[f["file"]]
-    log.info("merged %d tables in %.2f s", len(tables), time.perf_counter() - start)
-    _write(tables, reused, signatures, result, raw_dir, out_dir, fingerprint, prev, keep_pieces)
-    return result
+                if f["table"] == table and f["file"] in superseded:
+                    f["rows_superseded"] = superseded[f["file"]]
+        for future in saving:
+            future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return tables, reused, signatures
 
 
 @dataclass
@@ -1112,26 +1150,23 @@ def _which_rule(won, lost) -> str:
 
 
 def _write(
-    tables, reused, signatures, result, raw_dir: Path, out_dir: Path, fingerprint, prev, keep_pieces
+    tmp: Path,
+    tables,
+    reused,
+    signatures,
+    result,
+    raw_dir: Path,
+    out_dir: Path,
+    fingerprint,
+    prev,
+    keep_pieces,
 ) -> None:
-    """Write a new version folder and switch ``current`` to it in one atomic rename.
+    """Complete the new version folder ``tmp`` (which holds the merged ``tables``
+    already) and switch ``current`` to it in one atomic rename.
 
     Tables in ``reused`` are the previous version's files, linked (or copied) as they are.
     """
     start = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
-    tmp.chmod(0o755)
-    from concurrent.futures import ThreadPoolExecutor
-
-    def save(name: str) -> None:
-        tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
-        _step(f"table {name}")
-
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="msp-table") as pool:
-        # the largest first, so two threads finish together (Parquet encoding releases the GIL)
-        order = sorted(tables, key=lambda n: -len(tables[n]))
-        for future in [pool.submit(save, name) for name in order]:
-            future.result()
     for name, info in reused.items():
         try:
             os.link(info["path"], tmp / f"{name}.parquet")
@@ -1180,8 +1215,7 @@ def _write(
     _prune(out_dir, {version, replaces or ""}, keep_pieces | set(_pieces_of(prev)))
     _step("pruned")
     log.info(
-        "wrote %d tables to %s (%s) in %.2f s",
-        len(tables),
+        "wrote the manifest and switched %s to %s in %.2f s",
         out_dir,
         version,
         time.perf_counter() - start,

@@ -49,9 +49,14 @@ def _clean(v):
 
 
 def _row_digits(unit: str, figures: list) -> int | None:
-    """Decimals for every figure of a table row, so a row never reads '19.7 | 17': one where any
-    figure under 100 has a fraction, none where a fraction is only on larger ones, and the
-    formatter's own choice (None) for money, percentages and whole counts."""
+    """Decimals for every figure of a table row, so a row never reads '19.7 | 17' or '£201 |
+    £70.90': one where any figure under 100 has a fraction, none where a fraction is only on
+    larger ones; pence where sums of money under £1m straddle £100 (money below £100 has pence);
+    else the formatter's own choice (None: percentages, whole counts, money of one size)."""
+    if unit.startswith("£") and unit != "£ million":
+        money = [abs(v) for v in figures if isinstance(v, int | float) and not math.isnan(v)]
+        straddle = bool(money) and min(money) < 100 <= max(money) < 1e6
+        return 2 if straddle else None
     if unit.startswith(("£", "%")):
         return None
     fractions = [

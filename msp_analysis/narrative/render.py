@@ -26,7 +26,7 @@ def number(v, unit: str = "", digits: int | None = None) -> str:
     if unit == "£ million":
         return f"£{v:,.1f}m"
     if unit.startswith("£"):
-        return money(v)
+        return money(v) if digits is None else f"£{v:,.{digits}f}"
     if unit.startswith("%"):
         return f"{v:,.{1 if digits is None else digits}f}%"
     if digits is None and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):

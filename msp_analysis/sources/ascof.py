@@ -378,11 +378,19 @@ def split_bracketed(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     (Comparability_over_time_log). The official figure is the value; the bracketed
     one is kept beside it, never dropped silently.
     """
-    text = cells.astype("string")
-    m = text.str.extract(_BRACKETED)
-    has = m[0].notna()
-    official = cells.where(~has, m[0]).astype(object)
-    alternative = pd.Series(pd.NA, index=cells.index, dtype=object).where(~has, m[1])
+    # only text with a bracket can match: the regex runs on those cells alone
+    maybe = np.fromiter(
+        (isinstance(v, str) and "(" in v for v in cells.to_numpy(dtype=object)),
+        dtype=bool,
+        count=len(cells),
+    )
+    m = cells[maybe].astype("string").str.extract(_BRACKETED)
+    found = m[m[0].notna()]
+    official = cells.astype(object)  # a copy: the caller's cells stay as they are
+    alternative = pd.Series(pd.NA, index=cells.index, dtype=object)
+    if len(found):
+        official.loc[found.index] = found[0].astype(object)
+        alternative.loc[found.index] = found[1].astype(object)
     return official, alternative
 
 
@@ -425,7 +433,8 @@ def _clean_ods(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         alternative, file=file, column=raw["header"], rows=raw["source_row"], sheet=raw["sheet"]
     )
     desc = code.map({c: contents.get(c, ("", ""))[0] or "" for c in code.unique()})
-    desc = desc.where(desc != "", raw["title"].str.replace(r"^Table [^:]*:\s*", "", regex=True))
+    titles = {t: re.sub(r"^Table [^:]*:\s*", "", t) for t in raw["title"].unique()}
+    desc = desc.where(desc != "", raw["title"].map(titles))  # each sheet's title once
     out = pd.DataFrame(
         {
             **{c: area[c] for c in area},

@@ -219,8 +219,11 @@ def read_england_crosstab(path: str | Path, year: int | None) -> pd.DataFrame:
 def clean(raw: pd.DataFrame) -> pd.DataFrame:
     """Tidy SALT table: council (or England / region) x year x measure x dimensions."""
     file = raw.attrs.get("source_file", "")
-    out = W.clean_cells(raw, SPECS, source=SOURCE)
     extra = raw.attrs.get("england_crosstab")
+    if extra is not None:  # pandas deep-copies attrs on every step: keep the frame out of them
+        raw = raw.copy(deep=False)
+        raw.attrs = {k: v for k, v in raw.attrs.items() if k != "england_crosstab"}
+    out = W.clean_cells(raw, SPECS, source=SOURCE)
     if extra is not None and len(extra):
         extra = extra.astype({c: out[c].dtype for c in extra.columns if c in out.columns})
         out = pd.concat([out, extra[out.columns.intersection(extra.columns)]], ignore_index=True)

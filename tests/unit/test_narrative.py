@@ -608,6 +608,10 @@ def test_a_row_of_figures_shares_its_decimals():
     assert context._row_digits("", [916.0, 1104.0, 1271.0, 983.0]) is None  # counts stay whole
     assert context._row_digits("", [201.4, 70.0, float("nan")]) == 0
     assert context._row_digits("£ per week", [630.27, 810.1]) is None  # money formats itself
+    # DEMO's spend per adult read "£201 | £70.90 | £53.56 | £52.29"
+    assert context._row_digits("£ per adult", [201.4, 70.9, 53.56, 52.29]) == 2
+    assert render.number(201.4, "£ per adult", 2) == "£201.40"
+    assert context._row_digits("£ thousands", [51_500_000.0, 20.5]) is None  # £51.5m stays
     text = render.render(
         "section1.md.j2",
         _s1(
