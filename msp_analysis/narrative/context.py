@@ -449,15 +449,23 @@ def _description(result, name: str) -> str:
 def _assumption_sources(result) -> list[dict]:
     from msp_analysis.forecast import scenarios as scenarios_mod
 
-    a = result["assumptions"].drop_duplicates(["assumption", "source"])
-    return [
-        {
-            "assumption": scenarios_mod.assumption_words(r.assumption),
-            "source": r.source,
-            "rating": r.rating,
-        }
-        for r in a.itertuples()
-    ]
+    frame = result["assumptions"]
+    every = frame["scenario"].nunique()
+    out = []
+    for (assumption, source), rows in frame.groupby(["assumption", "source"], sort=False):
+        names = list(dict.fromkeys(rows["scenario"]))
+        out.append(
+            {
+                "assumption": scenarios_mod.assumption_words(assumption),
+                "source": source,
+                "rating": rows["rating"].iloc[0],
+                # where scenarios differ on an assumption, say which use this source
+                "scenarios": ""
+                if len(names) == every
+                else ", ".join(scenarios_mod.scenario_title(n) for n in names),
+            }
+        )
+    return out
 
 
 class IndicatorRef(ConfigModel):

@@ -430,6 +430,8 @@ def test_section2_pounds_shares_backtest_and_warnings():
     assert "moving placements between settings -£617,999." in text
     assert "80% range 4,096 to 6,407" in text and "the number falls 7.6%" in text
     assert "forecast £192.9m in 2024-25 (80% range £175.8m to £211.6m), so it rises 9.2%" in text
+    # the outturn lines are told apart from the long-term care spend the scenarios project
+    assert "(ASC-FR spend by setting, brought forward to 2023-24: £156.2m)" in text
     # one line on the record in Section 2; the table is in the appendix
     assert (
         "was out by a median 5.2% one year ahead (2023-24, forecast from 2022-23, 140 councils) "
@@ -645,3 +647,31 @@ def test_amounts_in_one_sentence_share_one_unit():
     facts = _s2()
     facts["scenarios"][0]["drivers"][2]["amount_text"] = "£0.6m"
     assert "moving placements between settings -£0.6m." in render.render("section2.md.j2", facts)
+
+
+@pytest.mark.unit
+def test_assumption_sources_name_the_scenarios_only_where_they_differ():
+    import pandas as pd
+
+    from msp_analysis.narrative import context
+
+    rows = [
+        ("baseline", "population", "ONS", "medium"),
+        ("market_unchanged", "population", "ONS", "medium"),
+        ("baseline", "price_path", "Constant prices", "high"),
+        ("market_unchanged", "price_path", "Low Pay Commission", "medium"),
+    ]
+    frame = pd.DataFrame(rows, columns=["scenario", "assumption", "source", "rating"])
+    got = context._assumption_sources({"assumptions": frame})
+    assert [(a["source"], a["scenarios"]) for a in got] == [
+        ("ONS", ""),
+        ("Constant prices", "Baseline"),
+        ("Low Pay Commission", "Market unchanged"),
+    ]
+    facts = _s2()
+    facts["assumption_sources"] = [
+        dict(assumption="price path", source="Constant prices", rating="high", scenarios="Baseline")
+    ]
+    assert "- Price path (high; Baseline): Constant prices" in render.render(
+        "section2.md.j2", facts
+    )
