@@ -578,6 +578,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Messages(logging.Formatter):
+    """Log lines as a user reads them: 'warning: <message>'; with -v also the module that
+    logged it (for a bug report)."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        where = f" ({record.name})" if self.verbose else ""
+        text = f"{record.levelname.lower()}{where}: {record.getMessage()}"
+        if record.exc_info and self.verbose:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status.
 
@@ -586,10 +602,9 @@ def main(argv: list[str] | None = None) -> int:
     asks for a report with ``-v``, which shows the traceback); 130 interrupted.
     """
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(_Messages(verbose=bool(args.verbose)))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     try:
         return args.func(args)
     except MspError as exc:

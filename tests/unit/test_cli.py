@@ -263,3 +263,18 @@ def test_settings_folder_or_missing_file(tmp_path, kind, check, arg):
     (tmp_path / "latin1.yml").write_bytes(b"name: caf\xe9\n")
     with pytest.raises(ScenarioError, match="UTF-8"):
         check(arg(tmp_path / "latin1.yml"))
+
+
+@pytest.mark.unit
+def test_log_lines_read_as_messages_not_module_names():
+    import logging
+
+    from msp_analysis.cli import _Messages
+
+    record = logging.LogRecord(
+        "msp_analysis.sources.outturn", logging.WARNING, __file__, 1, "row %d: bad", (43,), None
+    )
+    assert _Messages(verbose=False).format(record) == "warning: row 43: bad"
+    assert _Messages(verbose=True).format(record) == (
+        "warning (msp_analysis.sources.outturn): row 43: bad"
+    )
