@@ -143,3 +143,25 @@ def test_backtest_is_computed_once_per_data_build(demo_raw, monkeypatch):
     monkeypatch.setattr(report, "code_key", lambda: "another-code")
     with pytest.raises(AssertionError, match="recomputed"):
         report.shared_backtest(demo_raw)
+
+
+@pytest.mark.skipif(report.pdf_engine() is None, reason="needs Chromium")
+def test_the_browser_opens_a_fresh_page_every_few_plans(tmp_path, monkeypatch):
+    """A page's renderer keeps memory from each document: after PAGE_PLANS prints the next
+    one goes to a new page; every PDF is still printed, with its own text."""
+    from msp_analysis import browser
+
+    monkeypatch.setattr(browser, "PAGE_PLANS", 2)
+    b = browser.Browser(report.pdf_engine())
+    pages = []
+    try:
+        for i in range(3):
+            page = tmp_path / f"p{i}.html"
+            page.write_text(f"<html><body><h1>Plan number {i}</h1></body></html>")
+            b.print_pdf(page, tmp_path / f"p{i}.pdf")
+            pages.append(b._target)
+    finally:
+        b.close()
+    assert pages[0] == pages[1] != pages[2]  # the third print opened a new page
+    for i in range(3):
+        assert f"Plan number {i}" in _pdf_text(tmp_path / f"p{i}.pdf")

@@ -19,6 +19,7 @@ from msp_analysis.configs import ConfigModel, load_yaml
 from msp_analysis.indicators.core import MARKETS
 from msp_analysis.indicators.risk import RiskKey
 from msp_analysis.indicators.summary import HEADLINES, compare_word, latest
+from msp_analysis.narrative import render
 
 SECTION_TITLES = {
     1: "Section 1: Assessment of the current sustainability of local care markets",
@@ -49,9 +50,14 @@ def _clean(v):
 
 
 def _row_digits(unit: str, figures: list) -> int | None:
-    """Decimals for every figure of a table row, so a row never reads '19.7 | 17': one where any
-    figure under 100 has a fraction, none where a fraction is only on larger ones, and the
-    formatter's own choice (None) for money, percentages and whole counts."""
+    """Decimals for every figure of a table row, so a row never reads '19.7 | 17' or '£201 |
+    £70.90': one where any figure under 100 has a fraction, none where a fraction is only on
+    larger ones; pence where sums of money under £1m straddle £100 (money below £100 has pence);
+    else the formatter's own choice (None: percentages, whole counts, money of one size)."""
+    if unit.startswith("£") and unit != "£ million":
+        money = [abs(v) for v in figures if isinstance(v, int | float) and not math.isnan(v)]
+        straddle = bool(money) and min(money) < 100 <= max(money) < 1e6
+        return 2 if straddle else None
     if unit.startswith(("£", "%")):
         return None
     fractions = [
@@ -307,6 +313,12 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
             for k, v in sorted(h["driver_gbp"].items(), key=lambda kv: -abs(kv[1]))
             if abs(v) >= 0.5e4
         ]
+        for d, text in zip(
+            drivers, render.money_among([d["amount"] for d in drivers]), strict=True
+        ):
+            d["amount_text"] = text
+            if d["share_pct"] is not None and d["share_pct"] < 0.5:
+                d["share_pct"] = None  # '0% of the rise' says nothing
         r = runs.loc[name]
         scenarios.append(
             {

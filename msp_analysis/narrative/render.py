@@ -26,7 +26,7 @@ def number(v, unit: str = "", digits: int | None = None) -> str:
     if unit == "£ million":
         return f"£{v:,.1f}m"
     if unit.startswith("£"):
-        return money(v)
+        return money(v) if digits is None else f"£{v:,.{digits}f}"
     if unit.startswith("%"):
         return f"{v:,.{1 if digits is None else digits}f}%"
     if digits is None and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):
@@ -52,6 +52,21 @@ def money(v) -> str:
     if a >= 1e6:
         return f"£{v / 1e6:,.1f}m"
     return f"£{v:,.0f}" if a >= 100 else f"£{v:,.2f}"
+
+
+def money_among(values) -> list[str]:
+    """Amounts said in one sentence, in one unit: all in £m with one decimal when the largest
+    is £1m or more (so '+£0.1m' sits beside '+£12.2m', not '+£127,303'), else each as
+    :func:`money` says it."""
+    amounts = [abs(v) for v in values if not _nan(v)]
+    if not amounts or max(amounts) < 1e6:
+        return [money(v) for v in values]
+    return [
+        money(v)
+        if _nan(v) or abs(v) >= 1e9
+        else ("under £0.1m" if abs(v) < 0.05e6 else f"£{v / 1e6:,.1f}m")
+        for v in values
+    ]
 
 
 def change(v, tolerance: float = 0.05) -> str:

@@ -608,6 +608,10 @@ def test_a_row_of_figures_shares_its_decimals():
     assert context._row_digits("", [916.0, 1104.0, 1271.0, 983.0]) is None  # counts stay whole
     assert context._row_digits("", [201.4, 70.0, float("nan")]) == 0
     assert context._row_digits("£ per week", [630.27, 810.1]) is None  # money formats itself
+    # DEMO's spend per adult read "£201 | £70.90 | £53.56 | £52.29"
+    assert context._row_digits("£ per adult", [201.4, 70.9, 53.56, 52.29]) == 2
+    assert render.number(201.4, "£ per adult", 2) == "£201.40"
+    assert context._row_digits("£ thousands", [51_500_000.0, 20.5]) is None  # £51.5m stays
     text = render.render(
         "section1.md.j2",
         _s1(
@@ -625,3 +629,19 @@ def test_a_row_of_figures_shares_its_decimals():
         ),
     )
     assert "| **19.7** | 17.0 | 17.0 | 18.8 |" in text
+
+
+@pytest.mark.unit
+def test_amounts_in_one_sentence_share_one_unit():
+    # Wiltshire's baseline drivers (2023-24 to 2028-29): +£12.2m population beside +£127,303
+    assert render.money_among([12_210_000.0, 127_303.0, 40_000.0]) == [
+        "£12.2m",
+        "£0.1m",
+        "under £0.1m",
+    ]
+    # below £1m every amount keeps its own unit, as money() says it
+    assert render.money_among([617_999.0, 21.39]) == ["£617,999", "£21.39"]
+    assert render.money_among([]) == []
+    facts = _s2()
+    facts["scenarios"][0]["drivers"][2]["amount_text"] = "£0.6m"
+    assert "moving placements between settings -£0.6m." in render.render("section2.md.j2", facts)
