@@ -19,6 +19,7 @@ from msp_analysis.configs import ConfigModel, load_yaml
 from msp_analysis.indicators.core import MARKETS
 from msp_analysis.indicators.risk import RiskKey
 from msp_analysis.indicators.summary import HEADLINES, compare_word, latest
+from msp_analysis.narrative import render
 
 SECTION_TITLES = {
     1: "Section 1: Assessment of the current sustainability of local care markets",
@@ -312,6 +313,12 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
             for k, v in sorted(h["driver_gbp"].items(), key=lambda kv: -abs(kv[1]))
             if abs(v) >= 0.5e4
         ]
+        for d, text in zip(
+            drivers, render.money_among([d["amount"] for d in drivers]), strict=True
+        ):
+            d["amount_text"] = text
+            if d["share_pct"] is not None and d["share_pct"] < 0.5:
+                d["share_pct"] = None  # '0% of the rise' says nothing
         r = runs.loc[name]
         scenarios.append(
             {

@@ -54,6 +54,21 @@ def money(v) -> str:
     return f"£{v:,.0f}" if a >= 100 else f"£{v:,.2f}"
 
 
+def money_among(values) -> list[str]:
+    """Amounts said in one sentence, in one unit: all in £m with one decimal when the largest
+    is £1m or more (so '+£0.1m' sits beside '+£12.2m', not '+£127,303'), else each as
+    :func:`money` says it."""
+    amounts = [abs(v) for v in values if not _nan(v)]
+    if not amounts or max(amounts) < 1e6:
+        return [money(v) for v in values]
+    return [
+        money(v)
+        if _nan(v) or abs(v) >= 1e9
+        else ("under £0.1m" if abs(v) < 0.05e6 else f"£{v / 1e6:,.1f}m")
+        for v in values
+    ]
+
+
 def change(v, tolerance: float = 0.05) -> str:
     if _nan(v):
         return "with no earlier year to compare"

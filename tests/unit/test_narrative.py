@@ -629,3 +629,19 @@ def test_a_row_of_figures_shares_its_decimals():
         ),
     )
     assert "| **19.7** | 17.0 | 17.0 | 18.8 |" in text
+
+
+@pytest.mark.unit
+def test_amounts_in_one_sentence_share_one_unit():
+    # Wiltshire's baseline drivers (2023-24 to 2028-29): +£12.2m population beside +£127,303
+    assert render.money_among([12_210_000.0, 127_303.0, 40_000.0]) == [
+        "£12.2m",
+        "£0.1m",
+        "under £0.1m",
+    ]
+    # below £1m every amount keeps its own unit, as money() says it
+    assert render.money_among([617_999.0, 21.39]) == ["£617,999", "£21.39"]
+    assert render.money_among([]) == []
+    facts = _s2()
+    facts["scenarios"][0]["drivers"][2]["amount_text"] = "£0.6m"
+    assert "moving placements between settings -£0.6m." in render.render("section2.md.j2", facts)
