@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -34,8 +35,9 @@ def _files(raw: Path) -> list[Path]:
     return sorted(p for p in raw.iterdir() if p.suffix.lower() in SPREADSHEETS | {".csv"})
 
 
-def bare_read(raw: Path) -> float:
-    start = time.perf_counter()
+def bare_read(raw: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the bare read (one process)."""
+    start, cpu = time.perf_counter(), time.process_time()
     for p in _files(raw):
         if p.suffix.lower() in SPREADSHEETS:
             pd.read_excel(p, sheet_name=None, header=None, engine="calamine")
@@ -44,7 +46,7 @@ def bare_read(raw: Path) -> float:
                 pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             except UnicodeDecodeError:
                 pd.read_csv(p, dtype=str, keep_default_na=False, encoding="cp1252")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def _tree_rss_kib(pid: int) -> int:
@@ -66,6 +68,7 @@ def run_build(raw: Path, out: Path) -> dict:
     """Wall time, peak RSS (MiB: the largest process, and the whole process tree sampled
     every 20 ms) and exit code of `msp data` in a fresh process."""
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -88,8 +91,15 @@ def run_build(raw: Path, out: Path) -> dict:
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):  # 1: built, with some files listed as failed
         raise SystemExit(f"msp data failed with exit code {proc.returncode}")
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"s": wall, "rss": peak_kib / 1024, "tree": tree / 1024, "exit": proc.returncode}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {
+        "s": wall,
+        "cpu": cpu,  # user + system seconds of the command and its workers
+        "rss": after.ru_maxrss / 1024,
+        "tree": tree / 1024,
+        "exit": proc.returncode,
+    }
 
 
 def profile(raw: Path, dest: Path) -> None:
@@ -196,6 +206,7 @@ def main() -> None:
         for p in raw.rglob("*"):
             p.chmod(0o644 if p.is_file() else 0o755)
         bare, cold = [], []
+        load_start = os.getloadavg()[0]  # others share the machine: say how busy it was
         for i in range(args.repeat):
             bare.append(bare_read(raw))
             cold.append(run_build(raw, Path(tmp) / f"cold{i}"))
@@ -216,7 +227,7 @@ def main() -> None:
         from msp_analysis import store
 
         m = store.manifest(out)
-    bare_s = min(bare)
+    bare_s = min(b[0] for b in bare)
     cold_s = min(c["s"] for c in cold)
     result = {
         "raw_dir": src.name,
@@ -226,6 +237,9 @@ def main() -> None:
         "files_skipped": len(m["skipped"]),
         "bare_pandas_read_s": round(bare_s, 2),
         "msp_data_cold_s": round(cold_s, 2),
+        "bare_read_cpu_s": round(min(b[1] for b in bare), 2),
+        "msp_data_cold_cpu_s": round(min(c["cpu"] for c in cold), 2),
+        "load_average_1min": [round(load_start, 2), round(os.getloadavg()[0], 2)],  # start, end
         "msp_data_warm_s": round(min(w["s"] for w in warm), 2),
         "msp_data_one_file_changed_s": round(one["s"], 2),
         "one_file_changed": CHANGED,
