@@ -172,7 +172,9 @@ class Draft:
     def fig_ratings(self):
         r = benchmark_long(self.indicators, "ascof_6b_rating_share", self.council)
         r = r[r["breakdown"] != "Good or outstanding"]
-        year = r["year_label"].iloc[0] if len(r) else ""
+        if not r["value"].notna().any():
+            return None  # no rating shares published for this council: no empty chart
+        year = r["year_label"].iloc[0]
         return plots.stamp(
             plots.rating_bars(
                 r,

@@ -88,3 +88,25 @@ def test_stamp_puts_the_running_mark_on_the_image():
     plots.stamp(fig, "Wiltshire · DRAFT")
     assert "Wiltshire · DRAFT" in [t.get_text() for t in fig.texts]
     plt.close(fig)
+
+
+@pytest.mark.unit
+def test_no_empty_ratings_chart_when_a_council_has_no_rating_shares():
+    # City of London (E09000001) has no ASCOF 6B shares: the plan shows no chart, rather
+    # than an empty one with a legend warning above it
+    from types import SimpleNamespace
+
+    from msp_analysis.narrative.plan import Draft
+
+    cols = ["la_code", "indicator", "status", "breakdown", "year", "year_label"]
+    cols += ["value", "region", "england"]
+    none = pd.DataFrame(columns=cols)
+    draft = SimpleNamespace(indicators=none, council="City of London", mark="")
+    assert Draft.fig_ratings(draft) is None
+    rows = [
+        ("E09000001", "ascof_6b_rating_share", "ok", b, 2023, "2023-24", v, 20.0, 21.0)
+        for b, v in [("Outstanding", 10.0), ("Good", 70.0), ("Requires improvement", 20.0)]
+    ]
+    draft.indicators = pd.DataFrame(rows, columns=cols)
+    fig = Draft.fig_ratings(draft)
+    assert fig is not None and len(fig.axes[0].patches) == 9  # 3 areas x 3 ratings
