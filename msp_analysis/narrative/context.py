@@ -450,7 +450,17 @@ def _assumption_sources(result) -> list[dict]:
     from msp_analysis.forecast import scenarios as scenarios_mod
 
     frame = result["assumptions"]
-    every = frame["scenario"].nunique()
+    every = list(dict.fromkeys(frame["scenario"]))
+
+    def which(names: list[str]) -> str:
+        """'' for every scenario; the others named when fewer ('every scenario but Baseline')."""
+        rest = [n for n in every if n not in names]
+        if not rest:
+            return ""
+        if len(rest) < len(names):
+            return "every scenario but " + ", ".join(scenarios_mod.scenario_title(n) for n in rest)
+        return ", ".join(scenarios_mod.scenario_title(n) for n in names)
+
     out = []
     for (assumption, source), rows in frame.groupby(["assumption", "source"], sort=False):
         names = list(dict.fromkeys(rows["scenario"]))
@@ -460,9 +470,7 @@ def _assumption_sources(result) -> list[dict]:
                 "source": source,
                 "rating": rows["rating"].iloc[0],
                 # where scenarios differ on an assumption, say which use this source
-                "scenarios": ""
-                if len(names) == every
-                else ", ".join(scenarios_mod.scenario_title(n) for n in names),
+                "scenarios": which(names),
             }
         )
     return out

@@ -660,13 +660,15 @@ def test_assumption_sources_name_the_scenarios_only_where_they_differ():
         ("market_unchanged", "population", "ONS", "medium"),
         ("baseline", "price_path", "Constant prices", "high"),
         ("market_unchanged", "price_path", "Low Pay Commission", "medium"),
+        ("workforce_shock", "population", "ONS", "medium"),
+        ("workforce_shock", "price_path", "Low Pay Commission", "medium"),
     ]
     frame = pd.DataFrame(rows, columns=["scenario", "assumption", "source", "rating"])
     got = context._assumption_sources({"assumptions": frame})
     assert [(a["source"], a["scenarios"]) for a in got] == [
         ("ONS", ""),
         ("Constant prices", "Baseline"),
-        ("Low Pay Commission", "Market unchanged"),
+        ("Low Pay Commission", "every scenario but Baseline"),
     ]
     facts = _s2()
     facts["assumption_sources"] = [
