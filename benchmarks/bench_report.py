@@ -15,6 +15,7 @@ same session) into "before", so one file shows both.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -77,15 +78,19 @@ def _run_sampled(argv: list[str]) -> dict:
     info: dict[int, tuple[str, int]] = {}
     tree_peak = 0
     worker_peak: dict[int, int] = {}  # a worker with its kernel and browser, at one moment
+    worker_pss: dict[int, int] = {}  # the same in PSS: shared pages split between sharers
     while proc.poll() is None:
         try:
             procs = [root, *root.children(recursive=True)]
         except psutil.Error:
             break
         now: dict[int, int] = {}
+        now_pss: dict[int, int] = {}
         for p in procs:
             try:
                 rss = p.memory_info().rss
+                with contextlib.suppress(AttributeError, psutil.Error):  # Linux: PSS
+                    now_pss[p.pid] = p.memory_full_info().pss
                 if p.pid not in info:
                     kind = "parent" if p.pid == proc.pid else _kind(p.cmdline())
                     info[p.pid] = (kind, p.ppid())
@@ -96,13 +101,15 @@ def _run_sampled(argv: list[str]) -> dict:
         tree_peak = max(tree_peak, sum(now.values()))
         for pid in now:
             if info[pid][0] == "worker":
-                top, total = pid, 0
+                top, total, total_pss = pid, 0, 0
                 for q, rss in now.items():
                     up = q
                     while up in info and up != top:
                         up = info[up][1]
                     total += rss if up == top else 0
+                    total_pss += now_pss.get(q, 0) if up == top else 0
                 worker_peak[pid] = max(worker_peak.get(pid, 0), total)
+                worker_pss[pid] = max(worker_pss.get(pid, 0), total_pss)
         time.sleep(0.2)
     out, err = proc.communicate()
     seconds = time.perf_counter() - start
@@ -119,6 +126,7 @@ def _run_sampled(argv: list[str]) -> dict:
 
     workers = [pid for pid, (kind, _) in info.items() if kind == "worker" and children.get(pid)]
     worker_trees = sorted((round(worker_peak[w] / mib, 1) for w in workers), reverse=True)
+    worker_trees_pss = sorted((round(worker_pss[w] / mib, 1) for w in workers), reverse=True)
     return {
         "returncode": proc.returncode,
         "seconds": round(seconds, 1),
@@ -130,6 +138,9 @@ def _run_sampled(argv: list[str]) -> dict:
         # RSS summed over a worker, its kernel and its Chromium processes at the same moment
         # (pages shared between Chromium's processes are counted in each: an upper bound)
         "peak_rss_mib_per_worker_tree": worker_trees,
+        # the same in PSS (each shared page split between the processes sharing it): the
+        # memory a worker's tree really takes
+        "peak_pss_mib_per_worker_tree": worker_trees_pss,
         "peak_rss_mib_whole_tree": round(tree_peak / mib, 1),
     }
 
