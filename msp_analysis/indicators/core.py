@@ -60,6 +60,21 @@ BREAKDOWN_MARKETS = {
 }
 
 
+def _describe(out: pd.DataFrame, market, indicator, unit, source, note) -> None:
+    """Columns every benchmark row carries (what it is, its year label and status), in place;
+    one place for :func:`benchmark` and :func:`benchmark_all`, whose frames must be equal."""
+    out.insert(2, "market", market)
+    out.insert(3, "indicator", indicator)
+    out["year_label"] = out["year"].map(
+        lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}" if pd.notna(y) else pd.NA
+    )
+    out["unit"] = unit
+    out["status"] = np.where(out["value"].notna(), "ok", "suppressed or not submitted")
+    out["source"] = source
+    out["note"] = note
+    out["rank"] = out["rank"].astype("Int64")
+
+
 def market_of(market: str, breakdown: str) -> str:
     """The market a row belongs to: a general (all-market) row naming a specialist market moves there."""
     if market != "all" or not isinstance(breakdown, str):
@@ -190,16 +205,7 @@ def benchmark(
     out["change_pct"] = out.groupby("breakdown")["value"].pct_change(fill_method=None) * 100
     out.insert(0, "la_code", la_code)
     out.insert(1, "la_name", geography.council_name(la_code))
-    out.insert(2, "market", market)
-    out.insert(3, "indicator", indicator)
-    out["year_label"] = out["year"].map(
-        lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}" if pd.notna(y) else pd.NA
-    )
-    out["unit"] = unit
-    out["status"] = np.where(out["value"].notna(), "ok", "suppressed or not submitted")
-    out["source"] = source
-    out["note"] = note
-    out["rank"] = out["rank"].astype("Int64")
+    _describe(out, market, indicator, unit, source, note)
     return out[OUTPUT_COLUMNS].reset_index(drop=True)
 
 
@@ -274,16 +280,7 @@ def benchmark_all(
     # typed as benchmark()'s single-council columns are (a text column, not the table's type)
     out.insert(1, "la_name", names.astype("str") if names.notna().all() else names)
     out["la_code"] = out["la_code"].astype("str")
-    out.insert(2, "market", market)
-    out.insert(3, "indicator", indicator)
-    out["year_label"] = out["year"].map(
-        lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}" if pd.notna(y) else pd.NA
-    )
-    out["unit"] = unit
-    out["status"] = np.where(out["value"].notna(), "ok", "suppressed or not submitted")
-    out["source"] = source
-    out["note"] = note
-    out["rank"] = out["rank"].astype("Int64")
+    _describe(out, market, indicator, unit, source, note)
     if out["breakdown"].dtype == object:  # as benchmark()'s index infers a text column
         out["breakdown"] = pd.Index(out["breakdown"].tolist(), dtype=None)
     out = out[OUTPUT_COLUMNS]
