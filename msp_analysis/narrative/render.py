@@ -56,15 +56,13 @@ def money(v) -> str:
 
 def money_among(values) -> list[str]:
     """Amounts said in one sentence, in one unit: all in £m with one decimal when the largest
-    is £1m or more (so '+£0.1m' sits beside '+£12.2m', not '+£127,303'), else each as
-    :func:`money` says it."""
+    is £1m or more (so '+£0.1m' sits beside '+£12.2m', not '+£127,303'; two decimals below
+    £0.05m: '+£0.04m'), else each as :func:`money` says it."""
     amounts = [abs(v) for v in values if not _nan(v)]
     if not amounts or max(amounts) < 1e6:
         return [money(v) for v in values]
     return [
-        money(v)
-        if _nan(v) or abs(v) >= 1e9
-        else ("under £0.1m" if abs(v) < 0.05e6 else f"£{v / 1e6:,.1f}m")
+        money(v) if _nan(v) or abs(v) >= 1e9 else f"£{v / 1e6:,.{2 if abs(v) < 0.05e6 else 1}f}m"
         for v in values
     ]
 

@@ -639,7 +639,7 @@ def test_amounts_in_one_sentence_share_one_unit():
     assert render.money_among([12_210_000.0, 127_303.0, 40_000.0]) == [
         "£12.2m",
         "£0.1m",
-        "under £0.1m",
+        "£0.04m",
     ]
     # below £1m every amount keeps its own unit, as money() says it
     assert render.money_among([617_999.0, 21.39]) == ["£617,999", "£21.39"]
