@@ -146,21 +146,9 @@ def band_population(
     pieces = []
     for name, band in bands.items():
         share = band_shares(rng["age_from"], rng["age_to"], band)
-        part = rng.assign(
-            _v=rng["value"] * share, _cut=(share > 0) & (share < 1), _nan=rng["value"].isna()
-        )
-        part = part[share > 0]
-        agg = (
-            part.groupby(keys, sort=False)
-            .agg(
-                value=("_v", "sum"),
-                nan=("_nan", "any"),
-                split=("_cut", "any"),
-                source_file=("source_file", "first"),
-            )
-            .reset_index()
-        )
-        agg.loc[agg.pop("nan"), "value"] = np.nan  # a missing age leaves the band missing
+        part = rng.assign(value=rng["value"] * share, split=(share > 0) & (share < 1))
+        # a missing age leaves the band missing
+        agg = _sum_parts(part[share > 0], keys).drop(columns="n")
         if band == (0, None):
             total = pop[pop["age_label"] == "All ages"]
             if len(total):
