@@ -178,6 +178,26 @@ def test_ascfr_csv_totals_keys_labelled_and_unknown_key_named(tmp_path):
     )
 
 
+def test_ascfr_csv_totals_bad_value_named_where_it_stands(tmp_path):
+    # Distinct values are parsed once: a bad one is still named by its column and file line.
+    head = "FY_Ending,CASSR_CODE,GEOGRAPHY_CODE,REGION_GO_CODE,CareType_KEY,AgeBand_KEY,PrimarySupportReason_KEY,SupportSetting_KEY,Purpose_KEY,CarerSupportType_KEY,DataType_KEY,TOTALEXPENDITURE,TOTALINCOME,NETTOTALEXPENDITURE,GROSSTOTALEXPENDITURE,NETCURRENTEXPENDITURE,GROSSCURRENTEXPENDITURE\n"
+    f = tmp_path / "totals.csv"
+    rows = [
+        "2017,817,E06000054,E12000009,2,1,4,7,,,1,10,1,9,10,9,10",
+        "2017,,,E92000001,2,1,4,7,,,1,10,:,9,10,9,10",
+        "2017,,,E12000009,2,1,4,7,,,1,10,1,9,10,9,ten",
+    ]
+    f.write_text(head + "\n".join(rows) + "\n")
+    with pytest.raises(SourceError, match="'ten' is not a number") as err:
+        ascfr.clean(ascfr.read(f))
+    assert (err.value.column, err.value.row) == ("GROSSCURRENTEXPENDITURE", 4)
+    f.write_text(head + "\n".join(rows[:2]) + "\n")
+    tidy = ascfr.clean(ascfr.read(f)).set_index(["la_code", "measure"])
+    income = tidy.loc[("E92000001", "total_income")]  # ':' (line 3): unavailable, never 0
+    assert income["suppressed"] and income["marker"] == ":" and np.isnan(income["value"])
+    assert tidy.loc[("E06000054", "total_income"), "value"] == 1
+
+
 def test_ascof_ods_like_workbook_with_markers_and_brackets(tmp_path):
     path = tmp_path / "ascof.xlsx"
     rows = [
