@@ -620,6 +620,73 @@ def _match_council(num: str, name: str, *, file: str, column: str, row: int) -> 
     return lk.loc[num, "la_code"]
 
 
+def _check_repeats_agree(dims: pd.DataFrame, cells: pd.DataFrame, file: str) -> None:
+    """Lines published more than once must repeat the same values in every council column.
+
+    ``dims`` are the repeated lines' labels, ``cells`` their ``source_row`` and council
+    columns (a few hundred rows: compared as plain tuples). The first line (in label
+    order) whose repeats differ is an error naming its first row.
+    """
+    seen: dict[tuple, set[tuple]] = {}
+    first_row: dict[tuple, int] = {}
+    values = map(tuple, cells.drop(columns="source_row").to_numpy())
+    for key, row, vals in zip(map(tuple, dims.to_numpy()), cells["source_row"], values):
+        seen.setdefault(key, set()).add(vals)
+        first_row.setdefault(key, int(row))
+    differs = sorted(k for k, v in seen.items() if len(v) > 1)
+    if differs:
+        raise SourceError(
+            f"the line {dict(zip(_WIDE_DIMS, differs[0]))} is published twice with different values",
+            file=file,
+            row=first_row[differs[0]],
+        )
+
+
+def _parse_wide_cells(
+    raw: pd.DataFrame, councils: list[str], line: np.ndarray, council: np.ndarray, file: str
+) -> P.Parsed:
+    """Parse the council cells, column-major: cell ``i`` is row ``line[i]`` of column
+    ``councils[council[i]]``.
+
+    The 400,000 cells hold about 40,000 distinct texts: each distinct text is checked and
+    parsed once and the results are taken back by position. A cell that is not a number
+    or marker is reported from a parse of every cell, so the message names its council
+    column and row.
+    """
+    codes, distinct = pd.concat([raw[c] for c in councils], ignore_index=True).factorize(
+        use_na_sentinel=False
+    )
+    text = pd.Series(distinct)
+    dollar = text.str.contains("$", regex=False, na=False)
+    dollar[dollar] = text[dollar].str.match(r"^\s*\$\s*[\d.,]+\s*$")
+    dollar = dollar.to_numpy(dtype=bool)
+    is_dollar = dollar[codes]
+    names = np.array(councils, dtype=object)
+    if is_dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
+        log.warning(
+            "%s, column(s) %s: %d cell(s) like '$0.00' read as numbers",
+            file,
+            ", ".join(sorted(set(names[council[is_dollar]]))),
+            int(is_dollar.sum()),
+        )
+        text = text.where(~dollar, text.str.replace("$", "", regex=False))
+    try:
+        parsed = P.parse_numbers(text, file=file, column="")
+    except SourceError:
+        P.parse_numbers(  # raises, naming the first bad cell's column and row
+            pd.Series(text.to_numpy()[codes], dtype=object),
+            file=file,
+            column=pd.Series(names[council], dtype=object),
+            rows=pd.Series(raw["source_row"].to_numpy()[line]),
+        )
+        raise
+    return P.Parsed(
+        value=pd.Series(parsed.value.to_numpy()[codes]),
+        suppressed=pd.Series(parsed.suppressed.to_numpy()[codes]),
+        marker=pd.Series(parsed.marker.array.take(codes)),
+    )
+
+
 def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     P.require_columns(raw, _WIDE_DIMS, file=file, layout="ascfr-2014-15-wide")
     councils = [str(c) for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
@@ -636,16 +703,7 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     # The file publishes one block twice with identical values: drop the repeat.
     dup = dims.duplicated(keep=False)
     if dup.any():
-        grouped = raw[dup].groupby([dims.loc[dup, c] for c in _WIDE_DIMS])[councils]
-        differs = grouped.nunique().gt(1).any(axis=1)
-        if differs.any():
-            key = differs[differs].index[0]
-            rows = raw[dup & (dims.apply(tuple, axis=1) == key)]["source_row"].tolist()
-            raise SourceError(
-                f"the line {dict(zip(_WIDE_DIMS, key))} is published twice with different values",
-                file=file,
-                row=int(rows[0]),
-            )
+        _check_repeats_agree(dims[dup], raw.loc[dup, ["source_row", *councils]], file)
         first = ~dims.duplicated(keep="first")
         log.info("%s: %d repeated lines (same values) dropped", file, int((~first).sum()))
         raw, dims = raw[first], dims[first]
@@ -692,21 +750,7 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     n_r, n_c = len(raw), len(councils)
     line = np.tile(np.arange(n_r), n_c)
     council = np.repeat(np.arange(n_c), n_r)
-    cells = pd.Series(raw[councils].to_numpy().T.ravel(), dtype=object)
-    col_of = pd.Series(np.array(councils, dtype=object)[council], dtype=object)
-    rows = pd.Series(raw["source_row"].to_numpy()[line])
-    text = cells[cells.str.contains("$", regex=False, na=False).to_numpy()]
-    dollar = text.str.match(r"^\s*\$\s*[\d.,]+\s*$")
-    dollar = dollar[dollar]
-    if len(dollar):  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
-        log.warning(
-            "%s, column(s) %s: %d cell(s) like '$0.00' read as numbers",
-            file,
-            ", ".join(sorted(set(col_of[dollar.index]))),
-            len(dollar),
-        )
-        cells.loc[dollar.index] = cells[dollar.index].str.replace("$", "", regex=False)
-    parsed = P.parse_numbers(cells, file=file, column=col_of, rows=rows)
+    parsed = _parse_wide_cells(raw, councils, line, council, file)
     out = pd.DataFrame(
         {
             c: (

@@ -65,6 +65,26 @@ def test_repeated_line_with_other_values_is_an_error(tmp_path):
     assert err.value.row == 5
 
 
+def test_bad_cell_names_its_council_column_and_row(tmp_path):
+    # Distinct cells are parsed once; a bad one must still be reported where it stands:
+    # line 4 of the file (the 2nd data line), Bournemouth's column.
+    lines = [*LINES]
+    lines[1] = lines[1].replace(":,107", ":,1O7")
+    path = _wide(tmp_path / "a_2014-15.csv", lines)
+    with pytest.raises(SourceError, match="'1O7' is not a number") as err:
+        ascfr.clean(ascfr.read(path))
+    assert (err.value.column, err.value.row) == ("810 - Bournemouth", 4)
+
+
+def test_dollar_cells_read_as_numbers(tmp_path):
+    lines = [*LINES]
+    lines[0] = lines[0].replace("1284.73,596", "$0.00,596")
+    path = _wide(tmp_path / "a_2014-15.csv", lines)
+    tidy = ascfr.clean(ascfr.read(path))
+    cell = tidy[(tidy["la_code"] == "E06000054") & (tidy["source_row"] == 3)].iloc[0]
+    assert cell["value"] == 0 and not cell["suppressed"]
+
+
 def test_council_number_and_name_must_agree(tmp_path):
     path = _wide(tmp_path / "a_2014-15.csv", LINES[:1], councils=("817 - Swindon", "810 - Poole"))
     with pytest.raises(SourceError, match="817 is 'Wiltshire'") as err:
