@@ -325,7 +325,8 @@ def value_problems(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     if "measure" in frame:
         additive |= frame["measure"].astype("string").isin(_ADDITIVE_MEASURES)
     if keys and set(keys) <= set(frame.columns) and "area_type" in frame and additive.any():
-        sub = frame[additive.fillna(False).to_numpy()].dropna(subset=keys)
+        cols = [*keys, "area_type", "value"]  # only what the rule needs, then the rows
+        sub = frame[cols][additive.fillna(False).to_numpy()].dropna(subset=keys)
         eng = sub[sub["area_type"] == "england"]
         if len(eng):
             england = eng.drop_duplicates(keys).set_index(keys)["value"].rename("_england")
@@ -351,32 +352,79 @@ def _totals_do_not_add_up(
     frame: pd.DataFrame, value: pd.Series, unit: pd.Series
 ) -> tuple[pd.Series, str, str, pd.Series]:
     """Rule 5: Total cells of the workbook's money tables that their parts do not sum to."""
+    import numpy as np
     import pandas as pd
 
     mask = pd.Series(False, index=frame.index)
     found = pd.Series("", index=frame.index, dtype=object)
+    money = (unit == "£ thousands") & frame["source_sheet"].notna()
+    if not money.any():  # no workbook money table (the CSV layouts have no sheet)
+        return mask, "value", "parts add up to their Total within £1 thousand", found
     sheet = frame["source_sheet"].astype("string")
-    money = (unit == "£ thousands") & sheet.str.fullmatch(r"T\d+").fillna(False)
-    sub = frame[money.to_numpy()].assign(_v=value[money])
-    sub["_na"] = sub["_v"].isna().astype("int64")
+    money &= sheet.str.fullmatch(r"T\d+").fillna(False)
+    cols = [c for c in ["la_code", "year", *_NHSD_DIMS] if c in frame]
+    sub = frame[cols][money.to_numpy()]
+    if not len(sub):
+        return mask, "value", "parts add up to their Total within £1 thousand", found
+    v = value[money].to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(v)
+    # each column as integer codes (a missing label is a label of its own), once
+    codes = {c: pd.factorize(sub[c], use_na_sentinel=False)[0] for c in cols}
     for d in [c for c in NHSD_DIMENSIONS if c in sub]:
-        keys = [c for c in ["la_code", "year", *_NHSD_DIMS] if c in sub and c != d]
-        is_total = sub[d] == "Total"
+        is_total = (sub[d] == "Total").fillna(False).to_numpy(dtype=bool)
         if not is_total.any():
             continue
-        parts = (
-            sub[~is_total]
-            .groupby(keys, dropna=False, observed=True)
-            .agg(parts=("_v", "sum"), n=("_v", "size"), missing=("_na", "sum"))
-        )
-        totals = sub[is_total].reset_index().set_index(keys)
-        j = totals.join(parts, how="inner")
-        j = j[(j["missing"] == 0) & j["_v"].notna()]
-        bad = (j["parts"] - j["_v"]).abs() > 1.0 + 1e-9 * j["_v"].abs()
-        for _, r in j[bad].iterrows():
-            mask.loc[r["index"]] = True
-            found.loc[r["index"]] = f"{d} parts sum to {r['parts']:,.3f}, Total is {r['_v']:,.3f}"
+        # one group number per combination of every other column (its breakdown)
+        group = np.zeros(len(sub), dtype="int64")
+        for c in cols:
+            if c != d:
+                group = pd.factorize(group * (codes[c].max() + 1) + codes[c])[0]
+        part = ~is_total
+        n = np.bincount(group[part], minlength=group.max() + 1)
+        sums = np.bincount(group[part], weights=np.where(missing, 0.0, v)[part], minlength=len(n))
+        gaps = np.bincount(group[part], weights=missing[part], minlength=len(n))
+        t = np.flatnonzero(is_total & ~missing)
+        t = t[(n[group[t]] > 0) & (gaps[group[t]] == 0)]
+        bad = t[np.abs(sums[group[t]] - v[t]) > 1.0 + 1e-9 * np.abs(v[t])]
+        for k in bad:
+            row = sub.index[k]
+            mask.loc[row] = True
+            found.loc[row] = f"{d} parts sum to {sums[group[k]]:,.3f}, Total is {v[k]:,.3f}"
     return mask, "value", "parts add up to their Total within £1 thousand", found
+
+
+@cache
+def _checked_by_pandera(table: str) -> pa.DataFrameSchema:
+    """The table's schema without its ``unique`` key, which :func:`_repeated_keys` checks
+    (once, naming the key and both rows, where pandera would list every repeated cell)."""
+    import copy
+
+    schema = copy.copy(schemas()[table])
+    schema.unique = None
+    return schema
+
+
+def _repeated_keys(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose key (:data:`TABLE_KEYS`) another row of ``frame`` repeats: the same
+    observation published twice. One problem row per repeated row, ``found`` the key."""
+    import pandas as pd
+
+    keys = [k for k in schemas()[table].unique or [] if k in frame.columns]
+    if not keys:
+        return _problems([])
+    dup = frame.duplicated(keys, keep=False).to_numpy()
+    if not dup.any():
+        return _problems([])
+    rows = frame.loc[dup, keys].sort_values(keys, kind="stable")
+    found = [", ".join(map(str, key)) for key in rows.itertuples(index=False)]
+    return pd.DataFrame(
+        {
+            "index": rows.index,
+            "column": ", ".join(keys),
+            "check": "unique key: the same observation is published twice",
+            "found": found,
+        }
+    )
 
 
 def _problems(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -415,8 +463,11 @@ def validate(table: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.
     import pandas as pd
     import pandera.pandas as pa
 
-    schema = schemas()[table]
+    schema = _checked_by_pandera(table)
     failures = []
+    repeated = _repeated_keys(table, frame)
+    if len(repeated):
+        failures.append(repeated)
     try:
         frame = schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:

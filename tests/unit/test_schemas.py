@@ -135,3 +135,42 @@ def test_ascof_key_includes_framework():
     assert len(schemas.validate("ascof", _ascof(["to 2022-23", "2023-24 onwards"]))) == 2
     with pytest.raises(SourceError, match="unique"):
         schemas.validate("ascof", _ascof(["to 2022-23", "to 2022-23"]), file="a.ods")
+
+
+def test_parts_are_summed_within_their_own_breakdown_only():
+    # Two councils publish the same labels: E06000054's parts add up (10 + 20 = 30), E06000055's
+    # do not (5 + 6 = 11, Total 13). Only E06000055's Total is flagged, at its own index.
+    rows = [
+        ("E06000054", "council", "Total", 10),
+        ("E06000054", "council", "Total", 20),
+        ("E06000054", "council", "Total", 30),
+        ("E06000055", "council", "Total", 5),
+        ("E06000055", "council", "Total", 6),
+        ("E06000055", "council", "Total", 13),
+    ]
+    f = _salt(rows)
+    f["support_setting"] = ["Nursing", "Residential", "Total"] * 2
+    f["unit"] = "£ thousands"
+    f["measure"] = "gross_current_expenditure"
+    f["table_ref"] = f["source_sheet"] = "T43"
+    f["carer_support_type"] = f["data_type"] = "Total"
+    f = f.drop(columns=["route_of_access", "what_happened_next"])
+    problems = schemas.value_problems("ascfr", f)
+    assert problems["index"].tolist() == [5]
+    assert "parts sum to 11.000, Total is 13.000" in problems["found"][0]
+
+
+def test_a_repeated_key_names_both_rows():
+    # Rows 10 and 12 publish the same observation (E06000054, 18-64); row 11 is another age.
+    bad = _salt(
+        [
+            ("E06000054", "council", "18-64", 5),
+            ("E06000054", "council", "65+", 6),
+            ("E06000054", "council", "18-64", 7),
+        ]
+    )
+    with pytest.raises(SourceError, match="the same observation is published twice") as err:
+        schemas.validate("salt", bad, file="t.xlsx")
+    msg = str(err.value)
+    assert err.value.row == 10 and "in 2 place(s)" in msg
+    assert "sheet T34 row 10" in msg and "sheet T34 row 12" in msg and "row 11" not in msg

@@ -193,3 +193,19 @@ def test_release_rule_order():
     assert may == (2023, "2024-05-12", 0) and march_v2 == (2023, "2024-03-03", 2)
     assert may > march_v2  # the later publication date wins before the revision marker
     assert store.release_of(pd.DataFrame({"year": [2024]}), "a.csv") > may
+
+
+def test_merge_looks_for_repeats_only_where_parts_share_a_year_and_table():
+    # Three parts stacked in release order: A (2020 T1, 2021 T1), B (2021 T1, 2021 T2), C (2019 T1).
+    # Only 2021 T1 is in two parts; B's copy of (E1, 2021, T1) repeats A's, and nothing else does
+    # (C's E1 2019 T1 and B's E1 2021 T2 share la_code but not year and table).
+    import pandas as pd
+
+    keys = ["la_code", "year", "table_ref"]
+    a = pd.DataFrame({"la_code": ["E1", "E2", "E1"], "year": [2020, 2020, 2021], "table_ref": "T1"})
+    b = pd.DataFrame({"la_code": ["E1", "E1"], "year": [2021, 2021], "table_ref": ["T1", "T2"]})
+    c = pd.DataFrame({"la_code": ["E1"], "year": [2019], "table_ref": ["T1"]})
+    frame = pd.concat([a, b, c], ignore_index=True)
+    dup = store._repeated(frame, keys, [3, 2, 1])
+    assert dup.tolist() == [False, False, False, True, False, False]
+    assert dup.equals(frame.duplicated(keys, keep="first"))
