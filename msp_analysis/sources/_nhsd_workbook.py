@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -291,7 +292,8 @@ def _data_rows(body: pd.DataFrame, file: str, ref: str) -> np.ndarray:
     looks_like_row = np.array([bool(r and _ROW_CODE.fullmatch(r)) for r in region], dtype=bool)
     known = geography.known_codes()
     not_code = "is not an ONS area code (E followed by 8 digits)"
-    checks = [  # in this order: the first failing check names its first failing row
+    # In this order: the first failing check names its first failing row.
+    checks: list[tuple[list[str | None], str, Callable[[str], object], str]] = [
         (region, "Region code", _CODE.fullmatch, not_code),
         (geo, "Geography code", _CODE.fullmatch, not_code),
         (geo, "Geography code", known.__contains__, _UNKNOWN_CODE),
@@ -506,14 +508,15 @@ def _column_labels(
                     column=bad[0][0],
                     row=int(bad[0][1]),
                 )
+            last = file_year if file_year is not None else 9999
             late = [
                 (lab, r)
                 for lab, start, r in zip(labels, starts, first_row)
-                if start is not None and file_year is not None and start > file_year
+                if start is not None and start > last
             ]
             if late:
                 raise SourceError(
-                    f"header {late[0][0]!r} is a year after the workbook's {P.fy_label(file_year)}",
+                    f"header {late[0][0]!r} is a year after the workbook's {P.fy_label(last)}",
                     file=file,
                     sheet=ref,
                     column=late[0][0],
