@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,16 +95,17 @@ def _header_block(sheet: pd.DataFrame, file: str, name: str) -> tuple[int, int]:
                 column=ID_COLUMNS[i],
                 row=hdr + 1,
             )
-    codes = sheet.iloc[hdr + 1 :, 3].astype(str).str.strip()
-    first = codes[codes.str.match(r"^E\d{8}$")]
-    if first.empty:
+    region_codes = sheet.iloc[hdr + 1 :, 3]
+    first_data = next(
+        (int(i) for i, v in region_codes.items() if _CODE.fullmatch(str(v).strip())), None
+    )
+    if first_data is None:
         raise SourceError(
             "no England, region or council rows under the header",
             file=file,
             sheet=name,
             row=hdr + 1,
         )
-    first_data = int(first.index[0])
     # Spacer rows between header and data carry a lone space or nothing in the value columns.
     last_header = hdr
     for r in range(hdr + 1, first_data):
@@ -156,9 +158,7 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
             {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
             file=p,
         )
-    t_sheets = [n for n in names if re.fullmatch(r"T\d+", n)]
-    sheets = P.read_sheets(p, t_sheets)
-    titles = {n: _title(sh) for n, sh in sheets.items()}
+    titles = _titles(p, [n for n in names if re.fullmatch(r"T\d+", n)])
     file_year = _file_year(p, names, titles)
     frames = []
     councils: dict[str, set[str]] = {}
@@ -174,7 +174,7 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
                 sheet=spec_ref if spec_ref in names else None,
             )
         ref = spec_ref if spec_ref in matches else matches[0]
-        sheet = sheets[ref]
+        sheet = P.read_sheets(p, [ref])[ref]
         title, title_row = titles[ref]
         year = P.last_fy_in(title)
         if file_year is not None and year != file_year:
@@ -226,26 +226,59 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
     return out
 
 
-def _title(sheet: pd.DataFrame) -> tuple[str, int]:
-    """The table title ('Table 34: ...') in column A and its 0-based row ('' if none)."""
-    for r, v in enumerate(sheet.iloc[:40, 0]):
-        if isinstance(v, str) and v.startswith("Table"):
-            return v, r
-    return "", -1
+def _titles(p: Path, sheets: list[str]) -> dict[str, tuple[str, int]]:
+    """Each sheet's table title ('Table 34: ...') in column A and its 0-based row ('' and
+    -1 if none), from the sheet's first 40 rows: only the tables asked for are then read
+    whole.
+
+    Raises:
+        SourceError: a sheet cannot be read.
+    """
+    book = P.workbook(p)
+    out = {}
+    for name in sheets:
+        try:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=40)
+        except Exception as exc:  # calamine raises its own error types
+            raise SourceError(
+                f"cannot be read as a spreadsheet ({exc})", file=p, sheet=name
+            ) from exc
+        column_a = [row[0] if row else None for row in rows]
+        out[name] = next(
+            (
+                (v, r)
+                for r, v in enumerate(column_a)
+                if isinstance(v, str) and v.startswith("Table")
+            ),
+            ("", -1),
+        )
+    return out
 
 
 def _file_year(p: Path, names: list[str], titles: dict[str, tuple[str, int]]) -> int | None:
     """The release year: from the Title sheet, else the year most table titles give."""
     if "Title" in names:
-        sheet = P.read_sheets(p, ["Title"])["Title"]
-        for v in sheet.iloc[:10].to_numpy().ravel():
-            if isinstance(v, str) and (y := P.last_fy_in(v)) is not None:
-                return y
+        for row in (
+            P.workbook(p).get_sheet_by_name("Title").to_python(skip_empty_area=False, nrows=10)
+        ):
+            for v in row:
+                if isinstance(v, str) and (y := P.last_fy_in(v)) is not None:
+                    return y
     years = pd.Series([P.last_fy_in(t) for t, _ in titles.values() if t]).dropna()
     return int(years.mode().iloc[0]) if len(years) else None
 
 
-_CODE = r"^E\d{8}$"
+_CODE = re.compile(r"E\d{8}")
+_ROW_CODE = re.compile(r"[Ee]\w{8}")
+_UNKNOWN_CODE = (
+    "is not a council, region or England code this tool knows "
+    "(msp_analysis/data/councils.csv lists current and predecessor councils)"
+)
+
+
+def _stripped(v: object) -> str | None:
+    """A cell as stripped text; None when empty."""
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
 
 
 def _data_rows(body: pd.DataFrame, file: str, ref: str) -> np.ndarray:
@@ -254,36 +287,25 @@ def _data_rows(body: pd.DataFrame, file: str, ref: str) -> np.ndarray:
     A row that has a region code but whose Geography code is not an ONS code (lower
     case, a letter for a digit) is an error naming the cell, never a dropped row.
     """
-    region = body.iloc[:, 3].astype("string").str.strip()
-    geo = body.iloc[:, 0].astype("string").str.strip()
-    looks_like_row = region.str.fullmatch(r"[Ee]\w{8}").fillna(False)
-    for values, name in ((region, "Region code"), (geo, "Geography code")):
-        text = values.fillna("")
-        bad = looks_like_row & (text != "") & ~text.str.match(_CODE)
-        if bad.any():
-            i = bad[bad].index[0]
-            raise SourceError(
-                f"{values[i]!r} is not an ONS area code (E followed by 8 digits)",
-                file=file,
-                sheet=ref,
-                column=name,
-                row=int(i) + 1,
-            )
+    region = [_stripped(v) for v in body.iloc[:, 3]]
+    geo = [_stripped(v) for v in body.iloc[:, 0]]
+    looks_like_row = np.array([bool(r and _ROW_CODE.fullmatch(r)) for r in region], dtype=bool)
     known = geography.known_codes()
-    for values, name in ((geo, "Geography code"), (region, "Region code")):
-        text = values.fillna("")
-        unknown = looks_like_row & (text != "") & ~text.isin(known)
-        if unknown.any():
-            i = unknown[unknown].index[0]
-            raise SourceError(
-                f"{values[i]!r} is not a council, region or England code this tool knows "
-                "(msp_analysis/data/councils.csv lists current and predecessor councils)",
-                file=file,
-                sheet=ref,
-                column=name,
-                row=int(i) + 1,
-            )
-    return looks_like_row.to_numpy()
+    not_code = "is not an ONS area code (E followed by 8 digits)"
+    # In this order: the first failing check names its first failing row.
+    checks: list[tuple[list[str | None], str, Callable[[str], object], str]] = [
+        (region, "Region code", _CODE.fullmatch, not_code),
+        (geo, "Geography code", _CODE.fullmatch, not_code),
+        (geo, "Geography code", known.__contains__, _UNKNOWN_CODE),
+        (region, "Region code", known.__contains__, _UNKNOWN_CODE),
+    ]
+    for values, name, ok, problem in checks:
+        for row, is_row, text in zip(body.index, looks_like_row, values):
+            if is_row and text and not ok(text):
+                raise SourceError(
+                    f"{text!r} {problem}", file=file, sheet=ref, column=name, row=int(row) + 1
+                )
+    return looks_like_row
 
 
 def _check_same_councils(councils: dict[str, set[str]], year: int | None, file: str) -> None:
@@ -377,64 +399,26 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
                 file=file,
                 sheet=ref,
             )
-        cells = cells.copy()
-        header_text = cells["header"].map(lambda h: " | ".join(x for x in h if x))
+        # Labels are worked out once per column header, then taken by position for its cells.
+        col, headers = pd.factorize(cells["header"].to_numpy())
         if spec.skip:
-            drop = header_text.str.contains(spec.skip, case=False, regex=True)
-            if drop.any():
+            derived = np.array([bool(re.search(spec.skip, _header_text(h), re.I)) for h in headers])
+            if derived.any():
+                drop = derived[col]
                 log.debug(
                     "%s %s: %d derived cells (%s) not kept", file, ref, int(drop.sum()), spec.skip
                 )
-            cells = cells[~drop.to_numpy()]
-            header_text = header_text[~drop]
-        dims = {d: pd.Series("Total", index=cells.index, dtype="string") for d in DIMENSIONS}
-        year = pd.Series(P.last_fy_in(cells["title"].iloc[0]), index=cells.index, dtype="Int64")
-        measure = pd.Series(spec.measure, index=cells.index, dtype="string")
-        for level, name in enumerate(spec.levels):
-            labels = cells["header"].map(lambda h: h[level]).astype("string").fillna("Total")
-            if name == "year":
-                yr = labels.map(P.fy_start)
-                bad = yr.isna() & (labels != "Total")
-                if bad.any():
-                    i = bad[bad].index[0]
-                    raise SourceError(
-                        f"header {labels[i]!r} is not a financial year",
-                        file=file,
-                        sheet=ref,
-                        column=str(labels[i]),
-                        row=int(cells.loc[i, "source_row"]),
-                    )
-                file_year = raw.attrs.get("file_year")
-                late = yr.notna() & (yr > file_year) if file_year is not None else yr.isna() & False
-                if late.any():
-                    i = late[late].index[0]
-                    raise SourceError(
-                        f"header {labels[i]!r} is a year after the workbook's "
-                        f"{P.fy_label(file_year)}",
-                        file=file,
-                        sheet=ref,
-                        column=str(labels[i]),
-                        row=int(cells.loc[i, "source_row"]),
-                    )
-                year = year.where(labels == "Total", yr.astype("Int64"))
-            elif name == "measure":
-                mapped = labels.map(lambda lab: _match_measure(lab, spec.measures))
-                if mapped.isna().any():
-                    i = mapped[mapped.isna()].index[0]
-                    raise UnknownLayoutError(
-                        f"table {ref} has a column group {labels[i]!r} this reader does not know",
-                        {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
-                        file=file,
-                        sheet=ref,
-                        column=str(labels[i]),
-                    )
-                measure = mapped.astype("string")
-            elif name == "age_band":
-                dims[name] = labels.map(P.tidy_age_band).astype("string")
-            else:
-                dims[name] = labels
-        for name, val in spec.fixed.items():
-            dims[name] = pd.Series(val, index=cells.index, dtype="string")
+                cells = cells[~drop]
+                col, headers = pd.factorize(cells["header"].to_numpy())
+        first_row = cells["source_row"].to_numpy()[np.unique(col, return_index=True)[1]]
+        title_year = P.last_fy_in(cells["title"].iloc[0])
+        labels = _column_labels(
+            headers, first_row, spec, title_year, raw.attrs.get("file_year"), file=file, ref=ref
+        )
+        by_cell = {c: labels[c].array.take(col) for c in labels}
+        header_text = pd.Series(by_cell.pop("header_text"), index=cells.index)
+        year, measure = by_cell.pop("year"), by_cell.pop("measure")
+        dims = by_cell
         parsed = P.parse_numbers(
             cells["cell"], file=file, column=header_text, rows=cells["source_row"], sheet=ref
         )
@@ -478,6 +462,92 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
     out.loc[out["area_type"] == "england", "region_code"] = pd.NA
     out["year_label"] = P.fy_labels(out["year"])
     return out
+
+
+def _header_text(header: tuple[str | None, ...]) -> str:
+    return " | ".join(x for x in header if x)
+
+
+def _column_labels(
+    headers: np.ndarray,
+    first_row: np.ndarray,
+    spec: TableSpec,
+    title_year: int | None,
+    file_year: int | None,
+    *,
+    file: str,
+    ref: str,
+) -> pd.DataFrame:
+    """One row per column header (``first_row``: the source row of its first cell):
+    ``header_text``, ``year`` (the title's unless a header level is the year),
+    ``measure`` and the dimensions.
+
+    Raises:
+        UnknownLayoutError: a measure group this reader does not know.
+        SourceError: a year header that is not a financial year, or one after the
+            workbook's year.
+    """
+    n = len(headers)
+    year: list[int | None] = [title_year] * n
+    measure: list[str | None] = [spec.measure] * n
+    dims = {d: ["Total"] * n for d in DIMENSIONS}
+    for level, name in enumerate(spec.levels):
+        labels = ["Total" if h[level] is None else h[level] for h in headers]
+        if name == "year":
+            starts = [P.fy_start(label) for label in labels]
+            bad = [
+                (lab, r)
+                for lab, start, r in zip(labels, starts, first_row)
+                if start is None and lab != "Total"
+            ]
+            if bad:
+                raise SourceError(
+                    f"header {bad[0][0]!r} is not a financial year",
+                    file=file,
+                    sheet=ref,
+                    column=bad[0][0],
+                    row=int(bad[0][1]),
+                )
+            last = file_year if file_year is not None else 9999
+            late = [
+                (lab, r)
+                for lab, start, r in zip(labels, starts, first_row)
+                if start is not None and start > last
+            ]
+            if late:
+                raise SourceError(
+                    f"header {late[0][0]!r} is a year after the workbook's {P.fy_label(last)}",
+                    file=file,
+                    sheet=ref,
+                    column=late[0][0],
+                    row=int(late[0][1]),
+                )
+            year = [y if lab == "Total" else start for y, lab, start in zip(year, labels, starts)]
+        elif name == "measure":
+            measure = [_match_measure(label, spec.measures) for label in labels]
+            unknown = [label for label, m in zip(labels, measure) if m is None]
+            if unknown:
+                raise UnknownLayoutError(
+                    f"table {ref} has a column group {unknown[0]!r} this reader does not know",
+                    {WORKBOOK_LAYOUT: WORKBOOK_DESCRIPTION},
+                    file=file,
+                    sheet=ref,
+                    column=unknown[0],
+                )
+        elif name == "age_band":
+            dims[name] = [P.tidy_age_band(label) for label in labels]
+        else:
+            dims[name] = labels
+    for name, val in spec.fixed.items():
+        dims[name] = [val] * n
+    return pd.DataFrame(
+        {
+            "header_text": pd.array([_header_text(h) for h in headers], dtype=object),
+            "year": pd.array(year, dtype="Int64"),
+            "measure": pd.array(measure, dtype="string"),
+            **{d: pd.array(v, dtype="string") for d, v in dims.items()},
+        }
+    )
 
 
 def _match_measure(label: str, measures: dict[str, str]) -> str | None:

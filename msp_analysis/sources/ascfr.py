@@ -355,6 +355,28 @@ def _labels(raw: pd.DataFrame, columns: list[str], file: str) -> dict[str, pd.Se
     return out
 
 
+def _parse_distinct(cells: pd.Series, *, file: str, column, rows: pd.Series) -> P.Parsed:
+    """:func:`~msp_analysis.sources._parsing.parse_numbers` on each distinct cell once,
+    the results taken back by position: the CSV files repeat a few thousand values (0,
+    ``:``) over hundreds of thousands of cells.
+
+    Raises:
+        SourceError: a cell that is not a number or marker, reported from a parse of
+            every cell so the message names its column and row.
+    """
+    codes, distinct = pd.factorize(cells, use_na_sentinel=False)
+    try:
+        parsed = P.parse_numbers(pd.Series(distinct, dtype=cells.dtype), file=file, column="")
+    except SourceError:
+        P.parse_numbers(cells, file=file, column=column, rows=rows)  # names the cell
+        raise
+    return P.Parsed(
+        value=pd.Series(parsed.value.to_numpy()[codes], index=cells.index),
+        suppressed=pd.Series(parsed.suppressed.to_numpy()[codes], index=cells.index),
+        marker=pd.Series(parsed.marker.array.take(codes), index=cells.index),
+    )
+
+
 def _geo_columns(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     P.require_columns(raw, _GEO, file=file)
     geo = raw["GEOGRAPHY_CODE"].str.strip()
@@ -402,7 +424,7 @@ def _clean_totals(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     base["source_row"] = raw["source_row"].astype("int64")
     pieces = []
     for _j, (col, measure) in enumerate(_TOTALS_MEASURES.items()):
-        parsed = P.parse_numbers(raw[col], file=file, column=col, rows=raw["source_row"])
+        parsed = _parse_distinct(raw[col], file=file, column=col, rows=raw["source_row"])
         part = base.copy()
         part["measure"] = measure
         part["value"] = parsed.value
@@ -425,7 +447,7 @@ def _clean_activity(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     )
     labels = _labels(raw, [k for k in _ACTIVITY_KEYS if k != "UUID"], file)
     out = pd.concat([_geo_columns(raw, file), pd.DataFrame(labels)], axis=1)
-    parsed = P.parse_numbers(
+    parsed = _parse_distinct(
         raw["ItemValue"], file=file, column="ItemValue", rows=raw["source_row"]
     )
     out["measure"] = ("activity_item_" + raw["UUID"].str.strip()).astype("string")
@@ -646,44 +668,24 @@ def _parse_wide_cells(
     raw: pd.DataFrame, councils: list[str], line: np.ndarray, council: np.ndarray, file: str
 ) -> P.Parsed:
     """Parse the council cells, column-major: cell ``i`` is row ``line[i]`` of column
-    ``councils[council[i]]``.
-
-    The 400,000 cells hold about 40,000 distinct texts: each distinct text is checked and
-    parsed once and the results are taken back by position. A cell that is not a number
-    or marker is reported from a parse of every cell, so the message names its council
-    column and row.
-    """
-    codes, distinct = pd.concat([raw[c] for c in councils], ignore_index=True).factorize(
-        use_na_sentinel=False
-    )
-    text = pd.Series(distinct)
-    dollar = text.str.contains("$", regex=False, na=False)
-    dollar[dollar] = text[dollar].str.match(r"^\s*\$\s*[\d.,]+\s*$")
-    dollar = dollar.to_numpy(dtype=bool)
-    is_dollar = dollar[codes]
+    ``councils[council[i]]`` (400,000 cells, about 40,000 distinct texts)."""
+    cells = pd.concat([raw[c] for c in councils], ignore_index=True)
     names = np.array(councils, dtype=object)
-    if is_dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
+    dollar = cells.str.contains("$", regex=False, na=False)
+    dollar[dollar] = cells[dollar].str.match(r"^\s*\$\s*[\d.,]+\s*$")
+    if dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
         log.warning(
             "%s, column(s) %s: %d cell(s) like '$0.00' read as numbers",
             file,
-            ", ".join(sorted(set(names[council[is_dollar]]))),
-            int(is_dollar.sum()),
+            ", ".join(sorted(set(names[council[dollar.to_numpy()]]))),
+            int(dollar.sum()),
         )
-        text = text.where(~dollar, text.str.replace("$", "", regex=False))
-    try:
-        parsed = P.parse_numbers(text, file=file, column="")
-    except SourceError:
-        P.parse_numbers(  # raises, naming the first bad cell's column and row
-            pd.Series(text.to_numpy()[codes], dtype=object),
-            file=file,
-            column=pd.Series(names[council], dtype=object),
-            rows=pd.Series(raw["source_row"].to_numpy()[line]),
-        )
-        raise
-    return P.Parsed(
-        value=pd.Series(parsed.value.to_numpy()[codes]),
-        suppressed=pd.Series(parsed.suppressed.to_numpy()[codes]),
-        marker=pd.Series(parsed.marker.array.take(codes)),
+        cells.loc[dollar] = cells[dollar].str.replace("$", "", regex=False)
+    return _parse_distinct(
+        cells,
+        file=file,
+        column=pd.Series(names[council], dtype=object),
+        rows=pd.Series(raw["source_row"].to_numpy()[line]),
     )
 
 

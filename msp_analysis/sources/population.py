@@ -50,6 +50,7 @@ import logging
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from msp_analysis import geography
@@ -488,12 +489,10 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         out = _clean_snpp_table(raw, file, layout)
     else:
         raise UnknownLayoutError(f"raw frame has layout {layout!r}", LAYOUTS, file=file)
-    out["region_code"] = (
-        out["la_code"]
-        .map({c: geography.region_of(c) for c in out["la_code"].unique()})
-        .astype("string")
+    out["region_code"] = _per_distinct(
+        out["la_code"], lambda s: s.map(geography.region_of).astype("string")
     )
-    out["year_label"] = out["year"].astype("string")
+    out["year_label"] = _per_distinct(out["year"], lambda s: s.astype("string"))
     out["age"] = out["age_from"].where(
         out["age_from"].eq(out["age_to"]) | (out["age_to"].isna() & out["age_from"].eq(90))
     )
@@ -532,15 +531,34 @@ def _keep_areas(codes: pd.Series) -> pd.Series:
 
 
 def _melt(frame: pd.DataFrame, id_cols: list[str], value_cols: list, var_name: str) -> pd.DataFrame:
-    long = frame.melt(id_vars=id_cols, value_vars=value_cols, var_name=var_name, value_name="cell")
-    return long
+    """``frame.melt(id_cols, value_cols, var_name, value_name="cell")``: the same frame,
+    built by position (a table of a few hundred rows and up to a hundred value columns:
+    each id column is taken once, not melted as a block)."""
+    n = len(frame)
+    rows = np.tile(np.arange(n), len(value_cols))
+    long = {c: frame[c].array.take(rows) for c in id_cols}
+    long[var_name] = frame[value_cols].columns.repeat(n)
+    long["cell"] = pd.concat([frame[c] for c in value_cols], ignore_index=True).array
+    return pd.DataFrame(long)
+
+
+def _per_distinct(values: pd.Series, fn) -> pd.Series:
+    """``fn`` applied to the distinct values only (a long table repeats every area, label
+    and year many times), taken back by position."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return pd.Series(pd.Series(fn(pd.Series(distinct))).array.take(codes), index=values.index)
 
 
 def _with_ages(long: pd.DataFrame, column: str, parsed: dict) -> pd.DataFrame:
+    missing = (None, None, None)
+    labels = long[column]
     for i, col in ((0, "age_from"), (1, "age_to")):
-        mapped = long[column].map({k: v[i] for k, v in parsed.items()})
-        long[col] = pd.to_numeric(mapped, errors="coerce").astype("Int64")
-    long["age_label"] = long[column].map({k: v[2] for k, v in parsed.items()}).astype("string")
+        long[col] = _per_distinct(
+            labels, lambda s, i=i: pd.array([parsed.get(k, missing)[i] for k in s], dtype="Int64")
+        )
+    long["age_label"] = _per_distinct(
+        labels, lambda s: pd.array([parsed.get(k, missing)[2] for k in s], dtype="string")
+    )
     return long
 
 
@@ -560,12 +578,12 @@ def _tidy(
     """The tidy rows of one population table: ``long`` has one row a published cell, with
     its ``source_row`` and ages (:func:`_with_ages`); ``cells`` its parsed numbers
     (:func:`msp_analysis.sources._parsing.parse_numbers`)."""
-    la_code = long[code].astype("string").str.strip()
+    la_code = _per_distinct(long[code], lambda s: s.astype("string").str.strip())
     return pd.DataFrame(
         {
             "la_code": la_code,
-            "area_type": _area_types(la_code),
-            "la_name": long[name].astype("string").str.strip(),
+            "area_type": _per_distinct(la_code, _area_types),
+            "la_name": _per_distinct(long[name], lambda s: s.astype("string").str.strip()),
             "year": year.astype("Int64"),
             "estimate": estimate,
             "sex": sex.astype("string"),
@@ -614,7 +632,7 @@ def _clean_mye2(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         sex=long["sex"],
         source=SOURCE_MYE,
         file=file,
-        source_column=long["age_col"].map(col_no).astype("int64"),
+        source_column=_per_distinct(long["age_col"], lambda s: s.map(col_no)).astype("int64"),
     )
 
 
@@ -668,12 +686,12 @@ def _clean_myeb(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         cells,
         code=code_col,
         name=name_col,
-        year=long["ycol"].map(years),
+        year=_per_distinct(long["ycol"], lambda s: s.map(years)),
         estimate="mid-year estimate",
         sex=long["_sex"],
         source=SOURCE_MYE,
         file=file,
-        source_column=long["ycol"].map(col_no).astype("int64"),
+        source_column=_per_distinct(long["ycol"], lambda s: s.map(col_no)).astype("int64"),
     )
 
 
@@ -825,12 +843,12 @@ def _snpp_long(
         cells,
         code=code,
         name=name,
-        year=long["ycol"].map(years),
+        year=_per_distinct(long["ycol"], lambda s: s.map(years)),
         estimate=f"{base}-based projection",
         sex=long["_sex"],
         source=SOURCE_SNPP,
         file=file,
-        source_column=long["ycol"].map(col_no).astype("int64"),
+        source_column=_per_distinct(long["ycol"], lambda s: s.map(col_no)).astype("int64"),
     )
 
 

@@ -178,6 +178,26 @@ def test_ascfr_csv_totals_keys_labelled_and_unknown_key_named(tmp_path):
     )
 
 
+def test_ascfr_csv_totals_bad_value_named_where_it_stands(tmp_path):
+    # Distinct values are parsed once: a bad one is still named by its column and file line.
+    head = "FY_Ending,CASSR_CODE,GEOGRAPHY_CODE,REGION_GO_CODE,CareType_KEY,AgeBand_KEY,PrimarySupportReason_KEY,SupportSetting_KEY,Purpose_KEY,CarerSupportType_KEY,DataType_KEY,TOTALEXPENDITURE,TOTALINCOME,NETTOTALEXPENDITURE,GROSSTOTALEXPENDITURE,NETCURRENTEXPENDITURE,GROSSCURRENTEXPENDITURE\n"
+    f = tmp_path / "totals.csv"
+    rows = [
+        "2017,817,E06000054,E12000009,2,1,4,7,,,1,10,1,9,10,9,10",
+        "2017,,,E92000001,2,1,4,7,,,1,10,:,9,10,9,10",
+        "2017,,,E12000009,2,1,4,7,,,1,10,1,9,10,9,ten",
+    ]
+    f.write_text(head + "\n".join(rows) + "\n")
+    with pytest.raises(SourceError, match="'ten' is not a number") as err:
+        ascfr.clean(ascfr.read(f))
+    assert (err.value.column, err.value.row) == ("GROSSCURRENTEXPENDITURE", 4)
+    f.write_text(head + "\n".join(rows[:2]) + "\n")
+    tidy = ascfr.clean(ascfr.read(f)).set_index(["la_code", "measure"])
+    income = tidy.loc[("E92000001", "total_income")]  # ':' (line 3): unavailable, never 0
+    assert income["suppressed"] and income["marker"] == ":" and np.isnan(income["value"])
+    assert tidy.loc[("E06000054", "total_income"), "value"] == 1
+
+
 def test_ascof_ods_like_workbook_with_markers_and_brackets(tmp_path):
     path = tmp_path / "ascof.xlsx"
     rows = [
@@ -299,3 +319,51 @@ def test_workforce_layout_prefixes_and_suppression(tmp_path):
     frame.drop(columns=["Job role"]).to_excel(path, sheet_name="LA level data", index=False)
     with pytest.raises(SourceError, match="column 'Job role'"):
         workforce.clean(workforce.read(path))
+
+
+def _t34_as(path, **spec):
+    """T34 of the hand-made workbook read and cleaned with another spec (levels F7 > F8)."""
+    from msp_analysis.sources import _nhsd_workbook as W
+
+    specs = {"T34": W.TableSpec("T34", "long term support during the year", **spec)}
+    return W.clean_cells(W.read_tables(path, specs), specs, source="test")
+
+
+def test_tables_workbook_year_level_must_hold_years_up_to_the_workbook(tmp_path):
+    path = tmp_path / "tables.xlsx"
+    _tables_workbook(path, ROWS)
+    levels = {"measure": "people", "levels": ("year", "support_setting")}
+    with pytest.raises(SourceError, match="'18 to 64' is not a financial year") as err:
+        _t34_as(path, **levels)
+    assert (err.value.sheet, err.value.column, err.value.row) == ("T34", "18 to 64", 10)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb["T34"]["F7"] = "2022-23"  # the workbook is 2021-22 (T34's title)
+    wb.save(path)
+    with pytest.raises(SourceError, match="'2022-23' is a year after the workbook's 2021-22"):
+        _t34_as(path, **levels)
+    wb["T34"]["F7"] = "2020-21"
+    wb.save(path)
+    tidy = _t34_as(path, **levels)
+    w = tidy[tidy["la_code"] == "E06000054"].set_index("support_setting")
+    # F7 '2020-21' over F:H (merged); I7 'Total' keeps the title's year
+    assert w.loc["Nursing", "year"] == 2020 and w.loc["Total", "year"].tolist() == [2020, 2021]
+    assert (
+        w.loc["Nursing", "suppressed"] and w.loc["Community: Direct Payment Only", "value"] == 1020
+    )
+
+
+def test_tables_workbook_unknown_measure_group_and_skipped_columns(tmp_path):
+    path = tmp_path / "tables.xlsx"
+    _tables_workbook(path, ROWS)
+    spec = {"measure": None, "levels": ("measure", "support_setting")}
+    with pytest.raises(UnknownLayoutError, match="column group '18 to 64'") as err:
+        _t34_as(path, **spec, measures={"65": "old"})
+    assert err.value.column == "18 to 64"
+    tidy = _t34_as(path, **spec, measures={"18": "young", "total": "all"}, skip="direct payment")
+    w = tidy[tidy["la_code"] == "E06000054"]
+    # G (Community: Direct Payment Only) is skipped; F, H under '18 to 64', I under 'Total'
+    assert sorted(w["source_column"]) == [6, 8, 9]
+    assert w.set_index("source_column").loc[9, "measure"] == "all"
+    assert w.set_index("source_column").loc[6, "measure"] == "young"
