@@ -74,9 +74,18 @@ def _processes_mentioning(text: str) -> list[str]:
     return found
 
 
-def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path):
+def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path, monkeypatch):
     """Two workers, each with one Chromium printing its plans; none left when the batch ends."""
-    before = set(_processes_mentioning("msp-chromium-"))
+    # the batch's own folder, where its workers' Chromium profiles go: a browser of this batch
+    # names it on its command line (other browsers on the machine are none of this test's)
+    made: list[str] = []
+    real_mkdtemp = report.tempfile.mkdtemp
+
+    def mkdtemp(*args, **kwargs):
+        made.append(real_mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(report.tempfile, "mkdtemp", mkdtemp)
     out = tmp_path / "out"
     result = report.build_all(
         raw_dir=demo_raw,
@@ -86,7 +95,9 @@ def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path):
         progress=False,
         pdf=True,
     )
-    assert set(_processes_mentioning("msp-chromium-")) <= before  # no browser outlives the batch
+    batch = [d for d in made if Path(d).name.startswith("msp-batch-")]
+    assert len(batch) == 1
+    assert _processes_mentioning(batch[0]) == []  # no browser outlives the batch
     assert result["built"] == 2 and [f["la_code"] for f in result["failed"]] == ["E99999999"]
     if report.pdf_engine() is not None:
         assert all(

@@ -645,6 +645,9 @@ def read_text_table(path: str | Path, **kwargs) -> pd.DataFrame:
     # 1-based line number in the file: header is line 1, first data row is line 2.
     frame.insert(0, "source_row", np.arange(2, len(frame) + 2))
     # pandas pads short rows with blanks; count every row's fields against the header's.
+    # A short or blank row ends in a blank cell once padded: with none, there is none to find.
+    if len(frame.columns) > 1 and not (frame[frame.columns[-1]] == "").any():
+        return frame
     import csv
     import io
 

@@ -283,7 +283,8 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     """Tidy ASC-FR table: one row per council (or England / region) x year x measure x dimensions.
 
     Raises:
-        SourceError: bad cell, missing column or duplicated key (message names file, column, row).
+        SourceError: bad cell or missing column (message names file, column, row). A key
+            published twice is found by the schema (:func:`msp_analysis.schemas.validate`).
     """
     layout = raw.attrs.get("layout")
     file = raw.attrs.get("source_file", "")
@@ -304,8 +305,6 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     if "source_sheet" not in out:
         out["source_sheet"] = pd.NA
     out = _finish(out)
-    keys = ["la_code", "year", "table_ref", "measure", *[c for c in DIMENSIONS if c in out]]
-    P.check_unique(out, keys, file=file)
     log.info(
         "%s: %d rows kept, %d suppressed or not submitted",
         file,

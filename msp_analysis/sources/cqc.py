@@ -301,7 +301,6 @@ def _clean_ratings(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
             "source_row": raw["source_row"].astype("int64"),
         }
     )
-    P.check_unique(out, ["location_id", "service_group", "domain"], file=file, sheet=sheet)
     out.attrs["table"] = "cqc_ratings"
     log.info("%s: %d rating rows for %d locations", file, len(out), out["location_id"].nunique())
     return out
@@ -367,7 +366,6 @@ def _clean_directory(raw: pd.DataFrame, file: str, sheet) -> pd.DataFrame:
     missing_beds = out["care_home"] & out["beds"].isna() & ~out["beds_suppressed"]
     if missing_beds.any():
         log.warning("%s: %d care homes have no bed count", file, int(missing_beds.sum()))
-    P.check_unique(out, ["location_id"], file=file, sheet=sheet)
     out.attrs["table"] = "cqc_locations"
     log.info(
         "%s: %d locations, %d care homes, %d beds",

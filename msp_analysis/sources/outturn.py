@@ -431,8 +431,9 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
 
     Raises:
         SourceError: a cell that is neither a number nor a known marker, no year in the
-            sheet name or title, a column whose C1-C7 number cannot be found, or a
-            duplicated key (message names file, sheet, column and row).
+            sheet name or title, or a column whose C1-C7 number cannot be found (message
+            names file, sheet, column and row). A key published twice is found by the
+            schema (:func:`msp_analysis.schemas.validate`).
     """
     meta = dict(raw.attrs)
     raw = raw.copy(deep=False)
@@ -514,9 +515,6 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         log.warning("%s: no ENGLAND row published; England built as the sum of councils", file)
         out = pd.concat([out, eng[out.columns]], ignore_index=True)
     out = out[OUT_COLUMNS].reset_index(drop=True)
-    P.check_unique(
-        out, ["la_code", "year", "form", "service", "age_band", "measure"], file=file, sheet=sheet
-    )
     log.info(
         "%s [%s]: %d authorities in the file; %d councils kept (+ England), %d cells, "
         "%d not submitted or suppressed",

@@ -499,7 +499,6 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     for c in ("age", "age_from", "age_to"):
         out[c] = out[c].astype("Int64")
     out = out[TIDY_COLUMNS].reset_index(drop=True)
-    P.check_unique(out, ["la_code", "year", "estimate", "sex", "age_label"], file=file)
     if layout == "nomis-mye-csv":
         _check_every_age(out, file, "C_AGE_NAME")
     log.info("%s: %d population rows for %d areas", file, len(out), out["la_code"].nunique())

@@ -229,7 +229,6 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         out = pd.concat([out, extra[out.columns.intersection(extra.columns)]], ignore_index=True)
     cols = W.tidy_columns(DIMENSIONS)
     out = out[cols]
-    P.check_unique(out, ["la_code", "year", "table_ref", "measure", *DIMENSIONS], file=file)
     log.info(
         "%s: %d SALT rows kept, %d suppressed or not submitted",
         file,

@@ -205,8 +205,5 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         )
     out = pd.concat(pieces, ignore_index=True)
     out["year_label"] = P.fy_labels(out["year"])
-    P.check_unique(
-        out, ["la_code", "year", "sector", "service", "job_role", "measure"], file=file, sheet=sheet
-    )
     log.info("%s: %d workforce rows, %d suppressed", file, len(out), int(out["suppressed"].sum()))
     return out

@@ -209,3 +209,14 @@ def test_merge_looks_for_repeats_only_where_parts_share_a_year_and_table():
     dup = store._repeated(frame, keys, [3, 2, 1])
     assert dup.tolist() == [False, False, False, True, False, False]
     assert dup.equals(frame.duplicated(keys, keep="first"))
+
+
+def test_a_line_published_twice_fails_its_file_naming_both_lines(tmp_path):
+    # Wiltshire's care-worker line is on lines 2 and 4: the schema's key check fails the file.
+    twice = GOOD_2023 + "Wiltshire,All,All,Care worker,5100,0.25\n"
+    raw = _raw(tmp_path, {F23: twice, F24: GOOD_2024})
+    result = store.build(raw, tmp_path / "out", progress=False)
+    (failure,) = result.failures
+    assert failure["file"] == F23 and failure["row"] == 2
+    assert "published twice" in failure["message"] and "row 4" in failure["message"]
+    assert _filled_posts(tmp_path / "out") == {("Wiltshire", 2024): 6100}
