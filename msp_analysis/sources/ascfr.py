@@ -332,25 +332,27 @@ def _labels(raw: pd.DataFrame, columns: list[str], file: str) -> dict[str, pd.Se
     for col in columns:
         table = lk[lk["dimension"] == col]
         mapping = dict(zip(table["key"], table["label"]))
-        keys = raw[col].astype(str).str.strip()
-        unknown = ~keys.isin([*list(mapping), ""])
+        # One label per distinct key, taken back by position.
+        codes, distinct = pd.factorize(raw[col], use_na_sentinel=False)
+        keys = pd.Series(distinct).astype(str).str.strip()
+        unknown = ~keys.isin([*list(mapping), ""]).to_numpy()
         if unknown.any():
-            i = unknown[unknown].index[0]
+            i = np.flatnonzero(unknown[codes])[0]  # the first row with an unknown key
             raise SourceError(
-                f"key {keys[i]!r} is not in the published key list for {col} "
+                f"key {keys[codes[i]]!r} is not in the published key list for {col} "
                 f"(known: {', '.join(sorted(mapping, key=lambda k: (len(k), k)))})",
                 file=file,
                 column=col,
-                row=int(raw.loc[i, "source_row"]),
+                row=int(raw["source_row"].iloc[i]),
             )
-        label = keys.map(  # one label per distinct key, then spread back
-            {
-                k: mapping.get(k)
-                or (f"{col.replace('_KEY', '')} key {k} (label unconfirmed)" if k else "Total")
-                for k in keys.unique()
-            }
+        labels = [
+            mapping.get(k)
+            or (f"{col.replace('_KEY', '')} key {k} (label unconfirmed)" if k else "Total")
+            for k in keys
+        ]
+        out[_KEY_TO_DIM[col]] = pd.Series(
+            pd.array(labels, dtype="string").take(codes), index=raw.index
         )
-        out[_KEY_TO_DIM[col]] = label.astype("string")
     return out
 
 
@@ -422,7 +424,7 @@ def _clean_totals(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     )
     base["source_row"] = raw["source_row"].astype("int64")
     pieces = []
-    for _j, (col, measure) in enumerate(_TOTALS_MEASURES.items()):
+    for col, measure in _TOTALS_MEASURES.items():
         parsed = _parse_distinct(raw[col], file=file, column=col, rows=raw["source_row"])
         part = base.copy()
         part["measure"] = measure
