@@ -580,10 +580,10 @@ def _second_line(path: Path) -> list[str]:
 
 
 def _read_wide(p: Path) -> pd.DataFrame:
-    regions = P.text_header(p)  # line 1: the region row
+    # Line 1 is the region row: each council's column says its region, which the council
+    # number already gives (and a list in ``attrs`` would be deep-copied by every step).
     raw = P.read_text_table(p, skiprows=1)
     raw["source_row"] = raw["source_row"] + 1  # the header is line 2
-    raw.attrs["regions"] = regions
     return raw
 
 

@@ -209,10 +209,12 @@ def _check_complete(raw: pd.DataFrame, sheets: dict, contents: dict, p: Path) ->
                 sheet=sheet,
                 column=str(col),
             )
-    code = raw["ons_code"].astype("string")
+    # Each sheet's areas, each at its first row (a sheet repeats its area on every cell).
+    pairs = raw[["sheet", "ons_code"]].drop_duplicates()
+    code = pairs["ons_code"].astype("string")
     unknown = code.str.fullmatch(r"E\d{8}").fillna(False) & ~code.isin(geography.known_codes())
     if unknown.any():
-        first = raw[unknown.to_numpy()].iloc[0]
+        first = raw.loc[pairs.index[unknown.to_numpy()][0]]
         raise SourceError(
             f"{first['ons_code']!r} is not a council, region or England code this tool knows",
             file=p,
@@ -223,7 +225,7 @@ def _check_complete(raw: pd.DataFrame, sheets: dict, contents: dict, p: Path) ->
     # Compared on today's councils: a table may carry an area under its predecessor's code
     # (Table_4b has Dorset only as 'Dorset County' E10000009) or only in early years.
     today = {c: set(geography.successors(c) or [c]) for c in code.dropna().unique()}
-    areas = raw.groupby("sheet", sort=False)["ons_code"].agg(
+    areas = pairs.groupby("sheet", sort=False)["ons_code"].agg(
         lambda c: set().union(*(today.get(x, {x}) for x in set(c) - {"nan", ""}))
     )
     everyone = set().union(*areas)
@@ -259,6 +261,19 @@ def _contents(sheet: pd.DataFrame | None) -> dict[str, tuple[str, str]]:
 
 
 def _area(code_pub: pd.Series, ons: pd.Series, level: pd.Series | None = None) -> pd.DataFrame:
+    """``la_code``, ``area_type`` and ``cassr_code`` of each row, worked out once for each
+    distinct (published code, ONS code, level): every area repeats on many rows."""
+    parts = {"code": code_pub, "ons": ons}
+    if level is not None:
+        parts["level"] = level
+    keys = pd.DataFrame(parts, index=code_pub.index)
+    group = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = keys.iloc[np.unique(group, return_index=True)[1]]
+    area = _area_of(first["code"], first["ons"], first["level"] if level is not None else None)
+    return pd.DataFrame({c: area[c].array.take(group) for c in area}, index=code_pub.index)
+
+
+def _area_of(code_pub: pd.Series, ons: pd.Series, level: pd.Series | None) -> pd.DataFrame:
     ons = ons.astype("string").str.strip()
     code_pub = code_pub.astype("string").str.strip()
     valid = ons.str.match(r"^E\d{8}$").fillna(False)
@@ -409,8 +424,13 @@ def _split_header(label: str) -> tuple[int | None, str, str]:
 
 def _clean_ods(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     contents: dict = raw.attrs.get("contents", {})
-    headers = {h: _split_header(h) for h in raw["header"].unique()}
-    bad = [h for h, (y, _, _) in headers.items() if y is None]
+    raw = raw.copy(deep=False)
+    raw.attrs = {}  # pandas deep-copies attrs on every step: the contents are read above
+    # Headers, sheets and titles repeat on every cell: each distinct one is worked out once
+    # and taken back by position.
+    by_header, headers = pd.factorize(raw["header"])
+    split = [_split_header(h) for h in headers]
+    bad = [h for h, (y, _, _) in zip(headers, split) if y is None]
     if bad:
         first = raw[raw["header"] == bad[0]].iloc[0]
         raise SourceError(
@@ -420,36 +440,46 @@ def _clean_ods(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             column=bad[0],
             row=int(first["source_row"]) - 1,
         )
-    year = raw["header"].map({h: v[0] for h, v in headers.items()}).astype("Int64")
-    disagg = raw["header"].map({h: v[1] for h, v in headers.items()}).astype("string")
-    mtype = raw["header"].map({h: v[2] for h, v in headers.items()}).astype("string")
-    code = raw["sheet"].str.replace("Table_", "", regex=False).str.upper()
+    year = pd.array([y for y, _, _ in split], dtype="Int64").take(by_header)
+    disagg = pd.array([d for _, d, _ in split], dtype="string").take(by_header)
+    mtype = pd.array([t for _, _, t in split], dtype="string").take(by_header)
+    by_sheet, sheets = pd.factorize(raw["sheet"])
+    codes = [s.replace("Table_", "").upper() for s in sheets]
+    by_title, titles = pd.factorize(raw["title"])
+    desc = pd.Series(
+        pd.array([contents.get(c, ("", ""))[0] or "" for c in codes], dtype="string").take(by_sheet)
+    )
+    title_text = [re.sub(r"^Table [^:]*:\s*", "", t) for t in titles]
+    desc = desc.where(desc != "", pd.Series(pd.array(title_text, dtype="string").take(by_title)))
     area = _area(raw["la_code_published"], raw["ons_code"])
     official, alternative = split_bracketed(raw["cell"])
     parsed = P.parse_numbers(
         official, file=file, column=raw["header"], rows=raw["source_row"], sheet=raw["sheet"]
     )
-    alt = P.parse_numbers(
-        alternative, file=file, column=raw["header"], rows=raw["source_row"], sheet=raw["sheet"]
-    )
-    desc = code.map({c: contents.get(c, ("", ""))[0] or "" for c in code.unique()})
-    titles = {t: re.sub(r"^Table [^:]*:\s*", "", t) for t in raw["title"].unique()}
-    desc = desc.where(desc != "", raw["title"].map(titles))  # each sheet's title once
+    given = alternative.notna().to_numpy()  # few cells carry a bracketed comparison
+    alt_value = pd.Series(np.nan, index=raw.index)
+    alt_value.loc[given] = P.parse_numbers(
+        alternative[given],
+        file=file,
+        column=raw["header"][given],
+        rows=raw["source_row"][given],
+        sheet=raw["sheet"][given],
+    ).value
     out = pd.DataFrame(
         {
             **{c: area[c] for c in area},
             "la_name": raw["la_name"].astype("string"),
             "year": year,
             "framework": "2023-24 onwards",
-            "measure_code": code.astype("string"),
-            "measure_code_2022": code.map(
-                {c: contents.get(c, ("", ""))[1] or pd.NA for c in code.unique()}
-            ).astype("string"),
-            "measure_description": desc.astype("string"),
+            "measure_code": pd.array(codes, dtype="string").take(by_sheet),
+            "measure_code_2022": pd.array(
+                [contents.get(c, ("", ""))[1] or pd.NA for c in codes], dtype="string"
+            ).take(by_sheet),
+            "measure_description": desc.array,
             "disaggregation": disagg,
             "measure_type": mtype,
             "value": parsed.value,
-            "value_alternative": alt.value,
+            "value_alternative": alt_value,
             "unit": np.where(mtype == "outcome", "outcome as published", "count"),
             "suppressed": parsed.suppressed,
             "marker": parsed.marker,

@@ -229,6 +229,56 @@ def test_ascof_ods_like_workbook_with_markers_and_brackets(tmp_path):
         and w.loc[2024, "marker"] == "[c]"
     )
     assert set(t.loc[t["la_code"] == "council_type:S", "area_type"]) == {"council_type"}
+    assert t.loc[t["la_code"] == "E92000001", "area_type"].unique().tolist() == ["england"]
+    assert w.loc[2023, "measure_description"] == "turnover"  # from the title: no Contents
+
+
+def _ascof_sheets(path, edit=None):
+    """Three Table sheets; ``edit(sheet_name, rows)`` changes one sheet's rows."""
+    head = ["Local authority code", "Local authority", "ONS area code", "2024 to 2025 - outcome"]
+    with pd.ExcelWriter(path) as xl:
+        for name in ["Table_6a", "Table_6b", "Table_1a"]:
+            rows = [
+                ["Table: x", None, None, None],
+                head,
+                ["England", "England", "E92000001", 1.0],
+                ["817", "Wiltshire", "E06000054", 2.0],
+                ["800", "Bath", "E06000022", 3.0],
+            ]
+            if edit:
+                edit(name, rows)
+            pd.DataFrame(rows).to_excel(xl, sheet_name=name, header=False, index=False)
+
+
+def test_ascof_ods_unknown_area_and_bad_header_named(tmp_path):
+    path = tmp_path / "ascof.xlsx"
+
+    def unknown_code(name, rows):
+        if name == "Table_6b":
+            rows[4][2] = "E06999999"  # row 5 of Table_6b
+
+    _ascof_sheets(path, unknown_code)
+    with pytest.raises(SourceError, match="'E06999999' is not a council") as err:
+        ascof.read(path)
+    assert (err.value.sheet, err.value.row) == ("Table_6b", 5)
+
+    def lost_area(name, rows):
+        if name == "Table_1a":
+            del rows[3]  # Wiltshire
+
+    _ascof_sheets(path, lost_area)
+    with pytest.raises(SourceError, match=r"1 area row.*missing.*E06000054") as err:
+        ascof.read(path)
+    assert err.value.sheet == "Table_1a"
+
+    def bad_header(name, rows):
+        if name == "Table_6b":
+            rows[1][3] = "latest outcome"  # the header row is row 2
+
+    _ascof_sheets(path, bad_header)
+    with pytest.raises(SourceError, match="'latest outcome' is not 'YYYY to YYYY") as err:
+        ascof.clean(ascof.read(path))
+    assert (err.value.sheet, err.value.column, err.value.row) == ("Table_6b", "latest outcome", 2)
 
 
 def test_population_upper_tier_only_no_double_count(tmp_path):
