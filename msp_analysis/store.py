@@ -1003,7 +1003,11 @@ def _merge_and_save(
     signatures: dict[str, list[str]] = {}
 
     def save(name: str) -> None:
-        tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
+        frame = tables[name]
+        # min/max statistics for the numeric columns only: a table is one row group, so
+        # no reader can skip anything by them, and on text they are a third of the write
+        numeric = [c for c in frame.columns if frame[c].dtype.kind in "biufmM"]
+        frame.to_parquet(tmp / f"{name}.parquet", index=False, write_statistics=numeric)
         _step(f"table {name}")
 
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="msp-table")

@@ -220,3 +220,19 @@ def test_a_line_published_twice_fails_its_file_naming_both_lines(tmp_path):
     assert failure["file"] == F23 and failure["row"] == 2
     assert "published twice" in failure["message"] and "row 4" in failure["message"]
     assert _filled_posts(tmp_path / "out") == {("Wiltshire", 2024): 6100}
+
+
+def test_tables_keep_min_max_statistics_for_numeric_columns_only(tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "out"
+    store.build(_raw(tmp_path, {F23: GOOD_2023}), out, progress=False)
+    meta = pq.ParquetFile(store.resolve(out) / "workforce.parquet").metadata
+    group = meta.row_group(0)
+    stats = {
+        group.column(i).path_in_schema: group.column(i).is_stats_set
+        for i in range(meta.num_columns)
+    }
+    assert meta.num_row_groups == 1
+    assert stats["year"] and stats["value"] and stats["source_row"]
+    assert not stats["la_code"] and not stats["measure"]
