@@ -379,7 +379,15 @@ def _parse_distinct(cells: pd.Series, *, file: str, column, rows: pd.Series) -> 
 
 
 def _geo_columns(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Area codes, names and year of each line, worked out once for each distinct (year,
+    CASSR, ONS and region code): a council's codes repeat on hundreds of lines."""
     P.require_columns(raw, _GEO, file=file)
+    group = raw.groupby(_GEO, sort=False, dropna=False).ngroup().to_numpy()
+    geo = _geo_of(raw.iloc[np.unique(group, return_index=True)[1]], file)
+    return pd.DataFrame({c: geo[c].array.take(group) for c in geo}, index=raw.index)
+
+
+def _geo_of(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     geo = raw["GEOGRAPHY_CODE"].str.strip()
     region = raw["REGION_GO_CODE"].str.strip()
     code = geo.where(geo != "", region)
