@@ -680,16 +680,16 @@ def _parse_wide_cells(
     ``councils[council[i]]`` (400,000 cells, about 40,000 distinct texts)."""
     cells = pd.concat([raw[c] for c in councils], ignore_index=True)
     names = np.array(councils, dtype=object)
-    dollar = cells.str.contains("$", regex=False, na=False)
-    dollar[dollar] = cells[dollar].str.match(r"^\s*\$\s*[\d.,]+\s*$")
-    if dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
+    maybe = np.flatnonzero(cells.str.contains("$", regex=False, na=False).to_numpy())
+    dollar = maybe[cells.iloc[maybe].str.match(r"^\s*\$\s*[\d.,]+\s*$").to_numpy(dtype=bool)]
+    if len(dollar):  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
         log.warning(
             "%s, column(s) %s: %d cell(s) like '$0.00' read as numbers",
             file,
-            ", ".join(sorted(set(names[council[dollar.to_numpy()]]))),
-            int(dollar.sum()),
+            ", ".join(sorted(set(names[council[dollar]]))),
+            len(dollar),
         )
-        cells.loc[dollar] = cells[dollar].str.replace("$", "", regex=False)
+        cells.iloc[dollar] = cells.iloc[dollar].str.replace("$", "", regex=False)
     return _parse_distinct(
         cells,
         file=file,
