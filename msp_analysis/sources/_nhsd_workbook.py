@@ -160,21 +160,20 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
         )
     titles = _titles(p, [n for n in names if re.fullmatch(r"T\d+", n)])
     file_year = _file_year(p, names, titles)
+    refs = {spec_ref: _find_table(spec_ref, spec, titles) for spec_ref, spec in specs.items()}
+    sheets = P.read_sheets(p, list(dict.fromkeys(r for r in refs.values() if r)))
     frames = []
     councils: dict[str, set[str]] = {}
     for spec_ref, spec in specs.items():
-        # Table numbers change between releases: find the table by its title,
-        # preferring the sheet with the 2021-22 number.
-        matches = [n for n, (t, _) in titles.items() if spec.title.lower() in t.lower()]
-        if not matches:
+        ref = refs[spec_ref]
+        if ref is None:
             raise SourceError(
                 f"table {spec_ref} ('{spec.title}') is not in this workbook: no sheet has that "
                 "title, so the sheet was deleted, renamed or its title row moved",
                 file=p,
                 sheet=spec_ref if spec_ref in names else None,
             )
-        ref = spec_ref if spec_ref in matches else matches[0]
-        sheet = P.read_sheets(p, [ref])[ref]
+        sheet = sheets[ref]
         title, title_row = titles[ref]
         year = P.last_fy_in(title)
         if file_year is not None and year != file_year:
@@ -224,6 +223,15 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
     out.attrs["source_file"] = p.name
     out.attrs["file_year"] = file_year
     return out
+
+
+def _find_table(spec_ref: str, spec: TableSpec, titles: dict[str, tuple[str, int]]) -> str | None:
+    """The sheet holding a table, found by its title (table numbers change between
+    releases), preferring the sheet with the 2021-22 number; None when no title matches."""
+    matches = [n for n, (t, _) in titles.items() if spec.title.lower() in t.lower()]
+    if not matches:
+        return None
+    return spec_ref if spec_ref in matches else matches[0]
 
 
 def _titles(p: Path, sheets: list[str]) -> dict[str, tuple[str, int]]:
