@@ -454,6 +454,15 @@ def _cells_text(cells: list[tuple[str, str]]) -> list[str]:
     return out
 
 
+def _join_cells(items: list[str]) -> str:
+    """Items joined as a list, with a comma before the last 'and' where an item has its own
+    'and' ('community support and residential care for older people ..., and supported living
+    for ...'), so the reader sees where each item ends."""
+    if len(items) > 1 and any(" and " in i for i in items):
+        return ", ".join(items[:-1]) + ", and " + items[-1]
+    return S.and_list(items)
+
+
 def headline_sentence(h: dict, council: str) -> str:
     """'Under X, spend rises N% over Y years; Z% of the increase comes from ...'."""
     change = h["spend_change_pct"]
@@ -465,7 +474,7 @@ def headline_sentence(h: dict, council: str) -> str:
         f" {fy(h['base_year'])} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {fy(h['horizon_year'])}"
     )
     if h["material"] and h["top_groups"] and pd.notna(h["top_groups_share_pct"]):
-        text += f"; {h['top_groups_share_pct']:.0f}% of the increase comes from " + S.and_list(
+        text += f"; {h['top_groups_share_pct']:.0f}% of the increase comes from " + _join_cells(
             _cells_text(h["top_cells"])
         )
     return text + "."

@@ -614,3 +614,28 @@ def test_headline_names_settings_and_people_in_english():
         "adults aged 18 to 64 who need support with memory and cognition"
     )
     assert S.setting_words("Shared Lives") == "Shared Lives"
+
+
+@pytest.mark.unit
+def test_headline_marks_where_a_joined_item_ends():
+    older = "older people who need physical support"
+    ld = "adults aged 18 to 64 with a learning disability"
+    cells = [("community support", older), ("supported living", ld), ("residential care", ld)]
+    h = {
+        "scenario": "x",
+        "spend_change_pct": 10.0,
+        "years": 5,
+        "base_spend_gbp": 100e6,
+        "horizon_spend_gbp": 110e6,
+        "base_year": 2023,
+        "horizon_year": 2028,
+        "material": True,
+        "top_groups_share_pct": 51.0,
+        "top_cells": cells,
+        "top_groups": [f"{w} for {p}" for w, p in cells],
+    }
+    assert run.headline_sentence(h, "Testshire").endswith(
+        "51% of the increase comes from community support for older people who need physical "
+        "support, and supported living and residential care for adults aged 18 to 64 with a "
+        "learning disability."
+    )
