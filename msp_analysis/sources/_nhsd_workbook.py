@@ -386,6 +386,7 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
         SourceError: a cell is text that is neither a number nor a marker.
     """
     file = raw.attrs.get("source_file", "")
+    areas = _cell_areas(raw)
     pieces = []
     for spec_ref, cells in raw.groupby("spec", sort=False):
         spec = specs[spec_ref]
@@ -422,24 +423,9 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
         parsed = P.parse_numbers(
             cells["cell"], file=file, column=header_text, rows=cells["source_row"], sheet=ref
         )
-        geo = cells["geography_code"].astype("string").str.strip().replace("", pd.NA)
-        code = geo.fillna(cells["region_code"].astype("string").str.strip())
-        name = (
-            cells["la_name"]
-            .astype("string")
-            .str.strip()
-            .replace("", pd.NA)
-            .fillna(cells["region_name"].astype("string").str.strip())
-        )
         tidy = pd.DataFrame(
             {
-                "la_code": code,
-                "la_name": name,
-                "cassr_code": cells["la_code_cassr"]
-                .astype("string")
-                .str.strip()
-                .replace("", pd.NA),
-                "region_code": cells["region_code"].astype("string").str.strip(),
+                **areas.loc[cells.index],
                 "year": year,
                 "table_ref": spec_ref,
                 "measure": measure,
@@ -462,6 +448,24 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
     out.loc[out["area_type"] == "england", "region_code"] = pd.NA
     out["year_label"] = P.fy_labels(out["year"])
     return out
+
+
+def _cell_areas(raw: pd.DataFrame) -> pd.DataFrame:
+    """``la_code`` (the Geography code, or the region's code on England and region rows),
+    ``la_name``, ``cassr_code`` and ``region_code`` of every cell, for all tables at once."""
+    text = {
+        c: raw[c].astype("string").str.strip()
+        for c in ["geography_code", "la_name", "la_code_cassr", "region_code", "region_name"]
+    }
+    return pd.DataFrame(
+        {
+            "la_code": text["geography_code"].replace("", pd.NA).fillna(text["region_code"]),
+            "la_name": text["la_name"].replace("", pd.NA).fillna(text["region_name"]),
+            "cassr_code": text["la_code_cassr"].replace("", pd.NA),
+            "region_code": text["region_code"],
+        },
+        index=raw.index,
+    )
 
 
 def _header_text(header: tuple[str | None, ...]) -> str:

@@ -332,25 +332,27 @@ def _labels(raw: pd.DataFrame, columns: list[str], file: str) -> dict[str, pd.Se
     for col in columns:
         table = lk[lk["dimension"] == col]
         mapping = dict(zip(table["key"], table["label"]))
-        keys = raw[col].astype(str).str.strip()
-        unknown = ~keys.isin([*list(mapping), ""])
+        # One label per distinct key, taken back by position.
+        codes, distinct = pd.factorize(raw[col], use_na_sentinel=False)
+        keys = pd.Series(distinct).astype(str).str.strip()
+        unknown = ~keys.isin([*list(mapping), ""]).to_numpy()
         if unknown.any():
-            i = unknown[unknown].index[0]
+            i = np.flatnonzero(unknown[codes])[0]  # the first row with an unknown key
             raise SourceError(
-                f"key {keys[i]!r} is not in the published key list for {col} "
+                f"key {keys[codes[i]]!r} is not in the published key list for {col} "
                 f"(known: {', '.join(sorted(mapping, key=lambda k: (len(k), k)))})",
                 file=file,
                 column=col,
-                row=int(raw.loc[i, "source_row"]),
+                row=int(raw["source_row"].iloc[i]),
             )
-        label = keys.map(  # one label per distinct key, then spread back
-            {
-                k: mapping.get(k)
-                or (f"{col.replace('_KEY', '')} key {k} (label unconfirmed)" if k else "Total")
-                for k in keys.unique()
-            }
+        labels = [
+            mapping.get(k)
+            or (f"{col.replace('_KEY', '')} key {k} (label unconfirmed)" if k else "Total")
+            for k in keys
+        ]
+        out[_KEY_TO_DIM[col]] = pd.Series(
+            pd.array(labels, dtype="string").take(codes), index=raw.index
         )
-        out[_KEY_TO_DIM[col]] = label.astype("string")
     return out
 
 
@@ -377,7 +379,15 @@ def _parse_distinct(cells: pd.Series, *, file: str, column, rows: pd.Series) -> 
 
 
 def _geo_columns(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Area codes, names and year of each line, worked out once for each distinct (year,
+    CASSR, ONS and region code): a council's codes repeat on hundreds of lines."""
     P.require_columns(raw, _GEO, file=file)
+    group = raw.groupby(_GEO, sort=False, dropna=False).ngroup().to_numpy()
+    geo = _geo_of(raw.iloc[np.unique(group, return_index=True)[1]], file)
+    return pd.DataFrame({c: geo[c].array.take(group) for c in geo}, index=raw.index)
+
+
+def _geo_of(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     geo = raw["GEOGRAPHY_CODE"].str.strip()
     region = raw["REGION_GO_CODE"].str.strip()
     code = geo.where(geo != "", region)
@@ -422,7 +432,7 @@ def _clean_totals(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     )
     base["source_row"] = raw["source_row"].astype("int64")
     pieces = []
-    for _j, (col, measure) in enumerate(_TOTALS_MEASURES.items()):
+    for col, measure in _TOTALS_MEASURES.items():
         parsed = _parse_distinct(raw[col], file=file, column=col, rows=raw["source_row"])
         part = base.copy()
         part["measure"] = measure
@@ -670,16 +680,16 @@ def _parse_wide_cells(
     ``councils[council[i]]`` (400,000 cells, about 40,000 distinct texts)."""
     cells = pd.concat([raw[c] for c in councils], ignore_index=True)
     names = np.array(councils, dtype=object)
-    dollar = cells.str.contains("$", regex=False, na=False)
-    dollar[dollar] = cells[dollar].str.match(r"^\s*\$\s*[\d.,]+\s*$")
-    if dollar.any():  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
+    maybe = np.flatnonzero(cells.str.contains("$", regex=False, na=False).to_numpy())
+    dollar = maybe[cells.iloc[maybe].str.match(r"^\s*\$\s*[\d.,]+\s*$").to_numpy(dtype=bool)]
+    if len(dollar):  # Cornwall's column holds '$0.00' (a formatting slip): the number stands
         log.warning(
             "%s, column(s) %s: %d cell(s) like '$0.00' read as numbers",
             file,
-            ", ".join(sorted(set(names[council[dollar.to_numpy()]]))),
-            int(dollar.sum()),
+            ", ".join(sorted(set(names[council[dollar]]))),
+            len(dollar),
         )
-        cells.loc[dollar] = cells[dollar].str.replace("$", "", regex=False)
+        cells.iloc[dollar] = cells.iloc[dollar].str.replace("$", "", regex=False)
     return _parse_distinct(
         cells,
         file=file,

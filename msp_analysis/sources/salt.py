@@ -172,16 +172,19 @@ def read_england_crosstab(path: str | Path, year: int | None) -> pd.DataFrame:
     keep = reason.notna() & age.notna() & (reason.astype("string").str.strip() != "")
     keep &= age.astype("string").str.strip().isin(["18 to 64", "65 and over", "All ages"])
     rows = []
+    kept = body.loc[keep]
+    age_band = age[keep].astype("string").str.strip().map(P.tidy_age_band)
+    support_reason = reason[keep].map(P.tidy_label).astype("string")
     for i in cols:
-        cells = body.loc[keep].iloc[:, i]
+        cells = kept.iloc[:, i]
         parsed = P.parse_numbers(
             cells, file=p.name, column=labels[i], rows=cells.index.to_series() + 1, sheet=ref
         )
         rows.append(
             pd.DataFrame(
                 {
-                    "age_band": age[keep].astype("string").str.strip().map(P.tidy_age_band),
-                    "primary_support_reason": reason[keep].map(P.tidy_label).astype("string"),
+                    "age_band": age_band,
+                    "primary_support_reason": support_reason,
                     "support_setting": labels[i],
                     "value": parsed.value,
                     "suppressed": parsed.suppressed,

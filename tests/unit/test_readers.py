@@ -198,6 +198,29 @@ def test_ascfr_csv_totals_bad_value_named_where_it_stands(tmp_path):
     assert tidy.loc[("E06000054", "total_income"), "value"] == 1
 
 
+def test_ascfr_csv_activity_bad_area_or_year_named_by_line(tmp_path):
+    # Area codes and years are worked out once per distinct line key; an error still
+    # names the first line that carries the bad value (line 3: the second data row).
+    head = "UUID,FY_Ending,CASSR_CODE,GEOGRAPHY_CODE,REGION_GO_CODE,DataType_KEY,AgeBand_KEY,PrimarySupportReason_KEY,CareType_KEY,SupportSetting_KEY,Purpose_KEY,ActivityProvision_KEY,ItemValue\n"
+    ok = "8510101,2017,817,E06000054,E12000009,1,1,4,2,7,,,12"
+    f = tmp_path / "activity.csv"
+    f.write_text(head + ok + "\n" + ok.replace("E06000054", "Wiltshire") + "\n" + ok + "\n")
+    with pytest.raises(SourceError, match="no valid area code") as err:
+        ascfr.clean(ascfr.read(f))
+    assert (err.value.column, err.value.row) == ("GEOGRAPHY_CODE", 3)
+    f.write_text(head + ok + "\n" + ok.replace(",2017,", ",2016-17,") + "\n")
+    with pytest.raises(SourceError, match="FY_Ending '2016-17' is not a year") as err:
+        ascfr.clean(ascfr.read(f))
+    assert (err.value.column, err.value.row) == ("FY_Ending", 3)
+    f.write_text(
+        head + ok + "\n" + ok.replace("8510101,2017,817,E06000054", "8510102,2017,,") + "\n"
+    )
+    tidy = ascfr.clean(ascfr.read(f)).set_index("la_code")
+    assert tidy.loc["E06000054", "la_name"] == "Wiltshire" and tidy.loc["E06000054", "year"] == 2016
+    assert tidy.loc["E12000009", "area_type"] == "region"  # no ONS code: the region's
+    assert pd.isna(tidy.loc["E12000009", "region_code"])
+
+
 def test_ascof_ods_like_workbook_with_markers_and_brackets(tmp_path):
     path = tmp_path / "ascof.xlsx"
     rows = [
