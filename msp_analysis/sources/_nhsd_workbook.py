@@ -469,6 +469,7 @@ def _cell_areas(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _header_text(header: tuple[str | None, ...]) -> str:
+    """'18 to 64 | Nursing': the header path's labels, blanks left out."""
     return " | ".join(x for x in header if x)
 
 
@@ -512,20 +513,21 @@ def _column_labels(
                     column=bad[0][0],
                     row=int(bad[0][1]),
                 )
-            last = file_year if file_year is not None else 9999
-            late = [
-                (lab, r)
-                for lab, start, r in zip(labels, starts, first_row)
-                if start is not None and start > last
-            ]
-            if late:
-                raise SourceError(
-                    f"header {late[0][0]!r} is a year after the workbook's {P.fy_label(last)}",
-                    file=file,
-                    sheet=ref,
-                    column=late[0][0],
-                    row=int(late[0][1]),
-                )
+            if file_year is not None:
+                late = [
+                    (lab, r)
+                    for lab, start, r in zip(labels, starts, first_row)
+                    if start is not None and start > file_year
+                ]
+                if late:
+                    raise SourceError(
+                        f"header {late[0][0]!r} is a year after the workbook's "
+                        f"{P.fy_label(file_year)}",
+                        file=file,
+                        sheet=ref,
+                        column=late[0][0],
+                        row=int(late[0][1]),
+                    )
             year = [y if lab == "Total" else start for y, lab, start in zip(year, labels, starts)]
         elif name == "measure":
             measure = [_match_measure(label, spec.measures) for label in labels]

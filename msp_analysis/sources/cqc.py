@@ -161,9 +161,25 @@ def read(path: str | Path) -> pd.DataFrame:
 
 
 def parse_dates(cells: pd.Series, *, file: str, column: str, rows: pd.Series) -> pd.Series:
-    """Dates from date cells or text; text order detected, never guessed (see module doc)."""
+    """Dates from date cells or text; text order detected, never guessed (see module doc).
+
+    Each distinct cell is read once (a location's dates repeat on every row of it) and
+    taken back by position; an error names the first row holding the bad cell.
+    """
     if pd.api.types.is_datetime64_any_dtype(cells):
         return cells
+    codes, distinct = pd.factorize(cells, use_na_sentinel=False)
+    first = np.unique(codes, return_index=True)[1]
+    dates = _parse_dates(
+        pd.Series(distinct, dtype=cells.dtype),
+        file=file,
+        column=column,
+        rows=pd.Series(rows.to_numpy()[first]),
+    )
+    return pd.Series(dates.to_numpy()[codes], index=cells.index)
+
+
+def _parse_dates(cells: pd.Series, *, file: str, column: str, rows: pd.Series) -> pd.Series:
     as_dt = cells.map(
         lambda v: (
             v

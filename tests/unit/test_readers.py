@@ -332,6 +332,18 @@ def test_cqc_dates_order_detected_not_guessed():
         cqc.parse_dates(
             pd.Series(["01/02/2026", "03/04/2026"]), file="f", column="Publication Date", rows=rows
         )
+    # Each distinct date is read once; a bad one is named at its first row (line 3).
+    cells = pd.Series(["2026-01-02", "2nd Jan", "2026-01-02", "2nd Jan"])
+    with pytest.raises(SourceError, match="'2nd Jan' is not dd/mm/yyyy") as err:
+        cqc.parse_dates(cells, file="f", column="Publication Date", rows=pd.Series([2, 3, 4, 5]))
+    assert err.value.row == 3
+    iso = cqc.parse_dates(
+        cells.replace("2nd Jan", "29/05/2026"),
+        file="f",
+        column="Publication Date",
+        rows=pd.Series([2, 3, 4, 5]),
+    )
+    assert iso.tolist() == [pd.Timestamp("2026-01-02"), pd.Timestamp("2026-05-29")] * 2
 
 
 def test_cqc_unknown_local_authority_named(tmp_path):
