@@ -380,16 +380,6 @@ def spend_outlook(tables: Tables, la_code: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-GROUP_WORDS = {
-    "Learning Disability Support": "adults with a learning disability",
-    "Mental Health Support": "adults with mental health needs",
-    "Physical Support": "people needing physical support",
-    "Support with Memory and Cognition": "people with memory and cognition needs",
-    "Sensory Support": "people with sensory needs",
-    "Social Support": "people needing social support",
-}
-
-
 def headline(result: ForecastResult, scenario: str) -> dict:
     """Facts for 'spend grows N% over H years; X% of the increase comes from ...' (all computed).
 
@@ -406,12 +396,10 @@ def headline(result: ForecastResult, scenario: str) -> dict:
     top = rises.head(3) if material else rises.head(0)
     share = min(float(top.sum()) / float(rises.sum()) * 100, 100.0) if len(top) else np.nan
     drivers = d.groupby("driver")["change_gbp"].sum().reindex(spend.DRIVERS).fillna(0.0)
-    names = []
-    for (setting, group, age), _ in top.items():
-        who = GROUP_WORDS.get(group, group.lower())
-        if age == "65 and over":
-            who = "older " + who.replace("adults ", "people ", 1)
-        names.append(f"{setting.lower()} for {who}")
+    # ('community support', 'older people who need physical support') per cell
+    cells = [
+        (S.setting_words(setting), S.people_words(age, group)) for setting, group, age in top.index
+    ]
     return {
         "scenario": scenario,
         "base_year": int(r["base_year"]),
@@ -422,7 +410,8 @@ def headline(result: ForecastResult, scenario: str) -> dict:
         "base_spend_gbp": float(r["base_spend_gbp"]),
         "horizon_spend_gbp": float(r["horizon_spend_gbp"]),
         "material": bool(material),
-        "top_groups": names,
+        "top_groups": [f"{where} for {who}" for where, who in cells],
+        "top_cells": cells,
         "top_groups_share_pct": share,
         "driver_gbp": drivers.to_dict(),
         "driver_share_pct": (drivers / total * 100).to_dict() if material else {},
@@ -447,6 +436,33 @@ def write(result: ForecastResult, out_dir: str | Path) -> list[Path]:
     return paths
 
 
+def _cells_text(cells: list[tuple[str, str]]) -> list[str]:
+    """Cells (setting, people) in words, in their order, each thing said once where it repeats
+    next to itself: settings for the same people are joined ('community support and residential
+    care for older people who need physical support'), and a setting repeated for other people
+    is not said again ('community support for older people ..., for adults aged 18 to 64 ...')."""
+    groups: list[tuple[list[str], str]] = []
+    for where, who in cells:
+        if groups and groups[-1][1] == who:
+            groups[-1][0].append(where)
+        else:
+            groups.append(([where], who))
+    out, last = [], None
+    for wheres, who in groups:
+        out.append(f"for {who}" if wheres == [last] else f"{S.and_list(wheres)} for {who}")
+        last = wheres[-1] if len(wheres) == 1 else None
+    return out
+
+
+def _join_cells(items: list[str]) -> str:
+    """Items joined as a list, with a comma before the last 'and' where an item has its own
+    'and' ('community support and residential care for older people ..., and supported living
+    for ...'), so the reader sees where each item ends."""
+    if len(items) > 1 and any(" and " in i for i in items):
+        return ", ".join(items[:-1]) + ", and " + items[-1]
+    return S.and_list(items)
+
+
 def headline_sentence(h: dict, council: str) -> str:
     """'Under X, spend rises N% over Y years; Z% of the increase comes from ...'."""
     change = h["spend_change_pct"]
@@ -458,10 +474,7 @@ def headline_sentence(h: dict, council: str) -> str:
         f" {fy(h['base_year'])} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {fy(h['horizon_year'])}"
     )
     if h["material"] and h["top_groups"] and pd.notna(h["top_groups_share_pct"]):
-        text += (
-            f"; {h['top_groups_share_pct']:.0f}% of the increase comes from "
-            + ", ".join(h["top_groups"][:-1])
-            + (" and " if len(h["top_groups"]) > 1 else "")
-            + h["top_groups"][-1]
+        text += f"; {h['top_groups_share_pct']:.0f}% of the increase comes from " + _join_cells(
+            _cells_text(h["top_cells"])
         )
     return text + "."

@@ -420,11 +420,56 @@ ASSUMPTION_WORDS = {
     "rate_trend": "trend in rates of support",
     "need_weights": "need weights by age",
     "setting_costs": "weekly costs of supported living and Shared Lives",
-    "unit_cost_real_growth_pct": "real growth in unit costs (% a year)",
+    "unit_cost_real_growth_pct": "real growth in unit costs",
     "price_path": "price path",
     "shifts": "shifts of new placements between settings",
     "workforce": "workforce",
 }
+
+
+#: Settings as a reader says them in a sentence ('community support for ...').
+SETTING_WORDS = {
+    "Nursing": "nursing care",
+    "Residential": "residential care",
+    "Community": "community support",
+    "Supported living": "supported living",
+    "Shared Lives": "Shared Lives",
+}
+
+#: Primary support reasons as what the people supported need ('older people ' + words).
+CLIENT_GROUP_WORDS = {
+    "Physical Support": "who need physical support",
+    "Sensory Support": "who need sensory support",
+    "Support with Memory and Cognition": "who need support with memory and cognition",
+    "Learning Disability Support": "with a learning disability",
+    "Mental Health Support": "with mental health needs",
+    "Social Support": "who need social support",
+}
+
+#: Age bands as the people in them ('older people', 'adults aged 18 to 64').
+AGE_BAND_WORDS = {"18 to 64": "adults aged 18 to 64", "65 and over": "older people"}
+
+
+def setting_words(setting: str) -> str:
+    """A setting in a sentence: 'Community' -> 'community support', 'Shared Lives' kept."""
+    return SETTING_WORDS.get(setting, str(setting).lower())
+
+
+def people_words(age_band: str | None, client_group: str | None) -> str:
+    """Who a cell of the forecast is, in words.
+
+    >>> people_words("65 and over", "Physical Support")
+    'older people who need physical support'
+    >>> people_words("18 to 64", "Learning Disability Support")
+    'adults aged 18 to 64 with a learning disability'
+    >>> people_words(None, "Mental Health Support")
+    'people with mental health needs'
+    """
+    who = AGE_BAND_WORDS.get(age_band, f"people aged {age_band}") if age_band else "people"
+    if not client_group:
+        return who
+    need = CLIENT_GROUP_WORDS.get(client_group, f"whose support reason is {client_group.lower()}")
+    return f"{who} {need}"
 
 
 def scenario_words(name: str) -> str:
@@ -440,7 +485,11 @@ def scenario_title(name: str) -> str:
 
 
 def assumption_words(key: str) -> str:
-    """An assumption key in words ('unit_cost_real_growth_pct' -> 'real growth in unit costs ...')."""
+    """An assumption key in words ('unit_cost_real_growth_pct' -> 'real growth in unit costs').
+
+    Names carry no brackets and no units: a unit belongs to the value (:func:`value_text`),
+    and the plan puts the rating and scenarios in brackets after the name.
+    """
     return ASSUMPTION_WORDS.get(key, key.replace("_", " "))
 
 
@@ -478,37 +527,80 @@ def fee_uplift_text(fee: dict) -> str:
     return "council fee uplifts " + ", ".join(f"{k}: {fee[k]:g}%" for k in years)
 
 
+def and_list(items: list[str]) -> str:
+    """Words joined as a list is written: 'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    return (
+        ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + (items[-1] if items else "")
+    )
+
+
+def _per_setting(v: dict, fmt, *, unset: float | None = None, first: bool = False) -> str:
+    """A value by setting in words: one figure said once, or each setting's with the rest.
+
+    ``unset`` is the value a setting takes when neither it nor ``default`` is given; ``first``
+    puts the setting before its figure ('nursing care 55%') instead of after ('1% ... in
+    nursing care').
+    """
+    named = [(k, x) for k, x in v.items() if k != "default"]
+    default = v.get("default", unset)
+    if not named:
+        return fmt(default)
+    parts = [
+        f"{setting_words(k)} {fmt(x)}" if first else f"{fmt(x)} in {setting_words(k)}"
+        for k, x in named
+    ]
+    if default is not None and len(named) < len(SETTINGS):
+        parts.append(f"other settings {fmt(default)}" if first else f"{fmt(default)} elsewhere")
+    return and_list(parts)
+
+
+def _shift_text(s: dict) -> str:
+    """One shift in words: '74% of new residential care placements for adults aged 18 to 64
+    with a learning disability go to supported living (80%) and Shared Lives (20%)'."""
+    age, group = s["from"].get("age_band"), s["from"].get("client_group")
+    who = f" for {people_words(age, group)}" if age or group else ""
+    to = s["to"]
+    targets = (
+        setting_words(to[0]["setting"])
+        if len(to) == 1
+        else and_list([f"{setting_words(t['setting'])} ({t['share']:.0%})" for t in to])
+    )
+    return (
+        f"{s['share_of_new_placements']:.0%} of new {setting_words(s['from']['setting'])}"
+        f" placements{who} go to {targets}"
+        + (f", phased in over {s['phase_in_years']:g} years" if s["phase_in_years"] else "")
+    )
+
+
 def value_text(key: str, v) -> str:
-    """An assumption's value in words: '4.0% a year from 2026', '74% of new LD residential ...'."""
+    """An assumption's value in words: '0.5% a year', '74% of new residential care placements
+    for adults aged 18 to 64 with a learning disability go to ...'."""
     if key == "price_path":
         fee = v["fee_uplift_pct"]
+        shares = _per_setting(v["pay_share"], lambda x: f"{x:.0%}", first=True)
         parts = [
             f"pay (National Living Wage) {v['pay_uplift_pct']['default']:g}% a year and CPI "
             f"{v['cpi_pct']['default']:g}% a year after the published years",
-            "pay share " + ", ".join(f"{k} {x:.0%}" for k, x in v["pay_share"].items()),
+            f"staff pay as a share of costs: {shares}",
         ]
         if fee:
             parts.append(fee_uplift_text(fee))
         return "; ".join(parts)
+    if key == "unit_cost_real_growth_pct":
+        return _per_setting(v, lambda x: f"{x:g}% a year", unset=0.0)
     if key == "shifts":
-        return "; ".join(
-            f"{s['share_of_new_placements']:.0%} of new "
-            + " ".join(
-                x for x in (s["from"].get("age_band"), s["from"].get("client_group")) if x
-            ).lower()
-            + f" {s['from']['setting'].lower()} placements to "
-            + " and ".join(f"{t['setting'].lower()} ({t['share']:.0%})" for t in s["to"])
-            + (f", phased in over {s['phase_in_years']:g} years" if s["phase_in_years"] else "")
-            for s in v
-        )
+        return "; ".join(_shift_text(s) for s in v)
     if key == "workforce":
         return (
             f"{v['capacity_loss_pct']:g}% of capacity lost and a {v['pay_uplift_pct']:g}% pay"
-            f" uplift in {', '.join(v['settings']).lower() or 'no settings'}"
+            f" uplift in {and_list([setting_words(x) for x in v['settings']]) or 'no settings'}"
         )
     if key == "setting_costs":
         return (
-            ", ".join(f"{k} £{c:,.0f} a week" for k, c in v["weekly_cost_gbp"].items())
+            and_list(
+                [f"{setting_words(k)} £{c:,.0f} a week" for k, c in v["weekly_cost_gbp"].items()]
+            )
             + f" ({v['price_year']}-{(v['price_year'] + 1) % 100:02d} prices)"
         )
     if isinstance(v, dict):

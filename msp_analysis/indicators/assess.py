@@ -100,6 +100,7 @@ def _benchmark_every_council(tables: Tables, k: int) -> dict[str, pd.DataFrame]:
             unit=ind.unit,
             source=ind.source,
             note=ind.note,
+            year_label=ind.year_label,
         )
         for ind in found
     ]

@@ -19,6 +19,9 @@ class Indicator:
     source: str
     area: pd.DataFrame
     note: str = ""
+    #: The period in words where it is not a financial year (a snapshot: 'as at 29 May 2026');
+    #: None labels each row by its financial year ('2023-24').
+    year_label: str | None = None
 
 
 @dataclass(frozen=True)

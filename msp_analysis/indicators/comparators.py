@@ -11,7 +11,9 @@ Features (each standardised to mean 0, sd 1 across councils, equal weights):
 
 Distance is Euclidean on the standardised features; the ``k`` nearest councils
 (excluding the council itself) form the group. The method, the features and the
-distances are returned so a reader can see why each council was chosen.
+distances are returned so a reader can see why each council was chosen: ``attrs["method"]``
+in technical terms (the plan's appendix, ``comparators.csv``) and ``attrs["summary"]`` in
+plain words for the body of the plan.
 """
 
 from __future__ import annotations
@@ -24,10 +26,46 @@ from msp_analysis.tables import Tables
 
 FEATURES = ["log_adults", "share_65_plus", "share_85_plus", "urban", "gce_per_adult"]
 METHOD = (
-    "Nearest neighbours: Euclidean distance on standardised log adult population, share of adults aged 65+, "
-    "share of 65+ aged 85+, urban council type (metropolitan district or London borough) and gross current "
-    "expenditure per adult; equal weights; k nearest councils."
+    "Nearest neighbours: Euclidean distance on log adult population (18+), share of adults aged "
+    "65+, share of 65+ aged 85+, urban council type (metropolitan district or London borough: 1, "
+    "else 0) and gross current expenditure per adult (ASC-FR), each standardised to mean 0 and "
+    "standard deviation 1 across councils and weighted equally; the k nearest councils, the "
+    "council itself excluded."
 )
+
+#: What each feature means to a reader of the plan.
+FEATURE_WORDS = {
+    "log_adults": "the number of adults aged 18 and over",
+    "share_65_plus": "the share of adults aged 65 and over",
+    "share_85_plus": "the share of those aged 65 and over who are 85 and over",
+    "urban": "whether a council is a metropolitan district or London borough",
+    "gce_per_adult": "adult social care spending per adult",
+}
+_COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + "".join(items[-1:])
+
+
+def summary(k: int, council: str, used: list[str], left_out: dict[str, str] | None = None) -> str:
+    """How the comparators were chosen, in plain words, from the features actually used
+    (``left_out``: feature -> why it was not used).
+
+    >>> summary(15, "Wiltshire", ["log_adults"], {"gce_per_adult": "there is no figure for it"})
+    'the 15 councils most like Wiltshire on one measure: the number of adults aged 18 and over \
+(adult social care spending per adult is left out: there is no figure for it)'
+    """
+    councils = "the council" if k == 1 else f"the {k} councils"
+    n = len(used)
+    measures = _COUNT_WORDS.get(n, str(n)) + (" measure" if n == 1 else " measures")
+    text = (
+        f"{councils} most like {council} on {measures}"
+        + (", each counted equally" if n > 1 else "")
+        + f": {_and([FEATURE_WORDS[f] for f in used])}"
+    )
+    notes = [f"{FEATURE_WORDS[f]} is left out: {why}" for f, why in (left_out or {}).items()]
+    return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def features(tables: Tables) -> pd.DataFrame:
@@ -99,5 +137,13 @@ def comparator_group(tables: Tables, la_code: str, k: int = 15) -> pd.DataFrame:
     out.attrs["method"] = METHOD + f" k = {len(out)}."
     out.attrs["features_used"] = used
     out.attrs["features_left_out"] = [c for c in FEATURES if c not in used]
+    name = geography.council_name(la_code) or la_code
+    why = {
+        c: f"there is no figure for {name}"
+        if pd.isna(target[c])
+        else ("it is the same for every council" if f[c].std() == 0 else "too few councils have it")
+        for c in out.attrs["features_left_out"]
+    }
+    out.attrs["summary"] = summary(len(out), name, used, why)
     out.attrs["population_year"] = int(f["population_year"].iloc[0])
     return out

@@ -60,13 +60,17 @@ BREAKDOWN_MARKETS = {
 }
 
 
-def _describe(out: pd.DataFrame, market, indicator, unit, source, note) -> None:
+def _describe(out: pd.DataFrame, market, indicator, unit, source, note, year_label=None) -> None:
     """Columns every benchmark row carries (what it is, its year label and status), in place;
-    one place for :func:`benchmark` and :func:`benchmark_all`, whose frames must be equal."""
+    one place for :func:`benchmark` and :func:`benchmark_all`, whose frames must be equal.
+
+    ``year_label`` names the period of a snapshot ('as at 29 May 2026'); without it each row
+    with a year is labelled as a financial year ('2023-24').
+    """
     out.insert(2, "market", market)
     out.insert(3, "indicator", indicator)
     out["year_label"] = out["year"].map(
-        lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}" if pd.notna(y) else pd.NA
+        lambda y: (year_label or f"{int(y)}-{(int(y) + 1) % 100:02d}") if pd.notna(y) else pd.NA
     )
     out["unit"] = unit
     out["status"] = np.where(out["value"].notna(), "ok", "suppressed or not submitted")
@@ -154,6 +158,7 @@ def benchmark(
     source: str,
     note: str = "",
     higher_is: str = "higher",
+    year_label: str | None = None,
 ) -> pd.DataFrame:
     """One council's rows of an indicator beside England, region, comparator median and rank.
 
@@ -205,7 +210,7 @@ def benchmark(
     out["change_pct"] = out.groupby("breakdown")["value"].pct_change(fill_method=None) * 100
     out.insert(0, "la_code", la_code)
     out.insert(1, "la_name", geography.council_name(la_code))
-    _describe(out, market, indicator, unit, source, note)
+    _describe(out, market, indicator, unit, source, note, year_label)
     return out[OUTPUT_COLUMNS].reset_index(drop=True)
 
 
@@ -218,6 +223,7 @@ def benchmark_all(
     unit: str,
     source: str,
     note: str = "",
+    year_label: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`benchmark` for every council in ``comparators`` (council -> its comparator
     councils) at once: the same rows, values and types, one frame per council.
@@ -280,7 +286,7 @@ def benchmark_all(
     # typed as benchmark()'s single-council columns are (a text column, not the table's type)
     out.insert(1, "la_name", names.astype("str") if names.notna().all() else names)
     out["la_code"] = out["la_code"].astype("str")
-    _describe(out, market, indicator, unit, source, note)
+    _describe(out, market, indicator, unit, source, note, year_label)
     if out["breakdown"].dtype == object:  # as benchmark()'s index infers a text column
         out["breakdown"] = pd.Index(out["breakdown"].tolist(), dtype=None)
     out = out[OUTPUT_COLUMNS]

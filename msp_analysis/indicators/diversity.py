@@ -24,6 +24,22 @@ PROVIDES_RATINGS = [
 ]
 
 
+def ratings_as_at(ratings: pd.DataFrame) -> tuple[object, str | None, str]:
+    """When a CQC ratings file stands: (calendar year, label, date in words) of the newest
+    rating it holds.
+
+    The file is a snapshot, not a year's return: its ratings are as at the newest
+    ``publication_date`` (the file itself states no other date), so it is labelled
+    'as at 29 May 2026', never as a financial year. No dates: (NA, None, '').
+    """
+    dates = pd.to_datetime(ratings["publication_date"], errors="coerce").dropna()
+    if dates.empty:
+        return pd.NA, None, ""
+    newest = dates.max()
+    words = f"{newest.day} {newest:%B %Y}"
+    return int(newest.year), f"as at {words}", words
+
+
 def hhi(shares: pd.Series) -> float:
     """Herfindahl-Hirschman index of market shares given as fractions summing to 1: sum of (100 x share)^2."""
     s = shares.dropna()
@@ -112,7 +128,7 @@ def rated_structure(tables: Tables) -> list[Indicator]:
     r = tables.require("cqc_ratings").dropna(subset=["la_code"])
     homes = r[r["care_home"]].drop_duplicates("location_id")
     cover = coverage(homes["la_code"], demo=tables.demo)
-    year = int(r["year"].max()) if r["year"].notna().any() else pd.NA
+    year, label, _ = ratings_as_at(tables.require("cqc_ratings"))
 
     def providers(g):
         return [dict(breakdown="Total", value=g["provider_id"].nunique())]
@@ -140,6 +156,7 @@ def rated_structure(tables: Tables) -> list[Indicator]:
                     )
                     if x
                 ),
+                year_label=label,
             )
         )
     return out

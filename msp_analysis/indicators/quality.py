@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
-from msp_analysis.indicators.diversity import _by_area
+from msp_analysis.indicators.diversity import _by_area, ratings_as_at
 from msp_analysis.tables import MissingSource, Tables
 
 RATING_ORDER = ["Outstanding", "Good", "Requires improvement", "Inadequate", "Not yet rated"]
@@ -43,9 +43,10 @@ def overall_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
 def rating_shares(tables: Tables) -> list[Indicator]:
     if not tables.has("cqc_ratings"):
         raise MissingSource("no CQC ratings file was loaded")
-    ov = overall_ratings(tables.require("cqc_ratings").dropna(subset=["la_code"]))
+    ratings = tables.require("cqc_ratings")
+    ov = overall_ratings(ratings.dropna(subset=["la_code"]))
     cover = coverage(ov["la_code"], demo=tables.demo)
-    year = int(ov["year"].max()) if ov["year"].notna().any() else pd.NA
+    year, label, newest = ratings_as_at(ratings)
 
     def shares(g):
         counts = g["rating_group"].value_counts()
@@ -70,9 +71,14 @@ def rating_shares(tables: Tables) -> list[Indicator]:
                 area,
                 "; ".join(
                     x
-                    for x in (f"latest overall rating per location (file taken {year})", thin)
+                    for x in (
+                        "latest overall rating per location"
+                        + (f" (the newest in the file published {newest})" if newest else ""),
+                        thin,
+                    )
                     if x
                 ),
+                year_label=label,
             )
         )
     return out

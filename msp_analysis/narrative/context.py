@@ -253,6 +253,8 @@ def section1(
         "demo": demo,
         "comparator_count": len(comparators),
         "comparator_names": comparators["la_name"].tolist(),
+        # plain words for Section 1; the technical method for the appendix
+        "comparator_summary": comparators.attrs.get("summary", ""),
         "comparator_method": comparators.attrs.get("method", ""),
         "markets": markets,
         "risk_columns": list(SHORT_MARKETS.values()),
@@ -672,7 +674,8 @@ GLOSSARY = [
     (
         "Comparator councils",
         "The councils most like this one in size, age profile, urban or rural type and spend "
-        "per adult (method in Section 1); the peer median is their middle value.",
+        "per adult (how they are chosen: Section 1, and the method in this appendix); the peer "
+        "median is their middle value.",
     ),
     (
         "Rank",
@@ -741,6 +744,7 @@ def appendix(
         "demo": demo,
         "version": version,
         "sources": f1["sources"],
+        "comparator_method": f1.get("comparator_method", ""),
         "evidence_used": f1["evidence"]["used"],
         "evidence_example": f1["evidence"]["example"],
         "files": files,

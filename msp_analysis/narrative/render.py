@@ -2,8 +2,10 @@
 
 Filters: ``number`` (thousands separators, sensible decimals), ``percent``, ``whole_percent``, ``money``
 (£, with m/bn for large sums), ``change`` ("up 4.8%", "down 2.0%", "unchanged"),
-``direction`` ("rises" / "falls" / "is unchanged") and ``missing`` (plain words for a
-missing value). Templates hold words and structure; every number arrives in the facts.
+``direction`` ("rises" / "falls" / "is unchanged"), ``missing`` (plain words for a
+missing value) and ``upper_first`` (a capital first letter that keeps the others: "Shared
+Lives" stays, where Jinja's ``capitalize`` would lower it). Templates hold words and
+structure; every number arrives in the facts.
 """
 
 from __future__ import annotations
@@ -92,6 +94,13 @@ def movement(v, tolerance: float = 0.05) -> str:
     return f"{'rises' if v > 0 else 'falls'} {abs(v):.1f}%"
 
 
+def upper_first(text) -> str:
+    """The first letter upper case, the rest as written ('weekly costs of Shared Lives' ->
+    'Weekly costs of Shared Lives')."""
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
 def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
     """The plan's Jinja2 environment over ``template_dir``, else the user's and shipped templates.
 
@@ -115,6 +124,7 @@ def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
         direction=direction,
         movement=movement,
         whole_percent=whole_percent,
+        upper_first=upper_first,
     )
     return env
 

@@ -82,6 +82,11 @@ def test_wiltshire_scenarios(tables):
     assert not f["value"].isna().any() and (f["value"] >= 0).all()
     h = run.headline(res, "market_unchanged")
     assert h["top_groups_share_pct"] <= 100
+    # the cells that add most, named in English ('community support for older people who
+    # need physical support'), never as labels ('community for older people needing ...')
+    text = run.headline_sentence(h, "Wiltshire")
+    assert "of the increase comes from community support" in text, text
+    assert "needing" not in text and "community for" not in text
 
 
 def test_spend_backtest_meets_its_targets_on_the_latest_origin(tables):

@@ -130,6 +130,24 @@ def test_missing_sources_listed_not_dropped(result):
     assert "vacancy_rate" in missing.index and "ASCOF 6A" in missing.loc["vacancy_rate", "note"]
     assert len(comps) == 15 and "E06000054" not in set(comps.la_code)
     assert "Euclidean" in comps.attrs["method"]
+    # the plan's words: every feature is loaded for Wiltshire, so all five are used
+    assert comps.attrs["summary"].startswith(
+        "the 15 councils most like Wiltshire on five measures, each counted equally: the number "
+        "of adults aged 18 and over"
+    )
+
+
+def test_cqc_ratings_labelled_as_at_the_newest_rating_in_the_file(real_processed, shared_data):
+    """cqc_lincolnshire_prefiltered.csv: the newest Publication Date is 05/29/2026 (rows 2 to 4
+    of the file hold it; read here from the raw text), so Lincolnshire's rating shares are
+    'as at 29 May 2026', not the financial year 2026-27."""
+    raw = pd.read_csv(shared_data / "cqc_lincolnshire_prefiltered.csv", dtype=str)
+    newest = pd.to_datetime(raw["Publication Date"], format="%m/%d/%Y").max()
+    assert raw["Publication Date"].iloc[0] == "05/29/2026" and newest == pd.Timestamp(2026, 5, 29)
+    ind, _ = assess(Tables.load(real_processed), "E10000019")
+    rated = ind[ind.source.str.startswith("CQC latest ratings") & (ind.status == "ok")]
+    assert len(rated) and set(rated["year_label"]) == {"as at 29 May 2026"}
+    assert not rated["year_label"].str.contains("2026-27").any()
 
 
 def test_nursing_unit_cost_fall_is_a_data_check_not_a_cost_of_care_risk(result):

@@ -518,3 +518,124 @@ def test_fee_uplifts_in_words_say_one_rate_once():
         "council fee uplifts of 0% a year, 2024 to 2026"
     )
     assert fee_uplift_text({2025: 3.5, 2024: 5.0}) == "council fee uplifts 2024: 5%, 2025: 3.5%"
+
+
+@pytest.mark.unit
+def test_assumption_names_carry_no_bracket_and_values_carry_their_unit():
+    # the plan adds '(rating; scenarios)' after a name: a name with its own bracket read
+    # 'Real growth in unit costs (% a year) (low; Baseline)'
+    assert all("(" not in words for words in S.ASSUMPTION_WORDS.values())
+    assert S.assumption_words("unit_cost_real_growth_pct") == "real growth in unit costs"
+    # the unit moved to the value: 'real growth in unit costs: 0.5% a year'
+    assert S.value_text("unit_cost_real_growth_pct", {"default": 0.5}) == "0.5% a year"
+    assert (
+        S.value_text("unit_cost_real_growth_pct", {"Nursing": 1.0, "default": 0.5})
+        == "1% a year in nursing care and 0.5% a year elsewhere"
+    )
+    # no default given: the other settings take 0 (spend.cost_path)
+    assert (
+        S.value_text("unit_cost_real_growth_pct", {"Community": 2.0})
+        == "2% a year in community support and 0% a year elsewhere"
+    )
+
+
+@pytest.mark.unit
+def test_settings_and_support_reasons_read_as_english_in_assumptions(tmp_path):
+    s = S.load(_scenario(tmp_path, extra=SHIFT.format(share=0.74)))
+    text = S.value_text("shifts", s.value("shifts"))
+    assert text == (
+        "74% of new residential care placements for adults aged 18 to 64 with a learning "
+        "disability go to supported living (75%) and Shared Lives (25%), phased in over 2 years"
+    )
+    one = [
+        {
+            "from": {"setting": "Nursing", "age_band": "65 and over"},
+            "to": [{"setting": "Community", "share": 1.0}],
+            "share_of_new_placements": 0.33,
+            "phase_in_years": 0,
+        }
+    ]
+    assert S.value_text("shifts", one) == (
+        "33% of new nursing care placements for older people go to community support"
+    )
+    wf = {"capacity_loss_pct": 8, "pay_uplift_pct": 10, "settings": ["Community", "Nursing"]}
+    assert S.value_text("workforce", wf) == (
+        "8% of capacity lost and a 10% pay uplift in community support and nursing care"
+    )
+    # one share for every setting is said once
+    assert "; staff pay as a share of costs: 60%;" in S.value_text(
+        "price_path", s.value("price_path")
+    )
+    shipped = S.load(S.default_dir() / "market_unchanged.yml")  # pay_share, one per setting
+    assert (
+        "staff pay as a share of costs: nursing care 55%, residential care 60%, community "
+        "support 70%, supported living 75% and Shared Lives 50%"
+    ) in S.value_text("price_path", shipped.value("price_path"))
+
+
+@pytest.mark.unit
+def test_headline_names_settings_and_people_in_english():
+    older = "older people who need physical support"
+    h = {
+        "scenario": "baseline",
+        "spend_change_pct": 10.0,
+        "years": 5,
+        "base_spend_gbp": 100e6,
+        "horizon_spend_gbp": 110e6,
+        "base_year": 2023,
+        "horizon_year": 2028,
+        "material": True,
+        "top_groups_share_pct": 60.0,
+        "top_cells": [
+            ("community support", older),
+            ("residential care", older),
+            ("nursing care", older),
+        ],
+    }
+    h["top_groups"] = [f"{w} for {p}" for w, p in h["top_cells"]]
+    text = run.headline_sentence(h, "Testshire")
+    # was '... comes from community for older people needing physical support, residential
+    # for older people needing physical support and nursing for older people ...'
+    assert text.endswith(
+        "60% of the increase comes from community support, residential care and nursing care "
+        "for older people who need physical support."
+    )
+    ld = "adults aged 18 to 64 with a learning disability"
+    h["top_cells"] = [("community support", older), ("community support", ld)]
+    h["top_groups"] = [f"{w} for {p}" for w, p in h["top_cells"]]
+    assert run.headline_sentence(h, "Testshire").endswith(
+        "comes from community support for older people who need physical support and for "
+        "adults aged 18 to 64 with a learning disability."
+    )
+    assert S.people_words("65 and over", "Learning Disability Support") == (
+        "older people with a learning disability"
+    )
+    assert S.people_words("18 to 64", "Support with Memory and Cognition") == (
+        "adults aged 18 to 64 who need support with memory and cognition"
+    )
+    assert S.setting_words("Shared Lives") == "Shared Lives"
+
+
+@pytest.mark.unit
+def test_headline_marks_where_a_joined_item_ends():
+    older = "older people who need physical support"
+    ld = "adults aged 18 to 64 with a learning disability"
+    cells = [("community support", older), ("supported living", ld), ("residential care", ld)]
+    h = {
+        "scenario": "x",
+        "spend_change_pct": 10.0,
+        "years": 5,
+        "base_spend_gbp": 100e6,
+        "horizon_spend_gbp": 110e6,
+        "base_year": 2023,
+        "horizon_year": 2028,
+        "material": True,
+        "top_groups_share_pct": 51.0,
+        "top_cells": cells,
+        "top_groups": [f"{w} for {p}" for w, p in cells],
+    }
+    assert run.headline_sentence(h, "Testshire").endswith(
+        "51% of the increase comes from community support for older people who need physical "
+        "support, and supported living and residential care for adults aged 18 to 64 with a "
+        "learning disability."
+    )

@@ -238,3 +238,61 @@ def test_risk_flags_show_threshold_and_missing_reason():
         flags.loc["vacancy_rate", "flag"] is None
         and "no Skills for Care file" in flags.loc["vacancy_rate", "reason"]
     )
+
+
+def test_cqc_ratings_are_labelled_as_at_their_newest_date_not_a_financial_year():
+    """A ratings file is a snapshot: the newest publication date (29 May 2026 here, two rows
+    by hand) labels it, where the old label was the financial year '2026-27'."""
+    ratings = pd.DataFrame(
+        {
+            "publication_date": pd.to_datetime(["2025-12-31", "2026-05-29", None, "2019-01-02"]),
+        }
+    )
+    assert diversity.ratings_as_at(ratings) == (2026, "as at 29 May 2026", "29 May 2026")
+    assert diversity.ratings_as_at(ratings.iloc[2:3]) == (pd.NA, None, "")
+    # the label replaces the financial year in every row of the indicator, in both benchmarks
+    area = pd.DataFrame(
+        {
+            "la_code": ["E06000054", "E06000022", "E92000001"],
+            "area_type": ["council", "council", "england"],
+            "year": 2026,
+            "breakdown": "Good",
+            "value": [70.0, 80.0, 75.0],
+        }
+    )
+    kw = dict(market="care_home_65", indicator="r", unit="%", source="CQC latest ratings")
+    one = core.benchmark(
+        area, "E06000054", comparators=["E06000022"], year_label="as at 29 May 2026", **kw
+    )
+    every = core.benchmark_all(
+        area, {"E06000054": ["E06000022"]}, year_label="as at 29 May 2026", **kw
+    )
+    assert one["year_label"].tolist() == ["as at 29 May 2026"]
+    pd.testing.assert_frame_equal(one, every["E06000054"])
+    # without a label a year is a financial year
+    assert (
+        core.benchmark(area, "E06000054", comparators=[], **kw)["year_label"].iloc[0] == "2026-27"
+    )
+
+
+def test_comparators_said_in_plain_words():
+    from msp_analysis.indicators import comparators
+
+    text = comparators.summary(
+        15, "Wiltshire", ["log_adults", "share_65_plus", "share_85_plus", "urban", "gce_per_adult"]
+    )
+    assert text == (
+        "the 15 councils most like Wiltshire on five measures, each counted equally: the number "
+        "of adults aged 18 and over, the share of adults aged 65 and over, the share of those "
+        "aged 65 and over who are 85 and over, whether a council is a metropolitan district or "
+        "London borough and adult social care spending per adult"
+    )
+    assert "Euclidean" not in text and "standardised" not in text and "k =" not in text
+    short = comparators.summary(
+        3, "Demoshire", ["log_adults"], {"gce_per_adult": "there is no figure for Demoshire"}
+    )
+    assert short == (
+        "the 3 councils most like Demoshire on one measure: the number of adults aged 18 and "
+        "over (adult social care spending per adult is left out: there is no figure for "
+        "Demoshire)"
+    )

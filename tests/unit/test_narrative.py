@@ -62,7 +62,8 @@ def _s1(
         demo=demo,
         comparator_count=2,
         comparator_names=["A", "B"],
-        comparator_method="nearest neighbours.",
+        comparator_summary="the 2 councils most like Testshire on one measure: the number of adults",
+        comparator_method="Nearest neighbours: Euclidean distance on log adult population.",
         markets=[
             dict(
                 key="care_home_65",
@@ -444,6 +445,7 @@ def test_section2_pounds_shares_backtest_and_warnings():
             demo=False,
             version="x",
             sources=[],
+            comparator_method="Nearest neighbours: Euclidean distance.",
             evidence_used=False,
             files=[],
             glossary=[],
@@ -676,4 +678,57 @@ def test_assumption_sources_name_the_scenarios_only_where_they_differ():
     ]
     assert "- Price path (high; Baseline): Constant prices" in render.render(
         "section2.md.j2", facts
+    )
+
+
+@pytest.mark.unit
+def test_assumption_sources_put_one_bracket_after_a_plain_name():
+    import pandas as pd
+
+    from msp_analysis.narrative import context
+
+    rows = [
+        ("baseline", "unit_cost_real_growth_pct", "Held at today's prices", "low"),
+        ("market_unchanged", "unit_cost_real_growth_pct", "PSSRU/CPEC", "low"),
+        ("baseline", "setting_costs", "msp-analysis assumption", "low"),
+        ("market_unchanged", "setting_costs", "msp-analysis assumption", "low"),
+    ]
+    frame = pd.DataFrame(rows, columns=["scenario", "assumption", "source", "rating"])
+    facts = _s2()
+    facts["assumption_sources"] = context._assumption_sources({"assumptions": frame})
+    text = render.render("section2.md.j2", facts)
+    # was 'Real growth in unit costs (% a year) (low; Baseline)'
+    assert "- Real growth in unit costs (low; Baseline): Held at today's prices" in text
+    assert "- Real growth in unit costs (low; Market unchanged): PSSRU/CPEC" in text
+    assert ") (" not in text
+    # a name keeps its capitals: Jinja's capitalize made it 'shared lives'
+    assert "- Weekly costs of supported living and Shared Lives (low): msp-analysis" in text
+    assert render.upper_first("adult social care spend (ASC-FR)") == (
+        "Adult social care spend (ASC-FR)"
+    )
+
+
+@pytest.mark.unit
+def test_comparators_in_plain_words_in_section1_and_the_method_in_the_appendix():
+    text = render.render("section1.md.j2", _s1([_item()]))
+    assert (
+        "a group of 2 comparator councils (A, B). They are the 2 councils most like Testshire on "
+        "one measure: the number of adults. The appendix sets out the method. In the tables,"
+    ) in text
+    assert "Euclidean" not in text
+    appendix = render.render(
+        "appendix.md.j2",
+        dict(
+            demo=False,
+            version="x",
+            sources=[],
+            comparator_method="Nearest neighbours: Euclidean distance.",
+            evidence_used=False,
+            files=[],
+            glossary=[],
+            accuracy=_s2(backtest=False)["accuracy"],
+        ),
+    )
+    assert "### How comparator councils are chosen\n\nNearest neighbours: Euclidean distance." in (
+        appendix
     )
