@@ -275,6 +275,15 @@ def check_readable(path: str | Path) -> Path:
         raise SourceError("file not found", file=p)
     if p.stat().st_size == 0:
         raise SourceError("file is empty (0 bytes)", file=p)
+    _check_container(_file_key(p))  # once per file version: detect and read ask many times
+    return p
+
+
+@lru_cache(maxsize=64)
+def _check_container(key: tuple[str, int, int]) -> None:
+    """:func:`check_readable`'s look inside a spreadsheet (zip or OLE2 header, encryption),
+    for one (path, mtime, size); an error is raised again each time (it is not cached)."""
+    p = Path(key[0])
     suffix = p.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".ods"}:
         import zipfile
@@ -320,7 +329,6 @@ def check_readable(path: str | Path) -> Path:
                 "header (the file is damaged, truncated or not really .xls)",
                 file=p,
             )
-    return p
 
 
 def check_spreadsheet(path: str | Path) -> list[str]:
