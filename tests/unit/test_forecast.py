@@ -573,10 +573,9 @@ def test_settings_and_support_reasons_read_as_english_in_assumptions(tmp_path):
     ) in S.value_text("price_path", shipped.value("price_path"))
 
 
-@pytest.mark.unit
-def test_headline_names_settings_and_people_in_english():
-    older = "older people who need physical support"
-    h = {
+def _headline(cells: list[tuple[str, str]], share_pct: float) -> dict:
+    """A headline's facts: spend up 10% over 5 years, ``share_pct`` of it from ``cells``."""
+    return {
         "scenario": "baseline",
         "spend_change_pct": 10.0,
         "years": 5,
@@ -585,14 +584,17 @@ def test_headline_names_settings_and_people_in_english():
         "base_year": 2023,
         "horizon_year": 2028,
         "material": True,
-        "top_groups_share_pct": 60.0,
-        "top_cells": [
-            ("community support", older),
-            ("residential care", older),
-            ("nursing care", older),
-        ],
+        "top_groups_share_pct": share_pct,
+        "top_cells": cells,
+        "top_groups": [f"{w} for {p}" for w, p in cells],
     }
-    h["top_groups"] = [f"{w} for {p}" for w, p in h["top_cells"]]
+
+
+@pytest.mark.unit
+def test_headline_names_settings_and_people_in_english():
+    older = "older people who need physical support"
+    cells = [("community support", older), ("residential care", older), ("nursing care", older)]
+    h = _headline(cells, 60.0)
     text = run.headline_sentence(h, "Testshire")
     # was '... comes from community for older people needing physical support, residential
     # for older people needing physical support and nursing for older people ...'
@@ -601,8 +603,7 @@ def test_headline_names_settings_and_people_in_english():
         "for older people who need physical support."
     )
     ld = "adults aged 18 to 64 with a learning disability"
-    h["top_cells"] = [("community support", older), ("community support", ld)]
-    h["top_groups"] = [f"{w} for {p}" for w, p in h["top_cells"]]
+    h = _headline([("community support", older), ("community support", ld)], 60.0)
     assert run.headline_sentence(h, "Testshire").endswith(
         "comes from community support for older people who need physical support and for "
         "adults aged 18 to 64 with a learning disability."
@@ -621,19 +622,7 @@ def test_headline_marks_where_a_joined_item_ends():
     older = "older people who need physical support"
     ld = "adults aged 18 to 64 with a learning disability"
     cells = [("community support", older), ("supported living", ld), ("residential care", ld)]
-    h = {
-        "scenario": "x",
-        "spend_change_pct": 10.0,
-        "years": 5,
-        "base_spend_gbp": 100e6,
-        "horizon_spend_gbp": 110e6,
-        "base_year": 2023,
-        "horizon_year": 2028,
-        "material": True,
-        "top_groups_share_pct": 51.0,
-        "top_cells": cells,
-        "top_groups": [f"{w} for {p}" for w, p in cells],
-    }
+    h = _headline(cells, 51.0)
     assert run.headline_sentence(h, "Testshire").endswith(
         "51% of the increase comes from community support for older people who need physical "
         "support, and supported living and residential care for adults aged 18 to 64 with a "
