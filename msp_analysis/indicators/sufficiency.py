@@ -63,31 +63,31 @@ PROVIDES_CQC = [
         "care_home_65",
         "care_home_beds_per_1000_65",
         "beds per 1,000 people aged 65+",
-        "CQC care directory; ONS",
+        "CQC care directory (HSCA Active Locations); ONS",
     ),
     Provides(
         "care_home_65",
         "care_home_beds_per_1000_75",
         "beds per 1,000 people aged 75+",
-        "CQC care directory; ONS",
+        "CQC care directory (HSCA Active Locations); ONS",
     ),
     Provides(
         "home_care_18",
         "home_care_locations_per_100k",
         "locations per 100,000 adults",
-        "CQC care directory; ONS",
+        "CQC care directory (HSCA Active Locations); ONS",
     ),
     Provides(
         "supported_living",
         "supported_living_locations_per_100k",
         "locations per 100,000 adults",
-        "CQC care directory; ONS",
+        "CQC care directory (HSCA Active Locations); ONS",
     ),
     Provides(
         "other_community",
         "shared_lives_locations_per_100k",
         "locations per 100,000 adults",
-        "CQC care directory; ONS",
+        "CQC care directory (HSCA Active Locations); ONS",
     ),
 ]
 

@@ -115,9 +115,11 @@ def sources_used(indicators: pd.DataFrame) -> tuple[list[dict], list[str]]:
     for source, label in zip(used["source"], used["year_label"]):
         if str(source).startswith(OWN):
             continue
-        for part in _source_parts(source.removeprefix("DEMO - ")):
+        parts = _source_parts(source.removeprefix("DEMO - "))
+        for part in parts:
             years.setdefault(part, set())
-            if isinstance(label, str):
+            undated = len(parts) > 1 and part.startswith(UNDATED)
+            if isinstance(label, str) and not undated:
                 years[part].add(label)
     out = [
         {"source": s, "years": ", ".join(sorted(y))} for s, y in sorted(years.items(), key=_order)
@@ -128,6 +130,12 @@ def sources_used(indicators: pd.DataFrame) -> tuple[list[dict], list[str]]:
             if part not in years and not part.lower().startswith("council"):
                 missing.add(part)
     return out, sorted(missing)
+
+
+#: Sources with no period of their own (a register as it stood when downloaded). In a figure
+#: that joins one to a dated source (care home beds per 1,000 people aged 65+: the CQC
+#: directory and ONS population), the figure's year is the dated source's, not theirs.
+UNDATED = ("CQC care directory",)
 
 
 def _order(item):

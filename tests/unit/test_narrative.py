@@ -732,3 +732,25 @@ def test_comparators_in_plain_words_in_section1_and_the_method_in_the_appendix()
     assert "### How comparator councils are chosen\n\nNearest neighbours: Euclidean distance." in (
         appendix
     )
+
+
+def test_a_register_with_no_period_takes_no_year_from_the_population_it_is_joined_to():
+    # Beds per 1,000 people aged 65+ joins the CQC directory (a register as downloaded) to ONS
+    # 2022-23 population: the year is ONS's; the directory was listed as '2022-23' before.
+    import pandas as pd
+
+    ind = pd.DataFrame(
+        dict(
+            source=[
+                "CQC care directory (HSCA Active Locations); ONS",
+                "CQC care directory (HSCA Active Locations)",
+            ],
+            year_label=["2022-23", None],
+            status=["ok", "ok"],
+        )
+    )
+    used, _ = context.sources_used(ind)
+    assert used == [
+        dict(source="CQC care directory (HSCA Active Locations)", years=""),
+        dict(source="ONS", years="2022-23"),
+    ]
