@@ -781,13 +781,13 @@ def _read_in_pool(
     Raises:
         Exception: with ``strict``, a reader's unexpected error (the other files stop).
     """
-    # import the readers and the schemas' pandera before the workers fork, so none of them
-    # imports them again
     import gc
     import threading
     from collections import deque
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    # import the readers and the schemas' pandera before the workers fork, so none of them
+    # imports them again
     import pandera.pandas  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
@@ -1138,7 +1138,7 @@ def _repeated(frame: pd.DataFrame, keys: list[str], sizes: list[int]) -> pd.Seri
     import pandas as pd
 
     block = [k for k in ("year", "table_ref", "form") if k in keys]
-    if not block or len(sizes) < 2:
+    if not block or len(sizes) < 2 or not len(frame):
         return frame.duplicated(keys, keep="first")
     part = np.repeat(np.arange(len(sizes)), sizes)
     group = np.zeros(len(frame), dtype="int64")
