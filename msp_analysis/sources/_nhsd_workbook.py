@@ -242,16 +242,10 @@ def _titles(p: Path, sheets: list[str]) -> dict[str, tuple[str, int]]:
     Raises:
         SourceError: a sheet cannot be read.
     """
-    book = P.workbook(p)
     out = {}
     for name in sheets:
-        try:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=40)
-        except Exception as exc:  # calamine raises its own error types
-            raise SourceError(
-                f"cannot be read as a spreadsheet ({exc})", file=p, sheet=name
-            ) from exc
-        column_a = [row[0] if row else None for row in rows]
+        head = P.sheet_head(p, name, 40)
+        column_a = head.iloc[:, 0] if head.shape[1] else []
         out[name] = next(
             (
                 (v, r)
@@ -266,12 +260,9 @@ def _titles(p: Path, sheets: list[str]) -> dict[str, tuple[str, int]]:
 def _file_year(p: Path, names: list[str], titles: dict[str, tuple[str, int]]) -> int | None:
     """The release year: from the Title sheet, else the year most table titles give."""
     if "Title" in names:
-        for row in (
-            P.workbook(p).get_sheet_by_name("Title").to_python(skip_empty_area=False, nrows=10)
-        ):
-            for v in row:
-                if isinstance(v, str) and (y := P.last_fy_in(v)) is not None:
-                    return y
+        for v in P.sheet_head(p, "Title", 10).to_numpy().ravel():
+            if isinstance(v, str) and (y := P.last_fy_in(v)) is not None:
+                return y
     years = pd.Series([P.last_fy_in(t) for t, _ in titles.values() if t]).dropna()
     return int(years.mode().iloc[0]) if len(years) else None
 

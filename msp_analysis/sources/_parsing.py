@@ -93,6 +93,25 @@ def parse_numbers(
         return Parsed(
             value, pd.Series(False, index=idx), pd.Series(pd.NA, index=idx, dtype="string")
         )
+    # Published tables repeat a few thousand values (0, ':', '[c]') over hundreds of thousands
+    # of cells: where they do, each distinct cell is parsed once and taken back by position.
+    codes, distinct = pd.factorize(cells, use_na_sentinel=False)
+    if len(cells) > 1 and len(distinct) <= len(cells) // 2:
+        try:
+            once = parse_numbers(
+                pd.Series(distinct, dtype=cells.dtype),
+                file=file,
+                column="",
+                blank_is_missing=blank_is_missing,
+            )
+        except SourceError:
+            pass  # parsed cell by cell below, so the message names the cell's column and row
+        else:
+            return Parsed(
+                pd.Series(once.value.to_numpy()[codes], index=idx),
+                pd.Series(once.suppressed.to_numpy()[codes], index=idx),
+                pd.Series(once.marker.array.take(codes), index=idx),
+            )
 
     as_num = pd.to_numeric(cells, errors="coerce")
     # Python floats and ints inside an object column come through to_numeric directly.

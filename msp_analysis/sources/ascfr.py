@@ -356,28 +356,6 @@ def _labels(raw: pd.DataFrame, columns: list[str], file: str) -> dict[str, pd.Se
     return out
 
 
-def _parse_distinct(cells: pd.Series, *, file: str, column, rows: pd.Series) -> P.Parsed:
-    """:func:`~msp_analysis.sources._parsing.parse_numbers` on each distinct cell once,
-    the results taken back by position: the CSV files repeat a few thousand values (0,
-    ``:``) over hundreds of thousands of cells.
-
-    Raises:
-        SourceError: a cell that is not a number or marker, reported from a parse of
-            every cell so the message names its column and row.
-    """
-    codes, distinct = pd.factorize(cells, use_na_sentinel=False)
-    try:
-        parsed = P.parse_numbers(pd.Series(distinct, dtype=cells.dtype), file=file, column="")
-    except SourceError:
-        P.parse_numbers(cells, file=file, column=column, rows=rows)  # names the cell
-        raise
-    return P.Parsed(
-        value=pd.Series(parsed.value.to_numpy()[codes], index=cells.index),
-        suppressed=pd.Series(parsed.suppressed.to_numpy()[codes], index=cells.index),
-        marker=pd.Series(parsed.marker.array.take(codes), index=cells.index),
-    )
-
-
 def _geo_columns(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     """Area codes, names and year of each line, worked out once for each distinct (year,
     CASSR, ONS and region code): a council's codes repeat on hundreds of lines."""
@@ -433,7 +411,7 @@ def _clean_totals(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     base["source_row"] = raw["source_row"].astype("int64")
     pieces = []
     for col, measure in _TOTALS_MEASURES.items():
-        parsed = _parse_distinct(raw[col], file=file, column=col, rows=raw["source_row"])
+        parsed = P.parse_numbers(raw[col], file=file, column=col, rows=raw["source_row"])
         part = base.copy()
         part["measure"] = measure
         part["value"] = parsed.value
@@ -456,7 +434,7 @@ def _clean_activity(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     )
     labels = _labels(raw, [k for k in _ACTIVITY_KEYS if k != "UUID"], file)
     out = pd.concat([_geo_columns(raw, file), pd.DataFrame(labels)], axis=1)
-    parsed = _parse_distinct(
+    parsed = P.parse_numbers(
         raw["ItemValue"], file=file, column="ItemValue", rows=raw["source_row"]
     )
     out["measure"] = ("activity_item_" + raw["UUID"].str.strip()).astype("string")
@@ -690,7 +668,7 @@ def _parse_wide_cells(
             len(dollar),
         )
         cells.iloc[dollar] = cells.iloc[dollar].str.replace("$", "", regex=False)
-    return _parse_distinct(
+    return P.parse_numbers(
         cells,
         file=file,
         column=pd.Series(names[council], dtype=object),

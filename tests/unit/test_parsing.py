@@ -216,3 +216,17 @@ def test_encrypted_and_mislabelled_workbooks_say_so(tmp_path):
     fake.write_bytes(b"PK\3\4" + b"\0" * 200)
     with pytest.raises(SourceError, match="not a valid Excel 97-2003"):
         P.check_readable(fake)
+
+
+def test_repeated_cells_parse_once_and_a_bad_one_is_still_named_by_its_row():
+    # '0' and ':' repeat (parsed once each, taken back); 'n/k' on line 13 is neither a number
+    # nor a marker, and the message names that line, not a position among distinct values.
+    cells = pd.Series(["0", ":", "0", "1,234", "0", ":"] * 2 + ["n/k"], dtype=object)
+    rows = pd.Series(range(1, 14))
+    good = P.parse_numbers(cells.iloc[:12], file="f.csv", column="V", rows=rows.iloc[:12])
+    assert good.value.iloc[[0, 2, 3]].tolist() == [0.0, 0.0, 1234.0] and good.value.isna().iloc[1]
+    assert good.suppressed.tolist() == [False, True, False, False, False, True] * 2
+    assert good.marker.iloc[1] == ":" and good.marker.isna().iloc[0]
+    with pytest.raises(SourceError) as err:
+        P.parse_numbers(cells, file="f.csv", column="V", rows=rows)
+    assert err.value.row == 13 and err.value.column == "V"
