@@ -5,7 +5,11 @@ Layouts this reader knows (see :data:`LAYOUTS`):
 - the "ASC-FR and SALT data tables" workbook (finance tables: gross current
   expenditure by care type, support setting, age band and primary support reason;
   unit costs T51-T55), 2021-22 and later releases;
-- the ASC-FR CSV data files with coded keys ("Totals" and "Activity", 2016-17);
+- the ASC-FR CSV data files with coded keys ("Totals" and "Activity", 2016-17), and the
+  third file of the set, "Additional" (income, grants, Better Care Fund and the
+  bridging-year lines: ``DataSource_KEY``, ``Datatype_KEY``, ``FinanceType_KEY``,
+  ``ComparativeTotals_KEY``, no setting keys), labelled by item UUID from the labelled
+  2015-16 additional data file (``data/ascfr_additional_items.csv``);
 - the ASC-FR "data file with descriptions" CSV (2017-18 onwards: one row per item,
   dimension labels in the key columns, ``99`` for totals);
 - the first ASC-FR year, 2014-15, council-level expenditure CSV: wide, one column per
@@ -57,6 +61,9 @@ LAYOUTS: dict[str, str] = {
     "ascfr-csv-totals": "ASC-FR CSV data file 'Totals' with coded keys (FY_Ending, CASSR_CODE, "
     "CareType_KEY ... GROSSCURRENTEXPENDITURE), 2014-15 to 2016-17",
     "ascfr-csv-activity": "ASC-FR CSV data file 'Activity' with coded keys (UUID, FY_Ending, ... ItemValue), 2014-15 to 2016-17",
+    "ascfr-csv-additional": "ASC-FR CSV data file 'Additional' with coded keys (UUID, FY_Ending, "
+    "DataSource_KEY, FinanceType_KEY, ComparativeTotals_KEY, ItemValue): income, grants, Better "
+    "Care Fund, 2015-16 bridging-year lines; 2016-17",
     "ascfr-data-file-descriptions": "ASC-FR 'Data File (with descriptions)' CSV (GEOGRAPHY_CODE, FY_Ending, "
     "DATA_LEVEL, CareType_Key ... ITEMVALUE with labels, 99 = total), 2017-18 onwards",
     "ascfr-2014-15-wide": "ASC-FR 2014-15 council-level expenditure CSV: region row, then Support type, "
@@ -247,7 +254,16 @@ def detect(path: str | Path) -> str | None:
         if {"GROSSCURRENTEXPENDITURE", "CareType_KEY"} <= cols:
             return "ascfr-csv-totals"
         signatures = {
-            "ascfr-csv-activity": {"ItemValue", "ActivityProvision_KEY", "UUID"},
+            # Both coded item files have UUID and ItemValue: each signature adds three
+            # columns the other lacks, so one file is never taken for the other's near miss.
+            "ascfr-csv-additional": {
+                *("ItemValue", "UUID", "DataSource_KEY", "FinanceType_KEY"),
+                "ComparativeTotals_KEY",
+            },
+            "ascfr-csv-activity": {
+                *("ItemValue", "UUID", "ActivityProvision_KEY", "CareType_KEY"),
+                "SupportSetting_KEY",
+            },
             "ascfr-data-file-descriptions": {"DATA_LEVEL", "ITEMVALUE", "CareType_Key"},
         }
         for layout, required in signatures.items():
@@ -294,6 +310,8 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         out = _clean_totals(raw, file)
     elif layout == "ascfr-csv-activity":
         out = _clean_activity(raw, file)
+    elif layout == "ascfr-csv-additional":
+        out = _clean_additional(raw, file)
     elif layout == "ascfr-data-file-descriptions":
         out = _clean_descriptions(raw, file)
     elif layout == "ascfr-2014-15-wide":
@@ -443,6 +461,69 @@ def _clean_activity(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     out["marker"] = parsed.marker
     out["table_ref"] = "CSV Activity"
     out["unit"] = "count"
+    out["source"] = SOURCE
+    out["source_file"] = file
+    out["source_row"] = raw["source_row"].astype("int64")
+    out["source_column"] = raw.columns.get_loc("ItemValue")
+    out["year_label"] = P.fy_labels(out["year"])
+    return out
+
+
+@lru_cache(maxsize=1)
+def additional_items() -> pd.DataFrame:
+    """Labels of the 'Additional' data items by UUID (as published in 2015-16, see the file)."""
+    with (
+        resources.files("msp_analysis.data").joinpath("ascfr_additional_items.csv").open("rb") as fh
+    ):
+        return pd.read_csv(fh, dtype=str, keep_default_na=False, comment="#").set_index("uuid")
+
+
+_ADDITIONAL_KEYS = ["UUID", "AgeBand_KEY", "ItemValue"]
+
+
+def _clean_additional(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """The coded 'Additional' file, labelled like the 2015-16 additional data file.
+
+    Each item's labels come from its UUID; the row's age band key must agree with the
+    item's age band (a UUID reused for another item is refused, naming the row). An item
+    not in the list is kept under ``additional_item_<UUID>`` with a note in the log.
+    """
+    P.require_columns(raw, _GEO + _ADDITIONAL_KEYS, file=file, layout="ascfr-csv-additional")
+    items = additional_items()
+    uuid = raw["UUID"].str.strip()
+    known = uuid.isin(items.index)
+    if not known.all():
+        log.info(
+            "%s: item(s) %s are not in the published item list; kept as additional_item_<UUID>",
+            file,
+            ", ".join(sorted(uuid[~known].unique())),
+        )
+    item = items.reindex(uuid.to_numpy())
+    item.index = raw.index
+    age = _labels(raw, ["AgeBand_KEY"], file)["age_band"]
+    clash = known & (age != item["age_band"].replace("", "Total"))
+    if clash.any():
+        i = clash[clash].index[0]
+        raise SourceError(
+            f"item {uuid[i]} is published for age band {item.loc[i, 'age_band'] or 'all ages'!r} "
+            f"but this line's AgeBand_KEY says {age[i]!r}",
+            file=file,
+            column="AgeBand_KEY",
+            row=int(raw.loc[i, "source_row"]),
+        )
+    out = _geo_columns(raw, file)
+    label = (item["finance_type"] + " " + item["item"]).str.strip()
+    out["measure"] = _snake(label).where(known, "additional_item_" + uuid).astype("string")
+    out["age_band"] = age
+    out["data_type"] = item["data_type"].where(known, pd.NA).astype("string")
+    out["table_ref"] = ("CSV Additional: " + item["data_source"]).where(known, "CSV Additional")
+    parsed = P.parse_numbers(
+        raw["ItemValue"], file=file, column="ItemValue", rows=raw["source_row"]
+    )
+    out["value"] = parsed.value
+    out["suppressed"] = parsed.suppressed
+    out["marker"] = parsed.marker
+    out["unit"] = "£ thousands"
     out["source"] = SOURCE
     out["source_file"] = file
     out["source_row"] = raw["source_row"].astype("int64")

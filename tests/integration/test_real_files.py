@@ -179,6 +179,21 @@ def test_ascfr_2016_17_csv_files(shared_data):
     assert len(act) == 20125 and int(act.suppressed.sum()) == 8453  # ':' in ItemValue
     assert (act.marker.dropna() == ":").all()
     assert len(act[act.la_code == "E06000054"]) == 125
+    add = ascfr.clean(ascfr.read(shared_data / "ascfr_2016-17_csv_additional.csv"))
+    assert len(add) == 5152 and int(add.suppressed.sum()) == 34  # ':' in ItemValue
+    # file line 138: 8326110,2017,817,E06000054,E12000009,1,2,,,,7,9100
+    row = add[add.source_row == 138].iloc[0]
+    assert (row.la_code, row.year, row.value) == ("E06000054", 2016, 9100)
+    assert row.measure == "income_income_from_specific_and_special_grants"
+    # file line 738: 8510201,2017,817,E06000054,E12000009,2,1,2,3,,10,58112
+    row = add[add.source_row == 738].iloc[0]
+    assert (row.measure, row.age_band, row.value) == (
+        "expenditure_residential_and_nursing_care",
+        "65 and over",
+        58112,
+    )
+    assert row.table_ref == "CSV Additional: Bridging Year"
+    assert add.measure.str.startswith("additional_item_").sum() == 0  # every item labelled
 
 
 def test_ascof_both_layouts(shared_data):
@@ -251,6 +266,7 @@ READ_SINCE_ROUND_ONE = {
     "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
     "ascfr_2016-17_csv_activity.csv",
     "ascfr_2016-17_csv_totals.csv",
+    "ascfr_2016-17_csv_additional.csv",
     "ascof_2024_25.ods",
     "ascof_measures_2020-21_open_data_v2.xlsx",
     "cqc_lincolnshire_prefiltered.csv",
@@ -278,6 +294,10 @@ NOT_YET_READ = {
     "mhclg_rs_2017-18_by_la.xlsx",
     "mhclg_rsx_2022-23_by_la.ods",
     "mhclg_rsx_2023-24_by_la.ods",
+    # third round (12-07): ASHE and IoD (issue 25), the 2014-15 unit costs (issue 20)
+    "ascfr_2014-15_council_unit_costs.csv",
+    "mhclg_iod2019_file11_upper_tier_summaries.xlsx",
+    *(f"ons_ashe_{y}_table8_7a_annual_pay_gross_by_home_la.xls" for y in range(2015, 2021)),
 }
 
 

@@ -221,6 +221,47 @@ def test_ascfr_csv_activity_bad_area_or_year_named_by_line(tmp_path):
     assert pd.isna(tidy.loc["E12000009", "region_code"])
 
 
+def test_ascfr_csv_additional_labelled_by_item(tmp_path):
+    # The coded 'Additional' file (2016-17): keys only, labels from the item's UUID as the
+    # 2015-16 additional data file published them; ':' stays missing; a UUID whose age band
+    # key disagrees with its item is refused at its line; an unknown item is kept by UUID.
+    head = "UUID,FY_Ending,CASSR_CODE,GEOGRAPHY_CODE,REGION_GO_CODE,DataSource_KEY,Datatype_KEY,AgeBand_KEY,FinanceType_KEY,PrimarySupportReason_KEY,ComparativeTotals_KEY,ItemValue\n"
+    lines = [
+        "8326110,2017,817,E06000054,E12000009,1,2,,,,7,9100",
+        "8328110,2017,817,E06000054,E12000009,1,1,,,,6,:",
+        "8510201,2017,817,E06000054,E12000009,2,1,2,3,,10,58112",
+        "9999999,2017,817,E06000054,E12000009,1,1,,,,99,5",
+    ]
+    f = tmp_path / "CSV ASCFR Additional.csv"
+    f.write_text(head + "\n".join(lines) + "\n")
+    assert ascfr.detect(f) == "ascfr-csv-additional"
+    tidy = ascfr.clean(ascfr.read(f)).set_index("source_row")
+    grants = tidy.loc[2]
+    assert grants.measure == "income_income_from_specific_and_special_grants"
+    assert grants.table_ref == "CSV Additional: Additional Data" and grants.value == 9100
+    assert grants.year == 2016 and grants.age_band == "Total" and grants.unit == "£ thousands"
+    bcf = tidy.loc[3]
+    assert bcf.measure == "income_income_from_better_care_fund" and bcf.data_type == "Voluntary"
+    assert bcf.suppressed and np.isnan(bcf.value) and bcf.marker == ":"
+    res = tidy.loc[4]
+    assert res.measure == "expenditure_residential_and_nursing_care"
+    assert res.age_band == "65 and over" and res.table_ref == "CSV Additional: Bridging Year"
+    assert tidy.loc[5].measure == "additional_item_9999999" and tidy.loc[5].value == 5
+    f.write_text(head + lines[0] + "\n" + lines[2].replace(",2,1,2,3,", ",2,1,1,3,") + "\n")
+    with pytest.raises(
+        SourceError, match="item 8510201 is published for age band '65 and over'"
+    ) as err:
+        ascfr.clean(ascfr.read(f))
+    assert (err.value.column, err.value.row) == ("AgeBand_KEY", 3)
+    # the activity file (also UUID and ItemValue) is not taken for a damaged 'Additional' file
+    act = tmp_path / "activity.csv"
+    act.write_text(
+        "UUID,FY_Ending,CASSR_CODE,GEOGRAPHY_CODE,REGION_GO_CODE,DataType_KEY,AgeBand_KEY,PrimarySupportReason_KEY,CareType_KEY,SupportSetting_KEY,Purpose_KEY,ActivityProvision_KEY,ItemValue\n"
+        "8610101,2017,102,E10000006,E12000002,1,1,6,2,7,,3,295.86\n"
+    )
+    assert ascfr.detect(act) == "ascfr-csv-activity"
+
+
 def test_ascof_ods_like_workbook_with_markers_and_brackets(tmp_path):
     path = tmp_path / "ascof.xlsx"
     rows = [
