@@ -13,7 +13,7 @@ from msp_analysis.indicators import (
     outcomes,
     placements,
     quality,
-    spend,
+    spend_mix,
     sufficiency,
     workforce,
 )
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 #: The modules whose functions compute indicators (registered with ``catalogue.computes``),
 #: in the order their results are listed.
-MODULES = (sufficiency, diversity, quality, fees, spend, workforce, placements, outcomes)
+MODULES = (sufficiency, diversity, quality, fees, spend_mix, workforce, placements, outcomes)
 
 
 def _computers() -> list:

@@ -2,7 +2,7 @@
 the figures of it the plan's market tables show.
 
 The functions that compute indicators (``sufficiency``, ``diversity``, ``quality``, ``fees``,
-``spend``, ``workforce``, ``outcomes``, ``placements``) register with :func:`computes`,
+``spend_mix``, ``workforce``, ``outcomes``, ``placements``) register with :func:`computes`,
 naming the indicators they return, and build each result with :func:`make`, which takes the
 market, unit and source from here. The plan's tables (:func:`table_rows`), the risk tests
 (``risk_thresholds.yml`` names indicators declared here) and the national report read the
