@@ -133,13 +133,24 @@ def test_tables_workbook_title_year_must_match_the_workbook(tmp_path):
     assert "sheet 'T34'" in msg and "row 4" in msg and "says 2021-22" in msg and "2022-23" in msg
 
 
-def test_tables_workbook_council_code_in_lower_case_names_the_cell(tmp_path):
+def test_tables_workbook_council_code_in_lower_case_is_the_councils_code(tmp_path, caplog):
+    # typed by hand in lower case and with a space: still Wiltshire, with a note; never
+    # a row that vanishes
     path = tmp_path / "tables.xlsx"
-    _tables_workbook(path, [ROWS[0], ("e06000054", *ROWS[1][1:])])
+    _tables_workbook(path, [ROWS[0], (" e06000054", *ROWS[1][1:])])
+    tidy = salt.clean(_read_t34(path))
+    assert len(tidy[tidy["la_code"] == "E06000054"]) == 4
+    assert "'Geography code': 1 area code(s) written in lower case" in caplog.text
+    assert "row 11" in caplog.text
+
+
+def test_tables_workbook_malformed_council_code_names_the_cell(tmp_path):
+    path = tmp_path / "tables.xlsx"
+    _tables_workbook(path, [ROWS[0], ("E06000O54", *ROWS[1][1:])])
     with pytest.raises(SourceError) as err:
         _read_t34(path)
     msg = str(err.value)
-    assert "column 'Geography code'" in msg and "row 11" in msg and "'e06000054'" in msg
+    assert "column 'Geography code'" in msg and "row 11" in msg and "'E06000O54'" in msg
 
 
 def test_wrong_file_for_reader_lists_known_layouts(tmp_path):
