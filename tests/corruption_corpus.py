@@ -395,7 +395,9 @@ _ODS_CELL = re.compile(
 )
 
 
-def ods_insert_column(after: int, header_marker: str, header: str, fill: str) -> Callable[[str], str]:
+def ods_insert_column(
+    after: int, header_marker: str, header: str, fill: str
+) -> Callable[[str], str]:
     """Insert a column of words after the first ``after`` cells of the header row (found by
     ``header_marker``) and of every row below it whose first cells are single cells."""
 
@@ -784,7 +786,9 @@ def _cases() -> list[Case]:
             "ods_part_relabelled",
             "column-label",
             o,
-            ods_table("Table_2a", sub_once("2024 to 2025 - numerator<", "2024 to 2025 - numerators<")),
+            ods_table(
+                "Table_2a", sub_once("2024 to 2025 - numerator<", "2024 to 2025 - numerators<")
+            ),
             ("sheet 'Table_2a'", "column 'D'", "numerators", "known parts"),
             before="silent",
         ),

@@ -490,7 +490,9 @@ def test_csv_with_code_and_area_only_is_not_claimed(tmp_path):
 def _snpp_csv(path, header: list[str], extra=lambda g: []):
     lines = [",".join(f'"{h}"' for h in header)]
     for i, g in enumerate(SNPP_GROUPS, 1):
-        lines.append(",".join(f'"{x}"' for x in [i, "E06000054", "Wiltshire", g, 10, 15, 20, *extra(g)]))
+        lines.append(
+            ",".join(f'"{x}"' for x in [i, "E06000054", "Wiltshire", g, 10, 15, 20, *extra(g)])
+        )
     path.write_text("\n".join(lines) + "\n")
 
 
