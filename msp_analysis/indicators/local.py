@@ -71,6 +71,7 @@ MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("%",),
     ),
     "care_worker_vacancy_rate_pct": ("Care worker vacancy rate", ("%",)),
+    "fee_uplift_pct": ("Fee uplift the council gave providers for the year", ("%",)),
 }
 MeasureKey = Literal[
     "fee_rate",
@@ -86,6 +87,7 @@ MeasureKey = Literal[
     "people_supported",
     "largest_providers_share_pct",
     "care_worker_vacancy_rate_pct",
+    "fee_uplift_pct",
 ]
 GAP = "local_fee_to_cost_gap_pct"
 GAP_LABEL = "Fee paid against the council's cost of care"
