@@ -717,6 +717,8 @@ PUBLISHERS = {
     "cqc": "Care Quality Commission: care directory and ratings",
     "workforce": "Skills for Care: adult social care workforce estimates",
     "outturn": "MHCLG (formerly DCLG): local authority revenue outturn (RO3, RS/RSX)",
+    "ashe": "Office for National Statistics: Annual Survey of Hours and Earnings",
+    "deprivation": "MHCLG: English Indices of Deprivation",
 }
 
 
