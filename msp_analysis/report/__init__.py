@@ -20,7 +20,8 @@ The modules, one job each:
   worker's live kernel, :class:`KernelRunner`).
 - :mod:`~msp_analysis.report.render_html`: the executed notebook -> HTML with print rules.
 - :mod:`~msp_analysis.report.render_pdf`: HTML -> PDF with headless Chromium.
-- :mod:`~msp_analysis.report.batch`: every council in parallel (:func:`build_all`).
+- :mod:`~msp_analysis.report.batch`: every council in parallel (:func:`build_all`), then the
+  national insights report (:func:`national_report`, :mod:`msp_analysis.national`) and the index.
 - :mod:`~msp_analysis.report.warmup`: what all plans share, computed once per data build
   (:func:`shared_backtest`, :func:`warm_shared`).
 - :mod:`~msp_analysis.report.index`: the batch's index page.
@@ -28,7 +29,7 @@ The modules, one job each:
 
 from __future__ import annotations
 
-from msp_analysis.report.batch import build_all
+from msp_analysis.report.batch import build_all, national_report
 from msp_analysis.report.index import write_index
 from msp_analysis.report.kernel import KERNEL_ARGS, KernelRunner, plan_notebook
 from msp_analysis.report.plan import build
@@ -39,6 +40,7 @@ from msp_analysis.report.warmup import (
     code_key,
     councils_in,
     shared_backtest,
+    warm_in_own_process,
     warm_shared,
 )
 
@@ -54,11 +56,13 @@ __all__ = [
     "build_all",
     "code_key",
     "councils_in",
+    "national_report",
     "pdf_engine",
     "plan_notebook",
     "shared_backtest",
     "to_html",
     "to_pdf",
+    "warm_in_own_process",
     "warm_shared",
     "write_index",
 ]

@@ -1,7 +1,8 @@
 """Every council's plan in parallel (:func:`build_all`): what the plans share is computed
 first, once (:mod:`~msp_analysis.report.warmup`); then worker processes, each with one kernel
 and one Chromium for all its councils (or a Dask cluster); one failure does not stop the
-rest; after every plan, the index page (:mod:`~msp_analysis.report.index`).
+rest; after every plan, the national insights report (:func:`national_report`) and the index
+page (:mod:`~msp_analysis.report.index`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from msp_analysis import geography
 from msp_analysis.errors import UsageError
 from msp_analysis.report.index import write_index
 from msp_analysis.report.kernel import KernelRunner
 from msp_analysis.report.plan import build
 from msp_analysis.report.render_pdf import pdf_engine
-from msp_analysis.report.warmup import _warm_in_own_process
+from msp_analysis.report.warmup import warm_in_own_process
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,7 @@ def build_all(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # everything the plans share is computed before any worker starts, in a process of its own
-    bt_file, in_data = _warm_in_own_process(raw_dir, councils)
+    bt_file, in_data = warm_in_own_process(raw_dir, councils)
     councils = councils or in_data
     bt_file = kwargs.pop("backtest_file", None) or bt_file
     jobs = [
@@ -139,11 +141,43 @@ def build_all(
                 log.info("ended %d browser process(es) the workers left behind", left)
             shutil.rmtree(browsers, ignore_errors=True)
     results.sort(key=lambda r: r["la_code"])
-    write_index(results, out)
+    national = national_report(results, out, pdf=kwargs.get("pdf", True))
+    write_index(results, out, national=national)
     failed = [r for r in results if not r["ok"]]
     return {
         "built": len(results) - len(failed),
         "failed": failed,
         "index": str(out / "index.html"),
+        "national": national,
         "results": results,
     }
+
+
+def national_report(results: list[dict], out: Path, *, pdf: bool = True) -> dict | None:
+    """The national insights report of a batch (``<out>/national/``), from the facts its plans
+    stored; the plans' facts leave the results (they are on disk). None, with a warning, when
+    it cannot be written: the plans stand without it."""
+    from msp_analysis import national
+    from msp_analysis.errors import MspError
+
+    builds = [
+        r.pop("facts")["data"]["manifest_sha256"]
+        for r in results
+        if r.get("ok") and isinstance(r.get("facts"), dict)
+    ]
+    if not builds:
+        return None
+    failed = [
+        dict(
+            la_code=r["la_code"],
+            council=geography.council_name(r["la_code"]) or r["la_code"],
+            error=r["error"],
+        )
+        for r in results
+        if not r["ok"]
+    ]
+    try:
+        return national.write(out, manifest_sha256=builds[0], failed=failed, pdf=pdf)
+    except (MspError, OSError) as exc:
+        log.warning("the national report was not written: %s", exc)
+        return None

@@ -8,8 +8,9 @@ from pathlib import Path
 from msp_analysis import geography
 
 
-def write_index(results: list[dict], out: Path) -> Path:
-    """An index page linking each council's plan with a few headline figures."""
+def write_index(results: list[dict], out: Path, national: dict | None = None) -> Path:
+    """An index page linking each council's plan with a few headline figures, and the national
+    insights report when the batch wrote one."""
     rows = []
     for r in results:
         name = html.escape(r.get("council") or geography.council_name(r["la_code"]) or r["la_code"])
@@ -31,10 +32,18 @@ def write_index(results: list[dict], out: Path) -> Path:
                 f"<tr><td>{name}</td><td>{r['la_code']}</td><td colspan=2>failed: {html.escape(r['error'])}</td><td></td></tr>"
             )
     demo = any(r.get("demo") for r in results)
+    national_link = (
+        "<p><b>National insights</b>: every plan rolled up, beside what councils told DHSC in 2023: "
+        '<a href="national/insights.html">HTML</a>'
+        + (' · <a href="national/insights.pdf">PDF</a>' if national.get("pdf") else "")
+        + "</p>\n"
+        if national
+        else ""
+    )
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Market Sustainability Plans{" (DEMO)" if demo else ""}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left}}</style></head>
 <body><h1>Market Sustainability Plans{" - DEMO data" if demo else ""}</h1>
-<p>Spend change: long-term care spend over the forecast horizon if the market is unchanged. Risks: DHSC risks flagged from published indicators.</p>
+{national_link}<p>Spend change: long-term care spend over the forecast horizon if the market is unchanged. Risks: DHSC risks flagged from published indicators.</p>
 <table><tr><th>Council</th><th>Code</th><th>Spend change</th><th>Risks flagged</th><th>Plan</th></tr>
 {"".join(rows)}
 </table></body></html>"""

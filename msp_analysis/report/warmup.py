@@ -118,7 +118,7 @@ def warm_shared(raw_dir: str | Path, councils: list[str] | None = None) -> tuple
     return str(bt), in_data
 
 
-def _warm_in_own_process(raw_dir: str | Path, councils: list[str] | None) -> tuple[str, list[str]]:
+def warm_in_own_process(raw_dir: str | Path, councils: list[str] | None) -> tuple[str, list[str]]:
     """:func:`warm_shared` in a fresh process (spawned, so it never holds the parent's memory)."""
     import multiprocessing
 
