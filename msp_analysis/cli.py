@@ -141,23 +141,23 @@ def cmd_market(args: argparse.Namespace) -> int:
     processed = _processed_for(args.raw, la)
     _council_in(processed, la, table="population")
 
-    from msp_analysis.indicators import assess, load_thresholds, risk_flags
+    from msp_analysis.indicators import assess, load_thresholds, risk_results
     from msp_analysis.tables import Tables
 
     tables = Tables.load(processed)
     indicators, comps = assess(tables, la, k=args.k)
-    flags = risk_flags(indicators, load_thresholds(thresholds))
+    results = risk_results(indicators, load_thresholds(thresholds))
     out = Path(args.out) / la
     out.mkdir(parents=True, exist_ok=True)
     indicators.to_csv(out / "market_indicators.csv", index=False)
     comps.assign(method=comps.attrs["method"]).to_csv(out / "comparators.csv", index=False)
-    flags.to_csv(out / "risk_flags.csv", index=False)
+    results.to_csv(out / "risk_results.csv", index=False)
     n_missing = int((indicators["status"] == "missing").sum())
     label = " (DEMO data)" if tables.demo else ""
     print(
         f"{geography.council_name(la)} ({la}){label}: {indicators['indicator'].nunique()} indicators "
         f"({n_missing} missing, reasons in the 'note' column), {len(comps)} comparators, "
-        f"{int(flags['flag'].eq(True).sum())} risk flags raised -> {out}"
+        f"{int(results['state'].eq('flagged').sum())} of {len(results)} risk tests flagged -> {out}"
     )
     return 0
 
@@ -503,7 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=_path,
         default="reports",
-        help="folder for <la>/market_indicators.csv, comparators.csv, risk_flags.csv",
+        help="folder for <la>/market_indicators.csv, comparators.csv, risk_results.csv",
     )
     p.add_argument("--k", type=int, default=15, help="number of comparator councils (default 15)")
     p.add_argument(
@@ -575,7 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--actions",
         type=_path,
-        help="the council's actions YAML for Section 3 (default: $MSP_TEMPLATES_DIR/actions.yml, else the shipped example)",
+        help="the council's actions YAML for Section 3, or 'example' for the shipped example actions "
+        "(default: $MSP_TEMPLATES_DIR/actions.yml; without one each market gets a table to fill in)",
     )
     p.add_argument(
         "--evidence",

@@ -7,6 +7,7 @@ ASCOF measures keep the wording the publisher gives them (the plan's labels quot
 
 from __future__ import annotations
 
+from msp_analysis import geography
 from msp_analysis.indicators.catalogue import Indicator, computes, make
 from msp_analysis.indicators.core import (
     add_aggregates,
@@ -15,6 +16,7 @@ from msp_analysis.indicators.core import (
     population_by_band,
     population_note,
 )
+from msp_analysis.series import series
 from msp_analysis.tables import MissingSource, Tables
 
 #: indicator -> the ASCOF codes holding the same definition in different years
@@ -82,6 +84,46 @@ def population(tables: Tables) -> list[Indicator]:
     )
     out.append(make("population_65_plus_share", share, population_note(used)))
     return out
+
+
+@computes("population_85_plus_growth_5y")
+def population_growth(tables: Tables) -> list[Indicator]:
+    """Projected growth in people aged 85+ over the five years from the latest mid-year
+    estimate (ONS subnational projections on today's councils, rebased to the estimate)."""
+    if not tables.has("population_projections"):
+        raise MissingSource("no ONS subnational population projections were loaded")
+    proj = series(tables, "population_projection")
+    proj = proj[(proj["breakdown"] == "85 and over") & proj["value"].notna()]
+    start = proj.groupby("la_code")["year"].min()
+    if start.empty:
+        raise MissingSource("the population projections loaded have no 85+ figures")
+    y0 = int(start.mode().iloc[0])  # the latest estimate year most councils are rebased to
+    ends = proj[proj["year"].isin([y0, y0 + 5])]
+    wide = ends.pivot_table(index="la_code", columns="year", values="value", aggfunc="sum")
+    if y0 + 5 not in wide:
+        raise MissingSource(f"the population projections loaded stop before {y0 + 5}")
+    counts = [
+        wide[y].rename("value").reset_index().assign(year=y0, breakdown="Total")
+        for y in (y0, y0 + 5)
+    ]
+    for c in counts:
+        c["area_type"] = geography.area_type(c["la_code"])
+    area = area_rate(
+        counts[1][["la_code", "area_type", "year", "breakdown", "value"]],
+        counts[0][["la_code", "year", "breakdown", "value"]],
+        keys=["year", "breakdown"],
+        scale=100,
+    )
+    area["value"] = area["value"] - 100
+    return [
+        make(
+            "population_85_plus_growth_5y",
+            area,
+            f"people aged 85+ in mid-{y0 + 5} against mid-{y0}, projected; regions summed from "
+            "councils",
+            year_label=f"mid-{y0} to mid-{y0 + 5}",
+        )
+    ]
 
 
 @computes("gce_total")

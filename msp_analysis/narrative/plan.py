@@ -18,11 +18,11 @@ import pandas as pd
 from msp_analysis import __version__, geography, plots, resources, store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir, scenario_title
-from msp_analysis.indicators import assess, local, risk_flags
+from msp_analysis.indicators import assess, local, risk_results
 from msp_analysis.indicators.assess import indicator_area
 from msp_analysis.indicators.risk import data_checks
 from msp_analysis.indicators.summary import benchmark_long
-from msp_analysis.narrative import context, render
+from msp_analysis.narrative import context, markets, render
 from msp_analysis.tables import MissingSource, Tables
 
 
@@ -40,9 +40,18 @@ def _tables(processed: str) -> Tables:
     return Tables.load(processed)
 
 
-def default_actions() -> Path:
-    """The council's actions file when none is named (see ``msp_analysis.resources``)."""
-    return resources.actions_file()
+#: ``actions_file`` naming the shipped example actions (``msp report --actions example``)
+EXAMPLE_ACTIONS = "example"
+
+
+def _actions(actions_file, demo: bool) -> dict | None:
+    """The Section 3 actions: the file given; the shipped example when asked for
+    (``example``) or for a DEMO plan given none; the council's own file in
+    ``$MSP_TEMPLATES_DIR``; else None (Section 3 is then a table to fill in per market)."""
+    if actions_file == EXAMPLE_ACTIONS or (actions_file is None and demo):
+        return markets.read_actions(resources.example_actions())
+    path = actions_file or resources.actions_file()
+    return markets.read_actions(path) if path else None
 
 
 def example_evidence() -> Path:
@@ -69,8 +78,7 @@ def anchor(title: str) -> str:
 
 #: The charts shown after each market's part of Section 1.
 SECTION1_CHARTS = {
-    "care_home_65": ("fig_care_home_rates", "fig_care_home_costs"),
-    "all": ("fig_ratings",),
+    "care_home_65": ("fig_care_home_rates", "fig_care_home_costs", "fig_ratings"),
 }
 
 
@@ -90,7 +98,8 @@ class Draft:
     indicators: pd.DataFrame = field(repr=False)
     comparators: pd.DataFrame = field(repr=False)
     forecast: run.ForecastResult | None = field(repr=False)
-    flags: pd.DataFrame = field(repr=False, default=None)
+    #: the risk results: one row per risk test (:func:`~msp_analysis.indicators.risk.risk_results`)
+    risks: pd.DataFrame = field(repr=False, default=None)
     section2_unavailable: str = ""
     #: the computed facts each section was rendered from ({"section1": ..., "section2": ...})
     facts: dict = field(repr=False, default_factory=dict)
@@ -100,12 +109,12 @@ class Draft:
         reads (:mod:`msp_analysis.national.facts`)."""
         from msp_analysis.national.facts import council_facts
 
-        flags = self.flags
+        risks = self.risks
         out = {
             "la_code": self.la_code,
             "council": self.council,
             "demo": self.demo,
-            "risks_flagged": sorted(set(flags.loc[flags["flag"].eq(True), "risk_label"])),
+            "risks_flagged": sorted(set(risks.loc[risks["state"] == "flagged", "risk_label"])),
             "scenario": None,
             "spend_change_pct": None,
             "base_spend_gbp": None,
@@ -176,19 +185,25 @@ class Draft:
         )
 
     def fig_ratings(self):
-        r = benchmark_long(self.indicators, "ascof_6b_rating_share", self.council)
-        r = r[r["breakdown"] != "Good or outstanding"]
-        if not r["value"].notna().any():
-            return None  # no rating shares published for this council: no empty chart
-        year = r["year_label"].iloc[0]
-        return plots.stamp(
-            plots.rating_bars(
-                r,
-                "Residential adult social care providers by CQC rating (ASCOF 6B)",
-                source=f"ASCOF 6B (DHSC, from CQC), {year}",
+        """Care homes by CQC rating from the best source loaded: CQC's own ratings where they
+        cover the council, else ASCOF 6B (the figure the care home table shows)."""
+        for indicator, title, source in (
+            ("care_home_rating_share", "Care homes by latest CQC rating", "CQC latest ratings"),
+            (
+                "ascof_6b_rating_share",
+                "Residential adult social care providers (care homes, all ages) by CQC rating "
+                "(ASCOF 6B)",
+                "ASCOF 6B (DHSC, from CQC)",
             ),
-            self.mark,
-        )
+        ):
+            r = benchmark_long(self.indicators, indicator, self.council)
+            r = r[(r["breakdown"] != "Good or outstanding") & r["value"].notna()]
+            if len(r):  # areas the source covers only (a one-county file: the council alone)
+                year = r["year_label"].iloc[0]
+                return plots.stamp(
+                    plots.rating_bars(r, title, source=f"{source}, {year}"), self.mark
+                )
+        return None  # no rating shares published for this council: no empty chart
 
     def fig_spend_scenarios(self):
         if self.forecast is None:
@@ -266,7 +281,7 @@ def draft(
     own = local.evidence_rows(evidence, la_code)
     if len(own):
         indicators = pd.concat([indicators, own], ignore_index=True)
-    flags = risk_flags(indicators)
+    risks = risk_results(indicators)
     checks = data_checks(indicators)
     evidence_facts = {
         "used": evidence is not None and bool(evidence.figures),
@@ -299,23 +314,24 @@ def draft(
             "unavailable": None,
         }
         headline_text = run.headline_sentence(h, council)
-    actions_doc = context.read_actions(actions_file or default_actions())
-    f1 = context.section1(
+    actions_doc = _actions(actions_file, tables.demo)
+    f1 = markets.section1(
         la_code,
         indicators,
-        flags,
+        risks,
         comparators,
         demo=tables.demo,
         checks=checks,
         evidence=evidence_facts,
     )
-    f3 = context.section3(
+    f3 = markets.section3(
         la_code,
-        actions_doc["actions"],
+        actions_doc["actions"] if actions_doc else None,
         indicators,
-        flags,
+        risks,
         demo=tables.demo,
-        example=actions_doc["example"],
+        example=bool(actions_doc and actions_doc["example"]),
+        checks=checks,
     )
     cover = render.render(
         "cover.md.j2",
@@ -328,14 +344,14 @@ def draft(
             "built_at": tables.manifest.get("built_at", "")[:10],
             "headline": headline_text,
             "flagged": f1["flagged"],
-            "summary": context.executive_summary(f1),
-            "actions_example": actions_doc["example"],
+            "flagged_where": f1["flagged_where"],
+            "summary": markets.executive_summary(f1),
+            "actions_example": f3["example"],
+            "fill_in": f3["fill_in"],
             "evidence_example": evidence_facts["example"],
             "evidence_used": evidence_facts["used"],
-            "not_run_count": sum(
-                c == "could not run" for r in f1["risk_table"] for c in r["cells"]
-            ),
-            "test_count": sum(len(r["cells"]) for r in f1["risk_table"]),
+            "not_run_count": f1["not_run_count"],
+            "test_count": f1["test_count"],
         },
     )
     contents = "\n".join(
@@ -368,7 +384,7 @@ def draft(
         indicators=indicators,
         comparators=comparators,
         forecast=result,
-        flags=flags,
+        risks=risks,
         section2_unavailable=str(f2.get("unavailable") or ""),
         facts={"section1": f1, "section2": f2},
     )

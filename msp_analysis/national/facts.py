@@ -185,21 +185,25 @@ def council_place(la_code: str) -> dict[str, Any]:
     }
 
 
-def risk_states(flags: pd.DataFrame) -> list[RiskCell]:
-    """Each risk x market of the plan's risk table (flagged, not flagged, could not run).
+def risk_states(results: pd.DataFrame) -> list[RiskCell]:
+    """Each risk x market of the plan's risk table (flagged, not flagged, could not run), and
+    the council-wide row (market ``all``), leaving out cells no rule tests.
 
-    The one place the national report reads a plan's risk frame: the plan's own
-    :func:`~msp_analysis.indicators.risk.risk_matrix` of its flags, plus, for each cell, the
+    The one place the national report reads a plan's risk results
+    (:func:`~msp_analysis.indicators.risk.risk_results`, one row per test): the plan's own
+    :func:`~msp_analysis.indicators.risk.risk_matrix` of them, plus, for each cell, the
     public-data tests that lacked their figures (the council's own evidence is listed as
     ``needs``, never as a missing file).
     """
     from msp_analysis.indicators.risk import risk_matrix
 
-    matrix = risk_matrix(flags)
+    matrix = risk_matrix(results)
     out = []
-    for r in matrix.itertuples():
-        f = flags[(flags["risk"] == r.risk) & flags["market"].isin([r.market, "all"])]
-        public = f[f["flag"].isna() & ~f["indicator"].astype(str).str.startswith("local_")]
+    for r in matrix[matrix["state"] != "no test"].itertuples():
+        f = results[(results["risk"] == r.risk) & (results["market"] == r.market)]
+        public = f[
+            (f["state"] == "could not run") & ~f["indicator"].astype(str).str.startswith("local_")
+        ]
         out.append(
             RiskCell(
                 risk=r.risk,
@@ -210,10 +214,7 @@ def risk_states(flags: pd.DataFrame) -> list[RiskCell]:
                 flagged_by=[x for x in str(r.flagged_by).split("; ") if x],
                 needs=[x for x in str(r.evidence_needed).split("; ") if x],
                 public_missing=sorted(
-                    {
-                        f"{i.replace('_', ' ')}: {why}"
-                        for i, why in zip(public["indicator"], public["reason"])
-                    }
+                    {f"{m}: {why}" for m, why in zip(public["measure"], public["reason"])}
                 ),
             )
         )
@@ -397,7 +398,7 @@ def council_facts(draft: Draft) -> CouncilFacts:
         demo=bool(draft.demo),
         **council_place(draft.la_code),
         data=data_build(draft),
-        risks=risk_states(draft.flags),
+        risks=risk_states(draft.risks),
         measures=measures(s1) if s1 else [],
         outlook=outlook(draft),
         outlook_missing=draft.section2_unavailable if draft.headline is None else "",
