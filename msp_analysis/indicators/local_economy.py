@@ -37,6 +37,16 @@ def wage_floor() -> pd.Series:
     return table.set_index("april")["gbp_per_hour"]
 
 
+def _current(frame: pd.DataFrame, demo: bool) -> pd.Series:
+    """Each row's area on today's councils: a council's current code where its published area
+    is the same (none for a county since split), regions and England as published; the
+    fictional DEMO councils as they are."""
+    council = frame["area_type"] == "council"
+    if demo:
+        return frame["la_code"]
+    return frame["la_code"].where(~council, frame["la_code_current"])
+
+
 def _median_pay(tables: Tables) -> pd.DataFrame:
     """Median gross annual pay of full-time employees by where they live, every area and year
     (councils on today's boundaries where the published area is the same)."""
@@ -52,8 +62,7 @@ def _median_pay(tables: Tables) -> pd.DataFrame:
     ]
     if a.empty:
         raise MissingSource("the ASHE files loaded have no full-time median pay by home council")
-    council = a["area_type"] == "council"
-    a = a.assign(la_code=a["la_code"].where(~council, a["la_code_current"]))
+    a = a.assign(la_code=_current(a, tables.demo))
     a = a.dropna(subset=["la_code"]).drop_duplicates(["la_code", "year"], keep="last")
     return a.assign(breakdown="Total")[[*AREA, "provisional"]]
 
@@ -165,7 +174,9 @@ def older_people_deprivation(tables: Tables) -> list[Indicator]:
     ]
     if d.empty:
         raise MissingSource("the IoD file loaded has no IDAOPI average scores by council")
-    d = d.assign(la_code=d["la_code_current"]).dropna(subset=["la_code"])
+    d = d.assign(la_code=_current(d, tables.demo)).dropna(subset=["la_code"])
+    if d.empty:
+        raise MissingSource("the IoD file loaded covers none of today's councils")
     area = d.assign(value=d["value"] * 100, breakdown="Total")[AREA]
     return [
         make(
