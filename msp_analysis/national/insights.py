@@ -132,7 +132,7 @@ def _measure_sections(measures: pd.DataFrame, plans: collect.Plans, mark: str) -
     by_region = standing.measure_by(measures, "region")
     types = sorted(by_type["la_type"].unique())
     regions = sorted(by_region["region"].unique())
-    from msp_analysis.indicators.core import MARKETS
+    from msp_analysis.indicators.markets import MARKETS
 
     out = []
     links = {f.la_code: _link(plans, f.la_code) for f in plans.facts}
