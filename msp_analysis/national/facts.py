@@ -24,13 +24,23 @@ if TYPE_CHECKING:
     from msp_analysis.narrative.plan import Draft
 
 #: Bumped when the facts' shape changes; the national report reads this version only.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 RiskState = Literal["flagged", "not flagged", "could not run"]
 
 
 class _Facts(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class MissingTest(_Facts):
+    """A risk test on published figures that could not run: what it tests, the file it needs
+    (as the thresholds file says), and the plan's reason."""
+
+    indicator: str
+    label: str
+    needs: str
+    reason: str
 
 
 class RiskCell(_Facts):
@@ -44,8 +54,8 @@ class RiskCell(_Facts):
     flagged_by: list[str] = []
     #: evidence that would run a test that could not run (the plan lists it)
     needs: list[str] = []
-    #: public-data tests that could not run, each with the plan's reason (a file or figure missing)
-    public_missing: list[str] = []
+    #: tests on published figures that could not run (a file or a figure missing)
+    public_missing: list[MissingTest] = []
 
 
 class Measure(_Facts):
@@ -185,18 +195,28 @@ def council_place(la_code: str) -> dict[str, Any]:
     }
 
 
-def risk_states(results: pd.DataFrame) -> list[RiskCell]:
+def _test_label(indicator: str, breakdown: str, labels: dict) -> str:
+    """The words the plan uses for an indicator, else its name in words with its breakdown."""
+    if (indicator, breakdown) in labels:
+        return labels[(indicator, breakdown)]
+    words = indicator.replace("_", " ")
+    return words if breakdown in ("", "Total") else f"{words} ({breakdown})"
+
+
+def risk_states(results: pd.DataFrame, labels: dict | None = None) -> list[RiskCell]:
     """Each risk x market of the plan's risk table (flagged, not flagged, could not run), and
     the council-wide row (market ``all``), leaving out cells no rule tests.
 
     The one place the national report reads a plan's risk results
     (:func:`~msp_analysis.indicators.risk.risk_results`, one row per test): the plan's own
-    :func:`~msp_analysis.indicators.risk.risk_matrix` of them, plus, for each cell, the
-    public-data tests that lacked their figures (the council's own evidence is listed as
-    ``needs``, never as a missing file).
+    :func:`~msp_analysis.indicators.risk.risk_matrix` of them, plus, for each cell, the tests
+    on published figures that lacked them (the council's own evidence is listed as ``needs``,
+    never as a missing file). Each test is named as the plan names it (its ``measure``), else
+    by ``labels`` ((indicator, breakdown) -> words).
     """
     from msp_analysis.indicators.risk import risk_matrix
 
+    labels = labels or {}
     matrix = risk_matrix(results)
     out = []
     for r in matrix[matrix["state"] != "no test"].itertuples():
@@ -204,6 +224,15 @@ def risk_states(results: pd.DataFrame) -> list[RiskCell]:
         public = f[
             (f["state"] == "could not run") & ~f["indicator"].astype(str).str.startswith("local_")
         ]
+        missing = {
+            t.indicator: MissingTest(
+                indicator=t.indicator,
+                label=str(t.measure) or _test_label(t.indicator, t.breakdown, labels),
+                needs=str(t.needs),
+                reason=str(t.reason),
+            )
+            for t in public.itertuples()
+        }
         out.append(
             RiskCell(
                 risk=r.risk,
@@ -213,9 +242,7 @@ def risk_states(results: pd.DataFrame) -> list[RiskCell]:
                 state=r.state,
                 flagged_by=[x for x in str(r.flagged_by).split("; ") if x],
                 needs=[x for x in str(r.evidence_needed).split("; ") if x],
-                public_missing=sorted(
-                    {f"{m}: {why}" for m, why in zip(public["measure"], public["reason"])}
-                ),
+                public_missing=[missing[k] for k in sorted(missing)],
             )
         )
     return out
@@ -391,6 +418,7 @@ def council_facts(draft: Draft) -> CouncilFacts:
     """The national report's facts for one council, from its drafted plan."""
     s1 = (draft.facts or {}).get("section1") or {}
     fc = draft.forecast
+    headline = measures(s1) if s1 else []
     return CouncilFacts(
         facts_version=FACTS_VERSION,
         la_code=draft.la_code,
@@ -398,8 +426,8 @@ def council_facts(draft: Draft) -> CouncilFacts:
         demo=bool(draft.demo),
         **council_place(draft.la_code),
         data=data_build(draft),
-        risks=risk_states(draft.risks),
-        measures=measures(s1) if s1 else [],
+        risks=risk_states(draft.risks, {(m.indicator, m.breakdown): m.label for m in headline}),
+        measures=headline,
         outlook=outlook(draft),
         outlook_missing=draft.section2_unavailable if draft.headline is None else "",
         forecast_notes=list(fc.notes) if fc is not None else [],
