@@ -391,6 +391,7 @@ def risk_results(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd
                 )
             )
         ) is not None:
+            base["needs"] = "a figure listed to check confirmed against the finance return"
             found = dict(
                 flag=None,
                 year=latest["year"],

@@ -380,18 +380,25 @@ def appendix(
     demo: bool,
     version: str,
     backtest_summary: pd.DataFrame | None = None,
+    covering: set[str] | None = None,
 ) -> dict:
     """Facts for the appendix: the spend forecast's record on the past (:func:`accuracy`),
-    sources (from Section 1), files read with their publisher, glossary."""
+    sources (from Section 1), files read with their publisher, glossary. With ``covering``
+    (the files holding a figure for the council), files read that do not cover the council
+    (another county's ratings, say) are named apart, never listed as read for this plan."""
+    files = files_read(tables_manifest)
+    other = [] if covering is None else [f["file"] for f in files if f["file"] not in covering]
     return {
         "demo": demo,
         "version": version,
         "sources": f1["sources"],
+        "sources_grouped": f1.get("sources_grouped", []),
         "comparator_method": f1.get("comparator_method", ""),
         "rules": f1.get("rules", []),
         "evidence_used": f1["evidence"]["used"],
         "evidence_example": f1["evidence"]["example"],
-        "files": files_read(tables_manifest),
+        "files": [f for f in files if f["file"] not in other],
+        "files_other": other,
         "glossary": GLOSSARY,
         "accuracy": accuracy(backtest_summary),
     }

@@ -17,7 +17,7 @@ from pydantic import Field
 from msp_analysis import geography
 from msp_analysis.configs import ConfigModel, load_yaml
 from msp_analysis.indicators import catalogue, local
-from msp_analysis.indicators.markets import MARKETS, SHORT_NAMES, TESTED_MARKETS, Market
+from msp_analysis.indicators.markets import IN_PROSE, MARKETS, SHORT_NAMES, TESTED_MARKETS, Market
 from msp_analysis.indicators.risk import RISKS, RiskKey, risk_matrix
 from msp_analysis.indicators.summary import compare_word, latest
 from msp_analysis.narrative.context import SECTION_TITLES, _clean
@@ -191,9 +191,15 @@ def risk_summary(results: pd.DataFrame) -> dict:
         )
     tested = matrix[matrix["market"].isin(TESTED_MARKETS)]
     needs: dict[str, list[str]] = {}
+    own: list[str] = []  # the council's own figures that would run tests: said once, in one line
     for r in results[results["state"] == "could not run"].itertuples():
+        if str(r.indicator).startswith("local_"):
+            what = str(r.needs).removesuffix(" (local evidence file)")
+            if what not in own:
+                own.append(what)
+            continue
         needs.setdefault(r.needs, [])
-        market = SHORT_NAMES[r.market]
+        market = IN_PROSE[r.market]
         if market not in needs[r.needs]:
             needs[r.needs].append(market)
     return {
@@ -203,6 +209,7 @@ def risk_summary(results: pd.DataFrame) -> dict:
             {"needs": n, "markets": ms, "all_markets": len(ms) == len(TESTED_MARKETS)}
             for n, ms in needs.items()
         ],
+        "not_run_own": own,
         "test_count": len(tested),
         "run_count": int((tested["state"] != "could not run").sum()),
         "not_run_count": int((tested["state"] == "could not run").sum()),
@@ -210,34 +217,53 @@ def risk_summary(results: pd.DataFrame) -> dict:
         "flagged": sorted(set(matrix.loc[matrix["state"] == "flagged", "risk_label"])),
         # each flagged risk with the markets it is flagged in ("Cost of care (65+ care homes)")
         "flagged_where": [
-            {"label": label, "markets": list(g["market_label"])}
+            {"label": label, "markets": [IN_PROSE[m] for m in g["market"]]}
             for label, g in matrix[matrix["state"] == "flagged"].groupby("risk_label", sort=False)
         ],
     }
 
 
 def rules_for_appendix(results: pd.DataFrame) -> list[dict]:
-    """Every rule the plan's risk tests use, once each: risk, market, measure, test, why, and
-    the confidence in its threshold (the council's own evidence listed once, for every market)."""
-    out, seen = [], set()
+    """Every rule the plan's risk tests use, once each, by market (the council-wide tests, then
+    those on the council's own figures, listed once for every market): risk, measure, when it
+    flags, why the measure speaks to the risk, and the confidence in its threshold."""
+    groups: dict[str, list[dict]] = {}
+    seen = set()
     for r in results.itertuples():
         own = str(r.indicator).startswith("local_")
-        market = "Each market (the council's own figures)" if own else SHORT_NAMES[r.market]
-        key = (r.risk, market, r.measure, r.rule)
+        group = "The council's own figures, in each market" if own else MARKETS[r.market]
+        key = (group, r.risk, r.measure, r.rule)
         if key in seen:
             continue
         seen.add(key)
-        out.append(
+        groups.setdefault(group, []).append(
             {
                 "risk": r.risk_label,
-                "market": market,
                 "measure": r.measure,
                 "rule": r.rule,
                 "why": r.why,
                 "rating": r.rating,
             }
         )
-    return out
+    return [{"market": g, "rules": rules} for g, rules in groups.items()]
+
+
+def grouped_sources(sources: list[dict]) -> list[dict]:
+    """The sources list said by publisher: 'ASC-FR (NHS Digital): T15 (2020-21, 2021-22); T18
+    (2021-22)' in one line, where the list gave one line a table."""
+    out: dict[str, list[str]] = {}
+    for s in sources:
+        name, _, part = s["source"].partition(") ")
+        if part and "(" in name:
+            head, item = name + ")", part
+        else:
+            head, item = s["source"], ""
+        years = s["years"]
+        text = f"{item} ({years})" if item and years else item or years
+        out.setdefault(head, [])
+        if text:
+            out[head].append(text)
+    return [{"source": k, "parts": v} for k, v in out.items()]
 
 
 def section1(
@@ -318,6 +344,7 @@ def section1(
         "checks": check_items,
         "evidence": evidence or {"used": False, "example": False, "name": "", "count": 0},
         "sources": sources,
+        "sources_grouped": grouped_sources(sources),
         "sources_missing": missing_sources,
     }
 

@@ -71,6 +71,33 @@ def _evidence(evidence_file, la_code: str, demo: bool):
     return None
 
 
+def files_covering(tables: Tables, la_code: str) -> set[str]:
+    """The published files holding a figure for the council (or the areas it was made from)."""
+    by_area = tables.derived("files_by_area", lambda: _files_by_area(tables))
+    codes, todo = {la_code}, [la_code]
+    while todo:  # the council's predecessors, and theirs (a county, its districts)
+        for code in geography.predecessors(todo.pop())["predecessor_code"]:
+            if code not in codes:
+                codes.add(code)
+                todo.append(code)
+    return set().union(*(by_area.get(c, set()) for c in codes))
+
+
+def _files_by_area(tables: Tables) -> dict[str, set[str]]:
+    """Area code -> the files with a row for it, over every table of the build."""
+    out: dict[str, set[str]] = {}
+    for name in list(tables.frames):
+        frame = tables.get(name)
+        if frame is None or "source_file" not in frame:
+            continue
+        for col in ("la_code", "la_code_current"):
+            if col in frame:
+                pairs = frame[[col, "source_file"]].dropna().drop_duplicates()
+                for code, file in pairs.itertuples(index=False):
+                    out.setdefault(str(code), set()).add(str(file))
+    return out
+
+
 def anchor(title: str) -> str:
     """The id nbconvert gives a Markdown heading (spaces become '-')."""
     return title.replace(" ", "-")
@@ -154,17 +181,36 @@ class Draft:
             out.append((text, []))
         return [(text, figs) for text, figs in out if text.strip() or figs]
 
+    def section2_parts(self) -> list[tuple[str, list]]:
+        """Section 2 as (Markdown, charts) pieces: its text and its charts, then its sources."""
+        text, heading, sources = self.section2.partition("#### Sources for this section")
+        figs = [self.fig_people(), self.fig_spend_scenarios(), self.fig_drivers()]
+        parts = [(text, [f for f in figs if f is not None])]
+        return parts + ([(heading + sources, [])] if heading else [])
+
     # -- charts, built on demand so a batch pays only for what it shows --
     def fig_care_home_costs(self):
+        """The residential unit cost's trend where three or more years are loaded; with fewer
+        (a two-point line says little), the latest year among the comparator councils."""
         ind = self.indicators
+        rows = ind[
+            (ind["indicator"] == "unit_cost_weekly_65") & (ind["breakdown"] == "Residential")
+        ]
+        title = "ASC-FR unit cost of residential care, 65+ (spend per week, not the fee paid)"
+        if rows["year"].dropna().nunique() >= 3:
+            return plots.stamp(plots.trend(rows, title, council_name=self.council), self.mark)
+        area = indicator_area(self.tables, "unit_cost_weekly_65", "Residential")
+        if area.empty:
+            return None
+        year = rows.dropna(subset=["year"]).sort_values("year")["year_label"].iloc[-1]
         return plots.stamp(
-            plots.trend(
-                ind[
-                    (ind["indicator"] == "unit_cost_weekly_65")
-                    & (ind["breakdown"] == "Residential")
-                ],
-                "ASC-FR unit cost of residential care, 65+ (spend per week, not the fee paid)",
-                council_name=self.council,
+            plots.ranked_bar(
+                area,
+                self.la_code,
+                self.comparators["la_code"].tolist(),
+                f"{title}, against comparators",
+                unit="£ per week",
+                source=f"ASC-FR T52 (NHS Digital), {year}",
             ),
             self.mark,
         )
@@ -233,7 +279,7 @@ class Draft:
             end_label=_fy(h["horizon_year"]),
             start=h["base_spend_gbp"] / 1e6,
             unit="£ million",
-            source="msp-analysis decomposition of the change (log-mean Divisia, exact)",
+            source="msp-analysis: the change split exactly between its drivers",
         )
         return plots.stamp(fig, self.mark)
 
@@ -367,6 +413,7 @@ def draft(
             demo=tables.demo,
             version=__version__,
             backtest_summary=backtest_summary,
+            covering=files_covering(tables, la_code),
         ),
     )
     return Draft(

@@ -1,7 +1,8 @@
 """Jinja2 environment for the plan: StrictUndefined, and filters that format, never calculate.
 
 Filters: ``number`` (thousands separators, sensible decimals), ``percent``, ``whole_percent``, ``money``
-(£, with m/bn for large sums), ``change`` ("up 4.8%", "down 2.0%", "unchanged"),
+(£, with m/bn for large sums), ``change`` ("up 4.8%", "down 2.0%", "unchanged"), ``nobreak``
+(a year label or figure kept on one line), ``unit_words`` ('£ per week' -> 'a week'),
 ``direction`` ("rises" / "falls" / "is unchanged"), ``missing`` (plain words for a
 missing value) and ``upper_first`` (a capital first letter that keeps the others: "Shared
 Lives" stays, where Jinja's ``capitalize`` would lower it). Templates hold words and
@@ -101,6 +102,24 @@ def upper_first(text) -> str:
     return text[:1].upper() + text[1:]
 
 
+def nobreak(text) -> str:
+    """Text that never breaks across lines: hyphens become non-breaking hyphens and spaces
+    non-breaking spaces ('2021-22' stays whole in a narrow table cell)."""
+    return str(text).replace("-", "\u2011").replace(" ", "\u00a0")
+
+
+def unit_words(unit) -> str:
+    """A unit said after a figure: '£ per week' -> 'a week' (so '£780 a week', never '£780
+    £ per week'); a percentage says nothing more; other units as they are."""
+    unit = str(unit or "")
+    if unit.startswith("%"):
+        return ""
+    if unit.startswith("£ per "):
+        rest = unit.removeprefix("£ per ")
+        return ("an " if rest[:1] in "aeiou" else "a ") + rest
+    return unit
+
+
 def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
     """The plan's Jinja2 environment over ``template_dir``, else the user's and shipped templates.
 
@@ -125,6 +144,8 @@ def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
         movement=movement,
         whole_percent=whole_percent,
         upper_first=upper_first,
+        nobreak=nobreak,
+        unit_words=unit_words,
     )
     return env
 

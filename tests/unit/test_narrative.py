@@ -112,11 +112,12 @@ def _s1(
         ],
         not_run=[
             dict(
-                needs="the fee the council pays and its cost of care (local evidence file)",
+                needs="the CQC care directory (HSCA Active Locations)",
                 markets=["18+ home care"] if flagged else ["65+ care homes", "18+ home care"],
                 all_markets=not flagged,
             )
         ],
+        not_run_own=["the fee the council pays and its cost of care"],
         test_count=4,
         run_count=3 if flagged else 2,
         not_run_count=1 if flagged else 2,
@@ -127,6 +128,7 @@ def _s1(
         checks=list(checks),
         evidence=evidence or dict(used=False, example=False, name="", count=0),
         sources=[dict(source="ASC-FR (NHS Digital) T52", years="2020-21, 2021-22")],
+        sources_grouped=[dict(source="ASC-FR (NHS Digital)", parts=["T52 (2020-21, 2021-22)"])],
         sources_missing=list(missing),
     )
 
@@ -156,16 +158,22 @@ def test_filters_format_only():
     )
     assert render.number(float("nan")) == "not available"
     assert render.number(194.2, "£ million") == "£194.2m"
+    assert (
+        render.unit_words("£ per week") == "a week" and render.unit_words("£ per hour") == "an hour"
+    )
+    assert render.unit_words("% of people") == "" and render.unit_words("people") == "people"
+    assert render.nobreak("2021-22") == "2021\u201122" and "\u00a0" in render.nobreak("mid 2021")
 
 
 def test_section1_table_row_values_comparisons_and_rank():
     text = render.render("section1.md.j2", _s1([_item()]))
     # the row of the market's table: council, region, England, comparator median, rank
     assert (
-        "| Weekly unit cost of nursing care, 65+ | 2021-22 | **£630** | £870 | £810 | £816 | 132 of 150 |"
+        "| Weekly unit cost of nursing care, 65+ | 2021\u201122 | **£630** | £870 | £810 | £816 | 132 of 150 |"
         in text
     )
-    assert "| Indicator | Year | Testshire | South West | England | Peer median | Rank |" in text
+    assert "Indicator | Year | Testshire | South West | England | Peer median | Rank |" in text
+    # numbers and years never break in a cell: the year's hyphen does not break
     assert text.startswith(
         "## Section 1: Assessment of the current sustainability of local care markets"
     )
@@ -191,10 +199,10 @@ def test_section1_missing_and_suppressed_said_plainly():
         ),
     )
     assert (
-        "Not measured from the data loaded:\n- Weekly unit cost of nursing care, 65+: no CQC care "
+        "#### Not measured from the data loaded\n\n- Weekly unit cost of nursing care, 65+: no CQC care "
         "directory was loaded." in text
     )
-    assert "| People in care homes | 2021-22 | suppressed or not submitted |" in text
+    assert "| People in care homes | 2021\u201122 | suppressed or not submitted |" in text
     assert (
         "Not loaded, or not covering Testshire, so the indicators that need them are listed as not measured: CQC care directory"
         in text
@@ -207,25 +215,26 @@ def test_section1_risk_table_not_run_flag_lines_and_demo_label():
         "section1.md.j2", _s1([_item()], risks=risks, flagged=["Cost of care"], demo=True)
     )
     assert "Risks flagged: cost of care. Of the 4 market tests, 3 ran and 1 could not." in text
-    assert "| Market | Cost of care | Workforce supply | " in text
+    assert "Market | Cost of care | Workforce supply | " in text
     assert "| 65+ care homes | **flagged** | not flagged | " in text
     assert "| 18+ home care | not run | not flagged | " in text
     # the council-wide row is its own row; a risk no rule tests there is a dash
     assert "| *Council-wide* | - | not flagged | " in text
     assert (
-        "| Cost of care | Fee paid against the council's cost of care (2024-25) | Below 0% | "
-        "**flagged**: -6.6% (below 0%) |" in text
+        "| **Cost of care**: Fee paid against the council's cost of care (2024\u201125); below 0% "
+        "| **flagged**: -6.6% (below 0%) |" in text
     )
     # a test on the council's own figures that could not run is said once, not per market
     assert "needs the fee (local evidence file)" not in text
+    assert "- The CQC care directory (HSCA Active Locations): 18+ home care." in text
     assert (
-        "- The fee the council pays and its cost of care (local evidence file): 18+ home care."
-        in text
+        "- The council's own figures, in every market (a local evidence file): the fee the "
+        "council pays and its cost of care." in text
     )
     assert "**DEMO data.**" in text
     calm = render.render("section1.md.j2", _s1([_item()]))
     assert "No risk is flagged by the tests that could run." in calm
-    assert "(local evidence file): every market." in calm
+    assert "- The CQC care directory (HSCA Active Locations): every market." in calm
 
 
 def test_section1_local_evidence_example_and_absent():
@@ -248,8 +257,8 @@ def test_section1_local_evidence_example_and_absent():
         ),
     )
     assert (
-        '| Fee rate the council pays | 2024-25 | **£780** <span class="unit">£ per week</span> | '
-        "Fee schedule (example), 1 April 2024 |" in text
+        '| Fee rate the council pays | 2024\u201125 | **£780** <span class="unit">a week</span> | '
+        "Fee schedule (example), 1 April 2024 |" in text  # was '£780 £ per week'
     )
     assert "These are example figures, not the council's" in text
     assert "The council's own records, as listed in its local evidence file" in text
@@ -317,7 +326,7 @@ def test_cover_says_example_actions_and_evidence_on_page_one():
     assert "3 of 35 market risk tests could not run" in text
     assert (
         "| **65+ care homes** | Weekly unit cost of nursing care, 65+: **£630** (England £810), "
-        "2021-22 | **Cost of care flagged**: ASC-FR unit cost of nursing care, 65+, £630 against "
+        "2021\u201122 | **Cost of care flagged**: ASC-FR unit cost of nursing care, 65+, £630 against "
         "England £810 and the region £870.<br>Not flagged: workforce supply.<br>Not run (no "
         "figure): limited capacity. |" in text
     )
@@ -499,6 +508,8 @@ def test_section2_pounds_shares_backtest_and_warnings():
             files=[],
             glossary=[],
             rules=[],
+            sources_grouped=[],
+            files_other=[],
             accuracy=_s2()["accuracy"],
         ),
     )
@@ -573,10 +584,10 @@ def _s3(**kw):
 
 def test_section3_actions_with_evidence():
     text = render.render("section3.md.j2", _s3())
-    assert "| Action | Owner | When | Funding | Evidence | Risks it answers |" in text
+    assert "Action | Owner | When | Funding | Evidence | Risks it answers |" in text
     assert (
         "| **Pay a sustainable fee**<br>Review fees. | Head of Commissioning | 2026 | MSIF 2025-26 | "
-        "Weekly unit cost of nursing care, 65+: £630 (2021-22), below England (£810)<br>Beds: not "
+        "Weekly unit cost of nursing care, 65+: £630 a week (2021\u201122), below England (£810)<br>Beds: not "
         "available<br>Unit cost of nursing care: not cited (listed in the first section as a figure to "
         "check) | Cost of care (flagged)<br>Market exit (not tested) |" in text
     )
@@ -589,7 +600,7 @@ def test_section3_actions_with_evidence():
 def test_section3_to_fill_in_lists_flagged_risks_with_empty_cells():
     text = render.render("section3.md.j2", _s3(fill_in=True))
     assert "This section is Testshire's to write." in text
-    assert "| Risk | Evidence | Action | Owner | By when | Funding |" in text
+    assert "Risk | Evidence | Action | Owner | By when | Funding |" in text
     assert (
         "| **Cost of care** | ASC-FR unit cost of nursing care, 65+: £630 against England £810 "
         "| | | | |" in text
@@ -816,6 +827,8 @@ def test_comparators_in_plain_words_in_section1_and_the_method_in_the_appendix()
             files=[],
             glossary=[],
             rules=[],
+            sources_grouped=[],
+            files_other=[],
             accuracy=_s2(backtest=False)["accuracy"],
         ),
     )

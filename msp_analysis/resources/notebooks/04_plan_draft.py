@@ -55,16 +55,10 @@ for text, figs in draft.section1_parts():
         show(fig)
 
 # %% tags=[]
-markdown(draft.section2)
-
-# %% tags=[]
-show(draft.fig_people())
-
-# %% tags=[]
-show(draft.fig_spend_scenarios())
-
-# %% tags=[]
-show(draft.fig_drivers())
+for text, figs in draft.section2_parts():
+    markdown(text)
+    for fig in figs:
+        show(fig)
 
 # %% tags=[]
 markdown(draft.section3)
