@@ -116,7 +116,7 @@ def unit_words(unit) -> str:
         return ""
     if unit.startswith("£ per "):
         rest = unit.removeprefix("£ per ")
-        return ("an " if rest[:1] in "aeiou" else "a ") + rest
+        return ("an " if rest[:1] in "aeiou" or rest.startswith("hour") else "a ") + rest
     return unit
 
 
