@@ -297,7 +297,7 @@ SPECS: tuple[Spec, ...] = (
                 "Total",
                 "Older people in income-deprived households (IoD 2019; few means many "
                 "self-funders)",
-                short="Older people in income-deprived households (IoD 2019)",
+                short="Older people in income-deprived households",
             ),
         ),
     ),

@@ -12,6 +12,7 @@ structure; every number arrives in the facts.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import jinja2
@@ -103,9 +104,15 @@ def upper_first(text) -> str:
 
 
 def nobreak(text) -> str:
-    """Text that never breaks across lines: hyphens become non-breaking hyphens and spaces
-    non-breaking spaces ('2021-22' stays whole in a narrow table cell)."""
-    return str(text).replace("-", "\u2011").replace(" ", "\u00a0")
+    """Text whose hyphens never break a line ('2021-22' stays whole in a narrow table cell;
+    'mid-2021 to mid-2026' may still wrap at its spaces)."""
+    return re.sub(r"(?<=\w)-(?=\w)", "\u2011", str(text))
+
+
+def file_name(name) -> str:
+    """A file name that may wrap after its underscores (a zero-width space after each), never
+    inside a word: 'ons_ashe_2020_table8_7a_...' in a narrow column."""
+    return str(name).replace("_", "_\u200b")
 
 
 def unit_words(unit) -> str:
@@ -145,6 +152,7 @@ def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
         whole_percent=whole_percent,
         upper_first=upper_first,
         nobreak=nobreak,
+        file_name=file_name,
         unit_words=unit_words,
     )
     return env

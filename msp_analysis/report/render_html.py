@@ -33,20 +33,22 @@ body { font-size: 10pt; }
 .jp-RenderedHTMLCommon h4 { font-size: 10pt; margin: 10px 0 4px 0; }
 .jp-RenderedHTMLCommon p:has(+ table), .jp-RenderedHTMLCommon p:has(+ ul) { break-after: avoid; }
 /* each kind of table (marked by an empty span in its first header cell) gets its own columns */
+.jp-RenderedHTMLCommon table:not(:has(th span[class^="tbl-"])) th:first-child { width: 30%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-figures) th:first-child { width: 36%%; }
-.jp-RenderedHTMLCommon table:has(.tbl-figures) td:nth-child(n+2) { white-space: nowrap; }
+.jp-RenderedHTMLCommon table:has(.tbl-figures) td:nth-child(n+3) { white-space: nowrap; }
 .jp-RenderedHTMLCommon table:has(.tbl-own) th:first-child { width: 36%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-own) td:nth-child(3) { white-space: nowrap; }
 .jp-RenderedHTMLCommon table:has(.tbl-matrix) th:first-child { width: 25%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-tests) th:first-child { width: 58%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-summary) th:nth-child(1) { width: 16%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-summary) th:nth-child(2) { width: 42%%; }
-.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(1) { width: 15%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(1) { width: 19%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(2) { width: 31%%; }
-.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(3) { width: 24%%; }
-.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(n+4) { width: 10%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(3) { width: 23%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(n+4) { width: 9%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-fill) td, .jp-RenderedHTMLCommon table:has(.tbl-blank) td { height: 2.6em; }
 .jp-RenderedHTMLCommon table:has(.tbl-blank) th { width: 25%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-files) th:first-child { width: 45%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-actions) th:nth-child(1) { width: 24%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-actions) th:nth-child(5) { width: 30%%; }
 .jp-RenderedHTMLCommon .unit { color: #555; font-size: 92%%; }
