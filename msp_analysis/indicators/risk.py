@@ -227,13 +227,14 @@ def _rows(indicators: pd.DataFrame, rule: dict, *, ok: bool = True) -> pd.DataFr
 
 
 def _stood_in_for(indicators: pd.DataFrame, rule: dict) -> bool:
-    """True when an indicator the rule stands in for has a figure (the rule then does not run)."""
+    """True when an indicator the rule stands in for has a figure set against England (the
+    rule then does not run: the better source tests the risk)."""
     for ref in rule.get("instead_of") or []:
         name, _, breakdown = ref.partition(":")
         sel = indicators[(indicators["indicator"] == name) & (indicators["status"] == "ok")]
         if breakdown:
             sel = sel[sel["breakdown"] == breakdown]
-        if sel["value"].notna().any():
+        if (sel["value"].notna() & sel["england"].notna()).any():
             return True
     return False
 

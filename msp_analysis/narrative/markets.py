@@ -118,20 +118,23 @@ def sources_used(indicators: pd.DataFrame) -> tuple[list[dict], list[str]]:
     return out, sorted(missing)
 
 
-def _has_figure(indicators: pd.DataFrame, ref: str) -> bool:
+def _comparable(indicators: pd.DataFrame, ref: str) -> bool:
+    """True when 'indicator:breakdown' has a figure for the council with England beside it (a
+    one-county extract of a national file has the figure but nothing to compare it with)."""
     name, _, breakdown = ref.partition(":")
     sel = indicators[(indicators["indicator"] == name) & (indicators["status"] == "ok")]
     if breakdown:
         sel = sel[sel["breakdown"] == breakdown]
-    return bool(sel["value"].notna().any())
+    return bool((sel["value"].notna() & sel["england"].notna()).any())
 
 
 def market_rows(indicators: pd.DataFrame, market: str) -> tuple[list[dict], list[dict]]:
     """The figures a market's table shows, and those not measured from the data loaded.
 
     A row declared ``instead_of`` a better figure of the same thing is shown only when that
-    figure is missing, and the missing one is then not listed as 'not measured': one figure per
-    measure, from the best source loaded (CQC's own ratings, else ASCOF 6B)."""
+    figure cannot be set against England (missing, or from a one-county extract), and the
+    better one is then not shown or listed as 'not measured': one figure per measure, from the
+    best source loaded (CQC's own ratings covering England, else ASCOF 6B)."""
     rows: list[dict] = []
     missing: list[dict] = []
     stand_ins = {
@@ -144,10 +147,14 @@ def market_rows(indicators: pd.DataFrame, market: str) -> tuple[list[dict], list
         for r in spec.rows:
             if not r.table or (r.market or spec.market) != market:
                 continue
-            if r.instead_of and _has_figure(indicators, r.instead_of):
+            if r.instead_of and _comparable(indicators, r.instead_of):
                 continue
             ref = f"{spec.name}:{r.breakdown}"
-            if ref in stand_ins and _has_figure(indicators, stand_ins[ref]):
+            if (
+                ref in stand_ins
+                and not _comparable(indicators, ref)
+                and _comparable(indicators, stand_ins[ref])
+            ):
                 continue
             row = latest(indicators, spec.name, r.breakdown)
             if row is None:

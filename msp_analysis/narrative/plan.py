@@ -233,15 +233,21 @@ class Draft:
     def fig_ratings(self):
         """Care homes by CQC rating from the best source loaded: CQC's own ratings where they
         cover the council, else ASCOF 6B (the figure the care home table shows)."""
-        for indicator, title, source in (
-            ("care_home_rating_share", "Care homes by latest CQC rating", "CQC latest ratings"),
-            (
-                "ascof_6b_rating_share",
+        ind = self.indicators
+        cqc = ind[(ind["indicator"] == "care_home_rating_share") & (ind["status"] == "ok")]
+        shown = (  # as the care home table: CQC's own where set against England, else ASCOF 6B
+            ["care_home_rating_share"] if cqc["england"].notna().any() else []
+        ) + ["ascof_6b_rating_share", "care_home_rating_share"]
+        titles = {
+            "care_home_rating_share": ("Care homes by latest CQC rating", "CQC latest ratings"),
+            "ascof_6b_rating_share": (
                 "Residential adult social care providers (care homes, all ages) by CQC rating "
                 "(ASCOF 6B)",
                 "ASCOF 6B (DHSC, from CQC)",
             ),
-        ):
+        }
+        for indicator in dict.fromkeys(shown):
+            title, source = titles[indicator]
             r = benchmark_long(self.indicators, indicator, self.council)
             r = r[(r["breakdown"] != "Good or outstanding") & r["value"].notna()]
             if len(r):  # areas the source covers only (a one-county file: the council alone)

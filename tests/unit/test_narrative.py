@@ -857,3 +857,42 @@ def test_a_register_with_no_period_takes_no_year_from_the_population_it_is_joine
         dict(source="CQC care directory (HSCA Active Locations)", years=""),
         dict(source="ONS", years="2022-23"),
     ]
+
+
+def test_one_rating_figure_per_market_from_the_best_source():
+    """Lincolnshire had 'care homes rated good 70.2%' (its one-county CQC extract) beside ASCOF
+    6B's 75.8% and a rank of '1 of 1'; Wiltshire had 'rated good: not measured' beside the 6B
+    chart. Now the care home table shows one rating figure: CQC's own where it can be set
+    against England, else ASCOF 6B, and never the other as 'not measured'."""
+
+    def row(indicator, value, england, status="ok"):
+        return dict(
+            indicator=indicator,
+            breakdown="Good or outstanding",
+            status=status,
+            value=value,
+            england=england,
+            region=None,
+            comparator_median=None,
+            unit="%",
+            year=2024,
+            year_label="2024-25",
+            rank=None,
+            n_ranked=None,
+            change_pct=None,
+            note="",
+            source="s",
+            market="care_home_65",
+        )
+
+    def labels(*rows):
+        shown, missing = narrative_markets.market_rows(pd.DataFrame(list(rows)), "care_home_65")
+        return [i["indicator"] for i in shown], [i["indicator"] for i in missing]
+
+    ascof = row("ascof_6b_rating_share", 75.8, 81.7)
+    extract = row("care_home_rating_share", 70.2, None)
+    national = row("care_home_rating_share", 72.0, 78.0)
+    absent = row("care_home_rating_share", None, None, status="missing")
+    assert labels(ascof, extract) == (["ascof_6b_rating_share"], [])
+    assert labels(ascof, national) == (["care_home_rating_share"], [])
+    assert labels(ascof, absent) == (["ascof_6b_rating_share"], [])

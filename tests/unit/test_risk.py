@@ -171,13 +171,16 @@ def test_a_rule_standing_in_for_a_better_source_runs_only_without_it():
     ascof = _row(
         "ascof_6b_rating_share", "Good or outstanding", 75.8, year=2024, england=81.7, unit="%"
     )
-    # Lincolnshire: its own CQC ratings are loaded, so ASCOF 6B does not test the same thing again
-    cqc = _row("care_home_rating_share", "Good or outstanding", 70.2, year=2026, unit="%")
-    rows = pd.DataFrame([ascof, cqc])
+    # CQC's national ratings file, set against England: ASCOF 6B does not test it again
+    national = _row(
+        "care_home_rating_share", "Good or outstanding", 72.0, year=2026, england=78.0, unit="%"
+    )
     assert risk.risk_results(
-        rows, _rules({**rule, "market": "care_home_65", "rating": "low"})
+        pd.DataFrame([ascof, national]), _rules({**rule, "market": "care_home_65", "rating": "low"})
     ).empty
-    r = _one([ascof], **rule)
+    # Lincolnshire: a one-county extract of it has no England to compare with, so ASCOF 6B runs
+    extract = _row("care_home_rating_share", "Good or outstanding", 70.2, year=2026, unit="%")
+    r = _one([ascof, extract], **rule)
     assert r["state"] == "flagged" and r["reason"] == "75.8% against England 81.7%"
 
 
