@@ -23,8 +23,8 @@ body { font-size: 10pt; }
 .jp-RenderedImage, .jp-RenderedHTMLCommon img { break-inside: avoid; }
 .jp-RenderedHTMLCommon h2 { break-before: page; margin-top: 0; }
 .jp-RenderedHTMLCommon h2#Executive-summary { break-before: auto; }
-.jp-RenderedHTMLCommon h3, .jp-RenderedHTMLCommon h4 { break-after: avoid; }
-.jp-RenderedHTMLCommon table { font-size: 8.5pt; width: 100%%; border-collapse: collapse; }
+.jp-RenderedHTMLCommon h2, .jp-RenderedHTMLCommon h3, .jp-RenderedHTMLCommon h4 { break-after: avoid; }
+.jp-RenderedHTMLCommon table { font-size: 8.5pt; width: 100%%; border-collapse: collapse; table-layout: auto; }
 .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { padding: 2px 4px; vertical-align: top; text-align: left; }
 .jp-RenderedHTMLCommon tr { break-inside: avoid; }
 .jp-RenderedHTMLCommon th { font-size: 8pt; }
@@ -49,7 +49,8 @@ body { font-size: 10pt; }
 .jp-RenderedHTMLCommon table:has(.tbl-fill) td, .jp-RenderedHTMLCommon table:has(.tbl-blank) td { height: 2.6em; }
 .jp-RenderedHTMLCommon table:has(.tbl-blank) th { width: 25%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-files) th:first-child { width: 45%%; }
-.jp-RenderedHTMLCommon table:has(.tbl-actions) th:nth-child(1) { width: 24%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-actions) th:nth-child(1) { width: 22%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-actions) th:nth-child(2) { width: 14%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-actions) th:nth-child(5) { width: 30%%; }
 .jp-RenderedHTMLCommon .unit { color: #555; font-size: 92%%; }
 .jp-RenderedHTMLCommon .draft-mark { color: #a4161a; font-weight: bold; letter-spacing: 0.04em; }
