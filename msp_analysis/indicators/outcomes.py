@@ -7,6 +7,8 @@ ASCOF measures keep the wording the publisher gives them (the plan's labels quot
 
 from __future__ import annotations
 
+import pandas as pd
+
 from msp_analysis import geography
 from msp_analysis.indicators.catalogue import Indicator, computes, make
 from msp_analysis.indicators.core import (
@@ -94,33 +96,44 @@ def population_growth(tables: Tables) -> list[Indicator]:
         raise MissingSource("no ONS subnational population projections were loaded")
     proj = series(tables, "population_projection")
     proj = proj[(proj["breakdown"] == "85 and over") & proj["value"].notna()]
-    start = proj.groupby("la_code")["year"].min()
-    if start.empty:
+    if proj.empty:
         raise MissingSource("the population projections loaded have no 85+ figures")
-    y0 = int(start.mode().iloc[0])  # the latest estimate year most councils are rebased to
-    ends = proj[proj["year"].isin([y0, y0 + 5])]
-    wide = ends.pivot_table(index="la_code", columns="year", values="value", aggfunc="sum")
-    if y0 + 5 not in wide:
-        raise MissingSource(f"the population projections loaded stop before {y0 + 5}")
+    # each council from its own latest mid-year estimate (the year its projection is rebased
+    # to); rebasing scales a projection, so its growth over five years is the projection's own
+    start = proj.groupby("la_code")["year"].transform("min")
+    first = proj[proj["year"] == start].set_index("la_code")
+    later = proj[proj["year"] == start + 5].set_index("la_code")
+    growth = (later["value"] / first["value"].reindex(later.index) - 1) * 100
+    starts = first["year"].astype(int)
+    y0 = int(starts.mode().iloc[0])  # the year most councils start from
+    area = growth.rename("value").reset_index().assign(year=y0, breakdown="Total")
+    area["area_type"] = geography.area_type(area["la_code"])
+    others = sorted(
+        f"{geography.council_name(c) or c} from mid-{y}"
+        for c, y in starts.items()
+        if y != y0 and c in set(area["la_code"])
+    )
+    # regions: the councils' projected 85+ summed at each end of the same five years
     counts = [
-        wide[y].rename("value").reset_index().assign(year=y0, breakdown="Total")
+        proj[proj["year"] == y][["la_code", "year", "value"]].assign(area_type="council")
         for y in (y0, y0 + 5)
     ]
-    for c in counts:
-        c["area_type"] = geography.area_type(c["la_code"])
-    area = area_rate(
-        counts[1][["la_code", "area_type", "year", "breakdown", "value"]],
-        counts[0][["la_code", "year", "breakdown", "value"]],
-        keys=["year", "breakdown"],
-        scale=100,
+    both = counts[0].merge(counts[1], on="la_code", suffixes=("_0", "_5"))
+    both = both[geography.area_type(both["la_code"]) == "council"]
+    both["region"] = both["la_code"].map(geography.region_of)
+    regions = both.dropna(subset=["region"]).groupby("region")[["value_0", "value_5"]].sum()
+    regional = ((regions["value_5"] / regions["value_0"] - 1) * 100).rename("value").reset_index()
+    regional = regional.rename(columns={"region": "la_code"}).assign(
+        year=y0, breakdown="Total", area_type="region"
     )
-    area["value"] = area["value"] - 100
+    area = pd.concat([area[~area["la_code"].isin(regional["la_code"])], regional])
     return [
         make(
             "population_85_plus_growth_5y",
             area,
             f"people aged 85+ in mid-{y0 + 5} against mid-{y0}, projected; regions summed from "
             "councils",
+            "from their own latest estimate: " + ", ".join(others) if others else "",
             year_label=f"mid-{y0} to mid-{y0 + 5}",
         )
     ]

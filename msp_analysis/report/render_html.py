@@ -35,7 +35,7 @@ body { font-size: 10pt; }
 /* each kind of table (marked by an empty span in its first header cell) gets its own columns */
 .jp-RenderedHTMLCommon table:not(:has(th span[class^="tbl-"])) th:first-child { width: 30%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-figures) th:first-child { width: 36%%; }
-.jp-RenderedHTMLCommon table:has(.tbl-figures) td:nth-child(n+3) { white-space: nowrap; }
+.jp-RenderedHTMLCommon table:has(.tbl-figures) td:nth-child(7) { white-space: nowrap; }
 .jp-RenderedHTMLCommon table:has(.tbl-own) th:first-child { width: 36%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-own) td:nth-child(3) { white-space: nowrap; }
 .jp-RenderedHTMLCommon table:has(.tbl-matrix) th:first-child { width: 25%%; }
