@@ -274,12 +274,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     if args.la_list and not args.all:
         raise UsageError("--la-list selects councils for --all: add --all")
+    if args.all and args.evidence:
+        raise UsageError("--evidence holds one council's figures: use it with --la, not --all")
     la = inputs.resolve_council(args.la) if args.la else None
     subset = _la_list(args.la_list) if args.la_list else None
     horizon = inputs.check_horizon(args.horizon)
     scenario_files = inputs.check_scenarios(args.scenario)
     actions = inputs.check_actions(args.actions)
-    evidence = inputs.check_evidence(args.evidence)
+    if la is None and args.evidence and not args.all:
+        la = inputs.evidence_council(args.evidence)  # the council the evidence is for
+    evidence = inputs.check_evidence(args.evidence, la)
     inputs.check_out_dir(args.out)
     if args.workers is not None and not 1 <= args.workers <= 64:
         raise UsageError(f"--workers {args.workers}: must be from 1 to 64")
@@ -336,6 +340,63 @@ def cmd_report(args: argparse.Namespace) -> int:
         + f" in {s['seconds']} s"
     )
     return 0
+
+
+def cmd_evidence_template(args: argparse.Namespace) -> int:
+    from msp_analysis.indicators import evidence_workbook
+
+    la = inputs.resolve_council(args.la) if args.la else None
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(
+            f"{args.out}: the evidence workbook is an Excel file: give a name ending .xlsx"
+        )
+    if inputs._exists(out, "OUT") and not args.force:
+        raise UsageError(f"{args.out} exists: give another name, or --force to replace it")
+    if not out.parent.is_dir():
+        raise UsageError(f"{args.out}: no folder {out.parent}")
+    name = geography.council_name(la) if la else None
+    n = evidence_workbook.write(out, la_code=la, la_name=name)
+    whose = f" for {name} ({la})" if la else " (type the council's code on its Instructions sheet)"
+    print(
+        f"Wrote the evidence workbook{whose} to {out}: {n['sheets']} theme sheets, "
+        f"{n['rows']} measure rows. Fill in the figures you hold, check it with "
+        f"`msp evidence check {out}`, then pass it to `msp report"
+        f"{f' --la {la}' if la else ''} --evidence {out}`."
+    )
+    return 0
+
+
+def cmd_evidence_check(args: argparse.Namespace) -> int:
+    from msp_analysis.indicators.core import MARKETS
+    from msp_analysis.indicators.local import MEASURES, load_evidence
+
+    la = inputs.resolve_council(args.la) if args.la else None
+    _exists_or_fail(args.file)
+    ev = load_evidence(args.file, la)
+    code = ev.la_code or la
+    whose = f"{geography.council_name(code)} ({code})" if code else "no council named"
+    print(
+        f"{Path(args.file).name}: {len(ev.figures)} figures for {whose}"
+        + (" (EXAMPLE figures)" if ev.example else "")
+        + ", all checked:"
+    )
+    for f in ev.figures:
+        unit = str(f.unit)
+        value = (
+            f"£{f.value:,.2f} {unit.removeprefix('£ ')}"
+            if unit.startswith("£")
+            else f"{f.value:,g} {unit}"
+        )
+        print(
+            f"  {MARKETS[f.market]}: {MEASURES[f.measure].label}, {value}, {f.period} ({f.source}, {f.date.isoformat()})"
+        )
+    return 0
+
+
+def _exists_or_fail(value: str) -> None:
+    if not inputs._exists(Path(value), "FILE"):
+        raise UsageError(f"{value}: no such file")
 
 
 def cmd_download(args: argparse.Namespace) -> int:
@@ -523,9 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--evidence",
         type=_path,
-        help="the council's local evidence YAML (empty template: "
-        "msp_analysis/resources/templates/local_evidence.yml); default: none (a DEMO plan uses "
-        "the shipped example for the DEMO council)",
+        help="the council's local evidence: a workbook from `msp evidence template` (or YAML); "
+        "default: none (a DEMO plan uses the shipped example for the DEMO council)",
     )
     p.add_argument(
         "--horizon",
@@ -570,6 +630,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_download)
+    p = sub.add_parser(
+        "evidence", help="the council's local evidence workbook: write the template, check one"
+    )
+    ev = p.add_subparsers(dest="evidence_command", required=True)
+    q = ev.add_parser(
+        "template",
+        help="write the evidence workbook (Excel) to fill in: a sheet per theme, drop-down lists",
+    )
+    q.add_argument("out", type=_path, metavar="OUT.xlsx", help="the workbook to write")
+    q.add_argument(
+        "--la", help="council: ONS code (any case) or name; its code and name are filled in"
+    )
+    q.add_argument("--force", action="store_true", help="replace OUT.xlsx if it exists")
+    q.set_defaults(func=cmd_evidence_template)
+    q = ev.add_parser(
+        "check", help="check a filled evidence workbook (or YAML) and list its figures"
+    )
+    q.add_argument("file", type=_path, metavar="FILE", help="the evidence workbook (.xlsx) or YAML")
+    q.add_argument("--la", help="the council the plan is for (a file for another is refused)")
+    q.set_defaults(func=cmd_evidence_check)
     p = sub.add_parser("councils", help="list councils: ONS code, name, CASSR code, region")
     p.add_argument("--all", action="store_true", help="include predecessor and DEMO councils")
     p.set_defaults(func=cmd_councils)
@@ -608,7 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except MspError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        for line in getattr(exc, "problems", None) or [_one_line(exc)]:
+            print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # not found, permission denied, disk full, name too long
         print(f"error: {_one_line(exc)}", file=sys.stderr)

@@ -151,7 +151,7 @@ def _bad_number(doc: Any, path: str = "") -> str | None:
             if hit:
                 return hit
     if isinstance(doc, list):
-        for i, v in enumerate(doc):
+        for i, v in enumerate(doc, start=1):  # counted as a person counts: the first is [1]
             hit = _bad_number(v, f"{path}[{i}]")
             if hit:
                 return hit
@@ -225,13 +225,30 @@ def check_actions(value: str | None) -> str | None:
     return str(check_settings_file(value, "actions", load_actions))
 
 
-def check_evidence(value: str | None) -> str | None:
-    """--evidence FILE: the council's local evidence, validated before any kernel starts."""
+def check_evidence(value: str | None, la_code: str | None = None) -> str | None:
+    """--evidence FILE: the council's local evidence (workbook or YAML), every figure checked
+    before any table is loaded or kernel started; for ``la_code`` when given.
+
+    Raises:
+        EvidenceError: one line per problem, naming sheet, row and column (or key).
+    """
     if value is None:
         return None
     from msp_analysis.indicators.local import load_evidence
 
-    return str(check_settings_file(value, "evidence", load_evidence))
+    p = Path(value)
+    _exists(p, "--evidence")
+    load_evidence(p, la_code)
+    return str(p)
+
+
+def evidence_council(value: str | None) -> str | None:
+    """The council an evidence file names (its code), or None; used as the default --la."""
+    if value is None:
+        return None
+    from msp_analysis.indicators.local import read_evidence
+
+    return read_evidence(value).la_code
 
 
 def check_thresholds(value: str | None) -> str | None:

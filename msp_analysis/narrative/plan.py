@@ -46,15 +46,15 @@ def default_actions() -> Path:
 
 
 def example_evidence() -> Path:
-    """The filled local evidence example for the DEMO council (used for DEMO plans only)."""
-    return resources.packaged("templates", "local_evidence_example.yml")
+    """The filled local evidence workbook for the DEMO council (used for DEMO plans only)."""
+    return resources.packaged("templates", "local_evidence_example.xlsx")
 
 
 def _evidence(evidence_file, la_code: str, demo: bool):
-    """The local evidence to use: the file given; for a DEMO plan of the example's council, the
-    example; otherwise none."""
+    """The local evidence to use: the file given (a workbook or YAML, for this council); for a
+    DEMO plan of the example's council, the example workbook; otherwise none."""
     if evidence_file:
-        return local.load_evidence(evidence_file)
+        return local.load_evidence(evidence_file, la_code)
     if demo:
         ex = local.load_evidence(example_evidence())
         if ex.la_code == la_code:

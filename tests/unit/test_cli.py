@@ -232,8 +232,8 @@ SETTINGS = [
 BAD_YAML = [
     ("- a list\n- where a mapping belongs\n", None),
     ("name: x\nversion: 1\ndescription: y\nassumptions: [1, 2]\n", None),
-    ("name: x\nversion: 1\ndescription: y\nrules:\n  - risk: .nan\n", "rules[0].risk"),
-    ("name: x\nversion: 1\ndescription: y\nactions:\n  - .inf\n", "actions[0]"),
+    ("name: x\nversion: 1\ndescription: y\nrules:\n  - risk: .nan\n", "rules[1].risk"),
+    ("name: x\nversion: 1\ndescription: y\nactions:\n  - .inf\n", "actions[1]"),
     ("name: x\nversion: 1\ndescription: y\nactions: [just a string]\n", None),
     ("name: x\nversion: 1\ndescription: y\nrules: 5\n", None),
     ("name: [unclosed\n", "line"),
