@@ -155,11 +155,17 @@ def cmd_market(args: argparse.Namespace) -> int:
     n_missing = int((indicators["status"] == "missing").sum())
     label = " (DEMO data)" if tables.demo else ""
     print(
-        f"{geography.council_name(la)} ({la}){label}: {indicators['indicator'].nunique()} indicators "
-        f"({n_missing} missing, reasons in the 'note' column), {len(comps)} comparators, "
-        f"{int(flags['flag'].eq(True).sum())} risk flags raised -> {out}"
+        f"{geography.council_name(la)} ({la}){label}: "
+        f"{_count(indicators['indicator'].nunique(), 'indicator')} "
+        f"({n_missing} missing, reasons in the 'note' column), {_count(len(comps), 'comparator')}, "
+        f"{_count(int(flags['flag'].eq(True).sum()), 'risk flag')} raised -> {out}"
     )
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 risk flag', '3 risk flags', '0 risk flags'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
@@ -261,7 +267,7 @@ def _la_list(value: str) -> list[str]:
         raise UsageError(f"--la-list {value}: names no council")
     codes = []
     for x in items:
-        code = inputs.resolve_council(x)
+        code = inputs.resolve_council(x, option="--la-list")
         if code not in codes:
             codes.append(code)
     return codes
@@ -292,12 +298,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     raw = _raw_for_report(args.raw, la)
     processed = store.ensure(raw)
+    engine = report.pdf_engine() if not args.no_pdf else None
+    if not args.no_pdf and engine is None:  # said once here, not once per plan
+        print(f"note: {report.PDF_HELP}")
     common: dict[str, Any] = dict(
         scenarios=scenario_files,
         actions_file=actions,
         evidence_file=evidence,
         horizon=horizon,
-        pdf=not args.no_pdf,
+        pdf=engine is not None,
     )
     if args.all:
         if subset:
@@ -319,10 +328,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         councils = report.councils_in(raw)
         la = next((c for c in ("E06000054", "E10900001") if c in councils), councils[0])
     _council_in(processed, la, command="report")
-    if report.pdf_engine() is None and not args.no_pdf:
-        print(f"note: {report.PDF_HELP}")
     browser = None
-    engine = report.pdf_engine() if not args.no_pdf else None
     if engine:  # Chromium boots while the notebook runs (its own process group, closed below)
         from msp_analysis.browser import Browser
 
@@ -687,6 +693,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     try:
         return args.func(args)
+    except BrokenPipeError:  # `msp councils | head`: the reader has all it wanted
+        _quiet_stdout()
+        return 0
     except MspError as exc:
         for line in getattr(exc, "problems", None) or [_one_line(exc)]:
             print(f"error: {line}", file=sys.stderr)
@@ -711,6 +720,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush into a closed pipe
+    raises nothing either (Python's documented way to end quietly on SIGPIPE)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is no real file (a test capture)
+        pass
 
 
 def _notebook_failed(exc: BaseException) -> bool:

@@ -314,7 +314,7 @@ MeasureKey = Literal[
     "care_worker_vacancy_rate_pct",
 ]
 GAP = "local_fee_to_cost_gap_pct"
-GAP_LABEL = "Fee paid against the council's cost of care"
+GAP_LABEL = "Fee above (+) or below (−) the council's cost of care"
 OWN_RECORDS = "Council's own records"
 #: dates a figure can have been taken on
 EARLIEST_DATE = dt.date(2000, 1, 1)
@@ -462,10 +462,11 @@ def evidence_rows(evidence: LocalEvidence | None, la_code: str) -> pd.DataFrame:
                             market,
                             GAP,
                             (a.value - b.value) / b.value * 100,
-                            "% above (+) or below (-) the cost of care",
+                            "%",
                             a.period,
                             f"{OWN_RECORDS}: {a.source}; {b.source}",
-                            f"fee {a.unit} {a.value:,.2f} against cost of care {b.value:,.2f}",
+                            f"fee £{a.value:,.2f} against a cost of care of £{b.value:,.2f} "
+                            f"{str(a.unit).removeprefix('£ ')}",
                         )
                     )
     out = pd.DataFrame(rows)[OUTPUT_COLUMNS]
