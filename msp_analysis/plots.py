@@ -351,7 +351,7 @@ def spend_history(
 
     ``spend`` holds one series for the council and England (columns area ('council' or
     'england'), year, year_label, value, basis, source), e.g. from
-    :func:`msp_analysis.series.spend.council_and_england`. Not-submitted years are marked
+    :func:`msp_analysis.series.expenditure.council_and_england`. Not-submitted years are marked
     with a cross on the axis; years with no figure are left empty and named in the footer.
     ``other`` is a second measure in the same shape (ASC-FR beside outturn), drawn dashed
     with its own label and never joined to the first.

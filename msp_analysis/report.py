@@ -487,7 +487,7 @@ def warm_shared(raw_dir: str | Path, councils: list[str] | None = None) -> tuple
         for step in (features, all_indicators):
             step(tables)
             tables.release()
-        from msp_analysis.forecast.spend import ascfr_rows
+        from msp_analysis.forecast.returns import ascfr_rows
 
         ascfr_rows(tables)
         tables.release()

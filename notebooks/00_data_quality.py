@@ -28,7 +28,7 @@ year = None  # latest financial-year start to describe, e.g. 2021 for 2021-22; N
 # %% tags=[]
 from msp_analysis import dataquality, geography, plots, store
 from msp_analysis.notebook import bullets, quiet, show, table
-from msp_analysis.series import spend
+from msp_analysis.series import expenditure
 from msp_analysis.tables import Tables
 
 quiet()
@@ -96,9 +96,9 @@ table(dataquality.series_coverage(tables, la_code))
 
 # %% tags=[]
 if tables.has("outturn"):
-    nce = spend.council_and_england(tables, "asc_net_current_expenditure", la_code)
+    nce = expenditure.council_and_england(tables, "asc_net_current_expenditure", la_code)
     gce = (
-        spend.council_and_england(tables, "ascfr_gross_current_expenditure", la_code)
+        expenditure.council_and_england(tables, "ascfr_gross_current_expenditure", la_code)
         if tables.has("ascfr")
         else None
     )

@@ -5,7 +5,7 @@ Targets are the annual spend series on today's boundaries (:mod:`msp_analysis.se
 outturn) and ``ascfr_gross_current_expenditure`` (ASC-FR), each council's total. For every
 observed year with a later observed year, each model forecasts the next observed year
 from data up to the origin (the horizon is the gap: 1 year, or 3 from 2014-15 to
-2017-18): ``model`` (:mod:`msp_analysis.forecast.spendmodel`), ``naive``,
+2017-18): ``model`` (:mod:`msp_analysis.forecast.outturn_forecast`), ``naive``,
 ``linear_trend``, ``own_growth``, ``pooled_growth`` and ``oracle`` (told the year's true
 median growth: a floor no forecast can reach). When the next year's outturn file is
 added to the raw folder, the same code scores the forecast of that year.
@@ -21,7 +21,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from msp_analysis.forecast import spendmodel
+from msp_analysis.forecast import outturn_forecast
 from msp_analysis.tables import Tables
 
 TARGETS = {
@@ -89,7 +89,7 @@ def _history(tables: Tables) -> pd.DataFrame:
             continue
         s = s[
             s["breakdown"].isin(["Total", "total", "All"])
-            & s["la_code"].str.match(spendmodel.COUNCIL)
+            & s["la_code"].str.match(outturn_forecast.COUNCIL)
             & s["basis"].isin(USABLE)
         ]
         parts.append(s.assign(target=name)[["la_code", "target", "year", "value"]])
@@ -108,16 +108,16 @@ def _linear(years: np.ndarray, values: np.ndarray, target: int) -> float:
 
 def _origin_rows(ht: pd.DataFrame, target_name: str, origin: int, target: int) -> list[dict]:
     train = ht[ht["year"] <= origin]
-    fitted = spendmodel.fit(train, origin)
+    fitted = outturn_forecast.fit(train, origin)
     if fitted is None and target_name != "asc_net_current_expenditure":
         fitted = None  # price signal alone (said in the method)
-    m = spendmodel.forecast(train, origin, target, fitted).set_index("la_code")
+    m = outturn_forecast.forecast(train, origin, target, fitted).set_index("la_code")
     h = target - origin
     actual = ht[ht["year"] == target].set_index("la_code")["value"]
     last = train[train["year"] == origin].set_index("la_code")["value"]
     common = last.index.intersection(actual.index)
     true_growth = np.log(actual[common] / last[common]).median() / h
-    trans = spendmodel.transitions(train)
+    trans = outturn_forecast.transitions(train)
     last_growth = trans[trans["year"] == origin]["growth"].median() if len(trans) else np.nan
     by_la = {la: g.sort_values("year") for la, g in train.groupby("la_code")}
     sd = m["method"].iloc[0] if len(m) else ""
@@ -155,14 +155,14 @@ def _origin_rows(ht: pd.DataFrame, target_name: str, origin: int, target: int) -
                 point = float(p)
                 if not np.isfinite(point) or point <= 0:
                     continue
-                k = spread / spendmodel.Z[80]
+                k = spread / outturn_forecast.Z[80]
                 lo80, hi80 = (
-                    point * np.exp(-spendmodel.Z[80] * k),
-                    point * np.exp(spendmodel.Z[80] * k),
+                    point * np.exp(-outturn_forecast.Z[80] * k),
+                    point * np.exp(outturn_forecast.Z[80] * k),
                 )
                 lo95, hi95 = (
-                    point * np.exp(-spendmodel.Z[95] * k),
-                    point * np.exp(spendmodel.Z[95] * k),
+                    point * np.exp(-outturn_forecast.Z[95] * k),
+                    point * np.exp(outturn_forecast.Z[95] * k),
                 )
             rows.append(
                 {

@@ -39,18 +39,19 @@ import pandas as pd
 
 from msp_analysis.forecast import ipf, models, stockflow
 from msp_analysis.forecast import population as P
+from msp_analysis.forecast.returns import (
+    SETTING_GROUPS,
+    ascfr_rows,
+    by_group,
+    salt_rows,
+    salt_year,
+    source_code,
+    values,
+)
 from msp_analysis.forecast.scenarios import AGE_BANDS, CLIENT_GROUPS, SETTINGS, Scenario
 from msp_analysis.indicators.core import population_by_band
 from msp_analysis.tables import MissingSource, Tables
 
-SETTING_GROUPS = {
-    "Nursing": "Nursing",
-    "Residential": "Residential",
-    "Community: Direct Payment Only": "Community",
-    "Community: Part Direct Payment": "Community",
-    "Community: CASSR Managed Personal Budget": "Community",
-    "Community: CASSR Commissioned Support Only": "Community",
-}
 ENTRY_GROUPS = {
     "Long Term Care: Nursing": "Nursing",
     "Long Term Care: Residential": "Residential",
@@ -73,7 +74,6 @@ REASON_GROUPS = {
 }
 SL_GROUPS = ("Learning Disability Support", "Mental Health Support")
 SL_SHARE_CAP = 0.8  # supported living never takes more than 80% of LD + MH community people
-SUPPRESSED_AT = 2.0
 CELL = stockflow.CELL
 
 
@@ -92,100 +92,6 @@ class BaseDemand:
     notes: list[str] = field(default_factory=list)
 
 
-def _salt(tables: Tables) -> pd.DataFrame:
-    if not tables.has("salt"):
-        raise MissingSource("no SALT table: demand needs SALT tables T34, T37 and T38")
-
-    def rows() -> pd.DataFrame:
-        s = tables.require("salt")
-        keep = ["T2", "T10", "T11", "T33", "T34", "T35", "T37", "T38"]
-        return s[s["table_ref"].isin(keep)]
-
-    return tables.derived("salt_forecast", rows)  # stored once per data build
-
-
-def salt_year(tables: Tables) -> int:
-    """Latest year with people by setting (SALT T34)."""
-    t34 = _salt(tables)
-    t34 = t34[t34["table_ref"] == "T34"]
-    if t34.empty:
-        raise MissingSource("SALT table T34 (people by support setting) is not loaded")
-    return int(t34["year"].max())
-
-
-def source_code(tables: Tables, la_code: str) -> tuple[str, float, str]:
-    """The code the 2021-22 returns publish a council under, the share of it that is the
-    council today, and a note: itself (1.0); a renamed county (North Yorkshire, Somerset:
-    1.0); or a split county (Cumbria into Cumberland and Westmorland and Furness), shared
-    by adult population (the successor's districts over the county, latest mid-year
-    estimate)."""
-    key = ("source_code", la_code)
-    if key in tables.cache:
-        return tables.cache[key]
-    s = _salt(tables)
-    out = (la_code, 1.0, "")
-    if not (s["la_code"] == la_code).any():
-        from msp_analysis import geography
-
-        pred = geography.predecessors(la_code)
-        if len(pred) == 1:
-            code = pred["predecessor_code"].iloc[0]
-            name = pred["predecessor_name"].iloc[0]
-            if pred["change"].iloc[0] == "split":
-                share = _population_share(tables, la_code, code)
-                out = (
-                    code,
-                    share,
-                    f"{geography.council_name(la_code)}'s activity and spend are {share:.0%} of"
-                    f" {name}'s (its share of the county's adults, ONS mid-year estimate), as the"
-                    " returns used were made before the county was split.",
-                )
-            else:
-                out = (code, 1.0, f"The returns used were made by {name} on the same boundary.")
-    tables.cache[key] = out
-    return out
-
-
-def _population_share(tables: Tables, successor: str, county: str) -> float:
-    from msp_analysis import geography
-
-    pop = tables.get("population")
-    if pop is None:
-        raise MissingSource(f"no population estimates to share {county} between its successors")
-    parts = geography.successor_parts()
-    codes = set(parts.loc[parts["successor_code"] == successor, "part_code"])
-    adults = population_by_band(pop[pop["la_code"].isin(codes | {county})], {"adults": (18, None)})
-    years = adults.groupby("year")["la_code"].nunique()
-    year = years[years == years.max()].index.max()
-    a = adults[adults["year"] == year].set_index("la_code")["value"]
-    if county not in a or not codes & set(a.index):
-        raise MissingSource(f"no population estimates to share {county} between its successors")
-    return float(a.reindex(list(codes)).sum() / a[county])
-
-
-def _values(frame: pd.DataFrame) -> pd.Series:
-    return frame["value"].where(~frame["suppressed"].astype(bool), SUPPRESSED_AT).fillna(0.0)
-
-
-def _by(frame: pd.DataFrame, column: str, groups: dict) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(dtype=float)
-    f = frame[frame[column].isin(groups)]
-    return f.assign(v=_values(f), g=f[column].map(groups)).groupby(["age_band", "g"])["v"].sum()
-
-
-def people_by_setting(tables: Tables, code: str, year: int) -> pd.Series:
-    """People during ``year`` by age band and setting group (T34) for any area code."""
-    s = _salt(tables)
-    t34 = s[
-        (s["table_ref"] == "T34")
-        & (s["la_code"] == code)
-        & (s["year"] == year)
-        & s["age_band"].isin(AGE_BANDS)
-    ]
-    return _by(t34, "support_setting", SETTING_GROUPS).rename_axis(["age_band", "setting"])
-
-
 def _seed(s: pd.DataFrame, year: int) -> pd.DataFrame | None:
     """England's setting x reason x age table (T35) where loaded, else None."""
     t35 = s[(s["table_ref"] == "T35") & (s["year"] == year)]
@@ -197,7 +103,7 @@ def _seed(s: pd.DataFrame, year: int) -> pd.DataFrame | None:
     ]
     return (
         t35.assign(
-            v=_values(t35),
+            v=values(t35),
             setting=t35["support_setting"].map(SETTING_GROUPS),
             client_group=t35["primary_support_reason"].map(REASON_GROUPS),
         )
@@ -219,7 +125,7 @@ def salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, pd
 
 
 def _salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    s = _salt(tables)
+    s = salt_rows(tables)
     code, share, _ = source_code(tables, la_code)
     mine = s[(s["la_code"] == code) & (s["year"] == year)]
     if share != 1.0:
@@ -229,13 +135,13 @@ def _salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, p
         raise MissingSource(f"no SALT T34 rows for {la_code} in {year}")
     if t34["marker"].eq("[x]").fillna(False).all():
         raise MissingSource(f"{la_code} did not submit SALT for {year}")
-    during = _by(t34, "support_setting", SETTING_GROUPS)
+    during = by_group(t34, "support_setting", SETTING_GROUPS)
     t38 = mine[(mine["table_ref"] == "T38") & mine["age_band"].isin(AGE_BANDS)]
-    year_end = _by(t38, "support_setting", SETTING_GROUPS)
+    year_end = by_group(t38, "support_setting", SETTING_GROUPS)
     t37 = mine[(mine["table_ref"] == "T37") & mine["age_band"].isin(AGE_BANDS)]
-    reasons = _by(t37, "primary_support_reason", REASON_GROUPS)
+    reasons = by_group(t37, "primary_support_reason", REASON_GROUPS)
     entries = mine[mine["table_ref"].isin(["T10", "T11"])]
-    new_clients = _by(entries, "what_happened_next", ENTRY_GROUPS)
+    new_clients = by_group(entries, "what_happened_next", ENTRY_GROUPS)
     seed = _seed(s, year)
     method = (
         "England's setting x reason table (SALT T35) raked to the council's margins"
@@ -280,8 +186,6 @@ def _salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, p
 def _supported_living_spend(tables: Tables, la_code: str, year: int) -> float:
     if not tables.has("ascfr"):
         return 0.0
-    from msp_analysis.forecast.spend import ascfr_rows
-
     a = ascfr_rows(tables)
     code, share, _ = source_code(tables, la_code)
     sel = a[
@@ -410,7 +314,7 @@ def rate_history(tables: Tables) -> pd.DataFrame:
 
 
 def _rate_history(tables: Tables) -> pd.DataFrame:
-    s = _salt(tables)
+    s = salt_rows(tables)
     lts = s[
         ((s["table_ref"] == "T2") & (s["measure"] == "clients_lts_during_year"))
         | ((s["table_ref"] == "T34") & (s["support_setting"] == "Total"))

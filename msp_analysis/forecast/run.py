@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis import geography
-from msp_analysis.forecast import demand, spend
+from msp_analysis.forecast import costs, demand, drivers, returns
 from msp_analysis.forecast import population as P
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
@@ -65,7 +65,7 @@ class ForecastResult:
         inputs: each input, its year and its age at the base year.
         notes: how the base was built (sentences for the plan).
         outlook: next year's adult social care spend from the outturn series
-            (:mod:`msp_analysis.forecast.spendmodel`), one row per measure.
+            (:mod:`msp_analysis.forecast.outturn_forecast`), one row per measure.
     """
 
     la_code: str
@@ -113,7 +113,7 @@ def outturn_year(tables: Tables) -> int | None:
 
 def choose_base(tables: Tables) -> tuple[int, int, list[str]]:
     """(base year, SALT year, notes): the latest outturn year, never before the SALT year."""
-    sy = demand.salt_year(tables)
+    sy = returns.salt_year(tables)
     oy = outturn_year(tables)
     notes = []
     if oy is None:
@@ -145,21 +145,21 @@ def project_council(
     path = P.population_path(
         tables, la_code, use_projection=scenario.value("population") == "projection"
     )
-    to_sy = spend.price_index(
+    to_sy = costs.price_index(
         scenario, "Supported living", scenario.value("setting_costs")["price_year"], sy
     )
     bd = demand.base_demand(tables, la_code, scenario, base, path, to_sy)
     years = list(range(base + 1, base + horizon + 1))
     stock, factors = demand.project(tables, la_code, scenario, bd, path, years)
     # costs: SALT year -> base year on the published path, then the scenario's path
-    cost_sy = spend.cost_per_person(tables, la_code, sy, bd.people_salt, scenario)
+    cost_sy = costs.cost_per_person(tables, la_code, sy, bd.people_salt, scenario)
     if cost_sy.attrs.get("note"):
         bd.notes.append(cost_sy.attrs["note"])
-    cost_sy["to_base"] = [spend.price_index(scenario, s, sy, base) for s in cost_sy["setting"]]
+    cost_sy["to_base"] = [costs.price_index(scenario, s, sy, base) for s in cost_sy["setting"]]
     cost_base = cost_sy.assign(cost_base=cost_sy["cost"] * cost_sy["to_base"])[
         [*demand.CELL, "cost_base"]
     ]
-    path_cost = spend.cost_path(scenario, cost_base, base, years)
+    path_cost = costs.cost_path(scenario, cost_base, base, years)
     f = stock.merge(bd.people.rename(columns={"people": "people_base"}), on=demand.CELL)
     f = f.merge(factors, on=["year", "age_band"]).merge(cost_base, on=demand.CELL)
     f = f.merge(path_cost, on=["year", "setting"])
@@ -270,7 +270,7 @@ def run(
             _rows(frame, m, info, sc.name, la_code) for m in ("people", "spend", "unmet_need")
         ]
         last = int(frame["year"].max())
-        d = spend.decompose(frame, last).assign(
+        d = drivers.decompose(frame, last).assign(
             la_code=la_code, scenario=sc.name, base_year=info["base_year"]
         )
         decomps.append(d)
@@ -334,7 +334,7 @@ def run(
 def spend_outlook(tables: Tables, la_code: str) -> pd.DataFrame:
     """Next year's spend for the council from its outturn series (one row per measure), where
     the year's pay uplift and CPI are published; empty when no outturn is loaded."""
-    from msp_analysis.forecast import backtest, spendmodel
+    from msp_analysis.forecast import backtest, outturn_forecast
 
     key = ("spend_outlook_fits",)
     if key not in tables.cache:
@@ -350,17 +350,17 @@ def spend_outlook(tables: Tables, la_code: str) -> pd.DataFrame:
                 continue
             origin = int(ht["year"].max())
             try:
-                spendmodel.price_signal(origin + 1)
+                outturn_forecast.price_signal(origin + 1)
             except KeyError:
                 continue
-            fits[target] = (ht, origin, spendmodel.fit(ht, origin))
+            fits[target] = (ht, origin, outturn_forecast.fit(ht, origin))
         tables.cache[key] = fits
     rows = []
     for target, (ht, origin, fitted) in tables.cache[key].items():
         mine = ht[ht["la_code"] == la_code]
         if origin not in set(mine["year"]):
             continue
-        f = spendmodel.forecast(mine, origin, origin + 1, fitted)
+        f = outturn_forecast.forecast(mine, origin, origin + 1, fitted)
         if f.empty:
             continue
         r = f.iloc[0]
@@ -395,7 +395,7 @@ def headline(result: ForecastResult, scenario: str) -> dict:
     rises = by_cell[by_cell > 0].sort_values(ascending=False)
     top = rises.head(3) if material else rises.head(0)
     share = min(float(top.sum()) / float(rises.sum()) * 100, 100.0) if len(top) else np.nan
-    drivers = d.groupby("driver")["change_gbp"].sum().reindex(spend.DRIVERS).fillna(0.0)
+    by_driver = d.groupby("driver")["change_gbp"].sum().reindex(drivers.DRIVERS).fillna(0.0)
     # ('community support', 'older people who need physical support') per cell
     cells = [
         (S.setting_words(setting), S.people_words(age, group)) for setting, group, age in top.index
@@ -413,8 +413,8 @@ def headline(result: ForecastResult, scenario: str) -> dict:
         "top_groups": [f"{where} for {who}" for where, who in cells],
         "top_cells": cells,
         "top_groups_share_pct": share,
-        "driver_gbp": drivers.to_dict(),
-        "driver_share_pct": (drivers / total * 100).to_dict() if material else {},
+        "driver_gbp": by_driver.to_dict(),
+        "driver_share_pct": (by_driver / total * 100).to_dict() if material else {},
         "history_years": int(r["history_years"]),
     }
 

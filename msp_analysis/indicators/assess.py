@@ -13,7 +13,7 @@ from msp_analysis.indicators import (
     outcomes,
     placements,
     quality,
-    spend,
+    spend_mix,
     sufficiency,
     workforce,
 )
@@ -23,7 +23,7 @@ from msp_analysis.tables import MissingSource, Tables
 
 log = logging.getLogger(__name__)
 
-MODULES = (sufficiency, diversity, quality, fees, spend, workforce, placements, outcomes)
+MODULES = (sufficiency, diversity, quality, fees, spend_mix, workforce, placements, outcomes)
 
 
 def all_indicators(tables: Tables) -> tuple[list, list]:

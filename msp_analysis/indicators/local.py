@@ -177,7 +177,7 @@ MEASURES: dict[str, Measure] = {
         ),
         Measure(
             "fee_uplift_pct",
-            "Fee uplift the council gives for the year",
+            "Fee uplift the council gave providers for the year",
             "fees",
             ("%",),
             -20,

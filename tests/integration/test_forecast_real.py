@@ -22,16 +22,16 @@ def tables(real_processed):
 def test_base_spend_reproduces_published_gce(tables, shared_data):
     """Cost per person x people in the SALT year gives Wiltshire's published spend by setting
     (T43 + T44, columns F:L, £ thousands)."""
-    from msp_analysis.forecast import demand, spend
+    from msp_analysis.forecast import costs, demand, returns
     from msp_analysis.forecast import population as P
     from msp_analysis.forecast import scenarios as S
 
     sc = S.load(default_dir() / "market_unchanged.yml")
-    sy = demand.salt_year(tables)
+    sy = returns.salt_year(tables)
     path = P.population_path(tables, WILTS)
-    to_sy = spend.price_index(sc, "Supported living", 2021, sy)
+    to_sy = costs.price_index(sc, "Supported living", 2021, sy)
     bd = demand.base_demand(tables, WILTS, sc, sy, path, to_sy)
-    cost = spend.cost_per_person(tables, WILTS, sy, bd.people_salt, sc)
+    cost = costs.cost_per_person(tables, WILTS, sy, bd.people_salt, sc)
     got = (bd.people_salt.merge(cost)["people"] * bd.people_salt.merge(cost)["cost"]).sum()
     wb = pd.read_excel(
         shared_data / "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from msp_analysis.errors import ScenarioError
-from msp_analysis.forecast import ipf, models, run, spend, stockflow
+from msp_analysis.forecast import costs, drivers, ipf, models, run, stockflow
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
 
@@ -325,17 +325,17 @@ def test_decomposition_sums_exactly_to_the_change(tmp_path):
     assert r.decomposition["change_gbp"].sum() == pytest.approx(total, rel=1e-9)
     by = r.decomposition.groupby("driver")["change_gbp"].sum()
     assert by["population"] > 0 and by["prices"] > 0 and by["shift"] != 0
-    assert set(by.index) == set(spend.DRIVERS)
+    assert set(by.index) == set(drivers.DRIVERS)
 
 
 def test_price_path_by_hand(tmp_path):
     """Pay share 60%: pay 10% and CPI 5% give 0.6 x 10 + 0.4 x 5 = 8%; a fee uplift overrides."""
     s = S.load(_scenario(tmp_path, pay=10, cpi=5, fees="2031: 2"))
-    assert spend.yearly_growth(s, "Residential", 2030) == pytest.approx(0.08)
-    assert spend.yearly_growth(s, "Residential", 2031) == pytest.approx(0.02)
+    assert costs.yearly_growth(s, "Residential", 2030) == pytest.approx(0.08)
+    assert costs.yearly_growth(s, "Residential", 2031) == pytest.approx(0.02)
     # published years: April 2023 National Living Wage 9.7%, CPI September 2022 10.1%
-    assert spend.yearly_growth(s, "Residential", 2023) == pytest.approx(0.6 * 0.097 + 0.4 * 0.101)
-    assert spend.price_index(s, "Residential", 2029, 2031) == pytest.approx(1.08 * 1.02)
+    assert costs.yearly_growth(s, "Residential", 2023) == pytest.approx(0.6 * 0.097 + 0.4 * 0.101)
+    assert costs.price_index(s, "Residential", 2029, 2031) == pytest.approx(1.08 * 1.02)
 
 
 def test_workforce_shock_costs_more_and_reports_unmet_need(tmp_path):

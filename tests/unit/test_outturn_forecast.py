@@ -11,17 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from msp_analysis.forecast import backtest, spendmodel
+from msp_analysis.forecast import backtest, outturn_forecast
 
 pytestmark = pytest.mark.unit
 
 
 def test_price_signal_by_hand():
-    assert spendmodel.price_signal(2023) == pytest.approx(np.log(1.0986))
+    assert outturn_forecast.price_signal(2023) == pytest.approx(np.log(1.0986))
     # 2012-13: pay 1.8% (October 2012), CPI 5.2% (September 2011): 0.6 x 1.8 + 0.4 x 5.2 = 3.16%
-    assert spendmodel.price_signal(2012) == pytest.approx(np.log(1.0316))
+    assert outturn_forecast.price_signal(2012) == pytest.approx(np.log(1.0316))
     with pytest.raises(KeyError, match="2040-41"):
-        spendmodel.price_signal(2040)
+        outturn_forecast.price_signal(2040)
 
 
 def _grown(real: float, councils=("E06000001", "E06000002", "E06000003")) -> pd.DataFrame:
@@ -31,14 +31,14 @@ def _grown(real: float, councils=("E06000001", "E06000002", "E06000003")) -> pd.
         v = 100.0 * (i + 1)
         for y in range(2011, 2015):
             if y > 2011:
-                v *= np.exp(spendmodel.price_signal(y) + real)
+                v *= np.exp(outturn_forecast.price_signal(y) + real)
             rows.append({"la_code": la, "year": y, "value": v})
     return pd.DataFrame(rows)
 
 
 def test_growth_that_follows_the_signal_is_forecast_exactly():
     hist = _grown(0.01)
-    f = spendmodel.forecast(hist, 2013, 2014)
+    f = outturn_forecast.forecast(hist, 2013, 2014)
     actual = hist[hist["year"] == 2014].set_index("la_code")["value"]
     got = f.set_index("la_code")["forecast"]
     assert got.to_numpy() == pytest.approx(actual.reindex(got.index).to_numpy())

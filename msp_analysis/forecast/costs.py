@@ -1,4 +1,4 @@
-"""Spend: people x annual cost per person x the price path, and what drove the change.
+"""Costs: the annual cost per person in each cell, and the price path that moves it.
 
 Cost per person per year in the SALT year, by age band and setting, is ASC-FR gross
 current expenditure on long-term care there (T43/T44, £ thousands) over the people
@@ -12,10 +12,6 @@ the scenario's stated assumption after them), unless the council has set a fee u
 that year, which replaces the blend; then real growth, and a workforce pay uplift through
 the pay share where the scenario sets one. Costs are carried from the SALT year to the
 base year on the published path.
-
-The decomposition (log-mean Divisia index, exact with no residual) splits each cell's
-change in spend between population, rate, setting mix (turnover of the stock), real unit
-cost, prices and workforce pay; a shift's effect is the difference it makes.
 """
 
 from __future__ import annotations
@@ -24,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis import geography
+from msp_analysis.forecast.returns import ascfr_rows, people_by_setting, source_code
 from msp_analysis.forecast.scenarios import Scenario, price_history
 from msp_analysis.tables import MissingSource, Tables
 
@@ -36,7 +33,6 @@ GCE_GROUPS = {
     "Community: Supported Living": "Supported living",
     "Community: Other Long Term Care": "Community",
 }
-DRIVERS = ["population", "rate", "setting_mix", "unit_cost", "prices", "workforce_pay", "shift"]
 CELL = ["age_band", "client_group", "setting"]
 
 
@@ -62,24 +58,10 @@ def price_index(scenario: Scenario, setting: str, start: int, end: int) -> float
     return f if end >= start else 1 / f
 
 
-def ascfr_rows(tables: Tables) -> pd.DataFrame:
-    """The ASC-FR rows spend is costed from (T43, T44, T53, T54), stored once per data build."""
-    if not tables.has("ascfr"):
-        raise MissingSource("no ASC-FR table: spend needs expenditure by setting (T43/T44)")
-
-    def costs() -> pd.DataFrame:
-        full = tables.require("ascfr")
-        return full[full["table_ref"].isin(["T43", "T44", "T53", "T54"])]
-
-    return tables.derived("ascfr_costs", costs)  # stored once per data build
-
-
 def cost_per_person(
     tables: Tables, la_code: str, year: int, people: pd.DataFrame, scenario: Scenario
 ) -> pd.DataFrame:
     """Annual £ per person by CELL in ``year`` (the SALT year); reproduces published spend."""
-    from msp_analysis.forecast.demand import source_code
-
     a = ascfr_rows(tables)
     la_code, share, _ = source_code(tables, la_code)
     g = a[
@@ -102,8 +84,6 @@ def cost_per_person(
             raise MissingSource(
                 f"no ASC-FR expenditure by setting (T43/T44) for {la_code} or its region in {year}"
             )
-        from msp_analysis.forecast.demand import people_by_setting
-
         region_people = people_by_setting(tables, str(region), year)
         share = 1.0
         ppl = region_people.groupby(["age_band", "setting"]).sum()
@@ -193,51 +173,3 @@ def cost_path(
                 }
             )
     return pd.DataFrame(rows)
-
-
-def _lmdi_weight(s1: np.ndarray, s0: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = (s1 - s0) / (np.log(s1) - np.log(s0))
-    return np.where(np.isclose(s1, s0), s0, w)
-
-
-def decompose(frame: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Change in spend from the base year to ``year`` by CELL and driver (£); exact.
-
-    ``frame`` is the projection (:func:`msp_analysis.forecast.run.project_council`): per
-    year and cell people, people_noshift, people_base, cost_base, pop_factor, rate_factor,
-    price_factor, real_factor, workforce_factor and spend.
-    """
-    f = frame[frame["year"] == year].reset_index(drop=True)
-    s0 = (f["people_base"] * f["cost_base"]).to_numpy(dtype=float)
-    demand = (f["people_base"] * f["pop_factor"] * f["rate_factor"]).to_numpy(dtype=float)
-    noshift_people = f["people_noshift"].to_numpy(dtype=float)
-    cost_t = (
-        f["cost_base"] * f["price_factor"] * f["real_factor"] * f["workforce_factor"]
-    ).to_numpy(dtype=float)
-    s_noshift = noshift_people * cost_t
-    valid = (s0 > 0) & (s_noshift > 0) & (demand > 0)
-    w = np.where(valid, _lmdi_weight(np.where(valid, s_noshift, 1), np.where(valid, s0, 1)), 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = {
-            "population": np.log(f["pop_factor"].to_numpy(dtype=float)),
-            "rate": np.log(f["rate_factor"].to_numpy(dtype=float)),
-            "setting_mix": np.log(np.where(valid, noshift_people / np.where(valid, demand, 1), 1)),
-            "unit_cost": np.log(f["real_factor"].to_numpy(dtype=float)),
-            "prices": np.log(f["price_factor"].to_numpy(dtype=float)),
-            "workforce_pay": np.log(f["workforce_factor"].to_numpy(dtype=float)),
-        }
-    keys = f[CELL]
-    rows = []
-    for driver, lg in logs.items():
-        vals = np.where(valid, w * np.nan_to_num(lg), 0.0)
-        if driver == "setting_mix":
-            vals = vals + np.where(valid, 0.0, s_noshift - s0)
-        rows.append(keys.assign(driver=driver, change_gbp=vals))
-    rows.append(
-        keys.assign(driver="shift", change_gbp=f["spend"].to_numpy(dtype=float) - s_noshift)
-    )
-    out = pd.concat(rows, ignore_index=True)
-    out = out.groupby([*CELL, "driver"], as_index=False)["change_gbp"].sum()
-    out["year"] = year
-    return out

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from msp_analysis import series
-from msp_analysis.series import spend
+from msp_analysis.series import expenditure
 from msp_analysis.tables import Tables
 
 pytestmark = pytest.mark.unit
@@ -92,7 +92,7 @@ def test_a_later_year_extends_the_series():
 
 
 def test_split_weights_have_sources_and_sum_to_one():
-    w = spend.split_weights()
+    w = expenditure.split_weights()
     assert w[["E06000061", "E06000062"]].sum() == pytest.approx(1)
     assert w[["E06000063", "E06000064"]].sum() == pytest.approx(1)
 
@@ -108,7 +108,7 @@ def test_fy_ranges():
 
 def test_coverage_and_chart_for_a_council():
     from msp_analysis import dataquality, plots
-    from msp_analysis.series import spend as sp
+    from msp_analysis.series import expenditure as sp
 
     t = _tables()
     cov = dataquality.series_coverage(t, "E06000054").set_index("measure")
