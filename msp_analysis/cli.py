@@ -55,7 +55,7 @@ def known_layouts() -> dict[str, str]:
 
 
 def _has_published_files(folder: Path) -> bool:
-    return folder.is_dir() and any(readers_for(p) for p in store._candidates(folder))
+    return folder.is_dir() and any(readers_for(p) for p in store.candidates(folder))
 
 
 def demo_raw_dir() -> Path:

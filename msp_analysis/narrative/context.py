@@ -352,7 +352,12 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     base_year = int(first["base_year"])
     horizon_year = int(first["horizon_year"])
     inputs = [
-        {"input": i.input, "year": _fy(i.year), "age": int(i.age_years)}
+        {
+            "input": i.input,
+            "year": getattr(i, "year_label", None) or _fy(i.year),
+            "age": int(i.age_years),
+            "against_base": _against_base(int(i.age_years)),
+        }
         for i in getattr(result, "inputs", pd.DataFrame()).itertuples()
         if i.year is not None and i.year == i.year
     ]
@@ -390,6 +395,15 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         "assumption_count": len(result["assumptions"]),
         "assumption_sources": _assumption_sources(result),
     }
+
+
+def _against_base(age: int) -> str:
+    """How far an input's year is from the base year, in words: '2 years before', 'the base
+    year', '1 year after' (a mid-year estimate newer than the latest outturn)."""
+    if age == 0:
+        return "the base year"
+    n = abs(age)
+    return f"{n} year{'s' if n != 1 else ''} {'before' if age > 0 else 'after'}"
 
 
 def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
