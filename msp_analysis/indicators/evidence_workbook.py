@@ -17,7 +17,7 @@ into raw entries, each with a locator that names the file, sheet, row and column
 :mod:`msp_analysis.indicators.evidence_read` checks them all and reports every problem at once.
 
 The workbooks the package ships (the empty template and the DEMO example) are written by
-:func:`write` with fixed timestamps, so the same code and figures give the same bytes
+:func:`write` with fixed timestamps, so the same code, figures and libraries give the same bytes
 (``tools/make_evidence_workbooks.py`` writes them; a unit test checks they are current).
 """
 
@@ -212,6 +212,7 @@ def write_shipped(folder: str | Path) -> list[Path]:
     from msp_analysis.indicators.local import read_evidence
 
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     empty, example = (folder / name for name in SHIPPED)
     write(empty, fixed_time=True)
     ev = read_evidence(resources.packaged("templates", "local_evidence_example.yml"))
