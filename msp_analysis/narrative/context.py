@@ -312,6 +312,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         total_rise = sum(rises.values())
         drivers = [
             {
+                "key": k,
                 "name": DRIVER_WORDS.get(k, k),
                 "gbp": v,
                 "sign": "+" if v >= 0 else "-",
@@ -332,6 +333,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         r = runs.loc[name]
         scenarios.append(
             {
+                "key": name,
                 "name": scenarios_mod.scenario_title(name),
                 "description": _description(result, name),
                 "spend_change_pct": h["spend_change_pct"],
@@ -733,19 +735,13 @@ PUBLISHERS = {
     "cqc": "Care Quality Commission: care directory and ratings",
     "workforce": "Skills for Care: adult social care workforce estimates",
     "outturn": "MHCLG (formerly DCLG): local authority revenue outturn (RO3, RS/RSX)",
+    "ashe": "Office for National Statistics: Annual Survey of Hours and Earnings",
+    "deprivation": "MHCLG: English Indices of Deprivation",
 }
 
 
-def appendix(
-    tables_manifest: dict,
-    f1: dict,
-    *,
-    demo: bool,
-    version: str,
-    backtest_summary: pd.DataFrame | None = None,
-) -> dict:
-    """Facts for the appendix: the spend forecast's record on the past (:func:`accuracy`),
-    sources (from Section 1), files read with their publisher, glossary."""
+def files_read(tables_manifest: dict) -> list[dict]:
+    """Each published file a data build read, once, with its publisher and return."""
     files, seen = [], set()
     for f in tables_manifest.get("files", []):
         if f["file"] in seen:
@@ -762,6 +758,19 @@ def appendix(
                 ),
             }
         )
+    return files
+
+
+def appendix(
+    tables_manifest: dict,
+    f1: dict,
+    *,
+    demo: bool,
+    version: str,
+    backtest_summary: pd.DataFrame | None = None,
+) -> dict:
+    """Facts for the appendix: the spend forecast's record on the past (:func:`accuracy`),
+    sources (from Section 1), files read with their publisher, glossary."""
     return {
         "demo": demo,
         "version": version,
@@ -769,7 +778,7 @@ def appendix(
         "comparator_method": f1.get("comparator_method", ""),
         "evidence_used": f1["evidence"]["used"],
         "evidence_example": f1["evidence"]["example"],
-        "files": files,
+        "files": files_read(tables_manifest),
         "glossary": GLOSSARY,
         "accuracy": accuracy(backtest_summary),
     }

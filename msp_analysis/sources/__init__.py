@@ -15,14 +15,26 @@ from msp_analysis.sources import (
     _parsing,
     ascfr,
     ascof,
+    ashe,
     cqc,
+    deprivation,
     outturn,
     population,
     salt,
     workforce,
 )
 
-READERS: tuple[ModuleType, ...] = (ascfr, salt, ascof, population, cqc, workforce, outturn)
+READERS: tuple[ModuleType, ...] = (
+    ascfr,
+    salt,
+    ascof,
+    population,
+    cqc,
+    workforce,
+    outturn,
+    ashe,
+    deprivation,
+)
 
 
 def readers_for(path: str | Path) -> list[tuple[ModuleType, str]]:
