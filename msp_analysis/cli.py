@@ -376,8 +376,7 @@ def cmd_evidence_template(args: argparse.Namespace) -> int:
 
 
 def cmd_evidence_check(args: argparse.Namespace) -> int:
-    from msp_analysis.indicators.core import MARKETS
-    from msp_analysis.indicators.local import MEASURES, load_evidence
+    from msp_analysis.indicators.local import MARKETS, MEASURES, load_evidence
 
     la = inputs.resolve_council(args.la) if args.la else None
     _exists_or_fail(args.file)

@@ -166,8 +166,7 @@ def _council(code: str, geography) -> str:
 
 def _figure_error(e: Any) -> str:
     """A figure field's problem in words (the choices named for a market or measure)."""
-    from msp_analysis.indicators.core import MARKETS
-    from msp_analysis.indicators.local import MEASURES
+    from msp_analysis.indicators.local import MARKETS, MEASURES
 
     key = str(e["loc"][0]) if e["loc"] else ""
     given = e.get("input")

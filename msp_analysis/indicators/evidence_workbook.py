@@ -33,8 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from msp_analysis.indicators.core import MARKETS
-from msp_analysis.indicators.local import MEASURES, THEMES, Figure, LocalEvidence, Measure
+from msp_analysis.indicators.local import MARKETS, MEASURES, THEMES, Figure, LocalEvidence, Measure
 
 #: (field, header, column width) of every theme sheet; column A (the measure's key) is hidden
 COLUMNS: list[tuple[str, str, int]] = [
