@@ -324,6 +324,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from msp_analysis import report, store
 
     raw = _raw_for_report(args.raw, la)
+    steps = None
+    if not args.all and not args.quiet:  # a batch has its own progress bar
+        from msp_analysis.progress import Steps
+
+        steps = Steps("Building the plan draft:")
+        steps.start("data")
     processed = store.ensure(raw)
     engine = report.pdf_engine() if not args.no_pdf else None
     if not args.no_pdf and engine is None:  # said once here, not once per plan
@@ -334,6 +340,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         evidence_file=evidence,
         horizon=horizon,
         pdf=engine is not None,
+        docx=not args.no_docx,
     )
     if args.all:
         if subset:
@@ -363,16 +370,27 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         browser = Browser(engine)
     try:
-        s = report.build(la, raw_dir=raw, out_dir=args.out, browser=browser, **common)
+        s = report.build(
+            la,
+            raw_dir=raw,
+            out_dir=args.out,
+            browser=browser,
+            progress=steps.start if steps else None,
+            **common,
+        )
     finally:
+        if steps is not None:
+            steps.done()
         if browser is not None:
             browser.close()
     out = Path(args.out) / la
     label = " (DEMO)" if s["demo"] else ""
+    written = [str(out / s["html"])] + [s[k] for k in ("pdf", "docx") if s.get(k)]
     print(
-        f"{s['council']}{label}: {out / s['html']}"
-        + (f" and {out / s['pdf']}" if s["pdf"] else " (HTML only)")
-        + f" in {s['seconds']} s"
+        f"{s['council']}{label}: {', '.join(written[:-1])} and {written[-1]}"
+        if len(written) > 1
+        else f"{s['council']}{label}: {written[0]} (HTML only)",
+        end=f" in {s['seconds']} s\n",
     )
     return 0
 
@@ -411,7 +429,7 @@ def cmd_evidence_check(args: argparse.Namespace) -> int:
     code = ev.la_code or la
     whose = f"{geography.council_name(code)} ({code})" if code else "no council named"
     print(
-        f"{Path(args.file).name}: {len(ev.figures)} figures for {whose}"
+        f"{Path(args.file).name}: {_count(len(ev.figures), 'figure')} for {whose}"
         + (" (EXAMPLE figures)" if ev.example else "")
         + ", all checked:"
     )
@@ -649,7 +667,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_backtest)
     p = sub.add_parser(
-        "report", help="build the plan draft (HTML and PDF) for one council, or --all"
+        "report", help="build the plan draft (HTML, PDF, Word) for one council, or --all"
     )
     p.add_argument(
         "--la",
@@ -698,14 +716,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=_path,
         default="reports",
-        help="folder for <la_code>/plan.html, plan.pdf (default: reports)",
+        help="folder for <la_code>/plan.html, plan.pdf, plan.docx (default: reports)",
     )
     p.add_argument("--workers", type=int, help="parallel processes for --all (default: all cores)")
     p.add_argument(
         "--scheduler",
         help="Dask scheduler address for --all (e.g. tcp://host:8786); default: this machine",
     )
-    p.add_argument("--no-pdf", action="store_true", help="HTML only")
+    p.add_argument("--no-pdf", action="store_true", help="no PDF")
+    p.add_argument("--no-docx", action="store_true", help="no Word draft (plan.docx)")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress lines while one plan builds"
+    )
     p.set_defaults(func=cmd_report)
     p = sub.add_parser(
         "insights",

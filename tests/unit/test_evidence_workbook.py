@@ -238,7 +238,7 @@ def test_another_councils_workbook_is_refused_at_once(tmp_path, capsys):
     ]
     # without --la the plan is the workbook's council's
     assert cli.main(["evidence", "check", str(path)]) == 0
-    assert "1 figures for Kent (E10000016)" in capsys.readouterr().out
+    assert "1 figure for Kent (E10000016)" in capsys.readouterr().out
 
 
 def test_every_problem_is_listed_not_only_the_first(tmp_path):
@@ -338,5 +338,5 @@ def test_cli_template_writes_once_and_check_lists_figures(tmp_path, capsys, monk
     _fill(tmp_path / "w.xlsx", FEES, "fee_rate", "home_care_18", value=24.1, **GOOD)
     assert cli.main(["evidence", "check", "w.xlsx", "--la", "E06000054"]) == 0
     out = capsys.readouterr().out
-    assert "w.xlsx: 1 figures for Wiltshire (E06000054), all checked:" in out
+    assert "w.xlsx: 1 figure for Wiltshire (E06000054), all checked:" in out
     assert "18+ home care: Fee rate the council pays, £24.10 per hour, 2024-25" in out
