@@ -127,6 +127,11 @@ def unit_words(unit) -> str:
     return unit
 
 
+def counted(n, noun: str) -> str:
+    """A count with its noun agreeing: '1 figure', '9 figures', '1,204 figures'."""
+    return f"{number(n)} {noun}{'' if n == 1 else 's'}"
+
+
 def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
     """The plan's Jinja2 environment over ``template_dir``, else the user's and shipped templates.
 
@@ -154,6 +159,7 @@ def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
         nobreak=nobreak,
         file_name=file_name,
         unit_words=unit_words,
+        counted=counted,
     )
     return env
 
