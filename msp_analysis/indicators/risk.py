@@ -480,7 +480,7 @@ def data_checks(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd.
     thresholds = thresholds or load_thresholds()
     cfg = thresholds.get("data_checks") or {}
     cols = ["market", "indicator", "breakdown", "year_label", "value", "change_pct", "threshold"]
-    if not cfg:
+    if not cfg or "change_pct" not in indicators:
         return pd.DataFrame(columns=cols)
     sel = indicators[
         indicators["indicator"].isin(cfg.get("indicators", []))

@@ -22,7 +22,7 @@ body { font-size: 10pt; }
 .jp-OutputArea-child { display: block; overflow: visible; break-inside: auto !important; }
 .jp-RenderedImage, .jp-RenderedHTMLCommon img { break-inside: avoid; }
 .jp-RenderedHTMLCommon h2 { break-before: page; margin-top: 0; }
-.jp-RenderedHTMLCommon h2#Executive-summary { break-before: auto; }
+.jp-RenderedHTMLCommon h2#Executive-summary, .jp-RenderedHTMLCommon h2[id^="Section-1"] { break-before: auto; }
 .jp-RenderedHTMLCommon h2, .jp-RenderedHTMLCommon h3, .jp-RenderedHTMLCommon h4 { break-after: avoid; }
 .jp-RenderedHTMLCommon table { font-size: 8.5pt; width: 100%%; border-collapse: collapse; table-layout: auto; }
 .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { padding: 2px 4px; vertical-align: top; text-align: left; }
