@@ -196,3 +196,47 @@ def test_data_currency_of_a_new_council_says_whose_figures():
         "population": "from its former districts",
     }
     assert "Allerdale, Carlisle and Copeland" in box["history"]
+
+
+_COVER = dict(
+    council="Cumberland",
+    la_code=CUMBERLAND,
+    demo=False,
+    version="x",
+    data_label="published data",
+    built_at="",
+    headline="H.",
+    flagged=[],
+    summary=[],
+    actions_example=False,
+    evidence_example=False,
+    evidence_used=False,
+    not_run_count=0,
+    test_count=0,
+)
+
+
+@pytest.mark.parametrize("history", [True, False])
+def test_currency_box_on_page_one_is_its_own_block(history):
+    from msp_analysis.narrative import render
+
+    box = {
+        "sources": [
+            {"source": "SALT activity", "latest": "2021-22", "whose": "Cumbria's"},
+            {"source": "ASCOF outcomes", "latest": "2024-25", "whose": None},
+        ],
+        "warning": "SALT activity is more than 2 years older than ASCOF outcomes 2024-25.",
+        "history": "Cumberland Council was created on 1 April 2023." if history else None,
+    }
+    text = render.render("cover.md.j2", {**_COVER, "currency": box})
+    assert (
+        "\n\n> **Data currency.** Latest year of each source: SALT activity 2021-22 "
+        "(Cumbria's) · ASCOF outcomes 2024-25.<br>**Years are mixed.** SALT activity is "
+        "more than 2 years older than ASCOF outcomes 2024-25." in text
+    )
+    # the box ends before 'In brief' (a blank line), so the headline is not inside it
+    assert "\n\n**In brief.** H." in text
+    if history:
+        assert "\n>\n> **Cumberland and the returns made before it existed.** Cumberland" in text
+    without = render.render("cover.md.j2", {**_COVER, "currency": None})
+    assert "Data currency" not in without and "sources.*\n\n**In brief.**" in without
