@@ -47,7 +47,7 @@ def readers_for(path: str | Path) -> list[tuple[ModuleType, str]]:
             never skipped as "unknown".
     """
     p = Path(path)
-    if p.suffix.lower() in _parsing.SPREADSHEET_SUFFIXES:
+    if _parsing.is_spreadsheet(p):
         _parsing.check_spreadsheet(p)
     found = []
     near: list[LayoutNearMiss] = []
