@@ -37,9 +37,7 @@ def main(raw: Path) -> None:
     header = [str(c).strip() for c in rows[h]]
     first_adult = header.index("18")  # single years of age '0' ... '89', then '90+'
     pop = {
-        str(r[0]).strip(): float(sum(r[first_adult:]))
-        for r in rows[h + 1 :]
-        if str(r[0]).strip()
+        str(r[0]).strip(): float(sum(r[first_adult:])) for r in rows[h + 1 :] if str(r[0]).strip()
     }
     out = []
     for (pred, succ), parts in PARTS.items():

@@ -132,7 +132,7 @@ def detect(path: str | Path) -> str | None:
     """The IoD layout when an ``IMD`` sheet has a 'Local Authority District code' header
     and an 'Average rank' column; None otherwise."""
     p = Path(path)
-    if p.suffix.lower() not in P.SPREADSHEET_SUFFIXES:
+    if not P.is_spreadsheet(p):
         return None
     names = P.sheet_names_or_none(p) or []
     imd = next((n for n in names if n.strip().upper() == "IMD"), None)
