@@ -221,7 +221,13 @@ def read(path: str | Path) -> pd.DataFrame:
                     "source_column": c_rep,
                     "description": np.repeat(desc.loc[body.index].astype(str).to_numpy(), n_cols),
                     "code": np.repeat(
-                        body.iloc[:, 1]
+                        P.area_codes(
+                            body.iloc[:, 1],
+                            file=p.name,
+                            sheet=name,
+                            column="Code",
+                            rows=pd.Series(rows_1, index=body.index),
+                        )
                         .map(lambda v: "" if pd.isna(v) else str(v).strip())
                         .to_numpy(),
                         n_cols,
