@@ -22,7 +22,7 @@ from msp_analysis.indicators import assess, local, risk_results
 from msp_analysis.indicators.assess import indicator_area
 from msp_analysis.indicators.risk import data_checks
 from msp_analysis.indicators.summary import benchmark_long
-from msp_analysis.narrative import context, markets, render
+from msp_analysis.narrative import context, currency, markets, render
 from msp_analysis.tables import MissingSource, Tables
 
 
@@ -393,6 +393,7 @@ def draft(
         example=bool(actions_doc and actions_doc["example"]),
         checks=checks,
     )
+    data_currency = currency.data_currency(tables, la_code)
     cover = render.render(
         "cover.md.j2",
         {
@@ -412,6 +413,7 @@ def draft(
             "evidence_used": evidence_facts["used"],
             "not_run_count": f1["not_run_count"],
             "test_count": f1["test_count"],
+            "currency": data_currency,
         },
     )
     contents = "\n".join(
@@ -447,5 +449,5 @@ def draft(
         forecast=result,
         risks=risks,
         section2_unavailable=str(f2.get("unavailable") or ""),
-        facts={"section1": f1, "section2": f2},
+        facts={"section1": f1, "section2": f2, "currency": data_currency},
     )
