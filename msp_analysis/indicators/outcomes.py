@@ -113,7 +113,8 @@ def population_growth(tables: Tables) -> list[Indicator]:
         for c, y in starts.items()
         if y != y0 and c in set(area["la_code"])
     )
-    # regions: the councils' projected 85+ summed at each end of the same five years
+    # regions and England: the councils' projected 85+ summed at each end of the same five
+    # years (the projections on today's councils carry no England or region rows)
     counts = [
         proj[proj["year"] == y][["la_code", "year", "value"]].assign(area_type="council")
         for y in (y0, y0 + 5)
@@ -126,7 +127,20 @@ def population_growth(tables: Tables) -> list[Indicator]:
     regional = regional.rename(columns={"region": "la_code"}).assign(
         year=y0, breakdown="Total", area_type="region"
     )
-    area = pd.concat([area[~area["la_code"].isin(regional["la_code"])], regional])
+    total = both[["value_0", "value_5"]].sum()
+    england = pd.DataFrame(
+        [
+            dict(
+                la_code=geography.ENGLAND_CODE,
+                value=(total["value_5"] / total["value_0"] - 1) * 100,
+                year=y0,
+                breakdown="Total",
+                area_type="england",
+            )
+        ]
+    )
+    built = pd.concat([regional, england])
+    area = pd.concat([area[~area["la_code"].isin(built["la_code"])], built])
     return [
         make(
             "population_85_plus_growth_5y",

@@ -208,3 +208,31 @@ def test_earlier_unit_costs_shaped_like_the_data_tables():
     t52 = early["T52"].set_index(["age_band", "support_setting"])["value"]
     assert t52[("65 and over", "Residential")] == pytest.approx(666.667, abs=1e-3)
     assert early["T53"]["value"].tolist() == [1699.09]
+
+
+def test_85_plus_growth_for_england_and_regions_sums_the_councils(monkeypatch):
+    """Two South West councils projected from mid-2022: 1,000 -> 1,200 (+20%) and 3,000 ->
+    3,300 (+10%); the region and England (no published rows on today's councils) are the sums:
+    4,000 -> 4,500, +12.5%, not the mean of the councils' growth (15%)."""
+    from msp_analysis.indicators import outcomes
+
+    other = "E06000022"  # Bath and North East Somerset, South West
+    proj = pd.DataFrame(
+        [
+            dict(la_code=c, year=y, breakdown="85 and over", value=v)
+            for c, y, v in [
+                (WILTS, 2022, 1000.0),
+                (WILTS, 2027, 1200.0),
+                (other, 2022, 3000.0),
+                (other, 2027, 3300.0),
+            ]
+        ]
+    )
+    monkeypatch.setattr(outcomes, "series", lambda tables, name: proj)
+    t = Tables(frames={"population_projections": proj})
+    [ind] = outcomes.population_growth(t)
+    values = ind.area.set_index("la_code")["value"]
+    assert values[WILTS] == pytest.approx(20.0)
+    assert values[SW] == pytest.approx(12.5)
+    assert values[ENG] == pytest.approx(12.5)
+    assert ind.year_label == "mid-2022 to mid-2027"
