@@ -129,7 +129,9 @@ def test_missing_sources_listed_not_dropped(result):
     )
     assert "vacancy_rate" in missing.index and "ASCOF 6A" in missing.loc["vacancy_rate", "note"]
     assert len(comps) == 15 and "E06000054" not in set(comps.la_code)
-    assert "Euclidean" in comps.attrs["method"]
+    method = comps.attrs["method"]
+    assert "standard deviations" in method and "The nearest 15 are used." in method
+    assert "Euclidean" not in method
     # the plan's words: every feature is loaded for Wiltshire, so all five are used
     assert comps.attrs["summary"].startswith(
         "the 15 councils most like Wiltshire on five measures, each counted equally: the number "

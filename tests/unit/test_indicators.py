@@ -292,6 +292,9 @@ def test_comparators_said_in_plain_words():
         "London borough and adult social care spending per adult"
     )
     assert "Euclidean" not in text and "standardised" not in text and "k =" not in text
+    # the appendix's method is exact but in words a commissioner reads (no 'Euclidean', no 'k')
+    for jargon in ("Euclidean", "standardised", "k nearest", "k ="):
+        assert jargon not in comparators.METHOD
     short = comparators.summary(
         3, "Demoshire", ["log_adults"], {"gce_per_adult": "there is no figure for Demoshire"}
     )
