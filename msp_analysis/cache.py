@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import re
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from msp_analysis import atomic
 
 log = logging.getLogger(__name__)
 
@@ -105,16 +105,6 @@ def write(path: Path, value: Any) -> None:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     try:
-        write_atomic(path, dump)
+        atomic.write_with(path, dump)
     except Exception as exc:  # a read-only data folder: the result stays in memory
         log.info("could not store %s (%s); kept in memory only", path.name, exc)
-
-
-def write_atomic(path: Path, dump: Callable[[Path], None]) -> Path:
-    """Write a file through a temporary file beside it, renamed over ``path`` in one step,
-    so a reader sees the whole file or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    dump(tmp)
-    os.replace(tmp, path)
-    return path

@@ -8,7 +8,7 @@ import logging
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from msp_analysis import cache, store
+from msp_analysis import atomic, cache, store
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def shared_backtest(raw_dir: str | Path, tables=None) -> Path:
 
     log.info("computing the backtest of every council once for this data build")
     summary = backtest.summary(backtest.backtest(tables or Tables.load(processed)))
-    return cache.write_atomic(path, lambda tmp: summary.to_csv(tmp, index=False))
+    return atomic.write_with(path, lambda tmp: summary.to_csv(tmp, index=False))
 
 
 #: written beside the derived results once :func:`warm_shared` has computed them all
