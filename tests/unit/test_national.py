@@ -456,3 +456,38 @@ def test_msp_insights_writes_the_page_from_a_folder_of_plans(tmp_path, plans, ca
     page = (tmp_path / "national" / "insights.html").read_text(encoding="utf-8")
     assert "Table 1, computed" in page and "Council 1" in page
     assert sorted(p.name for p in (tmp_path / "national").iterdir()) == ["insights.html"]
+
+
+def test_links_to_plans_are_relative_to_where_the_report_goes(tmp_path, plans):
+    p = collect.Plans(facts=plans.facts, links=plans.links, root=tmp_path / "reports")
+    assert insights.plan_links(p, None)["E06000001"] == "../E06000001/plan.html"
+    elsewhere = insights.plan_links(p, tmp_path / "shared" / "national")
+    assert elsewhere["E06000001"] == "../../reports/E06000001/plan.html"
+
+
+def test_the_pdf_links_each_plan_by_a_relative_path_and_names_no_folder(tmp_path):
+    """Chromium prints links as file:// addresses of this machine; the report's PDF opens each
+    plan's PDF by a path relative to itself instead (a plan without a PDF loses its link)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import Link
+
+    root, out = tmp_path / "reports", tmp_path / "reports" / "national"
+    for code in ("E06000001", "E06000002"):
+        (root / code).mkdir(parents=True)
+        (root / code / "plan.html").write_text("plan")
+    (root / "E06000001" / "plan.pdf").write_bytes(b"%PDF-1.4")
+    out.mkdir()
+    w = PdfWriter()
+    w.add_blank_page(200, 200)
+    for i, code in enumerate(("E06000001", "E06000002", "https://example.org")):
+        url = code if code.startswith("http") else (root / code / "plan.html").as_uri()
+        w.add_annotation(0, Link(rect=(10, 10 + 30 * i, 50, 30 + 30 * i), url=url))
+    pdf = out / "insights.pdf"
+    with pdf.open("wb") as fh:
+        w.write(fh)
+    assert insights.portable_links(pdf, root, out) == 2
+    actions = [a.get_object().get("/A") for a in PdfReader(str(pdf)).pages[0]["/Annots"]]
+    assert actions[0]["/S"] == "/GoToR" and actions[0]["/F"] == "../E06000001/plan.pdf"
+    assert actions[1] is None  # no PDF of that plan to open
+    assert actions[2]["/URI"] == "https://example.org"  # not a plan: left alone
+    assert str(tmp_path).encode() not in pdf.read_bytes()
