@@ -50,12 +50,20 @@ def plan_links(plans: collect.Plans, out_dir: str | Path | None) -> dict[str, st
     ``<reports>/national``): relative, so a copied folder keeps its links."""
     root = Path(plans.root) if plans.root is not None else Path(".")
     base = Path(out_dir) if out_dir is not None else root / "national"
-    prefix = Path(os.path.relpath(root.resolve(), base.resolve()))
     out: dict[str, str | None] = {}
     for code, link in plans.links.items():
         html = link.get("html")
-        out[code] = (prefix / html).as_posix() if html else None
+        out[code] = _relative(root.resolve() / html, base.resolve()) if html else None
     return out
+
+
+def _relative(target: Path, start: Path) -> str:
+    """``target`` as a link from the folder ``start``: a relative path, or its ``file://``
+    address where none exists (on Windows, another drive than the report's)."""
+    try:
+        return Path(os.path.relpath(target, start)).as_posix()
+    except ValueError:
+        return target.as_uri()
 
 
 def _risk_matrix(national: pd.DataFrame) -> dict:
@@ -458,7 +466,8 @@ def portable_links(pdf: Path, root: Path, out: Path) -> int:
     report, or is removed where that plan has no PDF. Returns the links rewritten; without
     pypdf the PDF is left as printed.
     """
-    from urllib.parse import unquote, urlparse
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
 
     try:
         from pypdf import PdfReader, PdfWriter
@@ -481,17 +490,18 @@ def portable_links(pdf: Path, root: Path, out: Path) -> int:
             uri = str((a.get("/A") or {}).get("/URI", ""))
             if not uri.startswith("file:"):
                 continue
-            target = Path(unquote(urlparse(uri).path))
+            target = Path(url2pathname(urlparse(uri).path))  # file:///C:/x -> C:/x on Windows
             if not target.is_relative_to(root):
                 continue
             plan_pdf = target.with_name("plan.pdf")
+            link = _relative(plan_pdf, out)
+            if link.startswith("file:"):  # no relative path (another drive): left as printed
+                continue
             if plan_pdf.exists():
                 a[NameObject("/A")] = DictionaryObject(
                     {
                         NameObject("/S"): NameObject("/GoToR"),
-                        NameObject("/F"): TextStringObject(
-                            Path(os.path.relpath(plan_pdf, out)).as_posix()
-                        ),
+                        NameObject("/F"): TextStringObject(link),
                         NameObject("/D"): ArrayObject([NumberObject(0), NameObject("/Fit")]),
                     }
                 )
