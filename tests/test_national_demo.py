@@ -26,11 +26,8 @@ def _cells(folder) -> dict:
 def _by_hand(flags, risk: str, market: str) -> str:
     """A cell of a plan's risk table from its risk flags, without the package's risk_matrix: any
     test of that risk in that market (or council-wide) flagged; else any that judged; else none."""
-    rows = [
-        r.flag
-        for r in flags.itertuples()
-        if r.risk == risk and r.market in (market, "all") and r.flag is not None and r.flag == r.flag
-    ]
+    cell = flags[(flags["risk"] == risk) & flags["market"].isin([market, "all"])]
+    rows = [x for x in cell["flag"] if x is not None and x == x]  # x != x: NaN, did not judge
     if any(bool(x) for x in rows):
         return "flagged"
     return "not flagged" if rows else "could not run"
