@@ -443,6 +443,10 @@ def test_the_page_prints_the_computed_table_and_links_every_plan(plans):
     assert "Dot chart, " in page and "Bar chart, " in page
     for bad in (r"\bNone\b", r"\bnan\b", r"\bNaN\b", r"\{'", "Traceback"):
         assert not re.search(bad, text), bad
+    # no table of headers alone (a market no plan has a figure for says so in words)
+    for table in re.findall(r"<table.*?</table>", page, flags=re.S):
+        assert "<td" in table, table[:200]
+    assert page.count("<table") == page.count("</table>")
 
 
 def test_msp_insights_writes_the_page_from_a_folder_of_plans(tmp_path, plans, capsys):
