@@ -195,15 +195,7 @@ def council_place(la_code: str) -> dict[str, Any]:
     }
 
 
-def _test_label(indicator: str, breakdown: str, labels: dict) -> str:
-    """The words the plan uses for an indicator, else its name in words with its breakdown."""
-    if (indicator, breakdown) in labels:
-        return labels[(indicator, breakdown)]
-    words = indicator.replace("_", " ")
-    return words if breakdown in ("", "Total") else f"{words} ({breakdown})"
-
-
-def risk_states(results: pd.DataFrame, labels: dict | None = None) -> list[RiskCell]:
+def risk_states(results: pd.DataFrame) -> list[RiskCell]:
     """Each risk x market of the plan's risk table (flagged, not flagged, could not run), and
     the council-wide row (market ``all``), leaving out cells no rule tests.
 
@@ -212,11 +204,11 @@ def risk_states(results: pd.DataFrame, labels: dict | None = None) -> list[RiskC
     :func:`~msp_analysis.indicators.risk.risk_matrix` of them, plus, for each cell, the tests
     on published figures that lacked them (the council's own evidence is listed as ``needs``,
     never as a missing file). Each test is named as the plan names it (its ``measure``), else
-    by ``labels`` ((indicator, breakdown) -> words).
+    in the words of the indicator catalogue.
     """
+    from msp_analysis.indicators import catalogue
     from msp_analysis.indicators.risk import risk_matrix
 
-    labels = labels or {}
     matrix = risk_matrix(results)
     out = []
     for r in matrix[matrix["state"] != "no test"].itertuples():
@@ -227,7 +219,7 @@ def risk_states(results: pd.DataFrame, labels: dict | None = None) -> list[RiskC
         missing = {
             t.indicator: MissingTest(
                 indicator=t.indicator,
-                label=str(t.measure) or _test_label(t.indicator, t.breakdown, labels),
+                label=str(t.measure) or catalogue.label(t.indicator, t.breakdown),
                 needs=str(t.needs),
                 reason=str(t.reason),
             )
@@ -426,7 +418,7 @@ def council_facts(draft: Draft) -> CouncilFacts:
         demo=bool(draft.demo),
         **council_place(draft.la_code),
         data=data_build(draft),
-        risks=risk_states(draft.risks, {(m.indicator, m.breakdown): m.label for m in headline}),
+        risks=risk_states(draft.risks),
         measures=headline,
         outlook=outlook(draft),
         outlook_missing=draft.section2_unavailable if draft.headline is None else "",
