@@ -1,4 +1,4 @@
-"""Command line: ``msp data | market | forecast | backtest | report | download | demo | councils | layouts``.
+"""Command line: ``msp data | market | forecast | backtest | report | download | demo | councils | layouts | schema``.
 
 Run ``msp --help`` or ``msp COMMAND --help``. Also runnable as ``python -m msp_analysis.cli``.
 """
@@ -384,6 +384,14 @@ def cmd_layouts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from msp_analysis import configs
+
+    for path in configs.write_schemas(inputs.check_out_dir(args.out)):
+        print(f"-> {path}")
+    return 0
+
+
 def _path(value: str) -> str:
     """argparse type for a file or folder option: not empty, not blank, no control characters."""
     if not value.strip() or any(ord(ch) < 32 for ch in value):
@@ -575,6 +583,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_councils)
     p = sub.add_parser("layouts", help="list every published file layout the readers know")
     p.set_defaults(func=cmd_layouts)
+    p = sub.add_parser(
+        "schema",
+        help="write a JSON Schema for each settings file (scenario, local evidence, risk "
+        "thresholds, actions), for editors that check YAML as you type",
+    )
+    p.add_argument(
+        "--out", type=_path, default="schemas", help="folder to write to (default: schemas)"
+    )
+    p.set_defaults(func=cmd_schema)
     return parser
 
 

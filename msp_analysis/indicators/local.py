@@ -36,7 +36,7 @@ from pydantic import Field, model_validator
 
 from msp_analysis import geography
 from msp_analysis.configs import ConfigModel, load_yaml
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.indicators.core import MARKETS, OUTPUT_COLUMNS
 
 MarketKey = Literal[
@@ -131,12 +131,12 @@ def load_evidence(path: str | Path) -> LocalEvidence:
     """The local evidence file, validated by :class:`LocalEvidence`.
 
     Raises:
-        ScenarioError: one line naming the file and the key that is wrong
+        SettingsError: one line naming the file and the key that is wrong
             (e.g. ``figures[3].unit``), or that the file does not exist.
     """
     p = Path(path)
     if not p.is_file():
-        raise ScenarioError(f"local evidence file '{p}' does not exist")
+        raise SettingsError(f"local evidence file '{p}' does not exist")
     return load_yaml(p, LocalEvidence)
 
 
@@ -144,12 +144,12 @@ def evidence_rows(evidence: LocalEvidence | None, la_code: str) -> pd.DataFrame:
     """Indicator rows (the Section 1 columns) for the council's own figures, with fee-to-cost gaps.
 
     Raises:
-        ScenarioError: the file names a different council.
+        SettingsError: the file names a different council.
     """
     if evidence is None or not evidence.figures:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
     if evidence.la_code and evidence.la_code != la_code:
-        raise ScenarioError(
+        raise SettingsError(
             f"local evidence '{evidence.name}' is for {evidence.la_code}, not {la_code}"
         )
     rows = []

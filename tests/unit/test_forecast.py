@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.forecast import costs, drivers, ipf, models, run, stockflow
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
@@ -425,67 +425,88 @@ def _shift(frm="", to="{setting: Shared Lives, share: 1}", share=0.5, extra=""):
 @pytest.mark.parametrize(
     "body,match",
     [
-        (GOOD + "colour: red\n", "top level: unknown key"),
+        (GOOD + "colour: red\n", "key 'colour': unknown key (not in the schema)"),
         (
             "name: x\nversion: 1\ndescription: d\nassumptions:\n  population: {value: flat, source: s, rating: low}\n",
-            "missing required",
+            "key 'assumptions.price_path': required key is missing",
         ),
         (
             GOOD.replace("{value: flat, source: s, rating: low}", "{value: flat, rating: low}"),
-            "assumptions.population: missing 'source'",
+            "key 'assumptions.population.source': required key is missing",
         ),
-        (GOOD.replace("rating: low}", "rating: great}", 1), "assumptions.population.rating"),
-        (GOOD + "  weather: {value: 1, source: s, rating: low}\n", "unknown assumption"),
-        (GOOD.replace("default: 0.6", "default: 1.6"), "price_path.value.pay_share.default"),
+        (
+            GOOD.replace("rating: low}", "rating: great}", 1),
+            "key 'assumptions.population.rating': Input should be 'high', 'medium' or 'low'",
+        ),
+        (
+            GOOD + "  weather: {value: 1, source: s, rating: low}\n",
+            "key 'assumptions.weather': unknown",
+        ),
+        (
+            GOOD.replace("default: 0.6", "default: 1.6"),
+            "key 'assumptions.price_path.value.pay_share.default': Input should be less than",
+        ),
         (
             GOOD.replace("pay_uplift_pct: {default: 4}", "pay_uplift_pct: {2030: 4}"),
-            "price_path.value.pay_uplift_pct: needs a 'default'",
+            "key 'assumptions.price_path.value.pay_uplift_pct': needs a 'default'",
         ),
         (
             GOOD.replace("pay_share: {default: 0.6}", "pay_share: {Homes: 0.6}"),
-            "pay_share.Homes: 'Homes' matches nothing; known values: Nursing",
+            "key 'assumptions.price_path.value.pay_share.Homes': Input should be 'Nursing', ",
         ),
         (
             _shift(to="{setting: Shared Lives, share: 0.5}"),
-            "shifts.value[0].to: shares must sum to 1",
+            "key 'assumptions.shifts.value[1]': the shares in 'to' must sum to 1 (they sum to 0.5)",
         ),
-        (_shift(share=1.5), "shifts.value[0].share_of_new_placements: must be in [0, 1]"),
-        (_shift(extra=", phase_in_years: -1"), "shifts.value[0].phase_in_years: must be 0 or more"),
+        (
+            _shift(share=1.5),
+            "key 'assumptions.shifts.value[1].share_of_new_placements': Input should be less than",
+        ),
+        (
+            _shift(extra=", phase_in_years: -1"),
+            "key 'assumptions.shifts.value[1].phase_in_years': Input should be greater than",
+        ),
         (
             _shift(frm=", client_group: Dragons"),
-            "from.client_group: 'Dragons' matches nothing; known values: Physical Support",
+            "shifts.value[1].from.client_group': Input should be 'Physical Support', ",
         ),
-        (_shift(frm=", age_band: 16 to 17"), "from.age_band: '16 to 17' matches nothing"),
-        (_shift(to="{setting: Castle, share: 1}"), "to[0].setting: 'Castle' matches nothing"),
+        (
+            _shift(frm=", age_band: 16 to 17"),
+            "from.age_band': Input should be '18 to 64' or '65 and over' (got '16 to 17')",
+        ),
+        (
+            _shift(to="{setting: Castle, share: 1}"),
+            "shifts.value[1].to[1].setting': Input should be 'Nursing', ",
+        ),
         (
             _shift(to="{setting: Shared Lives, share: -0.2}, {setting: Community, share: 1.2}"),
-            "to[0].share: must be in [0, 1]",
+            "shifts.value[1].to[1].share': Input should be greater than or equal to 0 (got -0.2)",
         ),
         (
             GOOD
             + "  setting_costs: {value: {weekly_cost_gbp: {Supported living: -5}}, source: s, rating: low}\n",
-            "setting_costs.value.weekly_cost_gbp.Supported living",
+            "setting_costs.value.weekly_cost_gbp.Supported living': Input should be greater than 0",
         ),
         (
             GOOD
             + "  need_weights: {value: {65 to 74: 1, 75 to 84: 0, 85 and over: 9}, source: s, rating: low}\n",
-            "need_weights.value.75 to 84: must be positive",
+            "need_weights.value.75 to 84': Input should be greater than 0 (got 0)",
         ),
         (
             GOOD + "  workforce: {value: {settings: [Attic]}, source: s, rating: low}\n",
-            "workforce.value.settings[0]: 'Attic' matches nothing",
+            "workforce.value.settings[1]': Input should be 'Nursing', ",
         ),
         (
             GOOD + "  workforce: {value: {capacity_loss_pct: 120}, source: s, rating: low}\n",
-            "workforce.value.capacity_loss_pct: must be between 0 and 100",
+            "workforce.value.capacity_loss_pct': Input should be less than or equal to 100",
         ),
-        ("name: x\nversion: 1\ndescription: d\nassumptions: [\n", "not valid YAML"),
+        ("name: x\nversion: 1\ndescription: d\nassumptions: [\n", "line 5: not valid YAML"),
     ],
 )
 def test_every_bad_scenario_is_rejected_naming_file_and_key(tmp_path, body, match):
     p = tmp_path / "bad_scenario.yml"
     p.write_text(body)
-    with pytest.raises(ScenarioError) as err:
+    with pytest.raises(SettingsError) as err:
         S.load(p)
     assert "bad_scenario.yml" in str(err.value)
     assert match in str(err.value)
@@ -496,9 +517,9 @@ def test_good_scenario_loads_and_horizon_guard(tmp_path):
     p.write_text(GOOD)
     assert S.load(p).value("price_path")["pay_share"] == {"default": 0.6}
     assert S.check_horizon(10) == 10
-    with pytest.raises(ScenarioError, match="horizon 11 refused: at most 10 years"):
+    with pytest.raises(SettingsError, match="horizon 11 refused: at most 10 years"):
         S.check_horizon(11)
-    with pytest.raises(ScenarioError, match="horizon"):
+    with pytest.raises(SettingsError, match="horizon"):
         S.check_horizon(0)
 
 
@@ -627,4 +648,77 @@ def test_headline_marks_where_a_joined_item_ends():
         "51% of the increase comes from community support for older people who need physical "
         "support, and supported living and residential care for adults aged 18 to 64 with a "
         "learning disability."
+    )
+
+
+@pytest.mark.unit
+def test_description_is_said_from_the_values_so_it_cannot_drift(tmp_path):
+    shipped = S.default_dir() / "ld_residential_to_supported_living.yml"
+    s = S.load(shipped)
+    assert (
+        "74% of new residential care placements for adults aged 18 to 64 with a learning "
+        "disability go to supported living (80%) and Shared Lives (20%), phased in over 3 years"
+    ) in s.description
+    # the file says its numbers once, in its assumptions: the purpose has none
+    assert not any(ch.isdigit() for ch in s.purpose)
+    edited = tmp_path / "ld.yml"
+    edited.write_text(
+        shipped.read_text()
+        .replace("share_of_new_placements: 0.74", "share_of_new_placements: 0.5")
+        .replace("phase_in_years: 3", "phase_in_years: 2")
+    )
+    text = S.load(edited).description
+    assert "50% of new residential care placements" in text and "over 2 years" in text
+    assert "74%" not in text
+    baseline = S.load(S.default_dir() / "baseline.yml").description
+    assert baseline.startswith(
+        "Population as ONS projects; rates of long-term support held at the base year; prices"
+        " held at the base year."
+    )
+
+
+@pytest.mark.unit
+def test_an_earlier_file_with_a_description_still_loads_as_its_purpose(tmp_path):
+    p = tmp_path / "old.yml"
+    p.write_text(GOOD.replace("description: d", "description: Why we run it"))
+    s = S.load(p)
+    assert s.purpose == "Why we run it" and s.description.endswith("Why we run it.")
+
+
+@pytest.mark.unit
+def test_one_settings_error_for_every_settings_file():
+    from msp_analysis import errors
+
+    assert errors.ScenarioError is errors.SettingsError
+    assert issubclass(errors.SettingsError, errors.ConfigError)
+
+
+@pytest.mark.unit
+def test_schema_command_writes_a_schema_per_settings_file_that_editors_can_check(tmp_path):
+    import json
+
+    import jsonschema
+    import yaml
+
+    from msp_analysis import cli, resources
+
+    assert cli.main(["schema", "--out", str(tmp_path)]) == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == [
+        "actions.schema.json",
+        "local_evidence.schema.json",
+        "risk_thresholds.schema.json",
+        "scenario.schema.json",
+    ]
+    schema = json.loads((tmp_path / "scenario.schema.json").read_text())
+    for f in sorted(S.default_dir().glob("*.yml")):
+        doc = json.loads(json.dumps(yaml.safe_load(f.read_text())))  # keys as an editor has them
+        jsonschema.validate(doc, schema)
+    doc["assumptions"]["population"]["value"] = "moon"
+    with pytest.raises(jsonschema.ValidationError, match="'moon' is not one of"):
+        jsonschema.validate(doc, schema)
+    evidence = json.loads((tmp_path / "local_evidence.schema.json").read_text())
+    example = resources.packaged("templates", "local_evidence_example.yml")
+    jsonschema.validate(
+        json.loads(json.dumps(yaml.safe_load(example.read_text()), default=str)), evidence
     )

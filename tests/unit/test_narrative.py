@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from msp_analysis import resources
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.narrative import context, render
 
 pytestmark = pytest.mark.unit
@@ -551,10 +551,10 @@ def test_actions_file_validated(tmp_path):
     bad.write_text(
         "name: x\nactions:\n  - {id: A, market: care_home_65, title: t, owner: o, colour: red}\n"
     )
-    with pytest.raises(ScenarioError, match="unknown key"):
+    with pytest.raises(SettingsError, match="unknown key"):
         context.load_actions(bad)
     bad.write_text("name: x\nactions:\n  - {id: A, market: moon, title: t, owner: o}\n")
-    with pytest.raises(ScenarioError, match="moon"):
+    with pytest.raises(SettingsError, match="moon"):
         context.load_actions(bad)
 
 
