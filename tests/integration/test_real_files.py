@@ -294,8 +294,7 @@ NOT_YET_READ = {
     "mhclg_rs_2017-18_by_la.xlsx",
     "mhclg_rsx_2022-23_by_la.ods",
     "mhclg_rsx_2023-24_by_la.ods",
-    # third round (12-07): ASHE and IoD (issue 25), the 2014-15 unit costs (issue 20)
-    "ascfr_2014-15_council_unit_costs.csv",
+    # third round (12-07): ASHE and IoD (issue 25)
     "mhclg_iod2019_file11_upper_tier_summaries.xlsx",
     *(f"ons_ashe_{y}_table8_7a_annual_pay_gross_by_home_la.xls" for y in range(2015, 2021)),
 }
