@@ -170,9 +170,9 @@ def profile(raw: Path, dest: Path) -> None:
 
         return wrapper
 
-    detect, read = sources.readers_for, store._read_file
+    detect, read = sources.readers_for, store.pieces.read_file
     sources.readers_for = timed(0, detect)
-    store._read_file = timed(1, read)
+    store.pieces.read_file = timed(1, read)
     prof = cProfile.Profile()
     with tempfile.TemporaryDirectory(prefix="msp-profile-") as out:
         start = time.perf_counter()
@@ -180,7 +180,7 @@ def profile(raw: Path, dest: Path) -> None:
         store.build(raw, out, progress=False, workers=1)
         prof.disable()
         total = time.perf_counter() - start
-    sources.readers_for, store._read_file = detect, read
+    sources.readers_for, store.pieces.read_file = detect, read
     bare = {}  # the bare read of each file alone (no profiler), for the same table
     for p in _files(raw):
         start = time.perf_counter()

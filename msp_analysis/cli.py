@@ -1,4 +1,4 @@
-"""Command line: ``msp data | market | forecast | backtest | report | download | demo | councils | layouts | schema``.
+"""Command line: ``msp data | market | forecast | backtest | report | insights | download | demo | councils | layouts | schema``.
 
 Run ``msp --help`` or ``msp COMMAND --help``. Also runnable as ``python -m msp_analysis.cli``.
 """
@@ -55,7 +55,7 @@ def known_layouts() -> dict[str, str]:
 
 
 def _has_published_files(folder: Path) -> bool:
-    return folder.is_dir() and any(readers_for(p) for p in store._candidates(folder))
+    return folder.is_dir() and any(readers_for(p) for p in store.candidates(folder))
 
 
 def demo_raw_dir() -> Path:
@@ -308,6 +308,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             **common,
         )
         print(f"Built {result['built']} plans; index: {result['index']}")
+        if result.get("national"):
+            print(_national_line(result["national"]))
         for f in result["failed"]:
             print(f"  failed {f['la_code']}: {f['error']}")
         return 0 if not result["failed"] else 1
@@ -376,6 +378,61 @@ def cmd_councils(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _national_line(n: dict) -> str:
+    files = n["html"] + (f" and {Path(n['pdf']).name}" if n.get("pdf") else " (HTML only)")
+    left = f"; {n['left_out']} plan(s) left out, listed in it" if n.get("left_out") else ""
+    return f"National insights: {files} ({n['councils']} councils' plans{left}) in {n['seconds']} s"
+
+
+def cmd_insights(args: argparse.Namespace) -> int:
+    """The national insights report from a folder of plans, or (--raw) from a data build."""
+    reports = inputs.check_out_dir(args.reports, "--reports")
+    out = inputs.check_out_dir(args.out) if args.out else None
+    subset = _la_list(args.la_list) if args.la_list else None
+    if args.workers is not None and not 1 <= args.workers <= 64:
+        raise UsageError(f"--workers {args.workers}: must be from 1 to 64")
+    if subset and not args.raw:
+        raise UsageError("--la-list selects councils to draft from --raw: add --raw")
+
+    from msp_analysis import national
+
+    build = None
+    failed: list[dict] = []
+    if args.raw:
+        raw = inputs.check_raw_dir(args.raw)
+        processed = store.ensure(raw)
+        for code in subset or []:
+            _council_in(processed, code, command="insights")
+        drafted = national.draft_facts(
+            raw, reports, councils=subset, workers=args.workers, progress=not args.quiet
+        )
+        build = drafted["manifest_sha256"]
+        failed = [
+            dict(
+                la_code=f["la_code"],
+                council=geography.council_name(f["la_code"]) or f["la_code"],
+                error=f["error"],
+            )
+            for f in drafted["failed"]
+        ]
+        print(
+            f"Facts of {drafted['drafted']} councils drafted from {raw}"
+            + (f" ({drafted['reused']} already stored)" if drafted["reused"] else "")
+        )
+    elif not reports.is_dir():
+        raise UsageError(
+            f"--reports {args.reports}: no such folder of plans; build them with "
+            "`msp report --all`, or draft the facts from a data build with --raw DIR"
+        )
+    result = national.write(
+        reports, out_dir=out, manifest_sha256=build, failed=failed, pdf=not args.no_pdf
+    )
+    print(_national_line(result))
+    for f in failed:
+        print(f"  failed {f['la_code']}: {f['error']}")
+    return 0 if not failed else 1
 
 
 def cmd_layouts(args: argparse.Namespace) -> int:
@@ -554,6 +611,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-pdf", action="store_true", help="HTML only")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser(
+        "insights",
+        help="the national insights report (every plan rolled up) from a folder of plans, "
+        "or from a data build with --raw",
+    )
+    p.add_argument(
+        "--reports",
+        type=_path,
+        default="reports",
+        help="folder of plans written by `msp report --all` (default: reports); with --raw, "
+        "where the councils' facts are stored",
+    )
+    p.add_argument(
+        "--raw",
+        type=_path,
+        help="folder of published files: draft every council's facts from this data build "
+        "(no plans rendered) and report on them",
+    )
+    p.add_argument(
+        "--la-list",
+        type=_path,
+        help="with --raw: only these councils (a file with one code or name a line, or codes "
+        "separated by commas)",
+    )
+    p.add_argument(
+        "--out", type=_path, help="folder for insights.html and .pdf (default: REPORTS/national)"
+    )
+    p.add_argument("--workers", type=int, help="parallel processes for --raw (default: all cores)")
+    p.add_argument("--no-pdf", action="store_true", help="HTML only")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_insights)
     p = sub.add_parser(
         "download", help="fetch the published files into data/raw (checksummed, resumable)"
     )

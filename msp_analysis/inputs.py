@@ -117,7 +117,7 @@ def check_raw_dir(value: str | Path) -> Path:
         raise UsageError(
             f"--raw {value}: is a file; give the folder that holds the published files"
         )
-    if not store._candidates(p):
+    if not store.candidates(p):
         raise UsageError(
             f"--raw {value}: holds no published files (put the downloaded files there, "
             "or run `msp download --dest` into it)"

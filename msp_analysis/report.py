@@ -597,18 +597,51 @@ def build_all(
                 log.info("ended %d browser process(es) the workers left behind", left)
             shutil.rmtree(browsers, ignore_errors=True)
     results.sort(key=lambda r: r["la_code"])
-    write_index(results, out)
+    national = national_report(results, out, pdf=kwargs.get("pdf", True))
+    write_index(results, out, national=national)
     failed = [r for r in results if not r["ok"]]
     return {
         "built": len(results) - len(failed),
         "failed": failed,
         "index": str(out / "index.html"),
+        "national": national,
         "results": results,
     }
 
 
-def write_index(results: list[dict], out: Path) -> Path:
-    """An index page linking each council's plan with a few headline figures."""
+def national_report(results: list[dict], out: Path, *, pdf: bool = True) -> dict | None:
+    """The national insights report of a batch (``<out>/national/``), from the facts its plans
+    stored; the plans' facts leave the results (they are on disk). None, with a warning, when
+    it cannot be written: the plans stand without it."""
+    from msp_analysis import national
+    from msp_analysis.errors import MspError
+
+    builds = [
+        r.pop("facts")["data"]["manifest_sha256"]
+        for r in results
+        if r.get("ok") and isinstance(r.get("facts"), dict)
+    ]
+    if not builds:
+        return None
+    failed = [
+        dict(
+            la_code=r["la_code"],
+            council=geography.council_name(r["la_code"]) or r["la_code"],
+            error=r["error"],
+        )
+        for r in results
+        if not r["ok"]
+    ]
+    try:
+        return national.write(out, manifest_sha256=builds[0], failed=failed, pdf=pdf)
+    except (MspError, OSError) as exc:
+        log.warning("the national report was not written: %s", exc)
+        return None
+
+
+def write_index(results: list[dict], out: Path, national: dict | None = None) -> Path:
+    """An index page linking each council's plan with a few headline figures, and the national
+    insights report when the batch wrote one."""
     rows = []
     for r in results:
         name = html.escape(r.get("council") or geography.council_name(r["la_code"]) or r["la_code"])
@@ -630,10 +663,18 @@ def write_index(results: list[dict], out: Path) -> Path:
                 f"<tr><td>{name}</td><td>{r['la_code']}</td><td colspan=2>failed: {html.escape(r['error'])}</td><td></td></tr>"
             )
     demo = any(r.get("demo") for r in results)
+    national_link = (
+        "<p><b>National insights</b>: every plan rolled up, beside what councils told DHSC in 2023: "
+        '<a href="national/insights.html">HTML</a>'
+        + (' · <a href="national/insights.pdf">PDF</a>' if national.get("pdf") else "")
+        + "</p>\n"
+        if national
+        else ""
+    )
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Market Sustainability Plans{" (DEMO)" if demo else ""}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left}}</style></head>
 <body><h1>Market Sustainability Plans{" - DEMO data" if demo else ""}</h1>
-<p>Spend change: long-term care spend over the forecast horizon if the market is unchanged. Risks: DHSC risks flagged from published indicators.</p>
+{national_link}<p>Spend change: long-term care spend over the forecast horizon if the market is unchanged. Risks: DHSC risks flagged from published indicators.</p>
 <table><tr><th>Council</th><th>Code</th><th>Spend change</th><th>Risks flagged</th><th>Plan</th></tr>
 {"".join(rows)}
 </table></body></html>"""

@@ -112,6 +112,17 @@ def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path, monkeypa
     port = " ".join((tmp_path / "E06900002" / "plan.html").read_text().split())
     assert "E06900002/plan.html" in index
     assert "made no ASC-FR return" in port and "costs per person are its region" in port
+    # the national report of the batch, from the facts each plan stored; linked from the index
+    assert result["national"]["councils"] == 2 and "national/insights.html" in index
+    facts = json.loads((out / "E10900001" / "summary.json").read_text())["facts"]
+    assert facts["la_code"] == "E10900001" and len(facts["risks"]) >= 35
+    national = (out / "national" / "insights.html").read_text()
+    assert (
+        'href="../E10900001/plan.html"' in national and 'href="../E06900002/plan.html"' in national
+    )
+    assert "the plan failed to build" in national  # the council that failed is listed
+    if report.pdf_engine() is not None:
+        assert "Table 1, computed" in _pdf_text(out / "national" / "insights.pdf")
 
 
 def test_a_failed_plan_leaves_no_folder_and_keeps_the_previous_one(demo_raw, tmp_path):

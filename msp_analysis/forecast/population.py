@@ -6,10 +6,15 @@ mid-year estimates and subnational projections, the projection rebased to the la
 estimate) when they are registered; otherwise from the processed ``population`` and
 ``population_projections`` tables, rebased here the same way. Where no projection covers
 the council the latest estimate is held flat, and the note says "held flat".
+
+Years between two estimates (no mid-2019 file; a council with a mid-2024 estimate but none
+for 2022 and 2023) move evenly from one estimate to the next (:func:`_fill_gaps`), so a
+newer estimate than the rest never makes a step in one year of the projection.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -31,7 +36,7 @@ BANDS = {
 class PopulationPath:
     """Population by year and band for one council, and how it was obtained."""
 
-    frame: pd.DataFrame  # year, band, population, basis ('estimate' or 'projection')
+    frame: pd.DataFrame  # year, band, population, basis ('estimate', 'interpolated', 'projection')
     note: str
     projected: bool
     latest_estimate_year: int | None
@@ -112,8 +117,8 @@ def _population_path(
             None,
         )
     latest = int(mye["year"].max())
-    est = mye.assign(basis="estimate")
     proj = proj[proj.groupby("year")["band"].transform("nunique") == len(BANDS)]
+    est = _fill_gaps(mye.assign(basis="estimate"))
     if use_projection and not proj.empty and int(proj["year"].max()) > latest:
         wide = proj.pivot_table(index="year", columns="band", values="population")
         anchor_year = latest if latest in wide.index else int(wide.index.min())
@@ -125,6 +130,9 @@ def _population_path(
             f"ONS population projections by age band, rebased to the {latest} mid-year"
             f" estimate (to {int(wide.index.max())}; later years held at the last projected year)"
         )
+        gap = _gap_words(est)
+        if gap:
+            note += f"; {gap}"
         frame = pd.concat([est, future], ignore_index=True)
         return PopulationPath(frame, note, True, latest)
     why = (
@@ -134,6 +142,51 @@ def _population_path(
     )
     note = f"population held flat at the {latest} mid-year estimate ({why})"
     return PopulationPath(est, note, False, latest)
+
+
+def _gap_words(frame: pd.DataFrame) -> str:
+    """The years filled between the latest estimate and the one before it, in words ('' if none):
+    the only gap the projection's first years rest on."""
+    est_years = sorted(int(y) for y in frame.loc[frame["basis"] == "estimate", "year"].unique())
+    if len(est_years) < 2 or est_years[-1] - est_years[-2] < 2:
+        return ""
+    a, b = est_years[-2], est_years[-1]
+    gap = list(range(a + 1, b))
+    years = " and ".join(str(y) for y in gap) if len(gap) <= 2 else f"{gap[0]} to {gap[-1]}"
+    return (
+        f"{'years' if len(gap) > 1 else 'year'} {years}, between the {a} and {b} estimates,"
+        f" {'move' if len(gap) > 1 else 'moves'} evenly from one to the other, so the newer"
+        " estimate makes no step in one year"
+    )
+
+
+def _fill_gaps(est: pd.DataFrame) -> pd.DataFrame:
+    """Estimates with the years between two of them filled, so a newer estimate makes no step.
+
+    A year ``y`` between estimates in ``a`` and ``b`` moves evenly in logs from the one to
+    the other, band by band: ``est[a] x (est[b] / est[a]) ** ((y - a) / (b - a))`` (basis
+    ``interpolated``). The path passes through every estimate, and the difference between a
+    newer estimate and what the older one implied is spread across the years between them.
+    (The projection cannot give the shape of the gap: it is rebased to the latest estimate
+    and starts there.)
+    """
+    years = sorted(int(y) for y in est["year"].unique())
+    by_year = {y: est[est["year"] == y].set_index("band")["population"] for y in years}
+    rows = [est]
+    for a, b in itertools.pairwise(years):
+        for y in range(a + 1, b):
+            t = (y - a) / (b - a)
+            pop = by_year[a] ** (1 - t) * by_year[b] ** t
+            rows.append(
+                pop.rename("population")
+                .rename_axis("band")
+                .reset_index()
+                .assign(year=y, basis="interpolated")
+            )
+    out = pd.concat(rows, ignore_index=True)
+    return out.sort_values(["year", "band"]).reset_index(drop=True)[
+        ["year", "band", "population", "basis"]
+    ]
 
 
 def band_population(path: PopulationPath, year: int) -> pd.Series:

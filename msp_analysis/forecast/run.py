@@ -319,6 +319,11 @@ def run(
         ]
     )
     inputs["age_years"] = [base - y if y is not None and y == y else None for y in inputs["year"]]
+    # a mid-year estimate is of a date (mid-2024), the returns of a financial year (2021-22)
+    inputs["year_label"] = [
+        None if y is None or y != y else (f"mid-{int(y)}" if "mid-year" in name else fy(int(y)))
+        for name, y in zip(inputs["input"], inputs["year"])
+    ]
     return ForecastResult(
         la_code=la_code,
         forecast=pd.concat(forecasts, ignore_index=True),

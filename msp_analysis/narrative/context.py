@@ -312,6 +312,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         total_rise = sum(rises.values())
         drivers = [
             {
+                "key": k,
                 "name": DRIVER_WORDS.get(k, k),
                 "gbp": v,
                 "sign": "+" if v >= 0 else "-",
@@ -332,6 +333,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         r = runs.loc[name]
         scenarios.append(
             {
+                "key": name,
                 "name": scenarios_mod.scenario_title(name),
                 "description": _description(result, name),
                 "spend_change_pct": h["spend_change_pct"],
@@ -352,7 +354,12 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     base_year = int(first["base_year"])
     horizon_year = int(first["horizon_year"])
     inputs = [
-        {"input": i.input, "year": _fy(i.year), "age": int(i.age_years)}
+        {
+            "input": i.input,
+            "year": getattr(i, "year_label", None) or _fy(i.year),
+            "age": int(i.age_years),
+            "against_base": _against_base(int(i.age_years)),
+        }
         for i in getattr(result, "inputs", pd.DataFrame()).itertuples()
         if i.year is not None and i.year == i.year
     ]
@@ -390,6 +397,15 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         "assumption_count": len(result["assumptions"]),
         "assumption_sources": _assumption_sources(result),
     }
+
+
+def _against_base(age: int) -> str:
+    """How far an input's year is from the base year, in words: '2 years before', 'the base
+    year', '1 year after' (a mid-year estimate newer than the latest outturn)."""
+    if age == 0:
+        return "the base year"
+    n = abs(age)
+    return f"{n} year{'s' if n != 1 else ''} {'before' if age > 0 else 'after'}"
 
 
 def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
@@ -722,16 +738,8 @@ PUBLISHERS = {
 }
 
 
-def appendix(
-    tables_manifest: dict,
-    f1: dict,
-    *,
-    demo: bool,
-    version: str,
-    backtest_summary: pd.DataFrame | None = None,
-) -> dict:
-    """Facts for the appendix: the spend forecast's record on the past (:func:`accuracy`),
-    sources (from Section 1), files read with their publisher, glossary."""
+def files_read(tables_manifest: dict) -> list[dict]:
+    """Each published file a data build read, once, with its publisher and return."""
     files, seen = [], set()
     for f in tables_manifest.get("files", []):
         if f["file"] in seen:
@@ -748,6 +756,19 @@ def appendix(
                 ),
             }
         )
+    return files
+
+
+def appendix(
+    tables_manifest: dict,
+    f1: dict,
+    *,
+    demo: bool,
+    version: str,
+    backtest_summary: pd.DataFrame | None = None,
+) -> dict:
+    """Facts for the appendix: the spend forecast's record on the past (:func:`accuracy`),
+    sources (from Section 1), files read with their publisher, glossary."""
     return {
         "demo": demo,
         "version": version,
@@ -755,7 +776,7 @@ def appendix(
         "comparator_method": f1.get("comparator_method", ""),
         "evidence_used": f1["evidence"]["used"],
         "evidence_example": f1["evidence"]["example"],
-        "files": files,
+        "files": files_read(tables_manifest),
         "glossary": GLOSSARY,
         "accuracy": accuracy(backtest_summary),
     }

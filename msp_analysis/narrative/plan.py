@@ -92,9 +92,14 @@ class Draft:
     forecast: run.ForecastResult | None = field(repr=False)
     flags: pd.DataFrame = field(repr=False, default=None)
     section2_unavailable: str = ""
+    #: the computed facts each section was rendered from ({"section1": ..., "section2": ...})
+    facts: dict = field(repr=False, default_factory=dict)
 
     def summary(self) -> dict:
-        """Headline figures for an index of plans."""
+        """Headline figures for an index of plans, and (``facts``) what the national report
+        reads (:mod:`msp_analysis.national.facts`)."""
+        from msp_analysis.national.facts import council_facts
+
         flags = self.flags
         out = {
             "la_code": self.la_code,
@@ -117,6 +122,7 @@ class Draft:
                 base_spend_gbp=h["base_spend_gbp"],
                 horizon_spend_gbp=h["horizon_spend_gbp"],
             )
+        out["facts"] = council_facts(self).model_dump(mode="json")
         return out
 
     def write_summary(self, path: str | Path) -> None:
@@ -364,4 +370,5 @@ def draft(
         forecast=result,
         flags=flags,
         section2_unavailable=str(f2.get("unavailable") or ""),
+        facts={"section1": f1, "section2": f2},
     )

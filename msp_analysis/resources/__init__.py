@@ -15,6 +15,7 @@ working directory. A user's own files take precedence, in this order:
 
     scenarios/*.yml             default scenarios (``msp forecast`` and the plan run all of them)
     templates/narrative/*.j2    the plan's sections (Jinja2)
+    templates/national/*.j2     the national insights report (HTML, Jinja2)
     templates/actions.yml       example Section 3 actions, for a council to copy and edit
     templates/local_evidence.yml          empty local evidence file, for a council to fill in
     templates/local_evidence_example.yml  filled example for the DEMO council (used only by DEMO)

@@ -22,7 +22,7 @@ NOMIS = "nomis_mye_2024_lincolnshire.csv"  # 2,209 lines; line 1 is "GEOGRAPHY_N
 
 def _linked_raw(shared: Path, dest: Path) -> Path:
     dest.mkdir()
-    for p in store._candidates(shared):
+    for p in store.candidates(shared):
         (dest / p.name).symlink_to(p)
     return dest
 
@@ -42,7 +42,7 @@ def test_every_file_listed_with_its_fingerprint_and_piece(built, shared_data):
     m = store.manifest(out)
     listed = {f["file"] for f in m["files"]} | set(m["skipped"])
     listed |= {f["file"] for f in m["failures"]}
-    assert listed == {p.name for p in store._candidates(shared_data)}
+    assert listed == {p.name for p in store.candidates(shared_data)}
     for f in m["files"]:
         assert len(f["sha256"]) == 64 and (out / "pieces" / f["piece"] / "meta.json").exists()
     for name, info in m["tables"].items():

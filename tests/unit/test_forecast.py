@@ -315,6 +315,45 @@ def test_population_held_flat_says_so(tmp_path):
     assert "held flat" in r.runs["population_source"].iloc[0]
 
 
+def test_a_newer_estimate_makes_no_step_in_one_year():
+    """Estimates for 2021 (18-64: 10,000) and 2024 (11,330); the projection grows 1% a year
+    from 2021. The gap years move evenly in logs between the estimates: 2022 = 10,000 x
+    1.133^(1/3) = 10,425.0, 2023 = 10,000 x 1.133^(2/3) = 10,868.1 (4.25% a year); 2025
+    follows the projection from the 2024 estimate (x 1.04 / 1.03). Before, 2022 and 2023 took
+    the 2021 estimate and 2024 stepped 13.3% in one year."""
+    from msp_analysis.forecast import population as P
+
+    t = _tables()
+    t.frames["population"] = pd.DataFrame(
+        _pop_rows(2021, "mid-year estimate", "Persons")
+        + _pop_rows(2024, "mid-year estimate", "Persons", f18=1.133)
+    )
+    proj = []
+    for year, f in ((2021, 1.0), (2022, 1.01), (2023, 1.02), (2024, 1.03), (2025, 1.04)):
+        for sex in ("Males", "Females"):
+            proj += _pop_rows(year, "2018-based projection", sex, f18=f / 2, f65=0.5)
+    t.frames["population_projections"] = pd.DataFrame(proj)
+    path = P.population_path(t, LA)
+    adults = path.frame[path.frame["band"] == "18 to 64"].set_index("year")
+    assert adults.loc[2022, "population"] == pytest.approx(10_000 * 1.133 ** (1 / 3))
+    assert adults.loc[2023, "population"] == pytest.approx(10_000 * 1.133 ** (2 / 3))
+    assert adults.loc[2024, "population"] == pytest.approx(11_330)
+    assert adults.loc[2025, "population"] == pytest.approx(11_330 * 1.04 / 1.03)
+    assert list(adults.loc[2021:2025, "basis"]) == [
+        "estimate",
+        "interpolated",
+        "interpolated",
+        "estimate",
+        "projection",
+    ]
+    assert "years 2022 and 2023, between the 2021 and 2024 estimates, move evenly" in path.note
+    growth = adults["population"].pct_change().loc[2022:2025]
+    assert growth.max() == pytest.approx(1.133 ** (1 / 3) - 1)  # no year takes the 13.3% step
+    # the forecast's first year from a 2023 base grows like the years before it
+    fac = P.demand_factor(path, 2023, 2024, S.DEFAULTS["need_weights"])
+    assert fac["18 to 64"] == pytest.approx(1.133 ** (1 / 3))
+
+
 def test_decomposition_sums_exactly_to_the_change(tmp_path):
     t = _tables(projection=True)
     f = _scenario(

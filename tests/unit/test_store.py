@@ -206,10 +206,10 @@ def test_merge_looks_for_repeats_only_where_parts_share_a_year_and_table():
     b = pd.DataFrame({"la_code": ["E1", "E1"], "year": [2021, 2021], "table_ref": ["T1", "T2"]})
     c = pd.DataFrame({"la_code": ["E1"], "year": [2019], "table_ref": ["T1"]})
     frame = pd.concat([a, b, c], ignore_index=True)
-    dup = store._repeated(frame, keys, [3, 2, 1])
+    dup = store.merge.repeated(frame, keys, [3, 2, 1])
     assert dup.tolist() == [False, False, False, True, False, False]
     assert dup.equals(frame.duplicated(keys, keep="first"))
-    assert store._repeated(frame.iloc[:0], keys, [0, 0]).empty  # parts with no rows
+    assert store.merge.repeated(frame.iloc[:0], keys, [0, 0]).empty  # parts with no rows
 
 
 def test_a_line_published_twice_fails_its_file_naming_both_lines(tmp_path):

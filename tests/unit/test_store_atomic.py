@@ -1,6 +1,6 @@
 """The store's versions: atomic switch, lock, clean-up after a kill, cache reuse.
 
-A build is interrupted at every step it announces (the ``store._HOOK`` test hook) and,
+A build is interrupted at every step it announces (the ``store.steps.HOOK`` test hook) and,
 once, killed outright with SIGKILL; each time the folder must read as the old build or
 the new one, never a mix. Fixtures are tiny hand-written Skills for Care CSVs.
 """
@@ -67,14 +67,14 @@ def old_and_new(tmp_path):
 
 def _steps(tmp_path) -> list[str]:
     seen: list[str] = []
-    store._HOOK = seen.append
+    store.steps.HOOK = seen.append
     try:
         raw = _write(tmp_path / "steps" / "raw", {F23: A23, F24: A24})
         store.build(raw, tmp_path / "steps" / "out", progress=False)
         _write(raw, {F23: B23, F24: B24})
         store.build(raw, tmp_path / "steps" / "out", progress=False)
     finally:
-        store._HOOK = None
+        store.steps.HOOK = None
     return seen
 
 
@@ -96,7 +96,7 @@ def test_interrupted_at_every_step_reads_old_or_new(tmp_path, old_and_new):
             if next(calls) == k:
                 raise Killed(step)
 
-        store._HOOK = hook
+        store.steps.HOOK = hook
         try:
             # the first build above announced len(steps)//2 steps; count them again here
             store.build(raw, out, progress=False)
@@ -104,7 +104,7 @@ def test_interrupted_at_every_step_reads_old_or_new(tmp_path, old_and_new):
         except Killed as killed:
             outcomes.append(str(killed))
         finally:
-            store._HOOK = None
+            store.steps.HOOK = None
         seen = _snapshot(out)
         assert seen in (old, new), f"interrupted at step {k} ({outcomes[-1]}): a mixed build"
         # the next build cleans what the interrupted one left and gives the new tables
@@ -127,7 +127,7 @@ def test_killed_outright_mid_build_leaves_the_old_build(tmp_path, old_and_new):
         "def hook(step):\n"
         "    if step == 'manifest':\n"
         "        os.kill(os.getpid(), signal.SIGKILL)\n"
-        "store._HOOK = hook\n"
+        "store.steps.HOOK = hook\n"
         f"store.build({str(raw)!r}, {str(out)!r}, progress=False)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True)
@@ -186,7 +186,7 @@ def test_nothing_changed_reuses_the_build_and_one_change_rereads_one_file(tmp_pa
         "LA-data-download-2024-25_copy.csv",
     }
     # changed reader code (a new code key) reads every file again
-    monkeypatch.setattr(store, "code_key", lambda: "0123456789abcdef")
+    monkeypatch.setattr(store.fingerprint, "code_key", lambda: "0123456789abcdef")
     assert store.build(raw, out, progress=False).files_read == 2
 
 

@@ -85,14 +85,14 @@ def test_pool_strict_raises_and_writes_nothing(tmp_path):
 
 def test_a_worker_that_dies_leaves_its_files_to_the_parent(tmp_path, monkeypatch):
     raw = _raw(tmp_path)
-    parent, piece = os.getpid(), store._piece
+    parent, piece = os.getpid(), store.pieces.piece_of
 
     def dies_in_a_worker(path, *args, **kwargs):
         if os.getpid() != parent:
             os._exit(1)  # as a worker killed by the system would
         return piece(path, *args, **kwargs)
 
-    monkeypatch.setattr(store, "_piece", dies_in_a_worker)  # inherited by forked workers
+    monkeypatch.setattr(store.pieces, "piece_of", dies_in_a_worker)  # inherited by forked workers
     result = store.build(raw, tmp_path / "out", progress=False, workers=2)
     assert result.files_read == 3 and len(result.failures) == 1
     assert sorted(store.load("workforce", tmp_path / "out")["la_name"].unique()) == [
@@ -102,10 +102,10 @@ def test_a_worker_that_dies_leaves_its_files_to_the_parent(tmp_path, monkeypatch
 
 
 def test_one_file_to_read_is_read_here():
-    assert store._pool_size(1, None) == 1
-    assert store._pool_size(5, 1) == 1
-    assert store._pool_size(5, 3) == 3
-    assert store._pool_size(2, 8) == 2
+    assert store.pool.pool_size(1, None) == 1
+    assert store.pool.pool_size(5, 1) == 1
+    assert store.pool.pool_size(5, 3) == 3
+    assert store.pool.pool_size(2, 8) == 2
 
 
 def test_pool_reader_bug_fails_its_file_or_stops_a_strict_build(tmp_path, monkeypatch):
@@ -129,7 +129,7 @@ def test_pool_where_fork_is_not_available_spawns_its_workers(tmp_path, monkeypat
     raw = _raw(tmp_path)
     store.build(raw, tmp_path / "one", progress=False, workers=1)
     # as on macOS and Windows: workers start a fresh interpreter and import the readers
-    monkeypatch.setattr(store, "_pool_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(store.pool, "pool_context", lambda: multiprocessing.get_context("spawn"))
     # three files, two processes: this one and one spawned worker
     result = store.build(raw, tmp_path / "spawned", progress=False, workers=2)
     assert result.files_read == 3 and len(result.failures) == 1

@@ -1,0 +1,420 @@
+"""The national insights report: every council's plan rolled up, from the plans' stored facts.
+
+``write(plans, out_dir)`` renders ``insights.html`` (and ``insights.pdf`` with Chromium) from
+:class:`~msp_analysis.national.collect.Plans`: Table 1 computed beside DHSC's 2023 Table 1,
+where each council stands, the forecast's record, and data coverage. :func:`context` computes
+every figure the template prints; the template (``resources/templates/national/``) only words
+and formats them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from msp_analysis import resources
+from msp_analysis.indicators.risk import RISKS
+from msp_analysis.national import charts, collect, coverage, record, standing, table1
+
+log = logging.getLogger(__name__)
+
+TITLE = "Market sustainability plans: national insights"
+DHSC_REPORT = (
+    "Department of Health and Social Care, Local authority market sustainability plans: "
+    "insights report, published 2 November 2023 (GOV.UK), Table 1"
+)
+#: Headline figures drawn as charts per market (the first ones of its Section 1 table that most
+#: councils have); every headline figure is in the tables.
+CHARTS_PER_MARKET = 2
+
+
+def _clean(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and pd.isna(v):
+        return None
+    return v
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _link(plans: collect.Plans, code: str) -> str | None:
+    """A plan's link from the national folder (``<reports>/national/``)."""
+    target = plans.links.get(code, {}).get("html")
+    return f"../{target}" if target else None
+
+
+def _risk_matrix(national: pd.DataFrame) -> dict:
+    """Table 1 as rows (risks) x columns (markets), each cell with its share and counts."""
+    markets = list(dict.fromkeys(national["market"]))
+    labels = dict(zip(national["market"], national["market_label"]))
+    rows = []
+    for risk, label in RISKS.items():
+        cells = []
+        for m in markets:
+            got = national[(national["risk"] == risk) & (national["market"] == m)]
+            cells.append(_records(got)[0] if len(got) else None)
+        rows.append(dict(risk=risk, label=label, cells=cells))
+    return dict(columns=[labels[m] for m in markets], markets=markets, rows=rows)
+
+
+def _region_tables(by_region: pd.DataFrame) -> list[dict]:
+    """Per market: rows (regions) x columns (risks), each cell a share with its counts."""
+    out = []
+    for market, g in by_region.groupby("market", sort=False):
+        rows = []
+        for region, r in g.groupby("region", sort=True):
+            cells = {x["risk"]: x for x in _records(r)}
+            rows.append(dict(region=region, cells=[cells.get(k) for k in RISKS]))
+        out.append(dict(market=market, label=g["market_label"].iloc[0], rows=rows))
+    return out
+
+
+def _dhsc_rows(compared: pd.DataFrame) -> dict:
+    """DHSC's Table 1 beside the data: one row per risk, per DHSC market a pair of cells."""
+    markets = list(dict.fromkeys(compared["dhsc_market"]))
+    labels = dict(zip(compared["dhsc_market"], compared["dhsc_market_label"]))
+    rows = []
+    for risk, label in RISKS.items():
+        cells = []
+        for m in markets:
+            got = compared[(compared["risk"] == risk) & (compared["dhsc_market"] == m)]
+            cells.append(_records(got)[0] if len(got) else None)
+        wording = compared.loc[compared["risk"] == risk, "dhsc_wording"]
+        rows.append(
+            dict(label=label, wording=wording.iloc[0] if len(wording) else label, cells=cells)
+        )
+    combined = sorted(set(compared.loc[compared["combined"], "market_label"].dropna()))
+    return dict(columns=[labels[m] for m in markets], rows=rows, combined=combined)
+
+
+def _measure_sections(
+    measures: pd.DataFrame, plans: collect.Plans, mark: str
+) -> tuple[list[dict], list[str]]:
+    """Per market: the distribution of each headline figure, medians by council type, and dot
+    charts by region of the first figures most councils have; and the council types."""
+    if measures.empty:
+        return [], []
+    measures = standing.in_comparison_year(measures)
+    dist = standing.measure_distributions(measures)
+    by_type = standing.measure_by(measures, "la_type")
+    types = sorted(by_type["la_type"].unique()) if len(by_type) else []
+    from msp_analysis.indicators.core import MARKETS
+
+    out = []
+    links = {f.la_code: _link(plans, f.la_code) for f in plans.facts}
+    n = 0
+    for market, d in dist.groupby("market", sort=False):
+        rows = []
+        for r in _records(d):
+            t = by_type[
+                (by_type["market"] == market)
+                & (by_type["indicator"] == r["indicator"])
+                & (by_type["breakdown"] == r["breakdown"])
+            ].set_index("la_type")
+            r["by_type"] = [
+                dict(median=_clean(t.loc[x, "median"]), count=int(t.loc[x, "count"]))
+                if x in t.index
+                else None
+                for x in types
+            ]
+            rows.append(r)
+        figs = []
+        enough = [r for r in rows if r["councils"] >= max(2, len(plans.facts) // 2)]
+        for r in enough[:CHARTS_PER_MARKET]:
+            n += 1
+            values = standing.same_year_values(measures, market, r["indicator"], r["breakdown"])
+            chart = charts.strip(
+                values,
+                group="region",
+                title=_short(r["label"]) + f", {r['year']}",
+                unit=r["unit"],
+                source=f"{r['source']}, {r['year']}; each council's plan",
+                key=f"m{n}",
+                links=links,
+                england=r["england"],
+                mark=mark,
+            )
+            if chart:
+                figs.append(chart)
+        out.append(dict(market=market, title=MARKETS.get(market, market), rows=rows, charts=figs))
+    return out, types
+
+
+def _short(label: str, limit: int = 90) -> str:
+    """A chart title from a long label: up to its first bracket or comma past 40 characters."""
+    if len(label) <= limit:
+        return label
+    cut = min((i for i in (label.find(" ("), label.find(", ", 40)) if i > 0), default=limit)
+    return label[:cut]
+
+
+def _outlook(plans: collect.Plans, mark: str) -> dict:
+    o = collect.outlook_frame(plans)
+    if o.empty:
+        return dict(available=False, not_forecast=standing.not_forecast(plans))
+    links = {f.la_code: _link(plans, f.la_code) for f in plans.facts}
+    base = int(o["base_year"].mode().iloc[0])
+    horizon = int(o["horizon_year"].mode().iloc[0])
+    years = f"{_fy(base)} to {_fy(horizon)}"
+    scenario = o["scenario_title"].mode().iloc[0]
+    src = f"each council's plan: '{scenario}' scenario, {years}"
+    #: (figure, group, title, unit, range columns)
+    shown = [
+        (
+            "spend_change_pct",
+            "region",
+            f"Long-term care spend, change {years}, by region",
+            "% change in cash terms",
+            "spend",
+        ),
+        (
+            "spend_change_pct",
+            "la_type",
+            f"Long-term care spend, change {years}, by council type",
+            "% change in cash terms",
+            "spend",
+        ),
+        (
+            "people_change_pct",
+            "region",
+            f"People in long-term support, change {years}, by region",
+            "% change",
+            "people",
+        ),
+        (
+            "share_prices_pct",
+            "region",
+            "Share of the rise in spend from pay and prices, by region",
+            "% of the rise",
+            None,
+        ),
+    ]
+    figs = [
+        charts.strip(
+            o.assign(value=o[col]),
+            group=group,
+            title=title,
+            unit=unit,
+            source=src,
+            key=f"o{i}",
+            links=links,
+            lower=f"{bounds}_lower_pct" if bounds else None,
+            upper=f"{bounds}_upper_pct" if bounds else None,
+            mark=mark,
+        )
+        for i, (col, group, title, unit, bounds) in enumerate(shown, start=1)
+    ]
+    national = standing.outlook_summary(o)
+    return dict(
+        available=True,
+        councils=len(o),
+        scenario=scenario,
+        years=years,
+        base=_fy(base),
+        horizon=_fy(horizon),
+        national=_records(national),
+        by_region=_records(standing.outlook_summary(o, "region")),
+        by_type=_records(standing.outlook_summary(o, "la_type")),
+        charts=[c for c in figs if c],
+        not_forecast=standing.not_forecast(plans),
+        no_shares=int(o["share_prices_pct"].isna().sum()),
+    )
+
+
+def _fy(year: int) -> str:
+    return f"{int(year)}-{(int(year) + 1) % 100:02d}"
+
+
+def _record(plans: collect.Plans) -> dict:
+    bt = collect.backtest_frame(plans)
+    if bt.empty:
+        return dict(available=False)
+    national = record.by_horizon(bt)
+    regional = record.by_horizon(bt[bt["target"] == record.HEADLINE_TARGET], by="region")
+    head = national[(national["target"] == record.HEADLINE_TARGET)]
+    return dict(
+        available=True,
+        councils=int(bt["la_code"].nunique()),
+        national=_records(national),
+        regional=_records(regional),
+        headline_target=record.HEADLINE_TARGET,
+        headline=_records(head.head(1))[0] if len(head) else None,
+        horizons=sorted(int(h) for h in regional["horizon"].unique()) if len(regional) else [],
+    )
+
+
+def _every_council(plans: collect.Plans, risks: pd.DataFrame, gaps: pd.DataFrame) -> list[dict]:
+    rows = []
+    states = risks.groupby("la_code")["state"].value_counts().unstack(fill_value=0)
+    gaps_by = (
+        gaps.groupby("la_code")["family"].apply(lambda s: ", ".join(sorted(set(s))))
+        if len(gaps)
+        else {}
+    )
+    for f in plans.facts:
+        s = states.loc[f.la_code] if f.la_code in states.index else {}
+        o = f.outlook
+        rows.append(
+            dict(
+                la_code=f.la_code,
+                council=f.council,
+                region=f.region,
+                la_type=f.la_type,
+                link=_link(plans, f.la_code),
+                spend=o.spend_change_pct if o else None,
+                spend_lower=o.spend_lower_pct if o else None,
+                spend_upper=o.spend_upper_pct if o else None,
+                people=o.people_change_pct if o else None,
+                flagged=int(s.get("flagged", 0)),
+                tested=int(s.get("flagged", 0)) + int(s.get("not flagged", 0)),
+                not_tested=int(s.get("could not run", 0)),
+                returns_missing=gaps_by.get(f.la_code, "") if len(gaps) else "",
+            )
+        )
+    return sorted(rows, key=lambda r: (r["region"], r["council"]))
+
+
+def _expected(plans: collect.Plans) -> list[dict]:
+    """Councils of the data set (the 153 councils, or the DEMO ones) with no plan here."""
+    from msp_analysis import geography
+
+    have = {f.la_code for f in plans.facts} | {r["la_code"] for r in plans.left_out}
+    have |= {r["la_code"] for r in plans.failed}
+    known = geography.councils(status="demo" if plans.demo else "current")
+    return [
+        dict(la_code=c, council=n)
+        for c, n in zip(known["la_code"], known["la_name"])
+        if c not in have
+    ]
+
+
+def context(plans: collect.Plans) -> dict:
+    """Every figure and sentence fact the national report prints, from the plans' facts."""
+    data = plans.data
+    mark = (
+        "National insights"
+        + (f" · {data.label}" if data.label and data.label != "DEMO" else "")
+        + (" · DEMO" if plans.demo else "")
+    )
+    risks = collect.risks_frame(plans)
+    national = table1.shares(risks)
+    compared = table1.beside_dhsc(national)
+    by_region = table1.shares(risks, by=["region"])
+    dhsc_charts = []
+    for i, (_market, g) in enumerate(compared.groupby("dhsc_market", sort=False), start=1):
+        c = charts.share_bars(
+            g,
+            title=f"{g['dhsc_market_label'].iloc[0]}: plans that flag each risk, and councils that said so",
+            source=f"each council's plan ({data.label or 'published data'}); DHSC insights report (2023), Table 1",
+            key=f"t{i}",
+            mark=mark,
+        )
+        if c:
+            dhsc_charts.append(c)
+    measures = collect.measures_frame(plans)
+    measure_sections, types = (
+        _measure_sections(measures, plans, mark) if len(measures) else ([], [])
+    )
+    gaps = coverage.non_submitters(plans)
+    files = {f["file"]: f["publisher"] for f in data.files}
+    return dict(
+        title=TITLE,
+        mark=mark,
+        demo=plans.demo,
+        data_label=data.label,
+        data_built=data.built_at[:10],
+        code_version=data.code_version,
+        made=date.today().isoformat(),
+        councils=len(plans.facts),
+        regions=sorted({f.region for f in plans.facts}),
+        table1=_risk_matrix(national),
+        dhsc=_dhsc_rows(compared),
+        dhsc_source=DHSC_REPORT,
+        differences=table1.differences(compared),
+        agree_points=table1.AGREE_POINTS,
+        dhsc_charts=dhsc_charts,
+        table1_regions=_region_tables(by_region),
+        risk_labels=list(RISKS.values()),
+        measures=measure_sections,
+        types=types,
+        outlook=_outlook(plans, mark),
+        record=_record(plans),
+        sources=_records(coverage.sources(plans)),
+        inputs=_records(coverage.inputs(plans)),
+        non_submitters=_records(gaps),
+        tests_without_data=_records(coverage.tests_without_data(risks)),
+        evidence_needed=_records(coverage.evidence_needed(risks)),
+        files=[dict(file=k, publisher=v) for k, v in files.items()],
+        left_out=plans.left_out,
+        failed=plans.failed,
+        missing=_expected(plans),
+        every_council=_every_council(plans, risks, gaps),
+    )
+
+
+def render(facts: dict) -> str:
+    """The national report's HTML from its facts."""
+    import jinja2
+
+    from msp_analysis.narrative import render as plan_render
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.packaged("templates", "national"))),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        number=plan_render.number,
+        percent=plan_render.percent,
+        whole_percent=plan_render.whole_percent,
+        money=plan_render.money,
+        upper_first=plan_render.upper_first,
+        signed=lambda v: "not available" if v is None else f"{v:+.1f}%",
+    )
+    return env.get_template("insights.html.j2").render(**facts)
+
+
+def write(plans: collect.Plans, out_dir: str | Path, *, pdf: bool = True, browser=None) -> dict:
+    """Write ``insights.html`` (and ``insights.pdf``) into ``out_dir``; returns paths and seconds.
+
+    Each file is written beside its final name and renamed into place, so a failure leaves the
+    previous report whole.
+    """
+    import os
+
+    from msp_analysis import report
+
+    start = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    page = render(context(plans))
+    html_file = out / "insights.html"
+    tmp = out / f".insights.html.{os.getpid()}"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, html_file)
+    t_html = time.perf_counter() - start
+    pdf_file = None
+    if pdf:
+        tmp_pdf = out / f".insights.{os.getpid()}.pdf"
+        done = report.to_pdf(html_file, tmp_pdf, browser=browser)
+        if done is not None:
+            pdf_file = out / "insights.pdf"
+            os.replace(tmp_pdf, pdf_file)
+    seconds = time.perf_counter() - start
+    log.info("national report: %d plans, %.1f s (HTML %.1f s)", len(plans.facts), seconds, t_html)
+    return dict(
+        html=str(html_file),
+        pdf=str(pdf_file) if pdf_file else None,
+        councils=len(plans.facts),
+        left_out=len(plans.left_out),
+        seconds=round(seconds, 1),
+    )
