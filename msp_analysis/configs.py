@@ -23,7 +23,14 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from msp_analysis.errors import SettingsError
 
-__all__ = ["ConfigModel", "json_schema", "load_yaml", "settings_models", "validate", "write_schemas"]
+__all__ = [
+    "ConfigModel",
+    "json_schema",
+    "load_yaml",
+    "settings_models",
+    "validate",
+    "write_schemas",
+]
 
 
 class ConfigModel(BaseModel):
