@@ -822,6 +822,223 @@ def _write_workforce(path: Path, rng) -> None:
         pd.DataFrame(rows).to_excel(xl, sheet_name="LA level data", index=False)
 
 
+# ---------------------------------------------------------------- local pay (ASHE) --
+
+_ASHE_GROUPS = [  # sheet name, words in the title, pay factor, spread, share of jobs
+    ("All", "all", 1.0, 0.62, 1.0),
+    ("Male", "male", 1.18, 0.60, 0.5),
+    ("Female", "female", 0.83, 0.60, 0.5),
+    ("Full-Time", "full-time", 1.24, 0.42, 0.74),
+    ("Part-Time", "part-time", 0.38, 0.62, 0.26),
+    ("Male Full-Time", "male full-time", 1.32, 0.42, 0.41),
+    ("Male Part-Time", "male part-time", 0.36, 0.70, 0.07),
+    ("Female Full-Time", "female full-time", 1.12, 0.40, 0.33),
+    ("Female Part-Time", "female part-time", 0.39, 0.58, 0.19),
+]
+_ASHE_PCTS = [10, 20, 25, 30, 40, 60, 70, 75, 80, 90]
+#: the ONS quality key: label, meaning, fill (pattern, colour) as ONS colours its cells
+_ASHE_KEY = [
+    ("CV <= 5%", "Estimates are considered precise ", None),
+    ("CV > 5% and <= 10%", "Estimates are considered reasonably precise", ("gray125", "FFFFFF")),
+    ("CV > 10% and <= 20%", "Estimates are considered acceptable", ("solid", "33CCCC")),
+    (
+        "x = CV > 20%",
+        "Estimates are considered unreliable for practical purposes",
+        ("solid", "33CCCC"),
+    ),
+    (".. = disclosive", "", None),
+    (": = not applicable", "", None),
+    ("- = nil or negligible ", "", None),
+]
+
+
+def _ashe_areas() -> list[tuple[str, str, float]]:
+    """(code, description as ONS writes it, pay level) for the ASHE demo tables: the UK,
+    England, each region with a demo council, the demo councils (a county's district
+    indented under it, as ONS lists them)."""
+    rng = np.random.default_rng(SEED + 87)  # its own stream: the other demo files do not move
+    c = councils()
+    out = [("K02000001", "United Kingdom ", 1.0), ("E92000001", "England", 1.01)]
+    for reg in sorted(c["region_code"].unique()):
+        out.append((reg, REGION_NAMES[reg] + " ", float(rng.uniform(0.92, 1.05))))
+        for r in c[c["region_code"] == reg].itertuples():
+            suffix = " UA" if r.la_type == "Unitary Authority" else ""
+            out.append((r.la_code, f"{r.la_name}{suffix}", float(rng.uniform(0.86, 1.12))))
+            if r.la_type == "County":
+                out.append(("E07900011", "  Demo District", float(rng.uniform(0.86, 1.12))))
+    return out
+
+
+def _write_ashe(path: Path, year: int) -> None:
+    """ONS ASHE Table 8.7a (annual gross pay by home local authority) in its published
+    layout: a Notes sheet, one sheet a group of jobs, three header rows, 'x' for an
+    unreliable estimate and '..' for a disclosive one, cells coloured by quality with the
+    key beside the table. ONS marks the newest year provisional in the file's name."""
+    from statistics import NormalDist
+
+    from openpyxl import Workbook
+    from openpyxl.styles import PatternFill
+
+    rng = np.random.default_rng(SEED + 88 + year)
+    z = np.array([NormalDist().inv_cdf(p / 100) for p in _ASHE_PCTS])
+    fills = {
+        q: PatternFill(fill_type=f[0], fgColor=f[1], bgColor="C0C0C0") if f else None
+        for q, (_, _, f) in enumerate(_ASHE_KEY[:4])
+    }
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "Notes"
+    notes.append(
+        ["Guide to results from the Annual Survey of Hours and Earnings (ASHE) - DEMO DATA"]
+    )
+    notes.append(["The colour coding within the tables indicates the quality of each estimate."])
+    growth = (1.032) ** (year - 2021)
+    for sheet, words, factor, spread, share in _ASHE_GROUPS:
+        ws = wb.create_sheet(sheet)
+        title = "Table 8.7a   Annual pay - Gross (£) - For {} employee jobsa: United Kingdom, {}"
+        ws.append([title.format(words, year)])
+        ws.append([])
+        ws.append([None, None, "Number", None, "Annual", None, "Annual"])
+        ws.append([None, None, "of jobsb", None, "percentage", None, "percentage", "Percentiles"])
+        ws.append(
+            ["Description", "Code", "(thousand)", "Median", "change", "Mean", "change", *_ASHE_PCTS]
+        )
+        for i, (code, name, level) in enumerate(_ashe_areas()):
+            jobs = round(
+                share
+                * (
+                    400
+                    if code.startswith("E06") or code.startswith("E08")
+                    else 28_000
+                    if code.startswith("K")
+                    else 260
+                )
+                * rng.uniform(0.7, 1.3)
+            )
+            median = round(26_500 * factor * level * growth * rng.uniform(0.98, 1.02))
+            pcts = [round(median * np.exp(spread * zk)) for zk in z]
+            mean = round(median * (1 + spread * 0.3))
+            # smaller groups are less precise: 0 precise ... 3 unreliable (published as x)
+            quality = [
+                min(3, int(rng.integers(0, 2)) + (jobs < 150) + (jobs < 60) + (k in (3, 12)))
+                for k in range(13)
+            ]
+            cells = [jobs, median, mean, *pcts]
+            shown = [("x" if q == 3 else v) for v, q in zip(cells, quality)]
+            if code == "E06900003" and sheet == "Male Part-Time":
+                shown[1] = ".."  # disclosive
+            change_m = round(float(rng.normal(3.0, 1.5)), 1)
+            change_a = round(float(rng.normal(2.8, 1.5)), 1)
+            row = [name, code, shown[0], shown[1], change_m, shown[2], change_a, *shown[3:]]
+            ws.append(row)
+            r = ws.max_row
+            for col, q in zip([3, 4, 6, *range(8, 18)], quality):
+                if fills[q] is not None:
+                    ws.cell(row=r, column=col).fill = fills[q]
+            if i < len(_ASHE_KEY) + 1:  # the key, beside the first rows of the table
+                label, meaning, _ = (
+                    ("Key", "Statistical robustness", None) if i == 0 else _ASHE_KEY[i - 1]
+                )
+                ws.cell(row=r, column=19, value=label)
+                ws.cell(row=r, column=20, value=meaning or None)
+                q = i - 1
+                if 0 <= q < 4 and fills[q] is not None:
+                    ws.cell(row=r, column=19).fill = fills[q]
+                    ws.cell(row=r, column=20).fill = fills[q]
+        ws.append(["Not Classified", None, 12, 24_000, None, 28_000, None, *(["x"] * 10)])
+        ws.append(
+            ["a  Employees on adult rates who have been in the same job for more than a year."]
+        )
+        ws.append(
+            [
+                "Source: Annual Survey of Hours and Earnings, Office for National Statistics. DEMO DATA (fictional councils)"
+            ]
+        )
+    wb.save(path)
+
+
+# ---------------------------------------------------------------- deprivation (IoD) -
+
+_IOD_SHEETS = [  # sheet, header prefix, extra columns
+    (
+        "IMD",
+        "IMD",
+        [
+            "IMD 2019 - Extent ",
+            "IMD 2019 - Rank of extent ",
+            "IMD 2019 - Local concentration ",
+            "IMD 2019 - Rank of local concentration ",
+        ],
+    ),
+    ("Income", "Income", ["Income scale", "Rank of Income Scale"]),
+    ("Employment", "Employment", ["Employment scale ", "Rank of Employment Scale"]),
+    ("Education", "Education, Skills and Training", []),
+    ("Health", "Health Deprivation and Disability", []),
+    ("Crime", "Crime", []),
+    ("Barriers", "Barriers to Housing and Services", []),
+    ("Living", "Living Environment", []),
+    ("IDACI", "IDACI", []),
+    ("IDAOPI", "IDAOPI", []),
+]
+
+
+def _write_iod(path: Path) -> None:
+    """MHCLG IoD 2019 File 11 (upper-tier local authority summaries) in its published
+    layout: a Notes sheet and one sheet a domain, ranks among the file's areas (1 = most
+    deprived)."""
+    rng = np.random.default_rng(SEED + 2019)
+    c = councils().sort_values("la_code")
+    n = len(c)
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        pd.DataFrame(
+            [
+                [
+                    "English Indices of Deprivation 2019 - File 11: upper-tier local authority summaries - DEMO DATA (fictional councils)"
+                ]
+            ]
+        ).to_excel(xl, sheet_name="Notes", header=False, index=False)
+        for sheet, prefix, extra in _IOD_SHEETS:
+            avg_rank = rng.uniform(9_000, 24_000, n).round(2)
+            score = (
+                (40 - avg_rank / 800).round(3)
+                if sheet in ("IMD", "Education", "Barriers", "Living")
+                else (0.35 - avg_rank / 80_000).round(3)
+            )
+            prop = np.clip(rng.uniform(-0.05, 0.3, n), 0, None).round(4)
+
+            def rank(v, high_is_deprived=True):
+                order = (-v if high_is_deprived else v).argsort(kind="stable")
+                r = np.empty(n, dtype=int)
+                r[order] = np.arange(1, n + 1)
+                return r
+
+            cols = {
+                "Upper Tier Local Authority District code (2019)": c["la_code"].to_numpy(),
+                "Upper Tier Local Authority District name (2019)": c["la_name"].to_numpy(),
+                f"{prefix} - Average rank ": avg_rank,
+                f"{prefix} - Rank of average rank ": rank(avg_rank, False),
+                f"{prefix} - Average score ": score,
+                f"{prefix} - Rank of average score ": rank(score),
+                f"{prefix} - Proportion  of LSOAs in most deprived 10% nationally ": prop,
+                f"{prefix} - Rank of proportion of LSOAs in most deprived 10% nationally ": rank(
+                    prop
+                ),
+            }
+            if extra:
+                a = (
+                    rng.uniform(0, 0.3, n).round(4)
+                    if sheet == "IMD"
+                    else rng.integers(8_000, 90_000, n).astype(float)
+                )
+                cols[extra[0]] = a
+                cols[extra[1]] = rank(a)
+            if len(extra) == 4:
+                b = rng.uniform(20_000, 31_000, n).round(2)
+                cols[extra[2]] = b
+                cols[extra[3]] = rank(b, False)
+            pd.DataFrame(cols).to_excel(xl, sheet_name=sheet, index=False)
+
+
 # ---------------------------------------------------------------- entry point -------
 
 
@@ -843,6 +1060,9 @@ def write(raw_dir: str | Path) -> list[Path]:
         "directory": raw / "HSCA_Active_Locations_DEMO.xlsx",
         "ratings": raw / "CQC_latest_ratings_DEMO.xlsx",
         "workforce": raw / f"LA-data-download-{fy_label(RELEASE + 1)}_DEMO.xlsx",
+        "ashe21": raw / "Home Geography Table 8.7a Annual pay - Gross 2021_DEMO.xlsx",
+        "ashe22": raw / "PROV - Home Geography Table 8.7a Annual pay - Gross 2022_DEMO.xlsx",
+        "iod": raw / "File_11_IoD2019_Local_Authority_District_Summaries_upper-tier_DEMO.xlsx",
     }
     _write_workbook(files["workbook"], rng)
     _write_ascof(files["ascof"], rng)
@@ -853,6 +1073,10 @@ def write(raw_dir: str | Path) -> list[Path]:
     locs = _locations(rng)
     _write_cqc(files["directory"], files["ratings"], locs, rng)
     _write_workforce(files["workforce"], rng)
+    # each below draws from its own seeded stream, so adding them moved no other figure
+    _write_ashe(files["ashe21"], 2021)
+    _write_ashe(files["ashe22"], 2022)
+    _write_iod(files["iod"])
     (raw / "DEMO_DATA.txt").write_text(
         "DEMO DATA: fictional councils generated by msp_analysis.demo in the publishers' layouts.\n"
         "Every table and report built from this folder is labelled DEMO. Not published statistics.\n"

@@ -330,3 +330,94 @@ def district_counties() -> pd.DataFrame:
     county_code, county_name, source.
     """
     return _data_csv("district_counties.csv")
+
+
+def same_area_current(code: str) -> tuple[str | None, str | None]:
+    """The council of today covering the same area as ``code``, for figures that cannot be
+    added up or split (a median, a rank, an average score), and a note where there is none.
+
+    A current council is itself. A council renamed on the same boundary (North Yorkshire
+    and Somerset counties in 2023, Buckinghamshire county in 2020) is its successor; Dorset
+    county is taken as Dorset unitary (the same area less Christchurch, about 6% of its
+    people), and the note says so. A council merged into another (Bournemouth, Poole) or
+    split (Northamptonshire, Cumbria), and a district that is now part of a council, has
+    none: the note names the councils of today involved.
+
+    Returns:
+        ``(current code or None, note or None)``; ``(None, None)`` for a code that is not
+        a council or district this tool knows.
+    """
+    if is_current(code):
+        return code, None
+    bc = boundary_changes()
+    rows = bc[bc["predecessor_code"] == code]
+    if len(rows):
+        first = rows.iloc[0]
+        name = first["predecessor_name"]
+        year = str(first["effective"])[:4]
+        succ = [council_name(s) or s for s in rows["successor_code"]]
+        if first["change"] == "rename":
+            return str(first["successor_code"]), None
+        if first["change"] == "successor":
+            return str(first["successor_code"]), (
+                f"published for {name} county, taken as {succ[0]} (the same area less "
+                f"Christchurch since {year})"
+                if code == "E10000009"
+                else f"published for {name}, taken as its successor {succ[0]} ({year})"
+            )
+        if first["change"] == "merge":
+            return None, (
+                f"{name} merged into {succ[0]} in {year}: a median, rank or average of its own "
+                "cannot be combined into one for the new council"
+            )
+        if first["change"] == "split":
+            return None, (
+                f"{name} was split in {year} into {' and '.join(succ)}: a figure for the "
+                "former county cannot be divided between them"
+            )
+    parts = successor_parts()
+    part = parts[(parts["part_code"] == code) & (parts["part_type"] == "district")]
+    if len(part):
+        p = part.iloc[0]
+        return None, (
+            f"a district, part of {p['successor_name']} since {str(p['effective'])[:4]}: "
+            "its own figure, not the council's"
+        )
+    return None, None
+
+
+def non_additive_for(frame: pd.DataFrame, code: str, *, containing: bool = True) -> pd.DataFrame:
+    """Rows of a table of non-additive figures (``la_code``, ``year``) that describe the
+    current council ``code``, each with the ``basis`` it rests on.
+
+    ``basis`` is 'published' (the council's own code), 'same area' (published under a
+    former code of the same area: North Yorkshire and Somerset counties before 2023,
+    Buckinghamshire county before 2020), 'approximately the same area' (Dorset county
+    for Dorset), or, when ``containing`` is True and nothing else covers a year,
+    'former county containing it (not split)': Cumbria's figure for Cumberland or
+    Westmorland and Furness, Northamptonshire's for North or West Northamptonshire.
+    A council's own rows win over a predecessor's in the same year.
+    """
+    own = frame[frame["la_code"] == code].assign(basis="published")
+    names = {"rename": "same area", "successor": "approximately the same area"}
+    bc = boundary_changes()
+    pieces = [own]
+    for rule, basis in names.items():
+        preds = bc.loc[(bc["successor_code"] == code) & (bc["change"] == rule), "predecessor_code"]
+        pieces.append(frame[frame["la_code"].isin(preds)].assign(basis=basis))
+    if containing:
+        preds = bc.loc[
+            (bc["successor_code"] == code) & (bc["change"] == "split"), "predecessor_code"
+        ]
+        pieces.append(
+            frame[frame["la_code"].isin(preds)].assign(
+                basis="former county containing it (not split)"
+            )
+        )
+    out = pd.concat(pieces, ignore_index=True)
+    if out.empty:
+        return out
+    order = {b: i for i, b in enumerate(["published", *names.values()])}
+    rank = out["basis"].map(order).fillna(len(order))
+    best = rank.groupby(out["year"]).transform("min")
+    return out[rank == best].reset_index(drop=True)

@@ -86,6 +86,8 @@ TABLE_KEYS: dict[str, list[str]] = {
     "cqc_ratings": ["location_id", "service_group", "domain"],
     "cqc_locations": ["location_id"],
     "outturn": ["la_code", "year", "form", "service", "age_band", "measure"],
+    "ashe_pay": ["la_code", "year", "table_ref", "sex", "working_pattern", "statistic"],
+    "deprivation": ["la_code", "year", "domain_code", "measure"],
 }
 
 
@@ -245,6 +247,52 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
             unique=TABLE_KEYS["outturn"],
             name="outturn",
         ),
+        # ONS ASHE pay by local authority (Tables 7.x / 8.x): areas on the year's boundaries.
+        "ashe_pay": pa.DataFrameSchema(
+            _base(
+                {
+                    **_dims(["table_ref", "pay", "geography_basis", "sex", "working_pattern"]),
+                    "statistic": pa.Column(
+                        nullable=False,
+                        checks=pa.Check.str_matches(
+                            r"^(jobs|median|mean|p\d{1,2}|(median|mean)_change)$"
+                        ),
+                    ),
+                    "percentile": pa.Column(
+                        "Int64", nullable=True, checks=pa.Check.in_range(1, 99)
+                    ),
+                    "provisional": pa.Column("bool"),
+                    "quality": pa.Column(nullable=True),
+                    "la_code_current": pa.Column(nullable=True),
+                    "boundary_note": pa.Column(nullable=True),
+                    "source_sheet": pa.Column(nullable=False),
+                    "area_type": pa.Column(
+                        nullable=False,
+                        checks=pa.Check.isin(["england", "region", "council", "district"]),
+                    ),
+                }
+            ),
+            checks=suppressed,
+            unique=TABLE_KEYS["ashe_pay"],
+            name="ashe_pay",
+        ),
+        # MHCLG English Indices of Deprivation: local authority summaries (File 10 / File 11).
+        "deprivation": pa.DataFrameSchema(
+            _base(
+                {
+                    **_dims(["domain", "domain_code", "measure"]),
+                    "la_code_current": pa.Column(nullable=True),
+                    "boundary_note": pa.Column(nullable=True),
+                    "source_sheet": pa.Column(nullable=False),
+                    "area_type": pa.Column(
+                        nullable=False, checks=pa.Check.isin(["council", "district"])
+                    ),
+                }
+            ),
+            checks=suppressed,
+            unique=TABLE_KEYS["deprivation"],
+            name="deprivation",
+        ),
     }
 
 
@@ -266,6 +314,11 @@ BOUNDS: dict[tuple[str, str], tuple[float, float, float, float]] = {
     ("population_projections", "people"): (0, 565_501_380, 0, 56_550_138),
     # Revenue outturn: England RO3 net -412,316; England RS total 164,845,200 (£ thousands).
     ("outturn", "£ thousands"): (-4_123_157, 1_648_452_000, -412_315.7, 164_845_200),
+    # ASHE Table 8.7a 2015-2020: lowest published annual pay 1,752 (a 10th percentile of
+    # part-time jobs), highest 110,010; England 18,549 thousand jobs; changes -32.7 to 69.6 %.
+    ("ashe_pay", "£ a year"): (0, 1_100_100, 1_752, 110_010),
+    ("ashe_pay", "thousand jobs"): (0, 185_490, 5, 18_549),
+    ("ashe_pay", "% change on a year"): (-327, 696, -32.7, 69.6),
 }
 
 NON_NEGATIVE_UNITS = {"people", "requests", "episodes", "count", "outcome as published"}

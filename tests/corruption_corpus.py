@@ -30,6 +30,7 @@ ASCOF_ODS = "ascof_2024_25.ods"
 ACTIVITY_CSV = "ascfr_2016-17_csv_activity.csv"
 NOMIS_CSV = "nomis_mye_2024_lincolnshire.csv"
 CQC_CSV = "cqc_lincolnshire_prefiltered.csv"
+SNPP_CSV = "ons_snpp2018_table2_persons_resaved.csv"
 
 #: The table(s) each base file feeds, so a test knows which previous tables must survive.
 TABLES = {
@@ -39,6 +40,7 @@ TABLES = {
     ACTIVITY_CSV: ("ascfr",),
     NOMIS_CSV: ("population",),
     CQC_CSV: ("cqc_ratings",),
+    SNPP_CSV: ("population_projections",),
 }
 
 
@@ -52,8 +54,16 @@ class Case:
         base: the real file it is made from.
         make: writes the corrupted copy: ``make(src, dst)``.
         where: words the error message must contain besides the file name
-            (the location: sheet, column, row).
-        expect: 'error' (exit non-zero) or 'flag' (builds; the cell is flagged, nothing else moves).
+            (the location: sheet, column, row); for 'same', words of the note the
+            build must print.
+        expect: 'error' (exit non-zero, the previous rows kept), 'flag' (builds; the cell
+            is flagged, nothing else moves) or 'same' (builds; read correctly: every row
+            from the file as before).
+        before: what the build did before the class was handled (the issue's record),
+            when that differs from ``expect``: 'silent' (exit 0, rows wrong or gone, nothing
+            said) or 'error'; empty when it already did what ``expect`` says.
+        moves: columns of the tidy rows a 'same' case may change (a column inserted
+            before a figure moves its ``source_column``).
     """
 
     name: str
@@ -62,10 +72,16 @@ class Case:
     make: Callable[[Path, Path], None]
     where: tuple[str, ...] = ()
     expect: str = "error"
+    before: str = ""
+    moves: tuple[str, ...] = ()
 
     @property
     def fmt(self) -> str:
         return Path(self.base).suffix.lstrip(".")
+
+    @property
+    def outcome_before(self) -> str:
+        return self.before or self.expect
 
     def filename(self) -> str:
         """The copy keeps the published name: it stands in for a bad download of that file."""
@@ -334,6 +350,80 @@ def delete_column(letter: str) -> Callable[[str], str]:
     return edit
 
 
+_CELL = re.compile(r'<c r="([A-Z]+)(\d+)"((?:\s+[\w:]+="[^"]*")*)\s*(/>|>.*?</c>)', re.S)
+
+
+def insert_column(
+    letter: str, header_row: int, header: str, fill: str, rows: range
+) -> Callable[[str], str]:
+    """Insert a column of words before ``letter`` (a release adding a status column inside
+    a table): cells from ``letter`` on move one column right, the new column has ``header``
+    in ``header_row`` and ``fill`` in each of ``rows`` (the table's rows)."""
+    at = _col_num(letter)
+
+    def cell(ref: str, text: str) -> str:
+        return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+    def row(m: re.Match) -> str:
+        r = int(m.group(1))
+        if m.group(3) is None:  # an empty row (<row .../>)
+            return m.group(0)
+        cells = []
+        for c in _CELL.finditer(m.group(3)):
+            col = _col_num(c.group(1))
+            new = col + 1 if col >= at else col
+            cells.append((new, f'<c r="{_col_letters(new)}{r}"{c.group(3)}{c.group(4)}'))
+        if r == header_row:
+            cells.append((at, cell(f"{letter}{r}", header)))
+        elif r in rows:
+            cells.append((at, cell(f"{letter}{r}", fill)))
+        body = "".join(x for _, x in sorted(cells, key=lambda t: t[0]))
+        attrs = re.sub(r' spans="[^"]*"', "", m.group(2))
+        return f'<row r="{r}"{attrs}>{body}</row>'
+
+    def edit(xml: str) -> str:
+        xml = re.sub(r'<row r="(\d+)"([^>]*?)(?:/>|>(.*?)</row>)', row, xml, flags=re.S)
+        xml = re.sub(r"<mergeCells.*?</mergeCells>", "", xml)
+        xml = re.sub(r'<dimension ref="[^"]*"/>', "", xml)
+        return re.sub(r"<pane [^>]*/>", "", xml)
+
+    return edit
+
+
+_ODS_CELL = re.compile(
+    r"<table:(?:covered-)?table-cell(?:\s[^>]*)?(?:/>|>.*?</table:(?:covered-)?table-cell>)", re.S
+)
+
+
+def ods_insert_column(
+    after: int, header_marker: str, header: str, fill: str
+) -> Callable[[str], str]:
+    """Insert a column of words after the first ``after`` cells of the header row (found by
+    ``header_marker``) and of every row below it whose first cells are single cells."""
+
+    def text_cell(text: str) -> str:
+        return f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+
+    def edit(xml: str) -> str:
+        rows = re.split(r"(?=<table:table-row[ >])", xml)
+        start = next(i for i, r in enumerate(rows) if header_marker in r)
+        for i in range(start, len(rows)):
+            r = rows[i]
+            if not r.startswith("<table:table-row"):
+                continue
+            cells = list(_ODS_CELL.finditer(r))
+            lead = cells[:after]
+            if len(cells) <= after or any("number-columns-repeated" in c.group(0) for c in lead):
+                continue
+            if i > start and "<text:p>" not in lead[0].group(0):
+                continue  # a blank row below the table
+            cut = lead[-1].end()
+            rows[i] = r[:cut] + text_cell(header if i == start else fill) + r[cut:]
+        return "".join(rows)
+
+    return edit
+
+
 def ods_table(name: str, edit: Callable[[str], str]) -> Callable[[Path, Path], None]:
     """Edit one sheet (``<table:table table:name=...>``) of an ODS content.xml."""
 
@@ -457,7 +547,7 @@ def csv_drop_column(name: str) -> Callable[[str], str]:
 
 
 def _cases() -> list[Case]:
-    x, xs, o, a, n = ASCFR_XLSX, MYE_XLS, ASCOF_ODS, ACTIVITY_CSV, NOMIS_CSV
+    x, xs, o, a, n, s = ASCFR_XLSX, MYE_XLS, ASCOF_ODS, ACTIVITY_CSV, NOMIS_CSV, SNPP_CSV
     wilts_t34, wilts_t43 = 161, 160
     return [
         # whole-file damage
@@ -573,10 +663,12 @@ def _cases() -> list[Case]:
         ),
         Case(
             "xlsx_code_lower_case",
-            "code",
+            "code-case",
             x,
             xlsx_sheet("T34", inline_text(f"A{wilts_t34}", "e06000054")),
-            ("sheet 'T34'", "row 161"),
+            ("sheet T34", "'Geography code': 1 area code(s) written in lower case", "row 161"),
+            expect="same",
+            before="error",
         ),
         Case(
             "xlsx_code_unknown",
@@ -601,10 +693,12 @@ def _cases() -> list[Case]:
         ),
         Case(
             "csv_code_lower_case",
-            "code",
+            "code-case",
             a,
             text_edit(csv_rows(csv_field(3, "e06000054"), ",E06000054,")),
-            ("row",),
+            ("'GEOGRAPHY_CODE': 1 area code(s) written in lower case",),
+            expect="same",
+            before="error",
         ),
         Case(
             "csv_code_unknown",
@@ -677,7 +771,108 @@ def _cases() -> list[Case]:
             xlsx_sheet("T43", formula_without_value(f"G{wilts_t43}")),
             expect="flag",
         ),
+        # --- issue 24: nothing vanishes silently -------------------------------------
+        # a value column relabelled in a table whose labels the publisher fixes: refused
+        # (before: its rows came back under the new label, the old one went missing)
+        Case(
+            "xlsx_setting_relabelled",
+            "column-label",
+            x,
+            xlsx_sheet("T34", inline_text("F8", "Nursing care")),
+            ("sheet 'T34'", "column 'F'", "'Nursing care'", "known: ", "Residential"),
+            before="silent",
+        ),
+        Case(
+            "ods_part_relabelled",
+            "column-label",
+            o,
+            ods_table(
+                "Table_2a", sub_once("2024 to 2025 - numerator<", "2024 to 2025 - numerators<")
+            ),
+            ("sheet 'Table_2a'", "column 'D'", "numerators", "known parts"),
+            before="silent",
+        ),
+        Case(
+            "csv_year_relabelled",
+            "column-label",
+            s,
+            text_edit(sub_once('"2030"', '"Y2030"')),
+            ("column 'Y2030'", "neither a year"),
+            before="silent",
+        ),
+        # a column that carries no figures, added where it sits: read as before, noted
+        Case(
+            "xlsx_status_column",
+            "no-figures-column",
+            x,
+            xlsx_sheet("T34", insert_column("G", 8, "Status", "Final", range(10, 174))),
+            ("'18 to 64 | Status (column G)' carry no figures",),
+            expect="same",
+            before="error",
+            moves=("source_column",),
+        ),
+        Case(
+            "ods_status_column",
+            "no-figures-column",
+            o,
+            ods_table(
+                "Table_2a", ods_insert_column(3, "Local authority code", "Data status", "Final")
+            ),
+            ("'Data status' carry no figures",),
+            expect="same",
+            before="error",
+            moves=("source_column",),
+        ),
+        Case(
+            "csv_notes_column",
+            "no-figures-column",
+            s,
+            text_edit(_append_column("Notes", "projection")),
+            ("'Notes' carry no figures",),
+            expect="same",
+        ),
+        # an area code in lower case: the council's code, read as such (never rows dropped
+        # while another area takes their place)
+        Case(
+            "ods_code_lower_case",
+            "code-case",
+            o,
+            ods_table("Table_2a", sub_once("<text:p>E06000054<", "<text:p>e06000054<")),
+            ("area code(s) written in lower case",),
+            expect="same",
+            before="error",
+        ),
+        Case(
+            "xls_code_lower_case",
+            "code-case",
+            xs,
+            replace_bytes(b"E06000054", b"e06000054"),
+            ("area code(s) written in lower case",),
+            expect="same",
+            before="silent",
+        ),
+        Case(
+            "csv_county_code_lower_case",
+            "code-case",
+            n,
+            text_edit(sub_all('"E10000019"', '"e10000019"')),
+            ("area code(s) written in lower case",),
+            expect="same",
+            before="silent",
+        ),
     ]
+
+
+def _append_column(header: str, value: str) -> Callable[[str], str]:
+    """A column added at the end of a CSV: ``header`` on line 1, ``value`` on every row."""
+
+    def edit(text: str) -> str:
+        lines = text.split("\n")
+        out = [lines[0] + f',"{header}"']
+        out += [line + f',"{value}"' if line.strip() else line for line in lines[1:]]
+        return "\n".join(out)
+
+    return edit
 
 
 def _t43_title() -> str:

@@ -55,7 +55,7 @@ def test_demo_files_are_the_same_bytes_every_time(tmp_path):
     second = demo.write(tmp_path / "two")
     names = sorted(p.name for p in (tmp_path / "one").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "two").iterdir())
-    assert len(first) == len(second) == 8 and len(names) == 9  # 8 files and DEMO_DATA.txt
+    assert len(first) == len(second) == 11 and len(names) == 12  # 11 files and DEMO_DATA.txt
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
             name

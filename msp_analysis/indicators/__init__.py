@@ -2,7 +2,8 @@
 
 from msp_analysis.indicators.assess import all_indicators, assess
 from msp_analysis.indicators.comparators import comparator_group
-from msp_analysis.indicators.core import MARKETS, benchmark
+from msp_analysis.indicators.core import benchmark
+from msp_analysis.indicators.markets import MARKETS
 from msp_analysis.indicators.risk import load_thresholds, risk_flags
 
 __all__ = [

@@ -17,13 +17,21 @@ from msp_analysis.indicators import (
     sufficiency,
     workforce,
 )
+from msp_analysis.indicators.catalogue import COMPUTERS
 from msp_analysis.indicators.comparators import comparator_group, features
 from msp_analysis.indicators.core import OUTPUT_COLUMNS, benchmark_all, market_of, missing_rows
 from msp_analysis.tables import MissingSource, Tables
 
 log = logging.getLogger(__name__)
 
+#: The modules whose functions compute indicators (registered with ``catalogue.computes``),
+#: in the order their results are listed.
 MODULES = (sufficiency, diversity, quality, fees, spend_mix, workforce, placements, outcomes)
+
+
+def _computers() -> list:
+    order = {m.__name__: i for i, m in enumerate(MODULES)}
+    return sorted(COMPUTERS, key=lambda c: order.get(c[0].__module__, len(order)))
 
 
 def all_indicators(tables: Tables) -> tuple[list, list]:
@@ -37,12 +45,11 @@ def all_indicators(tables: Tables) -> tuple[list, list]:
 def _all_indicators(tables: Tables) -> tuple[list, list]:
     found: list = []
     missing: list = []
-    for module in MODULES:
-        for fn, provides in module.GROUPS:
-            try:
-                found.extend(fn(tables))
-            except MissingSource as exc:
-                missing.extend((p, str(exc)) for p in provides)
+    for fn, specs in _computers():
+        try:
+            found.extend(fn(tables))
+        except MissingSource as exc:
+            missing.extend((s, str(exc)) for s in specs)
     return found, missing
 
 

@@ -1,37 +1,10 @@
-"""The result type indicator functions return, and coverage rules for built aggregates."""
+"""Coverage rules for built aggregates (the result type and declarations: ``catalogue``)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import pandas as pd
 
 from msp_analysis import geography
-
-
-@dataclass
-class Indicator:
-    """An indicator for every area: ``area`` has la_code, area_type, year, breakdown, value."""
-
-    market: str
-    name: str
-    unit: str
-    source: str
-    area: pd.DataFrame
-    note: str = ""
-    #: The period in words where it is not a financial year (a snapshot: 'as at 29 May 2026');
-    #: None labels each row by its financial year ('2023-24').
-    year_label: str | None = None
-
-
-@dataclass(frozen=True)
-class Provides:
-    """What an indicator function yields, so a missing source still lists each indicator."""
-
-    market: str
-    name: str
-    unit: str
-    source: str
 
 
 def coverage(codes: pd.Series, *, demo: bool = False) -> dict[str, float]:

@@ -40,18 +40,6 @@ OUTPUT_COLUMNS = [
     "note",
 ]
 
-#: The markets of the DHSC MSP template and the specialist markets councils add, in plan order.
-MARKETS = {
-    "care_home_65": "65+ care homes (residential and nursing)",
-    "home_care_18": "18+ home care",
-    "supported_living": "Supported living",
-    "learning_disability": "Learning disability",
-    "mental_health": "Mental health",
-    "autism": "Autism",
-    "other_community": "Day care, extra care and Shared Lives",
-    "all": "Across all markets",
-}
-
 #: Rows of an indicator whose breakdown names one specialist market belong to that market.
 BREAKDOWN_MARKETS = {
     "Learning Disability": "learning_disability",

@@ -6,22 +6,9 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis import geography
-from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
+from msp_analysis.indicators.base import coverage, drop_thin_aggregates
+from msp_analysis.indicators.catalogue import Indicator, computes, make
 from msp_analysis.tables import MissingSource, Tables
-
-SRC = "CQC care directory (HSCA Active Locations)"
-SRC_R = "CQC latest ratings (locations)"
-PROVIDES = [
-    Provides("care_home_65", "care_home_providers", "providers", SRC),
-    Provides("care_home_65", "top5_provider_share_of_beds", "% of care home beds", SRC),
-    Provides("care_home_65", "hhi_care_home_beds", "HHI (0-10,000)", SRC),
-    Provides("care_home_65", "care_home_size_mix", "% of care homes", SRC),
-    Provides("home_care_18", "home_care_providers", "providers", SRC),
-]
-PROVIDES_RATINGS = [
-    Provides("care_home_65", "care_home_providers_rated", "providers", SRC_R),
-    Provides("care_home_65", "hhi_care_home_locations", "HHI (0-10,000)", SRC_R),
-]
 
 
 def ratings_as_at(ratings: pd.DataFrame) -> tuple[object, str | None, str]:
@@ -73,6 +60,13 @@ def size_band(beds: pd.Series) -> pd.Series:
     ).astype("string")
 
 
+@computes(
+    "care_home_providers",
+    "top5_provider_share_of_beds",
+    "hhi_care_home_beds",
+    "care_home_size_mix",
+    "home_care_providers",
+)
 def market_structure(tables: Tables) -> list[Indicator]:
     """Care home and home care market structure from the CQC directory."""
     if not tables.has("cqc_locations"):
@@ -99,28 +93,20 @@ def market_structure(tables: Tables) -> list[Indicator]:
         ]
 
     out = []
-    for p, data, fn in [
-        (PROVIDES[0], homes, providers),
-        (PROVIDES[1], homes, top5),
-        (PROVIDES[2], homes, hhi_beds),
-        (PROVIDES[3], homes, mix),
-        (PROVIDES[4], loc[loc["home_care"]], providers),
+    for name, data, fn in [
+        ("care_home_providers", homes, providers),
+        ("top5_provider_share_of_beds", homes, top5),
+        ("hhi_care_home_beds", homes, hhi_beds),
+        ("care_home_size_mix", homes, mix),
+        ("home_care_providers", loc[loc["home_care"]], providers),
     ]:
         area = _by_area(data, fn, demo=tables.demo).assign(year=year)
         area, thin = drop_thin_aggregates(area, cover)
-        out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
-                area,
-                "; ".join(x for x in ("directory as published", thin) if x),
-            )
-        )
+        out.append(make(name, area, "directory as published", thin))
     return out
 
 
+@computes("care_home_providers_rated", "hhi_care_home_locations")
 def rated_structure(tables: Tables) -> list[Indicator]:
     """Where only the ratings file is loaded: care home providers and concentration by locations."""
     if not tables.has("cqc_ratings"):
@@ -137,29 +123,21 @@ def rated_structure(tables: Tables) -> list[Indicator]:
         return [dict(breakdown="Total", value=hhi(g.groupby("provider_id").size().astype(float)))]
 
     out = []
-    for p, fn in [(PROVIDES_RATINGS[0], providers), (PROVIDES_RATINGS[1], hhi_locations)]:
+    for name, fn in [
+        ("care_home_providers_rated", providers),
+        ("hhi_care_home_locations", hhi_locations),
+    ]:
         area, thin = drop_thin_aggregates(
             _by_area(homes, fn, demo=tables.demo).assign(year=year), cover
         )
         out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
+            make(
+                name,
                 area,
-                "; ".join(
-                    x
-                    for x in (
-                        "care homes in the ratings file; shares by number of locations (no bed counts in this file)",
-                        thin,
-                    )
-                    if x
-                ),
+                "care homes in the ratings file; shares by number of locations (no bed counts "
+                "in this file)",
+                thin,
                 year_label=label,
             )
         )
     return out
-
-
-GROUPS = [(market_structure, PROVIDES), (rated_structure, PROVIDES_RATINGS)]

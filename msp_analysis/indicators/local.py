@@ -37,18 +37,10 @@ from pydantic import Field, model_validator
 from msp_analysis import geography
 from msp_analysis.configs import ConfigModel, load_yaml
 from msp_analysis.errors import SettingsError
-from msp_analysis.indicators.core import MARKETS, OUTPUT_COLUMNS
+from msp_analysis.indicators.core import OUTPUT_COLUMNS
+from msp_analysis.indicators.markets import MARKETS, Market
 
-MarketKey = Literal[
-    "care_home_65",
-    "home_care_18",
-    "supported_living",
-    "learning_disability",
-    "mental_health",
-    "autism",
-    "other_community",
-    "all",
-]
+MarketKey = Market
 
 #: measure -> (label, allowed units; the first is the default)
 MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {

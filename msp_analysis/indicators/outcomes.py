@@ -7,7 +7,7 @@ ASCOF measures keep the wording the publisher gives them (the plan's labels quot
 
 from __future__ import annotations
 
-from msp_analysis.indicators.base import Indicator, Provides
+from msp_analysis.indicators.catalogue import Indicator, computes, make
 from msp_analysis.indicators.core import (
     add_aggregates,
     align_population,
@@ -17,68 +17,35 @@ from msp_analysis.indicators.core import (
 )
 from msp_analysis.tables import MissingSource, Tables
 
-ASCOF = "ASCOF (DHSC)"
-#: name -> (market, unit, ASCOF codes holding the same definition in different years)
+#: indicator -> the ASCOF codes holding the same definition in different years
 ASCOF_MEASURES = {
-    "ascof_care_home_admissions_65_per_100k": (
-        "care_home_65",
-        "admissions per 100,000 aged 65+",
-        ["2A2", "2C"],
-    ),
-    "ascof_care_home_admissions_18_64_per_100k": (
-        "all",
-        "admissions per 100,000 aged 18-64",
-        ["2A1", "2B"],
-    ),
-    "ascof_reablement_no_further_request": ("all", "% of people", ["2A"]),
-    "ascof_ld_living_at_home": ("learning_disability", "% of people", ["2E(1)"]),
+    "ascof_care_home_admissions_65_per_100k": ["2A2", "2C"],
+    "ascof_care_home_admissions_18_64_per_100k": ["2A1", "2B"],
+    "ascof_reablement_no_further_request": ["2A"],
+    "ascof_ld_living_at_home": ["2E(1)"],
 }
-PROVIDES_ASCOF = [
-    Provides(m, name, unit, f"{ASCOF} " + "/".join(codes))
-    for name, (m, unit, codes) in ASCOF_MEASURES.items()
-]
-PROVIDES_POP = [
-    Provides("all", "population_65_plus", "people aged 65+", "ONS mid-year estimates"),
-    Provides("all", "population_85_plus", "people aged 85+", "ONS mid-year estimates"),
-    Provides(
-        "all",
-        "population_65_plus_share",
-        "% of adults (18+) who are 65+",
-        "ONS mid-year estimates",
-    ),
-]
-PROVIDES_GCE = [
-    Provides("all", "gce_total", "£ million", "ASC-FR (NHS Digital) T15"),
-]
-PROVIDES_ROUTE = [
-    Provides(
-        "all",
-        "requests_route_share",
-        "% of requests for support from new clients",
-        "SALT (NHS Digital) T8",
-    ),
-]
 
 
+@computes(*ASCOF_MEASURES)
 def ascof_outcomes(tables: Tables) -> list[Indicator]:
     """ASCOF outcomes for every council, region and England, joined across renumbered years."""
     a = tables.require("ascof", "ASCOF outcomes")
     a = a[(a["measure_type"] == "outcome") & a["area_type"].isin(["council", "region", "england"])]
     out = []
-    for p in PROVIDES_ASCOF:
-        _, _, codes = ASCOF_MEASURES[p.name]
+    for name, codes in ASCOF_MEASURES.items():
         sel = a[a["measure_code"].isin(codes) & (a["disaggregation"].fillna("Total") == "Total")]
         if sel.empty:
             continue
         used = sel.groupby("measure_code")["year_label"].agg(lambda s: ", ".join(sorted(set(s))))
         note = "; ".join(f"ASCOF {c} ({y})" for c, y in used.items()) + ", as published"
         area = sel.assign(breakdown="Total")[["la_code", "area_type", "year", "breakdown", "value"]]
-        out.append(Indicator(p.market, p.name, p.unit, p.source, area, note))
+        out.append(make(name, area, note))
     if not out:
         raise MissingSource("the loaded ASCOF files hold none of measures 2A, 2B, 2C, 2E")
     return out
 
 
+@computes("population_65_plus", "population_85_plus", "population_65_plus_share")
 def population(tables: Tables) -> list[Indicator]:
     """People aged 65+ and 85+, and the share of adults aged 65+ (councils, regions, England)."""
     pop = tables.require("population", "the 65+ and 85+ population")
@@ -92,15 +59,15 @@ def population(tables: Tables) -> list[Indicator]:
         raise MissingSource("no population year covers most councils")
     aligned, used = align_population(bands, years)
     out = []
-    for p, band in ((PROVIDES_POP[0], "65 and over"), (PROVIDES_POP[1], "85 and over")):
+    for name, band in (
+        ("population_65_plus", "65 and over"),
+        ("population_85_plus", "85 and over"),
+    ):
         area = aligned[aligned["breakdown"] == band].assign(breakdown="Total")
         area = add_aggregates(area, keys=["year", "breakdown"])
         out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
+            make(
+                name,
                 area[["la_code", "area_type", "year", "breakdown", "value"]],
                 f"mid-year estimates, persons; {population_note(used)}",
             )
@@ -113,11 +80,11 @@ def population(tables: Tables) -> list[Indicator]:
         keys=["year", "breakdown"],
         scale=100,
     )
-    p = PROVIDES_POP[2]
-    out.append(Indicator(p.market, p.name, p.unit, p.source, share, population_note(used)))
+    out.append(make("population_65_plus_share", share, population_note(used)))
     return out
 
 
+@computes("gce_total")
 def gross_spend(tables: Tables) -> list[Indicator]:
     """Total gross current expenditure on adult social care, £ million (ASC-FR T15)."""
     a = tables.require("ascfr", "total gross current expenditure")
@@ -128,20 +95,17 @@ def gross_spend(tables: Tables) -> list[Indicator]:
     ]
     if t.empty:
         raise MissingSource("the loaded ASC-FR files have no table T15 (total expenditure)")
-    p = PROVIDES_GCE[0]
     area = t.assign(value=t["value"] / 1000, breakdown="Total")
     return [
-        Indicator(
-            p.market,
-            p.name,
-            p.unit,
-            p.source,
+        make(
+            "gce_total",
             area[["la_code", "area_type", "year", "breakdown", "value"]],
             "Total Gross Current Expenditure (GCE), published in £ thousands",
         )
     ]
 
 
+@computes("requests_route_share")
 def request_routes(tables: Tables) -> list[Indicator]:
     """Share of requests for support from new clients by route of access (SALT T8)."""
     s = tables.require("salt", "requests for support by route of access")
@@ -153,22 +117,10 @@ def request_routes(tables: Tables) -> list[Indicator]:
     parts = t[t["route_of_access"] != "Total"].copy()
     parts["value"] = parts["value"] / parts.set_index(keys).index.map(total).to_numpy() * 100
     parts["breakdown"] = parts["age_band"] + ": " + parts["route_of_access"]
-    p = PROVIDES_ROUTE[0]
     return [
-        Indicator(
-            p.market,
-            p.name,
-            p.unit,
-            p.source,
+        make(
+            "requests_route_share",
             parts[["la_code", "area_type", "year", "breakdown", "value"]],
             "share of all requests from new clients in the age band; suppressed routes are missing",
         )
     ]
-
-
-GROUPS = [
-    (ascof_outcomes, PROVIDES_ASCOF),
-    (population, PROVIDES_POP),
-    (gross_spend, PROVIDES_GCE),
-    (request_routes, PROVIDES_ROUTE),
-]

@@ -7,15 +7,11 @@ support). A council's own figures for these come in through its local evidence f
 
 from __future__ import annotations
 
-from msp_analysis.indicators.base import Provides
+from msp_analysis.indicators.catalogue import computes
 from msp_analysis.tables import MissingSource, Tables
 
-OWN = "council's own records (local evidence file)"
-PROVIDES = [Provides("all", "out_of_area_placements", "people", OWN)]
-PROVIDES_AUTISM = [Provides("autism", "autistic_people_supported", "people", OWN)]
-PROVIDES_DAY = [Provides("other_community", "day_and_extra_care_people", "people", OWN)]
 
-
+@computes("out_of_area_placements")
 def out_of_area(tables: Tables):
     raise MissingSource(
         "no published return counts out-of-area placements per council; the council's own count of "
@@ -23,6 +19,7 @@ def out_of_area(tables: Tables):
     )
 
 
+@computes("autistic_people_supported")
 def autism(tables: Tables):
     raise MissingSource(
         "SALT and ASC-FR record a primary support reason, which has no autism category; the council's "
@@ -30,15 +27,9 @@ def autism(tables: Tables):
     )
 
 
+@computes("day_and_extra_care_people")
 def day_and_extra_care(tables: Tables):
     raise MissingSource(
         "SALT and ASC-FR do not separate day care or extra care from other community support; the "
         "council's own counts and fees (local evidence) give them"
     )
-
-
-GROUPS = [
-    (out_of_area, PROVIDES),
-    (autism, PROVIDES_AUTISM),
-    (day_and_extra_care, PROVIDES_DAY),
-]

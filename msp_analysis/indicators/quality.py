@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
+from msp_analysis.indicators.base import coverage, drop_thin_aggregates
+from msp_analysis.indicators.catalogue import CATALOGUE, Indicator, computes, make
 from msp_analysis.indicators.diversity import _by_area, ratings_as_at
 from msp_analysis.tables import MissingSource, Tables
 
 RATING_ORDER = ["Outstanding", "Good", "Requires improvement", "Inadequate", "Not yet rated"]
-PROVIDES = [
-    Provides(
-        "care_home_65", "care_home_rating_share", "% of care home locations", "CQC latest ratings"
-    ),
-    Provides(
-        "home_care_18", "home_care_rating_share", "% of home care locations", "CQC latest ratings"
-    ),
-    Provides(
-        "all", "ascof_6b_rating_share", "% of CQC-registered locations", "ASCOF 6B (DHSC, from CQC)"
-    ),
-]
 
 
 def overall_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -40,6 +30,7 @@ def overall_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@computes("care_home_rating_share", "home_care_rating_share")
 def rating_shares(tables: Tables) -> list[Indicator]:
     if not tables.has("cqc_ratings"):
         raise MissingSource("no CQC ratings file was loaded")
@@ -55,35 +46,27 @@ def rating_shares(tables: Tables) -> list[Indicator]:
         ]
 
     out = []
-    for p in PROVIDES[:2]:
-        data = ov[ov["market"] == p.market]
+    for name in ("care_home_rating_share", "home_care_rating_share"):
+        data = ov[ov["market"] == CATALOGUE[name].market]
         if data.empty:
             continue
         area, thin = drop_thin_aggregates(
             _by_area(data, shares, demo=tables.demo).assign(year=year), cover
         )
         out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
+            make(
+                name,
                 area,
-                "; ".join(
-                    x
-                    for x in (
-                        "latest overall rating per location"
-                        + (f" (the newest in the file published {newest})" if newest else ""),
-                        thin,
-                    )
-                    if x
-                ),
+                "latest overall rating per location"
+                + (f" (the newest in the file published {newest})" if newest else ""),
+                thin,
                 year_label=label,
             )
         )
     return out
 
 
+@computes("ascof_6b_rating_share")
 def ascof_6b(tables: Tables) -> list[Indicator]:
     if not tables.has("ascof"):
         raise MissingSource("no ASCOF table was loaded")
@@ -102,10 +85,4 @@ def ascof_6b(tables: Tables) -> list[Indicator]:
     area = area[area["area_type"].isin(["council", "region", "england"])][
         ["la_code", "area_type", "year", "breakdown", "value"]
     ]
-    p = PROVIDES[2]
-    return [
-        Indicator(p.market, p.name, p.unit, p.source, area, "published outcome, 1 decimal place")
-    ]
-
-
-GROUPS = [(rating_shares, PROVIDES[:2]), (ascof_6b, PROVIDES[2:])]
+    return [make("ascof_6b_rating_share", area, "published outcome, 1 decimal place")]

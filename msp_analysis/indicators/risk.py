@@ -18,19 +18,9 @@ import pandas as pd
 from pydantic import Field, StrictFloat, StrictInt
 
 from msp_analysis.configs import ConfigModel, load_yaml
-from msp_analysis.indicators.core import MARKETS
+from msp_analysis.indicators.markets import MARKETS, TESTED_MARKETS, Market
 
-MarketKey = Literal[
-    "care_home_65",
-    "home_care_18",
-    "supported_living",
-    "learning_disability",
-    "mental_health",
-    "autism",
-    "other_community",
-    "all",
-    "each",
-]
+MarketKey = Literal[Market, "each"]
 RISKS = {
     "limited_capacity": "Limited capacity",
     "market_exit": "Market exit",
@@ -94,10 +84,6 @@ class RiskThresholds(ConfigModel):
     description: str | None = None
     rules: list[ThresholdRule] = Field(default_factory=list)
     data_checks: DataChecks | None = None
-
-
-#: The markets each risk is tested for (the DHSC template's markets and the specialist ones).
-TESTED_MARKETS = [m for m in MARKETS if m != "all"]
 
 
 def load_thresholds(path: str | Path | None = None) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from msp_analysis.indicators.base import Indicator, Provides
+from msp_analysis.indicators.catalogue import Indicator, computes, make
 from msp_analysis.indicators.core import (
     align_population,
     area_rate,
@@ -12,26 +12,6 @@ from msp_analysis.indicators.core import (
     population_note,
 )
 from msp_analysis.tables import MissingSource, Tables
-
-SRC = "ASC-FR (NHS Digital)"
-PROVIDES = [
-    Provides(
-        "all",
-        "gce_long_term_by_setting_share",
-        "% of long-term GCE in the age band",
-        SRC + " T43/T44",
-    ),
-    Provides(
-        "all",
-        "gce_long_term_by_setting_per_head",
-        "£ per person in the age band",
-        SRC + " T43/T44; ONS",
-    ),
-    Provides(
-        "all", "gce_by_reason_share", "% of long and short term GCE in the age band", SRC + " T18"
-    ),
-    Provides("all", "gce_total_per_adult", "£ per adult", SRC + " T15; ONS"),
-]
 
 
 def _share(t: pd.DataFrame, dim: str) -> pd.DataFrame:
@@ -46,6 +26,12 @@ def _share(t: pd.DataFrame, dim: str) -> pd.DataFrame:
     return parts[["la_code", "area_type", "year", "breakdown", "value"]]
 
 
+@computes(
+    "gce_long_term_by_setting_share",
+    "gce_long_term_by_setting_per_head",
+    "gce_by_reason_share",
+    "gce_total_per_adult",
+)
 def spend_mix(tables: Tables) -> list[Indicator]:
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table was loaded")
@@ -54,13 +40,9 @@ def spend_mix(tables: Tables) -> list[Indicator]:
     out = []
     setting = a[a["table_ref"].isin(["T43", "T44"])]
     if len(setting):
-        p = PROVIDES[0]
         out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
+            make(
+                "gce_long_term_by_setting_share",
                 _share(setting, "support_setting"),
                 "£ thousands as published",
             )
@@ -82,26 +64,18 @@ def spend_mix(tables: Tables) -> list[Indicator]:
                 how="left",
             )
             merged["value"] = merged["value"] / merged["pop"]
-            p = PROVIDES[1]
             out.append(
-                Indicator(
-                    p.market,
-                    p.name,
-                    p.unit,
-                    p.source,
+                make(
+                    "gce_long_term_by_setting_per_head",
                     merged[["la_code", "area_type", "year", "breakdown", "value"]],
                     population_note(used),
                 )
             )
     reason = a[a["table_ref"] == "T18"]
     if len(reason):
-        p = PROVIDES[2]
         out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
+            make(
+                "gce_by_reason_share",
                 _share(reason, "primary_support_reason"),
                 "£ thousands as published",
             )
@@ -113,13 +87,9 @@ def spend_mix(tables: Tables) -> list[Indicator]:
         num = total.assign(value=total["value"] * 1000, breakdown="Total")[
             ["la_code", "area_type", "year", "breakdown", "value"]
         ]
-        p = PROVIDES[3]
         out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
+            make(
+                "gce_total_per_adult",
                 area_rate(num, pop, keys=["year", "breakdown"]),
                 population_note(used),
             )
@@ -129,6 +99,3 @@ def spend_mix(tables: Tables) -> list[Indicator]:
             "the loaded ASC-FR files have no expenditure tables (T15, T18, T43, T44)"
         )
     return out
-
-
-GROUPS = [(spend_mix, PROVIDES)]

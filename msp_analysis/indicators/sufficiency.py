@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from msp_analysis.indicators.base import Indicator, Provides, coverage, drop_thin_aggregates
+from msp_analysis.indicators.base import coverage, drop_thin_aggregates
+from msp_analysis.indicators.catalogue import Indicator, computes, make
 from msp_analysis.indicators.core import (
     align_population,
     area_rate,
@@ -15,81 +16,12 @@ from msp_analysis.indicators.core import (
 )
 from msp_analysis.tables import MissingSource, Tables
 
-SALT_SRC = "SALT (NHS Digital)"
 POP_BANDS = {
     "18 to 64": (18, 64),
     "65 and over": (65, None),
     "Total": (18, None),
     "75 and over": (75, None),
 }
-
-PROVIDES = [
-    Provides(
-        "all",
-        "clients_lts_during_year_per_100k",
-        "people per 100,000 adults in the age band",
-        SALT_SRC + " T2/T34; ONS",
-    ),
-    Provides(
-        "all",
-        "clients_lts_year_end_per_100k",
-        "people per 100,000 adults in the age band",
-        SALT_SRC + " T33; ONS",
-    ),
-    Provides(
-        "care_home_65",
-        "clients_65_in_care_homes_per_100k",
-        "people per 100,000 aged 65+",
-        SALT_SRC + " T34; ONS",
-    ),
-    Provides(
-        "all",
-        "clients_18_64_year_end_by_reason_per_100k",
-        "people per 100,000 aged 18-64",
-        SALT_SRC + " T37; ONS",
-    ),
-    Provides(
-        "all",
-        "requests_per_100k",
-        "requests per 100,000 adults in the age band",
-        SALT_SRC + " T2; ONS",
-    ),
-    Provides(
-        "all", "requests_outcome_share", "% of requests from new clients", SALT_SRC + " T10/T11"
-    ),
-]
-PROVIDES_CQC = [
-    Provides(
-        "care_home_65",
-        "care_home_beds_per_1000_65",
-        "beds per 1,000 people aged 65+",
-        "CQC care directory (HSCA Active Locations); ONS",
-    ),
-    Provides(
-        "care_home_65",
-        "care_home_beds_per_1000_75",
-        "beds per 1,000 people aged 75+",
-        "CQC care directory (HSCA Active Locations); ONS",
-    ),
-    Provides(
-        "home_care_18",
-        "home_care_locations_per_100k",
-        "locations per 100,000 adults",
-        "CQC care directory (HSCA Active Locations); ONS",
-    ),
-    Provides(
-        "supported_living",
-        "supported_living_locations_per_100k",
-        "locations per 100,000 adults",
-        "CQC care directory (HSCA Active Locations); ONS",
-    ),
-    Provides(
-        "other_community",
-        "shared_lives_locations_per_100k",
-        "locations per 100,000 adults",
-        "CQC care directory (HSCA Active Locations); ONS",
-    ),
-]
 
 
 def _need(tables: Tables, *names: str) -> None:
@@ -116,6 +48,7 @@ def _salt(tables, **eq) -> pd.DataFrame:
     return s
 
 
+@computes("clients_lts_during_year_per_100k", "clients_lts_year_end_per_100k")
 def lts_rates(tables: Tables) -> list[Indicator]:
     """People in long-term support (during the year; at year end) per 100,000 adults, by age band."""
     _need(tables, "salt", "population")
@@ -144,11 +77,11 @@ def lts_rates(tables: Tables) -> list[Indicator]:
         )
         pop, note = _pop(tables, n["year"].unique())
         area = area_rate(n, pop, keys=["year", "breakdown"], scale=100_000)
-        p = next(p for p in PROVIDES if p.name == name)
-        out.append(Indicator(p.market, name, p.unit, p.source, area, note))
+        out.append(make(name, area, note))
     return out
 
 
+@computes("clients_65_in_care_homes_per_100k")
 def care_home_clients(tables: Tables) -> list[Indicator]:
     """People aged 65+ supported in nursing and residential care during the year, per 100,000 aged 65+."""
     _need(tables, "salt", "population")
@@ -172,10 +105,10 @@ def care_home_clients(tables: Tables) -> list[Indicator]:
     pop, note = _pop(tables, num["year"].unique())
     pop = pop[pop["breakdown"] == "65 and over"].drop(columns="breakdown")
     area = area_rate(num, pop, keys=["year", "breakdown"], scale=100_000)
-    p = PROVIDES[2]
-    return [Indicator(p.market, p.name, p.unit, p.source, area, note)]
+    return [make("clients_65_in_care_homes_per_100k", area, note)]
 
 
+@computes("clients_18_64_year_end_by_reason_per_100k")
 def specialist_clients(tables: Tables) -> list[Indicator]:
     """People aged 18-64 in long-term support at year end by primary support reason, per 100,000 aged 18-64."""
     _need(tables, "salt", "population")
@@ -195,10 +128,10 @@ def specialist_clients(tables: Tables) -> list[Indicator]:
     pop, note = _pop(tables, num["year"].unique())
     pop = pop[pop["breakdown"] == "18 to 64"].drop(columns="breakdown")
     area = area_rate(num, pop, keys=["year", "breakdown"], scale=100_000)
-    p = PROVIDES[3]
-    return [Indicator(p.market, p.name, p.unit, p.source, area, note)]
+    return [make("clients_18_64_year_end_by_reason_per_100k", area, note)]
 
 
+@computes("requests_per_100k", "requests_outcome_share")
 def requests(tables: Tables) -> list[Indicator]:
     """Requests for support per 100,000 adults, and the share by what happened next."""
     _need(tables, "salt", "population")
@@ -209,17 +142,8 @@ def requests(tables: Tables) -> list[Indicator]:
             columns={"age_band": "breakdown"}
         )
         pop, note = _pop(tables, n["year"].unique())
-        p = PROVIDES[4]
-        out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
-                area_rate(n, pop, keys=["year", "breakdown"], scale=100_000),
-                note,
-            )
-        )
+        area = area_rate(n, pop, keys=["year", "breakdown"], scale=100_000)
+        out.append(make("requests_per_100k", area, note))
     nxt = _salt(tables, table_ref=["T10", "T11"])
     if len(nxt):
         total = nxt[nxt["what_happened_next"] == "Total"].set_index(
@@ -229,13 +153,9 @@ def requests(tables: Tables) -> list[Indicator]:
         parts["total"] = parts.set_index(["la_code", "year", "age_band"]).index.map(total)
         parts["value"] = parts["value"] / parts["total"] * 100
         parts["breakdown"] = parts["age_band"] + ": " + parts["what_happened_next"]
-        p = PROVIDES[5]
         out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
+            make(
+                "requests_outcome_share",
                 parts[["la_code", "area_type", "year", "breakdown", "value"]],
                 "share of the requests whose outcome was published; suppressed outcomes are missing",
             )
@@ -243,6 +163,13 @@ def requests(tables: Tables) -> list[Indicator]:
     return out
 
 
+@computes(
+    "care_home_beds_per_1000_65",
+    "care_home_beds_per_1000_75",
+    "home_care_locations_per_100k",
+    "supported_living_locations_per_100k",
+    "shared_lives_locations_per_100k",
+)
 def cqc_capacity(tables: Tables) -> list[Indicator]:
     """Care home beds per 1,000 older people and community locations per 100,000 adults (CQC directory)."""
     _need(tables, "cqc_locations", "population")
@@ -267,21 +194,20 @@ def cqc_capacity(tables: Tables) -> list[Indicator]:
     )
     beds = beds.rename(columns={"beds": "value"}).assign(year=year, area_type="council")
     note = f"beds in the CQC directory as published; population mid-{year}"
-    for band, p in (("65 and over", PROVIDES_CQC[0]), ("75 and over", PROVIDES_CQC[1])):
+    for band, name in (
+        ("65 and over", "care_home_beds_per_1000_65"),
+        ("75 and over", "care_home_beds_per_1000_75"),
+    ):
         den = pop[pop["breakdown"] == band].drop(columns="breakdown")
         area, thin = drop_thin_aggregates(
             area_rate(beds, den, keys=["year", "breakdown"], scale=1000), cover
         )
-        out.append(
-            Indicator(
-                p.market, p.name, p.unit, p.source, area, "; ".join(x for x in (note, thin) if x)
-            )
-        )
+        out.append(make(name, area, note, thin))
     den = pop[pop["breakdown"] == "Total"].drop(columns="breakdown")
-    for flag, p in (
-        ("home_care", PROVIDES_CQC[2]),
-        ("supported_living", PROVIDES_CQC[3]),
-        ("shared_lives", PROVIDES_CQC[4]),
+    for flag, name in (
+        ("home_care", "home_care_locations_per_100k"),
+        ("supported_living", "supported_living_locations_per_100k"),
+        ("shared_lives", "shared_lives_locations_per_100k"),
     ):
         n = (
             loc[loc[flag]]
@@ -293,25 +219,5 @@ def cqc_capacity(tables: Tables) -> list[Indicator]:
         area, thin = drop_thin_aggregates(
             area_rate(n, den, keys=["year", "breakdown"], scale=100_000), cover
         )
-        out.append(
-            Indicator(
-                p.market,
-                p.name,
-                p.unit,
-                p.source,
-                area,
-                "; ".join(
-                    x for x in (f"locations registered with CQC; population mid-{year}", thin) if x
-                ),
-            )
-        )
+        out.append(make(name, area, f"locations registered with CQC; population mid-{year}", thin))
     return out
-
-
-GROUPS = [
-    (lts_rates, PROVIDES[:2]),
-    (care_home_clients, PROVIDES[2:3]),
-    (specialist_clients, PROVIDES[3:4]),
-    (requests, PROVIDES[4:6]),
-    (cqc_capacity, PROVIDES_CQC),
-]

@@ -9,14 +9,13 @@ from __future__ import annotations
 import math
 from datetime import date
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 from pydantic import Field
 
 from msp_analysis import geography
 from msp_analysis.configs import ConfigModel, load_yaml
-from msp_analysis.indicators.core import MARKETS
+from msp_analysis.indicators.markets import MARKETS, SHORT_NAMES, TESTED_MARKETS, Market
 from msp_analysis.indicators.risk import RiskKey
 from msp_analysis.indicators.summary import HEADLINES, compare_word, latest
 from msp_analysis.narrative import render
@@ -27,16 +26,7 @@ SECTION_TITLES = {
     3: "Section 3: Plans for each market to address sustainability issues",
 }
 MARKET_ORDER = list(MARKETS)
-ActionMarket = Literal[
-    "care_home_65",
-    "home_care_18",
-    "supported_living",
-    "learning_disability",
-    "mental_health",
-    "autism",
-    "other_community",
-    "all",
-]
+ActionMarket = Market
 
 
 def _clean(v):
@@ -144,15 +134,7 @@ def _order(item):
 
 OWN = "Council's own records"
 #: Columns of the risk summary table (short market names).
-SHORT_MARKETS = {
-    "care_home_65": "65+ care homes",
-    "home_care_18": "18+ home care",
-    "supported_living": "Supported living",
-    "learning_disability": "Learning disability",
-    "mental_health": "Mental health",
-    "autism": "Autism",
-    "other_community": "Day care, extra care, Shared Lives",
-}
+SHORT_MARKETS = {m: SHORT_NAMES[m] for m in TESTED_MARKETS}
 
 
 def section1(
@@ -735,6 +717,8 @@ PUBLISHERS = {
     "cqc": "Care Quality Commission: care directory and ratings",
     "workforce": "Skills for Care: adult social care workforce estimates",
     "outturn": "MHCLG (formerly DCLG): local authority revenue outturn (RO3, RS/RSX)",
+    "ashe": "Office for National Statistics: Annual Survey of Hours and Earnings",
+    "deprivation": "MHCLG: English Indices of Deprivation",
 }
 
 

@@ -105,7 +105,7 @@ def _measure_sections(
     dist = standing.measure_distributions(measures)
     by_type = standing.measure_by(measures, "la_type")
     types = sorted(by_type["la_type"].unique()) if len(by_type) else []
-    from msp_analysis.indicators.core import MARKETS
+    from msp_analysis.indicators.markets import MARKETS
 
     out = []
     links = {f.la_code: _link(plans, f.la_code) for f in plans.facts}

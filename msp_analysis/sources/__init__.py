@@ -15,14 +15,26 @@ from msp_analysis.sources import (
     _parsing,
     ascfr,
     ascof,
+    ashe,
     cqc,
+    deprivation,
     outturn,
     population,
     salt,
     workforce,
 )
 
-READERS: tuple[ModuleType, ...] = (ascfr, salt, ascof, population, cqc, workforce, outturn)
+READERS: tuple[ModuleType, ...] = (
+    ascfr,
+    salt,
+    ascof,
+    population,
+    cqc,
+    workforce,
+    outturn,
+    ashe,
+    deprivation,
+)
 
 
 def readers_for(path: str | Path) -> list[tuple[ModuleType, str]]:
@@ -35,7 +47,7 @@ def readers_for(path: str | Path) -> list[tuple[ModuleType, str]]:
             never skipped as "unknown".
     """
     p = Path(path)
-    if p.suffix.lower() in _parsing.SPREADSHEET_SUFFIXES:
+    if _parsing.is_spreadsheet(p):
         _parsing.check_spreadsheet(p)
     found = []
     near: list[LayoutNearMiss] = []

@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,27 @@ def _header_paths(sheet: pd.DataFrame, hdr: int, end: int) -> list[tuple[str | N
     return [tuple(filled[r][c] for r in range(n_levels)) for c in range(n_cols)]
 
 
+def _figure_columns(
+    body: pd.DataFrame, paths: list[tuple[str | None, ...]], file: str, ref: str
+) -> list[int]:
+    """Positions (among the value columns) of the columns that carry figures.
+
+    A column is left out, with a note, when its header names no figure (a status, a
+    certification, notes, flags: :func:`~msp_analysis.sources._parsing.carries_no_figures`)
+    or when its cells hold words only (no number and no marker in any cell): a release
+    may add such columns anywhere in a table.
+    """
+    keep, dropped = [], []
+    for i, path in enumerate(paths):
+        label = _header_text(path)
+        if any(P.carries_no_figures(x) for x in path if x) or P.words_only(body.iloc[:, 5 + i]):
+            dropped.append(f"{label or 'unnamed'} (column {P.column_letter(6 + i)})")
+        else:
+            keep.append(i)
+    P.note_no_figures(file, dropped, sheet=ref)
+    return keep
+
+
 def _units(sheet: pd.DataFrame, hdr: int) -> str | None:
     for r in range(hdr - 1, -1, -1):
         row = [P.tidy_label(v) for v in sheet.iloc[r, 1:].tolist()]
@@ -187,11 +209,13 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
             )
         hdr, first = _header_block(sheet, p.name, ref)
         paths = _header_paths(sheet, hdr, first)
-        body = sheet.iloc[first:]
+        body = _area_columns(sheet.iloc[first:], p.name, ref)
         body = body[_data_rows(body, p.name, ref)]
         councils[ref] = set(body.iloc[:, 0].astype("string").str.strip().dropna()) - {""}
+        keep = _figure_columns(body, paths, p.name, ref)
+        paths = [paths[i] for i in keep]
         n_val = len(paths)
-        vals = body.iloc[:, 5 : 5 + n_val]
+        vals = body.iloc[:, [5 + i for i in keep]]
         cells = pd.DataFrame(
             {
                 "spec": spec_ref,
@@ -202,7 +226,7 @@ def read_tables(path: str | Path, specs: dict[str, TableSpec]) -> pd.DataFrame:
                 "la_name": np.repeat(body.iloc[:, 2].to_numpy(), n_val),
                 "region_code": np.repeat(body.iloc[:, 3].to_numpy(), n_val),
                 "region_name": np.repeat(body.iloc[:, 4].to_numpy(), n_val),
-                "column": np.tile(np.arange(6, 6 + n_val), len(body)),
+                "column": np.tile(np.array(keep, dtype="int64") + 6, len(body)),
                 "header": pd.Series(
                     [paths[i] for i in range(n_val)] * len(body), dtype=object
                 ).to_numpy(),
@@ -280,11 +304,25 @@ def _stripped(v: object) -> str | None:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
 
 
+def _area_columns(body: pd.DataFrame, file: str, ref: str) -> pd.DataFrame:
+    """The rows under the header with their Geography code (A) and Region code (D) as ONS
+    codes (:func:`~msp_analysis.sources._parsing.area_codes`: case and spaces made plain,
+    a malformed code an error); the sheet itself is left as it is (it is cached)."""
+    body = body.copy(deep=False)
+    rows = pd.Series(body.index.to_numpy() + 1, index=body.index)
+    for j, name in ((0, "Geography code"), (3, "Region code")):
+        body[body.columns[j]] = P.area_codes(
+            body.iloc[:, j], file=file, sheet=ref, column=name, rows=rows
+        )
+    return body
+
+
 def _data_rows(body: pd.DataFrame, file: str, ref: str) -> np.ndarray:
     """England, region and council rows: those with a region code in column D.
 
-    A row that has a region code but whose Geography code is not an ONS code (lower
-    case, a letter for a digit) is an error naming the cell, never a dropped row.
+    A row that has a region code but whose Geography code is not an ONS code (a letter
+    for a digit, a digit short) is an error naming the cell, never a dropped row; codes
+    in lower case or with spaces were made plain before (:func:`_area_columns`).
     """
     region = [_stripped(v) for v in body.iloc[:, 3]]
     geo = [_stripped(v) for v in body.iloc[:, 0]]
@@ -410,11 +448,13 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
                 )
                 cells = cells[~drop]
                 col, headers = pd.factorize(cells["header"].to_numpy())
-        first_row = cells["source_row"].to_numpy()[np.unique(col, return_index=True)[1]]
+        firsts = np.unique(col, return_index=True)[1]
+        first_row = cells["source_row"].to_numpy()[firsts]
         title_year = P.last_fy_in(cells["title"].iloc[0])
         labels = _column_labels(
             headers, first_row, spec, title_year, raw.attrs.get("file_year"), file=file, ref=ref
         )
+        _check_labels(labels, spec, cells["column"].to_numpy()[firsts], file=file, ref=ref)
         by_cell = {c: labels[c].array.take(col) for c in labels}
         header_text = pd.Series(by_cell.pop("header_text"), index=cells.index)
         year, measure = by_cell.pop("year"), by_cell.pop("measure")
@@ -447,6 +487,30 @@ def clean_cells(raw: pd.DataFrame, specs: dict[str, TableSpec], *, source: str) 
     out.loc[out["area_type"] == "england", "region_code"] = pd.NA
     out["year_label"] = P.fy_labels(out["year"])
     return out
+
+
+def column_labels(raw: pd.DataFrame, specs: dict[str, TableSpec]) -> pd.DataFrame:
+    """The dimension labels of every value column in :func:`read_tables` cells, unchecked:
+    ``dimension``, ``label``, ``table`` (for ``tools/make_nhsd_column_labels.py``)."""
+    rows = []
+    for spec_ref, cells in raw.groupby("spec", sort=False):
+        spec = specs[spec_ref]
+        headers = pd.unique(cells["header"].to_numpy())
+        if spec.skip:
+            headers = [h for h in headers if not re.search(spec.skip, _header_text(h), re.I)]
+        labels = _column_labels(
+            np.array(headers, dtype=object),
+            np.zeros(len(headers), dtype="int64"),
+            spec,
+            None,
+            None,
+            file="",
+            ref=cells["sheet"].iloc[0],
+        )
+        for name in spec.levels:
+            if name not in ("year", "measure"):
+                rows += [(name, label, spec_ref) for label in labels[name]]
+    return pd.DataFrame(rows, columns=["dimension", "label", "table"]).drop_duplicates()
 
 
 def _cell_areas(raw: pd.DataFrame) -> pd.DataFrame:
@@ -553,6 +617,54 @@ def _column_labels(
             **{d: pd.array(v, dtype="string") for d, v in dims.items()},
         }
     )
+
+
+def label_key(label: str) -> str:
+    """A header label compared as words: case, punctuation and spacing aside
+    ('Community\\nDirect Payment Only' and 'Community: Direct Payment Only' are one)."""
+    return " ".join(re.findall(r"[a-z0-9%£]+", str(label).lower()))
+
+
+@lru_cache(maxsize=1)
+def known_labels() -> dict[str, dict[str, str]]:
+    """Every column label the publisher has used in these tables, per dimension
+    (``msp_analysis/data/nhsd_column_labels.csv``, read from the published workbooks by
+    ``tools/make_nhsd_column_labels.py``): {dimension: {label_key: label}}."""
+    from importlib import resources
+
+    with resources.files("msp_analysis.data").joinpath("nhsd_column_labels.csv").open("rb") as fh:
+        table = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    out: dict[str, dict[str, str]] = {}
+    for dim, label in zip(table["dimension"], table["label"]):
+        out.setdefault(dim, {})[label_key(label)] = label
+    return out
+
+
+def _check_labels(
+    labels: pd.DataFrame, spec: TableSpec, columns: np.ndarray, *, file: str, ref: str
+) -> None:
+    """The publisher fixes these tables' column labels: a label it has never used is a
+    changed table (a setting renamed would move its rows under a new name while the old
+    one went missing), an error naming the sheet, the column and the labels known.
+
+    Raises:
+        SourceError: a column label that is not in :func:`known_labels` for its dimension.
+    """
+    for name in spec.levels:
+        known = known_labels().get(name)
+        if not known:
+            continue
+        for label, column in zip(labels[name], columns):
+            if label == "Total" or label_key(label) in known:
+                continue
+            words = name.replace("_", " ")
+            raise SourceError(
+                f"column label {label!r} is not a {words} these tables have used; known: "
+                + ", ".join(sorted(set(known.values()) - {"Total"})),
+                file=file,
+                sheet=ref,
+                column=P.column_letter(int(column)),
+            )
 
 
 def _match_measure(label: str, measures: dict[str, str]) -> str | None:

@@ -7,6 +7,7 @@ Nothing here writes anything.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from dataclasses import dataclass
@@ -169,6 +170,128 @@ def _raise_bad(i, cell, problem, file, column, rows, sheet) -> None:
     raise SourceError(f"value {cell!r} {problem}", file=file, sheet=sh, column=str(col), row=row)
 
 
+#: an ONS (GSS) area code: a country letter and 8 digits (E06000054)
+GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
+_GSS_ANY_CASE = re.compile(r"^[EWSNK]\d{8}$", re.I)
+#: text that is meant as an area code but is not one: a letter O for a zero, a digit lost
+_CODE_LIKE = re.compile(r"^[EWSNK]\d{2}[0-9A-Z]{4,8}$", re.I)
+_EDGE_SPACE = " \t\r\n\u00a0\u200b\ufeff"
+
+
+def area_codes(
+    cells: pd.Series,
+    *,
+    file: str | Path,
+    column: str,
+    rows: pd.Series | None = None,
+    sheet: str | None = None,
+) -> pd.Series:
+    """ONS area codes as the readers key them: spaces around a code (non-breaking too)
+    trimmed and lower-case letters upper-cased, with one note saying how many cells that
+    changed; every other cell stripped of its edge spaces (names, notes, blanks stay text).
+
+    A council's code typed in lower case by hand (``e06000054``) is that council's code,
+    never a row that vanishes while another area takes its place.
+
+    Raises:
+        SourceError: a cell meant as an area code that is not one (``E06000O54`` with a
+            letter O, ``E0600054`` a digit short), naming its row.
+    """
+    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+    if not len(distinct):
+        return cells
+    tidy: list[object] = []
+    changed = np.zeros(len(distinct), dtype=bool)
+    for i, value in enumerate(distinct):
+        text = str(value).strip(_EDGE_SPACE)
+        if _GSS_ANY_CASE.match(text):
+            code = text.upper()
+            changed[i] = code != str(value)
+        elif _CODE_LIKE.match(text):
+            at = int(np.flatnonzero(codes == i)[0])
+            raise SourceError(
+                f"{text!r} is not an ONS area code (a letter and 8 digits, such as E06000054)",
+                file=file,
+                sheet=sheet,
+                column=column,
+                row=int(rows.iloc[at]) if rows is not None else None,
+            )
+        else:
+            code = text if isinstance(value, str) else value
+        tidy.append(code)
+    out = pd.Series(
+        pd.array(tidy, dtype=object).take(codes, allow_fill=True), index=cells.index, dtype=object
+    )
+    if changed.any():
+        first = int(np.flatnonzero(changed[codes] & (codes >= 0))[0])
+        n = int((changed[codes] & (codes >= 0)).sum())
+        where = f"{Path(str(file)).name}{f' sheet {sheet}' if sheet else ''} column {column!r}"
+        row = f" row {int(rows.iloc[first])}" if rows is not None else ""
+        log.warning(
+            "%s: %d area code(s) written in lower case or with spaces, read as ONS codes "
+            "(%r at%s read as %s)",
+            where,
+            n,
+            str(cells.iloc[first]),
+            row or " the first",
+            out.iloc[first],
+        )
+    return out
+
+
+#: Header words of columns that carry no figures: a release may add such columns anywhere
+#: (a return's status, its certification, notes, flags); they are left out, with a note.
+NO_FIGURES = re.compile(
+    r"\b(status|certif\w*|notes?|footnotes?|flags?|comments?|remarks?|data quality)\b", re.I
+)
+
+
+def carries_no_figures(label: object) -> bool:
+    """True for a column header that names no figure (``Status``, ``Certified``, ``Notes``,
+    ``Data quality flag``): see :data:`NO_FIGURES`."""
+    return label is not None and bool(NO_FIGURES.search(str(label)))
+
+
+def note_no_figures(file: str | Path, labels: list[str], sheet: str | None = None) -> None:
+    """One note naming the columns left out because they carry no figures."""
+    if labels:
+        log.warning(
+            "%s%s: column(s) %s carry no figures (status, certification, notes or flags): not read",
+            Path(str(file)).name,
+            f" sheet {sheet}" if sheet else "",
+            ", ".join(repr(str(x)) for x in dict.fromkeys(labels)),
+        )
+
+
+def words_only(cells: pd.Series) -> bool:
+    """True when a column's cells are all words (a status, a certification, a note): no
+    cell a number or a marker, and at least one not blank. Stops at the first number."""
+    words = False
+    for v in cells.to_numpy(dtype=object):
+        if v is None:
+            continue
+        if isinstance(v, (int, float, np.number)):
+            if v == v:  # a number (NaN is a blank)
+                return False
+            continue
+        text = str(v).strip()
+        if not text:
+            continue
+        if text.lower() in MARKERS or _NUMBER.match(text.replace(",", "").lstrip("£")):
+            return False
+        words = True
+    return words
+
+
+def column_letter(n: int) -> str:
+    """A spreadsheet column's letters from its 1-based number: 6 -> 'F', 27 -> 'AA'."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def tidy_label(label: object) -> str | None:
     """Tidy a header label: newlines become ': ', trailing spaces and doubled spaces go."""
     if label is None or (isinstance(label, float) and np.isnan(label)):
@@ -276,9 +399,101 @@ def find_header_row(
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt"}
+#: the kind of file each data extension says it is (any other name, '.txt' too, is told by
+#: its content alone)
+_SUFFIX_KIND = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods", ".csv": "text"}
+SPREADSHEET_KINDS = frozenset({"xlsx", "xls", "ods"})
+_KIND_NAMES = {"xlsx": "Excel (.xlsx)", "xls": "Excel 97-2003 (.xls)", "ods": "OpenDocument (.ods)"}
 
 
 _OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+_ZIP = b"PK\x03\x04"
+
+
+def file_kind(path: str | Path) -> str | None:
+    """What a file is by its content, whatever its name ends with: 'xlsx', 'xls', 'ods',
+    'text' (a table of text, such as a CSV) or None (anything else: a PDF, an image).
+
+    A file whose content says nothing (damaged, truncated, empty) is the kind its extension
+    names, so the reader that opens it says what is wrong; a ``.txt`` or ``.csv`` that holds
+    a workbook (Windows "Save as" offers ``.txt``; a download saved without its name) is
+    read as that workbook, with a note.
+    """
+    p = Path(path)
+    try:
+        key = _file_key(p)
+    except OSError:
+        return _SUFFIX_KIND.get(p.suffix.lower())
+    return _kind(key)
+
+
+def is_spreadsheet(path: str | Path) -> bool:
+    """True for a workbook (.xlsx, .xls, .ods), told by its content (:func:`file_kind`)."""
+    return file_kind(path) in SPREADSHEET_KINDS
+
+
+def is_text(path: str | Path) -> bool:
+    """True for a text table (CSV), told by its content (:func:`file_kind`)."""
+    return file_kind(path) == "text"
+
+
+@lru_cache(maxsize=256)
+def _kind(key: tuple[str, int, int]) -> str | None:
+    p = Path(key[0])
+    named = _SUFFIX_KIND.get(p.suffix.lower())
+    with open(p, "rb") as fh:
+        head = fh.read(4096)
+    found = _content_kind(p, head)
+    if found == "xls" and _encrypted(p):
+        return "xlsx"  # a password-protected .xlsx (check_readable says so)
+    if found in (None, "other") or (found == "text" and named in SPREADSHEET_KINDS):
+        return named  # nothing to tell by: the extension decides (and its reader says why)
+    if found in SPREADSHEET_KINDS and named != found:
+        log.warning(
+            "%s is an %s workbook by its content (its name ends '%s'): read as one",
+            p.name,
+            _KIND_NAMES[found],
+            p.suffix or "(no extension)",
+        )
+    return found
+
+
+def _encrypted(p: Path) -> bool:
+    return "EncryptedPackage".encode("utf-16-le") in p.read_bytes()[: 1 << 20]
+
+
+def _content_kind(p: Path, head: bytes) -> str | None:
+    if not head:
+        return None
+    if head[:8] == _OLE2:
+        return "xls"  # an encrypted .xlsx is an OLE2 container too: check_readable says so
+    if head[:4] == _ZIP:
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(p) as z:
+                names = set(z.namelist())
+                mimetype = z.read("mimetype")[:80] if "mimetype" in names else b""
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError):
+            return None  # damaged: the extension decides
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if b"opendocument.spreadsheet" in mimetype:
+            return "ods"
+        return "other"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "text"  # UTF-16 text: the text reader says how to save it
+    if b"\x00" in head:
+        return "other"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not a character cut at the end of the sample
+            text = head.decode("cp1252", "replace")
+        else:
+            text = head[: exc.start].decode("utf-8")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
+    return "text" if controls == 0 else "other"
 
 
 def check_readable(path: str | Path) -> Path:
@@ -301,29 +516,26 @@ def check_readable(path: str | Path) -> Path:
 @lru_cache(maxsize=64)
 def _check_container(key: tuple[str, int, int]) -> None:
     """:func:`check_readable`'s look inside a spreadsheet (zip or OLE2 header, encryption),
-    for one (path, mtime, size); an error is raised again each time (it is not cached)."""
+    for one (path, mtime, size); an error is raised again each time (it is not cached).
+    The kind of file is told by its content where it can be (:func:`file_kind`), else by
+    its extension."""
     p = Path(key[0])
-    suffix = p.suffix.lower()
-    if suffix in {".xlsx", ".xlsm", ".ods"}:
+    kind = _kind(key)
+    named = p.suffix if p.suffix.lower() in _SUFFIX_KIND else f".{kind}"
+    if kind in {"xlsx", "ods"}:
         import zipfile
 
         with open(p, "rb") as fh:
             head = fh.read(8)
-        if head == _OLE2:
-            if "EncryptedPackage".encode("utf-16-le") in p.read_bytes()[: 1 << 20]:
-                raise SourceError(
-                    "is password-protected (encrypted): save an unprotected copy and try again",
-                    file=p,
-                )
+        if head == _OLE2:  # an OLE2 container told as .xlsx: only a password does that
             raise SourceError(
-                f"is an Excel 97-2003 file saved with the {p.suffix} extension; "
-                "rename it to .xls or re-save it",
+                "is password-protected (encrypted): save an unprotected copy and try again",
                 file=p,
             )
         if not zipfile.is_zipfile(p):
             raise SourceError(
                 "is not a valid spreadsheet: the file is truncated or not really "
-                f"{p.suffix} (an {p.suffix} file is a zip archive)",
+                f"{named} (an {named} file is a zip archive)",
                 file=p,
             )
         try:
@@ -339,7 +551,7 @@ def _check_container(key: tuple[str, int, int]) -> None:
                 "is password-protected (encrypted): save an unprotected copy and try again",
                 file=p,
             )
-    elif suffix == ".xls":
+    elif kind == "xls":
         with open(p, "rb") as fh:
             head = fh.read(8)
         if head != _OLE2:
@@ -357,7 +569,7 @@ def check_spreadsheet(path: str | Path) -> list[str]:
     it is damaged, truncated or encrypted, and the build says so.
     """
     p = check_readable(path)
-    if p.suffix.lower() in {".xlsx", ".xlsm", ".ods"}:
+    if file_kind(p) in {"xlsx", "ods"}:
         import zipfile
 
         try:
@@ -409,7 +621,12 @@ class _SheetsOnce:
 def _open_book(key: tuple[str, int, int]) -> _Book:
     """The workbook, opened once per (path, mtime, size): recognising a file (sheet names,
     first rows) and then reading it, by one reader or two, never opens it again."""
-    excel = pd.ExcelFile(key[0], engine="calamine")
+    source: str | io.BytesIO = key[0]
+    if _SUFFIX_KIND.get(Path(key[0]).suffix.lower()) != _kind(key):
+        # calamine tells a workbook by its extension when given a path, by its content when
+        # given the bytes: a workbook under another name is opened from its bytes
+        source = io.BytesIO(Path(key[0]).read_bytes())
+    excel = pd.ExcelFile(source, engine="calamine")
     reader = getattr(excel, "_reader", None)  # pandas' calamine reader: share its sheets
     if reader is not None and hasattr(reader, "book"):
         reader.book = _SheetsOnce(reader.book)
@@ -482,7 +699,7 @@ def uncached_formulas(path: str | Path) -> dict[str, list[tuple[int, int]]]:
     ``.xlsx``/``.xlsm`` (``<f>`` without ``<v>``); ``.xls`` always stores the result.
     """
     p = Path(path)
-    if p.suffix.lower() not in {".xlsx", ".xlsm"}:
+    if file_kind(p) != "xlsx":
         return {}
     import zipfile
 

@@ -246,10 +246,9 @@ def key_lookup() -> pd.DataFrame:
 def detect(path: str | Path) -> str | None:
     """Which ASC-FR layout the file is in, judged by its content; None if not ASC-FR."""
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix in P.SPREADSHEET_SUFFIXES:
+    if P.is_spreadsheet(p):
         return W.WORKBOOK_LAYOUT if W.is_workbook(p) else None
-    if suffix in P.TEXT_SUFFIXES:
+    if P.is_text(p):
         second = set(_second_line(p))
         if set(_WIDE_DIMS) <= second:
             return "ascfr-2014-15-wide"
@@ -393,8 +392,9 @@ def _geo_columns(raw: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def _geo_of(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    geo = raw["GEOGRAPHY_CODE"].str.strip()
-    region = raw["REGION_GO_CODE"].str.strip()
+    rows = raw["source_row"]
+    geo = P.area_codes(raw["GEOGRAPHY_CODE"], file=file, column="GEOGRAPHY_CODE", rows=rows)
+    region = P.area_codes(raw["REGION_GO_CODE"], file=file, column="REGION_GO_CODE", rows=rows)
     code = geo.where(geo != "", region)
     bad = ~code.str.match(r"^E\d{8}$")
     if bad.any():

@@ -54,6 +54,19 @@ _LONG_COLUMNS = [
     "Measure Value",
 ]
 _TYPES = ["number of respondents", "margin of error", "numerator", "denominator", "outcome", "base"]
+#: The breakdowns a time series column label may name before its part ('2024 to 2025 - good
+#: numerator'): measure 6b's CQC ratings (read from the 2024-25 workbook; the other ratings
+#: CQC gives are listed too). The publisher fixes these labels: any other is refused.
+_DISAGGREGATIONS = {
+    "Total",
+    "6b",
+    "good",
+    "outstanding",
+    "other",
+    "not yet rated",
+    "requires improvement",
+    "inadequate",
+}
 COUNCIL_TYPES = {
     "S": "Shire Counties",
     "U": "Unitary Authorities",
@@ -66,10 +79,9 @@ COUNCIL_TYPES = {
 def detect(path: str | Path) -> str | None:
     """Which ASCOF layout the file is in, by content; None if not ASCOF."""
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix in P.TEXT_SUFFIXES:
+    if P.is_text(p):
         return "ascof-open-data-long" if set(_LONG_COLUMNS) <= set(P.text_header(p)) else None
-    if suffix not in P.SPREADSHEET_SUFFIXES:
+    if not P.is_spreadsheet(p):
         return None
     names = P.sheet_names_or_none(p) or []
     if sum(bool(re.fullmatch(r"Table_\d[a-z](\(\w+\))?", n)) for n in names) >= 3:
@@ -90,7 +102,7 @@ def read(path: str | Path) -> pd.DataFrame:
             "this file is not an ASCOF file this reader knows", LAYOUTS, file=p
         )
     if layout == "ascof-open-data-long":
-        if p.suffix.lower() in P.TEXT_SUFFIXES:
+        if P.is_text(p):
             raw = P.read_text_table(p)
         else:
             sheets = P.read_sheets(p)
@@ -145,7 +157,19 @@ def _read_ods(p: Path) -> pd.DataFrame:
             )
         body = sheet.iloc[hdr + 1 :]
         body = body[body.iloc[:, 1].notna()]
+        ons = P.area_codes(
+            body.iloc[:, 2],
+            file=p.name,
+            sheet=name,
+            column="ONS area code",
+            rows=pd.Series(body.index.to_numpy() + 1, index=body.index),
+        )
         cols = [j for j in range(3, len(header)) if header[j] is not None]
+        no_figures = [
+            j for j in cols if P.carries_no_figures(header[j]) or P.words_only(body.iloc[:, j])
+        ]
+        P.note_no_figures(p.name, [str(header[j]) for j in no_figures], sheet=name)
+        cols = [j for j in cols if j not in no_figures]
         n_rows, n_cols = len(body), len(cols)
         frames.append(
             pd.DataFrame(
@@ -159,9 +183,7 @@ def _read_ods(p: Path) -> pd.DataFrame:
                     "la_name": np.repeat(
                         body.iloc[:, 1].astype(str).str.strip().to_numpy(), n_cols
                     ),
-                    "ons_code": np.repeat(
-                        body.iloc[:, 2].astype(str).str.strip().to_numpy(), n_cols
-                    ),
+                    "ons_code": np.repeat(ons.astype(str).to_numpy(), n_cols),
                     "header": np.tile(np.array([header[j] for j in cols], dtype=object), n_rows),
                     "cell": body.iloc[:, cols].to_numpy().ravel(),
                     "title": str(sheet.iat[0, 0]),
@@ -349,7 +371,10 @@ def _clean_long(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             "rename it with its year, e.g. ascof_open_data_2020-21.xlsx",
             file=file,
         )
-    area = _area(raw["Geographical Code"], raw["ONS Code"], raw["Geographical Level"])
+    ons = P.area_codes(
+        raw["ONS Code"], file=file, column="ONS Code", rows=raw["source_row"], sheet=sheet
+    )
+    area = _area(raw["Geographical Code"], ons, raw["Geographical Level"])
     parsed = P.parse_numbers(
         raw["Measure Value"], file=file, column="Measure Value", rows=raw["source_row"], sheet=sheet
     )
@@ -438,6 +463,20 @@ def _clean_ods(raw: pd.DataFrame, file: str) -> pd.DataFrame:
             file=file,
             sheet=first["sheet"],
             column=bad[0],
+            row=int(first["source_row"]) - 1,
+        )
+    unknown = [
+        h for h, (_, d, t) in zip(headers, split) if t == "value" or d not in _DISAGGREGATIONS
+    ]
+    if unknown:
+        first = raw[raw["header"] == unknown[0]].iloc[0]
+        raise SourceError(
+            f"column label {unknown[0]!r} names a part these tables have never used; known "
+            f"parts: {', '.join(_TYPES)}, each alone or after one of "
+            f"{', '.join(sorted(_DISAGGREGATIONS - {'Total'}))}",
+            file=file,
+            sheet=first["sheet"],
+            column=P.column_letter(int(first["source_column"])),
             row=int(first["source_row"]) - 1,
         )
     year = pd.array([y for y, _, _ in split], dtype="Int64").take(by_header)

@@ -117,10 +117,9 @@ def _kind(columns) -> str | None:
 def detect(path: str | Path) -> str | None:
     """Which CQC layout the file is in, by content; None if not CQC."""
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix in P.TEXT_SUFFIXES:
+    if P.is_text(p):
         return _kind(P.text_header(p))
-    if suffix in P.SPREADSHEET_SUFFIXES:
+    if P.is_spreadsheet(p):
         names = P.sheet_names_or_none(p) or []
         for name in names[:6]:
             sheet = P.sheet_head(p, name, 20)  # a signature: the first rows only
@@ -137,7 +136,7 @@ def read(path: str | Path) -> pd.DataFrame:
     if layout is None:
         raise UnknownLayoutError("this file is not a CQC file this reader knows", LAYOUTS, file=p)
     sheet_name = None
-    if p.suffix.lower() in P.TEXT_SUFFIXES:
+    if P.is_text(p):
         raw = P.read_text_table(p)
     else:
         sheets = P.read_sheets(p)

@@ -148,7 +148,7 @@ def _open(path: Path):
 def detect(path: str | Path) -> str | None:
     """Which outturn layout the file is in, from its sheet names; None if not outturn."""
     p = Path(path)
-    if p.suffix.lower() not in P.SPREADSHEET_SUFFIXES:
+    if not P.is_spreadsheet(p):
         return None
     try:
         names = [str(n).strip() for n in _open(P.check_readable(p)).sheet_names]
@@ -255,6 +255,14 @@ def read(path: str | Path) -> pd.DataFrame:
         nce = [j for j in value_cols if re.match(r"net current expenditure", head[j], re.I)]
         if nce:
             value_cols = [j for j in value_cols if j <= nce[0]]
+    quiet = [
+        j
+        for j in value_cols
+        if P.carries_no_figures(head[j])
+        or P.words_only(pd.Series([rows[i][j] for i in range(h + 1, min(len(rows), h + 60))]))
+    ]
+    P.note_no_figures(p.name, [head[j] or P.column_letter(j + 1) for j in quiet], sheet=sheet)
+    value_cols = [j for j in value_cols if j not in quiet]
     # Data rows: down to the England row (the class breakdown below it is not per council).
     end = None
     for i in range(h + 1, len(rows)):
@@ -328,7 +336,10 @@ def read(path: str | Path) -> pd.DataFrame:
 
 def _la_codes(raw: pd.DataFrame, file: str, sheet: str) -> pd.Series:
     """ONS code per row: as published, else from the E-code lookup; England by its row."""
-    ons = raw["ons_code"].where(raw["ons_code"].str.match(r"^E\d{8}$"), "")
+    ons = P.area_codes(
+        raw["ons_code"], file=file, sheet=sheet, column="ONS Code", rows=raw["source_row"]
+    )
+    ons = ons.where(ons.str.match(r"^E\d{8}$"), "")
     lookup = _ecode_lookup()
     from_e = raw["ecode"].map(lookup).fillna("")
     code = ons.where(ons != "", from_e)

@@ -149,19 +149,15 @@ def _mye2_sex(sheet: str) -> str | None:
 
 def _first_rows(path: Path, sheet: str, nrows: int) -> list[list]:
     """The first rows of one sheet, read with calamine (no full parse)."""
-    from python_calamine import CalamineWorkbook
-
     try:
-        return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(nrows=nrows)
+        return P.workbook(path).get_sheet_by_name(sheet).to_python(nrows=nrows)
     except Exception as exc:  # calamine raises its own error types
         raise SourceError(f"cannot read the sheet ({exc})", file=path, sheet=sheet) from exc
 
 
 def _all_rows(path: Path, sheet: str) -> list[list]:
-    from python_calamine import CalamineWorkbook
-
     try:
-        return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+        return P.workbook(path).get_sheet_by_name(sheet).to_python()
     except Exception as exc:
         raise SourceError(f"cannot read the sheet ({exc})", file=path, sheet=sheet) from exc
 
@@ -182,8 +178,7 @@ def _snpp_header_row(rows: list[list]) -> int | None:
 def detect(path: str | Path) -> str | None:
     """Which population layout the file is in, by content; None if not population."""
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix in P.TEXT_SUFFIXES:
+    if P.is_text(p):
         cols = set(P.text_header(p))
         signatures = {
             "nomis-mye-csv": {"GEOGRAPHY_CODE", "C_AGE_NAME", "OBS_VALUE"},
@@ -196,7 +191,7 @@ def detect(path: str | Path) -> str | None:
         if {"code", "area", "age group"} <= {_norm(c) for c in cols}:
             return "ons-snpp-table-csv"
         return None
-    if suffix in P.SPREADSHEET_SUFFIXES:
+    if P.is_spreadsheet(p):
         names = P.sheet_names_or_none(p) or []
         if any(_mye2_sex(n) for n in names):
             return "ons-mye2-workbook"
@@ -338,7 +333,9 @@ def _read_mye2(p: Path) -> pd.DataFrame:
                 column="A",
                 row=next(i for i, r in enumerate(rows) if title in map(str, r)) + 1,
             )
-        frame = _table_below(rows, hdr, [_mye2_label(c) for c in rows[hdr]], name, "Code")
+        frame = _table_below(
+            rows, hdr, [_mye2_label(c) for c in rows[hdr]], name, "Code", file=p.name
+        )
         frame.insert(2, "title", title)
         frame.insert(3, "sex", _mye2_sex(name))
         frame.insert(4, "year", year)
@@ -347,7 +344,7 @@ def _read_mye2(p: Path) -> pd.DataFrame:
 
 
 def _table_below(
-    rows: list[list], hdr: int, labels: list, sheet: str, code: str | None = None
+    rows: list[list], hdr: int, labels: list, sheet: str, code: str | None = None, *, file: str
 ) -> pd.DataFrame:
     """The areas' rows of the table under header row ``hdr`` (0-based) of one sheet.
 
@@ -361,8 +358,15 @@ def _table_below(
     frame = pd.DataFrame(
         body, columns=[lab or f"blank_{i}" for i, lab in enumerate(labels[:width])]
     )
-    codes = frame.iloc[:, 0] if code is None else frame[code]
-    frame = frame[codes.astype(str).str.strip().str.match(_GSS)]
+    column = frame.columns[0] if code is None else code
+    frame[column] = P.area_codes(
+        frame[column],
+        file=file,
+        sheet=sheet,
+        column=str(column),
+        rows=pd.Series(frame.index.to_numpy() + hdr + 2, index=frame.index),
+    )
+    frame = frame[frame[column].astype(str).str.match(_GSS)]
     frame.insert(0, "source_row", frame.index.to_numpy() + hdr + 2)
     frame.insert(1, "sheet", sheet)
     return frame.reset_index(drop=True)
@@ -381,7 +385,7 @@ def _read_myeb(p: Path) -> pd.DataFrame:
             sheet=name,
             column="ladcode",
         )
-    return _table_below(rows, hdr, [str(c).strip() for c in rows[hdr]], name)
+    return _table_below(rows, hdr, [str(c).strip() for c in rows[hdr]], name, file=p.name)
 
 
 def _read_snpp_workbook(p: Path) -> pd.DataFrame:
@@ -399,7 +403,9 @@ def _read_snpp_workbook(p: Path) -> pd.DataFrame:
             )
         labels = [P.tidy_label(c) for c in rows[hdr]]
         renames = _snpp_renames([lab for lab in labels if lab])
-        frame = _table_below(rows, hdr, [renames.get(lab, lab) for lab in labels], name, "CODE")
+        frame = _table_below(
+            rows, hdr, [renames.get(lab, lab) for lab in labels], name, "CODE", file=p.name
+        )
         frame.insert(2, "SEX", name.strip())
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
@@ -608,6 +614,13 @@ def _clean_mye2(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     raw = raw[_keep_areas(raw["Code"]).to_numpy()]
     ids = [c for c in _ID_COLS if c in raw.columns]
     age_cols = [c for c in raw.columns if c not in ids and not str(c).startswith("blank_")]
+    quiet = [
+        c
+        for c in age_cols
+        if parse_age(c) is None and (P.carries_no_figures(c) or P.words_only(raw[c]))
+    ]
+    P.note_no_figures(file, quiet, sheet=str(raw["sheet"].iloc[0]) if len(raw) else None)
+    age_cols = [c for c in age_cols if c not in quiet]
     parsed = _age_columns(
         age_cols, file=file, sheet=str(raw["sheet"].iloc[0]) if len(raw) else None, open_top=True
     )
@@ -704,7 +717,12 @@ def _clean_nomis(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         "OBS_VALUE",
     ]
     P.require_columns(raw, need, file=file, layout="nomis-mye-csv")
-    raw = raw[_keep_areas(raw["GEOGRAPHY_CODE"].str.strip()).to_numpy()].copy()
+    raw = raw.assign(
+        GEOGRAPHY_CODE=P.area_codes(
+            raw["GEOGRAPHY_CODE"], file=file, column="GEOGRAPHY_CODE", rows=raw["source_row"]
+        )
+    )
+    raw = raw[_keep_areas(raw["GEOGRAPHY_CODE"]).to_numpy()].copy()
     bad = [a for a in raw["C_AGE_NAME"].unique() if parse_age(a) is None]
     if bad:
         i = raw.index[raw["C_AGE_NAME"] == bad[0]][0]
@@ -741,11 +759,55 @@ def _clean_nomis(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     )
 
 
-def _year_columns(columns, *, file) -> dict:
-    years = {c: int(float(c)) for c in columns if re.fullmatch(r"\d{4}(\.0)?", str(c).strip())}
+def _blank(cells: pd.Series) -> bool:
+    return bool(cells.isna().all() or (cells.astype(str).str.strip() == "").all())
+
+
+def _year_columns(raw: pd.DataFrame, ids: list[str], *, file: str, layout: str) -> dict:
+    """The projection's year columns: column -> year.
+
+    The publisher fixes these tables' columns (the identifiers, then one column per year):
+    a column that carries no figures (a status, notes) is left out with a note; any other
+    column that is not a year, and a year missing from the run of years, is a renamed or
+    deleted column, an error naming it.
+
+    Raises:
+        SourceError: no year columns, an unknown column, or a gap in the years.
+    """
+    years = {c: int(float(c)) for c in raw.columns if re.fullmatch(r"\d{4}(\.0)?", str(c).strip())}
     if not years:
         raise SourceError(
             "no year columns (e.g. '2018', '2019', ...)", file=file, column="year columns"
+        )
+    fixed = {"source_row", "sheet", *ids}
+    others = [
+        c
+        for c in raw.columns
+        if c not in years
+        and c not in fixed
+        and not re.fullmatch(r"|Unnamed: 0", str(c))  # a re-saved copy's row index
+        and not (str(c).startswith("blank_") and _blank(raw[c]))
+    ]
+    quiet = [c for c in others if P.carries_no_figures(c) or P.words_only(raw[c])]
+    P.note_no_figures(file, quiet)
+    unknown = [c for c in others if c not in quiet]
+    if unknown:
+        raise SourceError(
+            f"column {unknown[0]!r} is neither a year nor a column of layout {layout} "
+            f"({', '.join(ids)}, then one column per year)",
+            file=file,
+            column=str(unknown[0]),
+            row=1,
+        )
+    run = sorted(years.values())
+    gaps = sorted(set(range(run[0], run[-1] + 1)) - set(run))
+    if gaps:
+        raise SourceError(
+            f"the year columns run from {run[0]} to {run[-1]} without {gaps[0]}: a column "
+            "was renamed or deleted",
+            file=file,
+            column=str(gaps[0]),
+            row=1,
         )
     return years
 
@@ -758,7 +820,12 @@ def _clean_snpp(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         layout="ons-snpp-csv",
     )
     raw = raw[raw["COMPONENT"].str.strip().str.lower().eq("population")]
-    raw = raw[_keep_areas(raw["AREA_CODE"].str.strip()).to_numpy()]
+    raw = raw.assign(
+        AREA_CODE=P.area_codes(
+            raw["AREA_CODE"], file=file, column="AREA_CODE", rows=raw["source_row"]
+        )
+    )
+    raw = raw[_keep_areas(raw["AREA_CODE"]).to_numpy()]
     return _snpp_long(
         raw,
         file,
@@ -766,7 +833,12 @@ def _clean_snpp(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         name="AREA_NAME",
         age="AGE_GROUP",
         sex=raw["SEX"],
-        years=_year_columns(raw.columns, file=file),
+        years=_year_columns(
+            raw,
+            ["AREA_CODE", "AREA_NAME", "COMPONENT", "SEX", "AGE_GROUP"],
+            file=file,
+            layout="ons-snpp-csv",
+        ),
         published=[c for c in raw.columns if c != "source_row"],
         open_top=False,
     )
@@ -778,6 +850,10 @@ def _clean_snpp_table(raw: pd.DataFrame, file: str, layout: str) -> pd.DataFrame
     published = [c for c in raw.columns if c not in {"source_row", "sheet"}]
     if layout == "ons-snpp-workbook":
         published = [c for c in published if c != "SEX"]
+    if layout == "ons-snpp-table-csv":  # the workbook's codes were made plain as it was read
+        raw = raw.assign(
+            CODE=P.area_codes(raw["CODE"], file=file, column="CODE", rows=raw["source_row"])
+        )
     raw = raw[_keep_areas(raw["CODE"].astype("string").str.strip()).to_numpy()]
     sex = raw["SEX"] if "SEX" in raw else pd.Series("persons", index=raw.index)
     return _snpp_long(
@@ -787,7 +863,7 @@ def _clean_snpp_table(raw: pd.DataFrame, file: str, layout: str) -> pd.DataFrame
         name="AREA",
         age="AGE GROUP",
         sex=sex,
-        years=_year_columns(raw.columns, file=file),
+        years=_year_columns(raw, ["CODE", "AREA", "AGE GROUP", "SEX"], file=file, layout=layout),
         published=published,
         open_top=False,
         sheet="sheet" if "sheet" in raw else None,

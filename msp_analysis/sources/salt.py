@@ -125,7 +125,7 @@ DIMENSIONS = W.DIMENSIONS
 def detect(path: str | Path) -> str | None:
     """The workbook layout if the file is the ASC-FR and SALT tables workbook, else None."""
     p = Path(path)
-    if p.suffix.lower() in P.SPREADSHEET_SUFFIXES and W.is_workbook(p):
+    if P.is_spreadsheet(p) and W.is_workbook(p):
         return W.WORKBOOK_LAYOUT
     return None
 

@@ -71,10 +71,10 @@ def _canonical(col: object) -> str:
 def detect(path: str | Path) -> str | None:
     """'sfc-la-data-download' when a sheet has the LA level data header; else None."""
     p = Path(path)
-    if p.suffix.lower() in P.TEXT_SUFFIXES:
+    if P.is_text(p):
         cols = {_canonical(c) for c in P.text_header(p)}
         return "sfc-la-data-download" if {"CSSR (LA area)", "Job role"} <= cols else None
-    if p.suffix.lower() not in P.SPREADSHEET_SUFFIXES:
+    if not P.is_spreadsheet(p):
         return None
     names = P.sheet_names_or_none(p) or []
     if any(n.strip().lower() == "la level data" for n in names):
@@ -89,7 +89,7 @@ def read(path: str | Path) -> pd.DataFrame:
         raise UnknownLayoutError(
             "this file is not a Skills for Care workforce file this reader knows", LAYOUTS, file=p
         )
-    if p.suffix.lower() in P.TEXT_SUFFIXES:
+    if P.is_text(p):
         raw = P.read_text_table(p)
         raw.columns = ["source_row", *[_canonical(c) for c in raw.columns[1:]]]
         sheet = None

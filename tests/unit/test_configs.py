@@ -9,7 +9,7 @@ import pytest
 from msp_analysis import configs, resources
 from msp_analysis.errors import SettingsError
 from msp_analysis.indicators import risk
-from msp_analysis.indicators.core import MARKETS
+from msp_analysis.indicators.markets import MARKETS
 from msp_analysis.narrative import context
 
 pytestmark = pytest.mark.unit

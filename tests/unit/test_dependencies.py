@@ -64,7 +64,8 @@ def test_every_import_in_the_package_is_declared():
         assert providers & core, f"'{module}' is imported by msp_analysis but not declared"
     used = {canonicalize_name(d) for m in third_party for d in dists.get(m, [])}
     # used without an import statement
-    used |= {"pyarrow", "ipykernel"}  # pandas' Parquet engine; the kernel papermill starts
+    # pandas' Parquet engine; the kernel papermill starts; pandas' spreadsheet engine
+    used |= {"pyarrow", "ipykernel", "python-calamine"}
     for req in _declared():
         name = canonicalize_name(req.name)
         assert name in used, f"{req.name} is declared but msp_analysis never imports it"

@@ -208,10 +208,13 @@ def test_encrypted_and_mislabelled_workbooks_say_so(tmp_path):
     enc.write_bytes(ole + b"\0" * 100 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 100)
     with pytest.raises(SourceError, match="password-protected"):
         P.check_readable(enc)
+    # an Excel 97-2003 container named .xlsx is taken for what it is (here a damaged one:
+    # the error says it cannot be opened, not that its name is wrong)
     old = tmp_path / "old.xlsx"
     old.write_bytes(ole + b"\0" * 200)
-    with pytest.raises(SourceError, match=r"Excel 97-2003 file saved with the \.xlsx extension"):
-        P.check_readable(old)
+    assert P.file_kind(old) == "xls"
+    with pytest.raises(SourceError, match="cannot be opened as a spreadsheet"):
+        P.sheet_names(old)
     fake = tmp_path / "fake.xls"
     fake.write_bytes(b"PK\3\4" + b"\0" * 200)
     with pytest.raises(SourceError, match="not a valid Excel 97-2003"):
@@ -230,3 +233,56 @@ def test_repeated_cells_parse_once_and_a_bad_one_is_still_named_by_its_row():
     with pytest.raises(SourceError) as err:
         P.parse_numbers(cells, file="f.csv", column="V", rows=rows)
     assert err.value.row == 13 and err.value.column == "V"
+
+
+def test_files_are_told_by_content_whatever_their_name(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Data"
+    book.active.append(["Code", "Value"])
+    book.active.append(["E06000054", 5])
+    book.save(tmp_path / "table.xlsx")
+    data = (tmp_path / "table.xlsx").read_bytes()
+    for name in ("table.txt", "table", "table.csv", "table.xls"):
+        (tmp_path / name).write_bytes(data)
+        assert P.file_kind(tmp_path / name) == "xlsx", name
+        assert P.sheet_names(tmp_path / name) == ["Data"], name
+        assert P.read_sheets(tmp_path / name)["Data"].iat[1, 1] == 5, name
+    csv = tmp_path / "saved as.txt"  # Windows "Save as" offers .txt
+    csv.write_text("Code,Value\nE06000054,5\n", encoding="cp1252")
+    assert P.file_kind(csv) == "text" and P.is_text(csv)
+    pdf = tmp_path / "notes.txt"
+    pdf.write_bytes(b"%PDF-1.4\x00\x01binary")
+    assert P.file_kind(pdf) is None  # no table: skipped, never an error
+    damaged = tmp_path / "cut.xlsx"
+    damaged.write_bytes(data[: len(data) // 2])
+    assert P.file_kind(damaged) == "xlsx"  # the name decides: its reader says it is damaged
+    with pytest.raises(SourceError, match=r"truncated|damaged"):
+        P.check_spreadsheet(damaged)
+
+
+def test_area_codes_are_made_plain_or_refused_never_dropped():
+    cells = pd.Series([" e06000054", "E06000054\u00a0", "England", None, "[z]"], dtype=object)
+    rows = pd.Series([8, 9, 10, 11, 12])
+    out = P.area_codes(cells, file="f.csv", column="ONS code", rows=rows)
+    assert out.tolist()[:3] == ["E06000054", "E06000054", "England"]
+    assert pd.isna(out.iloc[3]) and out.iloc[4] == "[z]"
+    for bad, row in (("E06000O54", 9), ("E0600054", 9)):
+        with pytest.raises(SourceError) as err:
+            P.area_codes(pd.Series(["E06000054", bad]), file="f.csv", column="C", rows=rows[:2])
+        assert err.value.row == row and repr(bad) in str(err.value)
+
+
+def test_columns_that_carry_no_figures_are_told_by_their_header():
+    for label in (
+        "Status",
+        "Certified by s151 officer",
+        "Notes",
+        "Data quality flag",
+        "2024 to 2025 - status",
+        "Comments",
+    ):
+        assert P.carries_no_figures(label), label
+    for label in ("Nursing", "Residential", "2024 to 2025 - numerator", "All ages", "90+"):
+        assert not P.carries_no_figures(label), label

@@ -485,3 +485,59 @@ def test_csv_with_code_and_area_only_is_not_claimed(tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("Code,Area,Beds\nE06000054,Wiltshire,10\n")
     assert population.detect(path) is None
+
+
+def _snpp_csv(path, header: list[str], extra=lambda g: []):
+    lines = [",".join(f'"{h}"' for h in header)]
+    for i, g in enumerate(SNPP_GROUPS, 1):
+        lines.append(
+            ",".join(f'"{x}"' for x in [i, "E06000054", "Wiltshire", g, 10, 15, 20, *extra(g)])
+        )
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_snpp_year_column_renamed_or_unknown_is_an_error_not_rows_gone(tmp_path):
+    # '2019' renamed 'Y2019': before, the whole year vanished from the projections
+    path = tmp_path / "ons_pop.csv"
+    _snpp_csv(path, ["", "CODE", "AREA", "AGE GROUP", "2018", "Y2019", "2020"])
+    with pytest.raises(SourceError) as err:
+        population.clean(population.read(path))
+    assert "column 'Y2019'" in str(err.value) and "neither a year" in str(err.value)
+    # a year deleted: the run of years has a gap
+    _snpp_csv(path, ["", "CODE", "AREA", "AGE GROUP", "2018", "2020", "2021"])
+    with pytest.raises(SourceError, match="without 2019"):
+        population.clean(population.read(path))
+
+
+def test_snpp_notes_column_is_left_out_with_a_note(tmp_path, caplog):
+    path = tmp_path / "ons_pop.csv"
+    _snpp_csv(
+        path,
+        ["", "CODE", "AREA", "AGE GROUP", "2018", "2019", "2020", "Notes"],
+        extra=lambda g: ["provisional"],
+    )
+    t = population.clean(population.read(path))
+    assert sorted(t.year.unique()) == [2018, 2019, 2020] and len(t) == 3 * len(SNPP_GROUPS)
+    assert "column(s) 'Notes' carry no figures" in caplog.text
+
+
+def test_mye2_status_column_left_out_and_lower_case_code_kept(tmp_path, caplog):
+    # a release adds a 'Status' column after 90+, and Wiltshire's code was typed in lower
+    # case: the table reads as before, with two notes, and Wiltshire's rows are all there
+    path = tmp_path / "ukmidyearestimates2018.xlsx"
+    _mye2_accessible(path)
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    for name in ("MYE2-All", "MYE2 - Males", "MYE2 - Females"):
+        sheet = book[name]
+        sheet.cell(5, 96, "Status")
+        sheet.cell(6, 96, "Final")
+        sheet.cell(7, 96, "Final")
+        sheet.cell(7, 1, "e06000054")
+    book.save(path)
+    t = population.clean(population.read(path))
+    w = t[(t.la_code == "E06000054") & (t.sex == "Persons")]
+    assert len(w) == 92 and w[w.age_label == "All ages"].value.iloc[0] == 91.0
+    assert "'Status' carry no figures" in caplog.text
+    assert "area code(s) written in lower case" in caplog.text

@@ -133,13 +133,24 @@ def test_tables_workbook_title_year_must_match_the_workbook(tmp_path):
     assert "sheet 'T34'" in msg and "row 4" in msg and "says 2021-22" in msg and "2022-23" in msg
 
 
-def test_tables_workbook_council_code_in_lower_case_names_the_cell(tmp_path):
+def test_tables_workbook_council_code_in_lower_case_is_the_councils_code(tmp_path, caplog):
+    # typed by hand in lower case and with a space: still Wiltshire, with a note; never
+    # a row that vanishes
     path = tmp_path / "tables.xlsx"
-    _tables_workbook(path, [ROWS[0], ("e06000054", *ROWS[1][1:])])
+    _tables_workbook(path, [ROWS[0], (" e06000054", *ROWS[1][1:])])
+    tidy = salt.clean(_read_t34(path))
+    assert len(tidy[tidy["la_code"] == "E06000054"]) == 4
+    assert "'Geography code': 1 area code(s) written in lower case" in caplog.text
+    assert "row 11" in caplog.text
+
+
+def test_tables_workbook_malformed_council_code_names_the_cell(tmp_path):
+    path = tmp_path / "tables.xlsx"
+    _tables_workbook(path, [ROWS[0], ("E06000O54", *ROWS[1][1:])])
     with pytest.raises(SourceError) as err:
         _read_t34(path)
     msg = str(err.value)
-    assert "column 'Geography code'" in msg and "row 11" in msg and "'e06000054'" in msg
+    assert "column 'Geography code'" in msg and "row 11" in msg and "'E06000O54'" in msg
 
 
 def test_wrong_file_for_reader_lists_known_layouts(tmp_path):
@@ -304,7 +315,7 @@ def _ascof_sheets(path, edit=None):
         for name in ["Table_6a", "Table_6b", "Table_1a"]:
             rows = [
                 ["Table: x", None, None, None],
-                head,
+                list(head),
                 ["England", "England", "E92000001", 1.0],
                 ["817", "Wiltshire", "E06000054", 2.0],
                 ["800", "Bath", "E06000022", 3.0],
@@ -343,6 +354,37 @@ def test_ascof_ods_unknown_area_and_bad_header_named(tmp_path):
     with pytest.raises(SourceError, match="'latest outcome' is not 'YYYY to YYYY") as err:
         ascof.clean(ascof.read(path))
     assert (err.value.sheet, err.value.column, err.value.row) == ("Table_6b", "latest outcome", 2)
+
+
+def test_ascof_time_series_renamed_part_refused_status_column_left_out(tmp_path, caplog):
+    path = tmp_path / "ascof.xlsx"
+
+    def renamed(name, rows):
+        if name == "Table_1a":
+            rows[1][3] = "2024 to 2025 - outcomes"  # was a measure type, now a new label
+
+    _ascof_sheets(path, renamed)
+    with pytest.raises(SourceError) as err:
+        ascof.clean(ascof.read(path))
+    assert (err.value.sheet, err.value.column) == ("Table_1a", "D")
+    assert "'2024 to 2025 - outcomes'" in str(err.value) and "numerator" in str(err.value)
+
+    def status(name, rows):  # a status column between the codes and the figures
+        for row, cell in zip(rows, [None, "Data status", "Final", "Final", "Provisional"]):
+            row.insert(3, cell)
+
+    _ascof_sheets(path, status)
+    t = ascof.clean(ascof.read(path))
+    w = t[(t["la_code"] == "E06000054") & (t["measure_code"] == "1A")]
+    assert w["value"].tolist() == [2.0] and w["source_column"].tolist() == [5]
+    assert "'Data status' carry no figures" in caplog.text
+
+    def lower(name, rows):
+        rows[3][2] = "e06000054 "
+
+    _ascof_sheets(path, lower)
+    t = ascof.clean(ascof.read(path))
+    assert len(t[t["la_code"] == "E06000054"]) == 3  # one row per table, none under another code
 
 
 def test_population_upper_tier_only_no_double_count(tmp_path):
@@ -493,3 +535,42 @@ def test_tables_workbook_unknown_measure_group_and_skipped_columns(tmp_path):
     assert sorted(w["source_column"]) == [6, 8, 9]
     assert w.set_index("source_column").loc[9, "measure"] == "all"
     assert w.set_index("source_column").loc[6, "measure"] == "young"
+
+
+def test_tables_workbook_renamed_setting_is_refused_naming_sheet_column_and_known_labels(tmp_path):
+    # 'Nursing' relabelled 'Nursing care': before, its rows came back under the new name
+    # and 18-64 nursing vanished
+    path = tmp_path / "tables.xlsx"
+    _tables_workbook(path, ROWS)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb["T34"]["F8"] = "Nursing care"
+    wb.save(path)
+    with pytest.raises(SourceError) as err:
+        salt.clean(_read_t34(path))
+    msg = str(err.value)
+    assert "sheet 'T34'" in msg and "column 'F'" in msg and "'Nursing care'" in msg
+    assert "known: " in msg and "Residential" in msg and "\n" not in msg
+
+
+def test_tables_workbook_status_column_is_left_out_with_a_note(tmp_path, caplog):
+    # a release inserts a 'Status' column between the settings: read as before, noted
+    path = tmp_path / "tables.xlsx"
+    _tables_workbook(path, ROWS)
+    before = salt.clean(_read_t34(path))
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    sh = wb["T34"]
+    sh.insert_cols(7)
+    sh["G8"] = "Status"
+    sh["G10"], sh["G11"] = "Final", "Provisional"
+    wb.save(path)
+    after = salt.clean(_read_t34(path))
+    assert "'18 to 64 | Status (column G)' carry no figures" in caplog.text
+    cols = ["la_code", "age_band", "support_setting", "value", "suppressed"]
+    pd.testing.assert_frame_equal(after[cols], before[cols])
+    # the columns after the inserted one keep their own column numbers
+    moved = after[after["support_setting"] == "Community: Direct Payment Only"]
+    assert set(moved["source_column"]) == {8}
