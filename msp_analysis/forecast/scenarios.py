@@ -18,7 +18,8 @@ assumptions:
   the published history in ``price_history.yml`` and then ``default`` (the stated
   assumption for future years); ``pay_share`` (the pay-driven share of each setting's
   cost, a fraction); ``fee_uplift_pct`` (optional, ``{year: pct}``: uplifts that override
-  the pay/CPI blend in those years for every setting).
+  the pay/CPI blend in those years for every setting); ``hold_prices`` (optional, true: no
+  price growth after the base year, whichever year that is).
 - ``unit_cost_real_growth_pct``: yearly growth in unit costs above prices
   (``{default: 0, Nursing: 1.0}``).
 - ``need_weights``: relative need for long-term support by age band within 65+
@@ -82,7 +83,8 @@ ClientGroup = Literal[
 ]
 Rating = Literal["high", "medium", "low"]
 Year = Annotated[
-    int, Field(ge=1990, le=2100, description="a financial year by its start, 2024 = 2024-25")
+    int,
+    Field(ge=1990, le=2100, description="a financial year by its start, 2024 = 2024-25"),
 ]
 Pct = Annotated[float, Field(ge=-50, le=100, description="per cent")]
 Default = Literal["default"]
@@ -132,6 +134,11 @@ class PricePath(ConfigModel):
     fee_uplift_pct: dict[Year, Pct] = Field(
         default_factory=dict,
         description="fee uplifts by year that replace the pay and price blend for every setting",
+    )
+    hold_prices: bool = Field(
+        False,
+        description="prices held at the base year: no pay, price or fee growth after it (the"
+        " years to the base year keep the published path)",
     )
 
     @field_validator("pay_uplift_pct", "cpi_pct", mode="before")
@@ -183,7 +190,8 @@ class SettingCosts(ConfigModel):
     """Stated weekly costs for settings the returns do not cost per person."""
 
     weekly_cost_gbp: dict[
-        Literal["Supported living", "Shared Lives"], Annotated[float, Field(gt=0, le=1e5)]
+        Literal["Supported living", "Shared Lives"],
+        Annotated[float, Field(gt=0, le=1e5)],
     ] = Field(default_factory=dict, description="£ a week, in the prices of price_year")
     price_year: Year = 2021
 
@@ -279,7 +287,7 @@ DEFAULTS: dict = {
     "unit_cost_real_growth_pct": {"default": 0.0},
     "need_weights": {"65 to 74": 1.0, "75 to 84": 3.0, "85 and over": 9.0},
     "setting_costs": {
-        "weekly_cost_gbp": {"Supported living": 1400.0, "Shared Lives": 500.0},
+        "weekly_cost_gbp": {"Shared Lives": 500.0},
         "price_year": 2021,
     },
     "shifts": [],
@@ -430,7 +438,7 @@ ASSUMPTION_WORDS = {
     "population": "population",
     "rate_trend": "trend in rates of support",
     "need_weights": "need weights by age",
-    "setting_costs": "weekly costs of supported living and Shared Lives",
+    "setting_costs": "weekly costs of Shared Lives and other settings the returns do not cost",
     "unit_cost_real_growth_pct": "real growth in unit costs",
     "price_path": "price path",
     "shifts": "shifts of new placements between settings",
@@ -597,6 +605,8 @@ def value_text(key: str, v) -> str:
         ]
         if fee:
             parts.append(fee_uplift_text(fee))
+        if v.get("hold_prices"):
+            parts = ["prices held at the base year (no pay, price or fee growth after it)"]
         return "; ".join(parts)
     if key == "unit_cost_real_growth_pct":
         return _per_setting(v, lambda x: f"{x:g}% a year", unset=0.0)
@@ -622,6 +632,8 @@ def value_text(key: str, v) -> str:
 
 
 def _constant_prices(price_path: dict) -> bool:
+    if price_path.get("hold_prices"):
+        return True
     fee = price_path["fee_uplift_pct"]
     return bool(fee) and all(x == 0 for x in fee.values())
 

@@ -132,6 +132,21 @@ def load_evidence(path: str | Path) -> LocalEvidence:
     return load_yaml(p, LocalEvidence)
 
 
+def evidence_for(la_code: str, evidence_file: str | Path | None = None, *, demo: bool = False):
+    """The evidence a run for ``la_code`` uses: the file given, else the shipped default for
+    the council (the DEMO example for its council, figures from public documents where the
+    package has them), else None. A default for another council is never used."""
+    from msp_analysis import resources
+
+    if evidence_file:
+        return load_evidence(evidence_file)
+    path = resources.default_evidence(la_code, demo)
+    if path is None:
+        return None
+    found = load_evidence(path)
+    return found if found.la_code in (None, la_code) else None
+
+
 def evidence_rows(evidence: LocalEvidence | None, la_code: str) -> pd.DataFrame:
     """Indicator rows (the Section 1 columns) for the council's own figures, with fee-to-cost gaps.
 

@@ -86,7 +86,7 @@ OPTIONS = {
     "data": ["--raw", "--out"],
     "demo": ["--out"],
     "market": ["--la", "--raw", "--out", "--k", "--thresholds"],
-    "forecast": ["--la", "--raw", "--out", "--horizon", "--scenario"],
+    "forecast": ["--la", "--raw", "--out", "--horizon", "--scenario", "--evidence"],
     "backtest": ["--raw", "--out"],
     "report": ["--la", "--raw", "--out", "--horizon", "--scenario", "--actions", "--workers"],
     "insights": ["--reports", "--raw", "--out", "--workers", "--la-list"],
