@@ -129,7 +129,8 @@ class CouncilFigures:
         for f in evidence.figures:
             src = f"{f.source} ({f.period})"
             year = fy_start(f.period)
-            if f.measure == "fee_uplift_pct":
+            if f.measure == "fee_uplift_pct":  # its year is said with it: no period again
+                src = f.source
                 if f.market not in MARKET_CELLS:
                     out.notes.append(
                         f"The fee uplift for {f.market.replace('_', ' ')} ({f.value:g}%) names no"

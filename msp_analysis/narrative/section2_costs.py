@@ -176,6 +176,8 @@ def shift_sentences(result, scenario: str, council: str) -> list[str]:
     year = fy_label(int(se["year"].iloc[0]))
     runs = result.runs.set_index("scenario")
     total_spend = float(runs.loc[scenario, "horizon_spend_gbp"])
+    scaled = pd.notna(runs.loc[scenario].get("base_line_gbp"))
+    prices = f"{year} prices, scaled to the outturn line" if scaled else f"{year} prices"
     out = []
     # by age band and setting over client groups: people, spend and the cost a person
     se = se.assign(weeks_change=se["people_change"] * se["weeks_per_person"])
@@ -194,8 +196,8 @@ def shift_sentences(result, scenario: str, council: str) -> list[str]:
         out.append(
             f"{render.number(n)} {'more' if more else 'fewer'} {who}"
             f" {'is' if n == 1 else 'are'} in {S.setting_words(setting)} in {year}: {amount}"
-            f" {'more' if more else 'less'} a year, at about £{weekly:,.0f} a week each in"
-            f" {year} prices."
+            f" {'more' if more else 'less'} a year, at about £{weekly:,.0f} a week each"
+            f" ({prices})."
         )
     rest = by[by["people_change"].abs() < 0.5]
     if len(rest) and abs(rest["spend_change"].sum()) >= 5e4:
