@@ -80,7 +80,13 @@ def cmd_data(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers {args.workers}: give 1 or more processes")
     out = Path(args.out) if args.out else config.processed_dir()
     result = store.build(
-        raw, out, progress=not args.quiet, strict=args.strict, workers=args.workers
+        raw,
+        out,
+        progress=not args.quiet,
+        strict=args.strict,
+        workers=args.workers,
+        verify=args.verify,
+        forget_missing=args.forget_missing,
     )
     label = "DEMO data" if result.demo else "published data"
     print(
@@ -88,21 +94,42 @@ def cmd_data(args: argparse.Namespace) -> int:
     )
     for name, rows in sorted(result.tables.items()):
         print(f"  {name:<24} {rows:>9,} rows")
-    if result.skipped:
-        print(f"Skipped {len(result.skipped)} file(s) no reader knows: {', '.join(result.skipped)}")
-        print(f"  known layouts: {', '.join(known_layouts())} (`msp layouts` describes each)")
+    _print_build_notes(result)
     if result.failures:
         print(f"FAILED {len(result.failures)} file(s); nothing new was taken from them:")
         for f in result.failures:
             kept = f.get("kept_previous_rows") or {}
             keep = (
-                f" (kept {sum(kept.values()):,} rows from the build of {f['kept_from_build']})"
+                ""
+                if f.get("missing")  # its message says what was kept
+                else f" (kept {sum(kept.values()):,} rows from the build of {f['kept_from_build']})"
                 if kept
                 else " (no earlier rows to keep)"
             )
             print(f"  - {f['message']}{keep}")
         return 1
     return 0
+
+
+def _print_build_notes(result: store.BuildResult) -> None:
+    """What a build did not read, and why; files that are not the publisher's; notes. Printed
+    whatever ``-q`` says (it only hides the progress bar), for a reused build as for a new one."""
+    if result.skipped:
+        print(f"Skipped {len(result.skipped)} file(s), not read:")
+        for name in result.skipped:
+            print(f"  - {name}: {result.skip_reasons.get(name, 'no reader knows this file')}")
+        print(f"  known layouts: {', '.join(known_layouts())} (`msp layouts` describes each)")
+    unpublished = [
+        u for u in result.unpublished if u["file"] not in {f["file"] for f in result.failures}
+    ]
+    if unpublished:
+        print(
+            f"Not the published file ({len(unpublished)}; `msp data --verify` refuses such files):"
+        )
+        for u in unpublished:
+            print(f"  - {u['message']}")
+    for note in result.notes:
+        print(f"Note: {note}")
 
 
 def _processed_for(raw_arg: str | None, la: str | None = None) -> Path:
@@ -504,6 +531,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         help="processes reading files at once (default: one per core; 1 reads them in turn)",
+    )
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="a file that is not the publisher's release as catalogued (its SHA-256 differs) "
+        "is an error, not a warning",
+    )
+    p.add_argument(
+        "--forget-missing",
+        action="store_true",
+        help="let go of the rows of files no longer in the folder (removed on purpose); "
+        "without it such a build keeps them and exits 1",
     )
     p.set_defaults(func=cmd_data)
     p = sub.add_parser(
