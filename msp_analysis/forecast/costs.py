@@ -36,6 +36,7 @@ scenario sets one. Costs are carried from the returns' year to the base year on 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -195,12 +196,19 @@ class CouncilFigures:
 NO_FIGURES = CouncilFigures()
 
 
+@cache
+def _published(year: int) -> tuple[float | None, float | None]:
+    """The published National Living Wage uprating and CPI for a year (None where not yet)."""
+    h = price_history()
+    return h["pay_uplift_pct"]["values"].get(year), h["cpi_pct"]["values"].get(year)
+
+
 def national_growth(scenario: Scenario, setting: str, year: int) -> float:
     """The pay and price blend for a setting in ``year`` (fraction), ignoring any fee uplift."""
     v = scenario.value("price_path")
-    hist = price_history()
-    pay = v["pay_uplift_pct"].get(year, hist["pay_uplift_pct"]["values"].get(year))
-    cpi = v["cpi_pct"].get(year, hist["cpi_pct"]["values"].get(year))
+    published_pay, published_cpi = _published(year)
+    pay = v["pay_uplift_pct"].get(year, published_pay)
+    cpi = v["cpi_pct"].get(year, published_cpi)
     pay = v["pay_uplift_pct"]["default"] if pay is None else pay
     cpi = v["cpi_pct"]["default"] if cpi is None else cpi
     share = v["pay_share"].get(setting, v["pay_share"].get("default", 0.0))
@@ -345,7 +353,14 @@ def supported_living_weekly(
 
 def _community_18_64(a: pd.DataFrame, tables: Tables, code: str, year: int) -> tuple:
     """ASC-FR T43 community spend for adults 18-64, supported living included (£ thousands),
-    and SALT T34 community clients 18-64, for any area code."""
+    and SALT T34 community clients 18-64, for any area code (once per data set and area)."""
+    key = ("community_18_64", code, year)
+    if key not in tables.cache:
+        tables.cache[key] = _community_spend_clients(a, tables, code, year)
+    return tables.cache[key]
+
+
+def _community_spend_clients(a: pd.DataFrame, tables: Tables, code: str, year: int) -> tuple:
     t43 = _gce(a, code, year, ("T43",))
     community = t43[t43["support_setting"].map(GCE_GROUPS).isin(["Community", "Supported living"])]
     spend = community["value"].sum(min_count=1)
@@ -553,20 +568,26 @@ def cost_path(
     held = bool(scenario.value("price_path").get("hold_prices"))
     cells = cost_base[CELL].drop_duplicates().reset_index(drop=True)
     uplifts = council_uplifts(figures, cells, years)
+    prices: dict[tuple, list[float]] = {}  # one path per setting and set of council uplifts
     rows = []
     for r, council in zip(cells.itertuples(index=False), uplifts):
+        key = (r.setting, tuple(sorted(council.items())))
+        if key not in prices:
+            prices[key] = [
+                1.0 if held else price_index(scenario, r.setting, base, y, council) for y in years
+            ]
         s = r.setting
         g = real.get(s, real.get("default", 0.0)) / 100
         share = pay_share.get(s, pay_share.get("default", 0.0))
         pay = 1 + wf["pay_uplift_pct"] / 100 * share if s in wf["settings"] else 1.0
-        for y in years:
+        for y, price in zip(years, prices[key]):
             rows.append(
                 {
                     "year": y,
                     "age_band": r.age_band,
                     "client_group": r.client_group,
                     "setting": s,
-                    "price_factor": 1.0 if held else price_index(scenario, s, base, y, council),
+                    "price_factor": price,
                     "real_factor": (1 + g) ** (y - base),
                     "workforce_factor": pay,
                     "capacity_loss": wf["capacity_loss_pct"] / 100 if s in wf["settings"] else 0.0,

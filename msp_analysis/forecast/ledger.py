@@ -147,6 +147,14 @@ class Ledger:
 
 def outturn_lines(tables: Tables, la_code: str, year: int) -> tuple[dict | None, list[dict]]:
     """The council's adult social care C3 line and its C4, C5, C7 in ``year`` (RSX, else RO3)."""
+    key = ("outturn_lines", la_code, year)  # the same for every scenario
+    if key not in tables.cache:
+        tables.cache[key] = _outturn_lines(tables, la_code, year)
+    line, memo = tables.cache[key]
+    return (dict(line) if line else None), [dict(m) for m in memo]
+
+
+def _outturn_lines(tables: Tables, la_code: str, year: int) -> tuple[dict | None, list[dict]]:
     if not tables.has("outturn"):
         return None, []
     ot = tables.require("outturn")
@@ -194,6 +202,13 @@ def returns_parts(tables: Tables, la_code: str, year: int) -> pd.DataFrame:
     with no return of its own has the parts outside long-term care estimated at its region's
     ratio to long-term care (``estimated``; ``returns_gbp`` then holds the ratio, applied by
     :func:`build`)."""
+    key = ("returns_parts", la_code, year)  # the same for every scenario
+    if key not in tables.cache:
+        tables.cache[key] = _returns_parts(tables, la_code, year)
+    return tables.cache[key].copy()
+
+
+def _returns_parts(tables: Tables, la_code: str, year: int) -> pd.DataFrame:
     a = _with_columns(ascfr_rows(tables))
     code, share, _ = source_code(tables, la_code)
     parts = area_parts(a, code, year, share)
@@ -496,35 +511,30 @@ def outside_path(ledger: Ledger, frame: pd.DataFrame, base_cells: pd.DataFrame) 
     price_factor, real_factor, workforce_factor); ``base_cells`` the base year's cells with
     ``spend``. Returns year, spend, pop_factor, rate_factor, price_factor, real_factor,
     workforce_factor (aggregates whose product is spend over the base)."""
-    base = ledger.outside_base_gbp
-    w = base_cells.set_index(["age_band", "client_group", "setting"])["spend"]
-    rows = []
-    for y, f in frame.groupby("year"):
-        f = f.set_index(["age_band", "client_group", "setting"])
-        pb = f["people_base"]
-        pop = float((pb * f["pop_factor"]).sum() / max(pb.sum(), 1e-9))
-        rate = float(
-            (pb * f["pop_factor"] * f["rate_factor"]).sum()
-            / max((pb * f["pop_factor"]).sum(), 1e-9)
-        )
-        weights = w.reindex(f.index).fillna(0.0)
-        tot = float(weights.sum()) or 1.0
-
-        def avg(col: str) -> float:
-            return float((weights * f[col]).sum() / tot)
-
-        factors = {
-            "pop_factor": pop,
-            "rate_factor": rate,
-            "price_factor": avg("price_factor"),
-            "real_factor": avg("real_factor"),
-            "workforce_factor": avg("workforce_factor"),
+    cell = ["age_band", "client_group", "setting"]
+    f = frame.merge(
+        base_cells[[*cell, "spend"]].rename(columns={"spend": "w"}), on=cell, how="left"
+    )
+    f["w"] = f["w"].fillna(0.0)
+    f = f.assign(
+        pb=f["people_base"],
+        pp=f["people_base"] * f["pop_factor"],
+        pr=f["people_base"] * f["pop_factor"] * f["rate_factor"],
+        wp=f["w"] * f["price_factor"],
+        wr=f["w"] * f["real_factor"],
+        ww=f["w"] * f["workforce_factor"],
+    )
+    g = f.groupby("year")[["pb", "pp", "pr", "w", "wp", "wr", "ww"]].sum()
+    w = g["w"].where(g["w"] > 0, 1.0)
+    out = pd.DataFrame(
+        {
+            "pop_factor": g["pp"] / g["pb"].where(g["pb"] > 0, 1.0),
+            "rate_factor": g["pr"] / g["pp"].where(g["pp"] > 0, 1.0),
+            "price_factor": (g["wp"] / w).where(g["w"] > 0, 1.0),
+            "real_factor": (g["wr"] / w).where(g["w"] > 0, 1.0),
+            "workforce_factor": (g["ww"] / w).where(g["w"] > 0, 1.0),
         }
-        rows.append(
-            {
-                "year": int(y),
-                "spend": base * float(np.prod(list(factors.values()))),
-                **factors,
-            }
-        )
-    return pd.DataFrame(rows)
+    )
+    factors = out.prod(axis=1)
+    out.insert(0, "spend", ledger.outside_base_gbp * factors)
+    return out.reset_index().astype({"year": int})

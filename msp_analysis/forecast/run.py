@@ -175,8 +175,13 @@ def project_council(
     if cost_sy.attrs.get("note"):
         bd.notes.append(cost_sy.attrs["note"])
     council = costs.council_uplifts(figures, cost_sy, range(sy + 1, base + 1))
+    to_base: dict[tuple, float] = {}  # one factor per setting and set of council uplifts
+    for s, c in zip(cost_sy["setting"], council):
+        key = (s, tuple(sorted(c.items())))
+        if key not in to_base:
+            to_base[key] = costs.price_index(scenario, s, sy, base, c)
     cost_sy["to_base"] = [
-        costs.price_index(scenario, s, sy, base, c) for s, c in zip(cost_sy["setting"], council)
+        to_base[(s, tuple(sorted(c.items())))] for s, c in zip(cost_sy["setting"], council)
     ]
     modelled = (
         cost_sy.merge(bd.people_salt.rename(columns={"people": "people_salt"}), on=demand.CELL)

@@ -49,27 +49,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 import yaml
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from msp_analysis.configs import ConfigModel, validate
 from msp_analysis.errors import SettingsError
-
-SETTINGS = ("Nursing", "Residential", "Community", "Supported living", "Shared Lives")
-AGE_BANDS = ("18 to 64", "65 and over")
-POPULATION_BANDS = ("18 to 64", "65 to 74", "75 to 84", "85 and over")
-CLIENT_GROUPS = (
-    "Physical Support",
-    "Sensory Support",
-    "Support with Memory and Cognition",
-    "Learning Disability Support",
-    "Mental Health Support",
-    "Social Support",
-)
-MAX_HORIZON = 10
-REQUIRED = {"population", "rate_trend", "price_path"}
 
 Setting = Literal["Nursing", "Residential", "Community", "Supported living", "Shared Lives"]
 AgeBand = Literal["18 to 64", "65 and over"]
@@ -81,6 +67,12 @@ ClientGroup = Literal[
     "Mental Health Support",
     "Social Support",
 ]
+SETTINGS: tuple[str, ...] = get_args(Setting)
+AGE_BANDS: tuple[str, ...] = get_args(AgeBand)
+CLIENT_GROUPS: tuple[str, ...] = get_args(ClientGroup)
+POPULATION_BANDS = ("18 to 64", "65 to 74", "75 to 84", "85 and over")
+MAX_HORIZON = 10
+REQUIRED = {"population", "rate_trend", "price_path"}
 Rating = Literal["high", "medium", "low"]
 Year = Annotated[
     int,
@@ -88,9 +80,7 @@ Year = Annotated[
 ]
 Pct = Annotated[float, Field(ge=-50, le=100, description="per cent")]
 Default = Literal["default"]
-SettingOrDefault = Literal[
-    "Nursing", "Residential", "Community", "Supported living", "Shared Lives", "default"
-]
+SettingOrDefault = Literal[Setting, "default"]
 
 V = TypeVar("V")
 

@@ -766,6 +766,20 @@ def _parse_wide_cells(
     )
 
 
+def _take_lines(base: pd.DataFrame, line: np.ndarray) -> pd.DataFrame:
+    """One output row per cell: each takes its line's labels (and source row) by position."""
+    return pd.DataFrame(
+        {
+            c: (
+                base[c].to_numpy()[line]
+                if c == "source_row"
+                else base[c].astype("string").array.take(line)
+            )
+            for c in base.columns
+        }
+    )
+
+
 def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     P.require_columns(raw, _WIDE_DIMS, file=file, layout="ascfr-2014-15-wide")
     councils = [str(c) for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
@@ -830,16 +844,7 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     line = np.tile(np.arange(n_r), n_c)
     council = np.repeat(np.arange(n_c), n_r)
     parsed = _parse_wide_cells(raw, councils, line, council, file)
-    out = pd.DataFrame(
-        {
-            c: (
-                base[c].to_numpy()[line]
-                if c == "source_row"
-                else base[c].astype("string").array.take(line)
-            )
-            for c in base.columns
-        }
-    )
+    out = _take_lines(base, line)
     codes = pd.Series([code_of[c] for c in councils], dtype="string")
     cassr = {v: k for k, v in lk["la_code"].items()}
     per_council = {
@@ -999,16 +1004,7 @@ def _clean_unit_costs(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         column=pd.Series(np.array(columns, dtype=object)[area], dtype=object),
         rows=pd.Series(raw["source_row"].to_numpy()[line]),
     )
-    out = pd.DataFrame(
-        {
-            c: (
-                base[c].to_numpy()[line]
-                if c == "source_row"
-                else base[c].astype("string").array.take(line)
-            )
-            for c in base.columns
-        }
-    )
+    out = _take_lines(base, line)
     codes = pd.Series([code_of[c] for c in columns], dtype="string")
     cassr = {v: k for k, v in _council_numbers()["la_code"].items()}
     kinds = geography.area_type(codes)

@@ -88,5 +88,9 @@ def test_default_evidence_is_the_councils_own_public_figures_or_none(tmp_path):
     assert evidence_for("E10900001", demo=True).example
     assert evidence_for("E06900002", demo=True) is None
     own = tmp_path / "own.yml"
-    own.write_text("name: own\nla_code: E06000054\nfigures: []\n")
+    own.write_text(
+        "name: own\nla_code: E06000054\nfigures:\n  - {market: supported_living, measure:"
+        " people_supported, value: 600, period: March 2024, source: own records,"
+        " date: 2024-03-31}\n"
+    )
     assert evidence_for("E06000054", own).name == "own"
