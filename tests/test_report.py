@@ -157,6 +157,8 @@ def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path, monkeypa
     assert "the plan failed to build" in national  # the council that failed is listed
     if report.pdf_engine() is not None:
         assert "Table 1, computed" in _pdf_text(out / "national" / "insights.pdf")
+        # its links open each plan's PDF by a relative path: no folder of this machine in it
+        assert str(out).encode() not in (out / "national" / "insights.pdf").read_bytes()
 
 
 def test_a_failed_plan_leaves_no_folder_and_keeps_the_previous_one(demo_raw, tmp_path):
