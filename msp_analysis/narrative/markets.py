@@ -434,7 +434,7 @@ def load_actions(path: str | Path) -> list[dict]:
     """The council's actions file (YAML), validated by ActionsFile; unknown keys rejected.
 
     Raises:
-        ScenarioError: naming the file and key (e.g. ``actions[2].market``).
+        SettingsError: naming the file and key (e.g. ``actions[2].market``).
     """
     return read_actions(path)["actions"]
 
@@ -443,7 +443,7 @@ def read_actions(path: str | Path) -> dict:
     """The actions file: its name, whether it is an example, and its validated actions.
 
     Raises:
-        ScenarioError: naming the file and key (e.g. ``actions[2].market``).
+        SettingsError: naming the file and key (e.g. ``actions[2].market``).
     """
     doc = load_yaml(path, ActionsFile)
     return {
