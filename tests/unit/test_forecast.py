@@ -934,6 +934,35 @@ def test_reconciliation_shows_the_published_lines_the_year_before(tmp_path):
     assert y["line"]["moved"] == "rose 22.0%"
     assert y["other_income"]["moved"] == "rose 35.0%" and y["other_income"]["before_gbp"] == 4e6
     assert y["net"]["moved"] == "rose 18.5%"
+    # the plan says it in a paragraph of its own, after why the line is total expenditure
+    from msp_analysis.narrative import render
+
+    facts = {
+        "title": "Section 2",
+        "demo": False,
+        "unavailable": None,
+        "council": "Testshire",
+        "base_year_label": "2022-23",
+        "horizon_year_label": "2023-24",
+        "salt_year_label": "2021-22",
+        "notes": [],
+        "population_source": "ONS",
+        "rate_method": "held",
+        "assumption_count": 1,
+        "inputs": [],
+        "ledger": base_facts(r),
+        "scenarios": [],
+        "assumption_sources": [],
+        "outlook": [],
+        "interval": "80%",
+        "accuracy": {"record": None, "longer": None},
+    }
+    text = render.render("section2.md.j2", facts)
+    assert (
+        "does not project.\n\nIn 2021-22 the line was £20.0m (rsx.ods), so it rose 22.0% into"
+        " 2022-23, while other income rose 35.0% (£4.0m to £5.4m) and net current expenditure"
+        " rose 18.5% (£13.5m to £16.0m).\n\nThe returns of 2021-22" in text
+    )
     # with no outturn the year before, nothing is said
     assert (
         base_facts(run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=1))["year_before"]
