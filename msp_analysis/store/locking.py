@@ -93,11 +93,15 @@ def is_gone(record: dict) -> bool:
         return False
     try:
         proc = psutil.Process(int(record["pid"]))
+        if proc.status() == psutil.STATUS_ZOMBIE:  # ended, not yet reaped
+            return True
         started = float(record.get("process_started") or 0)
         # the same id given to a newer process is not the holder
         return bool(started) and abs(proc.create_time() - started) > 1.0
-    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
+    except (psutil.NoSuchProcess, ValueError):
         return True
+    except psutil.Error:  # another user's process: taken to be alive
+        return False
 
 
 @contextmanager
