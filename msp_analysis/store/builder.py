@@ -580,9 +580,8 @@ def _write(
 def _check_published(result: BuildResult, metas: list[dict], verify: bool) -> None:
     """Files read as a catalogued release that are not the published file: listed with a
     warning, or (``verify``) failures whose rows are not taken."""
-    from msp_analysis.store.published import unpublished
-
-    found = unpublished([e for meta in metas for e in meta["entries"]])
+    # checked as each file was read, and kept with its piece (the catalogue is in the code key)
+    found = [u for meta in metas for u in meta.get("unpublished", [])]
     result.unpublished = found
     bad = {u["file"]: u for u in found}
     for u in found:
