@@ -763,11 +763,11 @@ def data_notes(tables_manifest: dict) -> list[str]:
         why = (
             "is no longer in the data folder"
             if f.get("missing")
-            else "could not be read" if not f.get("unpublished") else "is not the published file"
+            else "could not be read"
+            if not f.get("unpublished")
+            else "is not the published file"
         )
-        notes.append(
-            f"{f['file']} {why}; the figures it gave the data build of {when} are used."
-        )
+        notes.append(f"{f['file']} {why}; the figures it gave the data build of {when} are used.")
     return notes
 
 

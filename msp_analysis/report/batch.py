@@ -249,10 +249,17 @@ def build_all(
         evidence_file=kwargs.get("evidence_file"),
         horizon=kwargs.get("horizon", 5),
         pdf=bool(kwargs.get("pdf", True)) and pdf_engine() is not None,
+        docx=bool(kwargs.get("docx", True)),
     )
     results, todo = [], []
     for c in councils:
-        summary = None if force else resume.kept(out, c, key, pdf=kwargs.get("pdf", True))
+        summary = (
+            None
+            if force
+            else resume.kept(
+                out, c, key, pdf=kwargs.get("pdf", True), docx=kwargs.get("docx", True)
+            )
+        )
         if summary is not None:
             results.append({"ok": True, "kept": True, **summary})
         else:

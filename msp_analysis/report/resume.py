@@ -4,7 +4,7 @@ and code is kept (``msp report --all`` says how many; ``--force`` rebuilds every
 Each plan's ``summary.json`` records the key it was built under (:func:`plan_key`): the data
 build's version (its name is the fingerprint of every file's content and the readers'
 code), the content of the scenario, actions and evidence files, the horizon, whether a PDF
-was printed, and the package's code (every file, templates and notebook included).
+was printed and a Word draft written, and the package's code (every file, templates and notebook included).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def plan_key(
     evidence_file: str | Path | None,
     horizon: int,
     pdf: bool,
+    docx: bool = True,
 ) -> str:
     """The key of a plan built from this data build, with these settings, by this code."""
     from msp_analysis import resources
@@ -60,11 +61,12 @@ def plan_key(
         f"evidence={_content(evidence_file)}",
         f"horizon={horizon}",
         f"pdf={bool(pdf)}",
+        f"docx={bool(docx)}",
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
 
-def kept(out_dir: Path, la_code: str, key: str, *, pdf: bool) -> dict | None:
+def kept(out_dir: Path, la_code: str, key: str, *, pdf: bool, docx: bool = True) -> dict | None:
     """The summary of ``<out_dir>/<la_code>`` when that plan was built under ``key`` and its
     files are all there (None otherwise: it is built again)."""
     folder = out_dir / la_code
@@ -74,6 +76,7 @@ def kept(out_dir: Path, la_code: str, key: str, *, pdf: bool) -> dict | None:
         return None
     if summary.get(KEY) != key or not (folder / str(summary.get("html") or "plan.html")).is_file():
         return None
-    if pdf and summary.get("pdf") and not (folder / summary["pdf"]).is_file():
-        return None
+    for wanted, field in ((pdf, "pdf"), (docx, "docx")):
+        if wanted and summary.get(field) and not (folder / summary[field]).is_file():
+            return None
     return summary
