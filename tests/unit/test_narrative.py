@@ -506,6 +506,7 @@ def test_section2_pounds_shares_backtest_and_warnings():
             comparator_method="Nearest neighbours: Euclidean distance.",
             evidence_used=False,
             files=[],
+            data_notes=[],
             glossary=[],
             rules=[],
             sources_grouped=[],
@@ -828,6 +829,7 @@ def test_comparators_in_plain_words_in_section1_and_the_method_in_the_appendix()
             comparator_method="Nearest neighbours: Euclidean distance.",
             evidence_used=False,
             files=[],
+            data_notes=[],
             glossary=[],
             rules=[],
             sources_grouped=[],
@@ -899,3 +901,36 @@ def test_one_rating_figure_per_market_from_the_best_source():
     assert labels(ascof, extract) == (["ascof_6b_rating_share"], [])
     assert labels(ascof, national) == (["care_home_rating_share"], [])
     assert labels(ascof, absent) == (["ascof_6b_rating_share"], [])
+
+
+def test_data_notes_say_which_files_are_not_as_published_or_from_an_earlier_build():
+    from msp_analysis.narrative import context
+
+    manifest = {
+        "unpublished": [
+            {
+                "file": "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
+                "published_as": "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
+                "publisher": "NHS Digital, Adult Social Care Activity and Finance Report",
+            }
+        ],
+        "failures": [
+            {
+                "file": "ascof_2024_25.ods",
+                "missing": True,
+                "kept_previous_rows": {"ascof": 73556},
+                "kept_from_build": "2026-12-07T07:32:07+00:00",
+            },
+            {"file": "broken.csv", "kept_previous_rows": {}},  # nothing of it is used
+        ],
+    }
+    notes = context.data_notes(manifest)
+    assert notes == [
+        "ASCFR_and_SALT_Data_Tables_2021-22.xlsx is not the file NHS Digital published as "
+        "ASCFR_and_SALT_Data_Tables_2021-22.xlsx: its content differs from the published "
+        "release, so a figure in it may have been edited; its figures are used as the file "
+        "gives them.",
+        "ascof_2024_25.ods is no longer in the data folder; the figures it gave the data build "
+        "of 7 December 2026 are used.",
+    ]
+    assert context.data_notes({"files": []}) == []
