@@ -1,4 +1,4 @@
-"""Command line: ``msp data | market | forecast | backtest | report | evidence | download | demo | councils | insights | layouts``.
+"""Command line: ``msp data | market | forecast | backtest | report | evidence | download | demo | councils | insights | layouts | schema``.
 
 Run ``msp --help`` or ``msp COMMAND --help``. Also runnable as ``python -m msp_analysis.cli``.
 """
@@ -322,36 +322,56 @@ def _count(n: int, noun: str) -> str:
     "--out",
     type=PATH,
     required=True,
-    help="folder for forecast.csv, decomposition.csv, assumptions.csv, runs.json",
+    help="folder for forecast.csv, decomposition.csv, reconciliation.csv, weekly_costs.csv, "
+    "first_year_prices.csv, shift_effects.csv, assumptions.csv, runs.json",
+)
+@click.option(
+    "--evidence",
+    type=PATH,
+    help="the council's local evidence YAML (fees, uplifts, people in supported living); "
+    "default: the figures from public documents shipped for the council, if any",
 )
 def cmd_forecast(args: SimpleNamespace) -> int:
     la = inputs.resolve_council(args.la)
     horizon = inputs.check_horizon(args.horizon)
     scenario_files = inputs.check_scenarios(args.scenario)
+    evidence_file = inputs.check_evidence(args.evidence)
     inputs.check_out_dir(args.out)
     processed = _processed_for(args.raw, la)
     _council_in(processed, la, command="forecast")
 
     from msp_analysis.forecast import run as forecast_run
     from msp_analysis.forecast.scenarios import default_dir
+    from msp_analysis.indicators.local import evidence_for
     from msp_analysis.tables import Tables
 
     tables = Tables.load(processed)
     files: list[str | Path] = (
         list(scenario_files) if scenario_files else sorted(default_dir().glob("*.yml"))
     )
-    result = forecast_run.run(tables, la, files, horizon=horizon)
+    evidence = evidence_for(la, evidence_file, demo=tables.demo)
+    result = forecast_run.run(tables, la, files, horizon=horizon, evidence=evidence)
     out = Path(args.out)
     forecast_run.write(result, out)
     label = " (DEMO data)" if tables.demo else ""
+    first = result.runs.iloc[0]
+    tied = first["base_line"] or "the returns brought forward (no outturn line)"
+    print(
+        f"{_council_name(la)}{label}: base {forecast_run.fy(int(first['base_year']))}"
+        f" £{first['base_spend_gbp'] / 1e6:,.1f}m = {tied}"
+        + (f"; local evidence: {evidence.name}" if evidence is not None else "")
+    )
     for s in result["runs"]["scenario"]:
         h = forecast_run.headline(result, s)
         print(
-            f"{_council_name(la)}{label}, {s}: long-term care spend {h['spend_change_pct']:+.1f}% "
+            f"{_council_name(la)}{label}, {s}: adult social care spend {h['spend_change_pct']:+.1f}% "
             f"from {h['base_year']}-{(h['base_year'] + 1) % 100:02d} to {h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d} "
             f"(rates rest on {h['history_years']} years of history)"
         )
-    print(f"-> {out}/forecast.csv, decomposition.csv, assumptions.csv, runs.json")
+    print(
+        f"-> {out}/forecast.csv, decomposition.csv, reconciliation.csv, weekly_costs.csv,"
+        " first_year_prices.csv, shift_effects.csv, assumptions.csv, runs.json"
+    )
     return 0
 
 
@@ -822,6 +842,20 @@ def cmd_insights(args: SimpleNamespace) -> int:
 def cmd_layouts(args: SimpleNamespace) -> int:
     for name, text in known_layouts().items():
         print(f"{name}\n    {text}")
+    return 0
+
+
+@command(
+    "schema",
+    help="write a JSON Schema for each settings file (scenario, local evidence, risk "
+    "thresholds, actions), for editors that check YAML as you type",
+)
+@click.option("--out", type=PATH, default="schemas", help="folder to write to (default: schemas)")
+def cmd_schema(args: SimpleNamespace) -> int:
+    from msp_analysis import configs
+
+    for path in configs.write_schemas(inputs.check_out_dir(args.out)):
+        print(f"-> {path}")
     return 0
 
 
