@@ -6,6 +6,7 @@ Run ``msp --help`` or ``msp COMMAND --help``. Also runnable as ``python -m msp_a
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import sys
 import traceback
@@ -64,8 +65,10 @@ def command(name: str, help: str, group: click.Group = msp) -> Callable:
     def declare(fn: Callable[[SimpleNamespace], int]) -> Callable[[SimpleNamespace], int]:
         def run(**options: Any) -> int:
             args = SimpleNamespace(
-                **{k: list(v) or None if isinstance(v, tuple) else v for k, v in options.items()}
+                command=name,
+                **{k: list(v) or None if isinstance(v, tuple) else v for k, v in options.items()},
             )
+            click.get_current_context().find_root().obj = args  # for main's error log
             return globals()[fn.__name__](args)
 
         run.__click_params__ = list(getattr(fn, "__click_params__", []))  # type: ignore[attr-defined]
@@ -509,6 +512,13 @@ def _la_list(value: str) -> list[str]:
 @click.option("--no-pdf", is_flag=True, help="no PDF")
 @click.option("--no-docx", is_flag=True, help="no Word draft (plan.docx)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress lines while one plan builds")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="with --all: build every plan again, even those already built from the same "
+    "data build with the same settings and code (kept by default, so a stopped batch "
+    "resumes)",
+)
 def cmd_report(args: SimpleNamespace) -> int:
     if args.all and args.la:
         raise UsageError(
@@ -561,9 +571,20 @@ def cmd_report(args: SimpleNamespace) -> int:
             councils=subset,
             workers=args.workers,
             scheduler=args.scheduler,
+            force=args.force,
             **common,
         )
-        print(f"Built {result['built']} plans; index: {result['index']}")
+        kept = result.get("kept", 0)
+        print(
+            f"Built {result['built']} plans"
+            + (
+                f", kept {kept} already built from this data build with these settings "
+                "(--force rebuilds them)"
+                if kept
+                else ""
+            )
+            + f"; index: {result['index']}"
+        )
         if result.get("national"):
             print(_national_line(result["national"]))
         for f in result["failed"]:
@@ -575,9 +596,9 @@ def cmd_report(args: SimpleNamespace) -> int:
     _council_in(processed, la, command="report")
     browser = None
     if engine:  # Chromium boots while the notebook runs (its own process group, closed below)
-        from msp_analysis.browser import Browser
+        from msp_analysis import browser as chromium
 
-        browser = Browser(engine)
+        browser = chromium.start(engine)  # None where it cannot run: one per plan then
     try:
         s = report.build(
             la,
@@ -884,6 +905,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     given = list(sys.argv[1:] if argv is None else argv)
     verbose = False
+    ctx: click.Context | None = None
     try:
         with msp.make_context("msp", list(given)) as ctx:
             verbose = bool(ctx.params.get("verbose"))
@@ -911,19 +933,56 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, click.exceptions.Abort):
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug: say so, keep the traceback for -v
+    except Exception as exc:  # a bug: say so, keep the traceback in a log file (and for -v)
         if _notebook_failed(exc):
             print(f"error: {_one_line(exc)}", file=sys.stderr)
             return 1
         if verbose:
             traceback.print_exc(file=sys.stderr)
+        where = _error_log(ctx.obj if ctx is not None else None, given, exc)
         cmd = shlex.join(["msp", *([] if {"-v", "--verbose"} & set(given) else ["-v"]), *given])
         print(
-            f"internal error ({type(exc).__name__}): this is a bug in msp-analysis; please report "
-            f"it with the output of `{cmd}`",
+            f"internal error ({type(exc).__name__}): this is a bug in msp-analysis; "
+            + (
+                f"its traceback is in {where}: please report it with that file"
+                if where
+                else f"please report it with the output of `{cmd}`"
+            ),
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _error_log(args: SimpleNamespace | None, given: list[str], exc: BaseException) -> Path | None:
+    """Write an internal error's traceback, with the command and versions, to
+    ``msp-error-<time>.log`` in the folder the command writes to (``--out``, ``--dest``, the
+    processed folder for ``msp data``, else the temporary folder); its path, or None when it
+    could not be written. ``args`` are the command's (None when it never started)."""
+    import platform
+    import tempfile
+    from datetime import datetime
+
+    from msp_analysis import __version__
+
+    folder = getattr(args, "out", None) or getattr(args, "dest", None)
+    if folder is None and getattr(args, "command", None) == "data":
+        folder = config.processed_dir()
+    folder = Path(folder) if folder else Path(tempfile.gettempdir())
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = (
+        f"msp {shlex.join(given)}\nmsp-analysis {__version__}, Python {platform.python_version()}, "
+        f"{platform.platform()}\n\n"
+        + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    )
+    for place in (folder, Path(tempfile.gettempdir())):
+        path = place / f"msp-error-{stamp}-{os.getpid()}.log"
+        try:
+            place.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def _quiet_stdout() -> None:
