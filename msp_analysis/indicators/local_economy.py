@@ -19,6 +19,7 @@ from importlib import resources
 
 import pandas as pd
 
+from msp_analysis import geography
 from msp_analysis.indicators.catalogue import Indicator, computes, make
 from msp_analysis.tables import MissingSource, Tables
 
@@ -132,6 +133,12 @@ def cost_to_local_pay(tables: Tables) -> list[Indicator]:
         ][["la_code", "area_type", "year", "value"]]
         if cost.empty:
             continue
+        if not tables.demo:
+            # the returns of a council made in 2023 are its predecessor's (North Yorkshire's
+            # are the county's); pay is already on today's councils, so the cost goes there too
+            cost = geography.to_current_councils(
+                cost.assign(breakdown="Total"), additive=False
+            ).drop(columns=["breakdown", "boundary_basis"])
         # the pay survey nearest each unit cost's year (ASHE in April, the year's start)
         cost = cost.assign(
             pay_year=cost["year"].map(lambda y: min(years, key=lambda p: (abs(p - y), -p)))

@@ -239,6 +239,24 @@ def _stood_in_for(indicators: pd.DataFrame, rule: dict) -> bool:
     return False
 
 
+def _replaced(indicators: pd.DataFrame, rule: dict, rules: list[dict]) -> bool:
+    """True when another rule of the same risk and market stands in for this rule's indicator
+    and runs on a figure: this one's figure cannot be set against England (a one-county
+    extract of CQC's ratings), so the stand-in (ASCOF 6B) tests the risk and this test is not
+    listed as one that could not run."""
+    refs = {rule["indicator"], f"{rule['indicator']}:{rule['breakdown']}"}
+    for other in rules:
+        if (
+            other is rule
+            or (other["risk"], other["market"]) != (rule["risk"], rule["market"])
+            or not refs & set(other.get("instead_of") or [])
+        ):
+            continue
+        if not _stood_in_for(indicators, other) and not _rows(indicators, other).empty:
+            return True
+    return False
+
+
 def _measure(rule: dict) -> str:
     if rule["indicator"].startswith("local_"):
         return local.label_of(rule["indicator"])
@@ -347,7 +365,8 @@ def risk_results(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd
     ``state`` is 'flagged', 'not flagged' or 'could not run'; ``reason`` says in one line what
     was found, or why the test could not run; ``needs`` names the file or evidence that runs
     it. A rule that stands in for another indicator (``instead_of``) is left out when that
-    indicator has a figure, so each market is tested on its best source. A test whose latest
+    indicator has a figure, so each market is tested on its best source; and that indicator's
+    own test is left out when the stand-in runs in its place. A test whose latest
     figure is listed as one to check (:func:`data_checks`: a swing in one year as likely to
     come from the recording as from the market) does not run on it, and says so.
     """
@@ -355,8 +374,9 @@ def risk_results(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd
     checks = data_checks(indicators, thresholds)
     to_check = {(r.indicator, r.breakdown, r.year_label): r.change_pct for r in checks.itertuples()}
     out = []
-    for rule in _expand(thresholds["rules"]):
-        if _stood_in_for(indicators, rule):
+    rules = _expand(thresholds["rules"])
+    for rule in rules:
+        if _stood_in_for(indicators, rule) or _replaced(indicators, rule, rules):
             continue
         rows = _rows(indicators, rule)
         declared = catalogue.CATALOGUE.get(rule["indicator"])

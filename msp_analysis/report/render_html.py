@@ -39,6 +39,8 @@ body { font-size: 10pt; }
 .jp-RenderedHTMLCommon table:has(.tbl-own) th:first-child { width: 36%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-own) td:nth-child(3) { white-space: nowrap; }
 .jp-RenderedHTMLCommon table:has(.tbl-matrix) th:first-child { width: 25%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-matrix) { break-inside: avoid; }
+.jp-RenderedHTMLCommon table:has(.tbl-matrix) td:nth-child(n+2) { white-space: nowrap; }
 .jp-RenderedHTMLCommon table:has(.tbl-tests) th:first-child { width: 58%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-summary) th:nth-child(1) { width: 16%%; }
 .jp-RenderedHTMLCommon table:has(.tbl-summary) th:nth-child(2) { width: 42%%; }

@@ -96,6 +96,37 @@ def test_a_weeks_care_in_weeks_of_local_pay():
     assert "2021-22 unit costs against ASHE 2020 pay" in ind.note
 
 
+def test_a_council_of_2023_sets_its_predecessors_unit_cost_against_its_own_pay():
+    """North Yorkshire (E06000065, from 1 April 2023) covers the county council's area
+    (E10000023): the 2021-22 unit cost is the county's return, the ASHE 2020 row the county's
+    (published under its code, today's council the same area). Both go on to E06000065."""
+    county, ny = "E10000023", "E06000065"
+    ascfr = pd.DataFrame(
+        [
+            dict(
+                la_code=c,
+                area_type=k,
+                year=2021,
+                table_ref="T52",
+                measure="unit_cost",
+                age_band="65 and over",
+                support_setting="Residential",
+                primary_support_reason="Total",
+                provision="Total",
+                value=v,
+            )
+            for c, k, v in ((county, "council", 820.0), (ENG, "england", 747.4))
+        ]
+    )
+    pay = _ashe([(county, "council", 2020, 28600.0), (ENG, "england", 2020, 31780.0)])
+    pay.loc[pay["la_code"] == county, "la_code_current"] = ny
+    t = Tables(frames={"ascfr": ascfr, "ashe_pay": pay})
+    values, _ = _by(local_economy.cost_to_local_pay(t), "care_home_cost_to_local_pay")
+    # £820 / (£28,600 / 52.143) = 1.4950 weeks
+    assert values[(ny, 2021)] == pytest.approx(820 / (28600 / 52.143), abs=5e-4)
+    assert (county, 2021) not in values.index
+
+
 def test_no_pay_table_says_which_file():
     with pytest.raises(MissingSource, match="ASHE"):
         local_economy.wage_floor_bite(Tables(frames={}))

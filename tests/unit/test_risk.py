@@ -182,6 +182,23 @@ def test_a_rule_standing_in_for_a_better_source_runs_only_without_it():
     extract = _row("care_home_rating_share", "Good or outstanding", 70.2, year=2026, unit="%")
     r = _one([ascof, extract], **rule)
     assert r["state"] == "flagged" and r["reason"] == "75.8% against England 81.7%"
+    # with the CQC rule beside it: the extract's own test is not listed as 'could not run'
+    # (no England in it) while ASCOF 6B tests the same risk in its place
+    cqc = dict(
+        rule,
+        indicator="care_home_rating_share",
+        instead_of=[],
+        market="care_home_65",
+        rating="low",
+    )
+    both = _rules(cqc, {**rule, "market": "care_home_65", "rating": "low"})
+    out = risk.risk_results(pd.DataFrame([ascof, extract]), both)
+    assert out["indicator"].tolist() == ["ascof_6b_rating_share"]
+    assert out["state"].tolist() == ["flagged"]
+    # no ASCOF figure either: both could not run, each naming what would run it
+    out = risk.risk_results(pd.DataFrame([extract]), both)
+    assert sorted(out["indicator"]) == ["ascof_6b_rating_share", "care_home_rating_share"]
+    assert set(out["state"]) == {"could not run"}
 
 
 def test_a_market_is_tested_on_its_own_rules_and_council_wide_once():
