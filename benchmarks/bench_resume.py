@@ -106,12 +106,14 @@ def _kill(
             argv, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=sink
         )
     start = time.monotonic()
-    before = {p.name: p.stat().st_mtime_ns for p in out.glob("E*/summary.json")}
+    before = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("E*/summary.json")}
 
-    def plans_done() -> int:
-        return sum(
-            1 for p in out.glob("E*/summary.json") if before.get(p.name) != p.stat().st_mtime_ns
-        )
+    def plans_done() -> int:  # plans put in place by this run
+        done = 0
+        for p in out.glob("E*/summary.json"):
+            with contextlib.suppress(OSError):  # swapped out as it is looked at
+                done += before.get(p.parent.name) != p.stat().st_mtime_ns
+        return done
 
     family: list[int] = []
     while proc.poll() is None:
