@@ -576,12 +576,12 @@ def cmd_report(args: SimpleNamespace) -> int:
             force=args.force,
             **common,
         )
-        kept = result.get("kept", 0)
+        built, kept = result["built"], result.get("kept", 0)
         print(
-            f"Built {result['built']} plans"
+            f"Built {built} plan{'' if built == 1 else 's'}"
             + (
-                f", kept {kept} already built from this data build with these settings "
-                "(--force rebuilds them)"
+                f"; kept {kept} built before from the same data and settings "
+                "(--force builds every plan again)"
                 if kept
                 else ""
             )
