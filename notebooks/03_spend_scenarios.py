@@ -18,18 +18,21 @@
 # %% [markdown] tags=[]
 # # Section 2: how spend will change under each scenario
 #
-# Long-term care spend (people x cost per person x the price path) for each scenario from the base year, what drives the change in pounds, next year's spend forecast from the outturn series, and how well that forecast did on the past for every council. Each scenario is a YAML file of assumptions, each with its source; its hash is recorded.
+# Adult social care spend (people x cost per person x the price path, from a base tied to the council's published outturn) for each scenario from the base year, what drives the change in pounds, next year's spend forecast from the outturn series, and how well that forecast did on the past for every council. Each scenario is a YAML file of assumptions, each with its source; its hash is recorded.
 
 # %% tags=["parameters"]
 la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
 raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
 horizon = 5  # years forecast after the base year (1 to 10)
 scenarios = None  # list of scenario YAML files; None for every shipped scenario
+evidence_file = None  # the council's local evidence YAML; None for the shipped default (below)
 
 # %% tags=[]
 from msp_analysis import geography, plots, store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir
+from msp_analysis.indicators.local import evidence_for
+from msp_analysis.narrative.section2_costs import shift_sentences
 from msp_analysis.notebook import bullets, quiet, show, table
 from msp_analysis.tables import Tables
 
@@ -37,9 +40,61 @@ quiet()
 tables = Tables.load(store.ensure(raw_dir))
 council = geography.council_name(la_code)
 files = scenarios or sorted(default_dir().glob("*.yml"))
-result = run.run(tables, la_code, files, horizon=horizon)
+# the council's own figures (fees, uplifts, people in supported living): the file given, else
+# the DEMO example for its council or figures from public documents (Wiltshire), else none
+evidence = evidence_for(la_code, evidence_file, demo=tables.demo)
+result = run.run(tables, la_code, files, horizon=horizon, evidence=evidence)
 runs = result.runs.set_index("scenario")
 bullets([run.headline_sentence(run.headline(result, s), council) for s in runs.index])
+
+# %% [markdown] tags=[]
+# ## The base on the ledger
+#
+# The base year's spend is the council's adult social care total expenditure (revenue outturn, column C3): the returns' mix by setting, client group and age, and the parts outside the settings projected, brought forward to the base year and scaled so they add to the published line. The rows below it take total expenditure to net current expenditure. £ thousands; each figure names its file, sheet and cell.
+
+# %% tags=[]
+table(
+    result.reconciliation.assign(
+        returns_year_k=result.reconciliation["returns_year_gbp"] / 1e3,
+        brought_forward_k=result.reconciliation["brought_forward_gbp"] / 1e3,
+        base_k=result.reconciliation["base_gbp"] / 1e3,
+    )[["line", "returns_year_k", "brought_forward_k", "base_k", "source"]],
+    0,
+)
+
+# %% [markdown] tags=[]
+# ## Weekly costs a person
+#
+# From the returns (ASC-FR spend over the people or weeks of care it pays for), the council's own evidence where it gives a fee or a count, or a stated default; in the returns' year and in the base year (after the pay and price path and the scaling to the ledger).
+
+# %% tags=[]
+w = result.weekly_costs
+table(
+    w[(w["people_base"] > 0) | w["setting"].isin(["Supported living", "Shared Lives"])][
+        [
+            "age_band",
+            "client_group",
+            "setting",
+            "people_base",
+            "weekly_returns_year_gbp",
+            "weekly_base_gbp",
+            "basis",
+        ]
+    ],
+    0,
+)
+
+# %% tags=[]
+bullets(sorted(set(w["setting"] + ": " + w["source"])))
+
+# %% [markdown] tags=[]
+# ## Prices in the first projected year
+#
+# The council's own fee uplifts for the year where its evidence gives them; otherwise the National Living Wage uprating and CPI weighted by each setting's pay share.
+
+# %% tags=[]
+u = result.uplifts
+table(u[u["scenario"] == "market_unchanged"].drop(columns="scenario"), 2)
 
 # %% [markdown] tags=[]
 # ## Spend by scenario
@@ -49,7 +104,7 @@ spend = result.forecast.query("measure == 'spend' and setting == 'All'")
 show(
     plots.scenario_lines(
         spend.assign(value=spend["value"] / 1e6)[["scenario", "year", "value"]],
-        "Long-term care spend by scenario",
+        "Adult social care spend by scenario (total expenditure)",
         unit="£ million, cash",
         source="ASC-FR and SALT (NHS Digital), MHCLG outturn, ONS; msp-analysis scenarios",
     )
@@ -67,7 +122,7 @@ drivers = d.groupby("driver")["change_gbp"].sum() / 1e6
 show(
     plots.waterfall(
         drivers[drivers.abs() > 1e-9],
-        "Change in long-term care spend by driver, market unchanged",
+        "Change in adult social care spend by driver, market unchanged",
         start_label=run.fy(h["base_year"]),
         end_label=run.fy(h["horizon_year"]),
         start=h["base_spend_gbp"] / 1e6,
@@ -85,6 +140,24 @@ table(
     .head(12),
     2,
 )
+
+# %% [markdown] tags=[]
+# ## What moving learning disability residential placements does
+#
+# The shift scenario against the same run without the shift, in the horizon year: people and spend by setting, and one sentence for each.
+
+# %% tags=[]
+shift = "ld_residential_to_supported_living"
+if shift in runs.index:
+    se = result.shift_effects.query("scenario == @shift")
+    table(
+        se.groupby(["age_band", "setting"], as_index=False)[["people_change", "spend_change"]]
+        .sum()
+        .assign(spend_change_m=lambda d: d["spend_change"] / 1e6)
+        .drop(columns="spend_change"),
+        1,
+    )
+    bullets(shift_sentences(result, shift, council))
 
 # %% [markdown] tags=[]
 # ## Next year's spend

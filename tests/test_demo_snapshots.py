@@ -49,8 +49,8 @@ def snapshot(dataframe_regression, monkeypatch):
     def check(name: str, frame: pd.DataFrame, keys: list[str]) -> None:
         frame = frame.sort_values(keys).reset_index(drop=True)
         for c in frame.columns.difference(keys):
-            if pd.api.types.is_float_dtype(frame[c]):
-                frame[c] = frame[c].map(_sig)
+            if pd.api.types.infer_dtype(frame[c]) in ("floating", "mixed-integer-float"):
+                frame[c] = frame[c].astype(float).map(_sig)  # numbers held as objects too
         dataframe_regression.check(
             frame,
             fullpath=SNAPSHOTS / f"{name}.csv",
