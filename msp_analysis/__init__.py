@@ -1,4 +1,18 @@
-"""msp-analysis: public adult social care returns -> Market Sustainability Plan evidence."""
+"""msp-analysis: public adult social care returns -> Market Sustainability Plan evidence.
+
+A plan is made in four stages, each a function of :mod:`msp_analysis.pipeline` (thin, over
+the modules that do the work, which the command line calls too)::
+
+    from msp_analysis import pipeline as msp
+
+    tables = msp.load("data/raw")       # 1. published files -> tidy tables    (store, tables)
+    msp.assess(tables, "Wiltshire")     # 2. Section 1: the market now         (indicators)
+    msp.forecast(tables, "Wiltshire")   # 3. Section 2: people and spend ahead (forecast)
+    msp.plan("Wiltshire", "data/raw")   # 4. the plan: HTML, PDF and Word      (narrative, report)
+
+They live in ``pipeline``, not here, so that importing the package (and ``msp --help``)
+loads no pandas, and because ``msp_analysis.forecast`` is the package of forecasting models.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -19,9 +19,10 @@ benchmarks, the warm-up mark)
 =================================  =================================================  ==========
 
 The two scopes (:data:`SCOPES`): ``readers`` is what turns a published file into tidy
-tables (the readers, schemas, geography, errors, the store and the package's reference
-data); ``package`` is every code and data file of the package, since any of it may change a
-figure derived from the tables.
+tables (the readers, schemas, geography, errors, financial years, the store and the
+package's reference data: every module the readers import but the plumbing of
+:data:`PLUMBING`); ``package`` is every code and data file of the package, since any of it
+may change a figure derived from the tables.
 """
 
 from __future__ import annotations
@@ -43,9 +44,19 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 CODE_SUFFIXES = frozenset({".py", ".csv", ".yml", ".yaml", ".json"})
 #: scope -> the parts of the package (folders or files) whose content makes its code key
 SCOPES: dict[str, tuple[str, ...]] = {
-    "readers": ("sources", "schemas.py", "geography.py", "errors.py", "store", "data"),
+    "readers": (
+        "sources",
+        "schemas.py",
+        "geography.py",
+        "errors.py",
+        "years.py",
+        "store",
+        "data",
+    ),
     "package": (".",),
 }
+#: modules the readers import that change no table: where files go, how they are written
+PLUMBING = frozenset({"__init__.py", "atomic.py", "cache.py", "config.py", "lifeline.py"})
 #: folder (inside a processed version folder) holding the results derived from its tables
 DERIVED = "derived"
 #: returned by :func:`read` when there is no stored result to use

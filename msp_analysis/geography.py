@@ -23,6 +23,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from msp_analysis.years import financial_year
+
 ENGLAND_CODE = "E92000001"
 COUNCIL_CODE = re.compile(r"^E(06|08|09|10)\d{6}$")
 REGION_CODE = re.compile(r"^E12\d{6}$")
@@ -468,7 +470,7 @@ def history_statement(code: str) -> str | None:
         return None
     name = council_name(code) or code
     when = pd.Timestamp(pred["effective"].iloc[0])
-    first_year = f"{when.year}-{(when.year + 1) % 100:02d}"
+    first_year = financial_year(when.year)
     change = pred["change"].iloc[0]
     olds = pred["predecessor_name"].tolist()
     if change == "rename":

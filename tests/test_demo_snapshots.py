@@ -1,22 +1,25 @@
 """The DEMO data set: the same bytes every time, and snapshots of what it produces.
 
 Runs without any published file. The snapshots are rounded aggregates (4 significant
-figures) in tests/snapshots/*.csv; a change to a reader, indicator or model that moves one
-fails here and shows which figures moved. If the change is intended, rewrite them with
+figures) in tests/snapshots/*.csv, checked by pytest-regressions' ``dataframe_regression``
+(numbers within a relative 0.2%, text exactly); a change to a reader, indicator or model that
+moves one fails here and shows which figures moved, obtained against expected. If the change
+is intended, rewrite them with
 
-    MSP_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_demo_snapshots.py
+    .venv/bin/python -m pytest tests/test_demo_snapshots.py --force-regen
 
-and commit the CSV diff, which is the review of what changed.
+(it fails once, saying which files it rewrote; run it again to see it pass) and commit the
+CSV diff, which is the review of what changed.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from pytest_regressions.dataframe_regression import DataFrameRegressionFixture
 
 from msp_analysis import demo, resources
 from msp_analysis.forecast import run
@@ -35,19 +38,26 @@ def _sig(x: float, digits: int = 4) -> float:
     return round(float(x), digits - 1 - math.floor(math.log10(abs(float(x)))))
 
 
-def _check(name: str, frame: pd.DataFrame, keys: list[str]) -> None:
-    frame = frame.sort_values(keys).reset_index(drop=True)
-    for c in frame.columns.difference(keys):
-        if pd.api.types.is_float_dtype(frame[c]):
-            frame[c] = frame[c].map(_sig)
-    path = SNAPSHOTS / f"{name}.csv"
-    if os.environ.get("MSP_UPDATE_SNAPSHOTS"):
-        frame.to_csv(path, index=False, lineterminator="\n")
-    expected = pd.read_csv(path, dtype={k: str for k in keys if frame[k].dtype == object})
-    frame = pd.read_csv(
-        pd.io.common.StringIO(frame.to_csv(index=False)), dtype=expected.dtypes.to_dict()
-    )
-    pd.testing.assert_frame_equal(frame, expected, check_exact=False, rtol=2e-3, atol=1e-9)
+@pytest.fixture
+def snapshot(dataframe_regression, monkeypatch):
+    """``snapshot(name, frame, keys)``: ``frame`` sorted by ``keys``, its other float columns
+    to 4 significant figures, against ``tests/snapshots/<name>.csv``."""
+    # 15 significant digits write a figure rounded to 4 as it is (0.1234, not the library's
+    # 17-digit 0.12339999999999999), so the CSV diff of a change reads as the figures moved
+    monkeypatch.setattr(DataFrameRegressionFixture, "DISPLAY_PRECISION", 15)
+
+    def check(name: str, frame: pd.DataFrame, keys: list[str]) -> None:
+        frame = frame.sort_values(keys).reset_index(drop=True)
+        for c in frame.columns.difference(keys):
+            if pd.api.types.infer_dtype(frame[c]) in ("floating", "mixed-integer-float"):
+                frame[c] = frame[c].astype(float).map(_sig)  # numbers held as objects too
+        dataframe_regression.check(
+            frame,
+            fullpath=SNAPSHOTS / f"{name}.csv",
+            default_tolerance=dict(rtol=2e-3, atol=1e-9),
+        )
+
+    return check
 
 
 def test_demo_files_are_the_same_bytes_every_time(tmp_path):
@@ -67,16 +77,16 @@ def demo_tables(demo_processed) -> Tables:
     return Tables.load(demo_processed)
 
 
-def test_snapshot_of_demo_indicators(demo_tables):
+def test_snapshot_of_demo_indicators(demo_tables, snapshot):
     indicators, _ = assess(demo_tables, COUNCIL)
     cols = ["market", "indicator", "breakdown", "year", "status", "value", "england", "rank"]
     frame = indicators[cols].copy()
     frame["year"] = frame["year"].astype("Int64")
     frame["rank"] = frame["rank"].astype("Int64")
-    _check("demo_indicators", frame, ["market", "indicator", "breakdown", "year", "status"])
+    snapshot("demo_indicators", frame, ["market", "indicator", "breakdown", "year", "status"])
 
 
-def test_snapshot_of_demo_forecast(demo_tables):
+def test_snapshot_of_demo_forecast(demo_tables, snapshot):
     result = run.run(demo_tables, COUNCIL, resources.scenario_files(), horizon=5)
     runs = result.runs[
         [
@@ -91,11 +101,11 @@ def test_snapshot_of_demo_forecast(demo_tables):
             "unserved_people_horizon",
         ]
     ]
-    _check("demo_forecast_runs", runs, ["scenario"])
+    snapshot("demo_forecast_runs", runs, ["scenario"])
     f = result.forecast
     by_setting = (
         f[f["year"].isin([f["base_year"].min(), f["year"].max()])]
         .groupby(["scenario", "measure", "setting", "year"], as_index=False)["value"]
         .sum()
     )
-    _check("demo_forecast_by_setting", by_setting, ["scenario", "measure", "setting", "year"])
+    snapshot("demo_forecast_by_setting", by_setting, ["scenario", "measure", "setting", "year"])

@@ -50,7 +50,7 @@ from msp_analysis.forecast.returns import (
     values,
 )
 from msp_analysis.forecast.scenarios import AGE_BANDS, CLIENT_GROUPS, SETTINGS, Scenario
-from msp_analysis.indicators.core import population_by_band
+from msp_analysis.series.population import population_by_band
 from msp_analysis.tables import MissingSource, Tables
 
 ENTRY_GROUPS = {

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from msp_analysis.forecast.scenarios import POPULATION_BANDS
-from msp_analysis.indicators.core import population_by_band
+from msp_analysis.series.population import population_by_band
 from msp_analysis.tables import MissingSource, Tables
 
 BANDS = {

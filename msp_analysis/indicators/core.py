@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis import geography
+from msp_analysis.series.population import population_by_band as population_by_band
 
 AREA_COLUMNS = ["la_code", "area_type", "year", "breakdown", "value"]
 
@@ -350,25 +351,6 @@ def missing_rows(
     out["year"] = out["year"].astype("Int64")
     out["rank"] = out["rank"].astype("Int64")
     return out
-
-
-def population_by_band(
-    population: pd.DataFrame,
-    bands: dict[str, tuple[int, int | None]],
-    *,
-    estimate: str = "mid-year estimate",
-) -> pd.DataFrame:
-    """Persons by area x year x named age band (e.g. {'18 to 64': (18, 64), '65 and over': (65, None)}).
-
-    Works on single years and on age groups (ONS projections' 5-year groups: a group a band
-    boundary cuts is split evenly by single year); persons are males + females where a table
-    publishes only those. See :func:`msp_analysis.series.population.band_population`.
-    """
-    from msp_analysis.series.population import band_population
-
-    pop = population[population["estimate"] == estimate]
-    out = band_population(pop, bands)
-    return out[["la_code", "area_type", "year", "value", "breakdown"]]
 
 
 def nearest_year(available: list[int], year: int) -> int | None:

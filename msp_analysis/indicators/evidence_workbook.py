@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from msp_analysis.indicators.local import MARKETS, MEASURES, THEMES, Figure, LocalEvidence, Measure
+from msp_analysis.years import financial_year
 
 #: (field, header, column width) of every theme sheet; column A (the measure's key) is hidden
 COLUMNS: list[tuple[str, str, int]] = [
@@ -74,7 +75,7 @@ def periods() -> list[str]:
     """The period drop-down: each financial year, its quarters, and its year-end."""
     out: list[str] = []
     for y in PERIOD_YEARS:
-        fy = f"{y}-{(y + 1) % 100:02d}"
+        fy = financial_year(y)
         out.append(fy)
         out += [f"{q} {fy} ({months} {y + later})" for q, months, later in _QUARTERS]
         out.append(f"31 March {y + 1}")

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from msp_analysis import geography
-from msp_analysis.sources._parsing import fy_label
 from msp_analysis.tables import Tables
+from msp_analysis.years import financial_year
 
 #: Sources more than this many years older than the newest are named in the warning.
 MAX_GAP_YEARS = 2
@@ -61,7 +61,7 @@ SOURCES: tuple[Source, ...] = (
 
 def _label(kind: str, year: int) -> str:
     return {
-        "financial": fy_label(year),
+        "financial": financial_year(year),
         "mid": f"mid-{year}",
         "calendar": str(year),
         "edition": f"IoD {year}",

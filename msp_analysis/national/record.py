@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from msp_analysis.years import financial_year
+
 #: The target the plans' headline record is about (revenue outturn, net current expenditure).
 HEADLINE_TARGET = "asc_net_current_expenditure"
 
@@ -21,7 +23,7 @@ def _measures(g: pd.DataFrame) -> dict:
     return dict(
         councils=int(g["la_code"].nunique()),
         forecasts=len(g),
-        origins=[_fy(o) for o in sorted(g["origin"].unique())],
+        origins=[financial_year(o) for o in sorted(g["origin"].unique())],
         median_ape=float(g["ape"].median()),
         naive_median_ape=float(both["naive_ape"].median()) if len(both) else None,
         beats_naive_pct=float((both["ape"] < both["naive_ape"]).mean() * 100)
@@ -30,10 +32,6 @@ def _measures(g: pd.DataFrame) -> dict:
         coverage_80=float(g["covered_80"].mean() * 100),
         bias_pct=float(g["error_pct"].mean()),
     )
-
-
-def _fy(year) -> str:
-    return f"{int(year)}-{(int(year) + 1) % 100:02d}"
 
 
 def by_horizon(backtest: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ working directory. A user's own files take precedence, in this order:
     scenarios/*.yml             default scenarios (``msp forecast`` and the plan run all of them)
     templates/narrative/*.j2    the plan's sections (Jinja2)
     templates/national/*.j2     the national insights report (HTML, Jinja2)
+    templates/report/*.j2       the index page of a batch of plans (``msp report --all``)
     templates/actions.yml       example Section 3 actions, for a council to copy and edit
     templates/local_evidence.xlsx         empty local evidence workbook (``msp evidence template``
                                           writes one with the council filled in)

@@ -171,6 +171,25 @@ def band_population(
 # ---------------------------------------------------------------- boundaries ----------
 
 
+def population_by_band(
+    population: pd.DataFrame,
+    bands: dict[str, tuple[int, int | None]],
+    *,
+    estimate: str = "mid-year estimate",
+) -> pd.DataFrame:
+    """Persons by area x year x named age band (e.g. {'18 to 64': (18, 64), '65 and over': (65, None)})
+    of one kind of ``estimate`` in the ``population`` table, on the boundaries it was published on.
+
+    Works on single years and on age groups (ONS projections' 5-year groups: a group a band
+    boundary cuts is split evenly by single year); persons are males + females where a table
+    publishes only those (:func:`band_population`). Used by Section 1's rates per head and by
+    the forecasts' population paths.
+    """
+    pop = population[population["estimate"] == estimate]
+    out = band_population(pop, bands)
+    return out[["la_code", "area_type", "year", "value", "breakdown"]]
+
+
 def _current_codes() -> list[str]:
     return [*geography.councils()["la_code"], geography.ENGLAND_CODE]
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis.errors import LayoutNearMiss, SourceError
+from msp_analysis.years import financial_year
 
 log = logging.getLogger(__name__)
 
@@ -337,9 +338,8 @@ def fy_start(label: object) -> int | None:
     return start
 
 
-def fy_label(start: int) -> str:
-    """'2021-22' for 2021."""
-    return f"{start}-{(start + 1) % 100:02d}"
+#: '2021-22' for 2021 (the readers' name for :func:`msp_analysis.years.financial_year`)
+fy_label = financial_year
 
 
 def year_ranges(years, label=None) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -80,6 +82,25 @@ def test_the_package_keys_are_its_content(tmp_path):
         assert cache.tree_key(copy, parts) == cache.code_key(scope)
     (copy / "sources" / "salt.py").write_text((copy / "sources" / "salt.py").read_text() + "\n")
     assert cache.tree_key(copy, cache.SCOPES["readers"]) != cache.code_key("readers")
+
+
+def test_the_readers_scope_holds_every_module_the_readers_import():
+    """A module the readers use (sources/_parsing.py imports years.py) is in the readers'
+    code key, or a change to it would leave pieces read by the old code in use."""
+    code = (
+        "import sys; import msp_analysis.sources, msp_analysis.store; "
+        "print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
+        "if n.startswith('msp_analysis') and getattr(m, '__file__', None)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    used = {os.path.relpath(f, cache.PACKAGE_DIR) for f in out.stdout.split()}
+    parts = cache.SCOPES["readers"]
+    outside = {
+        f
+        for f in used
+        if f not in cache.PLUMBING and not any(f == p or f.startswith(p + os.sep) for p in parts)
+    }
+    assert "years.py" in used and not outside
 
 
 def test_a_stored_result_is_written_whole_and_read_back(tmp_path):
