@@ -499,9 +499,9 @@ def weekly_cost_table(info: dict) -> pd.DataFrame:
             "client_group": w["client_group"],
             "setting": w["setting"],
             "returns_year": info["salt_year"],
-            "weekly_returns_year_gbp": w["weekly_gbp"],
+            "weekly_returns_year_gbp": w["weekly_gbp"].astype(float),
             "base_year": info["base_year"],
-            "weekly_base_gbp": w["weekly_base_gbp"],
+            "weekly_base_gbp": w["weekly_base_gbp"].astype(float),
             "weeks_per_person": w["weeks_per_person"],
             "people_base": w["people_base"],
             "basis": w["basis"],
@@ -604,7 +604,11 @@ def headline(result: ForecastResult, scenario: str) -> dict:
 
 def write(result: ForecastResult, out_dir: str | Path) -> list[Path]:
     """forecast.csv, decomposition.csv, assumptions.csv, reconciliation.csv, weekly_costs.csv,
-    first_year_prices.csv, shift_effects.csv and runs.json into ``out_dir``."""
+    first_year_prices.csv, shift_effects.csv and runs.json into ``out_dir``.
+
+    Figures are written to two decimal places (pounds to the penny, people and percentages to a
+    hundredth) so a spreadsheet shows them as a person reads them; the parts of the
+    reconciliation still add to the published line to the pound."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables = {
@@ -618,7 +622,8 @@ def write(result: ForecastResult, out_dir: str | Path) -> list[Path]:
     }
     paths = []
     for name, frame in tables.items():
-        frame.to_csv(out / name, index=False)
+        floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+        frame.assign(**{c: frame[c].round(2) for c in floats}).to_csv(out / name, index=False)
         paths.append(out / name)
     paths.append(out / "runs.json")
     paths[-1].write_text(result.runs.to_json(orient="records", indent=2))

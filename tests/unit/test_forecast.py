@@ -970,6 +970,18 @@ def test_reconciliation_shows_the_published_lines_the_year_before(tmp_path):
     )
 
 
+def test_written_tables_are_to_the_penny_and_still_add_to_the_line(tmp_path):
+    r = run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=1)
+    paths = run.write(r, tmp_path / "out")
+    assert {p.name for p in paths} >= {"reconciliation.csv", "weekly_costs.csv", "forecast.csv"}
+    costs_text = pd.read_csv(tmp_path / "out" / "weekly_costs.csv", dtype=str)
+    for col in ("weekly_returns_year_gbp", "weekly_base_gbp", "weeks_per_person", "people_base"):
+        assert costs_text[col].str.fullmatch(r"-?\d+(\.\d{1,2})?").all(), col  # to the hundredth
+    rec = pd.read_csv(tmp_path / "out" / "reconciliation.csv", keep_default_na=False)
+    parts = rec[rec["in_model"] != ""]
+    assert pd.to_numeric(parts["base_gbp"]).sum() == pytest.approx(24_400_000, abs=1)
+
+
 def test_no_outturn_line_leaves_the_returns_unscaled_and_says_so(tmp_path):
     r = run.run(_ledger_tables(c3=None), LA, [_scenario(tmp_path)], horizon=1)
     assert r.runs["ledger_scale"].iloc[0] == 1.0
@@ -1034,8 +1046,10 @@ def test_supported_living_people_follow_the_weekly_cost(tmp_path):
     r = run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=1, evidence=count)
     assert r.runs["supported_living_people_base"].iloc[0] == pytest.approx(20)
     w = r.weekly_costs.query("setting == 'Supported living'")
-    assert (w["weekly_returns_year_gbp"] == pytest.approx(500)).all()
-    assert (w["weekly_base_gbp"] == pytest.approx(500 * 1.25)).all()  # flat prices, scaled
+    assert w["weekly_returns_year_gbp"].tolist() == pytest.approx([500] * len(w))
+    assert w["weekly_base_gbp"].tolist() == pytest.approx(
+        [500 * 1.25] * len(w)
+    )  # flat prices, scaled
 
 
 def test_council_uplifts_set_the_first_projected_year_for_their_markets(tmp_path):
