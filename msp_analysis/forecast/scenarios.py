@@ -7,8 +7,9 @@ confidence), and optionally a ``description``. Known assumptions:
 - ``population`` (required): ``projection`` (ONS subnational projections by age band,
   rebased to the latest mid-year estimate) or ``flat``.
 - ``rate_trend`` (required): ``none`` (each band's rate of long-term support per
-  population held at the base year) or ``model`` (each rate's own trend, see
-  :mod:`msp_analysis.forecast.models`).
+  population held at the base year), ``trend`` (each rate follows its evidence, SALT and
+  ASCOF, damped as the backtest chose: :mod:`msp_analysis.forecast.rates`) or ``model``
+  (each band's own SALT history alone, see :mod:`msp_analysis.forecast.models`).
 - ``price_path`` (required): the price path by financial year (``2024`` is 2024-25):
   ``pay_uplift_pct`` (National Living Wage April uprating) and ``cpi_pct`` (CPI, the
   September before the year), each ``{year: pct, default: pct}``; years not given take
@@ -254,7 +255,7 @@ def _check_value(file: str, key: str, v):
     if key == "population":
         return _one_of(file, where, v, ("projection", "flat"))
     if key == "rate_trend":
-        return _one_of(file, where, v, ("none", "model"))
+        return _one_of(file, where, v, ("none", "trend", "model"))
     if key == "price_path":
         return _check_price_path(file, v)
     if key == "unit_cost_real_growth_pct":

@@ -168,7 +168,9 @@ PRICE = """  price_path:
 """
 
 
-def _scenario(tmp_path, name="s", population="flat", extra="", pay=0.0, cpi=0.0, fees=None):
+def _scenario(
+    tmp_path, name="s", population="flat", extra="", pay=0.0, cpi=0.0, fees=None, trend="none"
+):
     fees = fees if fees is not None else ", ".join(f"{y}: 0" for y in range(2022, 2032))
     p = tmp_path / f"{name}.yml"
     p.write_text(
@@ -177,10 +179,10 @@ version: "1"
 description: test
 assumptions:
   population: {{value: {population}, source: test, rating: low}}
-  rate_trend: {{value: none, source: test, rating: low}}
+  rate_trend: {{value: {trend}, source: test, rating: low}}
   unit_cost_real_growth_pct: {{value: 0, source: test, rating: low}}
 """
-        + PRICE.format(pay=pay, cpi=cpi, fees=fees)
+        + PRICE.format(pay=pay, cpi=cpi, fees=fees).replace("{trend}", trend)
         + extra
     )
     return p
@@ -352,6 +354,32 @@ def test_a_newer_estimate_makes_no_step_in_one_year():
     # the forecast's first year from a 2023 base grows like the years before it
     fac = P.demand_factor(path, 2023, 2024, S.DEFAULTS["need_weights"])
     assert fac["18 to 64"] == pytest.approx(1.133 ** (1 / 3))
+
+
+def test_rates_follow_their_evidence_and_ranges_hold_the_projection(tmp_path):
+    """T2: 18-64 90, 95, 100 (2019-2021), 65+ 600 each year; population flat. With
+    ``rate_trend: trend`` the 65+ rate has no trend, so its people match the held rate; the
+    18-64 rate rises, so 18-64 people rise above it. Every range holds its central figure
+    and no spend range narrows from one year to the next."""
+    t = _tables()
+    held = run.run(t, LA, [_scenario(tmp_path, "held")], horizon=3)
+    trend = run.run(t, LA, [_scenario(tmp_path, "trended", trend="trend")], horizon=3)
+
+    def by_band(r, name):
+        p = _people(r, name).query("setting != 'All'")
+        return p.groupby(["year", "age_band"])["value"].sum()
+
+    a, b = by_band(held, "held"), by_band(trend, "trended")
+    assert b[(2024, "65 and over")] == pytest.approx(a[(2024, "65 and over")])
+    assert b[(2024, "18 to 64")] > a[(2024, "18 to 64")]
+    assert "Adults aged 18 to 64: +" in " ".join(trend.rate_notes)
+    f = trend.forecast[trend.forecast["setting"] == "All"]
+    f = f.astype({c: float for c in ("value", "lower_80", "upper_80", "lower_95", "upper_95")})
+    assert ((f["lower_80"] <= f["value"] + 1e-9) & (f["value"] <= f["upper_80"] + 1e-9)).all()
+    assert ((f["lower_95"] <= f["lower_80"] + 1e-9) & (f["upper_80"] <= f["upper_95"] + 1e-9)).all()
+    spend = f[f["measure"] == "spend"].sort_values("year")
+    width = np.log(spend["upper_80"] / spend["lower_80"])
+    assert (np.diff(width.to_numpy()) >= -1e-12).all()
 
 
 def test_decomposition_sums_exactly_to_the_change(tmp_path):
