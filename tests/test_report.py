@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -79,13 +80,13 @@ def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path, monkeypa
     # the batch's own folder, where its workers' Chromium profiles go: a browser of this batch
     # names it on its command line (other browsers on the machine are none of this test's)
     made: list[str] = []
-    real_mkdtemp = report.tempfile.mkdtemp
+    real_mkdtemp = tempfile.mkdtemp
 
     def mkdtemp(*args, **kwargs):
         made.append(real_mkdtemp(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(report.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
     out = tmp_path / "out"
     result = report.build_all(
         raw_dir=demo_raw,
@@ -162,7 +163,7 @@ def test_backtest_is_computed_once_per_data_build(demo_raw, monkeypatch):
 
     monkeypatch.setattr(backtest, "backtest", recompute)
     assert report.shared_backtest(demo_raw) == first
-    monkeypatch.setattr(report, "code_key", lambda: "another-code")
+    monkeypatch.setattr(report.warmup, "code_key", lambda: "another-code")
     with pytest.raises(AssertionError, match="recomputed"):
         report.shared_backtest(demo_raw)
 

@@ -108,7 +108,7 @@ def draft_facts(
     from msp_analysis.forecast.run import manifest_hash
     from msp_analysis.tables import Tables
 
-    bt_file, in_data = report._warm_in_own_process(raw_dir, councils)
+    bt_file, in_data = report.warm_in_own_process(raw_dir, councils)
     build = manifest_hash(Tables(manifest=store.manifest(store.ensure(raw_dir))))
     wanted = councils or in_data
     todo = [c for c in wanted if _stored_build(Path(reports_dir) / c / "summary.json") != build]

@@ -20,7 +20,7 @@ BUILD = "a" * 64
 
 
 def _risk(risk: str, market: str, state: str, **kw) -> facts.RiskCell:
-    from msp_analysis.indicators.core import MARKETS
+    from msp_analysis.indicators.markets import MARKETS
     from msp_analysis.indicators.risk import RISKS
 
     return facts.RiskCell(
