@@ -13,7 +13,7 @@ from msp_analysis.forecast import run, workbench
 from msp_analysis.forecast import scenarios as S
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_forecast import LA, SHIFT, _scenario, _tables  # noqa: E402
+from test_forecast import LA, SHIFT, _scenario, _tables
 
 pytestmark = pytest.mark.unit
 
