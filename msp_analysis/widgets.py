@@ -67,89 +67,70 @@ class Controls(w.VBox):
         return "Scenario workbench: its controls need a running kernel (open in Jupyter)."
 
 
+STYLE = {"description_width": "22em"}
+WIDTH = "40em"
+
+
+def _control(kind, value: float, bounds: tuple[float, float, float], description: str, **extra):
+    """A slider or number box: value, (min, max, step), its label; sliders run on release."""
+    lo, hi, step = bounds
+    if kind is w.FloatSlider:
+        extra.setdefault("continuous_update", False)
+    return kind(
+        value=value,
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        style=STYLE,
+        layout=w.Layout(width=WIDTH),
+        **extra,
+    )
+
+
 def controls(wb: Workbench, save_dir: str | Path = ".") -> Controls:
     """Sliders and boxes for each setting; any change re-runs the projection and redraws
     spend and people with their ranges; 'Save scenario' writes the settings as YAML to
     ``save_dir``."""
     d = wb.defaults
-    style = {"description_width": "22em"}
-    layout = w.Layout(width="40em")
-    share = w.FloatSlider(
-        value=d.shift_share,
-        min=0,
-        max=1,
-        step=0.01,
+    share = _control(
+        w.FloatSlider,
+        d.shift_share,
+        (0, 1, 0.01),
+        "LD 18-64 residential placements moved",
         readout_format=".0%",
-        description="LD 18-64 residential placements moved",
-        continuous_update=False,
-        style=style,
-        layout=layout,
     )
-    phase = w.FloatSlider(
-        value=d.phase_in_years,
-        min=0,
-        max=10,
-        step=0.5,
-        description="Years to phase in",
-        continuous_update=False,
-        style=style,
-        layout=layout,
+    phase = _control(w.FloatSlider, d.phase_in_years, (0, 10, 0.5), "Years to phase in")
+    sl = _control(
+        w.BoundedFloatText,
+        d.supported_living_weekly_gbp,
+        (1, 10_000, 10),
+        "Supported living, £ a week",
     )
-    sl = w.BoundedFloatText(
-        value=d.supported_living_weekly_gbp,
-        min=1,
-        max=10_000,
-        step=10,
-        description="Supported living, £ a week",
-        style=style,
-        layout=layout,
-    )
-    shl = w.BoundedFloatText(
-        value=d.shared_lives_weekly_gbp,
-        min=1,
-        max=10_000,
-        step=10,
-        description="Shared Lives, £ a week",
-        style=style,
-        layout=layout,
+    shl = _control(
+        w.BoundedFloatText, d.shared_lives_weekly_gbp, (1, 10_000, 10), "Shared Lives, £ a week"
     )
     own = w.Checkbox(
         value=d.first_year_uplift_pct is not None,
         description=f"Council's own fee uplift for {forecast_run.fy(wb.first_year)}",
-        style=style,
-        layout=layout,
+        style=STYLE,
+        layout=w.Layout(width=WIDTH),
     )
-    uplift = w.FloatSlider(
-        value=d.first_year_uplift_pct or 0.0,
-        min=-5,
-        max=25,
-        step=0.01,
-        description="Fee uplift, %",
-        continuous_update=False,
-        style=style,
-        layout=layout,
+    uplift = _control(
+        w.FloatSlider, d.first_year_uplift_pct or 0.0, (-5, 25, 0.01), "Fee uplift, %"
     )
-    pay = w.FloatSlider(
-        value=d.pay_uplift_pct,
-        min=0,
-        max=15,
-        step=0.1,
-        continuous_update=False,
-        description="Wage floor after the published years, % a year",
-        style=style,
-        layout=layout,
+    pay = _control(
+        w.FloatSlider,
+        d.pay_uplift_pct,
+        (0, 15, 0.1),
+        "Wage floor after the published years, % a year",
     )
-    cpi = w.FloatSlider(
-        value=d.cpi_pct,
-        min=-2,
-        max=15,
-        step=0.1,
-        continuous_update=False,
-        description="CPI after the published years, % a year",
-        style=style,
-        layout=layout,
+    cpi = _control(
+        w.FloatSlider, d.cpi_pct, (-2, 15, 0.1), "CPI after the published years, % a year"
     )
-    file_name = w.Text(value="my_scenario.yml", description="Save as", style=style, layout=layout)
+    file_name = w.Text(
+        value="my_scenario.yml", description="Save as", style=STYLE, layout=w.Layout(width=WIDTH)
+    )
     save = w.Button(description="Save scenario", button_style="primary")
     message = w.HTML()
     out = w.Output()

@@ -127,7 +127,7 @@ def spend_ratios(tables: Tables, scenario: S.Scenario, base: int, years: list[in
                 **r,
             }
         )
-    return pd.DataFrame(rows)
+    return _never_narrower(pd.DataFrame(rows))
 
 
 RECORD_COLUMNS = [
