@@ -71,7 +71,8 @@ def people_ratios(tables: Tables, start: int, years: list[int]) -> pd.DataFrame:
             r = _normal(sd)
         else:
             r = cal.ratios(h, sd)
-        rows.append({"year": int(y), "horizon": h, **r})
+        calibrated = cal is not None and not cal.table.empty
+        rows.append({"year": int(y), "horizon": h, "calibrated": calibrated, **r})
     return _never_narrower(pd.DataFrame(rows))
 
 

@@ -359,6 +359,9 @@ def run(
                 "supported_living_people_base": info["supported_living_people"],
                 "rate_trend": sc.value("rate_trend"),
                 "constant_prices": constant_prices(sc, info["base_year"], last),
+                "spend_range_calibrated": bool(
+                    info["spend_range"].get("calibrated", pd.Series([False])).all()
+                ),
             }
         )
         assumptions.append(S.assumption_table(sc))

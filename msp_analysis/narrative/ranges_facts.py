@@ -71,7 +71,8 @@ def spend_table(result) -> dict:
                 }
             )
         rows.append({"year": _fy(year), "cells": cells})
-    return {"columns": columns, "rows": rows}
+    calibrated = bool(runs.get("spend_range_calibrated", pd.Series(True, index=runs.index)).all())
+    return {"columns": columns, "rows": rows, "calibrated": calibrated}
 
 
 def constant_price_words(result) -> dict[str, str]:

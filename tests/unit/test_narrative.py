@@ -483,6 +483,7 @@ def test_section2_prints_spend_ranges_the_record_by_horizon_and_the_rates():
         constant_prices="constant 2023-24 prices",
         prices_published_to="2026-27",
         spend_table=dict(
+            calibrated=True,
             columns=[
                 dict(key="market_unchanged", name="Market unchanged", basis="cash"),
                 dict(key="baseline", name="Baseline", basis="constant 2023-24 prices"),
@@ -559,7 +560,11 @@ def test_section2_prints_spend_ranges_the_record_by_horizon_and_the_rates():
     assert "| Year | Market unchanged | Baseline (constant 2023-24 prices) |" in text
     assert "| 2028-29 | £276.1m<br>£189m to £404m | £205.3m<br>£166m to £253m |" in text
     assert "| 2023-24 | £192.6m | £192.6m |" in text
-    assert "published to 2026-27" in text
+    assert "published to 2026-27" in text and "tested on the past (below)" in text
+    uncal = render.render(
+        "section2.md.j2", {**facts, "spend_table": {**facts["spend_table"], "calibrated": False}}
+    )
+    assert "could not be tested on the past: they are the model's own spread" in uncal
     assert "| 5 | 2012-13, 2017-18 | 302 | 10.0% | -4.0% | 79% | 15.2% |" in text
     assert "| 3 | 2021-22 | 302 | 7.1% | -3.4% | 76% | 7.2% |" in text
     assert (
