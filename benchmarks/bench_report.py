@@ -5,7 +5,11 @@ Writes ``benchmarks/results/bench_report.json``. The batch is the command itself
 --all``), its process tree sampled every 0.2 s for the peak memory of each process (parent, the
 short-lived process computing what all plans share, workers, kernels, Chromium) and of each
 worker with its kernel and browser. ``--all`` times every council (``all_councils_measured``);
-``--sample N`` times N councils and extrapolates. ``--cold`` first removes this code version's
+``--sample N`` times N councils and extrapolates. The batch ends with the national insights
+report (``national_report_s``, as the batch printed it); ``msp insights`` is then timed again
+on the batch's plans (``insights_s_median_of_3``: reading every plan's stored facts, HTML and
+PDF). ``--keep DIR`` keeps the batch's plans and national report in DIR (to look at them).
+``--cold`` first removes this code version's
 derived results (``<processed>/derived/<code key>/``), so the batch computes them, as the first
 batch after a data or code change does. ``--before FILE`` copies the
 "after" block of an earlier run (for example one made on the commit before a change, in the
@@ -18,6 +22,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -127,10 +132,12 @@ def _run_sampled(argv: list[str]) -> dict:
     workers = [pid for pid, (kind, _) in info.items() if kind == "worker" and children.get(pid)]
     worker_trees = sorted((round(worker_peak[w] / mib, 1) for w in workers), reverse=True)
     worker_trees_pss = sorted((round(worker_pss[w] / mib, 1) for w in workers), reverse=True)
+    national = [line for line in out.splitlines() if line.startswith("National insights:")]
     return {
         "returncode": proc.returncode,
         "seconds": round(seconds, 1),
         "last_line": out.strip().splitlines()[0] if out.strip() else err.strip()[-300:],
+        "national_line": national[0] if national else None,
         "processes": len(peak),
         "peak_rss_mib_by_process_kind": {
             k: sorted(v, reverse=True)[:8] for k, v in by_kind.items()
@@ -169,6 +176,7 @@ def main() -> None:
         "--cold", action="store_true", help="start the batch with no derived results stored"
     )
     ap.add_argument("--before", help="an earlier bench_report.json whose 'after' is the baseline")
+    ap.add_argument("--keep", help="write the batch's plans and national report here (kept)")
     args = ap.parse_args()
     if args.all:
         args.sample = 0
@@ -178,7 +186,8 @@ def main() -> None:
         councils = report.councils_in(args.raw)
         chosen = councils[: args.sample] if args.sample else councils
         cold = _drop_derived(args.raw) if args.cold else False
-        batch_cmd = [MSP, "report", "--all", "--raw", args.raw, "--out", str(Path(out) / "all")]
+        batch_dir = Path(args.keep) if args.keep else Path(out) / "all"
+        batch_cmd = [MSP, "report", "--all", "--raw", args.raw, "--out", str(batch_dir)]
         if args.sample:
             batch_cmd += ["--la-list", ",".join(chosen)]
         batch = _run_sampled(batch_cmd)
@@ -186,11 +195,16 @@ def main() -> None:
         left = subprocess.run(
             ["pgrep", "-f", "msp-chromium-"], capture_output=True, text=True
         ).stdout.split()
-        built = [p.parent.name for p in (Path(out) / "all").glob("*/summary.json")]
+        built = [p.parent.name for p in batch_dir.glob("*/summary.json")]
         timings = [
-            json.loads((Path(out) / "all" / c / "summary.json").read_text()).get("timings_s", {})
+            json.loads((batch_dir / c / "summary.json").read_text()).get("timings_s", {})
             for c in built
         ]
+        national_s = re.search(r" in ([\d.]+) s$", batch.get("national_line") or "")
+        # the national report again, from the plans' stored facts (no plan re-rendered)
+        insights_median, insights_runs = _median_run(
+            [MSP, "insights", "--reports", str(batch_dir), "--out", str(Path(out) / "national")]
+        )
         per_plan = {
             phase: round(statistics.median(t[phase] for t in timings if phase in t), 2)
             for phase in ("notebook", "html", "pdf")
@@ -230,6 +244,9 @@ def main() -> None:
                 "batch_cold_derived_cache": bool(args.cold),
                 "batch_derived_cache_removed_first": cold,
                 "batch_median_per_plan_s": per_plan,
+                "national_report_s": float(national_s.group(1)) if national_s else None,
+                "insights_s_median_of_3": insights_median,
+                "insights_runs_s": insights_runs,
                 "batch_memory": batch,
                 "all_councils": len(councils),
                 "all_councils_s": round(batch_s * len(councils) / max(len(chosen), 1), 0),
@@ -240,7 +257,12 @@ def main() -> None:
                 ),
                 "browser_processes_left": len(left),
             },
-            "goals": {"one_council_s": 10, "all_councils_s": 300, "worker_rss_mib": 1024},
+            "goals": {
+                "one_council_s": 10,
+                "all_councils_s": 300,
+                "worker_rss_mib": 1024,
+                "national_report_s": 10,
+            },
             "load_average_end": _load(),
         }
     )

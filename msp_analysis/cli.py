@@ -80,7 +80,13 @@ def cmd_data(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers {args.workers}: give 1 or more processes")
     out = Path(args.out) if args.out else config.processed_dir()
     result = store.build(
-        raw, out, progress=not args.quiet, strict=args.strict, workers=args.workers
+        raw,
+        out,
+        progress=not args.quiet,
+        strict=args.strict,
+        workers=args.workers,
+        verify=args.verify,
+        forget_missing=args.forget_missing,
     )
     label = "DEMO data" if result.demo else "published data"
     print(
@@ -88,21 +94,42 @@ def cmd_data(args: argparse.Namespace) -> int:
     )
     for name, rows in sorted(result.tables.items()):
         print(f"  {name:<24} {rows:>9,} rows")
-    if result.skipped:
-        print(f"Skipped {len(result.skipped)} file(s) no reader knows: {', '.join(result.skipped)}")
-        print(f"  known layouts: {', '.join(known_layouts())} (`msp layouts` describes each)")
+    _print_build_notes(result)
     if result.failures:
         print(f"FAILED {len(result.failures)} file(s); nothing new was taken from them:")
         for f in result.failures:
             kept = f.get("kept_previous_rows") or {}
             keep = (
-                f" (kept {sum(kept.values()):,} rows from the build of {f['kept_from_build']})"
+                ""
+                if f.get("missing")  # its message says what was kept
+                else f" (kept {sum(kept.values()):,} rows from the build of {f['kept_from_build']})"
                 if kept
                 else " (no earlier rows to keep)"
             )
             print(f"  - {f['message']}{keep}")
         return 1
     return 0
+
+
+def _print_build_notes(result: store.BuildResult) -> None:
+    """What a build did not read, and why; files that are not the publisher's; notes. Printed
+    whatever ``-q`` says (it only hides the progress bar), for a reused build as for a new one."""
+    if result.skipped:
+        print(f"Skipped {len(result.skipped)} file(s), not read:")
+        for name in result.skipped:
+            print(f"  - {name}: {result.skip_reasons.get(name, 'no reader knows this file')}")
+        print(f"  known layouts: {', '.join(known_layouts())} (`msp layouts` describes each)")
+    unpublished = [
+        u for u in result.unpublished if u["file"] not in {f["file"] for f in result.failures}
+    ]
+    if unpublished:
+        print(
+            f"Not the published file ({len(unpublished)}; `msp data --verify` refuses such files):"
+        )
+        for u in unpublished:
+            print(f"  - {u['message']}")
+    for note in result.notes:
+        print(f"Note: {note}")
 
 
 def _processed_for(raw_arg: str | None, la: str | None = None) -> Path:
@@ -155,11 +182,17 @@ def cmd_market(args: argparse.Namespace) -> int:
     n_missing = int((indicators["status"] == "missing").sum())
     label = " (DEMO data)" if tables.demo else ""
     print(
-        f"{geography.council_name(la)} ({la}){label}: {indicators['indicator'].nunique()} indicators "
-        f"({n_missing} missing, reasons in the 'note' column), {len(comps)} comparators, "
-        f"{int(flags['flag'].eq(True).sum())} risk flags raised -> {out}"
+        f"{geography.council_name(la)} ({la}){label}: "
+        f"{_count(indicators['indicator'].nunique(), 'indicator')} "
+        f"({n_missing} missing, reasons in the 'note' column), {_count(len(comps), 'comparator')}, "
+        f"{_count(int(flags['flag'].eq(True).sum()), 'risk flag')} raised -> {out}"
     )
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 risk flag', '3 risk flags', '0 risk flags'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
@@ -288,7 +321,7 @@ def _la_list(value: str) -> list[str]:
         raise UsageError(f"--la-list {value}: names no council")
     codes = []
     for x in items:
-        code = inputs.resolve_council(x)
+        code = inputs.resolve_council(x, option="--la-list")
         if code not in codes:
             codes.append(code)
     return codes
@@ -301,12 +334,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     if args.la_list and not args.all:
         raise UsageError("--la-list selects councils for --all: add --all")
+    if args.all and args.evidence:
+        raise UsageError("--evidence holds one council's figures: use it with --la, not --all")
     la = inputs.resolve_council(args.la) if args.la else None
     subset = _la_list(args.la_list) if args.la_list else None
     horizon = inputs.check_horizon(args.horizon)
     scenario_files = inputs.check_scenarios(args.scenario)
     actions = inputs.check_actions(args.actions)
-    evidence = inputs.check_evidence(args.evidence)
+    if la is None and args.evidence and not args.all:
+        la = inputs.evidence_council(args.evidence)  # the council the evidence is for
+    evidence = inputs.check_evidence(args.evidence, la)
     inputs.check_out_dir(args.out)
     if args.workers is not None and not 1 <= args.workers <= 64:
         raise UsageError(f"--workers {args.workers}: must be from 1 to 64")
@@ -314,13 +351,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     from msp_analysis import report, store
 
     raw = _raw_for_report(args.raw, la)
+    steps = None
+    if not args.all and not args.quiet:  # a batch has its own progress bar
+        from msp_analysis.progress import Steps
+
+        steps = Steps("Building the plan draft:")
+        steps.start("data")
     processed = store.ensure(raw)
+    engine = report.pdf_engine() if not args.no_pdf else None
+    if not args.no_pdf and engine is None:  # said once here, not once per plan
+        print(f"note: {report.PDF_HELP}")
     common: dict[str, Any] = dict(
         scenarios=scenario_files,
         actions_file=actions,
         evidence_file=evidence,
         horizon=horizon,
-        pdf=not args.no_pdf,
+        pdf=engine is not None,
+        docx=not args.no_docx,
     )
     if args.all:
         if subset:
@@ -344,27 +391,91 @@ def cmd_report(args: argparse.Namespace) -> int:
         councils = report.councils_in(raw)
         la = next((c for c in ("E06000054", "E10900001") if c in councils), councils[0])
     _council_in(processed, la, command="report")
-    if report.pdf_engine() is None and not args.no_pdf:
-        print(f"note: {report.PDF_HELP}")
     browser = None
-    engine = report.pdf_engine() if not args.no_pdf else None
     if engine:  # Chromium boots while the notebook runs (its own process group, closed below)
         from msp_analysis.browser import Browser
 
         browser = Browser(engine)
     try:
-        s = report.build(la, raw_dir=raw, out_dir=args.out, browser=browser, **common)
+        s = report.build(
+            la,
+            raw_dir=raw,
+            out_dir=args.out,
+            browser=browser,
+            progress=steps.start if steps else None,
+            **common,
+        )
     finally:
+        if steps is not None:
+            steps.done()
         if browser is not None:
             browser.close()
     out = Path(args.out) / la
     label = " (DEMO)" if s["demo"] else ""
+    written = [str(out / s["html"])] + [s[k] for k in ("pdf", "docx") if s.get(k)]
     print(
-        f"{s['council']}{label}: {out / s['html']}"
-        + (f" and {out / s['pdf']}" if s["pdf"] else " (HTML only)")
-        + f" in {s['seconds']} s"
+        f"{s['council']}{label}: {', '.join(written[:-1])} and {written[-1]}"
+        if len(written) > 1
+        else f"{s['council']}{label}: {written[0]} (HTML only)",
+        end=f" in {s['seconds']} s\n",
     )
     return 0
+
+
+def cmd_evidence_template(args: argparse.Namespace) -> int:
+    from msp_analysis.indicators import evidence_workbook
+
+    la = inputs.resolve_council(args.la) if args.la else None
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(
+            f"{args.out}: the evidence workbook is an Excel file: give a name ending .xlsx"
+        )
+    if inputs._exists(out, "OUT") and not args.force:
+        raise UsageError(f"{args.out} exists: give another name, or --force to replace it")
+    if not out.parent.is_dir():
+        raise UsageError(f"{args.out}: no folder {out.parent}")
+    name = geography.council_name(la) if la else None
+    n = evidence_workbook.write(out, la_code=la, la_name=name)
+    whose = f" for {name} ({la})" if la else " (type the council's code on its Instructions sheet)"
+    print(
+        f"Wrote the evidence workbook{whose} to {out}: {n['sheets']} theme sheets, "
+        f"{n['rows']} measure rows. Fill in the figures you hold, check it with "
+        f"`msp evidence check {out}`, then pass it to `msp report"
+        f"{f' --la {la}' if la else ''} --evidence {out}`."
+    )
+    return 0
+
+
+def cmd_evidence_check(args: argparse.Namespace) -> int:
+    from msp_analysis.indicators.local import MARKETS, MEASURES, load_evidence
+
+    la = inputs.resolve_council(args.la) if args.la else None
+    _exists_or_fail(args.file)
+    ev = load_evidence(args.file, la)
+    code = ev.la_code or la
+    whose = f"{geography.council_name(code)} ({code})" if code else "no council named"
+    print(
+        f"{Path(args.file).name}: {_count(len(ev.figures), 'figure')} for {whose}"
+        + (" (EXAMPLE figures)" if ev.example else "")
+        + ", all checked:"
+    )
+    for f in ev.figures:
+        unit = str(f.unit)
+        value = (
+            f"£{f.value:,.2f} {unit.removeprefix('£ ')}"
+            if unit.startswith("£")
+            else f"{f.value:,g} {unit}"
+        )
+        print(
+            f"  {MARKETS[f.market]}: {MEASURES[f.measure].label}, {value}, {f.period} ({f.source}, {f.date.isoformat()})"
+        )
+    return 0
+
+
+def _exists_or_fail(value: str) -> None:
+    if not inputs._exists(Path(value), "FILE"):
+        raise UsageError(f"{value}: no such file")
 
 
 def cmd_download(args: argparse.Namespace) -> int:
@@ -511,6 +622,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="processes reading files at once (default: one per core; 1 reads them in turn)",
     )
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="a file that is not the publisher's release as catalogued (its SHA-256 differs) "
+        "is an error, not a warning",
+    )
+    p.add_argument(
+        "--forget-missing",
+        action="store_true",
+        help="let go of the rows of files no longer in the folder (removed on purpose); "
+        "without it such a build keeps them and exits 1",
+    )
     p.set_defaults(func=cmd_data)
     p = sub.add_parser(
         "demo", help="write the embedded DEMO raw files (fictional councils, published layouts)"
@@ -575,7 +698,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_backtest)
     p = sub.add_parser(
-        "report", help="build the plan draft (HTML and PDF) for one council, or --all"
+        "report", help="build the plan draft (HTML, PDF, Word) for one council, or --all"
     )
     p.add_argument(
         "--la",
@@ -611,9 +734,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--evidence",
         type=_path,
-        help="the council's local evidence YAML (empty template: "
-        "msp_analysis/resources/templates/local_evidence.yml); default: none (a DEMO plan uses "
-        "the shipped example for the DEMO council)",
+        help="the council's local evidence: a workbook from `msp evidence template` (or YAML); "
+        "default: none (a DEMO plan uses the shipped example for the DEMO council)",
     )
     p.add_argument(
         "--horizon",
@@ -625,14 +747,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=_path,
         default="reports",
-        help="folder for <la_code>/plan.html, plan.pdf (default: reports)",
+        help="folder for <la_code>/plan.html, plan.pdf, plan.docx (default: reports)",
     )
     p.add_argument("--workers", type=int, help="parallel processes for --all (default: all cores)")
     p.add_argument(
         "--scheduler",
         help="Dask scheduler address for --all (e.g. tcp://host:8786); default: this machine",
     )
-    p.add_argument("--no-pdf", action="store_true", help="HTML only")
+    p.add_argument("--no-pdf", action="store_true", help="no PDF")
+    p.add_argument("--no-docx", action="store_true", help="no Word draft (plan.docx)")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress lines while one plan builds"
+    )
     p.set_defaults(func=cmd_report)
     p = sub.add_parser(
         "insights",
@@ -689,6 +815,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_download)
+    p = sub.add_parser(
+        "evidence", help="the council's local evidence workbook: write the template, check one"
+    )
+    ev = p.add_subparsers(dest="evidence_command", required=True)
+    q = ev.add_parser(
+        "template",
+        help="write the evidence workbook (Excel) to fill in: a sheet per theme, drop-down lists",
+    )
+    q.add_argument("out", type=_path, metavar="OUT.xlsx", help="the workbook to write")
+    q.add_argument(
+        "--la", help="council: ONS code (any case) or name; its code and name are filled in"
+    )
+    q.add_argument("--force", action="store_true", help="replace OUT.xlsx if it exists")
+    q.set_defaults(func=cmd_evidence_template)
+    q = ev.add_parser(
+        "check", help="check a filled evidence workbook (or YAML) and list its figures"
+    )
+    q.add_argument("file", type=_path, metavar="FILE", help="the evidence workbook (.xlsx) or YAML")
+    q.add_argument("--la", help="the council the plan is for (a file for another is refused)")
+    q.set_defaults(func=cmd_evidence_check)
     p = sub.add_parser("councils", help="list councils: ONS code, name, CASSR code, region")
     p.add_argument("--all", action="store_true", help="include predecessor and DEMO councils")
     p.set_defaults(func=cmd_councils)
@@ -726,8 +872,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     try:
         return args.func(args)
+    except BrokenPipeError:  # `msp councils | head`: the reader has all it wanted
+        _quiet_stdout()
+        return 0
     except MspError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        for line in getattr(exc, "problems", None) or [_one_line(exc)]:
+            print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # not found, permission denied, disk full, name too long
         print(f"error: {_one_line(exc)}", file=sys.stderr)
@@ -749,6 +899,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush into a closed pipe
+    raises nothing either (Python's documented way to end quietly on SIGPIPE)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is no real file (a test capture)
+        pass
 
 
 def _notebook_failed(exc: BaseException) -> bool:

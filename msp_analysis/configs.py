@@ -12,6 +12,7 @@ naming the file and the key, e.g.::
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -46,16 +47,32 @@ def _key(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
-def _problem(err: Any) -> str:
+def _shown(value: Any) -> str | None:
+    """A value a person typed, as they would write it; None for a whole mapping or list
+    (never a Python repr: no dicts, no ``datetime.date(...)``)."""
+    if isinstance(value, dict | list | tuple | set):
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) <= 80 else f"'{value[:77]}...'"
+    if value is None:
+        return "nothing"
+    return str(value)
+
+
+def problem_text(err: Any) -> str:
+    """One pydantic error in words, with the value that was given where it is a single value."""
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown key (not in the schema)"
     if kind == "missing":
         return "required key is missing"
-    message = str(err["msg"])
+    message = str(err["msg"]).removeprefix("Value error, ")
     if kind in {"model_type", "dict_type", "list_type"}:
         return message
-    return f"{message} (got {err['input']!r})"
+    got = _shown(err.get("input"))
+    return f"{message} (got {got})" if got is not None else message
 
 
 # pydantic adds the member's type to the location of an error inside a union ("int", "float",
@@ -80,7 +97,7 @@ def describe(exc: ValidationError, name: str) -> str:
         loc = tuple(e["loc"])
         while loc and _is_member_tag(loc[-1]):
             loc = loc[:-1]
-        text = _problem(e)
+        text = problem_text(e)
         found = problems.setdefault(_key(loc), [])
         if text not in found:
             found.append(text)

@@ -33,7 +33,7 @@ from msp_analysis.store import sha256 as sha256_of
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 16
-ENTRY_KEYS = {"name", "file", "year", "publisher", "page", "url", "sha256"}
+ENTRY_KEYS = {"name", "file", "year", "layout", "publisher", "page", "url", "sha256"}
 #: default size limit per file (the largest published file used is about 30 MB)
 MAX_BYTES = 512 * 1024 * 1024
 PARTIAL = ".partial"
@@ -136,6 +136,15 @@ def load_catalogue(path: str | Path | None = None) -> list[dict]:
         year = e.get("year")
         if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
             raise CatalogueError(f"{where}, key 'year': must be a whole year, got {year!r}")
+        layout = e.get("layout")
+        if layout is not None:
+            from msp_analysis.sources import known_layouts
+
+            if layout not in known_layouts():
+                raise CatalogueError(
+                    f"{where}, key 'layout': {layout!r} is not a layout the readers know "
+                    "(`msp layouts` lists them)"
+                )
     names = [e["file"] for e in entries]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

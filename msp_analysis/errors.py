@@ -16,6 +16,7 @@ keeps its traceback (with ``-v``).
       ConfigError                 exit_code 2 (the user's settings or arguments)
         UsageError                a command-line argument (council, horizon, folder, ...)
         ScenarioError             a scenario, thresholds or actions YAML file
+          EvidenceError           a local evidence workbook or YAML: one line per problem
         CatalogueError            a download catalogue
       DownloadError               a transfer failed verification
 
@@ -48,6 +49,19 @@ class UsageError(ConfigError):
 
 class ScenarioError(ConfigError):
     """A scenario, risk thresholds or actions file is invalid (the message names file and key)."""
+
+
+class EvidenceError(ScenarioError):
+    """The council's local evidence (workbook or YAML) is wrong: every problem found, each one
+    line naming the file and the sheet, row and column (or the key) where it is.
+
+    Attributes:
+        problems: the lines, in the order of the file.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class CatalogueError(ConfigError):

@@ -39,18 +39,19 @@ def _council_rows(include_demo: bool):
     return c
 
 
-def resolve_council(value: object, *, include_demo: bool = True) -> str:
+def resolve_council(value: object, *, include_demo: bool = True, option: str = "--la") -> str:
     """The ONS code for what the user typed: a code in any case, a name, or a unique prefix.
 
     ``e06000054``, ``Wiltshire``, ``wilts`` all give ``E06000054``. A name that matches
-    several councils lists them; a near miss suggests the closest names (difflib).
+    several councils lists them; a near miss suggests the closest names (difflib). Messages
+    name ``option``, the option the value was given with (``--la``, ``--la-list``).
 
     Raises:
         UsageError: not a council, with the closest matches and how to list every council.
     """
     text = str(value if value is not None else "").strip()
     if not text:
-        raise UsageError("--la: give a council's ONS code or name (`msp councils` lists them)")
+        raise UsageError(f"{option}: give a council's ONS code or name (`msp councils` lists them)")
     rows = _council_rows(include_demo)
     codes = dict(zip(rows["la_code"], rows["la_name"]))
     if _CODE_LIKE.match(text):
@@ -59,15 +60,15 @@ def resolve_council(value: object, *, include_demo: bool = True) -> str:
             return code
         if code == _geo().ENGLAND_CODE or code in _geo().REGIONS:
             raise UsageError(
-                f"--la {text}: {_geo().council_name(code)} is not a council; "
+                f"{option} {text}: {_geo().council_name(code)} is not a council; "
                 "give one council's code (`msp councils` lists them)"
             )
         raise UsageError(
-            f"--la {text}: no council has this ONS code (`msp councils --all` lists every code)"
+            f"{option} {text}: no council has this ONS code (`msp councils --all` lists every code)"
         )
     if not re.fullmatch(r"[A-Za-z0-9 ,.'&()\-]{1,80}", text):
         raise UsageError(
-            f"--la {text[:40]!r}: not a council code or name (`msp councils` lists them)"
+            f"{option} {text[:40]!r}: not a council code or name (`msp councils` lists them)"
         )
     by_name = _geo().code_for_name(text)
     if by_name and by_name in codes:
@@ -87,7 +88,7 @@ def resolve_council(value: object, *, include_demo: bool = True) -> str:
     if len(prefix) > 1:
         listing = ", ".join(f"{n} ({c})" for c, n in prefix[:8])
         more = f" and {len(prefix) - 8} more" if len(prefix) > 8 else ""
-        raise UsageError(f"--la {text!r} matches {len(prefix)} councils: {listing}{more}")
+        raise UsageError(f"{option} {text!r} matches {len(prefix)} councils: {listing}{more}")
     names = {n.lower(): (c, n) for c, n in zip(current["la_code"], current["la_name"])}
     close = difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.6)
     hint = (
@@ -95,7 +96,7 @@ def resolve_council(value: object, *, include_demo: bool = True) -> str:
         if close
         else " (`msp councils` lists them)"
     )
-    raise UsageError(f"--la {text!r} is not a council this tool knows{hint}")
+    raise UsageError(f"{option} {text!r} is not a council this tool knows{hint}")
 
 
 def check_horizon(value: int) -> int:
@@ -151,7 +152,7 @@ def _bad_number(doc: Any, path: str = "") -> str | None:
             if hit:
                 return hit
     if isinstance(doc, list):
-        for i, v in enumerate(doc):
+        for i, v in enumerate(doc, start=1):  # counted as a person counts: the first is [1]
             hit = _bad_number(v, f"{path}[{i}]")
             if hit:
                 return hit
@@ -225,13 +226,30 @@ def check_actions(value: str | None) -> str | None:
     return str(check_settings_file(value, "actions", load_actions))
 
 
-def check_evidence(value: str | None) -> str | None:
-    """--evidence FILE: the council's local evidence, validated before any kernel starts."""
+def check_evidence(value: str | None, la_code: str | None = None) -> str | None:
+    """--evidence FILE: the council's local evidence (workbook or YAML), every figure checked
+    before any table is loaded or kernel started; for ``la_code`` when given.
+
+    Raises:
+        EvidenceError: one line per problem, naming sheet, row and column (or key).
+    """
     if value is None:
         return None
     from msp_analysis.indicators.local import load_evidence
 
-    return str(check_settings_file(value, "evidence", load_evidence))
+    p = Path(value)
+    _exists(p, "--evidence")
+    load_evidence(p, la_code)
+    return str(p)
+
+
+def evidence_council(value: str | None) -> str | None:
+    """The council an evidence file names (its code), or None; used as the default --la."""
+    if value is None:
+        return None
+    from msp_analysis.indicators.local import read_evidence
+
+    return read_evidence(value).la_code
 
 
 def check_thresholds(value: str | None) -> str | None:

@@ -64,6 +64,13 @@ class Case:
             said) or 'error'; empty when it already did what ``expect`` says.
         moves: columns of the tidy rows a 'same' case may change (a column inserted
             before a figure moves its ``source_column``).
+        saved_as: the name the copy is saved under (default: the base file's own name, as a
+            bad download of it would be).
+        absent: the file is not in the folder at all (deleted, moved away).
+        args: options given to ``msp data`` besides ``--raw``, ``--out``, ``--quiet``.
+
+    A fifth outcome, 'warn': builds (exit 0) with the file's figures as it has them, the
+    output saying it is not the published file.
     """
 
     name: str
@@ -74,6 +81,9 @@ class Case:
     expect: str = "error"
     before: str = ""
     moves: tuple[str, ...] = ()
+    saved_as: str = ""
+    absent: bool = False
+    args: tuple[str, ...] = ()
 
     @property
     def fmt(self) -> str:
@@ -84,8 +94,8 @@ class Case:
         return self.before or self.expect
 
     def filename(self) -> str:
-        """The copy keeps the published name: it stands in for a bad download of that file."""
-        return self.base
+        """The copy's name: the published name (a bad download of that file), or ``saved_as``."""
+        return self.saved_as or self.base
 
 
 # ---------------------------------------------------------------------------- whole files
@@ -860,7 +870,74 @@ def _cases() -> list[Case]:
             expect="same",
             before="silent",
         ),
+        # a file saved under another name, or without its extension: told by its content
+        # (before: ignored, and the rows it gave the last build were gone)
+        Case(
+            "csv_saved_as_txt",
+            "extension",
+            n,
+            copy_as_is,
+            ("is now nomis_mye_2024_lincolnshire.txt: the same file, renamed",),
+            expect="same",
+            before="silent",
+            saved_as="nomis_mye_2024_lincolnshire.txt",
+        ),
+        Case(
+            "xlsx_saved_without_extension",
+            "extension",
+            x,
+            copy_as_is,
+            ("is an Excel (.xlsx) workbook by its content",),
+            expect="same",
+            before="silent",
+            saved_as="ASCFR_and_SALT_Data_Tables_2021-22",
+        ),
+        Case(
+            "xls_saved_as_xlsx",
+            "extension",
+            xs,
+            copy_as_is,
+            ("is an Excel 97-2003 (.xls) workbook by its content",),
+            expect="same",
+            before="error, rows lost",
+            saved_as="ons_mye_mid2021_on_2021_geography.xlsx",
+        ),
+        # a file the last build read, gone from the folder: its rows kept, the build fails
+        Case(
+            "file_removed",
+            "file-gone",
+            o,
+            copy_as_is,
+            ("no longer in raw", "73,556 ascof rows", "--forget-missing"),
+            before="silent",
+            absent=True,
+        ),
+        # a suppressed cell overwritten with a number by hand: not the published file
+        # (T34 L161 is Wiltshire, 18-64, Prison: CASSR Managed Personal Budget, '[c]')
+        Case(
+            "xlsx_suppressed_cell_filled_in",
+            "not-published",
+            x,
+            xlsx_sheet("T34", number(f"L{wilts_t34}", 3)),
+            ("not the published file", "differs from the release as published"),
+            expect="warn",
+            before="silent",
+        ),
+        Case(
+            "xlsx_suppressed_cell_filled_in_verify",
+            "not-published",
+            x,
+            xlsx_sheet("T34", number(f"L{wilts_t34}", 3)),
+            ("not the published file", "(--verify)"),
+            before="silent",
+            args=("--verify",),
+        ),
     ]
+
+
+def copy_as_is(src: Path, dst: Path) -> None:
+    """The file as published, byte for byte (saved under another name, or not at all)."""
+    dst.write_bytes(src.read_bytes())
 
 
 def _append_column(header: str, value: str) -> Callable[[str], str]:

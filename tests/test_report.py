@@ -28,8 +28,18 @@ def _pdf_text(path) -> str:
 
 
 def test_one_council_html_and_pdf(demo_raw, tmp_path):
-    s = report.build("E10900001", raw_dir=demo_raw, out_dir=tmp_path)
+    steps: list[str] = []
+    s = report.build("E10900001", raw_dir=demo_raw, out_dir=tmp_path, progress=steps.append)
     out = tmp_path / "E10900001"
+    # each step said as it starts, the notebook's own among them, in order
+    said = [x for i, x in enumerate(steps) if x not in steps[:i]]
+    assert said[:5] == ["data", "indicators", "forecast", "sections", "html"], steps
+    assert said[-1] == "docx" and not (out / ".steps").exists()
+    _check_docx(out / "plan.docx")
+    if os.name == "posix":  # the folder and files as the umask allows (0755/0644 under 022)
+        mask = report.plan.umask()
+        assert (out.stat().st_mode & 0o777) == 0o777 & ~mask
+        assert all((p.stat().st_mode & 0o777) == 0o666 & ~mask for p in out.iterdir())
     page = (out / "plan.html").read_text()
     assert len(page) > 100_000 and page.count("<img") >= 5  # charts are in it
     for title in SECTIONS:
@@ -61,6 +71,28 @@ def test_one_council_html_and_pdf(demo_raw, tmp_path):
     for n, pg in enumerate(pages, start=1):
         words = " ".join((pg.extract_text() or "").split())
         assert "Demoshire · DRAFT · DEMO" in words and f"Page {n} of {len(pages)}" in words, n
+
+
+def _check_docx(path) -> None:
+    """plan.docx opens in python-docx with the sections as Word headings, real tables (Section
+    3's actions among them) and every chart as a picture with its alt text."""
+    import docx
+
+    doc = docx.Document(str(path))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    for title in SECTIONS:
+        assert title in headings, headings
+    assert len(doc.tables) >= 5
+    assert any(
+        [c.text for c in t.rows[0].cells]
+        == ["Action", "Owner", "When", "Evidence", "Risks it answers"]
+        for t in doc.tables
+    )
+    assert len(doc.inline_shapes) >= 5
+    for shape in doc.inline_shapes:
+        assert shape._inline.docPr.get("descr", "").count(",") >= 1  # 'Bar chart, ...'
+    header = doc.sections[0].header.paragraphs[0].text
+    assert header.startswith("Demoshire · DRAFT · DEMO")
 
 
 def _processes_mentioning(text: str) -> list[str]:
@@ -108,6 +140,7 @@ def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path, monkeypa
     tmp_path = out
     index = (tmp_path / "index.html").read_text()
     assert "Demoshire" in index and "E10900001/plan.html" in index and "failed" in index
+    assert "E10900001/plan.docx" in index  # each plan's Word draft is linked too
     # Port Demo did not submit ASC-FR: its plan is built, and its projection says that it
     # costs people at its region's unit costs instead of the council's own
     port = " ".join((tmp_path / "E06900002" / "plan.html").read_text().split())

@@ -27,6 +27,8 @@ care only from the council's own figures, never from ASC-FR unit costs.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -35,39 +37,262 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from msp_analysis import geography
-from msp_analysis.configs import ConfigModel, load_yaml
+from msp_analysis.configs import ConfigModel
 from msp_analysis.errors import ScenarioError
 from msp_analysis.indicators.core import OUTPUT_COLUMNS
 from msp_analysis.indicators.markets import MARKETS, Market
 
 MarketKey = Market
 
-#: measure -> (label, allowed units; the first is the default)
-MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "fee_rate": ("Fee rate the council pays", ("£ per week", "£ per hour")),
-    "cost_of_care": ("Cost of care (the council's own exercise)", ("£ per week", "£ per hour")),
-    "occupancy_pct": ("Care home occupancy", ("%",)),
-    "vacant_beds": ("Vacant care home beds", ("beds",)),
-    "waiting_list": ("People waiting for a service", ("people",)),
-    "average_wait_days": ("Average wait for a service", ("days",)),
-    "provider_exits": ("Providers that left the market in the last 12 months", ("providers",)),
-    "handed_back_packages": (
-        "Packages or placements handed back by providers",
-        ("packages",),
-    ),
-    "out_of_area_placements": ("People placed outside the council's area", ("people",)),
-    "self_funder_share_pct": ("Share of people who fund their own care", ("%",)),
-    "people_supported": ("People the council supports in this market", ("people",)),
-    "largest_providers_share_pct": (
-        "Share of the market held by the five largest providers",
-        ("%",),
-    ),
-    "care_worker_vacancy_rate_pct": ("Care worker vacancy rate", ("%",)),
-    "fee_uplift_pct": ("Fee uplift the council gave providers for the year", ("%",)),
+WEEK = "£ per week"
+HOUR = "£ per hour"
+#: Fees and costs in each market: a care home is paid by the week and home care by the hour;
+#: the other markets may be either. A home care fee "per week" is refused, never used.
+MONEY_UNITS: dict[str, tuple[str, ...]] = {
+    "care_home_65": (WEEK,),
+    "home_care_18": (HOUR,),
+    "supported_living": (HOUR, WEEK),
+}
+#: The range a fee or cost can take in each unit (a weekly figure below £100 is an hourly one).
+MONEY_RANGE: dict[str, tuple[float, float]] = {WEEK: (100.0, 15_000.0), HOUR: (5.0, 200.0)}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A group of measures: one sheet of the evidence workbook."""
+
+    key: str
+    title: str
+    sheet: str  # an Excel sheet name: at most 31 characters
+    help: str
+
+
+THEMES: dict[str, Theme] = {
+    t.key: t
+    for t in (
+        Theme(
+            "fees",
+            "Fees and cost of care",
+            "Fees and cost of care",
+            "The fee the council pays, its own cost of care (per week for care homes, per hour "
+            "for home care) and the fee uplift it gives for the year (the period is the "
+            "financial year it applies to). A fee below the cost of care runs the cost of care "
+            "risk test.",
+        ),
+        Theme(
+            "capacity",
+            "Capacity and occupancy",
+            "Capacity and occupancy",
+            "Care home occupancy and vacant beds (Capacity Tracker), the people the council "
+            "supports in each market and the largest providers' share of it.",
+        ),
+        Theme(
+            "waits",
+            "Waits",
+            "Waits",
+            "People waiting for a service and the average wait, from brokerage records.",
+        ),
+        Theme(
+            "exits",
+            "Provider exits and handed-back packages",
+            "Provider exits and hand-backs",
+            "Providers that left the market and packages or placements handed back, from the "
+            "contracts register, over the last 12 months.",
+        ),
+        Theme(
+            "out_of_area",
+            "Out-of-area placements",
+            "Out-of-area placements",
+            "People the council places outside its area, from its placements register.",
+        ),
+        Theme(
+            "self_funders",
+            "Self-funders",
+            "Self-funders",
+            "The share of people in the market who pay for their own care.",
+        ),
+        Theme(
+            "workforce",
+            "Workforce",
+            "Workforce",
+            "The care worker vacancy rate reported by providers (a provider survey).",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure a council may give: declared once, read by the YAML and workbook readers,
+    the checks, the workbook's rows and the plan's labels."""
+
+    key: str
+    label: str
+    theme: str
+    units: tuple[str, ...]  # allowed units; the first is the default
+    low: float = 0.0  # the range a figure can take (money: MONEY_RANGE by unit instead)
+    high: float = 1e9
+    whole: bool = False  # a count of people, beds, providers or packages
+    markets: tuple[str, ...] = ()  # the markets the workbook lays out a row for
+
+    @property
+    def money(self) -> bool:
+        return self.units[0].startswith("£")
+
+    def units_for(self, market: str) -> tuple[str, ...]:
+        """The units this measure can take in ``market``."""
+        if not self.money:
+            return self.units
+        return tuple(u for u in MONEY_UNITS.get(market, self.units) if u in self.units)
+
+    def range_for(self, unit: str) -> tuple[float, float]:
+        return MONEY_RANGE[unit] if self.money else (self.low, self.high)
+
+
+_SPECIALIST = ("learning_disability", "mental_health", "autism")
+MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in (
+        Measure(
+            "fee_rate",
+            "Fee rate the council pays",
+            "fees",
+            (WEEK, HOUR),
+            markets=("care_home_65", "home_care_18", "supported_living", *_SPECIALIST),
+        ),
+        Measure(
+            "cost_of_care",
+            "Cost of care (the council's own exercise)",
+            "fees",
+            (WEEK, HOUR),
+            markets=("care_home_65", "home_care_18"),
+        ),
+        Measure(
+            "fee_uplift_pct",
+            "Fee uplift the council gave providers for the year",
+            "fees",
+            ("%",),
+            -20,
+            50,
+            markets=("care_home_65", "home_care_18", "supported_living", *_SPECIALIST),
+        ),
+        Measure(
+            "occupancy_pct",
+            "Care home occupancy",
+            "capacity",
+            ("%",),
+            0,
+            100,
+            markets=("care_home_65",),
+        ),
+        Measure(
+            "vacant_beds",
+            "Vacant care home beds",
+            "capacity",
+            ("beds",),
+            0,
+            100_000,
+            True,
+            markets=("care_home_65",),
+        ),
+        Measure(
+            "people_supported",
+            "People the council supports in this market",
+            "capacity",
+            ("people",),
+            0,
+            1_000_000,
+            True,
+            markets=(
+                "care_home_65",
+                "home_care_18",
+                "supported_living",
+                *_SPECIALIST,
+                "other_community",
+            ),
+        ),
+        Measure(
+            "largest_providers_share_pct",
+            "Share of the market held by the five largest providers",
+            "capacity",
+            ("%",),
+            0,
+            100,
+            markets=("care_home_65", "home_care_18"),
+        ),
+        Measure(
+            "waiting_list",
+            "People waiting for a service",
+            "waits",
+            ("people",),
+            0,
+            1_000_000,
+            True,
+            markets=("care_home_65", "home_care_18", "supported_living"),
+        ),
+        Measure(
+            "average_wait_days",
+            "Average wait for a service",
+            "waits",
+            ("days",),
+            0,
+            730,
+            markets=("care_home_65", "home_care_18", "supported_living"),
+        ),
+        Measure(
+            "provider_exits",
+            "Providers that left the market in the last 12 months",
+            "exits",
+            ("providers",),
+            0,
+            10_000,
+            True,
+            markets=("care_home_65", "home_care_18", "supported_living"),
+        ),
+        Measure(
+            "handed_back_packages",
+            "Packages or placements handed back by providers",
+            "exits",
+            ("packages",),
+            0,
+            1_000_000,
+            True,
+            markets=("home_care_18", "supported_living", "care_home_65"),
+        ),
+        Measure(
+            "out_of_area_placements",
+            "People placed outside the council's area",
+            "out_of_area",
+            ("people",),
+            0,
+            1_000_000,
+            True,
+            markets=("care_home_65", *_SPECIALIST),
+        ),
+        Measure(
+            "self_funder_share_pct",
+            "Share of people who fund their own care",
+            "self_funders",
+            ("%",),
+            0,
+            100,
+            markets=("care_home_65", "home_care_18"),
+        ),
+        Measure(
+            "care_worker_vacancy_rate_pct",
+            "Care worker vacancy rate",
+            "workforce",
+            ("%",),
+            0,
+            100,
+            markets=("home_care_18", "care_home_65", "supported_living"),
+        ),
+    )
 }
 MeasureKey = Literal[
     "fee_rate",
     "cost_of_care",
+    "fee_uplift_pct",
     "occupancy_pct",
     "vacant_beds",
     "waiting_list",
@@ -79,11 +304,12 @@ MeasureKey = Literal[
     "people_supported",
     "largest_providers_share_pct",
     "care_worker_vacancy_rate_pct",
-    "fee_uplift_pct",
 ]
 GAP = "local_fee_to_cost_gap_pct"
-GAP_LABEL = "Fee paid against the council's cost of care"
+GAP_LABEL = "Fee above (+) or below (−) the council's cost of care"
 OWN_RECORDS = "Council's own records"
+#: dates a figure can have been taken on
+EARLIEST_DATE = dt.date(2000, 1, 1)
 
 
 class Figure(ConfigModel):
@@ -91,20 +317,20 @@ class Figure(ConfigModel):
 
     market: MarketKey = Field(description="the market the figure describes")
     measure: MeasureKey = Field(description="what is measured (see MEASURES)")
-    value: float = Field(ge=0, description="the figure, in its unit")
-    unit: str | None = Field(None, description="unit; defaults to the measure's own")
-    period: str = Field(description="the period the figure covers, e.g. 2024-25 or March 2024")
+    value: float = Field(description="the figure, in its unit (range: see MEASURES)")
+    unit: str | None = Field(None, description="unit; defaults to the measure's own in the market")
+    period: str = Field(
+        min_length=1, description="the period the figure covers, e.g. 2024-25 or March 2024"
+    )
     source: str = Field(min_length=3, description="where the figure comes from")
     date: dt.date = Field(description="when the figure was taken (YYYY-MM-DD)")
     note: str = ""
 
     @model_validator(mode="after")
-    def _unit(self) -> Figure:
-        allowed = MEASURES[self.measure][1]
+    def _default_unit(self) -> Figure:
         if self.unit is None:
-            self.unit = allowed[0]
-        elif self.unit not in allowed:
-            raise ValueError(f"unit {self.unit!r} is not one of {list(allowed)} for {self.measure}")
+            units = MEASURES[self.measure].units_for(self.market) or MEASURES[self.measure].units
+            self.unit = units[0]
         return self
 
 
@@ -119,17 +345,75 @@ class LocalEvidence(ConfigModel):
     figures: list[Figure] = Field(default_factory=list)
 
 
-def load_evidence(path: str | Path) -> LocalEvidence:
-    """The local evidence file, validated by :class:`LocalEvidence`.
+def _number(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".") if x != int(x) else f"{int(x):,}"
+
+
+def figure_problems(f: Figure, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """What cannot be right in a figure that parsed, as (field, problem in words).
+
+    A unit the measure cannot take in its market (a home care fee per week), a value out of
+    the range the measure can take, a count that is not whole, a date in the future.
+    """
+    m = MEASURES[f.measure]
+    market = MARKETS.get(f.market, f.market)
+    unit = str(f.unit)
+    out: list[tuple[str, str]] = []
+    if unit not in m.units:
+        out.append(("unit", f"'{unit}' is not a unit of '{m.label}' (use {' or '.join(m.units)})"))
+    elif unit not in m.units_for(f.market):
+        allowed = " or ".join(m.units_for(f.market))
+        out.append(
+            (
+                "unit",
+                f"'{m.label}' for {market} is in {allowed}, not {unit} (is the figure for "
+                "another market, or in another unit?)",
+            )
+        )
+    elif not math.isfinite(f.value):
+        out.append(("value", "not a number"))
+    else:
+        low, high = m.range_for(unit)
+        if not low <= f.value <= high:
+            out.append(
+                (
+                    "value",
+                    f"{_number(f.value)} {unit} is outside the range '{m.label}' can take "
+                    f"({_number(low)} to {_number(high)} {unit})",
+                )
+            )
+        elif m.whole and f.value != int(f.value):
+            out.append(("value", f"{_number(f.value)} is not a whole number of {unit}"))
+    today = today or dt.date.today()
+    if f.date > today:
+        out.append(
+            ("date", f"{f.date.isoformat()} is in the future (the date the figure was taken)")
+        )
+    elif f.date < EARLIEST_DATE:
+        out.append(("date", f"{f.date.isoformat()} is before {EARLIEST_DATE.year}"))
+    return out
+
+
+def load_evidence(path: str | Path, la_code: str | None = None) -> LocalEvidence:
+    """The council's local evidence from a workbook (``.xlsx``) or a YAML file, fully checked.
+
+    Every problem is found before any is reported: each is one line naming the file and the
+    sheet, row and column (workbook) or key (YAML). An empty or unchanged template, and a
+    file for another council than ``la_code``, are refused.
 
     Raises:
-        ScenarioError: one line naming the file and the key that is wrong
-            (e.g. ``figures[3].unit``), or that the file does not exist.
+        EvidenceError: the problems, one a line (``.problems``).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"local evidence file '{p}' does not exist")
-    return load_yaml(p, LocalEvidence)
+    from msp_analysis.indicators import evidence_read
+
+    return evidence_read.load(path, la_code)
+
+
+def read_evidence(path: str | Path) -> LocalEvidence:
+    """The file's figures as written, checked, but an empty template allowed (for tools)."""
+    from msp_analysis.indicators import evidence_read
+
+    return evidence_read.load(path, None, allow_empty=True)
 
 
 def evidence_rows(evidence: LocalEvidence | None, la_code: str) -> pd.DataFrame:
@@ -170,10 +454,11 @@ def evidence_rows(evidence: LocalEvidence | None, la_code: str) -> pd.DataFrame:
                             market,
                             GAP,
                             (a.value - b.value) / b.value * 100,
-                            "% above (+) or below (-) the cost of care",
+                            "%",
                             a.period,
                             f"{OWN_RECORDS}: {a.source}; {b.source}",
-                            f"fee {a.unit} {a.value:,.2f} against cost of care {b.value:,.2f}",
+                            f"fee £{a.value:,.2f} against a cost of care of £{b.value:,.2f} "
+                            f"{str(a.unit).removeprefix('£ ')}",
                         )
                     )
     out = pd.DataFrame(rows)[OUTPUT_COLUMNS]
@@ -205,4 +490,5 @@ def label_of(indicator: str) -> str:
     """Words for a ``local_*`` indicator."""
     if indicator == GAP:
         return GAP_LABEL
-    return MEASURES.get(indicator.removeprefix("local_"), (indicator,))[0]
+    m = MEASURES.get(indicator.removeprefix("local_"))
+    return m.label if m else indicator

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from msp_analysis import __version__, geography, plots, resources, store
+from msp_analysis import __version__, geography, plots, progress, resources, store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir, scenario_title
 from msp_analysis.indicators import assess, local, risk_flags
@@ -46,15 +46,15 @@ def default_actions() -> Path:
 
 
 def example_evidence() -> Path:
-    """The filled local evidence example for the DEMO council (used for DEMO plans only)."""
-    return resources.packaged("templates", "local_evidence_example.yml")
+    """The filled local evidence workbook for the DEMO council (used for DEMO plans only)."""
+    return resources.packaged("templates", "local_evidence_example.xlsx")
 
 
 def _evidence(evidence_file, la_code: str, demo: bool):
-    """The local evidence to use: the file given; for a DEMO plan of the example's council, the
-    example; otherwise none."""
+    """The local evidence to use: the file given (a workbook or YAML, for this council); for a
+    DEMO plan of the example's council, the example workbook; otherwise none."""
     if evidence_file:
-        return local.load_evidence(evidence_file)
+        return local.load_evidence(evidence_file, la_code)
     if demo:
         ex = local.load_evidence(example_evidence())
         if ex.la_code == la_code:
@@ -265,15 +265,21 @@ def draft(
     backtest_summary: pd.DataFrame | None = None,
     headline_scenario: str = "market_unchanged",
     evidence_file: str | Path | None = None,
+    progress_file: str | Path | None = None,
 ) -> Draft:
     """Everything the plan needs for one council.
 
-    ``evidence_file`` is the council's local evidence (YAML); without it a DEMO plan uses the
-    example for the DEMO council and a real plan uses none and says which risk tests need it.
+    ``evidence_file`` is the council's local evidence (a workbook or YAML); without it a DEMO
+    plan uses the example for the DEMO council and a real plan uses none and says which risk
+    tests need it. ``progress_file``: each step's name is appended to it as the step starts
+    (``msp report`` follows it to say what it is doing; see :mod:`msp_analysis.progress`).
     """
+    step = progress.to_file(progress_file)
+    step("data")
     tables = tables_for(store.ensure(raw_dir))
     council = geography.council_name(la_code) or la_code
     scenario_files = [Path(s) for s in (scenarios or sorted(default_dir().glob("*.yml")))]
+    step("indicators")
     indicators, comparators = assess(tables, la_code)
     evidence = _evidence(evidence_file, la_code, tables.demo)
     own = local.evidence_rows(evidence, la_code)
@@ -287,6 +293,7 @@ def draft(
         "name": evidence.name if evidence else "",
         "count": len(evidence.figures) if evidence else 0,
     }
+    step("forecast")
     if backtest_summary is None:
         backtest_summary = backtest.summary(backtest.backtest(tables))
     result: run.ForecastResult | None = None
@@ -312,6 +319,7 @@ def draft(
             "unavailable": None,
         }
         headline_text = run.headline_sentence(h, council)
+    step("sections")
     actions_doc = context.read_actions(actions_file or default_actions())
     f1 = context.section1(
         la_code,

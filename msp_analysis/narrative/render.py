@@ -101,6 +101,11 @@ def upper_first(text) -> str:
     return text[:1].upper() + text[1:]
 
 
+def counted(n, noun: str) -> str:
+    """A count with its noun agreeing: '1 figure', '9 figures', '1,204 figures'."""
+    return f"{number(n)} {noun}{'' if n == 1 else 's'}"
+
+
 def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
     """The plan's Jinja2 environment over ``template_dir``, else the user's and shipped templates.
 
@@ -125,6 +130,7 @@ def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
         movement=movement,
         whole_percent=whole_percent,
         upper_first=upper_first,
+        counted=counted,
     )
     return env
 

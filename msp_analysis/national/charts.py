@@ -119,8 +119,8 @@ def strip(
             f.loc[ok, lower],
             f.loc[ok, upper],
             color=plots.COMPARATOR,
-            linewidth=0.8,
-            alpha=0.7,
+            linewidth=0.5,
+            alpha=0.35,
         )
     dots = ax.scatter(f["value"], y, s=16, color=plots.COUNCIL, alpha=0.85, zorder=3, linewidths=0)
     dots.set_urls([links.get(c) for c in f["la_code"]])
@@ -176,18 +176,25 @@ def share_bars(
         title, len(labels), left_in=0.25 + 0.068 * max(len(x) for x in labels), row_in=0.3
     )
     yy = np.arange(len(labels))[::-1]
+    tested = t["data_share_pct"].notna().to_numpy()
     ax.barh(
-        yy,
-        t["data_share_pct"].fillna(0),
+        yy[tested],
+        t.loc[tested, "data_share_pct"],
         color=plots.COUNCIL,
         height=0.55,
-        label="plans whose published figures flag it (of those tested)",
+        label="plans that flag it (of those tested)",
     )
-    for y, share in zip(yy, t["data_share_pct"]):
-        if pd.isna(share):
-            ax.text(
-                1, y, "not tested from published data", va="center", fontsize=7.5, color="#555555"
-            )
+    if (~tested).any():
+        ax.barh(
+            yy[~tested],
+            100,
+            color="none",
+            edgecolor="#bbbbbb",
+            hatch="////",
+            linewidth=0,
+            height=0.55,
+            label="not tested from published data",
+        )
     d = t["dhsc_share_pct"]
     ax.scatter(
         d,
@@ -205,7 +212,7 @@ def share_bars(
     ax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
     ax.set_axisbelow(True)
     ax.tick_params(labelsize=8.5)
-    fig.legend(frameon=False, fontsize=7.5, loc="lower center", ncol=2)
+    fig.legend(frameon=False, fontsize=7.5, loc="lower center", ncol=3)
     if mark:
         fig.text(0.995, 0.995, mark, fontsize=7, color="#9a9a9a", ha="right", va="top")
     alt = (

@@ -79,36 +79,38 @@ def non_submitters(plans) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["la_code", "council", "region", "family", "reason"])
 
 
-def tests_without_data(risks: pd.DataFrame) -> pd.DataFrame:
-    """Risk tests that could not run for want of a published figure, per council (the council's
-    own evidence, which no published file holds, is counted in :func:`evidence_needed`)."""
+def tests_without_data(risks: pd.DataFrame, councils: int) -> pd.DataFrame:
+    """Risk tests on published figures that could not run, grouped by the file or figure they
+    need: the tests, the risks they left untested, and the councils (every one of the
+    ``councils``, or which). The council's own evidence, which no published file holds, is
+    counted in :func:`evidence_needed`."""
     rows = []
     for r in risks.itertuples():
-        for why in r.public_missing:
-            rows.append(
-                dict(
-                    la_code=r.la_code,
-                    council=r.council,
-                    region=r.region,
-                    risk_label=r.risk_label,
-                    market_label=r.market_label,
-                    test=why,
-                )
-            )
-    out = pd.DataFrame(
-        rows, columns=["la_code", "council", "region", "risk_label", "market_label", "test"]
-    )
-    if out.empty:
-        return out
-    # one row per council and missing test, with the markets it left untested
-    return (
-        out.groupby(["la_code", "council", "region", "test"], sort=True)
-        .agg(
-            risks=("risk_label", lambda s: ", ".join(dict.fromkeys(s))),
-            markets=("market_label", "nunique"),
+        for t in r.public_missing:
+            rows.append(dict(la_code=r.la_code, council=r.council, risk_label=r.risk_label, **t))
+    cols = ["needs", "tests", "risks", "councils", "every_council", "names", "reasons"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    t = pd.DataFrame(rows)
+    out = []
+    for needs, g in t.groupby("needs", sort=True):
+        names = sorted(set(g["council"]))
+        # the plan's reason, said once with the council's own name taken out
+        reasons = sorted(
+            {why.replace(c, "the council") for why, c in zip(g["reason"], g["council"])}
         )
-        .reset_index()
-    )
+        out.append(
+            dict(
+                needs=needs,
+                tests="; ".join(dict.fromkeys(g["label"])),
+                risks=", ".join(dict.fromkeys(g["risk_label"])),
+                councils=len(names),
+                every_council=len(names) == councils,
+                names=", ".join(names) if len(names) < councils else "",
+                reasons="; ".join(reasons),
+            )
+        )
+    return pd.DataFrame(out, columns=cols)
 
 
 def evidence_needed(risks: pd.DataFrame) -> pd.DataFrame:

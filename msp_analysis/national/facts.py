@@ -24,13 +24,23 @@ if TYPE_CHECKING:
     from msp_analysis.narrative.plan import Draft
 
 #: Bumped when the facts' shape changes; the national report reads this version only.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 RiskState = Literal["flagged", "not flagged", "could not run"]
 
 
 class _Facts(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class MissingTest(_Facts):
+    """A risk test on published figures that could not run: what it tests, the file it needs
+    (as the thresholds file says), and the plan's reason."""
+
+    indicator: str
+    label: str
+    needs: str
+    reason: str
 
 
 class RiskCell(_Facts):
@@ -44,8 +54,8 @@ class RiskCell(_Facts):
     flagged_by: list[str] = []
     #: evidence that would run a test that could not run (the plan lists it)
     needs: list[str] = []
-    #: public-data tests that could not run, each with the plan's reason (a file or figure missing)
-    public_missing: list[str] = []
+    #: tests on published figures that could not run (a file or a figure missing)
+    public_missing: list[MissingTest] = []
 
 
 class Measure(_Facts):
@@ -185,21 +195,40 @@ def council_place(la_code: str) -> dict[str, Any]:
     }
 
 
-def risk_states(flags: pd.DataFrame) -> list[RiskCell]:
+def _test_label(indicator: str, breakdown: str, labels: dict) -> str:
+    """The words the plan uses for an indicator, else its name in words with its breakdown."""
+    if (indicator, breakdown) in labels:
+        return labels[(indicator, breakdown)]
+    words = indicator.replace("_", " ")
+    return words if breakdown in ("", "Total") else f"{words} ({breakdown})"
+
+
+def risk_states(flags: pd.DataFrame, labels: dict | None = None) -> list[RiskCell]:
     """Each risk x market of the plan's risk table (flagged, not flagged, could not run).
 
     The one place the national report reads a plan's risk frame: the plan's own
     :func:`~msp_analysis.indicators.risk.risk_matrix` of its flags, plus, for each cell, the
-    public-data tests that lacked their figures (the council's own evidence is listed as
-    ``needs``, never as a missing file).
+    tests on published figures that lacked them (the council's own evidence is listed as
+    ``needs``, never as a missing file). ``labels`` names indicators as the plan does
+    ((indicator, breakdown) -> words).
     """
     from msp_analysis.indicators.risk import risk_matrix
 
+    labels = labels or {}
     matrix = risk_matrix(flags)
     out = []
     for r in matrix.itertuples():
         f = flags[(flags["risk"] == r.risk) & flags["market"].isin([r.market, "all"])]
         public = f[f["flag"].isna() & ~f["indicator"].astype(str).str.startswith("local_")]
+        missing = {
+            t.indicator: MissingTest(
+                indicator=t.indicator,
+                label=_test_label(t.indicator, t.breakdown, labels),
+                needs=str(t.needs),
+                reason=str(t.reason).removeprefix("no data: "),
+            )
+            for t in public.itertuples()
+        }
         out.append(
             RiskCell(
                 risk=r.risk,
@@ -209,12 +238,7 @@ def risk_states(flags: pd.DataFrame) -> list[RiskCell]:
                 state=r.state,
                 flagged_by=[x for x in str(r.flagged_by).split("; ") if x],
                 needs=[x for x in str(r.evidence_needed).split("; ") if x],
-                public_missing=sorted(
-                    {
-                        f"{i.replace('_', ' ')}: {why}"
-                        for i, why in zip(public["indicator"], public["reason"])
-                    }
-                ),
+                public_missing=[missing[k] for k in sorted(missing)],
             )
         )
     return out
@@ -390,6 +414,7 @@ def council_facts(draft: Draft) -> CouncilFacts:
     """The national report's facts for one council, from its drafted plan."""
     s1 = (draft.facts or {}).get("section1") or {}
     fc = draft.forecast
+    headline = measures(s1) if s1 else []
     return CouncilFacts(
         facts_version=FACTS_VERSION,
         la_code=draft.la_code,
@@ -397,8 +422,8 @@ def council_facts(draft: Draft) -> CouncilFacts:
         demo=bool(draft.demo),
         **council_place(draft.la_code),
         data=data_build(draft),
-        risks=risk_states(draft.flags),
-        measures=measures(s1) if s1 else [],
+        risks=risk_states(draft.flags, {(m.indicator, m.breakdown): m.label for m in headline}),
+        measures=headline,
         outlook=outlook(draft),
         outlook_missing=draft.section2_unavailable if draft.headline is None else "",
         forecast_notes=list(fc.notes) if fc is not None else [],

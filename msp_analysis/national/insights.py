@@ -94,17 +94,44 @@ def _dhsc_rows(compared: pd.DataFrame) -> dict:
     return dict(columns=[labels[m] for m in markets], rows=rows, combined=combined)
 
 
-def _measure_sections(
-    measures: pd.DataFrame, plans: collect.Plans, mark: str
-) -> tuple[list[dict], list[str]]:
-    """Per market: the distribution of each headline figure, medians by council type, and dot
-    charts by region of the first figures most councils have; and the council types."""
+#: Short region names for table columns (the full names are in the caption).
+REGION_SHORT = {
+    "North East": "NE",
+    "North West": "NW",
+    "Yorkshire and The Humber": "Y&H",
+    "East Midlands": "EM",
+    "West Midlands": "WM",
+    "East of England": "E",
+    "London": "L",
+    "South East": "SE",
+    "South West": "SW",
+}
+
+
+def _medians(by: pd.DataFrame, col: str, groups: list[str], market: str, r: dict) -> list:
+    """A figure's median and councils in each group (None where the group has none)."""
+    t = by[
+        (by["market"] == market) & (by["indicator"] == r["indicator"]) & (by["label"] == r["label"])
+    ].set_index(col)
+    return [
+        dict(median=_clean(t.loc[x, "median"]), count=int(t.loc[x, "count"]))
+        if x in t.index
+        else None
+        for x in groups
+    ]
+
+
+def _measure_sections(measures: pd.DataFrame, plans: collect.Plans, mark: str) -> dict:
+    """Per market: the distribution of each headline figure, its medians by region and by
+    council type, and dot charts by region of the first figures most councils have."""
     if measures.empty:
-        return [], []
+        return dict(markets=[], types=[], regions=[])
     measures = standing.in_comparison_year(measures)
     dist = standing.measure_distributions(measures)
     by_type = standing.measure_by(measures, "la_type")
-    types = sorted(by_type["la_type"].unique()) if len(by_type) else []
+    by_region = standing.measure_by(measures, "region")
+    types = sorted(by_type["la_type"].unique())
+    regions = sorted(by_region["region"].unique())
     from msp_analysis.indicators.markets import MARKETS
 
     out = []
@@ -113,23 +140,18 @@ def _measure_sections(
     for market, d in dist.groupby("market", sort=False):
         rows = []
         for r in _records(d):
-            t = by_type[
-                (by_type["market"] == market)
-                & (by_type["indicator"] == r["indicator"])
-                & (by_type["breakdown"] == r["breakdown"])
-            ].set_index("la_type")
-            r["by_type"] = [
-                dict(median=_clean(t.loc[x, "median"]), count=int(t.loc[x, "count"]))
-                if x in t.index
-                else None
-                for x in types
-            ]
+            r["by_type"] = _medians(by_type, "la_type", types, market, r)
+            r["by_region"] = _medians(by_region, "region", regions, market, r)
             rows.append(r)
         figs = []
-        enough = [r for r in rows if r["councils"] >= max(2, len(plans.facts) // 2)]
+        enough = [
+            r
+            for r in rows
+            if r["councils"] >= max(2, len(plans.facts) // 2) and _comparable(r["unit"])
+        ]
         for r in enough[:CHARTS_PER_MARKET]:
             n += 1
-            values = standing.same_year_values(measures, market, r["indicator"], r["breakdown"])
+            values = standing.same_year_values(measures, market, r["indicator"], r["label"])
             chart = charts.strip(
                 values,
                 group="region",
@@ -144,7 +166,18 @@ def _measure_sections(
             if chart:
                 figs.append(chart)
         out.append(dict(market=market, title=MARKETS.get(market, market), rows=rows, charts=figs))
-    return out, types
+    return dict(
+        markets=out,
+        types=types,
+        regions=[dict(name=x, short=REGION_SHORT.get(x, x)) for x in regions],
+    )
+
+
+def _comparable(unit: str) -> bool:
+    """A figure councils of different sizes can be set beside each other on: a rate, a share or
+    a cost per unit (not a count of people or a total in pounds)."""
+    unit = unit.lower()
+    return "per " in unit or unit.startswith("%") or "share" in unit or "hhi" in unit
 
 
 def _short(label: str, limit: int = 90) -> str:
@@ -212,6 +245,7 @@ def _outlook(plans: collect.Plans, mark: str) -> dict:
         for i, (col, group, title, unit, bounds) in enumerate(shown, start=1)
     ]
     national = standing.outlook_summary(o)
+    given = national["councils"] > 0
     return dict(
         available=True,
         councils=len(o),
@@ -219,7 +253,12 @@ def _outlook(plans: collect.Plans, mark: str) -> dict:
         years=years,
         base=_fy(base),
         horizon=_fy(horizon),
-        national=_records(national),
+        national=_records(national[given]),
+        # figures no plan gives (a driver that adds to no council's spend), said in words
+        none_given=[w[:1].lower() + w[1:] for w in national.loc[~given, "words"]],
+        columns=[
+            dict(key=k, label=standing.OUTLOOK_SHORT[k]) for k in national.loc[given, "measure"]
+        ],
         by_region=_records(standing.outlook_summary(o, "region")),
         by_type=_records(standing.outlook_summary(o, "la_type")),
         charts=[c for c in figs if c],
@@ -233,20 +272,36 @@ def _fy(year: int) -> str:
 
 
 def _record(plans: collect.Plans) -> dict:
+    """The backtest pooled by measure and horizon (national), and by region for the headline
+    measure (a row per region, the horizons side by side)."""
     bt = collect.backtest_frame(plans)
     if bt.empty:
         return dict(available=False)
     national = record.by_horizon(bt)
     regional = record.by_horizon(bt[bt["target"] == record.HEADLINE_TARGET], by="region")
     head = national[(national["target"] == record.HEADLINE_TARGET)]
+    horizons = sorted(int(h) for h in regional["horizon"].unique()) if len(regional) else []
+    by_region = []
+    for region, g in regional.groupby("region", sort=True):
+        cells = {int(r["horizon"]): r for r in _records(g)}
+        by_region.append(
+            dict(
+                region=region,
+                councils=int(g["councils"].max()),
+                cells=[cells.get(h) for h in horizons],
+            )
+        )
     return dict(
         available=True,
         councils=int(bt["la_code"].nunique()),
-        national=_records(national),
-        regional=_records(regional),
+        measures=[
+            dict(words=g["target_words"].iloc[0], rows=_records(g))
+            for _, g in national.groupby("target", sort=False)
+        ],
+        regional=by_region,
+        horizons=horizons,
         headline_target=record.HEADLINE_TARGET,
         headline=_records(head.head(1))[0] if len(head) else None,
-        horizons=sorted(int(h) for h in regional["horizon"].unique()) if len(regional) else [],
     )
 
 
@@ -319,9 +374,7 @@ def context(plans: collect.Plans) -> dict:
         if c:
             dhsc_charts.append(c)
     measures = collect.measures_frame(plans)
-    measure_sections, types = (
-        _measure_sections(measures, plans, mark) if len(measures) else ([], [])
-    )
+    measure_sections = _measure_sections(measures, plans, mark)
     gaps = coverage.non_submitters(plans)
     files = {f["file"]: f["publisher"] for f in data.files}
     return dict(
@@ -343,13 +396,16 @@ def context(plans: collect.Plans) -> dict:
         table1_regions=_region_tables(by_region),
         risk_labels=list(RISKS.values()),
         measures=measure_sections,
-        types=types,
         outlook=_outlook(plans, mark),
         record=_record(plans),
         sources=_records(coverage.sources(plans)),
         inputs=_records(coverage.inputs(plans)),
         non_submitters=_records(gaps),
-        tests_without_data=_records(coverage.tests_without_data(risks)),
+        tests_without_data=_records(coverage.tests_without_data(risks, len(plans.facts))),
+        councils_without_data=int(
+            risks.loc[risks["public_missing"].map(len) > 0, "la_code"].nunique()
+        ),
+        councils_no_return=int(gaps["la_code"].nunique()),
         evidence_needed=_records(coverage.evidence_needed(risks)),
         files=[dict(file=k, publisher=v) for k, v in files.items()],
         left_out=plans.left_out,

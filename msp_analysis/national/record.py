@@ -21,7 +21,7 @@ def _measures(g: pd.DataFrame) -> dict:
     return dict(
         councils=int(g["la_code"].nunique()),
         forecasts=len(g),
-        origins=", ".join(_fy(o) for o in sorted(g["origin"].unique())),
+        origins=[_fy(o) for o in sorted(g["origin"].unique())],
         median_ape=float(g["ape"].median()),
         naive_median_ape=float(both["naive_ape"].median()) if len(both) else None,
         beats_naive_pct=float((both["ape"] < both["naive_ape"]).mean() * 100)

@@ -18,6 +18,20 @@ OUTLOOK = {
     "share_population_pct": "Share of the rise in spend from population change",
     "share_rate_pct": "Share of the rise in spend from changing rates of support",
 }
+#: The same, as table column heads.
+OUTLOOK_SHORT = {
+    "spend_change_pct": "Spend change",
+    "people_change_pct": "People change",
+    "share_prices_pct": "Rise from pay and prices",
+    "share_population_pct": "Rise from population",
+    "share_rate_pct": "Rise from rates of support",
+}
+
+
+#: A headline figure is a row of a plan's market table: its market, indicator and words (a plan
+#: that lacks the figure shows the same words for the indicator's missing row, whatever its
+#: breakdown).
+KEYS = ["market", "indicator", "label"]
 
 
 def _quartiles(values: pd.Series) -> dict:
@@ -45,7 +59,7 @@ def measure_year(measures: pd.DataFrame) -> pd.DataFrame:
     """Each headline figure's year for the comparison: the year most councils' plans show
     (councils whose latest figure is another year are counted apart, never mixed in)."""
     ok = measures[(measures["status"] == "ok") & measures["value"].notna()]
-    keys = ["market", "indicator", "breakdown"]
+    keys = KEYS
     return (
         ok.groupby(keys)["year_label"]
         .agg(lambda s: s.dropna().mode().iloc[0] if s.notna().any() else None)
@@ -58,7 +72,7 @@ def in_comparison_year(measures: pd.DataFrame) -> pd.DataFrame:
     """The measures frame with each figure's comparison year (``year``, :func:`measure_year`)
     and whether the council's figure is of that year (``in_year``): the input of the
     distributions below, computed once."""
-    keys = ["market", "indicator", "breakdown"]
+    keys = KEYS
     m = measures.merge(measure_year(measures), on=keys, how="left")
     m["in_year"] = (
         (m["status"] == "ok")
@@ -74,22 +88,23 @@ def measure_distributions(m: pd.DataFrame) -> pd.DataFrame:
     whose latest figure is another year, and councils with none."""
     if m.empty:
         return pd.DataFrame()
-    keys = ["market", "indicator", "breakdown"]
+    keys = KEYS
     rows = []
     for key, g in m.groupby(keys, sort=False):
         this = g[g["in_year"]]
         england = this["england"].dropna()
+        shown = this if len(this) else g  # the unit and source of the figures shown
         rows.append(
             dict(
                 zip(keys, key),
-                label=g["label"].iloc[0],
-                unit=g["unit"].iloc[0],
+                breakdown=shown["breakdown"].iloc[0],
+                unit=shown["unit"].iloc[0],
                 year=g["year"].iloc[0],
                 **_quartiles(this["value"]),
                 england=float(england.mode().iloc[0]) if len(england) else None,
                 other_year=int((g["status"].eq("ok") & g["value"].notna() & ~g["in_year"]).sum()),
                 none=int((g["status"].ne("ok") | g["value"].isna()).sum()),
-                source=g["source"].iloc[0].removeprefix("DEMO - "),
+                source=shown["source"].iloc[0].removeprefix("DEMO - "),
             )
         )
     return pd.DataFrame(rows)
@@ -101,14 +116,14 @@ def measure_by(m: pd.DataFrame, by: str) -> pd.DataFrame:
     if m.empty:
         return pd.DataFrame()
     m = m[m["in_year"]]
-    keys = ["market", "indicator", "breakdown"]
+    keys = KEYS
     return m.groupby([*keys, by], sort=False)["value"].agg(["median", "count"]).reset_index()
 
 
-def same_year_values(m: pd.DataFrame, market: str, indicator: str, breakdown: str) -> pd.DataFrame:
+def same_year_values(m: pd.DataFrame, market: str, indicator: str, label: str) -> pd.DataFrame:
     """The councils' figures for one headline measure in its comparison year (for a chart;
     ``m`` from :func:`in_comparison_year`)."""
-    sel = m[(m["market"] == market) & (m["indicator"] == indicator) & (m["breakdown"] == breakdown)]
+    sel = m[(m["market"] == market) & (m["indicator"] == indicator) & (m["label"] == label)]
     return sel[sel["in_year"]].reset_index(drop=True)
 
 

@@ -1,7 +1,7 @@
-"""Plan reports: run the plan notebook with papermill, render HTML (code hidden) and a PDF.
+"""Plan reports: run the plan notebook with papermill, render HTML (code hidden), a PDF and Word.
 
 One council: ``build(la_code, ...)`` writes ``<out>/<la_code>/plan.ipynb``, ``plan.html``,
-``plan.pdf`` (when a PDF engine is present) and ``summary.json``.
+``plan.pdf`` (when a PDF engine is present), ``plan.docx`` and ``summary.json``.
 
 The PDF is printed from the HTML by headless Chromium (Debian package ``chromium``):
 it prints nbconvert's HTML exactly as a browser shows it, charts and tables included,
@@ -20,6 +20,7 @@ The modules, one job each:
   worker's live kernel, :class:`KernelRunner`).
 - :mod:`~msp_analysis.report.render_html`: the executed notebook -> HTML with print rules.
 - :mod:`~msp_analysis.report.render_pdf`: HTML -> PDF with headless Chromium.
+- :mod:`~msp_analysis.report.render_docx`: the executed notebook -> Word (python-docx).
 - :mod:`~msp_analysis.report.batch`: every council in parallel (:func:`build_all`), then the
   national insights report (:func:`national_report`, :mod:`msp_analysis.national`) and the index.
 - :mod:`~msp_analysis.report.warmup`: what all plans share, computed once per data build
@@ -33,6 +34,7 @@ from msp_analysis.report.batch import build_all, national_report
 from msp_analysis.report.index import write_index
 from msp_analysis.report.kernel import KERNEL_ARGS, KernelRunner, plan_notebook
 from msp_analysis.report.plan import build
+from msp_analysis.report.render_docx import to_docx
 from msp_analysis.report.render_html import A4_CSS, PLAN_CSS, alt_images, to_html
 from msp_analysis.report.render_pdf import PDF_HELP, pdf_engine, to_pdf
 from msp_analysis.report.warmup import (
@@ -60,6 +62,7 @@ __all__ = [
     "pdf_engine",
     "plan_notebook",
     "shared_backtest",
+    "to_docx",
     "to_html",
     "to_pdf",
     "warm_in_own_process",

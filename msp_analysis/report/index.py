@@ -15,8 +15,10 @@ def write_index(results: list[dict], out: Path, national: dict | None = None) ->
     for r in results:
         name = html.escape(r.get("council") or geography.council_name(r["la_code"]) or r["la_code"])
         if r["ok"]:
-            links = f'<a href="{r["la_code"]}/plan.html">HTML</a>' + (
-                f' · <a href="{r["la_code"]}/plan.pdf">PDF</a>' if r.get("pdf") else ""
+            links = (
+                f'<a href="{r["la_code"]}/plan.html">HTML</a>'
+                + (f' · <a href="{r["la_code"]}/plan.pdf">PDF</a>' if r.get("pdf") else "")
+                + (f' · <a href="{r["la_code"]}/plan.docx">Word</a>' if r.get("docx") else "")
             )
             change = (
                 f"{r['spend_change_pct']:+.1f}%"

@@ -1,5 +1,6 @@
-"""One council's plan: the notebook run, rendered to HTML and PDF, with ``summary.json``,
-built in a temporary folder and swapped into ``<out>/<la_code>`` only when complete.
+"""One council's plan: the notebook run, rendered to HTML, PDF and Word, with ``summary.json``,
+built in a temporary folder and swapped into ``<out>/<la_code>`` only when complete (its folder
+and files then readable as the user's umask allows, like any file they make).
 
 A new output format (a renderer module beside :mod:`~msp_analysis.report.render_html` and
 :mod:`~msp_analysis.report.render_pdf`) is called from :func:`_build_into`, after the HTML.
@@ -7,19 +8,26 @@ A new output format (a renderer module beside :mod:`~msp_analysis.report.render_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from msp_analysis import geography, resources
 from msp_analysis.errors import UsageError
+from msp_analysis.progress import FileWatch
 from msp_analysis.report.kernel import KernelRunner, run_plan_notebook
+from msp_analysis.report.render_docx import to_docx
 from msp_analysis.report.render_html import to_html
 from msp_analysis.report.render_pdf import to_pdf
 from msp_analysis.report.warmup import shared_backtest
+
+#: where the plan notebook says its steps (inside the build folder; removed when it is done)
+STEPS_FILE = ".steps"
 
 
 def build(
@@ -33,14 +41,18 @@ def build(
     horizon: int = 5,
     backtest_file: str | Path | None = None,
     pdf: bool = True,
+    docx: bool = True,
     runner: KernelRunner | None = None,
     browser=None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Build one council's plan; returns paths, timings and headline figures (also in summary.json).
 
     Runs the notebook with papermill, or in ``runner``'s live kernel inside a batch. The
     plan is built in a temporary folder inside ``out_dir`` and moved to
     ``<out_dir>/<la_code>`` only when complete, so a failed run leaves no stray folder.
+    ``progress`` is called with each step's name as it starts (the notebook's own steps too:
+    see :mod:`msp_analysis.progress`).
 
     Raises:
         UsageError: ``la_code`` is not a council code (checked before it names any path).
@@ -66,16 +78,36 @@ def build(
             horizon=horizon,
             backtest_file=backtest_file,
             pdf=pdf,
+            docx=docx,
             runner=runner,
             browser=browser,
+            progress=progress,
         )
         summary["seconds"] = round(time.perf_counter() - start, 1)
         (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+        share_as_umask_allows(out)
         _swap_in(out, final)
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
     return summary
+
+
+def umask() -> int:
+    """The process's umask (read by setting it and putting it back: there is no other way)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def share_as_umask_allows(folder: Path) -> None:
+    """Give ``folder`` and everything in it the permissions the user's umask gives a new folder
+    or file (0755 and 0644 under the usual 022), so colleagues on a shared drive can open the
+    plan: the temporary folder it is built in is created private (0700) by ``mkdtemp``.
+    On Windows only the read-only flag exists, and it is left as it is."""
+    mask = umask()
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
 
 
 def _swap_in(new: Path, final: Path) -> None:
@@ -102,6 +134,8 @@ def _build_into(
     runner: KernelRunner | None,
     browser=None,
     evidence_file: str | Path | None = None,
+    docx: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
     params = {
         "la_code": la_code,
@@ -115,23 +149,42 @@ def _build_into(
         "backtest_file": str(Path(backtest_file).resolve()) if backtest_file else None,
         "summary_file": str((out / "summary.json").resolve()),
     }
+    step = progress or (lambda name: None)
+    steps_file = out / STEPS_FILE
+    if progress is not None:  # the notebook's draft says each of its steps in this file
+        params["progress_file"] = str(steps_file.resolve())
     executed = out / "plan.ipynb"
     t0 = time.perf_counter()
-    run_plan_notebook(executed, params, out, runner)
+    step("data")
+    with FileWatch(steps_file, step) if progress is not None else contextlib.nullcontext():
+        run_plan_notebook(executed, params, out, runner)
+    steps_file.unlink(missing_ok=True)
     t1 = time.perf_counter()
     # written by the notebook from the same draft
     summary = json.loads((out / "summary.json").read_text())
     mark = f"{summary.get('council') or la_code} · DRAFT" + (
         " · DEMO" if summary.get("demo") else ""
     )
+    step("html")
     html_file = to_html(executed, out / "plan.html", mark=mark)
     t2 = time.perf_counter()
+    if pdf:
+        step("pdf")
     pdf_file = to_pdf(html_file, out / "plan.pdf", browser=browser) if pdf else None
     t3 = time.perf_counter()
-    summary.update(html=str(html_file.name), pdf=str(pdf_file.name) if pdf_file else None)
+    if docx:
+        step("docx")
+    docx_file = to_docx(executed, out / "plan.docx", mark=mark) if docx else None
+    t4 = time.perf_counter()
+    summary.update(
+        html=str(html_file.name),
+        pdf=str(pdf_file.name) if pdf_file else None,
+        docx=str(docx_file.name) if docx_file else None,
+    )
     summary["timings_s"] = {
         "notebook": round(t1 - t0, 2),
         "html": round(t2 - t1, 2),
         "pdf": round(t3 - t2, 2),
+        "docx": round(t4 - t3, 2),
     }
     return summary

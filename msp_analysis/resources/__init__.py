@@ -17,8 +17,12 @@ working directory. A user's own files take precedence, in this order:
     templates/narrative/*.j2    the plan's sections (Jinja2)
     templates/national/*.j2     the national insights report (HTML, Jinja2)
     templates/actions.yml       example Section 3 actions, for a council to copy and edit
-    templates/local_evidence.yml          empty local evidence file, for a council to fill in
-    templates/local_evidence_example.yml  filled example for the DEMO council (used only by DEMO)
+    templates/local_evidence.xlsx         empty local evidence workbook (``msp evidence template``
+                                          writes one with the council filled in)
+    templates/local_evidence_example.xlsx filled example for the DEMO council (used only by DEMO),
+                                          generated from local_evidence_example.yml
+    templates/local_evidence.yml          the same evidence as YAML: the empty template
+    templates/local_evidence_example.yml  and the example's figures (the workbook's source)
     notebooks/04_plan_draft.py  the plan notebook (jupytext percent format) ``msp report`` runs
 """
 

@@ -427,6 +427,12 @@ def file_kind(path: str | Path) -> str | None:
     return _kind(key)
 
 
+def named_as_data(path: str | Path) -> bool:
+    """True when a file's name says it is a data file (.csv, .xlsx, .xlsm, .xls, .ods): such
+    a file that cannot be read is a failure; any other is skipped with the reason."""
+    return Path(path).suffix.lower() in _SUFFIX_KIND
+
+
 def is_spreadsheet(path: str | Path) -> bool:
     """True for a workbook (.xlsx, .xls, .ods), told by its content (:func:`file_kind`)."""
     return file_kind(path) in SPREADSHEET_KINDS

@@ -145,7 +145,7 @@ def detect(path: str | Path) -> str | None:
     """The ASHE layout when a sheet has an ASHE estimates title over a Description/Code
     header; None otherwise (a coefficient-of-variation table, ``... b``, is not estimates)."""
     p = Path(path)
-    if p.suffix.lower() not in P.SPREADSHEET_SUFFIXES:
+    if not P.is_spreadsheet(p):
         return None
     for name in P.sheet_names_or_none(p) or []:
         if name.strip().lower() == "notes":
@@ -221,7 +221,13 @@ def read(path: str | Path) -> pd.DataFrame:
                     "source_column": c_rep,
                     "description": np.repeat(desc.loc[body.index].astype(str).to_numpy(), n_cols),
                     "code": np.repeat(
-                        body.iloc[:, 1]
+                        P.area_codes(
+                            body.iloc[:, 1],
+                            file=p.name,
+                            sheet=name,
+                            column="Code",
+                            rows=pd.Series(rows_1, index=body.index),
+                        )
                         .map(lambda v: "" if pd.isna(v) else str(v).strip())
                         .to_numpy(),
                         n_cols,
@@ -266,11 +272,11 @@ def _column_headers(frame: pd.DataFrame, hdr: int) -> dict[int, str]:
 def _quality_by_colour(p: Path, sheets: list[str]) -> dict[str, dict[tuple[int, int], str]]:
     """Sheet -> {(row, column) 1-based: quality class} for every cell whose fill matches a
     key cell's fill in the same sheet. Empty where the file carries no colours or no key."""
-    suffix = p.suffix.lower()
+    kind = P.file_kind(p)  # by content: a workbook saved under another name is read too
     try:
-        if suffix == ".xls":
+        if kind == "xls":
             fills = _xls_fills(p, sheets)
-        elif suffix in {".xlsx", ".xlsm"}:
+        elif kind == "xlsx":
             fills = _xlsx_fills(p, sheets)
         else:
             return {}

@@ -132,7 +132,7 @@ def detect(path: str | Path) -> str | None:
     """The IoD layout when an ``IMD`` sheet has a 'Local Authority District code' header
     and an 'Average rank' column; None otherwise."""
     p = Path(path)
-    if p.suffix.lower() not in P.SPREADSHEET_SUFFIXES:
+    if not P.is_spreadsheet(p):
         return None
     names = P.sheet_names_or_none(p) or []
     imd = next((n for n in names if n.strip().upper() == "IMD"), None)
@@ -190,7 +190,18 @@ def read(path: str | Path) -> pd.DataFrame:
                     "code_header": header[0],
                     "source_row": np.repeat(body.index.to_numpy() + 1, n_cols),
                     "source_column": np.tile(np.array(cols) + 1, n_rows),
-                    "code": np.repeat(body.iloc[:, 0].astype(str).str.strip().to_numpy(), n_cols),
+                    "code": np.repeat(
+                        P.area_codes(
+                            body.iloc[:, 0],
+                            file=p.name,
+                            sheet=name,
+                            column=str(header[0]),
+                            rows=pd.Series(body.index.to_numpy() + 1, index=body.index),
+                        )
+                        .astype(str)
+                        .to_numpy(),
+                        n_cols,
+                    ),
                     "name": np.repeat(body.iloc[:, 1].astype(str).str.strip().to_numpy(), n_cols),
                     "header": np.tile(np.array([header[j] for j in cols], dtype=object), n_rows),
                     "cell": body.iloc[:, cols].to_numpy(dtype=object).ravel(),

@@ -12,17 +12,29 @@ all or nothing. Raw files are opened read-only and never modified.
 
 Atomic and locked. The processed folder holds versions, each complete::
 
-    <out>/current -> v-<fingerprint>     symlink, swapped in one atomic rename
+    <out>/current                        a text file naming the current version
     <out>/v-<fingerprint>/               manifest.json + <table>.parquet, never edited
     <out>/pieces/<key>/                  one file's tidy tables, reused while it is unchanged
-    <out>/.lock                          held (fcntl) by the one build writing here
+    <out>/.lock, .lock.owner             the lock of the one build writing here, and who holds it
 
-A build writes a new version into a temporary folder, renames it and then swaps the
-``current`` link, so a build killed at any moment leaves ``current`` wholly old or wholly
-new. Temporary folders a killed build left behind are removed by the next build. A
-second build on the same folder waits for the first (and says so). Readers resolve
-``current`` once (:func:`resolve`, :meth:`msp_analysis.tables.Tables.load`) and read
-every table and the manifest from that one version.
+A build writes a new version into a temporary folder, renames it and then replaces the
+``current`` pointer file in one ``os.replace``, so a build killed at any moment leaves
+``current`` wholly old or wholly new. No symbolic links and no POSIX-only calls: the
+folder works on Windows, in synced and shared folders, and any copy of it (a copy tool
+that followed the links of an earlier version's folder included) reads and builds the
+same. Temporary folders a killed build left behind are removed by the next build, which
+says it took the folder over. A second build on the same folder waits for the first (and
+says so); the worker processes of a build end with it, however it ends. Readers resolve
+``current`` once (:func:`resolve`, :meth:`msp_analysis.tables.Tables.load`) and read every
+table and the manifest from that one version.
+
+Nothing vanishes silently. Every file is looked at whatever its name ends with, and every
+file not read is listed with the reason. A file an earlier build took rows from that is no
+longer in the folder (and whose content is not there under another name) keeps those
+rows and fails the build, unless ``forget_missing``. A file of a release in the
+catalogue (``msp_analysis/data/sources.yml``: layout and year) whose SHA-256 is not the
+published one is listed in the manifest (``unpublished``) with a warning, or fails the
+build with ``verify``.
 
 Fast. Every file is fingerprinted by its SHA-256. When no file, no file name and no
 reader code changed, the previous build is reused as it is (nothing is read or written);
@@ -59,7 +71,6 @@ from msp_analysis.store.builder import build, ensure
 from msp_analysis.store.fingerprint import (
     DEMO_MARKER,
     FORMAT,
-    IGNORED,
     candidates,
     code_key,
     sha256,
@@ -81,7 +92,6 @@ __all__ = [
     "CURRENT",
     "DEMO_MARKER",
     "FORMAT",
-    "IGNORED",
     "MANIFEST",
     "PIECES",
     "TABLE_KEYS",

@@ -27,6 +27,8 @@ from msp_analysis.store.fingerprint import (
     FORMAT,
     build_fingerprint,
     candidates,
+    not_data,
+    office_lock_files,
     sha256,
 )
 from msp_analysis.store.locking import locked
@@ -59,15 +61,22 @@ def build(
     strict: bool = False,
     wait: bool = True,
     workers: int | None = None,
+    verify: bool = False,
+    forget_missing: bool = False,
 ) -> BuildResult:
     """Build every processed table from the files in ``raw_dir``, past any bad file.
 
     A file that cannot be read, cleaned or validated contributes nothing new: its failure
     (file, sheet, column, row, what was expected) is listed in the result and in the
     manifest, and the rows the previous build in ``out_dir`` took from that file are kept,
-    so one bad download never loses a source. A file no reader recognises is skipped and
-    listed; one that a previous build read but no reader now recognises is a failure.
-    When nothing changed since the last build, that build is reused as it is.
+    so one bad download never loses a source. Every file is looked at whatever its name
+    ends with; one no reader recognises is skipped and listed with the reason; one that a
+    previous build read but no reader now recognises is a failure. A file a previous build
+    took rows from that is no longer in the folder is a failure too, its rows kept, unless
+    another file now gives every one of them (a later release, the same file renamed) or
+    ``forget_missing``. A file read as a release in the catalogue whose content is not the
+    published file's is listed (``unpublished``) with a warning, or is a failure with
+    ``verify``. When nothing changed since the last build, that build is reused as it is.
 
     Args:
         raw_dir: folder of published files (default :func:`config.raw_dir`).
@@ -77,6 +86,9 @@ def build(
         wait: when another build holds the folder, wait for it (else raise BuildError).
         workers: processes reading files at once (default: one per core this process may
             use, at most one per file to read; 1 reads every file in this process).
+        verify: a file that is not the published file of its catalogued release fails.
+        forget_missing: the rows of files no longer in the folder go (the user removed
+            them on purpose).
 
     Returns:
         A :class:`BuildResult` with row counts per table and per file, and the failures
@@ -96,7 +108,8 @@ def build(
     demo = (raw_dir / DEMO_MARKER).exists()
     files = candidates(raw_dir)
     fps = {p.name: sha256(p) for p in files}
-    fingerprint = build_fingerprint(fps, demo)
+    options = {"verify": verify, "forget_missing": forget_missing}
+    fingerprint = build_fingerprint(fps, demo, options)
     prev = previous(out_dir)
     if prev.get("fingerprint") == fingerprint:
         return _reuse(prev, out_dir, strict)
@@ -108,7 +121,17 @@ def build(
         (out_dir / PIECES).mkdir(exist_ok=True)
         with system_allocator():
             return _build_locked(
-                raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict, workers
+                raw_dir,
+                out_dir,
+                files,
+                fps,
+                fingerprint,
+                demo,
+                prev,
+                progress,
+                strict,
+                workers,
+                options,
             )
 
 
@@ -118,8 +141,11 @@ def _reuse(prev: dict, out_dir: Path, strict: bool) -> BuildResult:
         tables={t: info["rows"] for t, info in prev.get("tables", {}).items()},
         files=prev.get("files", []),
         skipped=prev.get("skipped", []),
+        skip_reasons=prev.get("skip_reasons", {}),
         failures=prev.get("failures", []),
         conflicts=prev.get("conflicts", []),
+        unpublished=prev.get("unpublished", []),
+        notes=prev.get("notes", []),
         demo=bool(prev.get("demo")),
         reused=True,
     )
@@ -175,8 +201,10 @@ def _read_all(
             fresh[meta["key"]] = frames
         if meta["unrecognised"]:
             if path.name not in prev_files and not prev_failed.get(path.name, {}).get("kept_piece"):
-                log.warning("%s: no reader knows this file; skipped", path.name)
+                reason = meta.get("skip_reason") or "no reader knows this file"
+                log.info("%s: %s; skipped", path.name, reason)  # listed in the result
                 result.skipped.append(path.name)
+                result.skip_reasons[path.name] = reason
                 continue
             from msp_analysis.sources import known_layouts
 
@@ -195,10 +223,16 @@ def _read_all(
     bar.close()
 
 
-def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict, workers):
+def _build_locked(
+    raw_dir, out_dir, files, fps, fingerprint, demo, prev, progress, strict, workers, options
+):
     prev_files = {f["file"]: f for f in prev.get("files", [])}
     prev_failed = {f["file"]: f for f in prev.get("failures", [])}
     result = BuildResult(out_dir=out_dir, demo=demo)
+    for lock_file in office_lock_files(raw_dir):
+        reason = not_data(raw_dir, lock_file) or ""
+        result.skipped.append(lock_file.name)
+        result.skip_reasons[lock_file.name] = reason
     metas: list[dict] = []
     fresh: dict[str, dict] = {}  # tables of the files parsed in this run, by piece key
     keep_pieces: set[str] = set()  # pieces this build rests on (and failed files' outcomes)
@@ -226,6 +260,8 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
             from msp_analysis.sources import _parsing
 
             _parsing.close_workbooks()
+    if not demo:
+        _check_published(result, metas, options["verify"])
     if result.failures and strict:
         raise BuildError(
             f"{len(result.failures)} problem(s) in {raw_dir.name}; nothing was written (--strict):"
@@ -240,10 +276,27 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
         for table in meta["tables"]:
             sources.setdefault(table, []).append(part)
     same_kind = bool(prev.get("demo")) == demo  # never keep real rows in a DEMO build
+    vanished = _vanished(prev, fps, result) if same_kind else []
+    if options["forget_missing"]:
+        for name in vanished:
+            result.notes.append(f"{name}: no longer in the folder; its rows were let go")
+            log.warning("%s: no longer in the folder; its rows were let go", name)
+        vanished = []
+    for name in vanished:
+        part = kept_part(out_dir, prev, prev_files, prev_failed, name, fresh)
+        if part is None:
+            continue
+        part.vanished = True
+        if part.key:
+            keep_pieces.add(part.key)
+        for table in part.rows():
+            sources.setdefault(table, []).append(part)
     for failure in result.failures:
         part = None
         if same_kind:
             part = kept_part(out_dir, prev, prev_files, prev_failed, failure["file"], fresh)
+        if part and failure.get("unpublished") and part.digest == fps.get(failure["file"]):
+            part = None  # the previous rows came from this same file: nothing good to keep
         kept = part.rows() if part else {}
         failure["kept_previous_rows"] = kept
         failure["kept_piece"] = part.key if part and kept else None
@@ -274,11 +327,14 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
     tmp.chmod(0o755)
     try:
-        tables, reused, signatures = _merge_and_save(sources, prev, demo, result, out_dir, tmp)
+        tables, reused, signatures, left = _merge_and_save(
+            sources, prev, demo, result, out_dir, tmp
+        )
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     log.info("merged and wrote %d tables in %.2f s", len(tables), time.perf_counter() - start)
+    _lost_rows(vanished, left, sources, prev, prev_failed, raw_dir, result)
     _write(
         tmp, tables, reused, signatures, result, raw_dir, out_dir, fingerprint, prev, keep_pieces
     )
@@ -287,14 +343,18 @@ def _build_locked(raw_dir, out_dir, files, fps, fingerprint, demo, prev, progres
 
 def _merge_and_save(
     sources: dict, prev: dict, demo: bool, result: BuildResult, out_dir: Path, tmp: Path
-) -> tuple[dict[str, pd.DataFrame], dict[str, dict], dict[str, list[str]]]:
+) -> tuple[
+    dict[str, pd.DataFrame], dict[str, dict], dict[str, list[str]], dict[str, dict[str, int]]
+]:
     """Every table from its parts, written to ``tmp`` in a thread (Parquet encoding releases
     the GIL) while the next table is merged; a table whose parts are all as in the previous
-    build is that build's file, as it is (``reused``, linked later).
+    build is that build's file, as it is (``reused``, linked later). The parts of files no
+    longer in the folder lose to every other part.
 
     Returns:
-        ``(tables, reused, signatures)``; ``result`` gets each table's rows, conflicts and
-        rows superseded.
+        ``(tables, reused, signatures, left)``; ``left``: for each file no longer in the
+        folder, the rows of each merged table still its own. ``result`` gets each table's
+        rows, conflicts and rows superseded.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -308,6 +368,7 @@ def _merge_and_save(
     tables: dict[str, pd.DataFrame] = {}
     reused: dict[str, dict] = {}
     signatures: dict[str, list[str]] = {}
+    left: dict[str, dict[str, int]] = {}  # file no longer there -> table -> its rows kept
 
     def save(name: str) -> None:
         frame = tables[name]
@@ -339,8 +400,18 @@ def _merge_and_save(
                 continue
             loaded = [(p, p.frame(table)) for p in parts]
             frame, superseded, conflicts = merge(
-                table, [(release_of(f, p.file, p.titles), p.digest, f) for p, f in loaded]
+                table,
+                [
+                    (_GONE if p.vanished else release_of(f, p.file, p.titles), p.digest, f)
+                    for p, f in loaded
+                ],
             )
+            gone = {p.file for p in parts if p.vanished}
+            if gone:
+                counts = frame["source_file"].value_counts()
+                for name in gone:
+                    left.setdefault(name, {})[table] = int(counts.get(name, 0))
+                conflicts = [c for c in conflicts if c["dropped"] not in gone]
             if demo:
                 frame["source"] = "DEMO - " + frame["source"].astype(str)
             tables[table] = frame
@@ -354,7 +425,84 @@ def _merge_and_save(
             future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return tables, reused, signatures
+    return tables, reused, signatures, left
+
+
+#: the release of a file no longer in the folder: below every file that is there
+_GONE = (-1, "", -1)
+
+
+def _vanished(prev: dict, fps: dict[str, str], result: BuildResult) -> list[str]:
+    """Files the previous build took rows from that are not in the folder now, their
+    content not there under another name either (a renamed file is read under its new
+    name). A file that failed before and is gone now still has rows to keep."""
+    here = set(fps.values())
+    named = set(fps)
+    out = []
+    took = {f["file"]: f.get("sha256") for f in prev.get("files", [])}
+    took |= {f["file"]: None for f in prev.get("failures", []) if f.get("kept_previous_rows")}
+    for name, digest in sorted(took.items()):
+        if name in named:
+            continue
+        if digest and digest in here:
+            renamed = next(n for n, d in sorted(fps.items()) if d == digest)
+            result.notes.append(f"{name} is now {renamed}: the same file, renamed")
+            continue
+        out.append(name)
+    return out
+
+
+def _rows_in(prev: dict, prev_failed: dict, name: str, table: str) -> int:
+    """Rows the previous build's ``table`` held from file ``name``."""
+    if name in prev_failed:
+        return (prev_failed[name].get("kept_previous_rows") or {}).get(table, 0)
+    return sum(
+        f.get("rows_kept", 0) - f.get("rows_superseded", 0)
+        for f in prev.get("files", [])
+        if f["file"] == name and f["table"] == table
+    )
+
+
+def _lost_rows(vanished, left, sources, prev, prev_failed, raw_dir: Path, result) -> None:
+    """A file no longer in the folder whose rows no other file gives is a failure naming
+    the rows kept; one whose every row another file now gives is a note."""
+    for name in vanished:
+        tables = {t for t, parts in sources.items() if any(p.file == name for p in parts)}
+        kept = {}
+        for table in sorted(tables):
+            if name in left and table in left[name]:
+                n = left[name][table]
+            else:  # the table was reused as it was: the file's rows in the build before
+                n = _rows_in(prev, prev_failed, name, table)
+            if n:
+                kept[table] = n
+        if not kept:
+            result.notes.append(f"{name}: no longer in the folder; other files give all its rows")
+            log.warning("%s is no longer in the folder; other files give all its rows", name)
+            continue
+        built = prev_failed.get(name, {}).get("kept_from_build") or prev.get("built_at")
+        rows = ", ".join(f"{n:,} {t}" for t, n in kept.items())
+        message = (
+            f"file '{name}': no longer in {raw_dir.name}, and no file there gives the rows it "
+            f"gave the build of {built} ({rows} rows); they are kept. Put it back, or run "
+            "`msp data --forget-missing` if you removed it on purpose"
+        )
+        part = next(p for parts in sources.values() for p in parts if p.file == name)
+        result.failures.append(
+            {
+                "file": name,
+                "sheet": None,
+                "column": None,
+                "row": None,
+                "problem": "no longer in the folder",
+                "message": message,
+                "kept_previous_rows": kept,
+                "kept_piece": part.key,
+                "kept_from_build": built,
+                "missing": True,
+            }
+        )
+        log.error("%s", message)
 
 
 def _write(
@@ -396,8 +544,11 @@ def _write(
         "label": "DEMO" if result.demo else "published data",
         "files": result.files,
         "skipped": result.skipped,
+        "skip_reasons": result.skip_reasons,
         "failures": result.failures,
         "conflicts": result.conflicts,
+        "unpublished": result.unpublished,
+        "notes": result.notes,
         "tables": {
             name: {
                 "rows": len(f),
@@ -424,6 +575,34 @@ def _write(
         version,
         time.perf_counter() - start,
     )
+
+
+def _check_published(result: BuildResult, metas: list[dict], verify: bool) -> None:
+    """Files read as a catalogued release that are not the published file: listed with a
+    warning, or (``verify``) failures whose rows are not taken."""
+    from msp_analysis.store.published import unpublished
+
+    found = unpublished([e for meta in metas for e in meta["entries"]])
+    result.unpublished = found
+    bad = {u["file"]: u for u in found}
+    for u in found:
+        if verify:
+            failure = {
+                "file": u["file"],
+                "sheet": None,
+                "column": None,
+                "row": None,
+                "problem": "not the published file",
+                "message": u["message"] + " (--verify)",
+                "unpublished": True,
+            }
+            result.failures.append(failure)
+            log.error("%s", failure["message"])
+        else:
+            log.warning("%s", u["message"])
+    if verify and bad:
+        metas[:] = [m for m in metas if m["entries"][0]["file"] not in bad]
+        result.files[:] = [f for f in result.files if f["file"] not in bad]
 
 
 def _pieces_of(m: dict) -> set[str]:

@@ -15,9 +15,8 @@ from pathlib import Path
 from msp_analysis import __version__
 
 DEMO_MARKER = "DEMO_DATA.txt"
-IGNORED = {".md", ".txt", ".json", ".yml", ".yaml", ".py", ".gitkeep"}
 #: processed-folder layout version: bump when the manifest or piece format changes
-FORMAT = 2
+FORMAT = 3
 
 
 def sha256(path: Path) -> str:
@@ -30,16 +29,31 @@ def sha256(path: Path) -> str:
 
 
 def candidates(raw_dir: Path) -> list[Path]:
-    """The files in ``raw_dir`` a build looks at (sorted): not notes, code or hidden files."""
-    return sorted(
-        p
-        for p in raw_dir.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() not in IGNORED
-        and not any(
-            part.startswith(".") for part in p.relative_to(raw_dir).parts
-        )  # hidden files and folders (.partial)
-    )
+    """The files in ``raw_dir`` a build looks at (sorted): every file, whatever its name ends
+    with (each is told by its content), but hidden ones (``.partial``, ``.DS_Store``), the
+    DEMO marker and the lock files Office keeps beside an open workbook (:func:`not_data`)."""
+    return sorted(p for p in _files(raw_dir) if not_data(raw_dir, p) is None)
+
+
+def not_data(raw_dir: Path, path: Path) -> str | None:
+    """Why a file in the raw folder is never read (None for a file that is looked at)."""
+    parts = path.relative_to(raw_dir).parts
+    if any(part.startswith(".") for part in parts):
+        return "hidden"
+    if path.name == DEMO_MARKER and path.parent == raw_dir:
+        return "the DEMO marker"
+    if path.name.startswith("~$"):
+        return "the lock file Office keeps while a workbook is open"
+    return None
+
+
+def office_lock_files(raw_dir: Path) -> list[Path]:
+    """Office's lock files in the folder (``~$name.xlsx``): listed as skipped, never read."""
+    return sorted(p for p in _files(raw_dir) if p.name.startswith("~$"))
+
+
+def _files(raw_dir: Path) -> list[Path]:
+    return [p for p in raw_dir.rglob("*") if p.is_file()]
 
 
 _CODE_PARTS = ("sources", "schemas.py", "geography.py", "errors.py", "store", "data")
@@ -69,9 +83,12 @@ def piece_key(name: str, digest: str) -> str:
     return f"{digest[:32]}-{named}-{code_key()}"
 
 
-def build_fingerprint(fps: dict[str, str], demo: bool) -> str:
-    """The fingerprint of a whole build: every file's name and SHA-256, the code key, DEMO or not."""
-    h = hashlib.sha256(f"{code_key()}|demo={demo}".encode())
+def build_fingerprint(fps: dict[str, str], demo: bool, options: dict | None = None) -> str:
+    """The fingerprint of a whole build: every file's name and SHA-256, the code key, DEMO or
+    not, and the options that change what is built (``verify``, ``forget_missing``: each
+    only when set, so a build without them keeps its fingerprint)."""
+    chosen = sorted(k for k, v in (options or {}).items() if v)
+    h = hashlib.sha256(f"{code_key()}|demo={demo}{''.join('|' + k for k in chosen)}".encode())
     for name, digest in sorted(fps.items()):
         h.update(f"{name}\0{digest}\n".encode())
     return h.hexdigest()[:20]

@@ -15,15 +15,19 @@ class BuildError(SourceError):
 
 @dataclass
 class BuildResult:
-    """What a build did: tables written, files read, skipped and failed, and whether it
-    reused the previous build as it was (``reused``)."""
+    """What a build did: tables written, files read, skipped (with the reason) and failed,
+    files that are not the publisher's (``unpublished``), and whether it reused the previous
+    build as it was (``reused``)."""
 
     out_dir: Path
     tables: dict[str, int] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # file -> why it was not read
     failures: list[dict] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
+    unpublished: list[dict] = field(default_factory=list)  # not the publisher's file
+    notes: list[str] = field(default_factory=list)  # what the build did that a reader should know
     demo: bool = False
     reused: bool = False
     files_read: int = 0  # files parsed in this run (the rest came from cached pieces)

@@ -54,12 +54,14 @@ def read_file(path: Path, found) -> tuple[dict[str, pd.DataFrame], list[dict], l
             pieces[table] = schemas.validate(table, both, file=path.name)
         else:
             pieces[table] = tidy
+        years = tidy["year"].dropna() if "year" in tidy else pd.Series(dtype="Int64")
         entries.append(
             {
                 "file": path.name,
                 "bytes": path.stat().st_size,
                 "reader": reader.__name__.rsplit(".", 1)[-1],
                 "layout": layout,
+                "year": int(years.max()) if len(years) else None,  # the latest it covers
                 "table": table,
                 "rows_read": len(raw),
                 "rows_kept": len(tidy),
@@ -86,7 +88,7 @@ def piece_of(
             return json.loads(meta_path.read_text()), None
         except ValueError:
             shutil.rmtree(folder, ignore_errors=True)
-    from msp_analysis.sources import readers_for
+    from msp_analysis.sources import _parsing, readers_for
 
     meta: dict = {"key": key, "entries": [], "tables": [], "failure": None, "unrecognised": False}
     frames: dict = {}
@@ -94,10 +96,15 @@ def piece_of(
         found = readers_for(path)
         if not found:
             meta["unrecognised"] = True
+            meta["skip_reason"] = _why_not_read(path)
         else:
             frames, meta["entries"], meta["titles"] = read_file(path, found)
     except SourceError as exc:
-        meta["failure"] = failure_record(exc, path.name)
+        if _parsing.named_as_data(path):
+            meta["failure"] = failure_record(exc, path.name)
+        else:  # not named as a data file (notes.txt, README): what it is not, no failure
+            meta["unrecognised"] = True
+            meta["skip_reason"] = f"not a table a reader knows ({exc.problem})"
     except Exception as exc:  # a reader bug: this file fails, the others still build
         if strict:
             raise
@@ -117,6 +124,16 @@ def piece_of(
         return meta, frames  # not cached: the next run tries again (and shows the traceback)
     save_piece(out_dir, folder, meta, frames, path.name, writer)
     return meta, frames
+
+
+def _why_not_read(path: Path) -> str:
+    """Why no reader took a file: what its content is, in a few words."""
+    from msp_analysis.sources import _parsing
+
+    kind = _parsing.file_kind(path)
+    if kind is None:
+        return "not a spreadsheet or a text table"
+    return f"a {'text file' if kind == 'text' else 'workbook'} no reader knows"
 
 
 def save_piece(out_dir: Path, folder: Path, meta: dict, frames: dict, name: str, writer) -> None:
@@ -181,6 +198,7 @@ class Part:
     fresh: dict
     out_dir: Path
     rows_of: dict | None = None
+    vanished: bool = False  # rows of a file no longer in the folder: they lose every tie
 
     def frame(self, table: str) -> pd.DataFrame:
         if self.rows_of is not None:

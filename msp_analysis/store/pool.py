@@ -66,9 +66,14 @@ def pool_context():
 
 
 def _pool_init(level: int, disabled: int) -> None:
-    """A worker logs into a list (:func:`_piece_in_worker` returns it to the parent, which
-    logs it as its own), at the parent's level, and allocates as the parent does
+    """A worker ends with the build that started it, however the build ends
+    (:func:`msp_analysis.lifeline.follow_parent`: a worker outliving a killed build would go on
+    writing pieces), logs into a list (:func:`_piece_in_worker` returns it to the parent,
+    which logs it as its own) at the parent's level, and allocates as the parent does
     (:func:`system_allocator`; a spawned worker does not inherit it)."""
+    from msp_analysis.lifeline import follow_parent
+
+    follow_parent()
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())

@@ -3,12 +3,20 @@ removing what is no longer needed.
 
 Layout::
 
-    <out>/current -> v-<fingerprint>     symlink, swapped in one atomic rename (:func:`switch_to`)
+    <out>/current                        a small text file: the name of the current version
     <out>/v-<fingerprint>/               manifest.json + <table>.parquet, never edited
     <out>/pieces/<key>/                  one file's tidy tables (:mod:`msp_analysis.store.pieces`)
 
-Readers resolve ``current`` once (:func:`resolve`) and read every table and the manifest
-from that one version. Everything that knows the pointer is a symlink is in this module.
+``current`` is replaced whole in one ``os.replace`` (:func:`switch_to`), which is atomic on
+Windows as on POSIX: no symbolic link, so the folder works where links do not (Windows
+without developer mode, OneDrive and SharePoint, zip archives, copy tools that follow
+links) and any copy of it reads the same build. Readers resolve ``current`` once
+(:func:`resolve`) and read every table and the manifest from that one version.
+
+Folders written by earlier versions of this tool are still read: ``current`` as a symbolic
+link to the version, or, in a copy that followed that link, a plain folder holding the
+build; the next build replaces either with the pointer file. Everything that knows what
+``current`` is lives in this module.
 """
 
 from __future__ import annotations
@@ -18,10 +26,12 @@ import logging
 import os
 import re
 import shutil
+import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msp_analysis import config
+from msp_analysis import atomic, config
 from msp_analysis.schemas import TABLE_KEYS
 from msp_analysis.store import steps
 
@@ -35,17 +45,42 @@ PIECES = "pieces"
 MANIFEST = "manifest.json"
 
 
+#: a version folder's name
+VERSION = re.compile(r"v-[0-9a-f]{20}")
+
+
 def resolve(processed_dir: str | Path | None = None) -> Path:
     """The folder holding the current build's tables and manifest (one consistent version).
 
-    Follows the ``current`` link once; a folder written by an older version of this tool
-    (tables and manifest at the top) is its own version.
+    Reads the ``current`` pointer once. Also reads what earlier versions of this tool
+    wrote: ``current`` as a symbolic link, or as the plain folder a copy made of that link;
+    and tables and manifest at the top of the folder (the first, unversioned layout).
     """
     base = Path(processed_dir or config.processed_dir())
-    link = base / CURRENT
-    if link.is_symlink() or link.is_dir():
-        return base / os.readlink(link) if link.is_symlink() else link
-    return base
+    current = base / CURRENT
+    if current.is_symlink():  # written by an earlier version of this tool
+        return base / os.readlink(current)
+    if current.is_dir():  # a copy that followed that link: the build itself
+        return current
+    name = _pointer(current)
+    return base / name if name else base
+
+
+def _pointer(current: Path) -> str | None:
+    """The version a pointer file names (None when there is none, or it is not a version:
+    a damaged copy reads as no build, and the next build writes a good one)."""
+    try:
+        text = current.read_text(encoding="utf-8", errors="replace").strip()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except OSError:  # held by another program for a moment (Windows): read it once more
+        time.sleep(0.05)
+        try:
+            text = current.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            return None
+    # a symbolic link a copy tool saved as a text file holds the same name
+    return text if VERSION.fullmatch(text) else None
 
 
 def has_build(processed_dir: str | Path | None = None) -> bool:
@@ -104,7 +139,8 @@ def previous(out_dir: Path) -> dict:
 
 
 def clean_stale(out_dir: Path) -> None:
-    """Remove what a killed build left: temporary folders and links (we hold the lock)."""
+    """Remove what a killed build left: temporary folders, pointer files and (written by
+    earlier versions of this tool) links (we hold the lock)."""
     for p in [*out_dir.glob(".tmp-*"), *(out_dir / PIECES).glob(".tmp-*")]:
         if p.is_symlink() or p.is_file():
             p.unlink(missing_ok=True)
@@ -142,9 +178,23 @@ def into_place(tmp: Path, target: Path) -> None:
 
 
 def switch_to(out_dir: Path, version: str) -> None:
-    """Point ``current`` at ``version`` in one atomic rename (a new link, renamed over the old)."""
-    link = out_dir / f".tmp-link-{os.getpid()}"
-    link.unlink(missing_ok=True)
-    os.symlink(version, link)
-    os.replace(link, out_dir / CURRENT)  # the one atomic switch
+    """Point ``current`` at ``version`` in one atomic replace of the pointer file.
+
+    Where ``current`` is an earlier version's symbolic link, the replace puts the file in
+    its place; where it is a folder (a copy that followed that link), the folder is moved
+    aside first and removed after.
+    """
+    current = out_dir / CURRENT
+    tmp = out_dir / f".tmp-current-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.write_text(version + "\n", encoding="utf-8")
+    aside = None
+    try:
+        if current.is_dir() and not current.is_symlink():
+            aside = atomic.aside_name(current)
+            atomic.replace(current, aside)
+        atomic.replace(tmp, current)  # the one atomic switch
+    finally:
+        tmp.unlink(missing_ok=True)
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
     steps.step("switched")

@@ -71,13 +71,14 @@ def _run(case: C.Case, copy: Path, shared: Path, previous: Path, tmp: Path, caps
     its corrupted copy."""
     raw = tmp / "raw"
     raw.mkdir()
-    shutil.copy(copy, raw / case.filename())
+    if not case.absent:
+        shutil.copy(copy, raw / case.filename())
     for name in BASES:
         if name != case.base:
             (raw / name).symlink_to(shared / name)
     out = tmp / "processed"
-    shutil.copytree(previous, out, symlinks=True)  # 'current' stays a link to its version
-    code = cli.main(["data", "--raw", str(raw), "--out", str(out), "--quiet"])
+    shutil.copytree(previous, out)
+    code = cli.main(["data", "--raw", str(raw), "--out", str(out), "--quiet", *case.args])
     captured = capsys.readouterr()
     # what the command printed, and what it logged (pytest holds the log handlers)
     return code, captured.out + captured.err + caplog.text, out
@@ -111,6 +112,13 @@ def test_corrupted_copy(case, corpus, previous, shared_data, tmp_path, capsys, c
             pd.testing.assert_frame_equal(
                 after.drop(columns="source_file"), before.drop(columns="source_file")
             )
+    elif case.expect == "warn":
+        assert code == 0, output
+        for words in case.where:
+            assert words in output, f"{words!r} not in:\n{output}"
+        listed = store.manifest(out)["unpublished"]
+        assert [u["file"] for u in listed] == [case.filename()]
+        assert listed[0]["published_sha256"] != listed[0]["sha256"]
     else:
         assert code == 0, output
         changed = 0
@@ -151,6 +159,9 @@ def test_corpus_covers_every_category_and_format():
         "column-label",
         "no-figures-column",
         "code-case",
+        "extension",
+        "file-gone",
+        "not-published",
     } <= categories
     assert {c.fmt for c in C.CASES} == {"xlsx", "xls", "ods", "csv"}
     for fmt in ("xlsx", "xls", "ods", "csv"):

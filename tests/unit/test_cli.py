@@ -234,8 +234,8 @@ SETTINGS = [
 BAD_YAML = [
     ("- a list\n- where a mapping belongs\n", None),
     ("name: x\nversion: 1\ndescription: y\nassumptions: [1, 2]\n", None),
-    ("name: x\nversion: 1\ndescription: y\nrules:\n  - risk: .nan\n", "rules[0].risk"),
-    ("name: x\nversion: 1\ndescription: y\nactions:\n  - .inf\n", "actions[0]"),
+    ("name: x\nversion: 1\ndescription: y\nrules:\n  - risk: .nan\n", "rules[1].risk"),
+    ("name: x\nversion: 1\ndescription: y\nactions:\n  - .inf\n", "actions[1]"),
     ("name: x\nversion: 1\ndescription: y\nactions: [just a string]\n", None),
     ("name: x\nversion: 1\ndescription: y\nrules: 5\n", None),
     ("name: [unclosed\n", "line"),
@@ -280,3 +280,31 @@ def test_log_lines_read_as_messages_not_module_names():
     assert _Messages(verbose=True).format(record) == (
         "warning (msp_analysis.sources.outturn): row 43: bad"
     )
+
+
+class _ClosedPipe:
+    """stdout whose reader has gone (`msp councils | head`)."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        pass
+
+
+def test_a_closed_pipe_ends_quietly_with_exit_0(sandbox, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    code = cli.main(["councils"])
+    err = capsys.readouterr().err
+    assert code == 0 and err == ""
+
+
+def test_la_list_errors_name_la_list(sandbox, capsys):
+    code, _, err = run(["report", "--all", "--la-list", "E06000054,nowhereshire"], capsys)
+    assert code == 2
+    assert err.startswith("error: --la-list 'nowhereshire' is not a council"), err
+
+
+@pytest.mark.parametrize("n, words", [(0, "0 risk flags"), (1, "1 risk flag"), (2, "2 risk flags")])
+def test_counts_agree_with_their_nouns(n, words):
+    assert cli._count(n, "risk flag") == words

@@ -75,7 +75,7 @@ def test_evidence_for_another_council_refused(tmp_path):
 
 def test_shipped_template_and_example_are_valid():
     root = resources.packaged("templates")
-    empty = local.load_evidence(root / "local_evidence.yml")
+    empty = local.read_evidence(root / "local_evidence.yml")
     assert empty.figures == [] and empty.example is False
     ex = local.load_evidence(root / "local_evidence_example.yml")
     assert ex.example is True and ex.la_code == "E10900001" and len(ex.figures) > 10

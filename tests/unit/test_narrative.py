@@ -607,13 +607,18 @@ def test_section3_actions_with_evidence(tmp_path):
     )
     facts["example"] = False
     text = render.render("section3.md.j2", facts)
-    assert "#### Pay a sustainable fee" in text and "*Owner:* Head of Commissioning" in text
-    assert (
-        "- Weekly unit cost of nursing care, 65+: £630 (£ per week, 2021-22), below England (£810)."
-        in text
-    )
-    assert "- Beds: not available (no directory)." in text
-    assert "Risks it answers: Cost of care (flagged); Market exit (not assessed)." in text
+    # one table per market, one row per action: editable in the Word draft, a table in the PDF
+    assert "| Action | Owner | When | Evidence | Risks it answers |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| **Pay a sustainable fee**"))
+    cells = [c.strip() for c in row.strip("|").split(" | ")]
+    assert cells == [
+        "**Pay a sustainable fee**<br>Review fees.",
+        "Head of Commissioning",
+        "2026",
+        "Weekly unit cost of nursing care, 65+: £630 (£ per week, 2021-22), below England (£810)"
+        "<br>Beds: not available (no directory)",
+        "Cost of care (**flagged**)<br>Market exit (not assessed)",
+    ]
     assert "These are Testshire's actions" in text and "EXAMPLE" not in text
     example = render.render("section3.md.j2", {**facts, "example": True})
     assert "**EXAMPLE ACTIONS: replace with your own.**" in example

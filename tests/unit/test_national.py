@@ -300,7 +300,7 @@ def test_record_from_the_plans_rows_equals_the_plans_accuracy_table():
     pooled = record.by_horizon(collect.backtest_frame(collect.Plans(facts=fs))).iloc[0]
     model = bt[bt["model"] == "model"]
     assert pooled.forecasts == 10 and pooled.median_ape == pytest.approx(model["ape"].median())
-    assert pooled.origins == "2021-22, 2022-23"
+    assert pooled.origins == ["2021-22", "2022-23"]
 
 
 def test_non_submitters_and_tests_without_published_figures():
@@ -332,21 +332,46 @@ def test_non_submitters_and_tests_without_published_figures():
             ],
         ),
     ]
-    fs[0].risks[0] = _risk(
+    directory = "the CQC care directory (HSCA Active Locations) covering the council"
+    for f in fs:
+        f.risks[0] = _risk(
+            "limited_capacity",
+            "care_home_65",
+            "could not run",
+            public_missing=[
+                facts.MissingTest(
+                    indicator="care_home_beds_per_1000_65",
+                    label="Care home beds per 1,000 people aged 65+",
+                    needs=directory,
+                    reason="no CQC care directory (HSCA Active Locations) was loaded",
+                )
+            ],
+        )
+    fs[0].risks[1] = _risk(
         "limited_capacity",
-        "care_home_65",
+        "home_care_18",
         "could not run",
-        public_missing=["care home beds per 1000 65: no data: the CQC directory is not loaded"],
+        public_missing=[
+            facts.MissingTest(
+                indicator="care_home_rating_share",
+                label="care home rating share (Inadequate)",
+                needs="CQC latest ratings covering the council",
+                reason=f"the CQC latest ratings data loaded has no figure for {fs[0].council}",
+            )
+        ],
     )
     p = collect.Plans(facts=fs)
     gaps = coverage.non_submitters(p).set_index("la_code")
     assert list(gaps.index) == ["E06000002", "E06000003"]
     assert "all 80 figures for 2023-24" in gaps.loc["E06000002", "reason"]
     assert "2022-23, not 2023-24" in gaps.loc["E06000003", "reason"]
-    missing = coverage.tests_without_data(collect.risks_frame(p))
-    assert (
-        missing["la_code"].tolist() == ["E06000001"] and "CQC directory" in missing["test"].iloc[0]
-    )
+    # grouped by the file each test needs: every council lacks the directory, one the ratings
+    missing = coverage.tests_without_data(collect.risks_frame(p), councils=3).set_index("needs")
+    d = missing.loc[directory]
+    assert d.councils == 3 and d.every_council and d.names == "" and d.risks == "Limited capacity"
+    r = missing.loc["CQC latest ratings covering the council"]
+    assert (r.councils, r.every_council, r.names) == (1, False, "A")
+    assert r.reasons == "the CQC latest ratings data loaded has no figure for the council"
 
 
 def test_return_family_from_a_source_name():

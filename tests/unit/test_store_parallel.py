@@ -42,7 +42,7 @@ def _raw(tmp_path: Path) -> Path:
 
 
 def _built(out: Path) -> tuple[pd.DataFrame, dict]:
-    m = json.loads((out / "current" / "manifest.json").read_text())
+    m = json.loads((store.resolve(out) / "manifest.json").read_text())
     for key in ("built_at", "replaces"):
         m.pop(key)
     return store.load("workforce", out), m

@@ -26,6 +26,7 @@ evidence_file = (
 horizon = 5  # years forecast after the base year
 backtest_file = None  # a backtest_summary.csv to reuse (a batch computes it once); None: compute
 summary_file = None  # where to write the plan's headline figures as JSON (msp report sets it); None for nowhere
+progress_file = None  # where the draft appends each step's name as it starts (msp report follows it); None for nowhere
 
 # %% tags=[]
 import pandas as pd
@@ -42,6 +43,7 @@ draft = plan.draft(
     horizon=horizon,
     backtest_summary=pd.read_csv(backtest_file) if backtest_file else None,
     evidence_file=evidence_file,
+    progress_file=progress_file,
 )
 markdown(draft.cover)
 
