@@ -172,7 +172,7 @@ table(
 #
 # Move the settings to re-run the council's projection (one scenario, under a second) and redraw spend and people with their ranges, beside the scenario as shipped. *Save scenario* writes the settings as a scenario YAML into `workbench_dir`; use it with `msp forecast --scenario FILE` or `msp report --scenario FILE`. The controls need a running kernel (open the notebook in Jupyter); read on the web, the default state is shown below them.
 
-# %% tags=[]
+# %% tags=["nbval-ignore-output"]
 wb = workbench.Workbench(tables, la_code, default_dir() / workbench_scenario, horizon=horizon)
 display(widgets.controls(wb, save_dir=workbench_dir))
 
