@@ -1,9 +1,12 @@
 """`make bench`: forecast every council under every scenario, and run the backtest; write the timings.
 
 Writes benchmarks/results/bench_forecast.json: every one of the 153 councils under every
-scenario, the count of output rows that are negative or missing (must be 0), the median
-change by scenario, Wiltshire's figures, and the backtest's record. Councils that cannot be
-forecast (a council that did not submit SALT) are counted with the reason, not hidden.
+scenario (each with the local evidence it would use by default: figures from public
+documents for Wiltshire), the count of output rows that are negative or missing (must be 0),
+of councils whose base is not their published outturn line to the £ thousand (must be 0
+where the line is published), the median change by scenario and scaling to the ledger,
+Wiltshire's figures, and the backtest's record. Councils that cannot be forecast (a council
+that did not submit SALT) are counted with the reason, not hidden.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pandas as pd
 from msp_analysis import geography, store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir
+from msp_analysis.indicators.local import evidence_for
 from msp_analysis.tables import MissingSource, Tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,15 +38,25 @@ def main() -> None:
     councils = sorted(geography.councils()["la_code"])
     start = time.perf_counter()
     ok, failed, bad_rows, runs = 0, Counter(), 0, []
+    off_line, untied, shifts = [], [], []
     for la in councils:
         try:
-            res = run.run(tables, la, files)
+            res = run.run(tables, la, files, evidence=evidence_for(la, demo=tables.demo))
         except (MissingSource, ValueError) as exc:
             failed[str(exc).split(":")[0][:80]] += 1
             continue
         ok += 1
         v = res.forecast[["value", "lower_80", "upper_80", "lower_95", "upper_95"]]
         bad_rows += int((v.isna() | (v < 0)).any(axis=1).sum())
+        bad_rows += int(res.decomposition["change_gbp"].isna().sum())
+        r0 = res.runs.iloc[0]
+        if pd.isna(r0["base_line_gbp"]):
+            untied.append(la)
+        elif round(r0["base_spend_gbp"] / 1000) != round(r0["base_line_gbp"] / 1000):
+            off_line.append(la)
+        if len(res.shift_effects):
+            se = res.shift_effects.groupby("scenario")["spend_change"].sum()
+            shifts.append(se.rename(la))
         runs.append(res.runs)
     forecast_s = time.perf_counter() - start
     allruns = pd.concat(runs, ignore_index=True) if runs else pd.DataFrame()
@@ -66,6 +80,20 @@ def main() -> None:
         "councils_forecast": ok,
         "councils_not_forecast": dict(failed),
         "forecast_rows_negative_or_nan": bad_rows,
+        "base_not_the_outturn_line": off_line,
+        "base_with_no_outturn_line": untied,
+        "ledger_scale_quartiles": allruns.drop_duplicates("la_code")["ledger_scale"]
+        .quantile([0.25, 0.5, 0.75])
+        .round(3)
+        .tolist()
+        if len(allruns)
+        else [],
+        "shift_spend_change_gbp_median": pd.concat(shifts, axis=1).median(axis=1).round(0).to_dict()
+        if shifts
+        else {},
+        "shift_lowers_spend_councils": (pd.concat(shifts, axis=1) < 0).sum(axis=1).to_dict()
+        if shifts
+        else {},
         "median_change_by_scenario_pct": by_scenario,
         "wiltshire": wilts[
             [

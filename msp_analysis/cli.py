@@ -1,4 +1,4 @@
-"""Command line: ``msp data | market | forecast | backtest | report | insights | download | demo | councils | layouts``.
+"""Command line: ``msp data | market | forecast | backtest | report | insights | download | demo | councils | layouts | schema``.
 
 Run ``msp --help`` or ``msp COMMAND --help``. Also runnable as ``python -m msp_analysis.cli``.
 """
@@ -199,30 +199,43 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     la = inputs.resolve_council(args.la)
     horizon = inputs.check_horizon(args.horizon)
     scenario_files = inputs.check_scenarios(args.scenario)
+    evidence_file = inputs.check_evidence(args.evidence)
     inputs.check_out_dir(args.out)
     processed = _processed_for(args.raw, la)
     _council_in(processed, la, command="forecast")
 
     from msp_analysis.forecast import run as forecast_run
     from msp_analysis.forecast.scenarios import default_dir
+    from msp_analysis.indicators.local import evidence_for
     from msp_analysis.tables import Tables
 
     tables = Tables.load(processed)
     files: list[str | Path] = (
         list(scenario_files) if scenario_files else sorted(default_dir().glob("*.yml"))
     )
-    result = forecast_run.run(tables, la, files, horizon=horizon)
+    evidence = evidence_for(la, evidence_file, demo=tables.demo)
+    result = forecast_run.run(tables, la, files, horizon=horizon, evidence=evidence)
     out = Path(args.out)
     forecast_run.write(result, out)
     label = " (DEMO data)" if tables.demo else ""
+    first = result.runs.iloc[0]
+    tied = first["base_line"] or "the returns brought forward (no outturn line)"
+    print(
+        f"{geography.council_name(la)}{label}: base {forecast_run.fy(int(first['base_year']))}"
+        f" £{first['base_spend_gbp'] / 1e6:,.1f}m = {tied}"
+        + (f"; local evidence: {evidence.name}" if evidence is not None else "")
+    )
     for s in result["runs"]["scenario"]:
         h = forecast_run.headline(result, s)
         print(
-            f"{geography.council_name(la)}{label}, {s}: long-term care spend {h['spend_change_pct']:+.1f}% "
+            f"{geography.council_name(la)}{label}, {s}: adult social care spend {h['spend_change_pct']:+.1f}% "
             f"from {h['base_year']}-{(h['base_year'] + 1) % 100:02d} to {h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d} "
             f"(rates rest on {h['history_years']} years of history)"
         )
-    print(f"-> {out}/forecast.csv, decomposition.csv, assumptions.csv, runs.json")
+    print(
+        f"-> {out}/forecast.csv, decomposition.csv, reconciliation.csv, weekly_costs.csv,"
+        " first_year_prices.csv, shift_effects.csv, assumptions.csv, runs.json"
+    )
     return 0
 
 
@@ -579,6 +592,14 @@ def cmd_layouts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from msp_analysis import configs
+
+    for path in configs.write_schemas(inputs.check_out_dir(args.out)):
+        print(f"-> {path}")
+    return 0
+
+
 def _path(value: str) -> str:
     """argparse type for a file or folder option: not empty, not blank, no control characters."""
     if not value.strip() or any(ord(ch) < 32 for ch in value):
@@ -680,7 +701,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=_path,
         required=True,
-        help="folder for forecast.csv, decomposition.csv, assumptions.csv, runs.json",
+        help="folder for forecast.csv, decomposition.csv, reconciliation.csv, weekly_costs.csv, "
+        "first_year_prices.csv, shift_effects.csv, assumptions.csv, runs.json",
+    )
+    p.add_argument(
+        "--evidence",
+        type=_path,
+        help="the council's local evidence YAML (fees, uplifts, people in supported living); "
+        "default: the figures from public documents shipped for the council, if any",
     )
     p.set_defaults(func=cmd_forecast)
     p = sub.add_parser(
@@ -840,6 +868,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_councils)
     p = sub.add_parser("layouts", help="list every published file layout the readers know")
     p.set_defaults(func=cmd_layouts)
+    p = sub.add_parser(
+        "schema",
+        help="write a JSON Schema for each settings file (scenario, local evidence, risk "
+        "thresholds, actions), for editors that check YAML as you type",
+    )
+    p.add_argument(
+        "--out", type=_path, default="schemas", help="folder to write to (default: schemas)"
+    )
+    p.set_defaults(func=cmd_schema)
     return parser
 
 

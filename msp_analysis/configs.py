@@ -2,7 +2,7 @@
 
 Every YAML file a user may edit (risk thresholds, Section 3 actions, scenarios, local evidence)
 is described by a model built on :class:`ConfigModel` (unknown keys rejected) and read with
-:func:`load_yaml`, which turns any problem into one :class:`~msp_analysis.errors.ScenarioError`
+:func:`load_yaml`, which turns any problem into one :class:`~msp_analysis.errors.SettingsError`
 naming the file and the key, e.g.::
 
     risk_thresholds.yml, key 'rules[3].threshold': Input should be a valid number (got 'ten')
@@ -20,10 +20,18 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 
-__all__ = ["ConfigModel", "json_schema", "load_yaml", "validate"]
+__all__ = [
+    "ConfigModel",
+    "json_schema",
+    "load_yaml",
+    "settings_models",
+    "validate",
+    "write_schemas",
+]
 
 
 class ConfigModel(BaseModel):
@@ -76,15 +84,33 @@ def problem_text(err: Any) -> str:
 
 
 # pydantic adds the member's type to the location of an error inside a union ("int", "float",
-# "str", "date", "list[...]", a model's CamelCase name); the key a person wrote has none of them.
-_UNION_MEMBER = re.compile(r"^([a-z]+(\[.*\])?|[A-Z]\w*|function-\w+\[.*\])$")
-_TYPE_NAMES = {"int", "float", "str", "bool", "date", "datetime", "none", "list", "dict"}
+# "str", "date", "list[...]", "literal[...]", a model's CamelCase name), and "[key]" to an
+# error in a mapping's key; the key a person wrote has none of them.
+_UNION_MEMBER = re.compile(r"^([a-z]+(\[.*\])?|[A-Z]\w*(\[.*\])?|function-\w+\[.*\])$")
+_TYPE_NAMES = {
+    *("int", "float", "str", "bool", "date", "datetime", "none", "list", "dict", "literal"),
+    "union",
+    "nullable",
+}
+
+
+def _model_names() -> set[str]:
+    """Names of every settings model (pydantic tags a union member with its model's name)."""
+    names, todo = set(), [ConfigModel]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__.split("[")[0])
+        todo.extend(cls.__subclasses__())
+    return names
 
 
 def _is_member_tag(part: int | str) -> bool:
+    if part == "[key]":
+        return True
     if not isinstance(part, str) or not _UNION_MEMBER.match(part):
         return False
-    return part.split("[")[0] in _TYPE_NAMES or part[0].isupper() or part.startswith("function-")
+    head = part.split("[")[0]
+    return head in _TYPE_NAMES or head in _model_names() or part.startswith("function-")
 
 
 def describe(exc: ValidationError, name: str) -> str:
@@ -94,9 +120,7 @@ def describe(exc: ValidationError, name: str) -> str:
     """
     problems: dict[str, list[str]] = {}
     for e in exc.errors():
-        loc = tuple(e["loc"])
-        while loc and _is_member_tag(loc[-1]):
-            loc = loc[:-1]
+        loc = tuple(p for p in e["loc"] if not _is_member_tag(p))
         text = problem_text(e)
         found = problems.setdefault(_key(loc), [])
         if text not in found:
@@ -105,11 +129,11 @@ def describe(exc: ValidationError, name: str) -> str:
 
 
 def validate(doc: Any, model: type[M], name: str) -> M:
-    """A parsed document as ``model``; problems become one ScenarioError naming ``name`` and keys."""
+    """A parsed document as ``model``; problems become one SettingsError naming ``name`` and keys."""
     try:
         return model.model_validate(doc)
     except ValidationError as exc:
-        raise ScenarioError(describe(exc, name)) from None
+        raise SettingsError(describe(exc, name)) from None
 
 
 def load_yaml(path: str | Path, model: type[M]) -> M:
@@ -117,7 +141,7 @@ def load_yaml(path: str | Path, model: type[M]) -> M:
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ScenarioError: the YAML does not parse, or does not match the model.
+        SettingsError: the YAML does not parse, or does not match the model.
     """
     p = Path(path)
     try:
@@ -126,10 +150,47 @@ def load_yaml(path: str | Path, model: type[M]) -> M:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{p.name}{where}: not valid YAML ({problem})") from None
+        raise SettingsError(f"{p.name}{where}: not valid YAML ({problem})") from None
     return validate(doc, model, p.name)
+
+
+class _SettingsSchema(GenerateJsonSchema):
+    """Text fields also take a number, as the models do (``version: 1`` is read as '1')."""
+
+    def str_schema(self, schema: Any) -> JsonSchemaValue:
+        out = super().str_schema(schema)
+        out["type"] = ["string", "number"]
+        return out
 
 
 def json_schema(model: type[BaseModel]) -> str:
     """The model's JSON Schema as indented text (for editors and documentation)."""
-    return json.dumps(model.model_json_schema(), indent=2, sort_keys=True) + "\n"
+    schema = model.model_json_schema(schema_generator=_SettingsSchema)
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def settings_models() -> dict[str, type[BaseModel]]:
+    """Every settings file a user may edit, by file kind, and the model that checks it."""
+    from msp_analysis.forecast.scenarios import ScenarioFile
+    from msp_analysis.indicators.local import LocalEvidence
+    from msp_analysis.indicators.risk import RiskThresholds
+    from msp_analysis.narrative.context import ActionsFile
+
+    return {
+        "scenario": ScenarioFile,
+        "local_evidence": LocalEvidence,
+        "risk_thresholds": RiskThresholds,
+        "actions": ActionsFile,
+    }
+
+
+def write_schemas(out_dir: str | Path) -> list[Path]:
+    """``<kind>.schema.json`` for every settings file into ``out_dir`` (made if missing)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for kind, model in settings_models().items():
+        path = out / f"{kind}.schema.json"
+        path.write_text(json_schema(model), encoding="utf-8")
+        paths.append(path)
+    return paths

@@ -15,7 +15,7 @@ keeps its traceback (with ``-v``).
       MissingSourceError          a table a figure needs is not loaded (tables.MissingSource)
       ConfigError                 exit_code 2 (the user's settings or arguments)
         UsageError                a command-line argument (council, horizon, folder, ...)
-        ScenarioError             a scenario, thresholds or actions YAML file
+        SettingsError             a settings file: scenario, evidence, thresholds or actions YAML
           EvidenceError           a local evidence workbook or YAML: one line per problem
         CatalogueError            a download catalogue
       DownloadError               a transfer failed verification
@@ -47,11 +47,16 @@ class UsageError(ConfigError):
     """A command-line value is wrong (unknown council, horizon out of range, missing folder)."""
 
 
-class ScenarioError(ConfigError):
-    """A scenario, risk thresholds or actions file is invalid (the message names file and key)."""
+class SettingsError(ConfigError):
+    """A settings file (scenario, local evidence, risk thresholds, actions) is invalid; the
+    message names the file and the key, items counted from 1."""
 
 
-class EvidenceError(ScenarioError):
+#: The earlier name of :class:`SettingsError` (the same class), kept for code written against it.
+ScenarioError = SettingsError
+
+
+class EvidenceError(SettingsError):
     """The council's local evidence (workbook or YAML) is wrong: every problem found, each one
     line naming the file and the sheet, row and column (or the key) where it is.
 

@@ -1,7 +1,7 @@
 """Checks on what a user typed, run before any table is loaded or kernel started.
 
 Each function returns the clean value or raises :class:`~msp_analysis.errors.UsageError`
-(or :class:`~msp_analysis.errors.ScenarioError` for a settings file) with one line
+(or :class:`~msp_analysis.errors.SettingsError` for a settings file) with one line
 saying what is wrong and what to pass instead. They are cheap (the council list is a
 small package CSV), so a mistake is answered in well under two seconds.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from msp_analysis.errors import MspError, ScenarioError, UsageError
+from msp_analysis.errors import MspError, SettingsError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def check_settings_file(
     file (its own messages name the key). NaN and infinite numbers are refused here with the key.
 
     Raises:
-        ScenarioError: missing, a folder, unreadable, not YAML, NaN/inf, or invalid.
+        SettingsError: missing, a folder, unreadable, not YAML, NaN/inf, or invalid.
     """
     import yaml
 
@@ -176,24 +176,24 @@ def check_settings_file(
     try:
         found = p.exists()
     except OSError as exc:
-        raise ScenarioError(f"{kind} file '{str(value)[:60]}': {exc.strerror}") from None
+        raise SettingsError(f"{kind} file '{str(value)[:60]}': {exc.strerror}") from None
     if not found:
-        raise ScenarioError(f"{kind} file '{value}' not found")
+        raise SettingsError(f"{kind} file '{value}' not found")
     if p.is_dir():
-        raise ScenarioError(f"{kind} file '{value}' is a folder, not a YAML file")
+        raise SettingsError(f"{kind} file '{value}' is a folder, not a YAML file")
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise ScenarioError(f"{kind} file '{p.name}' is not UTF-8 text") from None
+        raise SettingsError(f"{kind} file '{p.name}' is not UTF-8 text") from None
     except OSError as exc:
-        raise ScenarioError(f"{kind} file '{p.name}' cannot be read: {exc.strerror}") from None
+        raise SettingsError(f"{kind} file '{p.name}' cannot be read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
-        raise ScenarioError(f"{kind} file '{p.name}' is not valid YAML{line}") from None
+        raise SettingsError(f"{kind} file '{p.name}' is not valid YAML{line}") from None
     bad = _bad_number(doc)
     if bad:
-        raise ScenarioError(f"{kind} file '{p.name}', key '{bad}': NaN or infinity is not a value")
+        raise SettingsError(f"{kind} file '{p.name}', key '{bad}': NaN or infinity is not a value")
     if loader is not None:
         try:
             loader(p)
@@ -203,7 +203,7 @@ def check_settings_file(
             # the validators check keys one by one; a wrong type deeper in the file
             # (a list where a mapping belongs, a string for a number) surfaces here
             detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise ScenarioError(
+            raise SettingsError(
                 f"{kind} file '{p.name}': a value has the wrong type ({detail})"
             ) from None
     return p

@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import display
 
 from msp_analysis import plots
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.forecast import run as forecast_run
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.forecast.workbench import Projection, Settings, Workbench
@@ -40,7 +40,7 @@ def figures(
     )
     fig = plots.spend_fan(
         spend,
-        f"Long-term care spend, {wb.council}",
+        f"Adult social care spend, {wb.council}",
         source="msp-analysis scenario workbench; ranges from the backtest",
         fan_scenario="settings",
         constant={"settings": f"constant {forecast_run.fy(wb.base_year)} prices"}
@@ -151,7 +151,7 @@ def controls(wb: Workbench, save_dir: str | Path = ".") -> Controls:
         uplift.disabled = not own.value
         try:
             p = wb.run(settings())
-        except ScenarioError as exc:
+        except SettingsError as exc:
             message.value = f"<b>Not run:</b> {exc}"
             return
         out.clear_output(wait=True)
@@ -164,7 +164,7 @@ def controls(wb: Workbench, save_dir: str | Path = ".") -> Controls:
     def on_save(_) -> None:
         try:
             path = wb.save(settings(), Path(save_dir) / file_name.value)
-        except (ScenarioError, OSError) as exc:
+        except (SettingsError, OSError) as exc:
             message.value = f"<b>Not saved:</b> {exc}"
             return
         message.value = (

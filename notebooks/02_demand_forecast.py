@@ -25,11 +25,13 @@ la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
 raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
 horizon = 5  # years forecast after the base year (1 to 10)
 scenarios = None  # list of scenario YAML files; None for every shipped scenario
+evidence_file = None  # the council's local evidence YAML; None for the shipped default (below)
 
 # %% tags=[]
 from msp_analysis import geography, plots, store
 from msp_analysis.forecast import rates, run
 from msp_analysis.forecast.scenarios import default_dir
+from msp_analysis.indicators.local import evidence_for
 from msp_analysis.notebook import bullets, quiet, show, table
 from msp_analysis.tables import Tables
 
@@ -37,7 +39,10 @@ quiet()
 tables = Tables.load(store.ensure(raw_dir))
 council = geography.council_name(la_code)
 files = scenarios or sorted(default_dir().glob("*.yml"))
-result = run.run(tables, la_code, files, horizon=horizon)
+# the council's own figures (fees, uplifts, people in supported living): the file given, else
+# the DEMO example for its council or figures from public documents (Wiltshire), else none
+evidence = evidence_for(la_code, evidence_file, demo=tables.demo)
+result = run.run(tables, la_code, files, horizon=horizon, evidence=evidence)
 runs = result.runs.set_index("scenario")
 first = runs.loc["market_unchanged"] if "market_unchanged" in runs.index else runs.iloc[0]
 bullets(

@@ -18,13 +18,14 @@
 # %% [markdown] tags=[]
 # # Section 2: how spend will change under each scenario
 #
-# Long-term care spend (people x cost per person x the price path) for each scenario from the base year with its 80% range, what drives the change in pounds, next year's spend forecast from the outturn series, how well the forecasts did on the past for every council at each horizon, and a workbench to try other settings. Each scenario is a YAML file of assumptions, each with its source; its hash is recorded.
+# Adult social care spend (people x cost per person x the price path, from a base tied to the council's published outturn) for each scenario from the base year with its 80% range, what drives the change in pounds, next year's spend forecast from the outturn series, how well the forecasts did on the past for every council at each horizon, and a workbench to try other settings. Each scenario is a YAML file of assumptions, each with its source; its hash is recorded.
 
 # %% tags=["parameters"]
 la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
 raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
 horizon = 5  # years forecast after the base year (1 to 10)
 scenarios = None  # list of scenario YAML files; None for every shipped scenario
+evidence_file = None  # the council's local evidence YAML; None for the shipped default (below)
 workbench_scenario = (
     "ld_residential_to_supported_living.yml"  # the workbench starts from this shipped scenario
 )
@@ -38,7 +39,9 @@ from IPython.display import display
 from msp_analysis import geography, plots, store, widgets
 from msp_analysis.forecast import backtest, run, workbench
 from msp_analysis.forecast.scenarios import default_dir, scenario_title
+from msp_analysis.indicators.local import evidence_for
 from msp_analysis.narrative import ranges_facts
+from msp_analysis.narrative.section2_costs import shift_sentences
 from msp_analysis.notebook import bullets, quiet, show, table
 from msp_analysis.tables import Tables
 
@@ -46,21 +49,73 @@ quiet()
 tables = Tables.load(store.ensure(raw_dir))
 council = geography.council_name(la_code)
 files = scenarios or sorted(default_dir().glob("*.yml"))
-result = run.run(tables, la_code, files, horizon=horizon)
+# the council's own figures (fees, uplifts, people in supported living): the file given, else
+# the DEMO example for its council or figures from public documents (Wiltshire), else none
+evidence = evidence_for(la_code, evidence_file, demo=tables.demo)
+result = run.run(tables, la_code, files, horizon=horizon, evidence=evidence)
 runs = result.runs.set_index("scenario")
 bullets([run.headline_sentence(run.headline(result, s), council) for s in runs.index])
 
 # %% [markdown] tags=[]
+# ## The base on the ledger
+#
+# The base year's spend is the council's adult social care total expenditure (revenue outturn, column C3): the returns' mix by setting, client group and age, and the parts outside the settings projected, brought forward to the base year and scaled so they add to the published line. The rows below it take total expenditure to net current expenditure. £ thousands; each figure names its file, sheet and cell.
+
+# %% tags=[]
+table(
+    result.reconciliation.assign(
+        returns_year_k=result.reconciliation["returns_year_gbp"] / 1e3,
+        brought_forward_k=result.reconciliation["brought_forward_gbp"] / 1e3,
+        base_k=result.reconciliation["base_gbp"] / 1e3,
+    )[["line", "returns_year_k", "brought_forward_k", "base_k", "source"]],
+    0,
+)
+
+# %% [markdown] tags=[]
+# ## Weekly costs a person
+#
+# From the returns (ASC-FR spend over the people or weeks of care it pays for), the council's own evidence where it gives a fee or a count, or a stated default; in the returns' year and in the base year (after the pay and price path and the scaling to the ledger).
+
+# %% tags=[]
+w = result.weekly_costs
+table(
+    w[(w["people_base"] > 0) | w["setting"].isin(["Supported living", "Shared Lives"])][
+        [
+            "age_band",
+            "client_group",
+            "setting",
+            "people_base",
+            "weekly_returns_year_gbp",
+            "weekly_base_gbp",
+            "basis",
+        ]
+    ],
+    0,
+)
+
+# %% tags=[]
+bullets(sorted(set(w["setting"] + ": " + w["source"])))
+
+# %% [markdown] tags=[]
+# ## Prices in the first projected year
+#
+# The council's own fee uplifts for the year where its evidence gives them; otherwise the National Living Wage uprating and CPI weighted by each setting's pay share.
+
+# %% tags=[]
+u = result.uplifts
+table(u[u["scenario"] == "market_unchanged"].drop(columns="scenario"), 2)
+
+# %% [markdown] tags=[]
 # ## Spend by scenario, with its range
 #
-# Cash scenarios on the left (the market-unchanged scenario with its 80% and 95% ranges); a scenario in constant prices (Baseline) on an axis of its own. Ranges come from how far forecasts strayed from the outturn at each horizon on the past, widened for the pay and price growth not yet published.
+# Adult social care total expenditure, the base's line. Cash scenarios on the left (the market-unchanged scenario with its 80% and 95% ranges); a scenario in constant prices (Baseline) on an axis of its own. Ranges come from how far forecasts strayed from the outturn at each horizon on the past, widened for the pay and price growth not yet published.
 
 # %% tags=[]
 spend = result.forecast.query("measure == 'spend' and setting == 'All'")
 show(
     plots.spend_fan(
         spend,
-        "Long-term care spend by scenario, with ranges",
+        "Adult social care spend by scenario, with ranges",
         source="ASC-FR and SALT (NHS Digital), MHCLG outturn, ONS; msp-analysis scenarios",
         fan_scenario="market_unchanged" if "market_unchanged" in runs.index else runs.index[0],
         constant=ranges_facts.constant_price_words(result),
@@ -83,7 +138,7 @@ drivers = d.groupby("driver")["change_gbp"].sum() / 1e6
 show(
     plots.waterfall(
         drivers[drivers.abs() > 1e-9],
-        "Change in long-term care spend by driver, market unchanged",
+        "Change in adult social care spend by driver, market unchanged",
         start_label=run.fy(h["base_year"]),
         end_label=run.fy(h["horizon_year"]),
         start=h["base_spend_gbp"] / 1e6,
@@ -101,6 +156,24 @@ table(
     .head(12),
     2,
 )
+
+# %% [markdown] tags=[]
+# ## What moving learning disability residential placements does
+#
+# The shift scenario against the same run without the shift, in the horizon year: people and spend by setting, and one sentence for each.
+
+# %% tags=[]
+shift = "ld_residential_to_supported_living"
+if shift in runs.index:
+    se = result.shift_effects.query("scenario == @shift")
+    table(
+        se.groupby(["age_band", "setting"], as_index=False)[["people_change", "spend_change"]]
+        .sum()
+        .assign(spend_change_m=lambda d: d["spend_change"] / 1e6)
+        .drop(columns="spend_change"),
+        1,
+    )
+    bullets(shift_sentences(result, shift, council))
 
 # %% [markdown] tags=[]
 # ## Next year's spend
@@ -173,7 +246,9 @@ table(
 # Move the settings to re-run the council's projection (one scenario, under a second) and redraw spend and people with their ranges, beside the scenario as shipped. *Save scenario* writes the settings as a scenario YAML into `workbench_dir`; use it with `msp forecast --scenario FILE` or `msp report --scenario FILE`. The controls need a running kernel (open the notebook in Jupyter); read on the web, the default state is shown below them.
 
 # %% tags=["nbval-ignore-output"]
-wb = workbench.Workbench(tables, la_code, default_dir() / workbench_scenario, horizon=horizon)
+wb = workbench.Workbench(
+    tables, la_code, default_dir() / workbench_scenario, horizon=horizon, evidence=evidence
+)
 display(widgets.controls(wb, save_dir=workbench_dir))
 
 # %% [markdown] tags=[]

@@ -55,6 +55,7 @@ def test_wheel_ships_the_package_data(wheel):
         "msp_analysis/resources/scenarios/market_unchanged.yml",
         "msp_analysis/resources/templates/actions.yml",
         "msp_analysis/resources/templates/narrative/section1.md.j2",
+        "msp_analysis/resources/public_evidence/E06000054.yml",
         "msp_analysis/data/councils.csv",
         "msp_analysis/data/risk_thresholds.yml",
     ]:

@@ -11,8 +11,9 @@ T11). Suppressed SALT cells (0-4 people) enter at 2, the middle of their range.
   seed (setting and reason independent within an age band) where T35 is not loaded. The
   run says which.
 - **Supported living and Shared Lives** are settings for adults 18-64: people in supported
-  living are ASC-FR spend on it (T43 "Community: Supported Living") over the stated weekly
-  cost (scenario ``setting_costs``), taken out of SALT's community figure and shared
+  living are ASC-FR spend on it (T43 "Community: Supported Living") over its weekly cost
+  (:func:`msp_analysis.forecast.costs.supported_living_weekly`: the council's own fee or
+  count where given, else a sourced default), taken out of SALT's community figure and shared
   between learning disability and mental health support in proportion to their community
   numbers. Shared Lives starts at 0 people (ASC-FR has no line for it) and is filled by
   shifts.
@@ -205,12 +206,12 @@ def base_demand(
     scenario: Scenario,
     base: int,
     path: P.PopulationPath,
-    prices_to_salt_year: float = 1.0,
+    supported_living_weekly_gbp: float,
 ) -> BaseDemand:
     """People by cell in ``base`` (brought forward from the SALT year), exits and placement mix.
 
-    ``prices_to_salt_year`` converts the scenario's stated weekly costs (in their price
-    year) to the SALT year's prices.
+    ``supported_living_weekly_gbp`` is the weekly cost of supported living in the SALT year's
+    prices (:func:`msp_analysis.forecast.costs.supported_living_weekly`).
     """
     sy = salt_year(tables)
     people, flows, method = salt_base(tables, la_code, sy)
@@ -218,7 +219,7 @@ def base_demand(
     if source_code(tables, la_code)[2]:
         notes.insert(0, source_code(tables, la_code)[2])
     # supported living out of 18-64 community
-    weekly = scenario.value("setting_costs")["weekly_cost_gbp"]["Supported living"]
+    weekly = supported_living_weekly_gbp
     spend = _supported_living_spend(tables, la_code, sy)
     comm = people[
         (people["age_band"] == "18 to 64")
@@ -227,9 +228,7 @@ def base_demand(
     ]
     sl_total = 0.0
     if spend > 0 and comm["people"].sum() > 0:
-        sl_total = min(
-            spend / (weekly * prices_to_salt_year * 52), SL_SHARE_CAP * comm["people"].sum()
-        )
+        sl_total = min(spend / (weekly * 52), SL_SHARE_CAP * comm["people"].sum())
         notes.append(
             f"Supported living: £{spend / 1e6:,.1f}m ASC-FR spend (T43) / £{weekly:,.0f} a week"
             f" = {sl_total:,.0f} people taken out of SALT's community figure for adults 18-64."
@@ -339,7 +338,8 @@ def _rate_history(tables: Tables) -> pd.DataFrame:
         rows.append(pop[pop["year"] == py].assign(year=y))
     popy = pd.concat(rows).rename(columns={"breakdown": "age_band", "value": "population"})
     out = lts.merge(
-        popy[["la_code", "year", "age_band", "population"]], on=["la_code", "year", "age_band"]
+        popy[["la_code", "year", "age_band", "population"]],
+        on=["la_code", "year", "age_band"],
     )
     out["value"] = out["value"] / out["population"]
     return out[["la_code", "year", "age_band", "value"]]

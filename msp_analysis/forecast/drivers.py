@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 
 CELL = ["age_band", "client_group", "setting"]
-DRIVERS = ["population", "rate", "setting_mix", "unit_cost", "prices", "workforce_pay", "shift"]
+DRIVERS = [
+    "population",
+    "rate",
+    "setting_mix",
+    "unit_cost",
+    "prices",
+    "workforce_pay",
+    "shift",
+]
 
 
 def _lmdi_weight(s1: np.ndarray, s0: np.ndarray) -> np.ndarray:
@@ -60,3 +68,57 @@ def decompose(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     out = out.groupby([*CELL, "driver"], as_index=False)["change_gbp"].sum()
     out["year"] = year
     return out
+
+
+def decompose_outside(
+    base_gbp: float, row: pd.DataFrame, cell: tuple[str, str, str]
+) -> pd.DataFrame:
+    """The change in spend outside long-term care by driver (£), exact: its factors' logs
+    weighted by the log-mean of the spend (see :func:`msp_analysis.forecast.ledger.outside_path`)."""
+    age, group, setting = cell
+    if row.empty or base_gbp <= 0:
+        return pd.DataFrame(columns=[*CELL, "driver", "change_gbp", "year"])
+    r = row.iloc[0]
+    s1 = float(r["spend"])
+    w = float(_lmdi_weight(np.array([s1]), np.array([base_gbp]))[0])
+    factors = {
+        "population": "pop_factor",
+        "rate": "rate_factor",
+        "unit_cost": "real_factor",
+        "prices": "price_factor",
+        "workforce_pay": "workforce_factor",
+    }
+    rows = [
+        {
+            "age_band": age,
+            "client_group": group,
+            "setting": setting,
+            "driver": d,
+            "change_gbp": w * float(np.log(r[col])),
+            "year": int(r["year"]),
+        }
+        for d, col in factors.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def shift_effect(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """What a scenario's shifts do in ``year``, by setting and cell: people and spend with the
+    shifts less the same run without them (the market-unchanged placements).
+
+    Returns CELL, people, people_noshift, people_change, cost (£ a person supported during the
+    year), weeks_per_person (weeks of care a person), spend_change. People moved keep to their new setting and leave it at its rate, so
+    the settings they left and joined change by more than the placements moved, and the other
+    settings take the difference (total people never change).
+    """
+    f = frame[frame["year"] == year]
+    cols = [*CELL, "people", "people_noshift", "cost"]
+    if "weeks_per_person" in f:
+        cols.append("weeks_per_person")
+    out = f[cols].copy()
+    if "weeks_per_person" not in out:
+        out["weeks_per_person"] = 52.0
+    out["people_change"] = out["people"] - out["people_noshift"]
+    out["spend_change"] = out["people_change"] * out["cost"]
+    out["year"] = year
+    return out[out["people_change"].abs() > 1e-9].reset_index(drop=True)

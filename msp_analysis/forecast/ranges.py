@@ -79,7 +79,10 @@ def people_ratios(tables: Tables, start: int, years: list[int]) -> pd.DataFrame:
 def unpublished_years(scenario: S.Scenario, base: int, year: int) -> int:
     """Years after ``base`` up to ``year`` whose pay uplift and CPI the scenario assumes:
     later than the last published year, and not fixed by a fee uplift of its own."""
-    fixed = set(scenario.value("price_path")["fee_uplift_pct"])
+    price_path = scenario.value("price_path")
+    if price_path.get("hold_prices"):  # no price growth after the base year to be unsure of
+        return 0
+    fixed = set(price_path["fee_uplift_pct"])
     last = outturn_forecast.last_published()
     return sum(1 for y in range(base + 1, year + 1) if y > last and y not in fixed)
 

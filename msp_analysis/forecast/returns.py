@@ -6,7 +6,8 @@ both read these; neither imports the other.
 - SALT (NHS Digital): the rows of T2, T10, T11, T33, T34, T35, T37 and T38, stored once
   per data build; the latest SALT year; people during the year by age band and setting
   group. Suppressed SALT cells (0-4 people) enter at 2, the middle of their range.
-- ASC-FR (NHS Digital): the rows of T43, T44, T53 and T54 (spend by setting, unit costs).
+- ASC-FR (NHS Digital): the rows of :data:`ASCFR_TABLES` (totals, spend by setting, the parts
+  outside long-term care, unit costs).
 - The code the returns publish a council under (itself, a renamed county, or a split
   county with the successor's share of its adults).
 """
@@ -80,7 +81,11 @@ def source_code(tables: Tables, la_code: str) -> tuple[str, float, str]:
                     " returns used were made before the county was split.",
                 )
             else:
-                out = (code, 1.0, f"The returns used were made by {name} on the same boundary.")
+                out = (
+                    code,
+                    1.0,
+                    f"The returns used were made by {name} on the same boundary.",
+                )
     tables.cache[key] = out
     return out
 
@@ -125,13 +130,19 @@ def people_by_setting(tables: Tables, code: str, year: int) -> pd.Series:
     return by_group(t34, "support_setting", SETTING_GROUPS).rename_axis(["age_band", "setting"])
 
 
+#: The ASC-FR tables a projection reads: spend by setting (T43/T44), the totals and the parts
+#: outside long-term care (T15, T17, T46), unit costs (T51 hourly, T52 by age band, T53/T54 by
+#: support reason).
+ASCFR_TABLES = ["T15", "T17", "T43", "T44", "T46", "T51", "T52", "T53", "T54"]
+
+
 def ascfr_rows(tables: Tables) -> pd.DataFrame:
-    """The ASC-FR rows spend is costed from (T43, T44, T53, T54), stored once per data build."""
+    """The ASC-FR rows of :data:`ASCFR_TABLES`, stored once per data build."""
     if not tables.has("ascfr"):
         raise MissingSource("no ASC-FR table: spend needs expenditure by setting (T43/T44)")
 
     def costs() -> pd.DataFrame:
         full = tables.require("ascfr")
-        return full[full["table_ref"].isin(["T43", "T44", "T53", "T54"])]
+        return full[full["table_ref"].isin(ASCFR_TABLES)]
 
     return tables.derived("ascfr_costs", costs)  # stored once per data build

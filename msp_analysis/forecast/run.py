@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis import geography
-from msp_analysis.forecast import costs, demand, drivers, ranges, returns
+from msp_analysis.forecast import costs, demand, drivers, ledger, ranges, returns
 from msp_analysis.forecast import population as P
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
@@ -70,6 +70,14 @@ class ForecastResult:
             (:func:`ranges.record`).
         rate_notes: how each rate of support moves and why (the trend's evidence and the
             backtest's choice), where a scenario follows the trend.
+        reconciliation: the base year's spend line by line, from the returns to the published
+            outturn line (:func:`msp_analysis.forecast.ledger.reconciliation`).
+        weekly_costs: the weekly cost a person of every setting and client group, in the
+            returns' year and the base year, with its basis and source.
+        shift_effects: what each scenario's shifts of placements do to people and spend by
+            setting in the horizon year (:func:`msp_analysis.forecast.drivers.shift_effect`).
+        uplifts: the price growth of the first projected year by setting: the council's own
+            uplift or the national pay and price path.
     """
 
     la_code: str
@@ -82,6 +90,10 @@ class ForecastResult:
     outlook: pd.DataFrame = field(default_factory=pd.DataFrame)
     record: pd.DataFrame = field(default_factory=pd.DataFrame)
     rate_notes: list[str] = field(default_factory=list)
+    reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    weekly_costs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    shift_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    uplifts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __getitem__(self, key: str) -> pd.DataFrame:
         """``result['forecast']`` still works for code written against the earlier dict."""
@@ -143,32 +155,56 @@ def choose_base(tables: Tables) -> tuple[int, int, list[str]]:
 
 
 def project_council(
-    tables: Tables, la_code: str, scenario: S.Scenario, horizon: int = 5
+    tables: Tables,
+    la_code: str,
+    scenario: S.Scenario,
+    horizon: int = 5,
+    figures: costs.CouncilFigures = costs.NO_FIGURES,
 ) -> tuple[pd.DataFrame, dict]:
-    """People, cost and spend by year and cell for one scenario (base year included)."""
+    """People, cost and spend by year and cell for one scenario (base year included).
+
+    ``figures`` are the council's own cost figures (fees, uplifts, people in supported living)
+    from its local evidence file.
+    """
     S.check_horizon(horizon)
     base, sy, notes = choose_base(tables)
     path = P.population_path(
         tables, la_code, use_projection=scenario.value("population") == "projection"
     )
-    to_sy = costs.price_index(
-        scenario, "Supported living", scenario.value("setting_costs")["price_year"], sy
-    )
-    bd = demand.base_demand(tables, la_code, scenario, base, path, to_sy)
+    sl = costs.supported_living_weekly(tables, la_code, sy, scenario, figures)
+    bd = demand.base_demand(tables, la_code, scenario, base, path, sl["weekly_gbp"])
     years = list(range(base + 1, base + horizon + 1))
     stock, factors = demand.project(tables, la_code, scenario, bd, path, years)
-    # costs: SALT year -> base year on the published path, then the scenario's path
-    cost_sy = costs.cost_per_person(tables, la_code, sy, bd.people_salt, scenario)
+    # costs: the returns' year -> the base year on the published path (and the council's own
+    # uplifts), then scaled to the outturn line (forecast/ledger.py), then the scenario's path
+    cost_sy = costs.cost_per_person(tables, la_code, sy, bd.people_salt, scenario, sl, figures)
     if cost_sy.attrs.get("note"):
         bd.notes.append(cost_sy.attrs["note"])
-    cost_sy["to_base"] = [costs.price_index(scenario, s, sy, base) for s in cost_sy["setting"]]
-    cost_base = cost_sy.assign(cost_base=(cost_sy["cost"] * cost_sy["to_base"]).astype(float))[
-        [*demand.CELL, "cost_base"]
+    council = costs.council_uplifts(figures, cost_sy, range(sy + 1, base + 1))
+    to_base: dict[tuple, float] = {}  # one factor per setting and set of council uplifts
+    for s, c in zip(cost_sy["setting"], council):
+        key = (s, tuple(sorted(c.items())))
+        if key not in to_base:
+            to_base[key] = costs.price_index(scenario, s, sy, base, c)
+    cost_sy["to_base"] = [
+        to_base[(s, tuple(sorted(c.items())))] for s, c in zip(cost_sy["setting"], council)
     ]
-    path_cost = costs.cost_path(scenario, cost_base, base, years)
+    modelled = (
+        cost_sy.merge(bd.people_salt.rename(columns={"people": "people_salt"}), on=demand.CELL)
+        .merge(bd.people.rename(columns={"people": "people_base"}), on=demand.CELL)
+        .assign(
+            spend_salt=lambda d: d["people_salt"] * d["cost"],
+            spend_base=lambda d: d["people_base"] * d["cost"] * d["to_base"],
+        )
+    )
+    book = ledger.build(tables, la_code, base, sy, modelled)
+    scale = np.where(cost_sy["fixed"], 1.0, book.scale)
+    cost_base = cost_sy.assign(cost_base=cost_sy["cost"] * cost_sy["to_base"] * scale)
+    path_cost = costs.cost_path(scenario, cost_base, base, years, figures)
     f = stock.merge(bd.people.rename(columns={"people": "people_base"}), on=demand.CELL)
-    f = f.merge(factors, on=["year", "age_band", "client_group"]).merge(cost_base, on=demand.CELL)
-    f = f.merge(path_cost, on=["year", "setting"])
+    f = f.merge(factors, on=["year", "age_band", "client_group"])
+    f = f.merge(cost_base[[*demand.CELL, "cost_base", "weeks_per_person"]], on=demand.CELL)
+    f = f.merge(path_cost, on=["year", *demand.CELL])
     f["cost"] = f["cost_base"] * f["price_factor"] * f["real_factor"] * f["workforce_factor"]
     f["spend"] = f["people"] * f["cost"]
     f["people_unmet"] = f["people"] * f["capacity_loss"]
@@ -182,11 +218,14 @@ def project_council(
     for col in ranges.RATIO_COLUMNS:
         f[f"people_{col}"] = f["people"] * f["year"].map(people_range[col])
         f[f"spend_{col}"] = f["spend"] * f["year"].map(spend_range[col])
-    base_rows = bd.people.merge(cost_base, on=demand.CELL).assign(year=base)
-    base_rows["spend"] = base_rows["people"] * base_rows["cost_base"]
-    bad = f[["people", "spend"]]
-    if bad.isna().any().any() or (bad < 0).any().any():
+    base_rows = bd.people.merge(cost_base[[*demand.CELL, "cost_base"]], on=demand.CELL)
+    base_rows = base_rows.assign(year=base, spend=lambda d: d["people"] * d["cost_base"])
+    outside = ledger.outside_path(book, f, base_rows)
+    bad = pd.concat([f["people"], f["spend"], outside["spend"]], ignore_index=True)
+    if bad.isna().any() or (bad < 0).any():
         raise ValueError(f"{la_code}, {scenario.name}: a projected figure is negative or missing")
+    weekly = cost_base.merge(bd.people.rename(columns={"people": "people_base"}), on=demand.CELL)
+    weekly["weekly_base_gbp"] = weekly["cost_base"] / weekly["weeks_per_person"]
     info = {
         "base_year": base,
         "salt_year": sy,
@@ -201,17 +240,26 @@ def project_council(
         "history_years": int(factors["history_years"].min()),
         "pooled": "; ".join(sorted(set(factors["pooled"].dropna()))),
         "base": base_rows,
-        "notes": notes + bd.notes,
+        "notes": notes + bd.notes + figures.notes + book.notes,
         "flows": bd.flows,
         "supported_living_people": bd.supported_living_people,
+        "supported_living_weekly": sl,
         "latest_estimate_year": path.latest_estimate_year,
+        "ledger": book,
+        "outside": outside,
+        "weekly_costs": weekly,
+        "uplifts": figures.uplifts,
     }
     return f, info
 
 
 def constant_prices(scenario: S.Scenario, base: int, last: int) -> bool:
-    """True when the scenario fixes every year after the base at a 0% uplift (today's prices)."""
-    fee = scenario.value("price_path")["fee_uplift_pct"]
+    """True when the scenario holds prices at the base year (``hold_prices``) or fixes every
+    year after the base at a 0% uplift: spend in today's prices."""
+    price_path = scenario.value("price_path")
+    if price_path.get("hold_prices"):
+        return True
+    fee = price_path["fee_uplift_pct"]
     return all(fee.get(y) == 0 for y in range(base + 1, last + 1))
 
 
@@ -276,7 +324,10 @@ def _rows(
         at_base = info["people_range"].set_index("year").loc[info["base_year"]]
         for c in ranges.RATIO_COLUMNS:
             base_rows[c] = value * at_base[c]
-    out = pd.concat([base_rows, cells], ignore_index=True)
+    outside = _outside_rows(info, measure, scenario, la_code, frame)
+    out = pd.concat([base_rows, cells, *([outside] if len(outside) else [])], ignore_index=True)
+    numbers = ["value", *ranges.RATIO_COLUMNS]
+    out[numbers] = out[numbers].astype(float)
     out = out[(out["value"] != 0) | out["setting"].isin(["Nursing", "Residential", "Community"])]
     # totals: every cell of a year has the same range ratio, so the bounds add up
     total = out.groupby(["la_code", "year", "scenario", "measure"], as_index=False)[
@@ -302,31 +353,86 @@ def totals(frame: pd.DataFrame, info: dict, scenario: str, la_code: str) -> pd.D
     ].reset_index(drop=True)
 
 
+def _outside_rows(
+    info: dict, measure: str, scenario: str, la_code: str, frame: pd.DataFrame
+) -> pd.DataFrame:
+    """Spend outside long-term care in the base year and each projected year (spend only).
+    Its range is the year's spend range (one ratio for every cell of a year, so the range of
+    the total is the total of the ranges); the base year's outturn is known."""
+    o = info["outside"]
+    base = info["ledger"].outside_base_gbp
+    if measure != "spend" or (o.empty and not base):
+        return pd.DataFrame(columns=["la_code", "year", "scenario", "setting", "measure", "value"])
+    levels = [f"spend_{c}" for c in ranges.RATIO_COLUMNS]
+    spend = frame.groupby("year")[["spend", *levels]].sum()
+    ratio = spend[levels].div(spend["spend"].where(spend["spend"] > 0), axis=0)
+    years = [info["base_year"], *o["year"].tolist()]
+    value = np.array([base, *o["spend"].tolist()], dtype=float)
+    ratio = ratio.reindex(years).fillna(1.0)
+    return pd.DataFrame(
+        {
+            "la_code": la_code,
+            "year": years,
+            "scenario": scenario,
+            "setting": ledger.OUTSIDE_SETTING,
+            "client_group": ledger.OUTSIDE_GROUP,
+            "age_band": ledger.OUTSIDE_AGES,
+            "measure": measure,
+            "value": value,
+            **{c: value * ratio[f"spend_{c}"].to_numpy() for c in ranges.RATIO_COLUMNS},
+        }
+    )
+
+
 def run(
-    tables: Tables, la_code: str, scenario_files: Sequence[str | Path], horizon: int = 5
+    tables: Tables,
+    la_code: str,
+    scenario_files: Sequence[str | Path],
+    horizon: int = 5,
+    evidence=None,
 ) -> ForecastResult:
-    """Forecast people and spend for each scenario."""
+    """Forecast people and spend for each scenario.
+
+    ``evidence`` is the council's local evidence (:class:`~msp_analysis.indicators.local.
+    LocalEvidence`): its fees, uplifts and count of people in supported living set costs.
+    """
     if geography.council_name(la_code) is None:
         raise ValueError(f"{la_code} is not a council code this tool knows")
     S.check_horizon(horizon)
-    forecasts, decomps, runs, assumptions = [], [], [], []
+    forecasts, decomps, runs, assumptions, shifts, first_years = [], [], [], [], [], []
     info: dict = {}
     rate_notes: list[str] = []
+    figures = costs.CouncilFigures.from_evidence(evidence, la_code)
     for path in scenario_files:
         sc = S.load(path)
-        frame, info = project_council(tables, la_code, sc, horizon)
+        frame, info = project_council(tables, la_code, sc, horizon, figures)
         if sc.value("rate_trend") == "trend" and not rate_notes:
             rate_notes = list(info["rate_sentences"])
         forecasts += [
             _rows(frame, m, info, sc.name, la_code) for m in ("people", "spend", "unmet_need")
         ]
         last = int(frame["year"].max())
-        d = drivers.decompose(frame, last).assign(
-            la_code=la_code, scenario=sc.name, base_year=info["base_year"]
-        )
+        outside = info["outside"]
+        d = pd.concat(
+            [
+                drivers.decompose(frame, last),
+                drivers.decompose_outside(
+                    info["ledger"].outside_base_gbp,
+                    outside[outside["year"] == last],
+                    (ledger.OUTSIDE_AGES, ledger.OUTSIDE_GROUP, ledger.OUTSIDE_SETTING),
+                ),
+            ],
+            ignore_index=True,
+        ).assign(la_code=la_code, scenario=sc.name, base_year=info["base_year"])
         decomps.append(d)
+        if sc.value("shifts"):
+            shifts.append(drivers.shift_effect(frame, last).assign(scenario=sc.name))
+        first_years.append(first_year_prices(sc, frame, figures, info["base_year"] + 1))
         end = frame[frame["year"] == last]
-        base_spend = float(info["base"]["spend"].sum())
+        end_spend = float(end["spend"].sum()) + float(
+            outside.loc[outside["year"] == last, "spend"].sum()
+        )
+        base_spend = float(info["base"]["spend"].sum()) + info["ledger"].outside_base_gbp
         base_people = float(info["base"]["people"].sum())
         runs.append(
             {
@@ -351,10 +457,8 @@ def run(
                 if base_people
                 else np.nan,
                 "base_spend_gbp": base_spend,
-                "horizon_spend_gbp": float(end["spend"].sum()),
-                "spend_change_pct": (float(end["spend"].sum()) / base_spend - 1) * 100
-                if base_spend
-                else np.nan,
+                "horizon_spend_gbp": end_spend,
+                "spend_change_pct": (end_spend / base_spend - 1) * 100 if base_spend else np.nan,
                 "unserved_people_horizon": float(end["people_unmet"].sum()),
                 "supported_living_people_base": info["supported_living_people"],
                 "rate_trend": sc.value("rate_trend"),
@@ -362,6 +466,12 @@ def run(
                 "spend_range_calibrated": bool(
                     info["spend_range"].get("calibrated", pd.Series([False])).all()
                 ),
+                "base_line": info["ledger"].line["words"] if info["ledger"].line else "",
+                "base_line_gbp": info["ledger"].line["value_gbp"]
+                if info["ledger"].line
+                else np.nan,
+                "ledger_scale": info["ledger"].scale,
+                "description": sc.description,
             }
         )
         assumptions.append(S.assumption_table(sc))
@@ -370,7 +480,10 @@ def run(
         [
             {"input": "SALT activity (people by setting, flows)", "year": sy},
             {"input": "ASC-FR spend by setting and unit costs", "year": sy},
-            {"input": "ONS mid-year population estimate", "year": info["latest_estimate_year"]},
+            {
+                "input": "ONS mid-year population estimate",
+                "year": info["latest_estimate_year"],
+            },
             {"input": "Revenue outturn (base year)", "year": outturn_year(tables)},
         ]
     )
@@ -391,7 +504,73 @@ def run(
         outlook=spend_outlook(tables, la_code),
         record=ranges.record(tables),
         rate_notes=rate_notes,
+        reconciliation=ledger.reconciliation(info["ledger"]),
+        weekly_costs=weekly_cost_table(info),
+        shift_effects=pd.concat(shifts, ignore_index=True) if shifts else pd.DataFrame(),
+        uplifts=pd.concat(first_years, ignore_index=True) if first_years else pd.DataFrame(),
     )
+
+
+def first_year_prices(
+    scenario: S.Scenario, frame: pd.DataFrame, figures: costs.CouncilFigures, year: int
+) -> pd.DataFrame:
+    """Price growth of each setting and age band in the first projected year, and where it
+    comes from: the scenario's own fee uplift, the council's uplift, or the national path."""
+    f = frame[frame["year"] == year].drop_duplicates(["age_band", "setting"])
+    fee = scenario.value("price_path")["fee_uplift_pct"]
+    held = bool(scenario.value("price_path").get("hold_prices"))
+    rows = []
+    for r in f.itertuples():
+        u = figures.uplift_for(r.setting, r.age_band, r.client_group, year)
+        market = ""
+        if held:
+            basis, source = "scenario", "the scenario holds prices at the base year"
+        elif year in fee:
+            basis, source = "scenario", "the scenario's fee uplift"
+        elif u is not None:
+            basis, market, source = "council", costs.MARKET_WORDS[u.market], u.source
+        else:
+            basis = "national"
+            source = "National Living Wage uprating and CPI, weighted by the setting's pay share"
+        rows.append(
+            {
+                "scenario": scenario.name,
+                "year": year,
+                "age_band": r.age_band,
+                "setting": r.setting,
+                "growth_pct": (float(r.price_factor) - 1) * 100,
+                "basis": basis,
+                "market": market,
+                "source": source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def weekly_cost_table(info: dict) -> pd.DataFrame:
+    """The weekly cost a person in each setting and client group: in the returns' year (with
+    its basis and source) and in the base year (brought forward and scaled to the ledger)."""
+    w = info["weekly_costs"]
+    keep = (w["people_base"] > 0) | (
+        w["setting"].isin(["Supported living", "Shared Lives"]) & (w["age_band"] == "18 to 64")
+    )
+    w = w[keep]
+    return pd.DataFrame(
+        {
+            "age_band": w["age_band"],
+            "client_group": w["client_group"],
+            "setting": w["setting"],
+            "returns_year": info["salt_year"],
+            "weekly_returns_year_gbp": w["weekly_gbp"],
+            "base_year": info["base_year"],
+            "weekly_base_gbp": w["weekly_base_gbp"],
+            "weeks_per_person": w["weeks_per_person"],
+            "people_base": w["people_base"],
+            "basis": w["basis"],
+            "scaled_to_ledger": ~w["fixed"].astype(bool),
+            "source": w["source"],
+        }
+    ).reset_index(drop=True)
 
 
 def spend_outlook(tables: Tables, la_code: str) -> pd.DataFrame:
@@ -454,10 +633,13 @@ def headline(result: ForecastResult, scenario: str) -> dict:
     d = result.decomposition[result.decomposition["scenario"] == scenario]
     total = float(d["change_gbp"].sum())
     material = abs(r["spend_change_pct"]) > SIGNIFICANT_CHANGE_PCT and total > 0
-    by_cell = d.groupby(["setting", "client_group", "age_band"])["change_gbp"].sum()
+    care = d[d["setting"] != ledger.OUTSIDE_SETTING]  # the top groups are care settings
+    by_cell = care.groupby(["setting", "client_group", "age_band"])["change_gbp"].sum()
     rises = by_cell[by_cell > 0].sort_values(ascending=False)
     top = rises.head(3) if material else rises.head(0)
-    share = min(float(top.sum()) / float(rises.sum()) * 100, 100.0) if len(top) else np.nan
+    every = d.groupby(["setting", "client_group", "age_band"])["change_gbp"].sum()
+    all_rises = float(every[every > 0].sum())
+    share = min(float(top.sum()) / all_rises * 100, 100.0) if len(top) and all_rises else np.nan
     by_driver = d.groupby("driver")["change_gbp"].sum().reindex(drivers.DRIVERS).fillna(0.0)
     # ('community support', 'older people who need physical support') per cell
     cells = [
@@ -502,19 +684,25 @@ def _horizon_range(result: ForecastResult, scenario: str, year: int) -> dict:
 
 
 def write(result: ForecastResult, out_dir: str | Path) -> list[Path]:
-    """forecast.csv, decomposition.csv, assumptions.csv and runs.json into ``out_dir``."""
+    """forecast.csv, decomposition.csv, assumptions.csv, reconciliation.csv, weekly_costs.csv,
+    first_year_prices.csv, shift_effects.csv and runs.json into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [
-        out / "forecast.csv",
-        out / "decomposition.csv",
-        out / "assumptions.csv",
-        out / "runs.json",
-    ]
-    result.forecast.to_csv(paths[0], index=False)
-    result.decomposition.to_csv(paths[1], index=False)
-    result.assumptions.to_csv(paths[2], index=False)
-    paths[3].write_text(result.runs.to_json(orient="records", indent=2))
+    tables = {
+        "forecast.csv": result.forecast,
+        "decomposition.csv": result.decomposition,
+        "assumptions.csv": result.assumptions,
+        "reconciliation.csv": result.reconciliation,
+        "weekly_costs.csv": result.weekly_costs,
+        "first_year_prices.csv": result.uplifts,
+        "shift_effects.csv": result.shift_effects,
+    }
+    paths = []
+    for name, frame in tables.items():
+        frame.to_csv(out / name, index=False)
+        paths.append(out / name)
+    paths.append(out / "runs.json")
+    paths[-1].write_text(result.runs.to_json(orient="records", indent=2))
     return paths
 
 
@@ -550,7 +738,7 @@ def headline_sentence(h: dict, council: str) -> str:
     change = h["spend_change_pct"]
     verb = "rises" if change > 0.05 else ("falls" if change < -0.05 else "is unchanged")
     text = (
-        f"Under '{S.scenario_words(h['scenario'])}', {council}'s long-term care spend {verb}"
+        f"Under '{S.scenario_words(h['scenario'])}', {council}'s adult social care spend {verb}"
         + (f" {abs(change):.1f}%" if verb != "is unchanged" else "")
         + f" over {h['years']} years, from £{h['base_spend_gbp'] / 1e6:,.1f}m in"
         f" {fy(h['base_year'])} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {fy(h['horizon_year'])}"

@@ -1,8 +1,11 @@
-"""Scenarios are data: YAML files validated on load; unknown keys are rejected.
+"""Scenarios are data: YAML files validated on load by pydantic models; unknown keys are rejected.
 
-A scenario has ``name``, ``version``, ``description`` and ``assumptions``. Each
-assumption has a ``value``, a ``source`` and a ``rating`` (high / medium / low
-confidence), and optionally a ``description``. Known assumptions:
+A scenario file has ``name``, ``version``, an optional ``purpose`` (why the scenario
+exists, in words: its numbers are said from the assumptions, never typed twice) and
+``assumptions``. Each assumption has a ``value``, a ``source`` and a ``rating`` (high /
+medium / low confidence), and optionally a ``description``. The model of the file is
+:class:`ScenarioFile`; ``msp schema`` writes its JSON Schema for editors. Known
+assumptions:
 
 - ``population`` (required): ``projection`` (ONS subnational projections by age band,
   rebased to the latest mid-year estimate) or ``flat``.
@@ -15,15 +18,16 @@ confidence), and optionally a ``description``. Known assumptions:
   September before the year), each ``{year: pct, default: pct}``; years not given take
   the published history in ``price_history.yml`` and then ``default`` (the stated
   assumption for future years); ``pay_share`` (the pay-driven share of each setting's
-  cost, a fraction); ``fee_uplift_pct`` (optional, ``{year: pct}``: uplifts the council
-  has set, which override the pay/CPI blend in those years).
+  cost, a fraction); ``fee_uplift_pct`` (optional, ``{year: pct}``: uplifts that override
+  the pay/CPI blend in those years for every setting); ``hold_prices`` (optional, true: no
+  price growth after the base year, whichever year that is).
 - ``unit_cost_real_growth_pct``: yearly growth in unit costs above prices
   (``{default: 0, Nursing: 1.0}``).
 - ``need_weights``: relative need for long-term support by age band within 65+
   (``{65 to 74: 1, 75 to 84: 3, 85 and over: 9}``), so the older population's growth
   counts for more.
-- ``setting_costs``: ``{weekly_cost_gbp: {Supported living: 1400, Shared Lives: 500},
-  price_year: 2021}``: stated weekly costs for the settings ASC-FR does not cost per person.
+- ``setting_costs``: ``{weekly_cost_gbp: {Shared Lives: 500}, price_year: 2021}``: stated
+  weekly costs for settings the returns do not cost per person.
 - ``shifts``: list of ``{from: {setting, client_group, age_band}, to: [{setting, share}],
   share_of_new_placements, phase_in_years}``: a share of each year's *new placements* in
   the ``from`` cell goes to the ``to`` settings instead (phased in linearly).
@@ -33,7 +37,9 @@ confidence), and optionally a ``description``. Known assumptions:
 
 Guard rails: shares in [0, 1] that sum to 1, costs and ratios positive, phase-in >= 0,
 horizon 1-10 (:func:`check_horizon`), and a setting, client group or age band that
-matches nothing is an error naming the key and the known values.
+matches nothing is an error naming the key and the known values. Every problem is one
+:class:`~msp_analysis.errors.SettingsError` naming the file and the key, items counted
+from 1 as in every settings file (``assumptions.shifts.value[1].to[2].share``).
 """
 
 from __future__ import annotations
@@ -44,49 +50,253 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 import yaml
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
-from msp_analysis.errors import ScenarioError
+from msp_analysis.configs import ConfigModel, validate
+from msp_analysis.errors import SettingsError
 
-TOP_KEYS = {"name", "version", "description", "assumptions"}
-ASSUMPTION_KEYS = {"value", "source", "rating", "description"}
-RATINGS = {"high", "medium", "low"}
-SETTINGS = ("Nursing", "Residential", "Community", "Supported living", "Shared Lives")
-AGE_BANDS = ("18 to 64", "65 and over")
-POPULATION_BANDS = ("18 to 64", "65 to 74", "75 to 84", "85 and over")
-CLIENT_GROUPS = (
+Setting = Literal["Nursing", "Residential", "Community", "Supported living", "Shared Lives"]
+AgeBand = Literal["18 to 64", "65 and over"]
+ClientGroup = Literal[
     "Physical Support",
     "Sensory Support",
     "Support with Memory and Cognition",
     "Learning Disability Support",
     "Mental Health Support",
     "Social Support",
-)
+]
+SETTINGS: tuple[str, ...] = get_args(Setting)
+AGE_BANDS: tuple[str, ...] = get_args(AgeBand)
+CLIENT_GROUPS: tuple[str, ...] = get_args(ClientGroup)
+POPULATION_BANDS = ("18 to 64", "65 to 74", "75 to 84", "85 and over")
 MAX_HORIZON = 10
 REQUIRED = {"population", "rate_trend", "price_path"}
+Rating = Literal["high", "medium", "low"]
+Year = Annotated[
+    int,
+    Field(ge=1990, le=2100, description="a financial year by its start, 2024 = 2024-25"),
+]
+Pct = Annotated[float, Field(ge=-50, le=100, description="per cent")]
+Default = Literal["default"]
+SettingOrDefault = Literal[Setting, "default"]
+
+V = TypeVar("V")
+
+
+def _known(value: Any, known: tuple[str, ...] | list[str]) -> None:
+    if value not in known:
+        raise ValueError(f"{value!r} matches nothing; known values: {', '.join(known)}")
+
+
+def _default_if_number(v: Any) -> Any:
+    """A single number stands for ``{default: number}``."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return {"default": v}
+    return v
+
+
+def _check_keys(v: Any, known: tuple[str, ...], *, years: bool = False) -> Any:
+    """Mapping keys must be known (or a year where ``years``): the message lists them."""
+    if isinstance(v, dict):
+        for k in v:
+            if years and isinstance(k, int) and not isinstance(k, bool):
+                continue
+            if years and k not in known:
+                raise ValueError(f"key {k!r} must be 'default' or a financial year like 2024")
+            _known(k, known)
+    return v
+
+
+class PricePath(ConfigModel):
+    """How unit costs move each year: the pay and price path, and fee uplifts a council set."""
+
+    pay_uplift_pct: dict[Year | Default, Pct] = Field(
+        description="National Living Wage April uprating by year, with a 'default' for future years"
+    )
+    cpi_pct: dict[Year | Default, Pct] = Field(
+        description="CPI (the September before the year) by year, with a 'default' for future years"
+    )
+    pay_share: dict[SettingOrDefault, Annotated[float, Field(ge=0, le=1)]] = Field(
+        description="the pay-driven share of each setting's cost (a fraction), or a 'default'"
+    )
+    fee_uplift_pct: dict[Year, Pct] = Field(
+        default_factory=dict,
+        description="fee uplifts by year that replace the pay and price blend for every setting",
+    )
+    hold_prices: bool = Field(
+        False,
+        description="prices held at the base year: no pay, price or fee growth after it (the"
+        " years to the base year keep the published path)",
+    )
+
+    @field_validator("pay_uplift_pct", "cpi_pct", mode="before")
+    @classmethod
+    def _by_year(cls, v: Any) -> Any:
+        return _check_keys(_default_if_number(v), ("default",), years=True)
+
+    @field_validator("fee_uplift_pct", mode="before")
+    @classmethod
+    def _fee_years(cls, v: Any) -> Any:
+        return _check_keys(v, (), years=True)
+
+    @field_validator("pay_share", mode="before")
+    @classmethod
+    def _shares(cls, v: Any) -> Any:
+        return _default_if_number(v)
+
+    @field_validator("pay_uplift_pct", "cpi_pct")
+    @classmethod
+    def _needs_default(cls, v: dict) -> dict:
+        if "default" not in v:
+            raise ValueError("needs a 'default' (the stated assumption for future years)")
+        return v
+
+    @field_validator("pay_share")
+    @classmethod
+    def _every_setting(cls, v: dict) -> dict:
+        if "default" not in v and set(v) != set(SETTINGS):
+            raise ValueError("give every setting or a 'default'")
+        return v
+
+
+class NeedWeights(ConfigModel):
+    """Relative need for long-term support in each 65+ age band (all positive)."""
+
+    band_65_74: float = Field(gt=0, alias="65 to 74")
+    band_75_84: float = Field(gt=0, alias="75 to 84")
+    band_85: float = Field(gt=0, alias="85 and over")
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "65 to 74": self.band_65_74,
+            "75 to 84": self.band_75_84,
+            "85 and over": self.band_85,
+        }
+
+
+class SettingCosts(ConfigModel):
+    """Stated weekly costs for settings the returns do not cost per person."""
+
+    weekly_cost_gbp: dict[
+        Literal["Supported living", "Shared Lives"],
+        Annotated[float, Field(gt=0, le=1e5)],
+    ] = Field(default_factory=dict, description="£ a week, in the prices of price_year")
+    price_year: Year = 2021
+
+
+class Cell(ConfigModel):
+    """Where new placements are moved from: a setting, optionally one client group and age band."""
+
+    setting: Setting
+    client_group: ClientGroup | None = None
+    age_band: AgeBand | None = None
+
+
+class Destination(ConfigModel):
+    """A setting new placements go to instead, and its share of those moved."""
+
+    setting: Setting
+    share: float = Field(ge=0, le=1)
+    source: str = ""
+
+
+class Shift(ConfigModel):
+    """A share of each year's new placements in one cell goes to other settings instead."""
+
+    description: str = ""
+    from_: Cell = Field(alias="from")
+    to: list[Destination] = Field(min_length=1)
+    share_of_new_placements: float = Field(ge=0, le=1)
+    phase_in_years: float = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _shares(self) -> Shift:
+        total = sum(t.share for t in self.to)
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"the shares in 'to' must sum to 1 (they sum to {total:g})")
+        if any(t.setting == self.from_.setting for t in self.to):
+            raise ValueError("moves people to the setting they come from")
+        return self
+
+
+class Workforce(ConfigModel):
+    """A pay uplift passed into some settings' costs, and capacity lost there."""
+
+    settings: list[Setting] = Field(default_factory=list)
+    capacity_loss_pct: float = Field(0, ge=0, le=100)
+    pay_uplift_pct: float = Field(0, ge=0, le=100)
+
+
+class Assumption(ConfigModel, Generic[V]):
+    """One assumption: its value, where it comes from and how confident we are in it."""
+
+    value: V
+    source: str = Field(min_length=1, description="where the value comes from")
+    rating: Rating = Field(description="confidence in the value: high, medium or low")
+    description: str = ""
+
+
+class Assumptions(ConfigModel):
+    """Every assumption a scenario may state; population, rate_trend and price_path are required."""
+
+    population: Assumption[Literal["projection", "flat"]]
+    rate_trend: Assumption[Literal["none", "trend", "model"]]
+    price_path: Assumption[PricePath]
+    unit_cost_real_growth_pct: (
+        Assumption[dict[Setting | Default, Annotated[float, Field(ge=-20, le=20)]]] | None
+    ) = None
+    need_weights: Assumption[NeedWeights] | None = None
+    setting_costs: Assumption[SettingCosts] | None = None
+    shifts: Assumption[list[Shift]] | None = None
+    workforce: Assumption[Workforce] | None = None
+
+    @field_validator("unit_cost_real_growth_pct", mode="before")
+    @classmethod
+    def _real(cls, v: Any) -> Any:
+        if isinstance(v, dict) and "value" in v:
+            v = {**v, "value": _default_if_number(v["value"])}
+        return v
+
+
+class ScenarioFile(ConfigModel):
+    """A scenario file: a name, a version, why it exists (optional), and its assumptions."""
+
+    name: str = Field(min_length=1)
+    version: str
+    purpose: str = Field(
+        "",
+        validation_alias=AliasChoices("purpose", "description"),
+        description="why the scenario exists, in words; its numbers are said from the assumptions",
+    )
+    assumptions: Assumptions
+
+
 DEFAULTS: dict = {
     "unit_cost_real_growth_pct": {"default": 0.0},
     "need_weights": {"65 to 74": 1.0, "75 to 84": 3.0, "85 and over": 9.0},
     "setting_costs": {
-        "weekly_cost_gbp": {"Supported living": 1400.0, "Shared Lives": 500.0},
+        "weekly_cost_gbp": {"Shared Lives": 500.0},
         "price_year": 2021,
     },
     "shifts": [],
     "workforce": {"settings": [], "capacity_loss_pct": 0.0, "pay_uplift_pct": 0.0},
 }
-PRICE_KEYS = {"pay_uplift_pct", "cpi_pct", "pay_share", "fee_uplift_pct"}
-SHIFT_KEYS = {"from", "to", "share_of_new_placements", "phase_in_years", "description"}
-WORKFORCE_KEYS = {"settings", "capacity_loss_pct", "pay_uplift_pct"}
 
 
 @dataclass
 class Scenario:
-    """A validated scenario; ``sha256`` identifies the exact file a result came from."""
+    """A validated scenario; ``sha256`` identifies the exact file a result came from.
+
+    ``values`` holds every assumption's value as plain data (defaults filled in), the form
+    the projection reads; ``assumptions`` the file's assumptions with their source and rating.
+    """
 
     name: str
     version: str
-    description: str
+    purpose: str
     assumptions: dict
     file: str = ""
     sha256: str = ""
@@ -95,217 +305,56 @@ class Scenario:
     def value(self, key: str):
         return self.values[key]
 
-
-def _fail(file: str, where: str, problem: str) -> None:
-    raise ScenarioError(f"scenario '{file}', {where}: {problem}")
-
-
-def _number(file, where, x, *, low=None, high=None, positive=False):
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or x != x:
-        _fail(file, where, f"must be a number, got {x!r}")
-    if positive and not x > 0:
-        _fail(file, where, f"must be positive, got {x!r}")
-    if (low is not None and x < low) or (high is not None and x > high):
-        _fail(file, where, f"must be between {low} and {high}, got {x!r}")
-    return float(x)
+    @property
+    def description(self) -> str:
+        """The scenario in words, from its values (so it cannot drift from them)."""
+        return describe(self)
 
 
-def _one_of(file, where, x, known):
-    if x not in known:
-        _fail(file, where, f"{x!r} matches nothing; known values: {', '.join(known)}")
-    return x
-
-
-def _by_year(file, where, v, *, low=-50.0, high=100.0) -> dict:
-    """``{year: pct, default: pct}`` or a single number (the default)."""
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return {"default": _number(file, where, v, low=low, high=high)}
-    if not isinstance(v, dict):
-        _fail(file, where, f"must be a number or a mapping of year to number, got {v!r}")
-    out = {}
-    for k, x in v.items():
-        if k != "default" and not (isinstance(k, int) and 1990 <= k <= 2100):
-            _fail(file, f"{where}.{k}", "key must be 'default' or a financial year like 2024")
-        out[k] = _number(file, f"{where}.{k}", x, low=low, high=high)
-    return out
-
-
-def _by_setting(file, where, v, *, low, high, keys=SETTINGS, allow_default=True) -> dict:
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and allow_default:
-        return {"default": _number(file, where, v, low=low, high=high)}
-    if not isinstance(v, dict):
-        _fail(file, where, f"must be a mapping of setting to number, got {v!r}")
-    out = {}
-    for k, x in v.items():
-        if k == "default" and allow_default:
-            pass
-        else:
-            _one_of(file, f"{where}.{k}", k, keys)
-        out[k] = _number(file, f"{where}.{k}", x, low=low, high=high)
-    return out
-
-
-def _check_price_path(file, v) -> dict:
-    where = "assumptions.price_path.value"
-    if not isinstance(v, dict):
-        _fail(file, where, f"must be a mapping with keys {sorted(PRICE_KEYS)}")
-    extra = set(v) - PRICE_KEYS
-    if extra:
-        _fail(file, where, f"unknown key(s) {sorted(extra)}; allowed: {sorted(PRICE_KEYS)}")
-    for k in ("pay_uplift_pct", "cpi_pct", "pay_share"):
-        if k not in v:
-            _fail(file, where, f"missing '{k}'")
-    out = {
-        "pay_uplift_pct": _by_year(file, f"{where}.pay_uplift_pct", v["pay_uplift_pct"]),
-        "cpi_pct": _by_year(file, f"{where}.cpi_pct", v["cpi_pct"]),
-        "pay_share": _by_setting(file, f"{where}.pay_share", v["pay_share"], low=0.0, high=1.0),
-        "fee_uplift_pct": _by_year(file, f"{where}.fee_uplift_pct", v.get("fee_uplift_pct", {})),
+def _values(model: ScenarioFile) -> dict:
+    """Each assumption's value as the plain data the projection reads, defaults filled in."""
+    a = model.assumptions
+    out: dict = {
+        "population": a.population.value,
+        "rate_trend": a.rate_trend.value,
+        "price_path": a.price_path.value.model_dump(),
     }
-    for k in ("pay_uplift_pct", "cpi_pct"):
-        if "default" not in out[k]:
-            _fail(
-                file, f"{where}.{k}", "needs a 'default' (the stated assumption for future years)"
-            )
-    if "default" not in out["pay_share"] and set(out["pay_share"]) != set(SETTINGS):
-        _fail(file, f"{where}.pay_share", "give every setting or a 'default'")
-    return out
-
-
-def _check_shift(file, i, s) -> dict:
-    where = f"assumptions.shifts.value[{i}]"
-    if not isinstance(s, dict):
-        _fail(file, where, "must be a mapping")
-    extra = set(s) - SHIFT_KEYS
-    if extra:
-        _fail(file, where, f"unknown key(s) {sorted(extra)}; allowed: {sorted(SHIFT_KEYS)}")
-    for k in ("from", "to", "share_of_new_placements"):
-        if k not in s:
-            _fail(file, where, f"missing '{k}'")
-    frm = s["from"]
-    if not isinstance(frm, dict) or "setting" not in frm:
-        _fail(file, where + ".from", "must be a mapping with setting (and client_group, age_band)")
-    extra = set(frm) - {"setting", "client_group", "age_band"}
-    if extra:
-        _fail(file, where + ".from", f"unknown key(s) {sorted(extra)}")
-    _one_of(file, where + ".from.setting", frm["setting"], SETTINGS)
-    if "client_group" in frm:
-        _one_of(file, where + ".from.client_group", frm["client_group"], CLIENT_GROUPS)
-    if "age_band" in frm:
-        _one_of(file, where + ".from.age_band", frm["age_band"], AGE_BANDS)
-    share = _number(file, where + ".share_of_new_placements", s["share_of_new_placements"])
-    if not 0 <= share <= 1:
-        _fail(file, where + ".share_of_new_placements", f"must be in [0, 1], got {share!r}")
-    phase = _number(file, where + ".phase_in_years", s.get("phase_in_years", 0))
-    if phase < 0:
-        _fail(file, where + ".phase_in_years", f"must be 0 or more, got {phase!r}")
-    if not isinstance(s["to"], list) or not s["to"]:
-        _fail(file, where + ".to", "must be a non-empty list of {setting, share}")
-    to, total = [], 0.0
-    for j, t in enumerate(s["to"]):
-        w = f"{where}.to[{j}]"
-        if not isinstance(t, dict) or set(t) - {"setting", "share", "source"}:
-            _fail(file, w, "needs setting and share (and optionally source), nothing else")
-        for k in ("setting", "share"):
-            if k not in t:
-                _fail(file, w, f"missing '{k}'")
-        _one_of(file, w + ".setting", t["setting"], SETTINGS)
-        if t["setting"] == frm["setting"]:
-            _fail(file, w + ".setting", "moves people to the setting they come from")
-        sh = _number(file, w + ".share", t["share"])
-        if not 0 <= sh <= 1:
-            _fail(file, w + ".share", f"must be in [0, 1], got {sh!r}")
-        total += sh
-        to.append({"setting": t["setting"], "share": sh})
-    if abs(total - 1) > 1e-9:
-        _fail(file, where + ".to", f"shares must sum to 1 (they sum to {total:g})")
-    return {
-        "from": dict(frm),
-        "to": to,
-        "share_of_new_placements": share,
-        "phase_in_years": phase,
-        "description": s.get("description", ""),
-    }
-
-
-def _check_workforce(file, v) -> dict:
-    where = "assumptions.workforce.value"
-    if not isinstance(v, dict):
-        _fail(file, where, f"must be a mapping with keys {sorted(WORKFORCE_KEYS)}")
-    extra = set(v) - WORKFORCE_KEYS
-    if extra:
-        _fail(file, where, f"unknown key(s) {sorted(extra)}; allowed: {sorted(WORKFORCE_KEYS)}")
-    settings = v.get("settings", [])
-    if not isinstance(settings, list):
-        _fail(file, where + ".settings", "must be a list of settings")
-    for i, s in enumerate(settings):
-        _one_of(file, f"{where}.settings[{i}]", s, SETTINGS)
-    return {
-        "settings": list(settings),
-        "capacity_loss_pct": _number(
-            file, where + ".capacity_loss_pct", v.get("capacity_loss_pct", 0), low=0, high=100
-        ),
-        "pay_uplift_pct": _number(
-            file, where + ".pay_uplift_pct", v.get("pay_uplift_pct", 0), low=0, high=100
-        ),
-    }
-
-
-def _check_value(file: str, key: str, v):
-    where = f"assumptions.{key}.value"
-    if key == "population":
-        return _one_of(file, where, v, ("projection", "flat"))
-    if key == "rate_trend":
-        return _one_of(file, where, v, ("none", "trend", "model"))
-    if key == "price_path":
-        return _check_price_path(file, v)
-    if key == "unit_cost_real_growth_pct":
-        return _by_setting(file, where, v, low=-20.0, high=20.0)
-    if key == "need_weights":
-        out = _by_setting(
-            file, where, v, low=0.0, high=1e6, keys=POPULATION_BANDS[1:], allow_default=False
-        )
-        for band in POPULATION_BANDS[1:]:
-            if band not in out:
-                _fail(file, where, f"missing '{band}' (give every 65+ band)")
-            if out[band] <= 0:
-                _fail(file, f"{where}.{band}", f"must be positive, got {out[band]!r}")
-        return out
-    if key == "setting_costs":
-        if not isinstance(v, dict) or set(v) - {"weekly_cost_gbp", "price_year"}:
-            _fail(file, where, "must be a mapping with weekly_cost_gbp and price_year")
-        costs = _by_setting(
-            file,
-            where + ".weekly_cost_gbp",
-            v.get("weekly_cost_gbp", {}),
-            low=0.0,
-            high=1e5,
-            keys=("Supported living", "Shared Lives"),
-            allow_default=False,
-        )
-        for k, c in costs.items():
-            if c <= 0:
-                _fail(file, f"{where}.weekly_cost_gbp.{k}", f"must be positive, got {c!r}")
-        year = v.get("price_year", DEFAULTS["setting_costs"]["price_year"])
-        if not isinstance(year, int) or not 1990 <= year <= 2100:
-            _fail(file, where + ".price_year", f"must be a financial year like 2021, got {year!r}")
-        return {
-            "weekly_cost_gbp": {**DEFAULTS["setting_costs"]["weekly_cost_gbp"], **costs},
-            "price_year": year,
+    if a.unit_cost_real_growth_pct is not None:
+        out["unit_cost_real_growth_pct"] = dict(a.unit_cost_real_growth_pct.value)
+    if a.need_weights is not None:
+        out["need_weights"] = a.need_weights.value.as_dict()
+    if a.setting_costs is not None:
+        sc = a.setting_costs.value
+        out["setting_costs"] = {
+            "weekly_cost_gbp": {
+                **DEFAULTS["setting_costs"]["weekly_cost_gbp"],
+                **sc.weekly_cost_gbp,
+            },
+            "price_year": sc.price_year,
         }
-    if key == "shifts":
-        if not isinstance(v, list):
-            _fail(file, where, "must be a list")
-        return [_check_shift(file, i, s) for i, s in enumerate(v)]
-    if key == "workforce":
-        return _check_workforce(file, v)
-    raise AssertionError(key)  # pragma: no cover - keys are checked before
+    if a.shifts is not None:
+        out["shifts"] = [
+            {
+                "from": s.from_.model_dump(exclude_none=True),
+                "to": [{"setting": t.setting, "share": t.share} for t in s.to],
+                "share_of_new_placements": s.share_of_new_placements,
+                "phase_in_years": s.phase_in_years,
+                "description": s.description,
+            }
+            for s in a.shifts.value
+        ]
+    if a.workforce is not None:
+        out["workforce"] = a.workforce.value.model_dump()
+    for key, default in DEFAULTS.items():
+        out.setdefault(key, copy.deepcopy(default))
+    return out
 
 
 def load(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file.
+    """Read and validate a scenario YAML file (:class:`ScenarioFile`).
 
     Raises:
-        ScenarioError: naming the file and the key that is wrong, unknown or missing.
+        SettingsError: naming the file and the key that is wrong, unknown or missing.
     """
     p = Path(path)
     file = p.name
@@ -313,64 +362,24 @@ def load(path: str | Path) -> Scenario:
         raw_bytes = p.read_bytes()
         doc = yaml.safe_load(raw_bytes)
     except FileNotFoundError as exc:
-        raise ScenarioError(f"scenario '{file}' not found") from exc
+        raise SettingsError(f"scenario '{file}' not found") from exc
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"scenario '{file}' is not valid YAML: {exc}") from exc
-    if not isinstance(doc, dict):
-        _fail(file, "top level", "must be a mapping with name, version, description, assumptions")
-    extra = set(doc) - TOP_KEYS
-    if extra:
-        _fail(file, "top level", f"unknown key(s) {sorted(extra)}; allowed: {sorted(TOP_KEYS)}")
-    for k in sorted(TOP_KEYS):
-        if k not in doc:
-            _fail(file, "top level", f"missing '{k}'")
-    assumptions = doc["assumptions"]
-    if not isinstance(assumptions, dict):
-        _fail(file, "assumptions", "must be a mapping")
-    known = REQUIRED | set(DEFAULTS)
-    unknown = set(assumptions) - known
-    if unknown:
-        _fail(
-            file, "assumptions", f"unknown assumption(s) {sorted(unknown)}; known: {sorted(known)}"
-        )
-    missing = REQUIRED - set(assumptions)
-    if missing:
-        _fail(file, "assumptions", f"missing required assumption(s) {sorted(missing)}")
-    values = {}
-    for key, a in assumptions.items():
-        if not isinstance(a, dict):
-            _fail(file, f"assumptions.{key}", "must be a mapping with value, source, rating")
-        extra = set(a) - ASSUMPTION_KEYS
-        if extra:
-            _fail(
-                file,
-                f"assumptions.{key}",
-                f"unknown key(s) {sorted(extra)}; allowed: {sorted(ASSUMPTION_KEYS)}",
-            )
-        for k in ("value", "source", "rating"):
-            if k not in a:
-                _fail(
-                    file,
-                    f"assumptions.{key}",
-                    f"missing '{k}' (every assumption says its value, source and rating)",
-                )
-        if a["rating"] not in RATINGS:
-            _fail(
-                file,
-                f"assumptions.{key}.rating",
-                f"{a['rating']!r} is not one of {sorted(RATINGS)}",
-            )
-        values[key] = _check_value(file, key, a["value"])
-    for key, default in DEFAULTS.items():
-        values.setdefault(key, default)
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise SettingsError(f"{file}{where}: not valid YAML") from None
+    model = validate(doc, ScenarioFile, file)
+    assumptions = {
+        k: {"value": v.get("value"), "source": v["source"], "rating": v["rating"]}
+        for k, v in doc["assumptions"].items()
+    }
     return Scenario(
-        name=str(doc["name"]),
-        version=str(doc["version"]),
-        description=str(doc["description"]).strip(),
+        name=model.name,
+        version=model.version,
+        purpose=model.purpose,
         assumptions=assumptions,
         file=file,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
-        values=values,
+        values=_values(model),
     )
 
 
@@ -378,12 +387,12 @@ def check_horizon(horizon: int) -> int:
     """A forecast horizon of 1 to 10 years; longer is refused with the reason.
 
     Raises:
-        ScenarioError: the horizon is not a whole number of years from 1 to 10.
+        SettingsError: the horizon is not a whole number of years from 1 to 10.
     """
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
-        raise ScenarioError(f"horizon must be a whole number of years from 1, got {horizon!r}")
+        raise SettingsError(f"horizon must be a whole number of years from 1, got {horizon!r}")
     if horizon > MAX_HORIZON:
-        raise ScenarioError(
+        raise SettingsError(
             f"horizon {horizon} refused: at most {MAX_HORIZON} years, because ONS projections"
             " and published price assumptions do not support a longer forecast"
         )
@@ -420,7 +429,7 @@ ASSUMPTION_WORDS = {
     "population": "population",
     "rate_trend": "trend in rates of support",
     "need_weights": "need weights by age",
-    "setting_costs": "weekly costs of supported living and Shared Lives",
+    "setting_costs": "weekly costs of Shared Lives and other settings the returns do not cost",
     "unit_cost_real_growth_pct": "real growth in unit costs",
     "price_path": "price path",
     "shifts": "shifts of new placements between settings",
@@ -587,6 +596,8 @@ def value_text(key: str, v) -> str:
         ]
         if fee:
             parts.append(fee_uplift_text(fee))
+        if v.get("hold_prices"):
+            parts = ["prices held at the base year (no pay, price or fee growth after it)"]
         return "; ".join(parts)
     if key == "unit_cost_real_growth_pct":
         return _per_setting(v, lambda x: f"{x:g}% a year", unset=0.0)
@@ -609,3 +620,51 @@ def value_text(key: str, v) -> str:
             f"{k}: {x:g}" if k != "default" else f"{x:g} by default" for k, x in v.items()
         )
     return str(v)
+
+
+def _constant_prices(price_path: dict) -> bool:
+    if price_path.get("hold_prices"):
+        return True
+    fee = price_path["fee_uplift_pct"]
+    return bool(fee) and all(x == 0 for x in fee.values())
+
+
+def describe(s: Scenario) -> str:
+    """The scenario in a sentence or two, from its values, then its purpose where it has one.
+
+    'Population as ONS projects; rates of long-term support held at the base year; prices held
+    at the base year.' The numbers come from the assumptions, so the words cannot drift.
+    """
+    v = s.values
+    parts = [
+        "population as ONS projects"
+        if v["population"] == "projection"
+        else "population held at the latest estimate",
+        "rates of long-term support held at the base year"
+        if v["rate_trend"] == "none"
+        else "rates of long-term support following their own trend",
+    ]
+    pp = v["price_path"]
+    if _constant_prices(pp):
+        parts.append("prices held at the base year")
+    else:
+        parts.append(
+            f"costs rising with pay ({pp['pay_uplift_pct']['default']:g}% a year after the"
+            f" published years) and CPI ({pp['cpi_pct']['default']:g}% a year)"
+        )
+        real = v["unit_cost_real_growth_pct"]
+        if any(x for x in real.values()):
+            parts.append(
+                "real growth in unit costs of "
+                + _per_setting(real, lambda x: f"{x:g}% a year", unset=0.0)
+            )
+    parts += [_shift_text(x) for x in v["shifts"]]
+    wf = v["workforce"]
+    if wf["settings"] and (wf["capacity_loss_pct"] or wf["pay_uplift_pct"]):
+        parts.append(value_text("workforce", wf))
+    text = "; ".join(parts)
+    text = text[:1].upper() + text[1:] + "."
+    if s.purpose:
+        purpose = s.purpose.strip()
+        text += " " + purpose[:1].upper() + purpose[1:] + ("" if purpose.endswith(".") else ".")
+    return text

@@ -17,6 +17,7 @@ settings name; each changed assumption says it was set in the workbench.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import tempfile
 import time
@@ -27,6 +28,7 @@ import pandas as pd
 import yaml
 
 from msp_analysis import geography
+from msp_analysis.forecast import costs
 from msp_analysis.forecast import run as forecast_run
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
@@ -47,7 +49,7 @@ class Settings:
 
     shift_share: float  # share of new LD 18-64 residential placements moved (0 to 1)
     phase_in_years: float  # years over which the shift reaches its full share
-    supported_living_weekly_gbp: float  # in the scenario's price year
+    supported_living_weekly_gbp: float  # in the scenario's price year (setting_costs)
     shared_lives_weekly_gbp: float  # in the scenario's price year
     first_year_uplift_pct: float | None  # the council's fee uplift in the first projected year
     pay_uplift_pct: float  # wage floor growth a year after the published years
@@ -61,16 +63,19 @@ def _shift(values: dict) -> dict | None:
     return None
 
 
-def defaults(scenario: S.Scenario, first_year: int) -> Settings:
-    """The settings a scenario already has (no shift: share 0, phased in over 3 years)."""
+def defaults(scenario: S.Scenario, first_year: int, supported_living_gbp: float) -> Settings:
+    """The settings a scenario already has (no shift: share 0, phased in over 3 years);
+    ``supported_living_gbp`` is the weekly cost of supported living the projection uses when
+    the scenario states none (from the returns or the council's evidence), in the scenario's
+    price year."""
     shift = _shift(scenario.values)
-    costs = scenario.value("setting_costs")["weekly_cost_gbp"]
+    weekly = scenario.value("setting_costs")["weekly_cost_gbp"]
     price = scenario.value("price_path")
     return Settings(
         shift_share=float(shift["share_of_new_placements"]) if shift else 0.0,
         phase_in_years=float(shift["phase_in_years"]) if shift else 3.0,
-        supported_living_weekly_gbp=float(costs["Supported living"]),
-        shared_lives_weekly_gbp=float(costs["Shared Lives"]),
+        supported_living_weekly_gbp=float(weekly.get("Supported living", supported_living_gbp)),
+        shared_lives_weekly_gbp=float(weekly["Shared Lives"]),
         first_year_uplift_pct=price["fee_uplift_pct"].get(first_year),
         pay_uplift_pct=float(price["pay_uplift_pct"]["default"]),
         cpi_pct=float(price["cpi_pct"]["default"]),
@@ -84,9 +89,17 @@ def _assumption(doc: dict, key: str, value) -> None:
     a["rating"] = "low"
 
 
-def document(base: dict, settings: Settings, name: str, first_year: int) -> dict:
+def document(
+    base: dict,
+    settings: Settings,
+    name: str,
+    first_year: int,
+    supported_living_gbp: float | None = None,
+) -> dict:
     """The scenario YAML document: ``base`` (a scenario file's document) with the settings'
-    values in place, named ``name``; every assumption the settings change says so."""
+    values in place, named ``name``; every assumption the settings change says so. A
+    supported-living cost equal (to the pound) to ``supported_living_gbp``, the one the
+    projection finds in the returns and the council's evidence, is left for them to set."""
     doc = copy.deepcopy(base)
     doc["name"] = name
     for key in ("description", "purpose"):
@@ -111,12 +124,19 @@ def document(base: dict, settings: Settings, name: str, first_year: int) -> dict
         )
     if shifts or "shifts" in doc["assumptions"]:
         _assumption(doc, "shifts", shifts)
-    costs = copy.deepcopy(values.get("setting_costs") or {"price_year": 2021})
-    costs["weekly_cost_gbp"] = {
-        "Supported living": round(float(settings.supported_living_weekly_gbp), 2),
-        "Shared Lives": round(float(settings.shared_lives_weekly_gbp), 2),
-    }
-    _assumption(doc, "setting_costs", costs)
+    setting_costs = copy.deepcopy(values.get("setting_costs") or {"price_year": 2021})
+    weekly = {"Shared Lives": round(float(settings.shared_lives_weekly_gbp), 2)}
+    stated = "Supported living" in (setting_costs.get("weekly_cost_gbp") or {})
+    if (
+        stated
+        or supported_living_gbp is None
+        or abs(settings.supported_living_weekly_gbp - supported_living_gbp) >= 0.5
+    ):
+        weekly = {
+            "Supported living": round(float(settings.supported_living_weekly_gbp), 2)
+        } | weekly
+    setting_costs["weekly_cost_gbp"] = weekly
+    _assumption(doc, "setting_costs", setting_costs)
     price = copy.deepcopy(values["price_path"])
     price["pay_uplift_pct"] = {
         **_by_year(price["pay_uplift_pct"]),
@@ -159,26 +179,48 @@ class Workbench:
     """One council and a starting scenario; :meth:`run` projects with any settings."""
 
     def __init__(
-        self, tables: Tables, la_code: str, scenario_file: str | Path, horizon: int = 5
+        self,
+        tables: Tables,
+        la_code: str,
+        scenario_file: str | Path,
+        horizon: int = 5,
+        evidence=None,
     ) -> None:
+        """``evidence``: the council's local evidence (fees, uplifts, people in supported
+        living), as :func:`msp_analysis.forecast.run.run` takes it."""
         self.tables = tables
         self.la_code = la_code
         self.council = geography.council_name(la_code) or la_code
         self.horizon = horizon
+        self.figures = costs.CouncilFigures.from_evidence(evidence, la_code)
         self.base_doc = yaml.safe_load(Path(scenario_file).read_text())
         self.base = S.load(scenario_file)
-        self.base_year = forecast_run.choose_base(tables)[0]
+        self.base_year, returns_year, _ = forecast_run.choose_base(tables)
         self.first_year = self.base_year + 1
-        self.defaults = defaults(self.base, self.first_year)
+        # supported living as the projection costs it when the scenario states no cost
+        # (returns' year prices), in the scenario's price year as the setting is stated
+        values = copy.deepcopy(self.base.values)
+        values["setting_costs"]["weekly_cost_gbp"].pop("Supported living", None)
+        unstated = dataclasses.replace(self.base, values=values)
+        sl = costs.supported_living_weekly(tables, la_code, returns_year, unstated, self.figures)
+        price_year = self.base.value("setting_costs")["price_year"]
+        self.supported_living_gbp = round(
+            sl["weekly_gbp"]
+            * costs.price_index(self.base, "Supported living", returns_year, price_year),
+            2,
+        )
+        self.defaults = defaults(self.base, self.first_year, self.supported_living_gbp)
 
     def document(self, settings: Settings, name: str = "workbench") -> dict:
-        return document(self.base_doc, settings, name, self.first_year)
+        return document(self.base_doc, settings, name, self.first_year, self.supported_living_gbp)
 
     def run(self, settings: Settings | None = None, name: str = "workbench") -> Projection:
         """The council's projection under ``settings`` (the starting scenario's by default)."""
         start = time.perf_counter()
         sc = load_document(self.document(settings or self.defaults, name))
-        frame, info = forecast_run.project_council(self.tables, self.la_code, sc, self.horizon)
+        frame, info = forecast_run.project_council(
+            self.tables, self.la_code, sc, self.horizon, self.figures
+        )
         totals = forecast_run.totals(frame, info, sc.name, self.la_code)
         return Projection(totals, sc, time.perf_counter() - start)
 
@@ -209,7 +251,7 @@ class Workbench:
             if k == "shift_share":
                 text = f"{v:.0%}"
             elif v is None:
-                text = "national pay and price path"
+                text = "the council's own uplifts where given, else the national pay and price path"
             elif k.endswith("_gbp"):
                 text = f"£{v:,.0f}"
             else:

@@ -38,7 +38,7 @@ from pydantic import Field, model_validator
 
 from msp_analysis import geography
 from msp_analysis.configs import ConfigModel
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.indicators.core import OUTPUT_COLUMNS
 from msp_analysis.indicators.markets import MARKETS, Market
 
@@ -416,16 +416,31 @@ def read_evidence(path: str | Path) -> LocalEvidence:
     return evidence_read.load(path, None, allow_empty=True)
 
 
+def evidence_for(la_code: str, evidence_file: str | Path | None = None, *, demo: bool = False):
+    """The evidence a run for ``la_code`` uses: the file given, else the shipped default for
+    the council (the DEMO example for its council, figures from public documents where the
+    package has them), else None. A default for another council is never used."""
+    from msp_analysis import resources
+
+    if evidence_file:
+        return load_evidence(evidence_file, la_code)
+    path = resources.default_evidence(la_code, demo)
+    if path is None:
+        return None
+    found = read_evidence(path)
+    return found if found.la_code in (None, la_code) else None
+
+
 def evidence_rows(evidence: LocalEvidence | None, la_code: str) -> pd.DataFrame:
     """Indicator rows (the Section 1 columns) for the council's own figures, with fee-to-cost gaps.
 
     Raises:
-        ScenarioError: the file names a different council.
+        SettingsError: the file names a different council.
     """
     if evidence is None or not evidence.figures:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
     if evidence.la_code and evidence.la_code != la_code:
-        raise ScenarioError(
+        raise SettingsError(
             f"local evidence '{evidence.name}' is for {evidence.la_code}, not {la_code}"
         )
     rows = []

@@ -90,7 +90,7 @@ def load_thresholds(path: str | Path | None = None) -> dict:
     """Thresholds YAML (package default, or a council's own file), validated by RiskThresholds.
 
     Raises:
-        ScenarioError: naming the file and key, for an unknown key, risk or rule, or a missing one.
+        SettingsError: naming the file and key, for an unknown key, risk or rule, or a missing one.
     """
     if path is None:
         path = Path(str(resources.files("msp_analysis.data").joinpath("risk_thresholds.yml")))

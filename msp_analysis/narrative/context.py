@@ -283,6 +283,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     from msp_analysis.forecast import run as forecast_run
     from msp_analysis.forecast import scenarios as scenarios_mod
     from msp_analysis.forecast.outturn_forecast import last_published
+    from msp_analysis.narrative import section2_costs
 
     runs = result["runs"].set_index("scenario")
     council = geography.council_name(la_code) or la_code
@@ -319,6 +320,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         scenarios.append(
             {
                 "key": name,
+                "shift": section2_costs.shift_sentences(result, name, council),
                 "name": scenarios_mod.scenario_title(name),
                 "description": _description(result, name),
                 "spend_change_pct": h["spend_change_pct"],
@@ -382,6 +384,9 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         "scenarios": scenarios,
         "outlook": outlook,
         "accuracy": accuracy(backtest_summary),
+        "ledger": section2_costs.base_facts(result),
+        "costs": section2_costs.cost_facts(result),
+        "prices": section2_costs.first_year_facts(result),
         "assumption_count": len(result["assumptions"]),
         "assumption_sources": _assumption_sources(result),
         "spend_table": ranges_facts.spend_table(result),
@@ -533,7 +538,7 @@ def load_actions(path: str | Path) -> list[dict]:
     """The council's actions file (YAML), validated by ActionsFile; unknown keys rejected.
 
     Raises:
-        ScenarioError: naming the file and key (e.g. ``actions[2].market``).
+        SettingsError: naming the file and key (e.g. ``actions[2].market``).
     """
     return read_actions(path)["actions"]
 
@@ -542,7 +547,7 @@ def read_actions(path: str | Path) -> dict:
     """The actions file: its name, whether it is an example, and its validated actions.
 
     Raises:
-        ScenarioError: naming the file and key (e.g. ``actions[2].market``).
+        SettingsError: naming the file and key (e.g. ``actions[2].market``).
     """
     doc = load_yaml(path, ActionsFile)
     return {

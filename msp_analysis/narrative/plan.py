@@ -51,15 +51,11 @@ def example_evidence() -> Path:
 
 
 def _evidence(evidence_file, la_code: str, demo: bool):
-    """The local evidence to use: the file given (a workbook or YAML, for this council); for a
-    DEMO plan of the example's council, the example workbook; otherwise none."""
-    if evidence_file:
-        return local.load_evidence(evidence_file, la_code)
-    if demo:
-        ex = local.load_evidence(example_evidence())
-        if ex.la_code == la_code:
-            return ex
-    return None
+    """The local evidence to use: the file given (a workbook or YAML, for this council); else
+    for a DEMO plan of the example's council the example workbook, for a council with figures
+    from public documents those (:func:`msp_analysis.resources.default_evidence`); otherwise
+    none."""
+    return local.evidence_for(la_code, evidence_file, demo=demo)
 
 
 def anchor(title: str) -> str:
@@ -205,7 +201,7 @@ class Draft:
         }
         fig = plots.spend_fan(
             s,
-            "Long-term care spend by scenario, with ranges",
+            "Adult social care spend by scenario, with ranges",
             source="ASC-FR and SALT (NHS Digital), MHCLG outturn, ONS; msp-analysis scenarios;"
             " ranges from the backtest",
             fan_scenario=self.headline["scenario"] if self.headline else s["scenario"].iloc[0],
@@ -299,7 +295,7 @@ def draft(
     result: run.ForecastResult | None = None
     h: dict | None = None
     try:
-        projected = run.run(tables, la_code, scenario_files, horizon=horizon)
+        projected = run.run(tables, la_code, scenario_files, horizon=horizon, evidence=evidence)
     except (
         MissingSource
     ) as exc:  # e.g. a council that did not submit its return: say so, build the rest

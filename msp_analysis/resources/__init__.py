@@ -23,6 +23,9 @@ working directory. A user's own files take precedence, in this order:
                                           generated from local_evidence_example.yml
     templates/local_evidence.yml          the same evidence as YAML: the empty template
     templates/local_evidence_example.yml  and the example's figures (the workbook's source)
+    public_evidence/<code>.yml            a council's figures from public documents (its published
+                                          plan, CQC's assessment), used when it gives no evidence
+                                          file of its own
     notebooks/04_plan_draft.py  the plan notebook (jupytext percent format) ``msp report`` runs
 """
 
@@ -71,6 +74,21 @@ def actions_file() -> Path:
     if override and (Path(override) / "actions.yml").exists():
         return Path(override) / "actions.yml"
     return packaged("templates", "actions.yml")
+
+
+def public_evidence(la_code: str) -> Path | None:
+    """Figures from public documents shipped for a council (``public_evidence/<code>.yml``),
+    used when the council gives no local evidence file of its own; None where there are none."""
+    path = Path(str(resources.files(__name__).joinpath("public_evidence", f"{la_code}.yml")))
+    return path if path.is_file() else None
+
+
+def default_evidence(la_code: str, demo: bool) -> Path | None:
+    """The local evidence a run uses when none is named: for the DEMO council the filled
+    example, for a council with figures from public documents those, otherwise none."""
+    if demo:
+        return packaged("templates", "local_evidence_example.xlsx")
+    return public_evidence(la_code)
 
 
 def plan_notebook() -> Path:

@@ -69,6 +69,10 @@ LAYOUTS: dict[str, str] = {
     "ascfr-2014-15-wide": "ASC-FR 2014-15 council-level expenditure CSV: region row, then Support type, "
     "Age category, Summary, Delivery mechanism, Accounting category, one column per "
     "'<council number> - <name>'",
+    "ascfr-2014-15-unit-costs-wide": "ASC-FR 2014-15 council-level unit costs CSV: region row, then "
+    "Support type, Age category, Primary support reason, Service delivery mechanism, Unit cost "
+    "category (Numerator / Denominator / Unit costs), Unit cost provision, one column per "
+    "'<council number> - <name>', then regions and England",
     "ascfr-2015-16-descriptions": "ASC-FR 2015-16 data file with descriptions CSV (UUID, Council Code, "
     "Council Name, labelled dimensions, Value, Notes), year from the file name",
 }
@@ -245,8 +249,11 @@ def detect(path: str | Path) -> str | None:
     if P.is_spreadsheet(p):
         return W.WORKBOOK_LAYOUT if W.is_workbook(p) else None
     if P.is_text(p):
-        if set(_WIDE_DIMS) <= set(_second_line(p)):
+        second = set(_second_line(p))
+        if set(_WIDE_DIMS) <= second:
             return "ascfr-2014-15-wide"
+        if set(_UC_DIMS) <= second:
+            return "ascfr-2014-15-unit-costs-wide"
         cols = set(P.text_header(p))
         if set(_EARLY_REQUIRED) <= cols:
             return "ascfr-2015-16-descriptions"
@@ -285,7 +292,7 @@ def read(path: str | Path) -> pd.DataFrame:
         )
     if layout == W.WORKBOOK_LAYOUT:
         raw = W.read_tables(p, SPECS)
-    elif layout == "ascfr-2014-15-wide":
+    elif layout in ("ascfr-2014-15-wide", "ascfr-2014-15-unit-costs-wide"):
         raw = _read_wide(p)
     else:
         raw = P.read_text_table(p)
@@ -315,6 +322,8 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         out = _clean_descriptions(raw, file)
     elif layout == "ascfr-2014-15-wide":
         out = _clean_wide(raw, file)
+    elif layout == "ascfr-2014-15-unit-costs-wide":
+        out = _clean_unit_costs(raw, file)
     elif layout == "ascfr-2015-16-descriptions":
         out = _clean_early_descriptions(raw, file)
     else:
@@ -757,6 +766,20 @@ def _parse_wide_cells(
     )
 
 
+def _take_lines(base: pd.DataFrame, line: np.ndarray) -> pd.DataFrame:
+    """One output row per cell: each takes its line's labels (and source row) by position."""
+    return pd.DataFrame(
+        {
+            c: (
+                base[c].to_numpy()[line]
+                if c == "source_row"
+                else base[c].astype("string").array.take(line)
+            )
+            for c in base.columns
+        }
+    )
+
+
 def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     P.require_columns(raw, _WIDE_DIMS, file=file, layout="ascfr-2014-15-wide")
     councils = [str(c) for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
@@ -821,16 +844,7 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     line = np.tile(np.arange(n_r), n_c)
     council = np.repeat(np.arange(n_c), n_r)
     parsed = _parse_wide_cells(raw, councils, line, council, file)
-    out = pd.DataFrame(
-        {
-            c: (
-                base[c].to_numpy()[line]
-                if c == "source_row"
-                else base[c].astype("string").array.take(line)
-            )
-            for c in base.columns
-        }
-    )
+    out = _take_lines(base, line)
     codes = pd.Series([code_of[c] for c in councils], dtype="string")
     cassr = {v: k for k, v in lk["la_code"].items()}
     per_council = {
@@ -852,6 +866,169 @@ def _clean_wide(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     out["year_label"] = P.fy_labels(out["year"])
     out["table_ref"] = "Council expenditure 2014-15"
     out["unit"] = "£ thousands"
+    out["source"] = SOURCE
+    out["source_file"] = file
+    return out
+
+
+# --- ASC-FR 2014-15: council-level unit costs, wide like the expenditure file ---------------
+
+_UC_DIMS = [
+    "Support type",
+    "Age category",
+    "Primary support reason",
+    "Service delivery mechanism",
+    "Unit cost category",
+    "Unit cost provision",
+]
+_UC_SETTING = {
+    "residential and nursing care": "Residential and Nursing",
+    "residential": "Residential",
+    "nursing": "Nursing",
+}
+#: Unit cost category -> (measure, unit): the numerator is the gross total expenditure on
+#: council-funded support (£ thousands), the denominator its weeks of care.
+_UC_MEASURE = {
+    "numerator": ("unit_cost_numerator", "£ thousands"),
+    "denominator": ("unit_cost_weeks", "weeks"),
+    "unit costs": ("unit_cost", "£ per week"),
+}
+_UC_PROVISION = {
+    "all": "Total",
+    "la supported only": "Council supported only",
+    "own provision": "In House",
+    "provision by others": "External",
+}
+#: Columns after the councils': regions and England, by the names the file uses.
+_UC_AREAS = {
+    "england": geography.ENGLAND_CODE,
+    "north east": "E12000001",
+    "north west": "E12000002",
+    "yorkshire and humber": "E12000003",
+    "yorkshire and the humber": "E12000003",
+    "east midlands": "E12000004",
+    "west midlands": "E12000005",
+    "east": "E12000006",
+    "east of england": "E12000006",
+    "london": "E12000007",
+    "south east": "E12000008",
+    "south west": "E12000009",
+}
+#: '.' marks a unit cost not calculated: the data are zero or a part is not available.
+_UC_NOT_CALCULATED = "."
+
+
+def _clean_unit_costs(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """The 2014-15 council-level unit costs: numerator (£ thousands), weeks and £ a week.
+
+    One row per area (council, region, England) x line; ``.`` (a unit cost not calculated
+    because the data are zero or a part is missing) is kept as a marker, never as zero.
+    """
+    P.require_columns(raw, _UC_DIMS, file=file, layout="ascfr-2014-15-unit-costs-wide")
+    councils = [str(c) for c in raw.columns if _WIDE_COUNCIL.match(str(c))]
+    areas = [str(c) for c in raw.columns if str(c).strip().lower() in _UC_AREAS]
+    other = [c for c in raw.columns if c not in {"source_row", *_UC_DIMS, *councils, *areas}]
+    if other:
+        raise SourceError(
+            f"column {other[0]!r} is neither a council ('<number> - <name>'), a region nor England",
+            file=file,
+            column=str(other[0]),
+            row=2,
+        )
+    if not councils:
+        raise SourceError("no council columns headed '<council number> - <name>'", file=file, row=2)
+    code_of = {}
+    for col in councils:
+        num, name = _WIDE_COUNCIL.match(col).groups()  # type: ignore[union-attr]  # matched above
+        code_of[col] = _match_council(num, name, file=file, column=col, row=2)
+    for col in areas:
+        code_of[col] = _UC_AREAS[col.strip().lower()]
+    dims = raw[_UC_DIMS].apply(lambda s: s.str.strip())
+    body = dims["Unit cost category"] != ""
+    raw, dims = raw[body], dims[body]
+    low = dims.apply(lambda s: s.str.lower())
+    support = low["Support type"].map(_WIDE_CARE)
+    psr = low["Primary support reason"].map({**_WIDE_PSR, "": "Total"})
+    delivery = low["Service delivery mechanism"]
+    setting = delivery.map(_UC_SETTING)
+    purpose = delivery.map(_WIDE_PURPOSE)
+    measure = low["Unit cost category"].map(lambda k: _UC_MEASURE.get(k, (None, None))[0])
+    provision = low["Unit cost provision"].map(_UC_PROVISION)
+    unknown = support.isna() | psr.isna() | (setting.isna() & purpose.isna())
+    unknown |= measure.isna() | provision.isna()
+    if unknown.any():
+        i = unknown[unknown].index[0]
+        raise SourceError(
+            "unknown line label ("
+            + ", ".join(f"{c} {dims.loc[i, c]!r}" for c in _UC_DIMS if c != "Age category")
+            + ")",
+            file=file,
+            row=int(raw.loc[i, "source_row"]),
+        )
+    age = (
+        dims["Age category"]
+        .str.replace(r"^Age\s+", "", regex=True)
+        .map(lambda s: P.tidy_age_band(s) if s else "Total")
+    )
+    base = pd.DataFrame(
+        {
+            "care_type": support,
+            "age_band": age,
+            "primary_support_reason": psr,
+            "support_setting": setting.fillna("Total"),
+            "purpose": purpose.fillna("Total"),
+            "provision": provision,
+            "measure": measure,
+            "unit": low["Unit cost category"].map(lambda k: _UC_MEASURE[k][1]),
+            "source_row": raw["source_row"].astype("int64"),
+        }
+    )
+    key = base.drop(columns=["source_row", "unit"])
+    dup = key.duplicated(keep=False)
+    if dup.any():
+        i = dup[dup].index[0]
+        raise SourceError(
+            f"the line {dict(zip(_UC_DIMS, dims.loc[i]))} is published twice",
+            file=file,
+            row=int(raw.loc[i, "source_row"]),
+        )
+    columns = [*councils, *areas]
+    n_r, n_c = len(raw), len(columns)
+    line = np.tile(np.arange(n_r), n_c)
+    area = np.repeat(np.arange(n_c), n_r)
+    cells = pd.concat([raw[c] for c in columns], ignore_index=True).fillna("").str.strip()
+    not_calculated = (cells == _UC_NOT_CALCULATED).to_numpy()
+    parsed = P.parse_numbers(
+        cells.where(~not_calculated, ""),
+        file=file,
+        column=pd.Series(np.array(columns, dtype=object)[area], dtype=object),
+        rows=pd.Series(raw["source_row"].to_numpy()[line]),
+    )
+    out = _take_lines(base, line)
+    codes = pd.Series([code_of[c] for c in columns], dtype="string")
+    cassr = {v: k for k, v in _council_numbers()["la_code"].items()}
+    kinds = geography.area_type(codes)
+    names = codes.map(lambda c: geography.council_name(c) or geography.REGIONS.get(c) or "England")
+    per_area = {
+        "la_code": codes,
+        "area_type": kinds,
+        "la_name": names.astype("string"),
+        "cassr_code": codes.map(cassr).astype("string"),
+        "region_code": codes.map(geography.region_of).where(kinds == "council").astype("string"),
+    }
+    for name, values in per_area.items():
+        out[name] = values.array.take(area)
+    out["value"] = parsed.value.to_numpy()
+    out["suppressed"] = parsed.suppressed.to_numpy() | not_calculated
+    out["marker"] = pd.Series(parsed.marker.to_numpy(), dtype="string").mask(
+        pd.Series(not_calculated), _UC_NOT_CALCULATED
+    )
+    out["source_column"] = np.array(  # 1-based: source_row is column 0
+        [raw.columns.get_loc(c) for c in columns], dtype="int64"
+    )[area]
+    out["year"] = pd.Series(_wide_year(file), index=out.index, dtype="Int64")
+    out["year_label"] = P.fy_labels(out["year"])
+    out["table_ref"] = "Council unit costs 2014-15"
     out["source"] = SOURCE
     out["source_file"] = file
     return out

@@ -25,13 +25,15 @@ def test_base_spend_reproduces_published_gce(tables, shared_data):
     from msp_analysis.forecast import costs, demand, returns
     from msp_analysis.forecast import population as P
     from msp_analysis.forecast import scenarios as S
+    from msp_analysis.indicators.local import evidence_for
 
     sc = S.load(default_dir() / "market_unchanged.yml")
     sy = returns.salt_year(tables)
     path = P.population_path(tables, WILTS)
-    to_sy = costs.price_index(sc, "Supported living", 2021, sy)
-    bd = demand.base_demand(tables, WILTS, sc, sy, path, to_sy)
-    cost = costs.cost_per_person(tables, WILTS, sy, bd.people_salt, sc)
+    figures = costs.CouncilFigures.from_evidence(evidence_for(WILTS), WILTS)
+    sl = costs.supported_living_weekly(tables, WILTS, sy, sc, figures)
+    bd = demand.base_demand(tables, WILTS, sc, sy, path, sl["weekly_gbp"])
+    cost = costs.cost_per_person(tables, WILTS, sy, bd.people_salt, sc, sl, figures)
     got = (bd.people_salt.merge(cost)["people"] * bd.people_salt.merge(cost)["cost"]).sum()
     wb = pd.read_excel(
         shared_data / "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
@@ -43,8 +45,57 @@ def test_base_spend_reproduces_published_gce(tables, shared_data):
         sum(float(wb[t][wb[t][0] == WILTS].iloc[0, 5:12].sum()) for t in ("T43", "T44")) * 1000
     )
     assert got == pytest.approx(published)
-    # T43 column K: supported living £26,874k at £1,400 a week = 369 people
-    assert bd.supported_living_people == pytest.approx(26_874_000 / (1400 * 52), rel=1e-3)
+    # T43 column K: supported living £26,874k for the 669 people (519 with a learning
+    # disability, 150 with mental health needs) Wiltshire's whole-life MSP counts in December
+    # 2023 (the public figures shipped for Wiltshire): £772.51 a week
+    assert sl["basis"] == "council" and sl["weekly_gbp"] == pytest.approx(26_874_000 / 669 / 52)
+    assert bd.supported_living_people == pytest.approx(669, rel=1e-6)
+
+
+def test_wiltshire_base_is_its_published_total_expenditure(tables):
+    """mhclg_rsx_2023-24_by_la.ods, sheet RSX_LA_Data_2023-24, row 408 (Wiltshire UA, read with
+    calamine): AE (C3 total expenditure) 302,194; AF (C4) 29,320; AG (C5) 96,311; AI (C7 net
+    current expenditure) 176,563, £ thousands."""
+    from msp_analysis.indicators.local import evidence_for
+
+    res = run.run(
+        tables, WILTS, [default_dir() / "market_unchanged.yml"], 5, evidence=evidence_for(WILTS)
+    )
+    r = res.runs.iloc[0]
+    assert r["base_year"] == 2023 and round(r["base_spend_gbp"] / 1000) == 302_194
+    assert r["base_line_gbp"] == 302_194_000
+    rec = res.reconciliation
+    parts = rec[~rec["line"].str.startswith(("Total", "Published", "Less", "Net"))]
+    assert round(parts["base_gbp"].sum() / 1000) == 302_194
+    # the returns' year: ASC-FR 2021-22 T15 total gross current expenditure, £194,189k
+    assert round(parts["returns_year_gbp"].sum() / 1000) == 194_189
+    line = rec[rec["line"].str.startswith("Published")].iloc[0]
+    assert line["source"] == "mhclg_rsx_2023-24_by_la.ods, sheet RSX_LA_Data_2023-24, cell AE408"
+    net = rec[rec["line"].str.startswith("Net current")].iloc[0]
+    assert net["base_gbp"] == 176_563_000 and net["source"].endswith("cell AI408")
+    # the base year's spend in the forecast table is the line too
+    base = res.forecast.query("measure == 'spend' and setting == 'All' and year == 2023")
+    assert round(float(base["value"].iloc[0]) / 1000) == 302_194
+    # 2024-25 prices: Wiltshire's own April 2024 uplifts (CQC's assessment) for care homes for
+    # older people (5.87%) and home care (8.23%); the rest on the national path
+    u = res.uplifts.set_index(["age_band", "setting"])
+    assert u.loc[("65 and over", "Residential"), "growth_pct"] == pytest.approx(5.87)
+    assert u.loc[("18 to 64", "Community"), "growth_pct"] == pytest.approx(8.23)
+    assert u.loc[("18 to 64", "Residential"), "basis"] == "national"
+
+
+def test_ld_shift_saves_money_at_wiltshire_costs(tables):
+    """Supported living at £773 a week against £1,708 for learning disability residential
+    care (ASC-FR T53, 2021-22): moving 74% of new placements lowers spend."""
+    from msp_analysis.indicators.local import evidence_for
+
+    files = [default_dir() / "ld_residential_to_supported_living.yml"]
+    res = run.run(tables, WILTS, files, 5, evidence=evidence_for(WILTS))
+    se = res.shift_effects.groupby("setting")[["people_change", "spend_change"]].sum()
+    assert se["people_change"].sum() == pytest.approx(0, abs=1e-6)
+    assert se.loc["Residential", "people_change"] < -40
+    assert se.loc["Supported living", "people_change"] > 30
+    assert se["spend_change"].sum() < 0
 
 
 def test_wiltshire_scenarios(tables):

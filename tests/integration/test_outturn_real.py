@@ -6,6 +6,7 @@ column named at each), not from this code's output.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from msp_analysis.sources import outturn
@@ -135,3 +136,56 @@ def test_ascfr_2014_15_wiltshire(shared_data):
     # line 2672, Net current expenditure: 138280 (outturn RS 2014-15 gives 138281)
     nce = w[(w["care_type"] == "Total") & (w["measure"] == "net_current_expenditure")]
     assert nce.iloc[0]["value"] == 138280
+
+
+def test_ascfr_2014_15_unit_costs_wiltshire_and_england(shared_data):
+    """Values read with Python's csv module from ascfr_2014-15_council_unit_costs.csv
+    (Windows-1252; line 1 region codes, line 2 the header)."""
+    from msp_analysis.sources import ascfr
+
+    path = shared_data / "ascfr_2014-15_council_unit_costs.csv"
+    assert ascfr.detect(path) == "ascfr-2014-15-unit-costs-wide"
+    t = ascfr.clean(ascfr.read(path))
+    assert set(t["year"]) == {2014} and set(t["table_ref"]) == {"Council unit costs 2014-15"}
+    assert t.loc[t["area_type"] == "council", "la_code"].nunique() == 152
+    w = t[(t["la_code"] == "E06000054") & (t["provision"] == "Total")]
+
+    def cell(age, reason, setting, measure, frame=w):
+        sel = frame[
+            (frame["age_band"] == age)
+            & (frame["primary_support_reason"] == reason)
+            & (frame["support_setting"] == setting)
+            & (frame["measure"] == measure)
+        ]
+        assert len(sel) == 1, (age, reason, setting, measure)
+        return sel.iloc[0]
+
+    # column 144 '817 - Wiltshire', lines 3-5: long term, age 18 and over, residential and
+    # nursing care, all provision: numerator 93,696 (£ thousands), 100,883 weeks, £928.76 a week
+    n = cell("18 and over", "Total", "Residential and Nursing", "unit_cost_numerator")
+    assert n["value"] == 93_696 and n["unit"] == "£ thousands"
+    assert (n["source_row"], n["source_column"]) == (3, 144)
+    weeks = cell("18 and over", "Total", "Residential and Nursing", "unit_cost_weeks")
+    assert weeks["value"] == 100_883 and weeks["source_row"] == 4
+    uc = cell("18 and over", "Total", "Residential and Nursing", "unit_cost")
+    assert uc["value"] == 928.76 and uc["unit"] == "£ per week" and uc["source_row"] == 5
+    # lines 72-74, 18 to 64, learning disability support, residential: 25,816 / 15,194 = 1,699.09
+    ld = cell("18 to 64", "Learning Disability Support", "Residential", "unit_cost")
+    assert ld["value"] == 1699.09 and ld["source_row"] == 74
+    # line 23, 18 to 64, physical support, residential, own provision: '.' (not calculated,
+    # the data are zero): kept missing and marked, never zero
+    own = t[
+        (t["la_code"] == "E06000054")
+        & (t["provision"] == "In House")
+        & (t["age_band"] == "18 to 64")
+        & (t["primary_support_reason"] == "Physical Support")
+        & (t["measure"] == "unit_cost")
+    ]
+    assert len(own) == 1 and own.iloc[0]["source_row"] == 23
+    assert (
+        pd.isna(own.iloc[0]["value"]) and own.iloc[0]["marker"] == "." and own.iloc[0]["suppressed"]
+    )
+    # column 168 'England', line 74: £1,336.22 a week
+    eng = t[(t["la_code"] == "E92000001") & (t["provision"] == "Total")]
+    e = cell("18 to 64", "Learning Disability Support", "Residential", "unit_cost", eng)
+    assert e["value"] == 1336.22 and e["source_column"] == 168

@@ -282,8 +282,10 @@ READ_SINCE_ROUND_TWO = {
     "ons_mye_mid2021_on_2021_geography.xls",
     "ons_snpp2018_table2_persons_resaved.csv",
 }
-#: third-round files read since their readers landed (issue 25: ASHE pay and IoD 2019)
+#: third-round files read since their readers landed (issue 25: ASHE pay and IoD 2019; issue
+#: 20: the 2014-15 unit costs)
 READ_SINCE_ROUND_THREE = {
+    "ascfr_2014-15_council_unit_costs.csv",
     "mhclg_iod2019_file11_upper_tier_summaries.xlsx",
     *(f"ons_ashe_{y}_table8_7a_annual_pay_gross_by_home_la.xls" for y in range(2015, 2021)),
 }
@@ -301,8 +303,6 @@ NOT_YET_READ = {
     "mhclg_rs_2017-18_by_la.xlsx",
     "mhclg_rsx_2022-23_by_la.ods",
     "mhclg_rsx_2023-24_by_la.ods",
-    # third round (12-07): the 2014-15 unit costs (issue 20)
-    "ascfr_2014-15_council_unit_costs.csv",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from msp_analysis import schemas
@@ -137,3 +138,62 @@ def test_2015_16_descriptions_needs_a_year_and_known_councils(tmp_path):
     with pytest.raises(SourceError, match="817 is 'Wiltshire'") as err:
         ascfr.clean(ascfr.read(path))
     assert err.value.row == 2
+
+
+# The 2014-15 council-level unit costs (pss-exp-eng-14-15-fin-coun-lev-unit-cost.csv):
+# wide like the expenditure file, regions and England after the councils, '.' where a unit
+# cost is not calculated.
+UC_HEAD = (
+    "Support type,Age category,Primary support reason,Service delivery mechanism,"
+    "Unit cost category,Unit cost provision,817 - Wiltshire,South West,England"
+)
+UC_LINES = [
+    "Long term,Age 18 to 64,Learning disability support,Residential,Numerator,All,25816,1,1844289.86",
+    "Long term,Age 18 to 64,Learning disability support,Residential,Denominator,All,15194,1,1380224.7",
+    "Long term,Age 18 to 64,Learning disability support,Residential,Unit costs,All,1699.09,1000,1336.22",
+    "Long term,Age 18 to 64,Physical support,Residential,Unit costs,Own provision,.,.,885.82",
+    "Short term,Age 65 and over,Physical support,To maximise independence,Unit costs,All,43.38,40,41",
+]
+
+
+def _unit_costs(path, lines=UC_LINES, head=UC_HEAD):
+    text = ",,,,,,SW,SW,Eng\n" + head + "\n" + "".join(line + "\n" for line in lines)
+    text += ",,,,,,,,\nNotes: Data are presented in \xa3000's,,,,,,,,\n"
+    path.write_bytes(text.encode("cp1252"))
+    return path
+
+
+def test_unit_costs_wide_layout_to_tidy(tmp_path):
+    path = _unit_costs(tmp_path / "ascfr_2014-15_council_unit_costs.csv")
+    assert ascfr.detect(path) == "ascfr-2014-15-unit-costs-wide"
+    tidy = schemas.validate("ascfr", ascfr.clean(ascfr.read(path)))
+    assert set(tidy["la_code"]) == {"E06000054", "E12000009", "E92000001"}
+    w = tidy[tidy["la_code"] == "E06000054"].set_index(["measure", "provision", "source_row"])
+    # line 3: the numerator, £ thousands; line 4 its weeks; line 5 the unit cost, £ a week
+    assert w.loc[("unit_cost_numerator", "Total", 3), "value"] == 25816
+    assert w.loc[("unit_cost_weeks", "Total", 4), "unit"] == "weeks"
+    uc = w.loc[("unit_cost", "Total", 5)]
+    assert uc["value"] == 1699.09 and uc["unit"] == "£ per week"
+    assert (uc["age_band"], uc["primary_support_reason"], uc["support_setting"]) == (
+        "18 to 64",
+        "Learning Disability Support",
+        "Residential",
+    )
+    own = w.loc[("unit_cost", "In House", 6)]  # '.': not calculated, missing, never zero
+    assert pd.isna(own["value"]) and own["suppressed"] and own["marker"] == "."
+    st = w.loc[("unit_cost", "Total", 7)]
+    assert st["care_type"] == "Short Term Care" and st["purpose"].endswith("Maximise Independence")
+    eng = tidy[(tidy["la_code"] == "E92000001") & (tidy["source_row"] == 5)].iloc[0]
+    assert eng["value"] == 1336.22 and eng["area_type"] == "england" and eng["source_column"] == 9
+
+
+def test_unit_costs_unknown_line_or_column_is_named(tmp_path):
+    bad = [*UC_LINES]
+    bad[1] = bad[1].replace("Denominator", "Denominatr")
+    with pytest.raises(SourceError, match="unknown line label") as err:
+        ascfr.clean(ascfr.read(_unit_costs(tmp_path / "a_2014-15.csv", bad)))
+    assert err.value.row == 4
+    head = UC_HEAD.replace("South West", "Atlantis")
+    with pytest.raises(SourceError, match="neither a council") as err:
+        ascfr.clean(ascfr.read(_unit_costs(tmp_path / "b_2014-15.csv", head=head)))
+    assert err.value.column == "Atlantis"

@@ -14,7 +14,7 @@ from msp_analysis import cli, inputs
 from msp_analysis.errors import (
     ConfigError,
     MspError,
-    ScenarioError,
+    SettingsError,
     SourceError,
     UsageError,
 )
@@ -80,18 +80,20 @@ BASE = {
     "download": ["download", "--dest", "dest", "--catalogue", "no_such_catalogue.yml"],
     "councils": ["councils"],
     "layouts": ["layouts"],
+    "schema": ["schema", "--out", "out"],
 }
 OPTIONS = {
     "data": ["--raw", "--out"],
     "demo": ["--out"],
     "market": ["--la", "--raw", "--out", "--k", "--thresholds"],
-    "forecast": ["--la", "--raw", "--out", "--horizon", "--scenario"],
+    "forecast": ["--la", "--raw", "--out", "--horizon", "--scenario", "--evidence"],
     "backtest": ["--raw", "--out"],
     "report": ["--la", "--raw", "--out", "--horizon", "--scenario", "--actions", "--workers"],
     "insights": ["--reports", "--raw", "--out", "--workers", "--la-list"],
     "download": ["--dest", "--catalogue", "--years", "--max-mb"],
     "councils": ["--nonsense"],
     "layouts": ["--nonsense"],
+    "schema": ["--out"],
 }
 
 
@@ -165,7 +167,7 @@ def test_internal_error_is_short_and_verbose_keeps_the_traceback(sandbox, capsys
     [
         (SourceError("bad cell", file="/tmp/x/f.xlsx", sheet="T1", row=4), 1),
         (MissingSource("the 'salt' table is not loaded"), 1),
-        (ScenarioError("scenario 'a.yml', key 'x': wrong"), 2),
+        (SettingsError("scenario 'a.yml', key 'x': wrong"), 2),
         (UsageError("--la: nope"), 2),
         (FileNotFoundError("raw data folder x does not exist"), 1),
     ],
@@ -182,7 +184,7 @@ def test_known_errors_are_one_line_with_their_exit_status(sandbox, capsys, monke
 
 def test_hierarchy():
     assert issubclass(MissingSource, MspError) and issubclass(MissingSource, LookupError)
-    assert issubclass(ScenarioError, ConfigError) and issubclass(UsageError, ConfigError)
+    assert issubclass(SettingsError, ConfigError) and issubclass(UsageError, ConfigError)
     assert issubclass(SourceError, MspError) and not issubclass(SourceError, ConfigError)
     from msp_analysis.store import BuildError
 
@@ -248,7 +250,7 @@ BAD_YAML = [
 def test_settings_files_with_wrong_types_are_one_line(tmp_path, kind, check, arg, text, key):
     p = tmp_path / f"bad_{kind}.yml"
     p.write_text(text)
-    with pytest.raises(ScenarioError) as err:
+    with pytest.raises(SettingsError) as err:
         check(arg(p))
     message = str(err.value)
     assert p.name in message and "\n" not in message
@@ -258,12 +260,12 @@ def test_settings_files_with_wrong_types_are_one_line(tmp_path, kind, check, arg
 
 @pytest.mark.parametrize("kind, check, arg", SETTINGS, ids=[s[0] for s in SETTINGS])
 def test_settings_folder_or_missing_file(tmp_path, kind, check, arg):
-    with pytest.raises(ScenarioError, match="is a folder"):
+    with pytest.raises(SettingsError, match="is a folder"):
         check(arg(tmp_path))
-    with pytest.raises(ScenarioError, match="not found"):
+    with pytest.raises(SettingsError, match="not found"):
         check(arg(tmp_path / "absent.yml"))
     (tmp_path / "latin1.yml").write_bytes(b"name: caf\xe9\n")
-    with pytest.raises(ScenarioError, match="UTF-8"):
+    with pytest.raises(SettingsError, match="UTF-8"):
         check(arg(tmp_path / "latin1.yml"))
 
 

@@ -7,7 +7,7 @@ from typing import get_args
 import pytest
 
 from msp_analysis import configs, resources
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.indicators import risk
 from msp_analysis.indicators.markets import MARKETS
 from msp_analysis.narrative import context
@@ -36,7 +36,7 @@ def test_error_names_file_and_key_counting_from_one(tmp_path):
     bad = _write(
         tmp_path, f"name: x\nrules:\n  - {RULE}\n  - {RULE.replace('1, source', 'ten, source')}\n"
     )
-    with pytest.raises(ScenarioError) as err:
+    with pytest.raises(SettingsError) as err:
         risk.load_thresholds(bad)
     assert (
         str(err.value)
@@ -47,7 +47,7 @@ def test_error_names_file_and_key_counting_from_one(tmp_path):
 
 def test_unknown_and_missing_keys(tmp_path):
     bad = _write(tmp_path, "name: x\nrules:\n  - {risk: workforce, colour: red}\n", "mine.yml")
-    with pytest.raises(ScenarioError) as err:
+    with pytest.raises(SettingsError) as err:
         risk.load_thresholds(bad)
     message = str(err.value)
     assert "mine.yml, key 'rules[1].colour': unknown key (not in the schema)" in message
@@ -57,13 +57,13 @@ def test_unknown_and_missing_keys(tmp_path):
 
 def test_yaml_syntax_error_gives_the_line(tmp_path):
     bad = _write(tmp_path, "name: x\nrules:\n  - {risk: workforce\n")
-    with pytest.raises(ScenarioError, match=r"^t\.yml, line 4: not valid YAML"):
+    with pytest.raises(SettingsError, match=r"^t\.yml, line 4: not valid YAML"):
         risk.load_thresholds(bad)
 
 
 def test_top_level_must_be_a_mapping(tmp_path):
     bad = _write(tmp_path, "- just\n- a list\n", "actions.yml")
-    with pytest.raises(ScenarioError, match=r"actions\.yml, key '\(top level\)'"):
+    with pytest.raises(SettingsError, match=r"actions\.yml, key '\(top level\)'"):
         context.load_actions(bad)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.forecast import costs, drivers, ipf, models, run, stockflow
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
@@ -492,67 +492,88 @@ def _shift(frm="", to="{setting: Shared Lives, share: 1}", share=0.5, extra=""):
 @pytest.mark.parametrize(
     "body,match",
     [
-        (GOOD + "colour: red\n", "top level: unknown key"),
+        (GOOD + "colour: red\n", "key 'colour': unknown key (not in the schema)"),
         (
             "name: x\nversion: 1\ndescription: d\nassumptions:\n  population: {value: flat, source: s, rating: low}\n",
-            "missing required",
+            "key 'assumptions.price_path': required key is missing",
         ),
         (
             GOOD.replace("{value: flat, source: s, rating: low}", "{value: flat, rating: low}"),
-            "assumptions.population: missing 'source'",
+            "key 'assumptions.population.source': required key is missing",
         ),
-        (GOOD.replace("rating: low}", "rating: great}", 1), "assumptions.population.rating"),
-        (GOOD + "  weather: {value: 1, source: s, rating: low}\n", "unknown assumption"),
-        (GOOD.replace("default: 0.6", "default: 1.6"), "price_path.value.pay_share.default"),
+        (
+            GOOD.replace("rating: low}", "rating: great}", 1),
+            "key 'assumptions.population.rating': Input should be 'high', 'medium' or 'low'",
+        ),
+        (
+            GOOD + "  weather: {value: 1, source: s, rating: low}\n",
+            "key 'assumptions.weather': unknown",
+        ),
+        (
+            GOOD.replace("default: 0.6", "default: 1.6"),
+            "key 'assumptions.price_path.value.pay_share.default': Input should be less than",
+        ),
         (
             GOOD.replace("pay_uplift_pct: {default: 4}", "pay_uplift_pct: {2030: 4}"),
-            "price_path.value.pay_uplift_pct: needs a 'default'",
+            "key 'assumptions.price_path.value.pay_uplift_pct': needs a 'default'",
         ),
         (
             GOOD.replace("pay_share: {default: 0.6}", "pay_share: {Homes: 0.6}"),
-            "pay_share.Homes: 'Homes' matches nothing; known values: Nursing",
+            "key 'assumptions.price_path.value.pay_share.Homes': Input should be 'Nursing', ",
         ),
         (
             _shift(to="{setting: Shared Lives, share: 0.5}"),
-            "shifts.value[0].to: shares must sum to 1",
+            "key 'assumptions.shifts.value[1]': the shares in 'to' must sum to 1 (they sum to 0.5)",
         ),
-        (_shift(share=1.5), "shifts.value[0].share_of_new_placements: must be in [0, 1]"),
-        (_shift(extra=", phase_in_years: -1"), "shifts.value[0].phase_in_years: must be 0 or more"),
+        (
+            _shift(share=1.5),
+            "key 'assumptions.shifts.value[1].share_of_new_placements': Input should be less than",
+        ),
+        (
+            _shift(extra=", phase_in_years: -1"),
+            "key 'assumptions.shifts.value[1].phase_in_years': Input should be greater than",
+        ),
         (
             _shift(frm=", client_group: Dragons"),
-            "from.client_group: 'Dragons' matches nothing; known values: Physical Support",
+            "shifts.value[1].from.client_group': Input should be 'Physical Support', ",
         ),
-        (_shift(frm=", age_band: 16 to 17"), "from.age_band: '16 to 17' matches nothing"),
-        (_shift(to="{setting: Castle, share: 1}"), "to[0].setting: 'Castle' matches nothing"),
+        (
+            _shift(frm=", age_band: 16 to 17"),
+            "from.age_band': Input should be '18 to 64' or '65 and over' (got '16 to 17')",
+        ),
+        (
+            _shift(to="{setting: Castle, share: 1}"),
+            "shifts.value[1].to[1].setting': Input should be 'Nursing', ",
+        ),
         (
             _shift(to="{setting: Shared Lives, share: -0.2}, {setting: Community, share: 1.2}"),
-            "to[0].share: must be in [0, 1]",
+            "shifts.value[1].to[1].share': Input should be greater than or equal to 0 (got -0.2)",
         ),
         (
             GOOD
             + "  setting_costs: {value: {weekly_cost_gbp: {Supported living: -5}}, source: s, rating: low}\n",
-            "setting_costs.value.weekly_cost_gbp.Supported living",
+            "setting_costs.value.weekly_cost_gbp.Supported living': Input should be greater than 0",
         ),
         (
             GOOD
             + "  need_weights: {value: {65 to 74: 1, 75 to 84: 0, 85 and over: 9}, source: s, rating: low}\n",
-            "need_weights.value.75 to 84: must be positive",
+            "need_weights.value.75 to 84': Input should be greater than 0 (got 0)",
         ),
         (
             GOOD + "  workforce: {value: {settings: [Attic]}, source: s, rating: low}\n",
-            "workforce.value.settings[0]: 'Attic' matches nothing",
+            "workforce.value.settings[1]': Input should be 'Nursing', ",
         ),
         (
             GOOD + "  workforce: {value: {capacity_loss_pct: 120}, source: s, rating: low}\n",
-            "workforce.value.capacity_loss_pct: must be between 0 and 100",
+            "workforce.value.capacity_loss_pct': Input should be less than or equal to 100",
         ),
-        ("name: x\nversion: 1\ndescription: d\nassumptions: [\n", "not valid YAML"),
+        ("name: x\nversion: 1\ndescription: d\nassumptions: [\n", "line 5: not valid YAML"),
     ],
 )
 def test_every_bad_scenario_is_rejected_naming_file_and_key(tmp_path, body, match):
     p = tmp_path / "bad_scenario.yml"
     p.write_text(body)
-    with pytest.raises(ScenarioError) as err:
+    with pytest.raises(SettingsError) as err:
         S.load(p)
     assert "bad_scenario.yml" in str(err.value)
     assert match in str(err.value)
@@ -563,9 +584,9 @@ def test_good_scenario_loads_and_horizon_guard(tmp_path):
     p.write_text(GOOD)
     assert S.load(p).value("price_path")["pay_share"] == {"default": 0.6}
     assert S.check_horizon(10) == 10
-    with pytest.raises(ScenarioError, match="horizon 11 refused: at most 10 years"):
+    with pytest.raises(SettingsError, match="horizon 11 refused: at most 10 years"):
         S.check_horizon(11)
-    with pytest.raises(ScenarioError, match="horizon"):
+    with pytest.raises(SettingsError, match="horizon"):
         S.check_horizon(0)
 
 
@@ -695,3 +716,345 @@ def test_headline_marks_where_a_joined_item_ends():
         "support, and supported living and residential care for adults aged 18 to 64 with a "
         "learning disability."
     )
+
+
+@pytest.mark.unit
+def test_description_is_said_from_the_values_so_it_cannot_drift(tmp_path):
+    shipped = S.default_dir() / "ld_residential_to_supported_living.yml"
+    s = S.load(shipped)
+    assert (
+        "74% of new residential care placements for adults aged 18 to 64 with a learning "
+        "disability go to supported living (80%) and Shared Lives (20%), phased in over 3 years"
+    ) in s.description
+    # the file says its numbers once, in its assumptions: the purpose has none
+    assert not any(ch.isdigit() for ch in s.purpose)
+    edited = tmp_path / "ld.yml"
+    edited.write_text(
+        shipped.read_text()
+        .replace("share_of_new_placements: 0.74", "share_of_new_placements: 0.5")
+        .replace("phase_in_years: 3", "phase_in_years: 2")
+    )
+    text = S.load(edited).description
+    assert "50% of new residential care placements" in text and "over 2 years" in text
+    assert "74%" not in text
+    baseline = S.load(S.default_dir() / "baseline.yml").description
+    assert baseline.startswith(
+        "Population as ONS projects; rates of long-term support held at the base year; prices"
+        " held at the base year."
+    )
+
+
+@pytest.mark.unit
+def test_an_earlier_file_with_a_description_still_loads_as_its_purpose(tmp_path):
+    p = tmp_path / "old.yml"
+    p.write_text(GOOD.replace("description: d", "description: Why we run it"))
+    s = S.load(p)
+    assert s.purpose == "Why we run it" and s.description.endswith("Why we run it.")
+
+
+@pytest.mark.unit
+def test_one_settings_error_for_every_settings_file():
+    from msp_analysis import errors
+
+    assert errors.ScenarioError is errors.SettingsError
+    assert issubclass(errors.SettingsError, errors.ConfigError)
+
+
+@pytest.mark.unit
+def test_schema_command_writes_a_schema_per_settings_file_that_editors_can_check(tmp_path):
+    import json
+
+    import jsonschema
+    import yaml
+
+    from msp_analysis import cli, resources
+
+    assert cli.main(["schema", "--out", str(tmp_path)]) == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == [
+        "actions.schema.json",
+        "local_evidence.schema.json",
+        "risk_thresholds.schema.json",
+        "scenario.schema.json",
+    ]
+    schema = json.loads((tmp_path / "scenario.schema.json").read_text())
+    for f in sorted(S.default_dir().glob("*.yml")):
+        doc = json.loads(json.dumps(yaml.safe_load(f.read_text())))  # keys as an editor has them
+        jsonschema.validate(doc, schema)
+    doc["assumptions"]["population"]["value"] = "moon"
+    with pytest.raises(jsonschema.ValidationError, match="'moon' is not one of"):
+        jsonschema.validate(doc, schema)
+    evidence = json.loads((tmp_path / "local_evidence.schema.json").read_text())
+    example = resources.packaged("templates", "local_evidence_example.yml")
+    jsonschema.validate(
+        json.loads(json.dumps(yaml.safe_load(example.read_text()), default=str)), evidence
+    )
+
+
+# ---- the base on the ledger, costs from the returns and the council, uplifts, shifts -------
+#
+# Worked by hand on the fixture above plus (£ thousands, 2021-22):
+#   ASC-FR T43 18-64 also supported living 520 (so long-term care 18-64 4,520, 65+ 10,000);
+#   T17 short-term care 1,000; T46 social care activities 2,000, commissioning 1,000,
+#   information 500, carers 300, substance misuse 100, social isolation 100: 5,000 outside;
+#   T15 total 19,520.
+#   RSX 2022-23: total expenditure (C3) 24,400; C4 3,000; C5 5,400; net (C7) 16,000.
+# Prices and population flat (fee uplifts 0%), so the returns brought forward to 2022-23 are
+# the returns: 19,520; the scaling factor is 24,400 / 19,520 = 1.25 exactly.
+
+T46 = {
+    "Social Care Activities": 2000,
+    "Commissioning and Service Delivery": 1000,
+    "Information and Early Intervention": 500,
+    "Social Support: Support to Carer": 300,
+    "Social Support: Substance Misuse Support": 100,
+    "Social Support: Support for Social Isolation/Other": 100,
+}
+
+
+def _asc(ref, value, row, col, **dims):
+    base = dict(
+        la_code=LA,
+        area_type="council",
+        year=2021,
+        table_ref=ref,
+        age_band="Total",
+        support_setting="Total",
+        primary_support_reason="Total",
+        care_type="Total",
+        provision="Total",
+        value=float(value),
+        source_file="tables.xlsx",
+        source_sheet=ref,
+        source_row=row,
+        source_column=col,
+    )
+    return {**base, **dims}
+
+
+def _outturn(c3=24400, c4=3000, c5=5400, c7=16000, year=2022):
+    rows = []
+    for i, (m, v) in enumerate(
+        {
+            "total_expenditure": c3,
+            "sales_fees_and_charges": c4,
+            "other_income": c5,
+            "net_current_expenditure": c7,
+        }.items()
+    ):
+        rows.append(
+            dict(
+                la_code=LA,
+                area_type="council",
+                la_name="Wiltshire",
+                ecode="E3928",
+                year=year,
+                year_label=f"{year}-{(year + 1) % 100:02d}",
+                form="RSX",
+                service="Adult Social Care",
+                line="190",
+                age_band="Total",
+                measure=m,
+                value=float(v) if v is not None else np.nan,
+                unit="£ thousands",
+                suppressed=v is None,
+                marker="[x]" if v is None else pd.NA,
+                source="MHCLG revenue outturn",
+                source_file="rsx.ods",
+                source_sheet="RSX_LA_Data",
+                source_row=408,
+                source_column=31 + i,
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def _ledger_tables(outturn=True, **kw):
+    t = _tables()
+    a = t.frames["ascfr"].assign(
+        care_type="Long Term Care", provision="Total", source_file="tables.xlsx"
+    )
+    a["source_sheet"] = a["table_ref"]
+    a["source_row"], a["source_column"] = 160, 6
+    extra = [
+        _asc(
+            "T43", 520, 160, 11, age_band="18 to 64", support_setting="Community: Supported Living"
+        ),
+        _asc("T43", 4520, 160, 13, age_band="18 to 64", care_type="Long Term Care"),
+        _asc("T44", 10000, 160, 13, age_band="65 and over", care_type="Long Term Care"),
+        _asc("T17", 1000, 163, 17, care_type="Short Term Care"),
+        _asc("T15", 19520, 162, 13, care_type="Total Gross Current Expenditure (GCE)"),
+    ]
+    extra += [
+        _asc("T46", v, 160, 6 + i, care_type="Other", primary_support_reason=k)
+        for i, (k, v) in enumerate(T46.items())
+    ]
+    frames = dict(t.frames)
+    frames["ascfr"] = pd.concat([a, pd.DataFrame(extra)], ignore_index=True)
+    if outturn:
+        frames["outturn"] = _outturn(**kw)
+    return Tables(frames=frames, manifest={"files": [], "label": "fixture"})
+
+
+def _evidence(*figures):
+    from msp_analysis.indicators import local
+
+    return local.LocalEvidence.model_validate(
+        {
+            "name": "test",
+            "la_code": LA,
+            "figures": [
+                {"period": "2023-24", "source": "test file", "date": "2024-04-01", **f}
+                for f in figures
+            ],
+        }
+    )
+
+
+def test_base_equals_the_outturn_line_and_the_parts_add_up(tmp_path):
+    r = run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=2)
+    runs = r.runs.iloc[0]
+    assert runs["base_year"] == 2022 and runs["base_spend_gbp"] == pytest.approx(24_400_000, abs=1)
+    rec = r.reconciliation.set_index("line")
+    parts = r.reconciliation.iloc[:8]
+    assert parts["returns_year_gbp"].sum() == pytest.approx(19_520_000)
+    # flat population and prices: the returns brought forward move only with the people the
+    # rates' evidence adds between the returns' year and the base year (18-64 here)
+    brought = parts["brought_forward_gbp"].sum()
+    assert 19_520_000 < brought < 19_520_000 * 1.01
+    assert runs["ledger_scale"] == pytest.approx(24_400_000 / brought)
+    assert parts["base_gbp"].sum() == pytest.approx(24_400_000)
+    older = rec.loc["Long-term care, older people"]
+    assert older["brought_forward_gbp"] == pytest.approx(10_000_000)
+    assert older["base_gbp"] == pytest.approx(10_000_000 * runs["ledger_scale"])
+    assessment = rec.loc["Assessment, care management and safeguarding"]
+    assert assessment["base_gbp"] == pytest.approx(
+        assessment["brought_forward_gbp"] * runs["ledger_scale"]
+    )
+    assert (
+        "sheet T46, cell F160" in rec.loc["Assessment, care management and safeguarding", "source"]
+    )
+    c7 = r.reconciliation[r.reconciliation["line"].str.startswith("Net current")]
+    assert c7["base_gbp"].iloc[0] == pytest.approx(16_000_000)
+    assert c7["source"].iloc[0] == "rsx.ods, sheet RSX_LA_Data, cell AH408"
+    # flat population and prices: spend stays at the line, outside long-term care included
+    spend = r.forecast.query("measure == 'spend' and setting == 'All'").set_index("year")["value"]
+    assert spend.to_numpy() == pytest.approx([24_400_000] * 3)
+    outside = r.forecast.query("measure == 'spend' and setting == 'Outside long-term care'")
+    # the six lines after long-term care (the seventh, equipment, is 0)
+    assert outside["value"].to_numpy() == pytest.approx([parts["base_gbp"].iloc[2:].sum()] * 3)
+    # every part outside long-term care is brought forward by the same growth in people
+    grown = parts.iloc[2:].query("returns_year_gbp > 0")
+    growth = grown["brought_forward_gbp"] / grown["returns_year_gbp"]
+    assert growth.to_numpy() == pytest.approx([growth.iloc[0]] * len(growth))
+
+
+def test_no_outturn_line_leaves_the_returns_unscaled_and_says_so(tmp_path):
+    r = run.run(_ledger_tables(c3=None), LA, [_scenario(tmp_path)], horizon=1)
+    assert r.runs["ledger_scale"].iloc[0] == 1.0
+    parts = r.reconciliation.iloc[:8]
+    assert parts["returns_year_gbp"].sum() == pytest.approx(19_520_000)
+    # unscaled: the returns brought forward (people moved by the rates' evidence, flat prices)
+    brought = parts["brought_forward_gbp"].sum()
+    assert r.runs["base_spend_gbp"].iloc[0] == pytest.approx(brought)
+    assert parts["base_gbp"].sum() == pytest.approx(brought)
+    assert any("not tied to a published outturn line" in n for n in r.notes)
+    assert any("not received in time" in n for n in r.notes)
+
+
+def test_decomposition_includes_spend_outside_long_term_care_exactly(tmp_path):
+    f = _scenario(tmp_path, "d", extra=SHIFT.format(share=0.5), pay=8, cpi=3, fees="")
+    r = run.run(_ledger_tables(), LA, [f], horizon=3)
+    total = r.runs["horizon_spend_gbp"].iloc[0] - r.runs["base_spend_gbp"].iloc[0]
+    assert r.decomposition["change_gbp"].sum() == pytest.approx(total, rel=1e-9)
+    out = r.decomposition[r.decomposition["setting"] == "Outside long-term care"]
+    assert out.groupby("driver")["change_gbp"].sum()["prices"] > 0
+
+
+def test_supported_living_weekly_cost_in_order_of_precedence(tmp_path):
+    t = _ledger_tables()
+    s = S.load(_scenario(tmp_path))
+    # default: the council's community support for 18-64 a client, supported living included:
+    # (1,500 + 520) thousand over 50 SALT clients, a year each = £776.92 a week
+    d = costs.supported_living_weekly(t, LA, 2021, s)
+    assert d["basis"] == "default" and d["weekly_gbp"] == pytest.approx(2_020_000 / 50 / 52)
+    # the council's count: 520 thousand over 20 people = £500 a week
+    count = costs.CouncilFigures.from_evidence(
+        _evidence({"market": "supported_living", "measure": "people_supported", "value": 20}), LA
+    )
+    c = costs.supported_living_weekly(t, LA, 2021, s, count)
+    assert c["basis"] == "council" and c["weekly_gbp"] == pytest.approx(500)
+    assert "20 people in supported living (test file" in c["source"]
+    # the council's fee, £ a week: 2023-24 back to 2021-22 on the national path (pay share 60%:
+    # 2022-23 0.6 x 6.6 + 0.4 x 3.1 = 5.2%, 2023-24 0.6 x 9.7 + 0.4 x 10.1 = 9.86%)
+    fee = costs.CouncilFigures.from_evidence(
+        _evidence(
+            {
+                "market": "supported_living",
+                "measure": "fee_rate",
+                "value": 900,
+                "unit": "£ per week",
+            }
+        ),
+        LA,
+    )
+    f = costs.supported_living_weekly(t, LA, 2021, s, fee)
+    assert f["weekly_gbp"] == pytest.approx(900 / (1.052 * 1.0986))
+    # a scenario's own stated cost wins
+    stated = S.load(
+        _scenario(
+            tmp_path,
+            "stated",
+            extra="  setting_costs: {value: {weekly_cost_gbp: {Supported living: 300}, price_year: 2021}, source: s, rating: low}\n",
+        )
+    )
+    assert costs.supported_living_weekly(t, LA, 2021, stated, fee)["weekly_gbp"] == pytest.approx(
+        300
+    )
+
+
+def test_supported_living_people_follow_the_weekly_cost(tmp_path):
+    count = _evidence({"market": "supported_living", "measure": "people_supported", "value": 20})
+    r = run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=1, evidence=count)
+    assert r.runs["supported_living_people_base"].iloc[0] == pytest.approx(20)
+    w = r.weekly_costs.query("setting == 'Supported living'")
+    assert (w["weekly_returns_year_gbp"] == pytest.approx(500)).all()
+    scale = r.runs["ledger_scale"].iloc[0]
+    assert 1.2 < scale < 1.25  # the line over the returns brought forward
+    assert (w["weekly_base_gbp"] == pytest.approx(500 * scale)).all()  # flat prices, scaled
+
+
+def test_council_uplifts_set_the_first_projected_year_for_their_markets(tmp_path):
+    ev = _evidence(
+        {"market": "care_home_65", "measure": "fee_uplift_pct", "value": 5.0},
+        {"market": "home_care_18", "measure": "fee_uplift_pct", "value": 7.0},
+    )
+    # base 2022-23; the evidence's period 2023-24 is the first projected year
+    s = _scenario(tmp_path, "p", pay=10, cpi=5, fees="")
+    r = run.run(_ledger_tables(), LA, [s], horizon=2, evidence=ev)
+    u = r.uplifts.set_index(["age_band", "setting"])
+    assert u.loc[("65 and over", "Residential"), "growth_pct"] == pytest.approx(5.0)
+    assert u.loc[("65 and over", "Nursing"), "growth_pct"] == pytest.approx(5.0)
+    assert u.loc[("65 and over", "Residential"), "basis"] == "council"
+    assert u.loc[("18 to 64", "Community"), "growth_pct"] == pytest.approx(7.0)
+    # residential care for adults 18-64 is not the care-home-for-older-people market: national
+    assert u.loc[("18 to 64", "Residential"), "basis"] == "national"
+    # published 2023-24 path, pay share 60%: 0.6 x 9.7 + 0.4 x 10.1 = 9.86%
+    assert u.loc[("18 to 64", "Residential"), "growth_pct"] == pytest.approx(9.86)
+    # a scenario that holds prices (fee uplifts 0% every year) keeps them held
+    held = run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=1, evidence=ev)
+    assert (held.uplifts["growth_pct"] == 0).all() and (held.uplifts["basis"] == "scenario").all()
+
+
+def test_shift_effect_moves_people_and_says_each_driver(tmp_path):
+    from msp_analysis.narrative import section2_costs
+
+    f = _scenario(tmp_path, "ld", extra=SHIFT.format(share=0.8), fees="")
+    r = run.run(_ledger_tables(), LA, [f], horizon=3)
+    se = r.shift_effects
+    assert se["people_change"].sum() == pytest.approx(0, abs=1e-9)  # people move, never appear
+    res = se.query("setting == 'Residential'")["people_change"].sum()
+    assert res < 0 and se.query("setting == 'Supported living'")["people_change"].sum() > 0
+    lines = section2_costs.shift_sentences(r, "ld", "Wiltshire")
+    assert any(line.startswith(f"{round(-res)} fewer adults aged 18 to 64") for line in lines)
+    assert lines[-1].startswith("Altogether Wiltshire's spend in 2025-26 is")

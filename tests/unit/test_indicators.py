@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.indicators import core, diversity, risk
 
 pytestmark = pytest.mark.unit
@@ -197,12 +197,12 @@ def test_thresholds_yaml_validated(tmp_path):
     bad.write_text(
         "name: x\nversion: 1\nrules:\n  - {risk: workforce, market: all, indicator: i, breakdown: b, rule: above, threshold: 1, source: s, colour: red}\n"
     )
-    with pytest.raises(ScenarioError, match="unknown key"):
+    with pytest.raises(SettingsError, match="unknown key"):
         risk.load_thresholds(bad)
     bad.write_text(
         "name: x\nrules:\n  - {risk: weather, market: all, indicator: i, breakdown: b, rule: above, threshold: 1, source: s}\n"
     )
-    with pytest.raises(ScenarioError, match="weather"):
+    with pytest.raises(SettingsError, match="weather"):
         risk.load_thresholds(bad)
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from msp_analysis import resources
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.indicators import local, risk
 
 pytestmark = pytest.mark.unit
@@ -62,14 +62,14 @@ def test_rows_and_fee_to_cost_gap(tmp_path):
     ],
 )
 def test_bad_files_refused_with_the_entry_named(tmp_path, bad, words):
-    with pytest.raises(ScenarioError, match=r"evidence\.yml") as e:
+    with pytest.raises(SettingsError, match=r"evidence\.yml") as e:
         local.load_evidence(_write(tmp_path, bad))
     assert words in str(e.value) and "\n" not in str(e.value)
 
 
 def test_evidence_for_another_council_refused(tmp_path):
     ev = local.load_evidence(_write(tmp_path, GOOD))
-    with pytest.raises(ScenarioError, match="E06000054, not E06000055"):
+    with pytest.raises(SettingsError, match="E06000054, not E06000055"):
         local.evidence_rows(ev, "E06000055")
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from msp_analysis import resources
-from msp_analysis.errors import ScenarioError
+from msp_analysis.errors import SettingsError
 from msp_analysis.narrative import context, render
 
 pytestmark = pytest.mark.unit
@@ -431,8 +431,8 @@ def test_section2_pounds_shares_backtest_and_warnings():
     assert "moving placements between settings -£617,999." in text
     assert "80% range 4,096 to 6,407" in text and "the number falls 7.6%" in text
     assert "forecast £192.9m in 2024-25 (80% range £175.8m to £211.6m), so it rises 9.2%" in text
-    # the outturn lines are told apart from the long-term care spend the scenarios project
-    assert "(ASC-FR spend by setting, brought forward to 2023-24: £156.2m)" in text
+    # the outturn lines are told apart: the scenarios start from total expenditure
+    assert "The scenarios above start from total expenditure." in text
     # one line on the record in Section 2; the table is in the appendix
     assert (
         "One year ahead from the latest outturn (2023-24, forecast from 2022-23, 140 councils),"
@@ -659,10 +659,10 @@ def test_actions_file_validated(tmp_path):
     bad.write_text(
         "name: x\nactions:\n  - {id: A, market: care_home_65, title: t, owner: o, colour: red}\n"
     )
-    with pytest.raises(ScenarioError, match="unknown key"):
+    with pytest.raises(SettingsError, match="unknown key"):
         context.load_actions(bad)
     bad.write_text("name: x\nactions:\n  - {id: A, market: moon, title: t, owner: o}\n")
-    with pytest.raises(ScenarioError, match="moon"):
+    with pytest.raises(SettingsError, match="moon"):
         context.load_actions(bad)
 
 
@@ -810,7 +810,10 @@ def test_assumption_sources_put_one_bracket_after_a_plain_name():
     assert "- Real growth in unit costs (low; Market unchanged): PSSRU/CPEC" in text
     assert ") (" not in text
     # a name keeps its capitals: Jinja's capitalize made it 'shared lives'
-    assert "- Weekly costs of supported living and Shared Lives (low): msp-analysis" in text
+    assert (
+        "- Weekly costs of Shared Lives and other settings the returns do not cost (low):"
+        " msp-analysis" in text
+    )
     assert render.upper_first("adult social care spend (ASC-FR)") == (
         "Adult social care spend (ASC-FR)"
     )

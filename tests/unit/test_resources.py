@@ -67,3 +67,30 @@ def test_user_actions_file_replaces_the_example(tmp_path, monkeypatch):
     assert plan.default_actions() == resources.packaged("templates", "actions.yml")
     (tmp_path / "actions.yml").write_text("actions: []\n")
     assert plan.default_actions() == tmp_path / "actions.yml"
+
+
+def test_default_evidence_is_the_councils_own_public_figures_or_none(tmp_path):
+    from msp_analysis.indicators.local import evidence_for
+
+    wilts = resources.public_evidence("E06000054")
+    assert wilts is not None and wilts.is_relative_to(resources.packaged())
+    assert resources.public_evidence("E06000055") is None
+    ev = evidence_for("E06000054")
+    assert ev.la_code == "E06000054" and not ev.example
+    people = [f for f in ev.figures if f.measure == "people_supported"]
+    # Wiltshire's whole-life MSP: 519 adults with a learning disability and 150 with mental
+    # health needs in supported living, December 2023
+    assert [f.value for f in people] == [669] and people[0].market == "supported_living"
+    uplifts = {f.market: f.value for f in ev.figures if f.measure == "fee_uplift_pct"}
+    assert uplifts == {"care_home_65": 5.87, "home_care_18": 8.23}  # CQC's assessment
+    assert evidence_for("E06000055") is None
+    # the DEMO example only for its own council; a file given always wins
+    assert evidence_for("E10900001", demo=True).example
+    assert evidence_for("E06900002", demo=True) is None
+    own = tmp_path / "own.yml"
+    own.write_text(
+        "name: own\nla_code: E06000054\nfigures:\n  - {market: supported_living, measure:"
+        " people_supported, value: 600, period: March 2024, source: own records,"
+        " date: 2024-03-31}\n"
+    )
+    assert evidence_for("E06000054", own).name == "own"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from msp_analysis.forecast import run, workbench
+from msp_analysis.forecast import costs, run, workbench
 from msp_analysis.forecast import scenarios as S
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_forecast import LA, SHIFT, _scenario, _tables
+from test_forecast import LA, SHIFT, _evidence, _ledger_tables, _scenario, _tables
 
 pytestmark = pytest.mark.unit
 
@@ -25,11 +25,16 @@ def wb(tmp_path):
 
 
 def test_defaults_are_the_starting_scenario_and_run_like_it(wb):
-    """The shift in SHIFT moves 50% over 2 years; weekly costs are the defaults (£1,400,
-    £500); run with the defaults, people and spend equal the scenario run as a file."""
+    """The shift in SHIFT moves 50% over 2 years; Shared Lives costs the scenario's £500 and
+    supported living what the projection costs it from the returns (the scenario states no
+    cost; returns' year 2021-22 = the scenario's price year); run with the defaults, people
+    and spend equal the scenario run as a file."""
     d = wb.defaults
     assert (d.shift_share, d.phase_in_years) == (0.5, 2.0)
-    assert (d.supported_living_weekly_gbp, d.shared_lives_weekly_gbp) == (1400.0, 500.0)
+    sl = costs.supported_living_weekly(wb.tables, LA, 2021, wb.base)
+    assert sl["basis"] == "default"
+    assert d.supported_living_weekly_gbp == pytest.approx(sl["weekly_gbp"], abs=0.01)
+    assert d.shared_lives_weekly_gbp == 500.0
     assert d.first_year_uplift_pct is None
     p = wb.run()
     frame, info = run.project_council(wb.tables, LA, wb.base, 3)
@@ -91,3 +96,33 @@ def test_controls_redraw_on_a_change_and_read_well_without_a_kernel(wb, tmp_path
     name_box.value = "from widget.yml"
     save.click()
     assert (tmp_path / "from widget.yml").exists() and "Saved" in message.value
+
+
+def test_supported_living_is_stated_in_the_file_only_when_the_analyst_changes_it(wb, tmp_path):
+    """Left at its default, the weekly cost stays the returns' and evidence's to set (the
+    saved file states none); changed, the file states it and the run uses it."""
+    kept = S.load(wb.save(wb.defaults, tmp_path / "kept.yml"))
+    assert "Supported living" not in kept.value("setting_costs")["weekly_cost_gbp"]
+    assert kept.value("setting_costs")["weekly_cost_gbp"]["Shared Lives"] == 500
+    cheaper = dataclasses.replace(
+        wb.defaults, supported_living_weekly_gbp=wb.defaults.supported_living_weekly_gbp / 2
+    )
+    spend = {
+        name: wb.run(st).totals.query("measure == 'spend'")["value"].iloc[-1]
+        for name, st in (("default", wb.defaults), ("cheaper", cheaper))
+    }
+    assert spend["cheaper"] < spend["default"]
+
+
+def test_the_council_evidence_sets_the_workbench_as_it_sets_the_forecast(tmp_path):
+    """A count of people in supported living turns ASC-FR's supported-living spend
+    (£520k, T43) into the weekly cost: £520,000 / 20 / 52 = £500 a week, the workbench's
+    default; its run equals the forecast's run with the same evidence."""
+    count = _evidence({"market": "supported_living", "measure": "people_supported", "value": 20})
+    f = _scenario(tmp_path, "start", population="flat", extra=SHIFT.format(share=0.5), fees="")
+    wb = workbench.Workbench(_ledger_tables(), LA, f, horizon=2, evidence=count)
+    assert wb.defaults.supported_living_weekly_gbp == pytest.approx(500, abs=0.01)
+    p = wb.run()
+    r = run.run(wb.tables, LA, [f], horizon=2, evidence=count)
+    spend = r.forecast.query("measure == 'spend' and setting == 'All'")["value"]
+    assert p.totals.query("measure == 'spend'")["value"].tolist() == pytest.approx(spend.tolist())
