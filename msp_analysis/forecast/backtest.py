@@ -285,6 +285,9 @@ def calibrate(bt: pd.DataFrame) -> pd.DataFrame:
     loo = calibration.leave_one_origin_out(errors).set_index(["origin", "horizon"])
     idx = pd.MultiIndex.from_frame(bt.loc[model, ["origin", "horizon"]])
     have = idx.isin(loo.index)
+    bt.loc[bt.index[model][~have], "calibration"] = "not calibrated (no other origin)"
+    if not have.any():
+        return bt
     rows = bt.index[model][have]
     q = loo.reindex(idx[have])
     sd = bt.loc[rows, "sd_log"].to_numpy()
@@ -303,7 +306,6 @@ def calibrate(bt: pd.DataFrame) -> pd.DataFrame:
             q["pooled"], q.index.get_level_values(1), q["forecasts"], q["origins"]
         )
     ]
-    bt.loc[bt.index[model][~have], "calibration"] = "not calibrated (no other origin)"
     return bt
 
 

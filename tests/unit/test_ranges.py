@@ -212,3 +212,186 @@ def test_years_of_prices_assumed_exclude_published_years_and_fixed_uplifts():
     assert (
         R.unpublished_years(_Scenario({y: 0 for y in range(base, base + 6)}), base, base + 5) == 0
     )
+
+
+# ---- calibration against the backtest: wider where forecasts strayed, narrower where not --
+
+
+def _model_rows(z_by_horizon: dict[int, list[float]], origins=(2011, 2012, 2013), sd=0.1):
+    """Backtest model rows: each origin and horizon, one council per z, point 100 and the
+    outturn 100 x exp(sd x z)."""
+    rows = [
+        {
+            "la_code": f"E06{k:06d}",
+            "target": "asc_net_current_expenditure",
+            "origin": o,
+            "horizon": h,
+            "model": "model",
+            "actual": 100 * np.exp(sd * z),
+            "forecast": 100.0,
+            "ape": abs(100 / np.exp(sd * z) - 1) * 100,
+            "sd_log": sd,
+            **dict.fromkeys(["lower_80", "upper_80", "lower_95", "upper_95"], np.nan),
+            **dict.fromkeys(["covered_80", "covered_95"], None),
+        }
+        for o in origins
+        for h, zs in z_by_horizon.items()
+        for k, z in enumerate(zs)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_calibration_narrows_where_forecasts_did_better_than_claimed_and_widens_where_worse(
+    monkeypatch,
+):
+    """One year ahead the outturns sit within half the model's claimed spread (|z| 0.05 ..
+    0.5), two years ahead at three times it (|z| 0.3 .. 3). The model's own normal 80% range
+    (|z| <= 1.2816) held every outturn one year ahead and 4 of 10 two years ahead; calibrated
+    on the other origins (each origin has the same errors, so their 80th percentile is
+    0.05 x 8.2 = 0.41 one year ahead and 0.3 x 8.2 = 2.46 two years ahead) the range is
+    narrower one year ahead, wider two years ahead, and holds 8 in 10 at both."""
+    monkeypatch.setattr(calibration, "MIN_FORECASTS", 5)
+    monkeypatch.setattr(calibration, "WINDOW", 0)
+    k = np.arange(1, 11)
+    signs = np.where(k % 2, 1, -1)
+    bt = backtest.calibrate(_model_rows({1: list(0.05 * k * signs), 2: list(0.3 * k * signs)}))
+    normal = np.exp(0.1 * 1.2816)
+    for h, q in ((1, 0.41), (2, 2.46)):
+        m = bt[bt["horizon"] == h]
+        assert m["upper_80"].to_numpy() == pytest.approx(100 * np.exp(0.1 * q))
+        assert m["lower_80"].to_numpy() == pytest.approx(100 * np.exp(-0.1 * q))
+        assert m["covered_80"].mean() == pytest.approx(0.8)
+    z = bt["z"].abs()
+    assert (z[bt["horizon"] == 1] <= 1.2816).mean() == 1.0
+    assert (z[bt["horizon"] == 2] <= 1.2816).mean() == pytest.approx(0.4)
+    one = bt[bt["horizon"] == 1]["upper_80"].iloc[0] / 100
+    two = bt[bt["horizon"] == 2]["upper_80"].iloc[0] / 100
+    assert one < normal < two
+    # the plan's ranges (every origin) say the same
+    cal = backtest.spend_calibration(bt)
+    assert cal.ratios(1, 0.1)["upper_80"] == pytest.approx(np.exp(0.041))
+    assert cal.ratios(2, 0.1)["upper_80"] == pytest.approx(np.exp(0.246))
+    by_h = backtest.by_horizon(bt).set_index("horizon")
+    assert by_h.loc[1, "coverage_80"] == pytest.approx(80.0)
+    assert by_h.loc[2, "origins"] == "2011-12, 2012-13, 2013-14"
+
+
+def test_an_origin_with_no_other_origin_is_not_calibrated_and_says_so(monkeypatch):
+    monkeypatch.setattr(calibration, "MIN_FORECASTS", 1)
+    bt = backtest.calibrate(_model_rows({1: [0.5, -0.5]}, origins=(2011,)))
+    assert (bt["calibration"] == "not calibrated (no other origin)").all()
+    assert bt["covered_80"].isna().all()
+
+
+# ---- the ranges a projection prints ---------------------------------------------------------
+
+
+class _Prices:
+    """A scenario's price path only (what the range functions read)."""
+
+    def __init__(self, fee=None, hold=False):
+        self.path = {"fee_uplift_pct": fee or {}, "hold_prices": hold}
+
+    def value(self, key):
+        assert key == "price_path"
+        return self.path
+
+
+def _stub_spend_model(monkeypatch, quantiles: dict[int, float]):
+    """The spend model's spread: 0.05 a year for a council, 0.02 for the year, 0.01 a year
+    of prices assumed; calibrated quantiles |z| by horizon as given."""
+    fit = outturn_forecast.Fit(2020, 0.0, pd.Series(dtype=float), 0.05, 0.02, 10, 0.01)
+    table = pd.DataFrame(
+        [
+            {
+                "horizon": h,
+                "forecasts": 200,
+                "origins": 3,
+                "pooled": False,
+                "q_lo_80": -q,
+                "q_hi_80": q,
+                "q_lo_95": -1.5 * q,
+                "q_hi_95": 1.5 * q,
+            }
+            for h, q in quantiles.items()
+        ]
+    )
+    monkeypatch.setattr(R, "_spend_model", lambda tables: (fit, calibration.Calibration(table)))
+    return fit
+
+
+def test_spend_ranges_follow_the_calibration_and_never_narrow_with_the_years(monkeypatch):
+    """Quantiles 1.0, 2.0, 0.5 at one, two and three years ahead: the third year's
+    calibrated range would pinch (0.5 x its spread is less than 2.0 x the second's), so it
+    keeps the second's; the first two are exp(q x sd) exactly."""
+    fit = _stub_spend_model(monkeypatch, {1: 1.0, 2: 2.0, 3: 0.5})
+    last = outturn_forecast.last_published()
+    base = last  # every projected year's prices assumed
+    r = R.spend_ratios(None, _Prices(), base, [base + 1, base + 2, base + 3]).set_index("horizon")
+    assert list(r["unpublished"]) == [1, 2, 3]
+    sd1, sd2 = outturn_forecast.sd_log(fit, 1, 1), outturn_forecast.sd_log(fit, 2, 2)
+    assert r.loc[1, "upper_80"] == pytest.approx(np.exp(sd1))
+    assert r.loc[2, "upper_80"] == pytest.approx(np.exp(2 * sd2))
+    assert r.loc[2, "lower_80"] == pytest.approx(np.exp(-2 * sd2))
+    assert r.loc[3, "upper_80"] == pytest.approx(r.loc[2, "upper_80"])
+    assert r.loc[3, "lower_80"] == pytest.approx(r.loc[2, "lower_80"])
+    assert r["calibrated"].all()
+    for side, sign in (("upper", 1), ("lower", -1)):
+        for lvl in (80, 95):
+            steps = np.diff(sign * np.log(r[f"{side}_{lvl}"].to_numpy()))
+            assert (steps >= 0).all()
+
+
+def test_prices_held_have_no_unpublished_years_so_a_narrower_spend_range(monkeypatch):
+    """hold_prices (the Baseline) assumes no price growth: no years of prices to be unsure
+    of, so at the same horizon its spread is smaller than a scenario assuming them."""
+    _stub_spend_model(monkeypatch, {1: 1.28, 2: 1.28, 3: 1.28})
+    base = outturn_forecast.last_published()
+    years = [base + 1, base + 2, base + 3]
+    held = R.spend_ratios(None, _Prices(hold=True), base, years)
+    assumed = R.spend_ratios(None, _Prices(), base, years)
+    assert list(held["unpublished"]) == [0, 0, 0]
+    assert (held["upper_80"] < assumed["upper_80"]).all()
+    assert R.unpublished_years(_Prices(hold=True), base - 3, base + 5) == 0
+
+
+def test_no_backtest_gives_the_model_own_normal_range_and_says_so(monkeypatch):
+    monkeypatch.setattr(R, "_spend_model", lambda tables: (None, None))
+    r = R.spend_ratios(None, _Prices(), 2022, [2023, 2026]).set_index("horizon")
+    assert not r["calibrated"].any()
+    # fitted None: 0.05 x sqrt(h); normal 80% quantile 1.2816
+    assert r.loc[4, "upper_80"] == pytest.approx(np.exp(1.2816 * 0.05 * 2), rel=1e-4)
+
+
+def test_a_projection_ranges_hold_their_value_add_up_and_never_narrow(tmp_path):
+    """A council's run (hand-made returns and outturn, spend outside long-term care
+    included): every range holds its central figure; the spend of the base year, the
+    published line, has none; each year's total range is the total of its cells' ranges;
+    the width (log upper / lower) never falls from one year to the next."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_forecast import LA, _ledger_tables, _scenario
+
+    from msp_analysis.forecast import run
+
+    r = run.run(_ledger_tables(), LA, [_scenario(tmp_path, pay=8, cpi=3)], horizon=3)
+    f = r.forecast
+    assert (f["lower_80"] <= f["value"] + 1e-6).all() and (f["value"] <= f["upper_80"] + 1e-6).all()
+    assert (f["lower_95"] <= f["lower_80"] + 1e-6).all() and (
+        f["upper_80"] <= f["upper_95"] + 1e-6
+    ).all()
+    spend = f[f["measure"] == "spend"]
+    base = spend[spend["year"] == spend["year"].min()]
+    assert (base["lower_80"] == base["value"]).all() and (base["upper_80"] == base["value"]).all()
+    assert "Outside long-term care" in set(spend["setting"])
+    cells = spend[spend["setting"] != "All"].groupby("year")[["upper_80", "lower_95"]].sum()
+    total = spend[spend["setting"] == "All"].set_index("year")[["upper_80", "lower_95"]]
+    assert total.to_numpy() == pytest.approx(cells.loc[total.index].to_numpy())
+    for measure in ("spend", "people"):
+        t = f[(f["measure"] == measure) & (f["setting"] == "All")].sort_values("year")
+        width = np.log(t["upper_80"] / t["lower_80"]).to_numpy()
+        assert (np.diff(width) >= -1e-12).all()
+    t = f[(f["measure"] == "spend") & (f["setting"] == "All")].sort_values("year")
+    assert np.log(t["upper_80"] / t["lower_80"]).iloc[-1] > 0
