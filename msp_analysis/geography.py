@@ -421,3 +421,174 @@ def non_additive_for(frame: pd.DataFrame, code: str, *, containing: bool = True)
     rank = out["basis"].map(order).fillna(len(order))
     best = rank.groupby(out["year"]).transform("min")
     return out[rank == best].reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def split_weights() -> pd.Series:
+    """Successor code -> its share of a split county's adults (aged 18 and over, ONS mid-2021;
+    ``data/split_weights.csv``, built by ``tools/make_split_weights.py`` from the districts
+    each successor was made of)."""
+    frame = _data_csv("split_weights.csv")
+    return frame.set_index("successor_code")["weight"].astype(float)
+
+
+def is_abolished(code: str) -> bool:
+    """True for a council that no longer exists (a predecessor in :func:`boundary_changes`)."""
+    return code in set(boundary_changes()["predecessor_code"]) and not is_current(code)
+
+
+def abolished_message(code: str) -> str:
+    """What to say when someone asks for an abolished council: when it went and which
+    councils of today took over ('Cumbria (E10000006) was abolished on 1 April 2023: its
+    area is now Cumberland (E06000063) and Westmorland and Furness (E06000064) ...')."""
+    rows = boundary_changes()[boundary_changes()["predecessor_code"] == code]
+    name = council_name(code) or code
+    if rows.empty:
+        return f"{name} ({code}) is not a council today"
+    when = pd.Timestamp(rows["effective"].iloc[0])
+    succ = [(s, council_name(s) or s) for s in successors(code)]
+    listing = " and ".join(f"{n} ({s})" for s, n in succ)
+    verb = "is now" if len(succ) == 1 else "is now shared by"
+    if rows["change"].iloc[0] == "merge":
+        verb = "is now part of"
+    runs = " or ".join(f"--la {s}" for s, _ in succ)
+    return (
+        f"{name} ({code}) was abolished on {when.day} {when:%B %Y}: its area {verb} {listing}. "
+        f"A plan is for a council of today: run with {runs} (its plan uses {name}'s returns "
+        "for the years before)"
+    )
+
+
+def history_statement(code: str) -> str | None:
+    """One paragraph for a council created since 2019 whose history is a former council's
+    returns: which council made them, on which boundary, and how its figures are used here.
+    None for a council whose returns are all its own."""
+    pred = predecessors(code)
+    if pred.empty:
+        return None
+    name = council_name(code) or code
+    when = pd.Timestamp(pred["effective"].iloc[0])
+    first_year = f"{when.year}-{(when.year + 1) % 100:02d}"
+    change = pred["change"].iloc[0]
+    olds = pred["predecessor_name"].tolist()
+    if change == "rename":
+        old = olds[0]
+        return (
+            f"{name} Council was created on {when.day} {when:%B %Y} on the boundary of {old} "
+            f"County Council, which it replaced. Figures for years before {first_year} are "
+            f"{old} County Council's returns, shown under {name}'s name: the same area and the "
+            "same people."
+        )
+    if change == "successor":
+        return (
+            f"{name} Council was created on {when.day} {when:%B %Y} from most of {olds[0]} "
+            f"County Council's area. Figures for years before {first_year} are the county's "
+            f"returns. {pred['note'].iloc[0]}."
+        )
+    if change == "split":
+        old = olds[0]
+        parts = successor_parts()
+        districts = parts.loc[
+            (parts["successor_code"] == code) & (parts["part_type"] == "district"), "part_name"
+        ].tolist()
+        made_of = (
+            f" (the former districts of {', '.join(districts[:-1])} and {districts[-1]})"
+            if len(districts) > 1
+            else ""
+        )
+        share = split_weights().get(code)
+        share_text = f"{share:.1%}" if share is not None else "its share"
+        return (
+            f"{name} Council was created on {when.day} {when:%B %Y} from part of {old} County "
+            f"Council's area{made_of}. Returns before {first_year} were made by {old} County "
+            f"Council for the whole county: rates, shares and unit costs shown for those years "
+            f"are {old}'s; counts of people and money are {old}'s multiplied by {name}'s share "
+            f"of the county's adults ({share_text}, ONS mid-2021 estimates, its former districts "
+            f"summed), and are marked as estimates. From {first_year} the figures are "
+            f"{name}'s own where the publisher has them."
+        )
+    if change == "merge":
+        return (
+            f"{name} Council was created on {when.day} {when:%B %Y}. "
+            f"{pred['note'].iloc[0]}. Counts and money before {first_year} are the former "
+            "councils' returns added up; their rates and shares are not combined."
+        )
+    return None
+
+
+#: Words in a unit that mark a figure which cannot be added up (a rate, share, price, index).
+_INTENSIVE = re.compile(r"%|\bper\b|\bHHI\b|\brate\b|\bratio\b|\bshare\b|\bscore\b|\brank\b", re.I)
+
+
+def is_additive_unit(unit: str) -> bool:
+    """True for counts and money ('people', 'providers', '£ million'); False for rates,
+    shares, prices and indices ('%', '£ per week', 'per 100,000', 'HHI (0-10,000)')."""
+    return not _INTENSIVE.search(str(unit))
+
+
+def to_current_councils(
+    area: pd.DataFrame, *, additive: bool, keys: list[str] | None = None
+) -> pd.DataFrame:
+    """An area frame (``la_code``, ``area_type``, ``year``, ``breakdown``, ``value``) with
+    its councils on today's boundaries; England and region rows untouched.
+
+    Where a council of today has no row for a key (year, breakdown) and the council(s) it
+    was made from do: a renamed council's row is carried over as it is; a split county's
+    row goes to each successor, as it is for a rate or share (``additive`` False) or
+    times the successor's population share for a count or money (:func:`split_weights`);
+    merged councils' counts are summed (all parts present) and their rates left out. The
+    former councils' rows then go, so nothing is counted twice among councils. Rows that
+    came from a former council have ``boundary_basis`` 'same area', 'approximately the
+    same area', 'former county (rate)', 'apportioned' or 'merged'; a council's own rows
+    'published'.
+    """
+    keys = keys or [k for k in ("year", "breakdown") if k in area.columns]
+    out = area.copy()
+    if "boundary_basis" not in out:
+        out["boundary_basis"] = "published"
+    bc = boundary_changes()
+    preds = set(bc["predecessor_code"]) & set(out["la_code"])
+    if not preds:
+        return out
+    is_pred = out["la_code"].isin(preds) & (out["area_type"] == "council")
+    old = out[is_pred]
+    keep = out[~is_pred]
+    have = keep[keep["area_type"] == "council"][["la_code", *keys]].drop_duplicates()
+    pieces = [keep]
+    weights = split_weights()
+    for change, group in bc[bc["predecessor_code"].isin(preds)].groupby("change"):
+        for succ, rows in group.groupby("successor_code"):
+            parts = old[old["la_code"].isin(rows["predecessor_code"])]
+            if parts.empty:
+                continue
+            if change in ("rename", "successor"):
+                new = parts.assign(
+                    la_code=succ,
+                    boundary_basis="same area"
+                    if change == "rename"
+                    else "approximately the same area",
+                )
+            elif change == "split":
+                share = float(weights.get(succ, np.nan))
+                new = parts.assign(la_code=succ)
+                if additive:
+                    new["value"] = new["value"] * share
+                    new["boundary_basis"] = "apportioned"
+                else:
+                    new["boundary_basis"] = "former county (rate)"
+            else:  # merge
+                if not additive:
+                    continue
+                n_parts = len(rows)
+                g = parts.groupby(keys, dropna=False)["value"]
+                summed = g.sum(min_count=1).where(g.count() == n_parts).rename("value")
+                first = parts.drop_duplicates(keys).set_index(keys).drop(columns="value")
+                new = first.join(summed).reset_index().assign(la_code=succ)
+                new["boundary_basis"] = "merged"
+            mine = have[have["la_code"] == succ]
+            if len(mine):
+                new = new.merge(mine.assign(_own=True), on=["la_code", *keys], how="left")
+                new = new[new["_own"].isna()].drop(columns="_own")
+            pieces.append(new)
+    result = pd.concat(pieces, ignore_index=True)
+    return result

@@ -57,7 +57,7 @@ def resolve_council(value: object, *, include_demo: bool = True, option: str = "
     if _CODE_LIKE.match(text):
         code = text.upper()
         if code in codes:
-            return code
+            return _not_abolished(code)
         if code == _geo().ENGLAND_CODE or code in _geo().REGIONS:
             raise UsageError(
                 f"{option} {text}: {_geo().council_name(code)} is not a council; "
@@ -72,7 +72,7 @@ def resolve_council(value: object, *, include_demo: bool = True, option: str = "
         )
     by_name = _geo().code_for_name(text)
     if by_name and by_name in codes:
-        return by_name
+        return _not_abolished(by_name)
     lowered = text.lower()
     current = rows[rows["status"] != "predecessor"]
     exact = [c for c, n in zip(current["la_code"], current["la_name"]) if n.lower() == lowered]
@@ -97,6 +97,18 @@ def resolve_council(value: object, *, include_demo: bool = True, option: str = "
         else " (`msp councils` lists them)"
     )
     raise UsageError(f"{option} {text!r} is not a council this tool knows{hint}")
+
+
+def _not_abolished(code: str) -> str:
+    """The code of a council of today; an abolished council's is refused, naming the
+    councils that took over its area (whose plans use its returns for the years before).
+
+    Raises:
+        UsageError: ``code`` is a council abolished in a boundary change.
+    """
+    if _geo().is_abolished(code):
+        raise UsageError(f"--la {code}: {_geo().abolished_message(code)}")
+    return code
 
 
 def check_horizon(value: int) -> int:
@@ -297,9 +309,10 @@ def check_in_data(
 ) -> str:
     """The council has rows in ``table`` of the processed data, or a clear error saying what exists.
 
-    A council created after the data's year (Cumberland with 2021-22 returns) is told its
-    predecessor's data is what exists; a real council asked of the DEMO data is told to pass
-    the folder of published files.
+    A council created after the data's year (Cumberland or North Yorkshire with 2021-22
+    returns) is in the data through the council(s) it was made from: their returns are its
+    history (:func:`msp_analysis.geography.history_statement` says how in its plan). A real
+    council asked of the DEMO data is told to pass the folder of published files.
     """
     years = data_years(processed_dir, table)
     if code in years:
@@ -314,20 +327,18 @@ def check_in_data(
         else "none"
     )
     pred = _geo().predecessors(code)
-    if not pred.empty:
-        when = str(pred["effective"].iloc[0])[:10]
-        olds = [
-            f"{r.predecessor_name} ({r.predecessor_code})"
-            for r in pred.itertuples()
-            if r.predecessor_code in years
-        ]
-        if olds:
-            raise UsageError(
-                f"{name} ({code}) was created on {when}, after the loaded {table.upper()} years "
-                f"({label}): its predecessor's data is what exists: "
-                + ", ".join(olds)
-                + f"; run with --la {pred['predecessor_code'].iloc[0]} or add a later return"
-            )
+    olds = [r.predecessor_name for r in pred.itertuples() if r.predecessor_code in years]
+    if olds:
+        log.info(
+            "%s (%s): the loaded %s data (%s) is %s's returns, made before %s was created",
+            name,
+            code,
+            table.upper(),
+            label,
+            " and ".join(olds),
+            name,
+        )
+        return code
     if is_demo_council(code):
         raise UsageError(
             f"{name} ({code}) is a DEMO council but the data are published files: "

@@ -2,7 +2,8 @@
 
 A council split in two (Northamptonshire 2021, Cumbria 2023) has figures published only
 for the whole county before the split. Series on today's boundaries apportion them by
-each successor's share of the county's all-ages population at mid-2021, the last
+each successor's share of the county's adults (aged 18 and over: adult social care's
+population) at mid-2021, the last
 estimate on the boundaries the successors were built from: North and West
 Northamptonshire directly, Cumberland and Westmorland and Furness as the sums of the
 districts they were formed from (Allerdale, Carlisle, Copeland; Barrow-in-Furness,
@@ -33,7 +34,11 @@ def main(raw: Path) -> None:
     rows = CalamineWorkbook.from_path(str(raw / FILE)).get_sheet_by_name("MYE2 - Persons")
     rows = rows.to_python()
     h = next(i for i, r in enumerate(rows) if str(r[0]).strip() == "Code")
-    pop = {str(r[0]).strip(): float(r[3]) for r in rows[h + 1 :] if str(r[0]).strip()}
+    header = [str(c).strip() for c in rows[h]]
+    first_adult = header.index("18")  # single years of age '0' ... '89', then '90+'
+    pop = {
+        str(r[0]).strip(): float(sum(r[first_adult:])) for r in rows[h + 1 :] if str(r[0]).strip()
+    }
     out = []
     for (pred, succ), parts in PARTS.items():
         out.append(
@@ -43,7 +48,7 @@ def main(raw: Path) -> None:
                 "population": int(sum(pop[p] for p in parts)),
                 "parts": "+".join(parts),
                 "source": f"ONS mid-2021 population estimates ({FILE}), sheet 'MYE2 - Persons', "
-                "column 'All ages'",
+                "columns '18' to '90+' (adults)",
             }
         )
     frame = pd.DataFrame(out)

@@ -18,7 +18,6 @@ import pandas as pd
 
 from msp_analysis import geography
 from msp_analysis.forecast.scenarios import AGE_BANDS
-from msp_analysis.indicators.core import population_by_band
 from msp_analysis.tables import MissingSource, Tables
 
 SETTING_GROUPS = {
@@ -59,8 +58,8 @@ def source_code(tables: Tables, la_code: str) -> tuple[str, float, str]:
     """The code the 2021-22 returns publish a council under, the share of it that is the
     council today, and a note: itself (1.0); a renamed county (North Yorkshire, Somerset:
     1.0); or a split county (Cumbria into Cumberland and Westmorland and Furness), shared
-    by adult population (the successor's districts over the county, latest mid-year
-    estimate)."""
+    by adult population (the successor's districts over the county, ONS mid-2021:
+    :func:`msp_analysis.geography.split_weights`, the share every series uses)."""
     key = ("source_code", la_code)
     if key in tables.cache:
         return tables.cache[key]
@@ -72,13 +71,14 @@ def source_code(tables: Tables, la_code: str) -> tuple[str, float, str]:
             code = pred["predecessor_code"].iloc[0]
             name = pred["predecessor_name"].iloc[0]
             if pred["change"].iloc[0] == "split":
-                share = _population_share(tables, la_code, code)
+                share = float(geography.split_weights()[la_code])
                 out = (
                     code,
                     share,
-                    f"{geography.council_name(la_code)}'s activity and spend are {share:.0%} of"
-                    f" {name}'s (its share of the county's adults, ONS mid-year estimate), as the"
-                    " returns used were made before the county was split.",
+                    f"{geography.council_name(la_code)}'s activity and spend are {share:.1%} of"
+                    f" {name}'s (its share of the county's adults, ONS mid-2021 estimates, its"
+                    " former districts summed), as the returns used were made before the county"
+                    " was split.",
                 )
             else:
                 out = (
@@ -88,21 +88,6 @@ def source_code(tables: Tables, la_code: str) -> tuple[str, float, str]:
                 )
     tables.cache[key] = out
     return out
-
-
-def _population_share(tables: Tables, successor: str, county: str) -> float:
-    pop = tables.get("population")
-    if pop is None:
-        raise MissingSource(f"no population estimates to share {county} between its successors")
-    parts = geography.successor_parts()
-    codes = set(parts.loc[parts["successor_code"] == successor, "part_code"])
-    adults = population_by_band(pop[pop["la_code"].isin(codes | {county})], {"adults": (18, None)})
-    years = adults.groupby("year")["la_code"].nunique()
-    year = years[years == years.max()].index.max()
-    a = adults[adults["year"] == year].set_index("la_code")["value"]
-    if county not in a or not codes & set(a.index):
-        raise MissingSource(f"no population estimates to share {county} between its successors")
-    return float(a.reindex(list(codes)).sum() / a[county])
 
 
 def values(frame: pd.DataFrame) -> pd.Series:

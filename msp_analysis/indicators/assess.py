@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pandas as pd
@@ -47,10 +48,20 @@ def _all_indicators(tables: Tables) -> tuple[list, list]:
     missing: list = []
     for fn, specs in _computers():
         try:
-            found.extend(fn(tables))
+            found.extend(_on_todays_councils(ind) for ind in fn(tables))
         except MissingSource as exc:
             missing.extend((s, str(exc)) for s in specs)
     return found, missing
+
+
+def _on_todays_councils(ind):
+    """The indicator with its councils on today's boundaries: a council created since a
+    return was made (North Yorkshire, Cumberland ...) takes the figures of the council(s)
+    it was made from (:func:`msp_analysis.geography.to_current_councils`; its plan says
+    how, :func:`msp_analysis.geography.history_statement`), and abolished councils go, so
+    ranks and comparator medians count each council of today once."""
+    area = geography.to_current_councils(ind.area, additive=geography.is_additive_unit(ind.unit))
+    return dataclasses.replace(ind, area=area)
 
 
 def assess(tables: Tables, la_code: str, *, k: int = 15) -> tuple[pd.DataFrame, pd.DataFrame]:

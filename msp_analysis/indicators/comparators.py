@@ -83,12 +83,13 @@ def _features(tables: Tables) -> pd.DataFrame:
     pop = pop[
         (pop["sex"] == "Persons")
         & pop["age"].notna()
-        & (pop["area_type"] == "council")
+        & pop["area_type"].isin(["council", "district"])
         & (pop["estimate"] == "mid-year estimate")
     ]
-    counts = pop.groupby("year")["la_code"].nunique()
+    councils = pop[pop["area_type"] == "council"]
+    counts = councils.groupby("year")["la_code"].nunique()
     year = int(counts[counts == counts.max()].index.max())  # the latest year covering most councils
-    p = pop[pop["year"] == year]
+    p = _on_todays_councils(pop[pop["year"] == year])
     adults = p[p["age"] >= 18].groupby("la_code")["value"].sum()
     over65 = p[p["age"] >= 65].groupby("la_code")["value"].sum()
     over85 = p[p["age"] >= 85].groupby("la_code")["value"].sum()
@@ -107,10 +108,32 @@ def _features(tables: Tables) -> pd.DataFrame:
             & (ascfr["area_type"] == "council")
         ]
         if len(gce):
-            latest = gce[gce["year"] == gce["year"].max()].set_index("la_code")["value"]
+            latest = gce[gce["year"] == gce["year"].max()].assign(breakdown="Total")
+            latest = geography.to_current_councils(
+                latest[["la_code", "area_type", "year", "breakdown", "value"]], additive=True
+            ).set_index("la_code")["value"]
             f["gce_per_adult"] = latest.reindex(f.index) * 1000 / f["adults"]
     f["population_year"] = year
     return f.reset_index().rename(columns={"index": "la_code"})
+
+
+def _on_todays_councils(p: pd.DataFrame) -> pd.DataFrame:
+    """One year's single-age rows on today's councils: a council created since the
+    estimate's boundaries is the sum of the areas it was made of (Cumberland from Cumbria's
+    districts, North Yorkshire from the county), and the areas it replaced go, so every
+    council of today (and no abolished one) has its people once."""
+    parts = geography.successor_parts()
+    present = set(p["la_code"])
+    built = []
+    for succ, rows in parts.groupby("successor_code"):
+        codes = set(rows["part_code"])
+        if succ in present or not codes <= present:
+            continue
+        made = p[p["la_code"].isin(codes)].groupby("age", as_index=False)["value"].sum()
+        built.append(made.assign(la_code=succ, area_type="council"))
+    out = pd.concat([p, *built], ignore_index=True)
+    today = out["la_code"].map(lambda c: not geography.is_abolished(c))
+    return out[(out["area_type"] == "council") & today]
 
 
 def comparator_group(tables: Tables, la_code: str, k: int = 15) -> pd.DataFrame:

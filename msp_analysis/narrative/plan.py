@@ -22,7 +22,7 @@ from msp_analysis.indicators import assess, local, risk_flags
 from msp_analysis.indicators.assess import indicator_area
 from msp_analysis.indicators.risk import data_checks
 from msp_analysis.indicators.summary import benchmark_long
-from msp_analysis.narrative import context, render
+from msp_analysis.narrative import context, currency, render
 from msp_analysis.tables import MissingSource, Tables
 
 
@@ -334,6 +334,7 @@ def draft(
         demo=tables.demo,
         example=actions_doc["example"],
     )
+    data_currency = currency.data_currency(tables, la_code)
     cover = render.render(
         "cover.md.j2",
         {
@@ -353,6 +354,7 @@ def draft(
                 c == "could not run" for r in f1["risk_table"] for c in r["cells"]
             ),
             "test_count": sum(len(r["cells"]) for r in f1["risk_table"]),
+            "currency": data_currency,
         },
     )
     contents = "\n".join(
@@ -387,5 +389,5 @@ def draft(
         forecast=result,
         flags=flags,
         section2_unavailable=str(f2.get("unavailable") or ""),
-        facts={"section1": f1, "section2": f2},
+        facts={"section1": f1, "section2": f2, "currency": data_currency},
     )

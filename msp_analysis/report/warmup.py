@@ -13,7 +13,9 @@ log = logging.getLogger(__name__)
 
 
 def councils_in(raw_dir: str | Path) -> list[str]:
-    """Councils with a base year of SALT data in the folder (every current council for real data; the demo ones for DEMO).
+    """Councils of today with a base year of SALT data in the folder, their own or the
+    returns of the council(s) they were made from (the 153 current councils for real data,
+    never an abolished one; the demo ones for DEMO).
 
     Reads three columns of one table, so a batch's parent process stays small.
     """
@@ -24,9 +26,12 @@ def councils_in(raw_dir: str | Path) -> list[str]:
     salt = pd.read_parquet(
         store.ensure(raw_dir) / "salt.parquet", columns=["la_code", "table_ref", "area_type"]
     )
-    codes = set(
+    from msp_analysis import geography
+
+    published = set(
         salt.loc[(salt["table_ref"] == "T34") & (salt["area_type"] == "council"), "la_code"]
     )
+    codes = {today for code in published for today in (geography.successors(code) or [code])}
     return sorted(codes)
 
 

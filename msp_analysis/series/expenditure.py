@@ -62,9 +62,6 @@ where a file publishes none, it is the sum of councils, flagged ``merged``.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
 import numpy as np
 import pandas as pd
 
@@ -80,12 +77,10 @@ FORM_ORDER = {"RSX": 0, "RO3": 1, "RS": 2}
 NOT_SUBMITTED = {"[x]"}
 
 
-@lru_cache(maxsize=1)
 def split_weights() -> pd.Series:
-    """Successor code -> share of its predecessor's population (mid-2021), with a source."""
-    with resources.files("msp_analysis.data").joinpath("split_weights.csv").open("rb") as fh:
-        frame = pd.read_csv(fh, dtype={"predecessor_code": str, "successor_code": str})
-    return frame.set_index("successor_code")["weight"]
+    """Successor code -> share of its predecessor's adults (mid-2021): one table for every
+    use (:func:`msp_analysis.geography.split_weights`)."""
+    return geography.split_weights()
 
 
 def _split_predecessors() -> set[str]:

@@ -286,26 +286,23 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     area = geography.area_type(code)
     part = code.isin(geography.part_district_codes())
     area = area.where(~part, "district")
-    bad = ~code.str.match(r"^E\d{8}$").fillna(False)
-    if bad.any():
-        i = bad[bad].index[0]
-        raise SourceError(
-            f"{raw.loc[i, 'code']!r} is not an area code",
-            file=file,
-            sheet=raw.loc[i, "sheet"],
-            column=str(raw.loc[i, "code_header"]),
-            row=int(raw.loc[i, "source_row"]),
-        )
-    unknown = area.eq("council") & ~code.isin(geography.known_codes())
-    if unknown.any():
-        i = unknown[unknown].index[0]
-        raise SourceError(
-            f"area code {code[i]!r} ({raw.loc[i, 'name']}) is not a council this tool knows",
-            file=file,
-            sheet=raw.loc[i, "sheet"],
-            column=str(raw.loc[i, "code_header"]),
-            row=int(raw.loc[i, "source_row"]),
-        )
+    problems = (
+        (~code.str.match(r"^E\d{8}$").fillna(False), "is not an area code"),
+        (
+            area.eq("council") & ~code.isin(geography.known_codes()),
+            "is not a council this tool knows",
+        ),
+    )
+    for mask, problem in problems:
+        if mask.any():
+            i = mask[mask].index[0]
+            raise SourceError(
+                f"{raw.loc[i, 'code']!r} ({raw.loc[i, 'name']}) {problem}",
+                file=file,
+                sheet=raw.loc[i, "sheet"],
+                column=str(raw.loc[i, "code_header"]),
+                row=int(raw.loc[i, "source_row"]),
+            )
     keep = area.isin(["council", "district"]).to_numpy()
     raw, code, area = raw[keep], code[keep], area[keep]
     headers = [parsed_headers[(s, h)] for s, h in zip(raw["sheet"], raw["header"])]

@@ -70,10 +70,11 @@ def test_bcp_and_dorset_before_2019_from_predecessors(tables):
 
 
 def test_north_northamptonshire_apportioned(tables):
-    # Northamptonshire CC J213 171151; North Northants 360,381 of 786,843 at mid-2021
+    # Northamptonshire CC J213 171151; North Northants 281,200 of the county's 615,654 adults
+    # (mid-2021 MYE2 - Persons, ages 18 to 90+ summed)
     nn = _total(tables, NCE, "E06000061").loc[2014]
     assert nn["basis"] == "apportioned"
-    assert nn["value"] == pytest.approx(171151 * 360381 / (360381 + 426462), rel=1e-5)
+    assert nn["value"] == pytest.approx(171151 * 281200 / (281200 + 334454), rel=1e-5)
 
 
 def test_not_submitted_stays_missing(tables):

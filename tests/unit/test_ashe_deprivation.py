@@ -229,7 +229,9 @@ def test_iod_bad_header_and_code(tmp_path):
         deprivation.clean(bad)
     bad = raw.copy()
     bad.loc[bad.code == "E06000054", "code"] = "Wiltshire"
-    with pytest.raises(SourceError, match=r"sheet 'IMD', .*row 2: 'Wiltshire' is not an area code"):
+    with pytest.raises(
+        SourceError, match=r"sheet 'IMD', .*row 2: 'Wiltshire' \(Wiltshire\) is not an area code"
+    ):
         deprivation.clean(bad)
 
 
