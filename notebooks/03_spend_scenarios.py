@@ -108,7 +108,7 @@ table(u[u["scenario"] == "market_unchanged"].drop(columns="scenario"), 2)
 # %% [markdown] tags=[]
 # ## Spend by scenario, with its range
 #
-# Adult social care total expenditure, the base's line. Cash scenarios on the left (the market-unchanged scenario with its 80% and 95% ranges); a scenario in constant prices (Baseline) on an axis of its own. Ranges come from how far forecasts strayed from the outturn at each horizon on the past, widened for the pay and price growth not yet published.
+# Adult social care total expenditure, the base's line. Cash scenarios on the left (the market-unchanged scenario with its 80% and 95% ranges); a scenario in constant prices (Baseline) on an axis of its own. Ranges are as wide as forecasts of this kind strayed from the outturn at each horizon on the past (those forecasts knew one year's pay and prices; years already published narrow them).
 
 # %% tags=[]
 spend = result.forecast.query("measure == 'spend' and setting == 'All'")

@@ -16,6 +16,10 @@ pinches would say a later year is better known. Where those forecasts come from 
 two origins, or number fewer than :data:`MIN_FORECASTS`, the horizon borrows every
 horizon's errors (they are standardised, so they pool), and says so (``pooled``).
 
+The spend backtest passes its log errors themselves (a spread of 1 for every forecast,
+:mod:`msp_analysis.forecast.backtest`): the spread its model claims depends on the years
+each origin's fit saw. The rates backtest's spread depends on the horizon alone.
+
 In a backtest each origin is scored with quantiles from the *other* origins' forecasts
 (:func:`leave_one_origin_out`), so the coverage it reports is out of sample. The ranges a
 plan prints use every origin (:func:`fit`).

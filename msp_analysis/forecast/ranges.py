@@ -5,13 +5,13 @@
   on how far its forecasts strayed at that horizon
   (:func:`rates.people_calibration`). The base year is already ``base - SALT year`` years
   on, so it has a range too.
-- **Spend**: the outturn backtest (:mod:`msp_analysis.forecast.backtest`) gives the
-  spread of a council's spend ``h`` years after the base year (its latest outturn):
-  council and national real growth, and the pay and price growth not yet published,
-  which grows with the number of years the scenario's price path assumes
-  (:func:`unpublished_years`; none where the scenario fixes the year's uplift, as the
-  constant-price Baseline does). Calibrated on the backtest at that horizon
-  (:func:`backtest.spend_calibration`). A scenario in constant prices counts people at
+- **Spend**: the outturn backtest (:mod:`msp_analysis.forecast.backtest`) gives how far
+  forecasts of a council's spend ``h`` years ahead strayed from the outturn (log errors,
+  :func:`backtest.spend_calibration`): council and national real growth, and the pay and
+  price growth not yet published at their origin (they knew the first year's only). A
+  projection that knows more of its years' pay and prices (:func:`unpublished_years`; none
+  where the scenario fixes the year's uplift or holds prices) keeps the share of that spread
+  the model gives them (:func:`published_share`). A scenario in constant prices counts people at
   today's costs on the base year's outturn: its range is that of the people's growth from
   the base year.
 
@@ -104,10 +104,28 @@ def _spend_model(
     return tables.cache[key]
 
 
+def published_share(fit: outturn_forecast.Fit | None, horizon: int, unpublished: int) -> float:
+    """How much of the backtest's spread ``horizon`` years ahead a projection keeps when it
+    assumes ``unpublished`` years of pay and prices: the backtest's forecasts knew the first
+    year's only (``horizon - 1`` assumed), so a projection knowing more is surer by the
+    ratio of the model's spreads (1 when it assumes as many; never more)."""
+    if fit is None or horizon <= 0:
+        return 1.0
+    backtest_sd = outturn_forecast.sd_log(fit, horizon, max(horizon - 1, 0))
+    if backtest_sd <= 0:
+        return 1.0
+    return min(outturn_forecast.sd_log(fit, horizon, unpublished) / backtest_sd, 1.0)
+
+
 def spend_ratios(tables: Tables, scenario: S.Scenario, base: int, years: list[int]) -> pd.DataFrame:
     """year, horizon (years after the base year), unpublished (years of pay and prices
-    assumed), sd_log, calibrated (bool) and the range bounds as ratios to the projection,
-    for spend."""
+    assumed), sd_log (the model's own spread), calibrated (bool) and the range bounds as
+    ratios to the projection, for spend.
+
+    Calibrated, a range is the backtest's log errors at the horizon
+    (:func:`backtest.spend_calibration`), narrowed by :func:`published_share` for the pay and
+    price years the projection knows and the backtest's forecasts did not; without a
+    backtest, the model's own spread with normal quantiles."""
     fit, cal = _spend_model(tables)
     rows = []
     for y in years:
@@ -118,7 +136,7 @@ def spend_ratios(tables: Tables, scenario: S.Scenario, base: int, years: list[in
         if h == 0:
             r = dict.fromkeys(RATIO_COLUMNS, 1.0)
         elif cal is not None and calibrated:
-            r = cal.ratios(h, sd)
+            r = cal.ratios(h, published_share(fit, h, u))
         else:
             r = _normal(sd)
         rows.append(

@@ -261,7 +261,7 @@ def test_calibration_narrows_where_forecasts_did_better_than_claimed_and_widens_
         assert m["upper_80"].to_numpy() == pytest.approx(100 * np.exp(0.1 * q))
         assert m["lower_80"].to_numpy() == pytest.approx(100 * np.exp(-0.1 * q))
         assert m["covered_80"].mean() == pytest.approx(0.8)
-    z = bt["z"].abs()
+    z = (np.log(bt["actual"] / bt["forecast"]) / bt["sd_log"]).abs()  # in the model's spreads
     assert (z[bt["horizon"] == 1] <= 1.2816).mean() == 1.0
     assert (z[bt["horizon"] == 2] <= 1.2816).mean() == pytest.approx(0.4)
     one = bt[bt["horizon"] == 1]["upper_80"].iloc[0] / 100
@@ -269,8 +269,8 @@ def test_calibration_narrows_where_forecasts_did_better_than_claimed_and_widens_
     assert one < normal < two
     # the plan's ranges (every origin) say the same
     cal = backtest.spend_calibration(bt)
-    assert cal.ratios(1, 0.1)["upper_80"] == pytest.approx(np.exp(0.041))
-    assert cal.ratios(2, 0.1)["upper_80"] == pytest.approx(np.exp(0.246))
+    assert cal.ratios(1, 1.0)["upper_80"] == pytest.approx(np.exp(0.041))  # log errors
+    assert cal.ratios(2, 1.0)["upper_80"] == pytest.approx(np.exp(0.246))
     by_h = backtest.by_horizon(bt).set_index("horizon")
     assert by_h.loc[1, "coverage_80"] == pytest.approx(80.0)
     assert by_h.loc[2, "origins"] == "2011-12, 2012-13, 2013-14"
@@ -321,18 +321,18 @@ def _stub_spend_model(monkeypatch, quantiles: dict[int, float]):
 
 
 def test_spend_ranges_follow_the_calibration_and_never_narrow_with_the_years(monkeypatch):
-    """Quantiles 1.0, 2.0, 0.5 at one, two and three years ahead: the third year's
-    calibrated range would pinch (0.5 x its spread is less than 2.0 x the second's), so it
-    keeps the second's; the first two are exp(q x sd) exactly."""
-    fit = _stub_spend_model(monkeypatch, {1: 1.0, 2: 2.0, 3: 0.5})
+    """Log-error quantiles 0.10, 0.20, 0.05 at one, two and three years ahead, every year's
+    prices assumed (as many as the backtest's forecasts or more: nothing narrows them): the
+    first two are exp(+-q) exactly; the third would pinch, so it keeps the second's."""
+    _stub_spend_model(monkeypatch, {1: 0.10, 2: 0.20, 3: 0.05})
     last = outturn_forecast.last_published()
     base = last  # every projected year's prices assumed
     r = R.spend_ratios(None, _Prices(), base, [base + 1, base + 2, base + 3]).set_index("horizon")
     assert list(r["unpublished"]) == [1, 2, 3]
-    sd1, sd2 = outturn_forecast.sd_log(fit, 1, 1), outturn_forecast.sd_log(fit, 2, 2)
-    assert r.loc[1, "upper_80"] == pytest.approx(np.exp(sd1))
-    assert r.loc[2, "upper_80"] == pytest.approx(np.exp(2 * sd2))
-    assert r.loc[2, "lower_80"] == pytest.approx(np.exp(-2 * sd2))
+    assert r.loc[1, "upper_80"] == pytest.approx(np.exp(0.10))
+    assert r.loc[2, "upper_80"] == pytest.approx(np.exp(0.20))
+    assert r.loc[2, "lower_80"] == pytest.approx(np.exp(-0.20))
+    assert r.loc[2, "upper_95"] == pytest.approx(np.exp(0.30))
     assert r.loc[3, "upper_80"] == pytest.approx(r.loc[2, "upper_80"])
     assert r.loc[3, "lower_80"] == pytest.approx(r.loc[2, "lower_80"])
     assert r["calibrated"].all()
@@ -344,14 +344,16 @@ def test_spend_ranges_follow_the_calibration_and_never_narrow_with_the_years(mon
 
 def test_prices_held_have_no_unpublished_years_so_a_narrower_spend_range(monkeypatch):
     """hold_prices (the Baseline) assumes no price growth: no years of prices to be unsure
-    of, so at the same horizon its spread is smaller than a scenario assuming them."""
-    _stub_spend_model(monkeypatch, {1: 1.28, 2: 1.28, 3: 1.28})
+    of, so after the first year its range is narrower than a scenario assuming them."""
+    _stub_spend_model(monkeypatch, {1: 0.1, 2: 0.15, 3: 0.2})
     base = outturn_forecast.last_published()
     years = [base + 1, base + 2, base + 3]
     held = R.spend_ratios(None, _Prices(hold=True), base, years)
     assumed = R.spend_ratios(None, _Prices(), base, years)
     assert list(held["unpublished"]) == [0, 0, 0]
-    assert (held["upper_80"] < assumed["upper_80"]).all()
+    # one year ahead the backtest's forecasts knew that year's prices too: the same range
+    assert held["upper_80"].iloc[0] == pytest.approx(assumed["upper_80"].iloc[0])
+    assert (held["upper_80"].iloc[1:] < assumed["upper_80"].iloc[1:]).all()
     assert R.unpublished_years(_Prices(hold=True), base - 3, base + 5) == 0
 
 
@@ -395,3 +397,15 @@ def test_a_projection_ranges_hold_their_value_add_up_and_never_narrow(tmp_path):
         assert (np.diff(width) >= -1e-12).all()
     t = f[(f["measure"] == "spend") & (f["setting"] == "All")].sort_values("year")
     assert np.log(t["upper_80"] / t["lower_80"]).iloc[-1] > 0
+
+
+def test_a_projection_knowing_more_prices_than_the_backtest_keeps_that_share_of_its_spread():
+    """Four years ahead the backtest's forecasts assumed 3 years of prices; a projection
+    assuming none keeps sqrt(4 x 0.05^2 + 16 x 0.02^2) / sqrt(... + 3 x 0.01^2) of the spread;
+    assuming 3 (or more) it keeps all of it; the model's spread unknown, all of it."""
+    fit = outturn_forecast.Fit(2020, 0.0, pd.Series(dtype=float), 0.05, 0.02, 10, 0.01)
+    known = np.sqrt(4 * 0.0025 + 16 * 0.0004)
+    assert R.published_share(fit, 4, 0) == pytest.approx(known / np.sqrt(known**2 + 3e-4))
+    assert R.published_share(fit, 4, 3) == pytest.approx(1.0)
+    assert R.published_share(fit, 4, 4) == pytest.approx(1.0)
+    assert R.published_share(None, 4, 0) == 1.0
