@@ -104,13 +104,21 @@ def spend_by_year(result) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+SPEND_POOLED = (
+    "adult social care net current expenditure and total expenditure (revenue outturn) and"
+    " gross current expenditure (ASC-FR), pooled as the ranges pool them"
+)
+SPEND_NET = "adult social care net current expenditure (revenue outturn)"
+
+
 def record(result) -> dict:
-    """The record behind the ranges by horizon, for the plan: ``spend`` (net current
-    expenditure) and ``people`` rows, the pooled spend measures' coverage by horizon, and
-    the five-year spend test in words."""
+    """The record behind the ranges by horizon, for the plan: ``spend`` rows (every spend
+    measure pooled, as the ranges are calibrated; net current expenditure alone where the
+    record has no pooled rows) with ``spend_measure`` in words, ``net`` (net current
+    expenditure alone), ``people`` rows, and the five-year spend test in words."""
     rec = getattr(result, "record", pd.DataFrame())
     if rec is None or rec.empty:
-        return {"spend": [], "people": [], "all_measures": [], "five": None}
+        return {"spend": [], "people": [], "net": [], "five": None}
 
     def rows(measure: str) -> list[dict]:
         out = []
@@ -128,7 +136,10 @@ def record(result) -> dict:
             )
         return out
 
-    spend = rows("spend")
+    # the plan's base is total expenditure, which has one origin of its own: the record is
+    # of every spend measure pooled, as the ranges pool them
+    spend = rows("spend, all measures") or rows("spend")
+    pooled = bool(rows("spend, all measures"))
     five = next((r for r in spend if r["horizon"] == 5), None)
     if five:
         five = {
@@ -138,8 +149,9 @@ def record(result) -> dict:
         }
     return {
         "spend": spend,
+        "spend_measure": SPEND_POOLED if pooled else SPEND_NET,
         "people": rows("people"),
-        "all_measures": rows("spend, all measures"),
+        "net": rows("spend"),
         "five": five,
         "people_sources": rates.evidence_words(),
     }

@@ -71,8 +71,32 @@ def test_five_year_test_in_words_says_the_bias_side():
     )
     r = ranges_facts.record(_result(rec))
     assert [x["horizon"] for x in r["spend"]] == [1, 5]
+    assert r["spend_measure"] == ranges_facts.SPEND_NET  # no pooled rows: net alone
     assert r["five"]["bias_words"] == "short of" and r["five"]["bias_size"] == pytest.approx(17.3)
     assert r["five"]["coverage_80"] == 71.0 and r["people"] == []
     above = ranges_facts.record(_result(rec.assign(bias_pct=4.0)))
     assert above["five"]["bias_words"] == "above"
     assert ranges_facts.record(_result(pd.DataFrame()))["five"] is None
+
+
+def test_the_record_quoted_is_every_spend_measure_pooled_where_there_is_one():
+    """The base is total expenditure, one origin of its own: the plan quotes the pooled
+    record (as the ranges are calibrated) and keeps net current expenditure beside it."""
+    rows = [
+        dict(
+            measure=m,
+            horizon=5,
+            origins="o",
+            forecasts=n,
+            median_ape=ape,
+            bias_pct=-1.0,
+            coverage_80=75.0,
+            coverage_95=90.0,
+            reference_median_ape=15.0,
+        )
+        for m, n, ape in (("spend", 302, 10.0), ("spend, all measures", 452, 10.8))
+    ]
+    r = ranges_facts.record(_result(pd.DataFrame(rows)))
+    assert r["spend_measure"] == ranges_facts.SPEND_POOLED
+    assert r["five"]["forecasts"] == 452 and r["five"]["median_ape"] == 10.8
+    assert r["net"][0]["forecasts"] == 302
