@@ -167,9 +167,9 @@ RECORD_COLUMNS = [
 
 def record(tables: Tables) -> pd.DataFrame:
     """How the forecasts behind the ranges did on the past, by horizon, pooled over origins:
-    ``spend`` (adult social care net current expenditure, the plan's measure; reference:
-    the last value), ``spend, all measures`` (net, total and ASC-FR gross, pooled as the
-    calibration pools them) and ``people`` (people in long-term support; reference: the
+    ``spend`` (adult social care net current expenditure alone; reference: the last value),
+    ``spend, all measures`` (net, total and ASC-FR gross, pooled as the calibration pools
+    them: the record the plan quotes, its base being total expenditure) and ``people`` (people in long-term support; reference: the
     rate held flat). Coverage is of the calibrated ranges, each origin calibrated on the
     others. Computed once per loaded data set."""
     key = ("forecast_record",)
