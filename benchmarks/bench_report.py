@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from msp_analysis import report
+from msp_analysis import cache, report
 
 ROOT = Path(__file__).resolve().parents[1]
 MSP = str(Path(sys.executable).with_name("msp"))
@@ -158,7 +158,7 @@ def _drop_derived(raw: str) -> bool:
 
     from msp_analysis import store
 
-    folder = store.ensure(raw) / "derived" / report.code_key()
+    folder = cache.derived_dir(store.ensure(raw))
     existed = folder.exists()
     shutil.rmtree(folder, ignore_errors=True)
     return existed

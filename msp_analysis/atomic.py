@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 #: how long a replace is retried while Windows (or a sync client) holds the target open
@@ -34,14 +35,22 @@ def replace(src: Path, dst: Path, *, seconds: float = RETRY_SECONDS) -> None:
             time.sleep(0.05)
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, then replaced."""
+def write_with(path: Path, dump: Callable[[Path], object]) -> Path:
+    """Write ``path`` whole or not at all: ``dump(tmp)`` writes a temporary file beside it
+    (in the same folder, which is created if missing), then it replaces ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        dump(tmp)
         replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all (UTF-8 text; see :func:`write_with`)."""
+    write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def aside_name(folder: Path) -> Path:

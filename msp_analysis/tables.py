@@ -6,47 +6,19 @@ files) and below everything that uses the tables, so data access has one home.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import pickle
-import re
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from msp_analysis import cache as caching
 from msp_analysis import store
 from msp_analysis.errors import MissingSourceError
 
 log = logging.getLogger(__name__)
-
-#: Folder (inside a processed version folder) holding results derived from its tables.
-DERIVED = "derived"
-_ABSENT = object()
-
-
-@lru_cache(maxsize=1)
-def code_key() -> str:
-    """A fingerprint of the package's code (every .py file's path, size and modification time).
-
-    Things derived from the tables are stored under it, so a change to the code that
-    computes them never reuses a stale result (computed once per process).
-    """
-    pkg = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for p in sorted(pkg.rglob("*.py")):
-        st = p.stat()
-        h.update(f"{p.relative_to(pkg)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:12]
-
-
-def _file_name(key) -> str:
-    text = "-".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text) + ".pkl"
 
 
 class MissingSource(MissingSourceError):
@@ -136,13 +108,14 @@ class Tables:
     def derived(self, key, compute: Callable[[], Any]) -> Any:
         """``compute()``, once per data build: the same for every council, so stored.
 
-        Looked up in memory, then in ``<version folder>/derived/<code key>/``, and computed
-        (and stored there) only when neither has it. The version folder is the data
-        version and the code key covers the code, so a stored result is never stale.
-        Tables made in memory (tests) keep the result in memory only.
+        Looked up in memory, then in the build's derived results
+        (:func:`msp_analysis.cache.derived_dir`), and computed (and stored there) only when
+        neither has it: stale by the one rule of :mod:`msp_analysis.cache` (another data
+        version, or a change to the package's code). Tables made in memory (tests) keep the
+        result in memory only.
         """
-        found = self.stored(key, _ABSENT)
-        if found is not _ABSENT:
+        found = self.stored(key, caching.ABSENT)
+        if found is not caching.ABSENT:
             return found
         value = compute()
         self.keep(key, value)
@@ -151,7 +124,7 @@ class Tables:
     def _path(self, key) -> Path | None:
         if self.processed_dir is None:
             return None
-        return Path(self.processed_dir) / DERIVED / code_key() / _file_name(key)
+        return caching.derived_dir(self.processed_dir) / caching.file_name(key)
 
     def stored(self, key, default: Any = None) -> Any:
         """A derived result held in memory or stored for this data build; ``default`` when
@@ -159,16 +132,11 @@ class Tables:
         if key in self.cache:
             return self.cache[key]
         path = self._path(key)
-        if path is not None and path.exists():
-            try:
-                with path.open("rb") as fh:
-                    value = pickle.load(fh)  # written by this package's own code (below)
-            except Exception as exc:  # a damaged file is recomputed, never fatal
-                log.warning("recomputing %s: stored copy unreadable (%s)", path.name, exc)
-            else:
-                self.cache[key] = value
-                return value
-        return default
+        value = caching.read(path) if path is not None else caching.ABSENT
+        if value is caching.ABSENT:
+            return default
+        self.cache[key] = value
+        return value
 
     def keep(self, key, value: Any, *, in_memory: bool = True) -> None:
         """Store a derived result for this data build (and in memory, unless told not to:
@@ -178,7 +146,7 @@ class Tables:
         if in_memory or path is None:
             self.cache[key] = value
         if path is not None:
-            _store(path, value)
+            caching.write(path, value)
 
     def release(self) -> None:
         """Drop the tables read so far and the results held in memory, returning the memory.
@@ -210,18 +178,6 @@ class Tables:
         if isinstance(self.frames, LazyFrames):
             return self.frames.rows(name) > 0  # without reading the table
         return name in self.frames and len(self.frames[name]) > 0
-
-
-def _store(path: Path, value: Any) -> None:
-    """Write ``value`` to ``path`` atomically (a temporary file renamed); failures only logged."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        with tmp.open("wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except Exception as exc:  # a read-only data folder: the result stays in memory
-        log.info("could not store %s (%s); kept in memory only", path.name, exc)
 
 
 def _return_memory() -> None:

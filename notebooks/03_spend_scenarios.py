@@ -220,7 +220,7 @@ table(
             "coverage_80",
             "coverage_95",
         ]
-    ].query("model in ['model', 'naive', 'oracle']"),
+    ].query("model in ['model', 'naive', 'linear_trend', 'oracle']"),
     1,
 )
 

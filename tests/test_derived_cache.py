@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from msp_analysis import store
+from msp_analysis.cache import DERIVED, code_key
 from msp_analysis.narrative import plan
-from msp_analysis.tables import DERIVED, code_key
 
 pytestmark = pytest.mark.demo
 

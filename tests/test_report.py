@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from msp_analysis import report
+from msp_analysis import cache, report
 
 pytestmark = pytest.mark.demo
 SECTIONS = [
@@ -157,6 +157,8 @@ def test_batch_continues_past_a_failure_and_indexes(demo_raw, tmp_path, monkeypa
     assert "the plan failed to build" in national  # the council that failed is listed
     if report.pdf_engine() is not None:
         assert "Table 1, computed" in _pdf_text(out / "national" / "insights.pdf")
+        # its links open each plan's PDF by a relative path: no folder of this machine in it
+        assert str(out).encode() not in (out / "national" / "insights.pdf").read_bytes()
 
 
 def test_a_failed_plan_leaves_no_folder_and_keeps_the_previous_one(demo_raw, tmp_path):
@@ -189,14 +191,14 @@ def test_backtest_is_computed_once_per_data_build(demo_raw, monkeypatch):
 
     first = report.shared_backtest(demo_raw)
     assert first.exists() and first.parent.parent.name == "derived"
-    assert first.parent.name == report.code_key()
+    assert first.parent.name == cache.code_key()
 
     def recompute(*args, **kwargs):
         raise AssertionError("the backtest was recomputed for the same data and code")
 
     monkeypatch.setattr(backtest, "backtest", recompute)
     assert report.shared_backtest(demo_raw) == first
-    monkeypatch.setattr(report.warmup, "code_key", lambda: "another-code")
+    monkeypatch.setattr(cache, "code_key", lambda scope="package": "another-code")
     with pytest.raises(AssertionError, match="recomputed"):
         report.shared_backtest(demo_raw)
 

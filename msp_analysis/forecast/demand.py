@@ -230,8 +230,9 @@ def base_demand(
     if spend > 0 and comm["people"].sum() > 0:
         sl_total = min(spend / (weekly * 52), SL_SHARE_CAP * comm["people"].sum())
         notes.append(
-            f"Supported living: £{spend / 1e6:,.1f}m ASC-FR spend (T43) / £{weekly:,.0f} a week"
-            f" = {sl_total:,.0f} people taken out of SALT's community figure for adults 18-64."
+            f"Supported living: {sl_total:,.0f} adults aged 18 to 64, the people £{spend / 1e6:,.1f}m"
+            f" of ASC-FR supported-living spend (T43) pays for at £{weekly:,.0f} a week, taken out"
+            " of SALT's community figure for their age."
         )
     sl = comm.assign(setting="Supported living", people=comm["people"] / comm["people"].sum())
     sl["people"] = sl["people"].fillna(0.0) * sl_total

@@ -15,6 +15,7 @@ from msp_analysis.sources._parsing import fy_label
 BASIS_WORDS = {
     "returns": "the returns",
     "council": "council's own",
+    "council_count": "the returns and the council's count",
     "default": "assumption",
     "scenario": "scenario",
 }
@@ -88,13 +89,15 @@ def cost_facts(result) -> dict:
         ret = float((g["weekly_returns_year_gbp"] * weight).sum() / weight.sum())
         base = float((g["weekly_base_gbp"] * weight).sum() / weight.sum())
         basis = g["basis"].iloc[0]
+        if basis == "council" and str(g["source"].iloc[0]).startswith("ASC-FR"):
+            basis = "council_count"  # the returns' spend over the council's count of people
         rows.append(
             {
                 "who": S.AGE_BAND_WORDS.get(age, age),
                 "setting": S.setting_words(setting),
                 "returns": ret,
                 "base": base,
-                "people": float(people.sum()),
+                "people": round(float(people.sum())),
                 "basis": BASIS_WORDS.get(basis, basis),
                 "source": g["source"].iloc[0],
             }

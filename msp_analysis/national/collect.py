@@ -37,6 +37,8 @@ class Plans:
     """The councils' facts the national report is built from, and what was left out."""
 
     facts: list[CouncilFacts]
+    #: the folder of plans (None for facts made in memory)
+    root: Path | None = None
     #: la_code -> the plan's HTML and PDF, relative to the reports folder (None where absent)
     links: dict[str, dict[str, str | None]] = field(default_factory=dict)
     #: plans not used, each with the reason (la_code, council, reason)
@@ -142,6 +144,7 @@ def read_reports(
     keep.sort(key=lambda f: f.la_code)
     return Plans(
         facts=keep,
+        root=root,
         links={f.la_code: links[f.la_code] for f in keep},
         left_out=sorted(left_out, key=lambda r: r["la_code"]),
         failed=list(failed or []),

@@ -195,26 +195,17 @@ def council_place(la_code: str) -> dict[str, Any]:
     }
 
 
-def _test_label(indicator: str, breakdown: str, labels: dict) -> str:
-    """The words the plan uses for an indicator, else its name in words with its breakdown."""
-    if (indicator, breakdown) in labels:
-        return labels[(indicator, breakdown)]
-    words = indicator.replace("_", " ")
-    return words if breakdown in ("", "Total") else f"{words} ({breakdown})"
-
-
-def risk_states(flags: pd.DataFrame, labels: dict | None = None) -> list[RiskCell]:
+def risk_states(flags: pd.DataFrame) -> list[RiskCell]:
     """Each risk x market of the plan's risk table (flagged, not flagged, could not run).
 
     The one place the national report reads a plan's risk frame: the plan's own
     :func:`~msp_analysis.indicators.risk.risk_matrix` of its flags, plus, for each cell, the
     tests on published figures that lacked them (the council's own evidence is listed as
-    ``needs``, never as a missing file). ``labels`` names indicators as the plan does
-    ((indicator, breakdown) -> words).
+    ``needs``, never as a missing file); each test in the words of the indicator catalogue.
     """
+    from msp_analysis.indicators import catalogue
     from msp_analysis.indicators.risk import risk_matrix
 
-    labels = labels or {}
     matrix = risk_matrix(flags)
     out = []
     for r in matrix.itertuples():
@@ -223,7 +214,7 @@ def risk_states(flags: pd.DataFrame, labels: dict | None = None) -> list[RiskCel
         missing = {
             t.indicator: MissingTest(
                 indicator=t.indicator,
-                label=_test_label(t.indicator, t.breakdown, labels),
+                label=catalogue.label(t.indicator, t.breakdown),
                 needs=str(t.needs),
                 reason=str(t.reason).removeprefix("no data: "),
             )
@@ -422,7 +413,7 @@ def council_facts(draft: Draft) -> CouncilFacts:
         demo=bool(draft.demo),
         **council_place(draft.la_code),
         data=data_build(draft),
-        risks=risk_states(draft.flags, {(m.indicator, m.breakdown): m.label for m in headline}),
+        risks=risk_states(draft.flags),
         measures=headline,
         outlook=outlook(draft),
         outlook_missing=draft.section2_unavailable if draft.headline is None else "",

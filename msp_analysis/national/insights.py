@@ -10,6 +10,7 @@ and formats them.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import date
 from pathlib import Path
@@ -44,10 +45,25 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return [{k: _clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
-def _link(plans: collect.Plans, code: str) -> str | None:
-    """A plan's link from the national folder (``<reports>/national/``)."""
-    target = plans.links.get(code, {}).get("html")
-    return f"../{target}" if target else None
+def plan_links(plans: collect.Plans, out_dir: str | Path | None) -> dict[str, str | None]:
+    """Each council's plan (HTML) as a link from the report's folder (``out_dir``, by default
+    ``<reports>/national``): relative, so a copied folder keeps its links."""
+    root = Path(plans.root) if plans.root is not None else Path(".")
+    base = Path(out_dir) if out_dir is not None else root / "national"
+    out: dict[str, str | None] = {}
+    for code, link in plans.links.items():
+        html = link.get("html")
+        out[code] = _relative(root.resolve() / html, base.resolve()) if html else None
+    return out
+
+
+def _relative(target: Path, start: Path) -> str:
+    """``target`` as a link from the folder ``start``: a relative path, or its ``file://``
+    address where none exists (on Windows, another drive than the report's)."""
+    try:
+        return Path(os.path.relpath(target, start)).as_posix()
+    except ValueError:
+        return target.as_uri()
 
 
 def _risk_matrix(national: pd.DataFrame) -> dict:
@@ -121,7 +137,7 @@ def _medians(by: pd.DataFrame, col: str, groups: list[str], market: str, r: dict
     ]
 
 
-def _measure_sections(measures: pd.DataFrame, plans: collect.Plans, mark: str) -> dict:
+def _measure_sections(measures: pd.DataFrame, plans: collect.Plans, links: dict, mark: str) -> dict:
     """Per market: the distribution of each headline figure, its medians by region and by
     council type, and dot charts by region of the first figures most councils have."""
     if measures.empty:
@@ -135,7 +151,6 @@ def _measure_sections(measures: pd.DataFrame, plans: collect.Plans, mark: str) -
     from msp_analysis.indicators.markets import MARKETS
 
     out = []
-    links = {f.la_code: _link(plans, f.la_code) for f in plans.facts}
     n = 0
     for market, d in dist.groupby("market", sort=False):
         rows = []
@@ -188,11 +203,10 @@ def _short(label: str, limit: int = 90) -> str:
     return label[:cut]
 
 
-def _outlook(plans: collect.Plans, mark: str) -> dict:
+def _outlook(plans: collect.Plans, links: dict, mark: str) -> dict:
     o = collect.outlook_frame(plans)
     if o.empty:
         return dict(available=False, not_forecast=standing.not_forecast(plans))
-    links = {f.la_code: _link(plans, f.la_code) for f in plans.facts}
     base = int(o["base_year"].mode().iloc[0])
     horizon = int(o["horizon_year"].mode().iloc[0])
     years = f"{_fy(base)} to {_fy(horizon)}"
@@ -305,7 +319,9 @@ def _record(plans: collect.Plans) -> dict:
     )
 
 
-def _every_council(plans: collect.Plans, risks: pd.DataFrame, gaps: pd.DataFrame) -> list[dict]:
+def _every_council(
+    plans: collect.Plans, links: dict, risks: pd.DataFrame, gaps: pd.DataFrame
+) -> list[dict]:
     rows = []
     states = risks.groupby("la_code")["state"].value_counts().unstack(fill_value=0)
     gaps_by = (
@@ -322,7 +338,7 @@ def _every_council(plans: collect.Plans, risks: pd.DataFrame, gaps: pd.DataFrame
                 council=f.council,
                 region=f.region,
                 la_type=f.la_type,
-                link=_link(plans, f.la_code),
+                link=links.get(f.la_code),
                 spend=o.spend_change_pct if o else None,
                 spend_lower=o.spend_lower_pct if o else None,
                 spend_upper=o.spend_upper_pct if o else None,
@@ -350,8 +366,10 @@ def _expected(plans: collect.Plans) -> list[dict]:
     ]
 
 
-def context(plans: collect.Plans) -> dict:
-    """Every figure and sentence fact the national report prints, from the plans' facts."""
+def context(plans: collect.Plans, out_dir: str | Path | None = None) -> dict:
+    """Every figure and sentence fact the national report prints, from the plans' facts
+    (``out_dir``: where the report goes, for its links to the plans)."""
+    links = plan_links(plans, out_dir)
     data = plans.data
     mark = (
         "National insights"
@@ -374,7 +392,7 @@ def context(plans: collect.Plans) -> dict:
         if c:
             dhsc_charts.append(c)
     measures = collect.measures_frame(plans)
-    measure_sections = _measure_sections(measures, plans, mark)
+    measure_sections = _measure_sections(measures, plans, links, mark)
     gaps = coverage.non_submitters(plans)
     files = {f["file"]: f["publisher"] for f in data.files}
     return dict(
@@ -396,7 +414,7 @@ def context(plans: collect.Plans) -> dict:
         table1_regions=_region_tables(by_region),
         risk_labels=list(RISKS.values()),
         measures=measure_sections,
-        outlook=_outlook(plans, mark),
+        outlook=_outlook(plans, links, mark),
         record=_record(plans),
         sources=_records(coverage.sources(plans)),
         inputs=_records(coverage.inputs(plans)),
@@ -411,7 +429,7 @@ def context(plans: collect.Plans) -> dict:
         left_out=plans.left_out,
         failed=plans.failed,
         missing=_expected(plans),
-        every_council=_every_council(plans, risks, gaps),
+        every_council=_every_council(plans, links, risks, gaps),
     )
 
 
@@ -439,20 +457,74 @@ def render(facts: dict) -> str:
     return env.get_template("insights.html.j2").render(**facts)
 
 
+def portable_links(pdf: Path, root: Path, out: Path) -> int:
+    """Point the PDF's links to the plans at each plan's PDF by a relative path, so the report
+    names no folder of this machine and a copied folder keeps its links.
+
+    Chromium prints a relative link as an absolute ``file://`` address; each one into ``root``
+    (the folder of plans) becomes a go-to-file action opening ``<code>/plan.pdf`` beside the
+    report, or is removed where that plan has no PDF. Returns the links rewritten; without
+    pypdf the PDF is left as printed.
+    """
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    try:
+        from pypdf import PdfReader, PdfWriter
+        from pypdf.generic import (
+            ArrayObject,
+            DictionaryObject,
+            NameObject,
+            NumberObject,
+            TextStringObject,
+        )
+    except ImportError:
+        log.info("pypdf is not installed: the PDF's links to the plans are left as printed")
+        return 0
+    root, out = root.resolve(), out.resolve()
+    writer = PdfWriter(clone_from=PdfReader(str(pdf)))
+    done = 0
+    for page in writer.pages:
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            uri = str((a.get("/A") or {}).get("/URI", ""))
+            if not uri.startswith("file:"):
+                continue
+            target = Path(url2pathname(urlparse(uri).path))  # file:///C:/x -> C:/x on Windows
+            if not target.is_relative_to(root):
+                continue
+            plan_pdf = target.with_name("plan.pdf")
+            link = _relative(plan_pdf, out)
+            if link.startswith("file:"):  # no relative path (another drive): left as printed
+                continue
+            if plan_pdf.exists():
+                a[NameObject("/A")] = DictionaryObject(
+                    {
+                        NameObject("/S"): NameObject("/GoToR"),
+                        NameObject("/F"): TextStringObject(link),
+                        NameObject("/D"): ArrayObject([NumberObject(0), NameObject("/Fit")]),
+                    }
+                )
+            else:
+                del a["/A"]
+            done += 1
+    with pdf.open("wb") as fh:
+        writer.write(fh)
+    return done
+
+
 def write(plans: collect.Plans, out_dir: str | Path, *, pdf: bool = True, browser=None) -> dict:
     """Write ``insights.html`` (and ``insights.pdf``) into ``out_dir``; returns paths and seconds.
 
     Each file is written beside its final name and renamed into place, so a failure leaves the
     previous report whole.
     """
-    import os
-
     from msp_analysis import report
 
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    page = render(context(plans))
+    page = render(context(plans, out))
     html_file = out / "insights.html"
     tmp = out / f".insights.html.{os.getpid()}"
     tmp.write_text(page, encoding="utf-8")
@@ -463,6 +535,8 @@ def write(plans: collect.Plans, out_dir: str | Path, *, pdf: bool = True, browse
         tmp_pdf = out / f".insights.{os.getpid()}.pdf"
         done = report.to_pdf(html_file, tmp_pdf, browser=browser)
         if done is not None:
+            if plans.root is not None:
+                portable_links(tmp_pdf, Path(plans.root), out)
             pdf_file = out / "insights.pdf"
             os.replace(tmp_pdf, pdf_file)
     seconds = time.perf_counter() - start

@@ -39,7 +39,6 @@ from msp_analysis.report.render_html import A4_CSS, PLAN_CSS, alt_images, to_htm
 from msp_analysis.report.render_pdf import PDF_HELP, pdf_engine, to_pdf
 from msp_analysis.report.warmup import (
     WARM_MARK,
-    code_key,
     councils_in,
     shared_backtest,
     warm_in_own_process,
@@ -56,7 +55,6 @@ __all__ = [
     "alt_images",
     "build",
     "build_all",
-    "code_key",
     "councils_in",
     "national_report",
     "pdf_engine",

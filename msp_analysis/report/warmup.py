@@ -1,13 +1,14 @@
 """What every council's plan shares, computed once per data build and code version and
-stored beside the processed tables (``<processed>/derived/<code key>/``): the backtest of
-every council, and the council-independent frames a plan reads (:func:`warm_shared`)."""
+stored with the build's other derived results (:func:`msp_analysis.cache.derived_dir`): the
+backtest of every council, and the council-independent frames a plan reads (:func:`warm_shared`)."""
 
 from __future__ import annotations
 
 import logging
-import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from msp_analysis import atomic, cache, store
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +22,6 @@ def councils_in(raw_dir: str | Path) -> list[str]:
     """
     import pandas as pd
 
-    from msp_analysis import store
-
     salt = pd.read_parquet(
         store.ensure(raw_dir) / "salt.parquet", columns=["la_code", "table_ref", "area_type"]
     )
@@ -35,23 +34,14 @@ def councils_in(raw_dir: str | Path) -> list[str]:
     return sorted(codes)
 
 
-def code_key() -> str:
-    """The code fingerprint derived results are stored under (see :func:`msp_analysis.tables.code_key`)."""
-    from msp_analysis.tables import code_key as key
-
-    return key()
-
-
 def shared_backtest(raw_dir: str | Path, tables=None) -> Path:
     """The backtest summary of every council, computed once per data build and code version.
 
-    Stored beside the processed tables (``<processed>/derived/<code key>/``) and reused by
-    every plan, instead of a rolling-origin backtest of all councils inside each plan.
+    Stored with the build's derived results (:func:`msp_analysis.cache.derived_dir`) and
+    reused by every plan, instead of a rolling-origin backtest of all councils inside each plan.
     """
-    from msp_analysis import store
-
     processed = store.ensure(raw_dir)
-    path = processed / "derived" / code_key() / "backtest_summary.csv"
+    path = cache.derived_dir(processed) / "backtest_summary.csv"
     if path.exists():
         return path
     from msp_analysis.forecast import backtest
@@ -59,11 +49,7 @@ def shared_backtest(raw_dir: str | Path, tables=None) -> Path:
 
     log.info("computing the backtest of every council once for this data build")
     summary = backtest.summary(backtest.backtest(tables or Tables.load(processed)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    summary.to_csv(tmp, index=False)
-    os.replace(tmp, path)
-    return path
+    return atomic.write_with(path, lambda tmp: summary.to_csv(tmp, index=False))
 
 
 #: written beside the derived results once :func:`warm_shared` has computed them all
@@ -81,14 +67,13 @@ def warm_shared(raw_dir: str | Path, councils: list[str] | None = None) -> tuple
     tables, and the memory it needed is returned when it exits. Returns the backtest
     summary's path and the councils in the data.
     """
-    from msp_analysis import store
     from msp_analysis.indicators.assess import all_indicators
     from msp_analysis.indicators.comparators import features
     from msp_analysis.tables import Tables
 
     processed = store.ensure(raw_dir)
     in_data = councils_in(raw_dir)
-    mark = processed / "derived" / code_key() / WARM_MARK
+    mark = cache.derived_dir(processed) / WARM_MARK
     if mark.exists():
         return str(shared_backtest(raw_dir)), in_data
     la_code = next((c for c in councils or [] if c in in_data), in_data[0])

@@ -53,7 +53,7 @@ The modules, one job each:
 - :mod:`~msp_analysis.store.builder`: :func:`build` and :func:`ensure`: files -> pieces ->
   merged tables -> a new version with its manifest, switched in.
 - :mod:`~msp_analysis.store.fingerprint`: SHA-256 of a file, the files a build looks at, the
-  code key, the keys of a piece and of a build.
+  keys of a piece and of a build (with the readers' code key, :mod:`msp_analysis.cache`).
 - :mod:`~msp_analysis.store.pieces`: one file -> its cached piece; the parts a table is merged from.
 - :mod:`~msp_analysis.store.pool`: reading many files at once in worker processes.
 - :mod:`~msp_analysis.store.merge`: one table from its parts; which release wins (:func:`release_of`).
@@ -72,7 +72,6 @@ from msp_analysis.store.fingerprint import (
     DEMO_MARKER,
     FORMAT,
     candidates,
-    code_key,
     sha256,
 )
 from msp_analysis.store.merge import release_of, revision_of
@@ -99,7 +98,6 @@ __all__ = [
     "BuildResult",
     "build",
     "candidates",
-    "code_key",
     "ensure",
     "failure_record",
     "failures",

@@ -18,9 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msp_analysis import __version__, config
+from msp_analysis import __version__, cache, config
 from msp_analysis.errors import UnknownLayoutError
-from msp_analysis.store import fingerprint as fingerprints
 from msp_analysis.store import pieces, steps
 from msp_analysis.store.fingerprint import (
     DEMO_MARKER,
@@ -359,7 +358,7 @@ def _merge_and_save(
     from concurrent.futures import ThreadPoolExecutor
 
     prev_dir = resolve(out_dir) if prev else None
-    prev_ok = prev.get("code_key") == fingerprints.code_key() and bool(prev.get("demo")) == demo
+    prev_ok = prev.get("code_key") == cache.code_key("readers") and bool(prev.get("demo")) == demo
     prev_superseded = {
         (f["file"], f["table"]): f["rows_superseded"]
         for f in prev.get("files", [])
@@ -534,7 +533,7 @@ def _write(
     m = {
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": __version__,
-        "code_key": fingerprints.code_key(),
+        "code_key": cache.code_key("readers"),
         "format": FORMAT,
         "fingerprint": fingerprint,
         "version": version,

@@ -1,5 +1,5 @@
-"""Fingerprints: of a file (SHA-256 of its content), of the code that reads files
-(:func:`code_key`), of one file's cached piece and of a whole build.
+"""Fingerprints: of a file (SHA-256 of its content), of one file's cached piece and of a
+whole build, each with the code key of the readers (:func:`msp_analysis.cache.code_key`).
 
 A build is reused when its fingerprint (every file's name and content, the code key and
 whether the folder is DEMO data) is the previous build's; a piece is reused while its
@@ -9,13 +9,13 @@ file's content, name and the code key are unchanged.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from pathlib import Path
 
-from msp_analysis import __version__
+from msp_analysis import cache
 
 DEMO_MARKER = "DEMO_DATA.txt"
-#: processed-folder layout version: bump when the manifest or piece format changes
+#: processed-folder layout version: bump when the manifest or piece format changes (its
+#: value is in this file's content, and so in the readers' code key)
 FORMAT = 3
 
 
@@ -56,31 +56,10 @@ def _files(raw_dir: Path) -> list[Path]:
     return [p for p in raw_dir.rglob("*") if p.is_file()]
 
 
-_CODE_PARTS = ("sources", "schemas.py", "geography.py", "errors.py", "store", "data")
-
-
-@lru_cache(maxsize=1)
-def code_key() -> str:
-    """Fingerprint of the code and reference data that turn a file into tidy tables.
-
-    Covers the readers, schemas, geography, errors, the store package and the package data,
-    so a changed reader never reuses pieces cached by the old one.
-    """
-    pkg = Path(__file__).resolve().parent.parent  # the msp_analysis package
-    h = hashlib.sha256(f"{__version__}|{FORMAT}".encode())
-    for part in _CODE_PARTS:
-        root = pkg / part
-        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
-        for p in paths:
-            if p.is_file() and p.suffix in {".py", ".csv", ".yml", ".yaml", ".json"}:
-                h.update(str(p.relative_to(pkg)).encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
-
-
 def piece_key(name: str, digest: str) -> str:
     """The cache key of one file's piece: its content, its name (every row carries it) and the code key."""
     named = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{digest[:32]}-{named}-{code_key()}"
+    return f"{digest[:32]}-{named}-{cache.code_key('readers')}"
 
 
 def build_fingerprint(fps: dict[str, str], demo: bool, options: dict | None = None) -> str:
@@ -88,7 +67,8 @@ def build_fingerprint(fps: dict[str, str], demo: bool, options: dict | None = No
     not, and the options that change what is built (``verify``, ``forget_missing``: each
     only when set, so a build without them keeps its fingerprint)."""
     chosen = sorted(k for k, v in (options or {}).items() if v)
-    h = hashlib.sha256(f"{code_key()}|demo={demo}{''.join('|' + k for k in chosen)}".encode())
+    key = cache.code_key("readers")
+    h = hashlib.sha256(f"{key}|demo={demo}{''.join('|' + k for k in chosen)}".encode())
     for name, digest in sorted(fps.items()):
         h.update(f"{name}\0{digest}\n".encode())
     return h.hexdigest()[:20]

@@ -49,7 +49,9 @@ def test_every_import_in_the_package_is_declared():
     """scipy was used and not declared; seaborn declared and not used: neither again."""
     dists = packages_distributions()
     core = {canonicalize_name(r.name) for r in _declared()}
-    optional = {"dask"}  # imported only when --scheduler is given (extra 'dask')
+    # imported only when --scheduler is given (extra 'dask'); only to make the national
+    # report's PDF links relative (extra 'pdf'; without it they stay as Chromium printed them)
+    optional = {"dask", "pypdf"}
     imported = set()
     for path in (ROOT / "msp_analysis").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -59,6 +61,14 @@ def test_every_import_in_the_package_is_declared():
                 imported.add(node.module.split(".")[0])
     third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "msp_analysis"}
     assert "scipy" in third_party  # forecast/models.py
+    extras = {
+        canonicalize_name(r.name)
+        for extra in PROJECT["optional-dependencies"]
+        for r in _declared(extra)
+    }
+    for module in sorted(optional):
+        assert module in third_party, f"'{module}' is no longer imported: drop it from optional"
+        assert canonicalize_name(module) in extras, f"'{module}' is imported but in no extra"
     for module in sorted(third_party - optional):
         providers = {canonicalize_name(d) for d in dists.get(module, [])}
         assert providers & core, f"'{module}' is imported by msp_analysis but not declared"

@@ -443,6 +443,10 @@ def test_the_page_prints_the_computed_table_and_links_every_plan(plans):
     assert "Dot chart, " in page and "Bar chart, " in page
     for bad in (r"\bNone\b", r"\bnan\b", r"\bNaN\b", r"\{'", "Traceback"):
         assert not re.search(bad, text), bad
+    # no table of headers alone (a market no plan has a figure for says so in words)
+    for table in re.findall(r"<table.*?</table>", page, flags=re.S):
+        assert "<td" in table, table[:200]
+    assert page.count("<table") == page.count("</table>")
 
 
 def test_msp_insights_writes_the_page_from_a_folder_of_plans(tmp_path, plans, capsys):
@@ -456,3 +460,107 @@ def test_msp_insights_writes_the_page_from_a_folder_of_plans(tmp_path, plans, ca
     page = (tmp_path / "national" / "insights.html").read_text(encoding="utf-8")
     assert "Table 1, computed" in page and "Council 1" in page
     assert sorted(p.name for p in (tmp_path / "national").iterdir()) == ["insights.html"]
+
+
+def test_links_to_plans_are_relative_to_where_the_report_goes(tmp_path, plans):
+    p = collect.Plans(facts=plans.facts, links=plans.links, root=tmp_path / "reports")
+    assert insights.plan_links(p, None)["E06000001"] == "../E06000001/plan.html"
+    elsewhere = insights.plan_links(p, tmp_path / "shared" / "national")
+    assert elsewhere["E06000001"] == "../../reports/E06000001/plan.html"
+
+
+def test_the_pdf_links_each_plan_by_a_relative_path_and_names_no_folder(tmp_path):
+    """Chromium prints links as file:// addresses of this machine; the report's PDF opens each
+    plan's PDF by a path relative to itself instead (a plan without a PDF loses its link)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import Link
+
+    root, out = tmp_path / "reports", tmp_path / "reports" / "national"
+    for code in ("E06000001", "E06000002"):
+        (root / code).mkdir(parents=True)
+        (root / code / "plan.html").write_text("plan")
+    (root / "E06000001" / "plan.pdf").write_bytes(b"%PDF-1.4")
+    out.mkdir()
+    w = PdfWriter()
+    w.add_blank_page(200, 200)
+    for i, code in enumerate(("E06000001", "E06000002", "https://example.org")):
+        url = code if code.startswith("http") else (root / code / "plan.html").as_uri()
+        w.add_annotation(0, Link(rect=(10, 10 + 30 * i, 50, 30 + 30 * i), url=url))
+    pdf = out / "insights.pdf"
+    with pdf.open("wb") as fh:
+        w.write(fh)
+    assert insights.portable_links(pdf, root, out) == 2
+    actions = [a.get_object().get("/A") for a in PdfReader(str(pdf)).pages[0]["/Annots"]]
+    assert actions[0]["/S"] == "/GoToR" and actions[0]["/F"] == "../E06000001/plan.pdf"
+    assert actions[1] is None  # no PDF of that plan to open
+    assert actions[2]["/URI"] == "https://example.org"  # not a plan: left alone
+    assert str(tmp_path).encode() not in pdf.read_bytes()
+
+
+def _plan_hrefs(page: str) -> set[str]:
+    return {h for h in re.findall(r'href="([^"#][^"]*)"', page) if h.endswith("plan.html")}
+
+
+def test_msp_insights_out_elsewhere_links_every_plan_and_a_copied_folder_keeps_them(
+    tmp_path, plans, capsys
+):
+    """`msp insights --out` another folder: every plan's link resolves from the report's own
+    folder, and still does once the whole shared folder is copied elsewhere (a synced drive)."""
+    import shutil
+
+    from msp_analysis import cli
+
+    shared = tmp_path / "shared"
+    reports, out = shared / "plans" / "2024", shared / "circulated" / "national"
+    for f in plans.facts:
+        (_write(reports, f) / "plan.html").write_text("<html></html>")
+    code = cli.main(["insights", "--reports", str(reports), "--out", str(out), "--no-pdf"])
+    assert code == 0, capsys.readouterr()
+    page = (out / "insights.html").read_text(encoding="utf-8")
+    hrefs = _plan_hrefs(page)
+    assert hrefs == {f"../../plans/2024/{f.la_code}/plan.html" for f in plans.facts}
+    assert str(tmp_path) not in page  # no folder of this machine in the page
+    assert not (reports / "national").exists()  # nothing written where it was not asked
+
+    copy = tmp_path / "copied"
+    shutil.copytree(shared, copy)
+    shutil.rmtree(shared)
+    page = (copy / "circulated" / "national" / "insights.html").read_text(encoding="utf-8")
+    for href in _plan_hrefs(page):
+        assert (copy / "circulated" / "national" / href).resolve().is_file(), href
+
+
+def test_a_plan_on_another_drive_is_linked_by_its_address(tmp_path, plans, monkeypatch):
+    """No relative path between two Windows drives: the link is the plan's file:// address."""
+
+    def no_relative_path(*_):
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    monkeypatch.setattr(insights.os.path, "relpath", no_relative_path)
+    p = collect.Plans(facts=plans.facts, links=plans.links, root=tmp_path / "reports")
+    link = insights.plan_links(p, tmp_path / "elsewhere")["E06000001"]
+    assert link == (tmp_path / "reports" / "E06000001" / "plan.html").resolve().as_uri()
+
+
+def test_the_pdf_links_still_open_each_plan_after_the_folder_is_copied(tmp_path):
+    import shutil
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import Link
+
+    root = tmp_path / "reports"
+    (root / "E06000001").mkdir(parents=True)
+    (root / "E06000001" / "plan.pdf").write_bytes(b"%PDF-1.4")
+    (root / "national").mkdir()
+    w = PdfWriter()
+    w.add_blank_page(200, 200)
+    w.add_annotation(0, Link(rect=(10, 10, 50, 30), url=(root / "E06000001/plan.html").as_uri()))
+    with (root / "national" / "insights.pdf").open("wb") as fh:
+        w.write(fh)
+    insights.portable_links(root / "national" / "insights.pdf", root, root / "national")
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    shutil.rmtree(root)
+    (annot,) = PdfReader(str(copy / "national" / "insights.pdf")).pages[0]["/Annots"]
+    target = annot.get_object()["/A"]["/F"]
+    assert (copy / "national" / target).resolve().is_file()

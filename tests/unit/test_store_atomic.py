@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from msp_analysis import store
+from msp_analysis import cache, store
 from msp_analysis.store import BuildError
 from msp_analysis.tables import Tables
 
@@ -186,7 +186,7 @@ def test_nothing_changed_reuses_the_build_and_one_change_rereads_one_file(tmp_pa
         "LA-data-download-2024-25_copy.csv",
     }
     # changed reader code (a new code key) reads every file again
-    monkeypatch.setattr(store.fingerprint, "code_key", lambda: "0123456789abcdef")
+    monkeypatch.setattr(cache, "code_key", lambda scope="readers": "0123456789abcdef")
     assert store.build(raw, out, progress=False).files_read == 2
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from msp_analysis.tables import DERIVED, Tables, code_key
+from msp_analysis.cache import DERIVED, code_key
+from msp_analysis.tables import Tables
 
 pytestmark = pytest.mark.unit
 
@@ -37,6 +38,20 @@ def test_another_data_version_recomputes(tmp_path):
     Tables(processed_dir=tmp_path / "v-1").derived("k", compute)
     out = Tables(processed_dir=tmp_path / "v-2").derived("k", compute)
     assert calls == [1, 1] and out["value"].iloc[0] == 2
+
+
+def test_a_change_to_the_code_recomputes_and_the_same_code_reuses(tmp_path, monkeypatch):
+    from msp_analysis import cache
+
+    version = tmp_path / "v-1"
+    calls, compute = _counter()
+    Tables(processed_dir=version).derived("k", compute)
+    Tables(processed_dir=version).derived("k", compute)
+    assert calls == [1]  # the same data version and the same code: reused
+    monkeypatch.setattr(cache, "code_key", lambda scope="package": "0123456789abcdef")
+    out = Tables(processed_dir=version).derived("k", compute)
+    assert calls == [1, 1] and out["value"].iloc[0] == 2
+    assert (version / DERIVED / "0123456789abcdef" / "k.pkl").exists()
 
 
 def test_in_memory_tables_store_nothing(tmp_path, monkeypatch):
