@@ -93,6 +93,7 @@ def controls(wb: Workbench, save_dir: str | Path = ".") -> Controls:
     spend and people with their ranges; 'Save scenario' writes the settings as YAML to
     ``save_dir``."""
     d = wb.defaults
+    prices = forecast_run.fy(wb.base.value("setting_costs")["price_year"])
     share = _control(
         w.FloatSlider,
         d.shift_share,
@@ -105,10 +106,13 @@ def controls(wb: Workbench, save_dir: str | Path = ".") -> Controls:
         w.BoundedFloatText,
         d.supported_living_weekly_gbp,
         (1, 10_000, 10),
-        "Supported living, £ a week",
+        f"Supported living, £ a week ({prices} prices)",
     )
     shl = _control(
-        w.BoundedFloatText, d.shared_lives_weekly_gbp, (1, 10_000, 10), "Shared Lives, £ a week"
+        w.BoundedFloatText,
+        d.shared_lives_weekly_gbp,
+        (1, 10_000, 10),
+        f"Shared Lives, £ a week ({prices} prices)",
     )
     own = w.Checkbox(
         value=d.first_year_uplift_pct is not None,

@@ -237,11 +237,12 @@ class Workbench:
 
     def settings_table(self, settings: Settings) -> pd.DataFrame:
         """The settings as a two-column table for people (setting, value in words)."""
+        prices = forecast_run.fy(self.base.value("setting_costs")["price_year"])
         words = {
             "shift_share": "New LD 18-64 residential placements moved to supported living and Shared Lives",
             "phase_in_years": "Years to phase the move in",
-            "supported_living_weekly_gbp": "Supported living, £ a week",
-            "shared_lives_weekly_gbp": "Shared Lives, £ a week",
+            "supported_living_weekly_gbp": f"Supported living, £ a week ({prices} prices)",
+            "shared_lives_weekly_gbp": f"Shared Lives, £ a week ({prices} prices)",
             "first_year_uplift_pct": f"Council fee uplift {forecast_run.fy(self.first_year)}, %",
             "pay_uplift_pct": "Wage floor after the published years, % a year",
             "cpi_pct": "CPI after the published years, % a year",
