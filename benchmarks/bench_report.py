@@ -187,7 +187,8 @@ def main() -> None:
         chosen = councils[: args.sample] if args.sample else councils
         cold = _drop_derived(args.raw) if args.cold else False
         batch_dir = Path(args.keep) if args.keep else Path(out) / "all"
-        batch_cmd = [MSP, "report", "--all", "--raw", args.raw, "--out", str(batch_dir)]
+        # --force: every plan built, even in a --keep folder that holds plans of this build
+        batch_cmd = [MSP, "report", "--all", "--force", "--raw", args.raw, "--out", str(batch_dir)]
         if args.sample:
             batch_cmd += ["--la-list", ",".join(chosen)]
         batch = _run_sampled(batch_cmd)

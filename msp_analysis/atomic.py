@@ -11,8 +11,10 @@ so two runs that finish the same folder at once both succeed (the later one wins
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -54,8 +56,10 @@ def write_text(path: Path, text: str) -> None:
 
 
 def aside_name(folder: Path) -> Path:
-    """A hidden name beside ``folder`` that a later clean-up recognises (``.tmp-``)."""
-    return folder.with_name(f".tmp-old-{folder.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    """A hidden name beside ``folder`` that a later clean-up recognises: ``.tmp-old-<name>-``,
+    this computer (8 hex digits) and this process's id."""
+    host = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+    return folder.with_name(f".tmp-old-{folder.name}-{host}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
 def swap_folder(new: Path, final: Path, *, seconds: float = RETRY_SECONDS) -> None:

@@ -59,33 +59,46 @@ def kill_browsers_under(folder: str) -> int:
     Chromium's helper processes (zygote, renderers) do not always follow their browser out;
     a batch calls this when its workers have exited so no browser process outlives it.
     """
+    import psutil
+
     killed = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        if proc.info["pid"] == os.getpid():
             continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if folder.encode() in cmdline:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(proc.name), signal.SIGKILL)
+        if any(folder in part for part in proc.info.get("cmdline") or []):
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
                 killed += 1
     return killed
 
 
 def profile_dir() -> str:
-    """A fresh Chromium profile folder with a short path.
+    """A fresh Chromium profile folder with a short path, named with this process's id
+    (``msp-chromium-<pid>-...``) so the next run removes it if this one is killed
+    (:mod:`msp_analysis.report.leftovers`).
 
     Chromium puts a Unix socket in its profile, and socket paths are limited to about 100
     bytes: under a long ``$TMPDIR`` it exits at once. Fall back to /tmp (or the home folder).
     """
     base = os.environ.get(BATCH_DIR_ENV) or tempfile.gettempdir()
-    if len(base) > 60:
+    if len(base) > 60 and os.name != "nt":
         base = next(
             (d for d in ("/tmp", "/var/tmp", str(Path.home())) if os.access(d, os.W_OK)), base
         )
-    return tempfile.mkdtemp(prefix="msp-chromium-", dir=base)
+    return tempfile.mkdtemp(prefix=f"msp-chromium-{os.getpid()}-", dir=base)
+
+
+def start(engine: str) -> Browser | None:
+    """A live :class:`Browser` for many documents, or None where it cannot run (Windows: the
+    DevTools pipe needs inherited file descriptors 3 and 4) or does not start; each document
+    is then printed by a Chromium of its own (:func:`msp_analysis.report.render_pdf.to_pdf`)."""
+    if os.name == "nt":
+        return None
+    try:
+        return Browser(engine)
+    except (OSError, BrowserError) as exc:
+        log.warning("could not start Chromium (%s): one per document instead", exc)
+        return None
 
 
 class BrowserError(RuntimeError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import sys
 import traceback
@@ -392,9 +393,20 @@ def cmd_report(args: argparse.Namespace) -> int:
             councils=subset,
             workers=args.workers,
             scheduler=args.scheduler,
+            force=args.force,
             **common,
         )
-        print(f"Built {result['built']} plans; index: {result['index']}")
+        kept = result.get("kept", 0)
+        print(
+            f"Built {result['built']} plans"
+            + (
+                f", kept {kept} already built from this data build with these settings "
+                "(--force rebuilds them)"
+                if kept
+                else ""
+            )
+            + f"; index: {result['index']}"
+        )
         if result.get("national"):
             print(_national_line(result["national"]))
         for f in result["failed"]:
@@ -406,9 +418,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     _council_in(processed, la, command="report")
     browser = None
     if engine:  # Chromium boots while the notebook runs (its own process group, closed below)
-        from msp_analysis.browser import Browser
+        from msp_analysis import browser as chromium
 
-        browser = Browser(engine)
+        browser = chromium.start(engine)  # None where it cannot run: one per plan then
     try:
         s = report.build(
             la,
@@ -787,6 +799,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-q", "--quiet", action="store_true", help="no progress lines while one plan builds"
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --all: build every plan again, even those already built from the same "
+        "data build with the same settings and code (kept by default, so a stopped batch "
+        "resumes)",
+    )
     p.set_defaults(func=cmd_report)
     p = sub.add_parser(
         "insights",
@@ -922,20 +941,57 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug: say so, keep the traceback for -v
+    except Exception as exc:  # a bug: say so, keep the traceback in a log file (and for -v)
         if _notebook_failed(exc):
             print(f"error: {_one_line(exc)}", file=sys.stderr)
             return 1
         if args.verbose:
             traceback.print_exc(file=sys.stderr)
         given = list(sys.argv[1:] if argv is None else argv)
+        where = _error_log(args, given, exc)
         cmd = shlex.join(["msp", *([] if {"-v", "--verbose"} & set(given) else ["-v"]), *given])
         print(
-            f"internal error ({type(exc).__name__}): this is a bug in msp-analysis; please report "
-            f"it with the output of `{cmd}`",
+            f"internal error ({type(exc).__name__}): this is a bug in msp-analysis; "
+            + (
+                f"its traceback is in {where}: please report it with that file"
+                if where
+                else f"please report it with the output of `{cmd}`"
+            ),
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _error_log(args: argparse.Namespace, given: list[str], exc: BaseException) -> Path | None:
+    """Write an internal error's traceback, with the command and versions, to
+    ``msp-error-<time>.log`` in the folder the command writes to (``--out``, ``--dest``, the
+    processed folder for ``msp data``, else the temporary folder); its path, or None when it
+    could not be written."""
+    import platform
+    import tempfile
+    from datetime import datetime
+
+    from msp_analysis import __version__
+
+    folder = getattr(args, "out", None) or getattr(args, "dest", None)
+    if folder is None and args.command == "data":
+        folder = config.processed_dir()
+    folder = Path(folder) if folder else Path(tempfile.gettempdir())
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = (
+        f"msp {shlex.join(given)}\nmsp-analysis {__version__}, Python {platform.python_version()}, "
+        f"{platform.platform()}\n\n"
+        + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    )
+    for place in (folder, Path(tempfile.gettempdir())):
+        path = place / f"msp-error-{stamp}-{os.getpid()}.log"
+        try:
+            place.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def _quiet_stdout() -> None:

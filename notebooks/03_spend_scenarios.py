@@ -59,7 +59,7 @@ bullets([run.headline_sentence(run.headline(result, s), council) for s in runs.i
 # %% [markdown] tags=[]
 # ## The base on the ledger
 #
-# The base year's spend is the council's adult social care total expenditure (revenue outturn, column C3): the returns' mix by setting, client group and age, and the parts outside the settings projected, brought forward to the base year and scaled so they add to the published line. The rows below it take total expenditure to net current expenditure. £ thousands; each figure names its file, sheet and cell.
+# The base year's spend is the council's adult social care total expenditure (revenue outturn, column C3): the returns' mix by setting, client group and age, and the parts outside the settings projected, brought forward to the base year and scaled so they add to the published line. The rows below it take total expenditure to net current expenditure, with the same lines the year before (`year_before_k`; its cells are in `reconciliation.csv`). £ thousands; each figure names its file, sheet and cell.
 
 # %% tags=[]
 table(
@@ -67,7 +67,8 @@ table(
         returns_year_k=result.reconciliation["returns_year_gbp"] / 1e3,
         brought_forward_k=result.reconciliation["brought_forward_gbp"] / 1e3,
         base_k=result.reconciliation["base_gbp"] / 1e3,
-    )[["line", "returns_year_k", "brought_forward_k", "base_k", "source"]],
+        year_before_k=result.reconciliation["year_before_gbp"] / 1e3,
+    )[["line", "returns_year_k", "brought_forward_k", "base_k", "year_before_k", "source"]],
     0,
 )
 

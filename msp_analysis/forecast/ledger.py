@@ -90,6 +90,8 @@ LONG_TERM = {
     "18 to 64": "Long-term care, adults aged 18 to 64",
     "65 and over": "Long-term care, older people",
 }
+#: The outturn's income lines: shown as deductions from total expenditure.
+INCOME = ("sales_fees_and_charges", "other_income")
 OUTSIDE_SETTING = "Outside long-term care"
 NOT_PUBLISHED = "no line in the council's return"
 OUTSIDE_GROUP = "All client groups"
@@ -139,6 +141,7 @@ class Ledger:
     scale: float = 1.0
     fixed_gbp: float = 0.0
     notes: list[str] = field(default_factory=list)
+    year_before: dict = field(default_factory=dict)  # measure -> C3/C4/C5/C7 the year before
 
     @property
     def outside_base_gbp(self) -> float:
@@ -383,6 +386,8 @@ def build(
             " credit is not projected."
         )
     line, memo = outturn_lines(tables, la_code, base_year)
+    before, before_memo = outturn_lines(tables, la_code, base_year - 1)
+    year_before = {m["measure"]: m for m in ([before] if before else []) + before_memo}
     fixed = float(modelled.loc[modelled["fixed"], "spend_base"].sum())
     total_bf = float(parts["brought_forward_gbp"].sum())
     scale = 1.0
@@ -420,6 +425,7 @@ def build(
         returns_year=returns_year,
         line=line,
         memo=memo,
+        year_before=year_before,
         parts=parts,
         scale=float(scale),
         fixed_gbp=fixed,
@@ -430,8 +436,10 @@ def build(
 def reconciliation(ledger: Ledger) -> pd.DataFrame:
     """The reconciliation as a table a finance officer reads line by line.
 
-    Columns: line, returns_year_gbp, brought_forward_gbp, base_gbp, in_model, source (file,
-    sheet and cell), source_file and source_cell (sheet and cell). The parts add to the
+    Columns: line, measure (the outturn measure of a published row, else ''),
+    returns_year_gbp, brought_forward_gbp, base_gbp, in_model, source (file, sheet and cell),
+    source_file and source_cell (sheet and cell), year_before_gbp and year_before_source (a
+    published row's value the year before the base year, where published). The parts add to the
     outturn line (the 'Published line' row); the memo rows take it to net current expenditure.
     """
     ry, by = fy_label(ledger.returns_year), fy_label(ledger.base_year)
@@ -478,6 +486,7 @@ def reconciliation(ledger: Ledger) -> pd.DataFrame:
         rows.append(
             {
                 "line": f"Published line: {ledger.line['words']}",
+                "measure": LINE,
                 "returns_year_gbp": np.nan,
                 "brought_forward_gbp": np.nan,
                 "base_gbp": ledger.line["value_gbp"],
@@ -488,10 +497,11 @@ def reconciliation(ledger: Ledger) -> pd.DataFrame:
             }
         )
         for m in ledger.memo:
-            sign = -1 if m["measure"] in ("sales_fees_and_charges", "other_income") else 1
+            sign = -1 if m["measure"] in INCOME else 1
             rows.append(
                 {
                     "line": MEMO[m["measure"]],
+                    "measure": m["measure"],
                     "returns_year_gbp": np.nan,
                     "brought_forward_gbp": np.nan,
                     "base_gbp": sign * m["value_gbp"],
@@ -501,7 +511,15 @@ def reconciliation(ledger: Ledger) -> pd.DataFrame:
                     "source_cell": m["where"],
                 }
             )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.insert(1, "measure", out.pop("measure").fillna("") if "measure" in out else "")
+    before = [ledger.year_before.get(m) for m in out["measure"]]
+    out["year_before_gbp"] = [
+        (-1 if m in INCOME else 1) * b["value_gbp"] if b else np.nan
+        for m, b in zip(out["measure"], before, strict=True)
+    ]
+    out["year_before_source"] = [b["cell"] if b else "" for b in before]
+    return out
 
 
 def outside_path(ledger: Ledger, frame: pd.DataFrame, base_cells: pd.DataFrame) -> pd.DataFrame:

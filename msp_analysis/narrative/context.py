@@ -759,6 +759,42 @@ def files_read(tables_manifest: dict) -> list[dict]:
     return files
 
 
+def data_notes(tables_manifest: dict) -> list[str]:
+    """What a reader of the plan should know about the files behind it: a file that is not
+    the one its publisher released (its content differs from the published file's), and a
+    file whose figures come from an earlier build (it could not be read, or is no longer in
+    the data folder). Each a sentence; none for a build where every file is as published."""
+    notes = []
+    for u in tables_manifest.get("unpublished", []):
+        who = (u.get("publisher") or "its publisher").split(",")[0]
+        notes.append(
+            f"{u['file']} is not the file {who} published as {u['published_as']}: its content "
+            "differs from the published release, so a figure in it may have been edited; its "
+            "figures are used as the file gives them."
+        )
+    for f in tables_manifest.get("failures", []):
+        if not f.get("kept_previous_rows"):
+            continue
+        when = _long_date(f.get("kept_from_build"))
+        why = (
+            "is no longer in the data folder"
+            if f.get("missing")
+            else "could not be read"
+            if not f.get("unpublished")
+            else "is not the published file"
+        )
+        notes.append(f"{f['file']} {why}; the figures it gave the data build of {when} are used.")
+    return notes
+
+
+def _long_date(stamp: str | None) -> str:
+    """'7 December 2026' from an ISO time stamp ('an earlier date' without one)."""
+    if not stamp:
+        return "an earlier date"
+    day = pd.Timestamp(stamp[:10])
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
 def appendix(
     tables_manifest: dict,
     f1: dict,
@@ -777,6 +813,7 @@ def appendix(
         "evidence_used": f1["evidence"]["used"],
         "evidence_example": f1["evidence"]["example"],
         "files": files_read(tables_manifest),
+        "data_notes": data_notes(tables_manifest),
         "glossary": GLOSSARY,
         "accuracy": accuracy(backtest_summary),
     }

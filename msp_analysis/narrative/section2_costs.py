@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from msp_analysis.forecast import scenarios as S
+from msp_analysis.forecast.ledger import INCOME
 from msp_analysis.narrative import render
 from msp_analysis.sources._parsing import fy_label
 
@@ -54,6 +55,7 @@ def base_facts(result) -> dict:
         else pd.Series(dtype=float)
     )
     scale = float(runs.get("ledger_scale", 1.0))
+    base_year = int(runs["base_year"])
     outside = rec[rec["in_model"].astype(str).str.startswith("no")] if len(rec) else rec
     return {
         "tied": bool(tied),
@@ -73,6 +75,45 @@ def base_facts(result) -> dict:
         else 0.0,
         "rows": rows,
         "files": [f for f in dict.fromkeys(rec["source_file"]) if f] if len(rec) else [],
+        "year_before": year_before_facts(rec, base_year),
+    }
+
+
+def year_before_facts(rec: pd.DataFrame, base_year: int) -> dict | None:
+    """The published line, other income and net current expenditure the year before the base
+    year, beside the base year's, so a reader sees how the line moved into the base (None where
+    the year before is not published)."""
+    if "year_before_gbp" not in rec or "measure" not in rec:
+        return None
+    by = rec[rec["measure"] != ""].set_index("measure")
+    if "total_expenditure" not in by.index or pd.isna(
+        by.loc["total_expenditure", "year_before_gbp"]
+    ):
+        return None
+
+    def pair(measure: str) -> dict | None:
+        if measure not in by.index or pd.isna(by.loc[measure, "year_before_gbp"]):
+            return None
+        sign = -1 if measure in INCOME else 1
+        before = sign * float(by.loc[measure, "year_before_gbp"])
+        now = sign * float(by.loc[measure, "base_gbp"])
+        pct = (now / before - 1) * 100 if before else None
+        return {
+            "before_gbp": before,
+            "base_gbp": now,
+            "change_pct": pct,
+            "moved": "was unchanged"
+            if pct is None or abs(pct) < 0.05
+            else f"{'rose' if pct > 0 else 'fell'} {abs(pct):.1f}%",
+        }
+
+    return {
+        "year_label": fy_label(base_year - 1),
+        "source": str(by.loc["total_expenditure", "year_before_source"]).split(",")[0],
+        "line": pair("total_expenditure"),
+        "other_income": pair("other_income"),
+        "charges": pair("sales_fees_and_charges"),
+        "net": pair("net_current_expenditure"),
     }
 
 

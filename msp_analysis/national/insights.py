@@ -9,6 +9,7 @@ and formats them.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import time
@@ -463,17 +464,18 @@ def portable_links(pdf: Path, root: Path, out: Path) -> int:
 
     Chromium prints a relative link as an absolute ``file://`` address; each one into ``root``
     (the folder of plans) becomes a go-to-file action opening ``<code>/plan.pdf`` beside the
-    report, or is removed where that plan has no PDF. Returns the links rewritten; without
-    pypdf the PDF is left as printed.
+    report, or loses its action where that plan has no PDF. Returns the links rewritten;
+    without pypdf the PDF is left as printed.
     """
     from urllib.parse import urlparse
     from urllib.request import url2pathname
 
     try:
-        from pypdf import PdfReader, PdfWriter
+        from pypdf import PdfReader
         from pypdf.generic import (
             ArrayObject,
             DictionaryObject,
+            IndirectObject,
             NameObject,
             NumberObject,
             TextStringObject,
@@ -482,11 +484,18 @@ def portable_links(pdf: Path, root: Path, out: Path) -> int:
         log.info("pypdf is not installed: the PDF's links to the plans are left as printed")
         return 0
     root, out = root.resolve(), out.resolve()
-    writer = PdfWriter(clone_from=PdfReader(str(pdf)))
+    data = pdf.read_bytes()
+    reader = PdfReader(io.BytesIO(data))
+    if reader.xref_objStm:  # Chromium never packs objects in streams
+        log.info("%s packs objects in streams: its links are left as printed", pdf.name)
+        return 0
+    changed: dict = {}  # object number -> the object, changed
     done = 0
-    for page in writer.pages:
-        for annot in page.get("/Annots") or []:
-            a = annot.get_object()
+    for page in reader.pages:
+        for ref in page.get("/Annots") or []:
+            a = ref.get_object() if isinstance(ref, IndirectObject) else None
+            if not isinstance(a, DictionaryObject):  # Chromium writes each link as an object
+                continue
             uri = str((a.get("/A") or {}).get("/URI", ""))
             if not uri.startswith("file:"):
                 continue
@@ -507,10 +516,60 @@ def portable_links(pdf: Path, root: Path, out: Path) -> int:
                 )
             else:
                 del a["/A"]
+            changed[ref.idnum] = a
             done += 1
-    with pdf.open("wb") as fh:
-        writer.write(fh)
+    if changed:
+        pdf.write_bytes(_with_objects(data, reader, changed))
     return done
+
+
+def _with_objects(data: bytes, reader, changed: dict) -> bytes:
+    """The PDF ``data`` written again with the ``changed`` objects (number -> object) in place
+    of theirs and every other object copied byte for byte, under a new cross-reference table:
+    the old objects are gone from the file (an incremental update would keep them), and only
+    the changed objects are written by pypdf (its whole-document copy took 6 s for the links
+    of 153 councils)."""
+    from pypdf.generic import DictionaryObject
+
+    spans = sorted(
+        (offset, num, gen)
+        for gen, table in reader.xref.items()
+        for num, offset in table.items()
+        if offset
+    )
+    startxref = int(data[data.rfind(b"startxref") + len(b"startxref") :].split()[0])
+    body = io.BytesIO()
+    body.write(data[: spans[0][0]])
+    at = {}
+    for i, (offset, num, gen) in enumerate(spans):
+        end = spans[i + 1][0] if i + 1 < len(spans) else startxref
+        at[num] = (body.tell(), gen)
+        if num in changed:
+            body.write(f"{num} {gen} obj\n".encode())
+            changed[num].write_to_stream(body)
+            body.write(b"\nendobj\n")
+        else:
+            body.write(data[offset:end])
+    xref = body.tell()
+    body.write(b"xref\n0 1\n0000000000 65535 f\r\n")
+    numbers = sorted(at)
+    runs: list[list[int]] = []
+    for num in numbers:
+        if runs and num == runs[-1][-1] + 1:
+            runs[-1].append(num)
+        else:
+            runs.append([num])
+    for run in runs:
+        body.write(f"{run[0]} {len(run)}\n".encode())
+        for num in run:
+            body.write(f"{at[num][0]:010d} {at[num][1]:05d} n\r\n".encode())
+    trailer = DictionaryObject(
+        {k: v for k, v in reader.trailer.items() if k not in ("/Prev", "/XRefStm")}
+    )
+    body.write(b"trailer\n")
+    trailer.write_to_stream(body)
+    body.write(f"\nstartxref\n{xref}\n%%EOF\n".encode())
+    return body.getvalue()
 
 
 def write(plans: collect.Plans, out_dir: str | Path, *, pdf: bool = True, browser=None) -> dict:

@@ -54,6 +54,13 @@ class KernelRunner:
         client.execute(reset_kc=False)
         nbformat.write(nb, target)
 
+    def alive(self) -> bool:
+        """True while the kernel process runs (a kernel killed or out of memory is not)."""
+        try:
+            return bool(self.km.is_alive())
+        except Exception:  # a manager in a broken state: not a kernel to run plans in
+            return False
+
     def close(self) -> None:
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)

@@ -17,13 +17,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from msp_analysis import geography, resources
+from msp_analysis import atomic, geography, resources
 from msp_analysis.errors import UsageError
 from msp_analysis.progress import FileWatch
+from msp_analysis.report import leftovers
 from msp_analysis.report.kernel import KernelRunner, run_plan_notebook
 from msp_analysis.report.render_docx import to_docx
 from msp_analysis.report.render_html import to_html
 from msp_analysis.report.render_pdf import to_pdf
+from msp_analysis.report.resume import KEY
 from msp_analysis.report.warmup import shared_backtest
 
 #: where the plan notebook says its steps (inside the build folder; removed when it is done)
@@ -44,13 +46,20 @@ def build(
     docx: bool = True,
     runner: KernelRunner | None = None,
     browser=None,
+    build_key: str | None = None,
+    tidy: bool | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Build one council's plan; returns paths, timings and headline figures (also in summary.json).
 
     Runs the notebook with papermill, or in ``runner``'s live kernel inside a batch. The
-    plan is built in a temporary folder inside ``out_dir`` and moved to
-    ``<out_dir>/<la_code>`` only when complete, so a failed run leaves no stray folder.
+    plan is built in a temporary folder inside ``out_dir`` (named with this process's id)
+    and swapped into ``<out_dir>/<la_code>`` only when complete, so a failed run leaves no
+    stray folder, a killed one leaves one the next run removes
+    (:mod:`~msp_analysis.report.leftovers`), and two runs finishing the same plan at once
+    both succeed (:func:`msp_analysis.atomic.swap_folder`). ``build_key``
+    (:func:`~msp_analysis.report.resume.plan_key`) is recorded in ``summary.json``. ``tidy``
+    (default: a plan built alone, not a batch's) first removes what stopped runs left.
     ``progress`` is called with each step's name as it starts (the notebook's own steps too:
     see :mod:`msp_analysis.progress`).
 
@@ -62,31 +71,38 @@ def build(
         # checked before the code becomes part of any path
         raise UsageError(f"{la_code!r} is not a council's ONS code (e.g. E06000054)")
     final = Path(out_dir) / la_code
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    tidy = runner is None if tidy is None else tidy
+    if tidy:  # a single plan (a batch cleans once, before its workers start)
+        leftovers.clean(Path(out_dir))
     if backtest_file is None:
         backtest_file = shared_backtest(raw_dir)
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
     # build in a fresh folder beside the final one, then swap: a failed run leaves nothing
-    out = Path(tempfile.mkdtemp(prefix=f".{la_code}-", dir=out_dir))
+    out = Path(tempfile.mkdtemp(prefix=f".{la_code}-{leftovers.tag()}-", dir=out_dir))
+    own_kernel = leftovers.kernel_files() if runner is None else contextlib.nullcontext()
     try:
-        summary = _build_into(
-            out,
-            la_code,
-            raw_dir=raw_dir,
-            scenarios=scenarios,
-            actions_file=actions_file,
-            evidence_file=evidence_file,
-            horizon=horizon,
-            backtest_file=backtest_file,
-            pdf=pdf,
-            docx=docx,
-            runner=runner,
-            browser=browser,
-            progress=progress,
-        )
+        with own_kernel:  # a single plan's papermill kernel keeps its files in this run's folder
+            summary = _build_into(
+                out,
+                la_code,
+                raw_dir=raw_dir,
+                scenarios=scenarios,
+                actions_file=actions_file,
+                evidence_file=evidence_file,
+                horizon=horizon,
+                backtest_file=backtest_file,
+                pdf=pdf,
+                docx=docx,
+                runner=runner,
+                browser=browser,
+                progress=progress,
+            )
         summary["seconds"] = round(time.perf_counter() - start, 1)
+        if build_key:
+            summary[KEY] = build_key
         (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
         share_as_umask_allows(out)
-        _swap_in(out, final)
+        atomic.swap_folder(out, final)
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
@@ -108,17 +124,6 @@ def share_as_umask_allows(folder: Path) -> None:
     mask = umask()
     for path in [folder, *folder.rglob("*")]:
         os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
-
-
-def _swap_in(new: Path, final: Path) -> None:
-    """Replace ``final`` by ``new`` (two renames; the old folder is removed after)."""
-    old = None
-    if final.exists() or final.is_symlink():
-        old = final.with_name(f".{final.name}-old-{os.getpid()}")
-        os.replace(final, old)
-    os.replace(new, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
 
 
 def _build_into(

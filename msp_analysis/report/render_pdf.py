@@ -1,32 +1,93 @@
-"""The plan's HTML page -> PDF, printed by headless Chromium (Debian package ``chromium``).
+"""The plan's HTML page -> PDF, printed by a headless Chromium-based browser: Debian's
+``chromium``, or Google Chrome or Microsoft Edge where Windows and macOS install them
+(:func:`pdf_engine`).
 
 Chromium prints nbconvert's HTML exactly as a browser shows it, charts and tables included,
 in about two seconds, with no LaTeX. ``make setup`` installs it where it can (root with apt);
 without it, HTML is still written and :data:`PDF_HELP` says how to get PDFs. In a batch, a
-worker keeps one Chromium for all its plans (:class:`msp_analysis.browser.Browser`).
+worker keeps one Chromium for all its plans (:class:`msp_analysis.browser.Browser`; on
+Windows each plan starts its own).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 PDF_HELP = (
-    "no PDF engine found: install Debian's chromium (`sudo apt-get install chromium`, or re-run `make setup` as root); "
-    "the HTML plan was written and prints to PDF from any browser"
+    "no PDF engine found: install Google Chrome, Microsoft Edge or Chromium (on Debian "
+    "`sudo apt-get install chromium`, or re-run `make setup` as root), or set MSP_BROWSER to "
+    "the path of one; the HTML plan was written and prints to PDF from any browser"
+)
+
+#: a Chromium-based browser to print with, chosen by the user (a path, or a name on PATH)
+ENGINE_ENV = "MSP_BROWSER"
+#: names a Chromium-based browser goes by on PATH (Linux packages, and Windows or macOS
+#: where the user put one on PATH)
+_NAMES = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "chrome",
+    "microsoft-edge",
+    "microsoft-edge-stable",
+    "msedge",
+)
+#: where the Windows installers put them: (environment variable of the base folder, the
+#: path below it)
+_CHROME = ("Google", "Chrome", "Application", "chrome.exe")
+_EDGE = ("Microsoft", "Edge", "Application", "msedge.exe")
+_WINDOWS = (
+    ("PROGRAMFILES", _CHROME),
+    ("PROGRAMFILES(X86)", _CHROME),
+    ("LOCALAPPDATA", _CHROME),
+    ("PROGRAMFILES(X86)", _EDGE),
+    ("PROGRAMFILES", _EDGE),
+    ("LOCALAPPDATA", _EDGE),
+    ("LOCALAPPDATA", ("Chromium", "Application", "chrome.exe")),
+)
+_MACOS = (
+    "Google Chrome.app/Contents/MacOS/Google Chrome",
+    "Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+    "Chromium.app/Contents/MacOS/Chromium",
 )
 
 
 def pdf_engine() -> str | None:
-    """Path of a headless Chromium, or None."""
-    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+    """Path of a Chromium-based browser to print PDFs with, or None.
+
+    In this order: ``$MSP_BROWSER`` (a path, or a name on PATH); a Chromium, Chrome or Edge
+    on PATH; where the Windows installers put Chrome and Edge (Program Files, Program Files
+    (x86), the user's AppData\\Local); where macOS keeps applications (/Applications and
+    ~/Applications).
+    """
+    chosen = os.environ.get(ENGINE_ENV, "").strip()
+    if chosen:
+        found = shutil.which(chosen) or (chosen if Path(chosen).is_file() else None)
+        if found:
+            return found
+        log.warning("%s=%s is not a browser found on this machine", ENGINE_ENV, chosen)
+    for name in _NAMES:
         path = shutil.which(name)
         if path:
             return path
+    if sys.platform == "win32":
+        for env, below in _WINDOWS:
+            base = os.environ.get(env)
+            if base and Path(base, *below).is_file():
+                return str(Path(base, *below))
+    if sys.platform == "darwin":
+        for apps in (Path("/Applications"), Path.home() / "Applications"):
+            for below in _MACOS:
+                if (apps / below).is_file():
+                    return str(apps / below)
     return None
 
 

@@ -579,9 +579,8 @@ def _write(
 def _check_published(result: BuildResult, metas: list[dict], verify: bool) -> None:
     """Files read as a catalogued release that are not the published file: listed with a
     warning, or (``verify``) failures whose rows are not taken."""
-    from msp_analysis.store.published import unpublished
-
-    found = unpublished([e for meta in metas for e in meta["entries"]])
+    # checked as each file was read, and kept with its piece (the catalogue is in the code key)
+    found = [u for meta in metas for u in meta.get("unpublished", [])]
     result.unpublished = found
     bad = {u["file"]: u for u in found}
     for u in found:
@@ -627,10 +626,20 @@ def ensure(
     root = Path(cache_root) if cache_root else config.processed_dir() / "cache"
     out = root / f"{raw.name}-{hashlib.sha256(str(raw).encode()).hexdigest()[:12]}"
     result = build(raw, out, progress=progress)
-    for f in result.failures:
-        log.warning(
-            "%s (rows from an earlier build kept: %s)",
-            f["message"],
-            f.get("kept_previous_rows") or "none",
-        )
+    if result.reused and result.failures and (out, len(result.failures)) not in _SAID:
+        # a new build logged each failure as it found it; a reused one says them once here
+        _SAID.add((out, len(result.failures)))
+        for f in result.failures:
+            kept = sum((f.get("kept_previous_rows") or {}).values())
+            log.warning(
+                "%s%s",
+                f["message"],
+                f" (its {kept:,} rows from an earlier build are used)"
+                if kept and not f.get("missing")
+                else "",
+            )
     return resolve(out)
+
+
+#: reused builds whose failures this process has said already (a plan asks several times)
+_SAID: set[tuple[Path, int]] = set()

@@ -3,7 +3,7 @@
 The lock is :mod:`filelock`'s: the operating system's own file lock (``fcntl`` on POSIX,
 ``msvcrt`` on Windows), released by the system when the process holding it ends, however
 it ends; where the platform has none, a lock file whose presence is the lock. Beside it,
-``<out>/.lock.owner`` names the process that holds it (process id, its start time, host).
+``<out>/.lock.owner`` names the process that holds it (process id, host, since when).
 A build that finds the owner record of a process that is gone takes the folder over and
 says so: the build it stopped left temporary folders, which it then removes
 (:func:`msp_analysis.store.versions.clean_stale`); a lock file left by a holder that is gone
@@ -66,13 +66,12 @@ def _lock_class():
 
 
 def _me() -> dict:
-    import psutil
-
+    now = datetime.now(UTC)
     return {
         "pid": os.getpid(),
-        "process_started": psutil.Process().create_time(),
         "host": socket.gethostname(),
-        "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        "since": now.isoformat(timespec="seconds"),
+        "since_s": now.timestamp(),  # a process started after this is not the holder
     }
 
 
@@ -93,11 +92,15 @@ def is_gone(record: dict) -> bool:
         return False
     try:
         proc = psutil.Process(int(record["pid"]))
-        started = float(record.get("process_started") or 0)
-        # the same id given to a newer process is not the holder
-        return bool(started) and abs(proc.create_time() - started) > 1.0
-    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
+        if proc.status() == psutil.STATUS_ZOMBIE:  # ended, not yet reaped
+            return True
+        since = float(record.get("since_s") or 0)
+        # the same id given to a process that started after the lock was taken
+        return bool(since) and proc.create_time() > since + 1.0
+    except (psutil.NoSuchProcess, ValueError):
         return True
+    except psutil.Error:  # another user's process: taken to be alive
+        return False
 
 
 @contextmanager

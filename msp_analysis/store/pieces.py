@@ -119,6 +119,10 @@ def piece_of(
     for e in meta["entries"]:
         e["sha256"] = digest
         e["piece"] = key
+    if meta["entries"]:  # read as a catalogued release but not the published file?
+        from msp_analysis.store.published import unpublished
+
+        meta["unpublished"] = unpublished(meta["entries"])
     meta["tables"] = sorted(frames)
     if meta.get("bug"):
         return meta, frames  # not cached: the next run tries again (and shows the traceback)

@@ -73,6 +73,16 @@ def test_wiltshire_base_is_its_published_total_expenditure(tables):
     assert line["source"] == "mhclg_rsx_2023-24_by_la.ods, sheet RSX_LA_Data_2023-24, cell AE408"
     net = rec[rec["line"].str.startswith("Net current")].iloc[0]
     assert net["base_gbp"] == 176_563_000 and net["source"].endswith("cell AI408")
+    # the year before beside them: mhclg_rsx_2022-23_by_la.ods, sheet RSX_LA_Data_2022-23, row
+    # 422 (read with calamine): AE 263,940; AF 19,213; AG 51,863; AI 192,864 (£ thousands)
+    before = rec.set_index("measure")
+    assert before.loc["total_expenditure", "year_before_gbp"] == 263_940_000
+    assert before.loc["total_expenditure", "year_before_source"] == (
+        "mhclg_rsx_2022-23_by_la.ods, sheet RSX_LA_Data_2022-23, cell AE422"
+    )
+    assert before.loc["sales_fees_and_charges", "year_before_gbp"] == -19_213_000
+    assert before.loc["other_income", "year_before_gbp"] == -51_863_000
+    assert before.loc["net_current_expenditure", "year_before_gbp"] == 192_864_000
     # the base year's spend in the forecast table is the line too
     base = res.forecast.query("measure == 'spend' and setting == 'All' and year == 2023")
     assert round(float(base["value"].iloc[0]) / 1000) == 302_194

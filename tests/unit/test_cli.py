@@ -7,6 +7,7 @@ folder, so nothing is built or written in the checkout.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -149,15 +150,34 @@ def test_real_council_on_demo_fallback_says_what_to_pass(sandbox, capsys):
     assert not (sandbox / "processed").exists()  # refused before any DEMO build
 
 
-def test_internal_error_is_short_and_verbose_keeps_the_traceback(sandbox, capsys, monkeypatch):
+def test_internal_error_is_short_and_leaves_its_traceback_in_a_log_it_names(
+    sandbox, capsys, monkeypatch, tmp_path
+):
+    import re
+    import tempfile
+
     def bug(args):
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(cli, "cmd_councils", bug)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # no folder given: the temp folder
     code, _, err = run(["councils"], capsys)
     assert code == cli.EXIT_INTERNAL
     assert err.count("\n") == 1 and "internal error (ZeroDivisionError)" in err
-    assert "msp -v councils" in err and "Traceback" not in err
+    assert "Traceback" not in err
+    log = Path(re.search(r"traceback is in (\S+\.log)", err).group(1))
+    assert log.parent == tmp_path
+    text = log.read_text()
+    assert text.startswith("msp councils\n") and "ZeroDivisionError: boom" in text
+    # a command given a folder keeps the log there (and writes nowhere else)
+    monkeypatch.setattr(cli, "cmd_data", bug)
+    out = tmp_path / "processed here"
+    code, _, err = run(["data", "--out", str(out)], capsys)
+    assert (
+        code == cli.EXIT_INTERNAL
+        and str(out) in err
+        and len(list(out.glob("msp-error-*.log"))) == 1
+    )
     code, _, err = run(["-v", "councils"], capsys)
     assert code == cli.EXIT_INTERNAL and "Traceback" in err and "ZeroDivisionError: boom" in err
 

@@ -949,6 +949,67 @@ def test_base_equals_the_outturn_line_and_the_parts_add_up(tmp_path):
     assert growth.to_numpy() == pytest.approx([growth.iloc[0]] * len(growth))
 
 
+def test_reconciliation_shows_the_published_lines_the_year_before(tmp_path):
+    from msp_analysis.narrative.section2_costs import base_facts
+
+    t = _ledger_tables()
+    frames = dict(t.frames)
+    frames["outturn"] = pd.concat(
+        [frames["outturn"], _outturn(c3=20000, c4=2500, c5=4000, c7=13500, year=2021)]
+    )
+    r = run.run(Tables(frames=frames, manifest=t.manifest), LA, [_scenario(tmp_path)], horizon=1)
+    rec = r.reconciliation.set_index("measure")
+    # the base year's lines unchanged; the year before beside them, income as deductions
+    assert rec.loc["total_expenditure", "base_gbp"] == pytest.approx(24_400_000)
+    assert rec.loc["total_expenditure", "year_before_gbp"] == pytest.approx(20_000_000)
+    assert rec.loc["other_income", "year_before_gbp"] == pytest.approx(-4_000_000)
+    assert rec.loc["net_current_expenditure", "year_before_gbp"] == pytest.approx(13_500_000)
+    assert (
+        rec.loc["total_expenditure", "year_before_source"]
+        == "rsx.ods, sheet RSX_LA_Data, cell AE408"
+    )
+    assert rec.loc["", "year_before_gbp"].isna().all()  # the returns' parts have no year before
+    y = base_facts(r)["year_before"]
+    assert y["year_label"] == "2021-22" and y["source"] == "rsx.ods"
+    assert y["line"]["moved"] == "rose 22.0%"
+    assert y["other_income"]["moved"] == "rose 35.0%" and y["other_income"]["before_gbp"] == 4e6
+    assert y["net"]["moved"] == "rose 18.5%"
+    # the plan says it in a paragraph of its own, after why the line is total expenditure
+    from msp_analysis.narrative import render
+
+    facts = {
+        "title": "Section 2",
+        "demo": False,
+        "unavailable": None,
+        "council": "Testshire",
+        "base_year_label": "2022-23",
+        "horizon_year_label": "2023-24",
+        "salt_year_label": "2021-22",
+        "notes": [],
+        "population_source": "ONS",
+        "rate_method": "held",
+        "assumption_count": 1,
+        "inputs": [],
+        "ledger": base_facts(r),
+        "scenarios": [],
+        "assumption_sources": [],
+        "outlook": [],
+        "interval": "80%",
+        "accuracy": {"record": None, "longer": None},
+    }
+    text = render.render("section2.md.j2", facts)
+    assert (
+        "does not project.\n\nIn 2021-22 the line was £20.0m (rsx.ods), so it rose 22.0% into"
+        " 2022-23, while other income rose 35.0% (£4.0m to £5.4m) and net current expenditure"
+        " rose 18.5% (£13.5m to £16.0m).\n\nThe returns of 2021-22" in text
+    )
+    # with no outturn the year before, nothing is said
+    assert (
+        base_facts(run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=1))["year_before"]
+        is None
+    )
+
+
 def test_no_outturn_line_leaves_the_returns_unscaled_and_says_so(tmp_path):
     r = run.run(_ledger_tables(c3=None), LA, [_scenario(tmp_path)], horizon=1)
     assert r.runs["ledger_scale"].iloc[0] == 1.0

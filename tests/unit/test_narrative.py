@@ -449,6 +449,7 @@ def test_section2_pounds_shares_backtest_and_warnings():
             comparator_method="Nearest neighbours: Euclidean distance.",
             evidence_used=False,
             files=[],
+            data_notes=[],
             glossary=[],
             accuracy=_s2()["accuracy"],
         ),
@@ -836,6 +837,7 @@ def test_comparators_in_plain_words_in_section1_and_the_method_in_the_appendix()
             comparator_method="Nearest neighbours: Euclidean distance.",
             evidence_used=False,
             files=[],
+            data_notes=[],
             glossary=[],
             accuracy=_s2(backtest=False)["accuracy"],
         ),
@@ -865,3 +867,36 @@ def test_a_register_with_no_period_takes_no_year_from_the_population_it_is_joine
         dict(source="CQC care directory (HSCA Active Locations)", years=""),
         dict(source="ONS", years="2022-23"),
     ]
+
+
+def test_data_notes_say_which_files_are_not_as_published_or_from_an_earlier_build():
+    from msp_analysis.narrative import context
+
+    manifest = {
+        "unpublished": [
+            {
+                "file": "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
+                "published_as": "ASCFR_and_SALT_Data_Tables_2021-22.xlsx",
+                "publisher": "NHS Digital, Adult Social Care Activity and Finance Report",
+            }
+        ],
+        "failures": [
+            {
+                "file": "ascof_2024_25.ods",
+                "missing": True,
+                "kept_previous_rows": {"ascof": 73556},
+                "kept_from_build": "2026-12-07T07:32:07+00:00",
+            },
+            {"file": "broken.csv", "kept_previous_rows": {}},  # nothing of it is used
+        ],
+    }
+    notes = context.data_notes(manifest)
+    assert notes == [
+        "ASCFR_and_SALT_Data_Tables_2021-22.xlsx is not the file NHS Digital published as "
+        "ASCFR_and_SALT_Data_Tables_2021-22.xlsx: its content differs from the published "
+        "release, so a figure in it may have been edited; its figures are used as the file "
+        "gives them.",
+        "ascof_2024_25.ods is no longer in the data folder; the figures it gave the data build "
+        "of 7 December 2026 are used.",
+    ]
+    assert context.data_notes({"files": []}) == []

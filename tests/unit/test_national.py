@@ -469,6 +469,20 @@ def test_links_to_plans_are_relative_to_where_the_report_goes(tmp_path, plans):
     assert elsewhere["E06000001"] == "../../reports/E06000001/plan.html"
 
 
+def _text_pdf(path, text: str):
+    """A one-page PDF with ``text`` on it (matplotlib's PDF backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(3, 3))
+    fig.text(0.1, 0.5, text)
+    fig.savefig(path, format="pdf")
+    plt.close(fig)
+    return str(path)
+
+
 def test_the_pdf_links_each_plan_by_a_relative_path_and_names_no_folder(tmp_path):
     """Chromium prints links as file:// addresses of this machine; the report's PDF opens each
     plan's PDF by a path relative to itself instead (a plan without a PDF loses its link)."""
@@ -481,8 +495,7 @@ def test_the_pdf_links_each_plan_by_a_relative_path_and_names_no_folder(tmp_path
         (root / code / "plan.html").write_text("plan")
     (root / "E06000001" / "plan.pdf").write_bytes(b"%PDF-1.4")
     out.mkdir()
-    w = PdfWriter()
-    w.add_blank_page(200, 200)
+    w = PdfWriter(clone_from=PdfReader(_text_pdf(tmp_path / "text.pdf", "Table 1, computed")))
     for i, code in enumerate(("E06000001", "E06000002", "https://example.org")):
         url = code if code.startswith("http") else (root / code / "plan.html").as_uri()
         w.add_annotation(0, Link(rect=(10, 10 + 30 * i, 50, 30 + 30 * i), url=url))
@@ -490,6 +503,8 @@ def test_the_pdf_links_each_plan_by_a_relative_path_and_names_no_folder(tmp_path
     with pdf.open("wb") as fh:
         w.write(fh)
     assert insights.portable_links(pdf, root, out) == 2
+    # the rest of the document is copied as it was: its text reads the same
+    assert "Table 1, computed" in PdfReader(str(pdf)).pages[0].extract_text()
     actions = [a.get_object().get("/A") for a in PdfReader(str(pdf)).pages[0]["/Annots"]]
     assert actions[0]["/S"] == "/GoToR" and actions[0]["/F"] == "../E06000001/plan.pdf"
     assert actions[1] is None  # no PDF of that plan to open

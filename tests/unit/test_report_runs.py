@@ -1,0 +1,193 @@
+"""The report batch: nothing outlives a run, nothing blocks the next, a stopped batch resumes.
+
+Plans swapped in by several processes at once, leftovers of stopped runs removed (and those
+of live runs, or of another computer, left), the PDF engine found where Windows and macOS
+install Chrome and Edge, a worker whose kernel will not start, a worker that dies, and the
+key a kept plan is checked against.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from msp_analysis import atomic
+from msp_analysis.report import batch, leftovers, render_pdf, resume
+
+pytestmark = pytest.mark.unit
+
+
+def _swapper(args) -> int:
+    """Build a plan folder and swap it in ``rounds`` times; returns how many swaps failed."""
+    out, rounds, who = args
+    failed = 0
+    for i in range(rounds):
+        new = Path(out) / f".E06000054-{who}-{i}"
+        new.mkdir()
+        for name in ("plan.html", "summary.json"):
+            (new / name).write_text(f"{who} {i}")
+        try:
+            atomic.swap_folder(new, Path(out) / "E06000054")
+        except OSError:
+            failed += 1
+    return failed
+
+
+def test_plan_swaps_are_safe_when_runs_finish_at_once(tmp_path):
+    # before: two renames (old aside, new in) failed 210 times in 600 under the same race
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        failed = pool.map(_swapper, [(tmp_path, 150, w) for w in range(4)])
+    assert sum(failed) == 0
+    final = tmp_path / "E06000054"
+    assert sorted(p.name for p in final.iterdir()) == ["plan.html", "summary.json"]
+    assert (final / "plan.html").read_text() == (final / "summary.json").read_text()  # one run's
+    assert [p.name for p in tmp_path.iterdir()] == ["E06000054"]  # nothing left aside
+
+
+def test_leftovers_of_stopped_runs_go_and_those_of_live_runs_stay(tmp_path):
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+    )
+    dead = int(gone.stdout)
+    me = os.getpid()
+    out, temp = tmp_path / "reports", tmp_path / "temp"
+    out.mkdir()
+    temp.mkdir()
+    here = leftovers.host()
+    names = {
+        out / f".E06000054-{here}-{dead}-abc": False,  # a killed run's half-built plan
+        out / f".tmp-old-E06000054-{here}-{dead}-1f2e3d4c": False,  # its plan put aside
+        out / f".E06000054-{here}-{me}-abc": True,  # a live run's (this one)
+        out / f".E06000054-00000000-{dead}-abc": True,  # another computer's, same share
+        out / "E06000054": True,  # a plan
+        temp / f"msp-chromium-{dead}-xyz": False,  # a killed run's browser profile
+        temp / f"msp-kernels-{dead}-xyz": False,  # its kernels' connection files
+        temp / f"msp-batch-{me}-xyz": True,
+        temp / "someone-elses": True,
+    }
+    for path in names:
+        path.mkdir()
+        (path / "file").write_text("x")
+    assert leftovers.clean(out, [temp]) == 4
+    for path, stays in names.items():
+        assert path.exists() == stays, path.name
+
+
+def test_a_plans_temporary_folder_names_its_run():
+    assert leftovers._stale(f".E06000054-{leftovers.tag()}-abc", leftovers._IN_OUT) is False
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_pdf_engine_found_where_windows_and_macos_install_chrome_or_edge(
+    tmp_path, monkeypatch, platform
+):
+    monkeypatch.setattr(render_pdf.shutil, "which", lambda name: None)  # nothing on PATH
+    monkeypatch.delenv(render_pdf.ENGINE_ENV, raising=False)
+    monkeypatch.setattr(render_pdf.sys, "platform", platform)
+    if platform == "win32":
+        base = tmp_path / "Program Files (x86)"
+        exe = base / "Microsoft" / "Edge" / "Application" / "msedge.exe"
+        for env in ("PROGRAMFILES", "LOCALAPPDATA"):
+            monkeypatch.setenv(env, str(tmp_path / "empty"))
+        monkeypatch.setenv("PROGRAMFILES(X86)", str(base))
+    else:
+        monkeypatch.setattr(render_pdf.Path, "home", lambda: tmp_path)
+        exe = (
+            tmp_path / "Applications" / "Google Chrome.app" / "Contents" / "MacOS" / "Google Chrome"
+        )
+        monkeypatch.setattr(
+            render_pdf, "_MACOS", (str(exe.relative_to(tmp_path / "Applications")),)
+        )
+    assert render_pdf.pdf_engine() is None
+    exe.parent.mkdir(parents=True)
+    exe.write_text("")
+    assert render_pdf.pdf_engine() == str(exe)
+    chosen = tmp_path / "my browser.exe"  # the user's choice wins
+    chosen.write_text("")
+    monkeypatch.setenv(render_pdf.ENGINE_ENV, str(chosen))
+    assert render_pdf.pdf_engine() == str(chosen)
+
+
+def test_a_kernel_that_will_not_start_is_tried_once_more_then_fails_its_council(
+    tmp_path, monkeypatch
+):
+    starts = []
+
+    class Flaky:
+        def __init__(self, cwd):
+            starts.append(cwd)
+            if len(starts) < 2:
+                raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+        def alive(self):
+            return True
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(batch, "KernelRunner", Flaky)
+    monkeypatch.setattr(batch, "_RUNNER", None)
+    monkeypatch.setitem(batch._SETUP, "cwd", str(tmp_path))
+    assert isinstance(batch._runner(), Flaky) and len(starts) == 2  # the retry started it
+
+    class Never(Flaky):
+        def __init__(self, cwd):
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(batch, "KernelRunner", Never)
+    monkeypatch.setattr(batch, "_RUNNER", None)
+    result = batch._one({"la_code": "E06000054", "out_dir": tmp_path})
+    assert result["ok"] is False and "did not start, twice" in result["error"]
+    assert "(details in logs/E06000054.log)" in result["error"]
+    log = (tmp_path / "logs" / "E06000054.log").read_text()
+    assert "Kernel died before replying" in log and "Traceback" in log
+
+
+class _Dies:
+    """Unpickled in a worker, it ends that worker at once (as the out-of-memory killer would)."""
+
+    def __reduce__(self):
+        return (os._exit, (9,))
+
+
+def test_a_worker_that_dies_fails_its_council_and_the_batch_goes_on(tmp_path):
+    jobs = [
+        {"la_code": "E06000054", "out_dir": tmp_path, "poison": _Dies()},
+        {"la_code": "nonsense", "out_dir": tmp_path, "raw_dir": tmp_path},
+    ]
+    results = batch._in_pool(jobs, 2, tmp_path, pdf=False, progress=False)
+    by = {r["la_code"]: r for r in results}
+    assert set(by) == {"E06000054", "nonsense"} and not any(r["ok"] for r in results)
+    assert "BrokenProcessPool" in by["E06000054"]["error"]
+    assert "not a council's ONS code" in by["nonsense"]["error"]  # its own error, not the pool's
+
+
+def test_a_kept_plan_must_have_the_same_key_and_its_files(tmp_path):
+    plan = tmp_path / "E06000054"
+    plan.mkdir()
+    (plan / "plan.html").write_text("<html>")
+    (plan / "summary.json").write_text(
+        json.dumps(
+            {"la_code": "E06000054", resume.KEY: "k1", "html": "plan.html", "pdf": "plan.pdf"}
+        )
+    )
+    assert resume.kept(tmp_path, "E06000054", "k1", pdf=False)["la_code"] == "E06000054"
+    assert resume.kept(tmp_path, "E06000054", "k2", pdf=False) is None  # another build or code
+    assert resume.kept(tmp_path, "E06000054", "k1", pdf=True) is None  # its PDF is missing
+    assert resume.kept(tmp_path, "E06000099", "k1", pdf=False) is None
+    base = dict(scenarios=None, actions_file=None, evidence_file=None, horizon=5, pdf=True)
+    key = resume.plan_key(data_version="v-1", **base)
+    assert key == resume.plan_key(data_version="v-1", **base)
+    assert key != resume.plan_key(data_version="v-2", **base)
+    assert key != resume.plan_key(data_version="v-1", **{**base, "horizon": 4})
+    evidence = tmp_path / "evidence.yml"
+    evidence.write_text("a: 1\n")
+    with_file = resume.plan_key(data_version="v-1", **{**base, "evidence_file": evidence})
+    evidence.write_text("a: 2\n")  # the same file name, other figures
+    assert with_file != resume.plan_key(data_version="v-1", **{**base, "evidence_file": evidence})
