@@ -1,18 +1,21 @@
-"""Command line: ``msp data | market | forecast | backtest | report | insights | download | demo | councils | layouts | schema``.
+"""Command line: ``msp data | market | forecast | backtest | report | evidence | download | demo | councils | insights | layouts | schema``.
 
 Run ``msp --help`` or ``msp COMMAND --help``. Also runnable as ``python -m msp_analysis.cli``.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import shlex
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+
+import click
 
 from msp_analysis import config, inputs, store
 from msp_analysis.errors import MspError, UsageError
@@ -20,27 +23,76 @@ from msp_analysis.errors import MspError, UsageError
 log = logging.getLogger("msp")
 #: exit status for a bug (an exception msp-analysis did not raise on purpose)
 EXIT_INTERNAL = 3
+#: exit status for a usage mistake (an unknown option, a value of the wrong type)
+EXIT_USAGE = 2
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _lazy(name: str):
-    """Import a module on first use, so `msp data` with nothing changed never loads pandas."""
-    import importlib.util
+class _Commands(click.Group):
+    """A group whose commands are listed in the order they are declared (the pipeline's)."""
 
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"no module named {name!r}")
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
 
 
-demo = _lazy("msp_analysis.demo")
-geography = _lazy("msp_analysis.geography")
+@click.group(
+    cls=_Commands,
+    context_settings=CONTEXT,
+    help="Market Sustainability Plan evidence from public adult social care data.",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="log each step, and show the full traceback of an internal error",
+)
+def msp(verbose: bool) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(_Messages(verbose=verbose))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+
+
+def command(name: str, help: str, group: click.Group = msp) -> Callable:
+    """Declare ``cmd_x(args)`` as ``msp NAME`` (in ``group``) with the ``click.option`` and
+    ``click.argument`` lines under this one.
+
+    The options reach the function as ``args`` (``args.raw``, ``args.la_list``: a repeatable
+    option is a list, or None when not given) and it returns the exit status. It stays a
+    plain function of ``args``, looked up by name when the command runs (so a test can
+    replace it).
+    """
+
+    def declare(fn: Callable[[SimpleNamespace], int]) -> Callable[[SimpleNamespace], int]:
+        def run(**options: Any) -> int:
+            args = SimpleNamespace(
+                command=name,
+                **{k: list(v) or None if isinstance(v, tuple) else v for k, v in options.items()},
+            )
+            click.get_current_context().find_root().obj = args  # for main's error log
+            return globals()[fn.__name__](args)
+
+        run.__click_params__ = list(getattr(fn, "__click_params__", []))  # type: ignore[attr-defined]
+        group.command(name, help=help, short_help=help, context_settings=CONTEXT)(run)
+        return fn
+
+    return declare
+
+
+class _Name(click.ParamType):
+    """A file or folder name: not empty, not blank, no control characters, not over 1024."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        value = str(value)
+        if not value.strip() or any(ord(ch) < 32 for ch in value):
+            self.fail(f"{value!r} is not a usable file or folder name", param, ctx)
+        if len(value) > 1024:
+            self.fail("a file or folder name of over 1024 characters", param, ctx)
+        return value
+
+
+PATH = _Name()
 
 
 def readers_for(path: Path) -> list:
@@ -64,7 +116,51 @@ def demo_raw_dir() -> Path:
     return config.demo_raw_dir()
 
 
-def cmd_data(args: argparse.Namespace) -> int:
+def _write_demo(folder: Path) -> list[Path]:
+    """Write the embedded DEMO raw files to ``folder`` (the DEMO module is loaded only here)."""
+    from msp_analysis import demo
+
+    return demo.write(folder)
+
+
+def _council_name(code: str) -> str | None:
+    """A council's name from its code (geography, and pandas with it, loaded only when asked)."""
+    from msp_analysis import geography
+
+    return geography.council_name(code)
+
+
+@command("data", help="build data/processed/*.parquet and manifest.json from published files")
+@click.option(
+    "--raw",
+    type=PATH,
+    help="folder of published files (default: data/raw; the DEMO data set if that holds none)",
+)
+@click.option("--out", type=PATH, help="folder for processed tables (default: data/processed)")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="all or nothing: any file that fails stops the build and nothing is written",
+)
+@click.option(
+    "--workers",
+    type=int,
+    help="processes reading files at once (default: one per core; 1 reads them in turn)",
+)
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="a file that is not the publisher's release as catalogued (its SHA-256 differs) "
+    "is an error, not a warning",
+)
+@click.option(
+    "--forget-missing",
+    is_flag=True,
+    help="let go of the rows of files no longer in the folder (removed on purpose); "
+    "without it such a build keeps them and exits 1",
+)
+def cmd_data(args: SimpleNamespace) -> int:
 
     raw = inputs.check_raw_dir(args.raw) if args.raw else config.raw_dir()
     if args.out:
@@ -76,7 +172,7 @@ def cmd_data(args: argparse.Namespace) -> int:
             config.raw_dir(),
             raw,
         )
-        demo.write(raw)
+        _write_demo(raw)
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: give 1 or more processes")
     out = Path(args.out) if args.out else config.processed_dir()
@@ -147,7 +243,7 @@ def _processed_for(raw_arg: str | None, la: str | None = None) -> Path:
             raise inputs.not_in_demo(la)
         if raw == demo_raw_dir():
             log.warning("no processed tables and no published files: using the DEMO data set")
-            demo.write(raw)
+            _write_demo(raw)
         return store.ensure(raw)
     return processed
 
@@ -160,7 +256,24 @@ def _council_in(processed: Path, la: str, table: str = "salt", command: str = "m
     return inputs.check_in_data(la, processed, demo=demo, table=table, command=command)
 
 
-def cmd_market(args: argparse.Namespace) -> int:
+@command("market", help="write every Section 1 indicator for one council to CSV")
+@click.option(
+    "--la", required=True, help="council: ONS code (any case) or name, e.g. E06000054, Wiltshire"
+)
+@click.option(
+    "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
+)
+@click.option(
+    "--out",
+    type=PATH,
+    default="reports",
+    help="folder for <la>/market_indicators.csv, comparators.csv, risk_flags.csv",
+)
+@click.option("--k", type=int, default=15, help="number of comparator councils (default 15)")
+@click.option(
+    "--thresholds", type=PATH, help="your own risk thresholds YAML (default: the package's)"
+)
+def cmd_market(args: SimpleNamespace) -> int:
     la = inputs.resolve_council(args.la)
     if not 1 <= args.k <= 50:
         raise UsageError(f"--k {args.k}: the number of comparators must be from 1 to 50")
@@ -183,7 +296,7 @@ def cmd_market(args: argparse.Namespace) -> int:
     n_missing = int((indicators["status"] == "missing").sum())
     label = " (DEMO data)" if tables.demo else ""
     print(
-        f"{geography.council_name(la)} ({la}){label}: "
+        f"{_council_name(la)} ({la}){label}: "
         f"{_count(indicators['indicator'].nunique(), 'indicator')} "
         f"({n_missing} missing, reasons in the 'note' column), {_count(len(comps), 'comparator')}, "
         f"{_count(int(flags['flag'].eq(True).sum()), 'risk flag')} raised -> {out}"
@@ -196,7 +309,32 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def cmd_forecast(args: argparse.Namespace) -> int:
+@command("forecast", help="forecast people and spend for one council under YAML scenarios")
+@click.option("--la", required=True, help="council: ONS code (any case) or name")
+@click.option(
+    "--scenario",
+    type=PATH,
+    multiple=True,
+    help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
+)
+@click.option("--horizon", type=int, default=5, help="years after the base year, 1-10 (default 5)")
+@click.option(
+    "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
+)
+@click.option(
+    "--out",
+    type=PATH,
+    required=True,
+    help="folder for forecast.csv, decomposition.csv, reconciliation.csv, weekly_costs.csv, "
+    "first_year_prices.csv, shift_effects.csv, assumptions.csv, runs.json",
+)
+@click.option(
+    "--evidence",
+    type=PATH,
+    help="the council's local evidence YAML (fees, uplifts, people in supported living); "
+    "default: the figures from public documents shipped for the council, if any",
+)
+def cmd_forecast(args: SimpleNamespace) -> int:
     la = inputs.resolve_council(args.la)
     horizon = inputs.check_horizon(args.horizon)
     scenario_files = inputs.check_scenarios(args.scenario)
@@ -222,14 +360,14 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     first = result.runs.iloc[0]
     tied = first["base_line"] or "the returns brought forward (no outturn line)"
     print(
-        f"{geography.council_name(la)}{label}: base {forecast_run.fy(int(first['base_year']))}"
+        f"{_council_name(la)}{label}: base {forecast_run.fy(int(first['base_year']))}"
         f" £{first['base_spend_gbp'] / 1e6:,.1f}m = {tied}"
         + (f"; local evidence: {evidence.name}" if evidence is not None else "")
     )
     for s in result["runs"]["scenario"]:
         h = forecast_run.headline(result, s)
         print(
-            f"{geography.council_name(la)}{label}, {s}: adult social care spend {h['spend_change_pct']:+.1f}% "
+            f"{_council_name(la)}{label}, {s}: adult social care spend {h['spend_change_pct']:+.1f}% "
             f"from {h['base_year']}-{(h['base_year'] + 1) % 100:02d} to {h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d} "
             f"(rates rest on {h['history_years']} years of history)"
         )
@@ -240,7 +378,18 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_backtest(args: argparse.Namespace) -> int:
+@command("backtest", help="rolling-origin backtest for every council on the loaded history")
+@click.option(
+    "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
+)
+@click.option(
+    "--out",
+    type=PATH,
+    required=True,
+    help="folder for backtest.csv, backtest_summary.csv, backtest_by_horizon.csv and"
+    " rates_backtest.csv",
+)
+def cmd_backtest(args: SimpleNamespace) -> int:
     inputs.check_out_dir(args.out)
     processed = _processed_for(args.raw)
 
@@ -309,7 +458,7 @@ def _raw_for_report(raw_arg: str | None, la: str | None = None) -> Path:
         raise inputs.not_in_demo(la, "report")
     raw = demo_raw_dir()
     if not (raw / store.DEMO_MARKER).exists():
-        demo.write(raw)
+        _write_demo(raw)
     log.warning(
         "no published files in %s: building the DEMO plan from the embedded demo data",
         config.raw_dir(),
@@ -341,7 +490,67 @@ def _la_list(value: str) -> list[str]:
     return codes
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+@command("report", help="build the plan draft (HTML, PDF, Word) for one council, or --all")
+@click.option(
+    "--la",
+    help="council: ONS code (any case) or name (default: Wiltshire, or the first DEMO council)",
+)
+@click.option(
+    "--all", is_flag=True, help="every council in the data, in parallel, with an index page"
+)
+@click.option(
+    "--la-list",
+    type=PATH,
+    help="with --all: only these councils (a file with one code or name a line, "
+    "or codes separated by commas)",
+)
+@click.option(
+    "--raw",
+    type=PATH,
+    help="folder of published files (default: data/raw, or the DEMO data when it holds none)",
+)
+@click.option(
+    "--scenario",
+    type=PATH,
+    multiple=True,
+    help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
+)
+@click.option(
+    "--actions",
+    type=PATH,
+    help="the council's actions YAML for Section 3 (default: $MSP_TEMPLATES_DIR/actions.yml, else the shipped example)",
+)
+@click.option(
+    "--evidence",
+    type=PATH,
+    help="the council's local evidence: a workbook from `msp evidence template` (or YAML); "
+    "default: none (a DEMO plan uses the shipped example for the DEMO council)",
+)
+@click.option(
+    "--horizon", type=int, default=5, help="years forecast after the base year, 1-10 (default 5)"
+)
+@click.option(
+    "--out",
+    type=PATH,
+    default="reports",
+    help="folder for <la_code>/plan.html, plan.pdf, plan.docx (default: reports)",
+)
+@click.option("--workers", type=int, help="parallel processes for --all (default: all cores)")
+@click.option(
+    "--scheduler",
+    help="Dask scheduler address for --all (e.g. tcp://host:8786); default: this machine",
+)
+@click.option("--no-pdf", is_flag=True, help="no PDF")
+@click.option("--no-docx", is_flag=True, help="no Word draft (plan.docx)")
+@click.option("-q", "--quiet", is_flag=True, help="no progress lines while one plan builds")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="with --all: build every plan again, even those already built from the same "
+    "data build with the same settings and code (kept by default, so a stopped batch "
+    "resumes)",
+)
+def cmd_report(args: SimpleNamespace) -> int:
     if args.all and args.la:
         raise UsageError(
             "give --la for one council or --all (with --la-list for a subset), not both"
@@ -447,7 +656,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_evidence_template(args: argparse.Namespace) -> int:
+@msp.group(
+    cls=_Commands,
+    context_settings=CONTEXT,
+    help="the council's local evidence workbook: write the template, check one",
+    short_help="the council's local evidence workbook: write the template, check one",
+)
+def evidence() -> None:
+    """``msp evidence template|check``: the commands below."""
+
+
+@command(
+    "template",
+    group=evidence,
+    help="write the evidence workbook (Excel) to fill in: a sheet per theme, drop-down lists",
+)
+@click.argument("out", type=PATH, metavar="OUT.xlsx")
+@click.option("--la", help="council: ONS code (any case) or name; its code and name are filled in")
+@click.option("--force", is_flag=True, help="replace OUT.xlsx if it exists")
+def cmd_evidence_template(args: SimpleNamespace) -> int:
     from msp_analysis.indicators import evidence_workbook
 
     la = inputs.resolve_council(args.la) if args.la else None
@@ -460,7 +687,7 @@ def cmd_evidence_template(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.out} exists: give another name, or --force to replace it")
     if not out.parent.is_dir():
         raise UsageError(f"{args.out}: no folder {out.parent}")
-    name = geography.council_name(la) if la else None
+    name = _council_name(la) if la else None
     n = evidence_workbook.write(out, la_code=la, la_name=name)
     whose = f" for {name} ({la})" if la else " (type the council's code on its Instructions sheet)"
     print(
@@ -472,14 +699,21 @@ def cmd_evidence_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_evidence_check(args: argparse.Namespace) -> int:
+@command(
+    "check",
+    group=evidence,
+    help="check a filled evidence workbook (or YAML) and list its figures",
+)
+@click.argument("file", type=PATH, metavar="FILE")
+@click.option("--la", help="the council the plan is for (a file for another is refused)")
+def cmd_evidence_check(args: SimpleNamespace) -> int:
     from msp_analysis.indicators.local import MARKETS, MEASURES, load_evidence
 
     la = inputs.resolve_council(args.la) if args.la else None
     _exists_or_fail(args.file)
     ev = load_evidence(args.file, la)
     code = ev.la_code or la
-    whose = f"{geography.council_name(code)} ({code})" if code else "no council named"
+    whose = f"{_council_name(code)} ({code})" if code else "no council named"
     print(
         f"{Path(args.file).name}: {_count(len(ev.figures), 'figure')} for {whose}"
         + (" (EXAMPLE figures)" if ev.example else "")
@@ -503,16 +737,38 @@ def _exists_or_fail(value: str) -> None:
         raise UsageError(f"{value}: no such file")
 
 
-def cmd_download(args: argparse.Namespace) -> int:
+@command("download", help="fetch the published files into data/raw (checksummed, resumable)")
+@click.option(
+    "--years",
+    type=int,
+    multiple=True,
+    help="financial-year starts to fetch, e.g. 2021 2024 (default: all)",
+)
+@click.argument("more_years", nargs=-1, type=int, metavar="[YEAR]...")  # `--years 2021 2024`
+@click.option(
+    "--catalogue",
+    type=PATH,
+    help="your own catalogue YAML of files and URLs (default: the package's)",
+)
+@click.option(
+    "--dest",
+    type=PATH,
+    help="folder to write to (default: data/raw); nothing is written outside it",
+)
+@click.option("--max-mb", type=float, help="size limit per file in MB (default 512)")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+def cmd_download(args: SimpleNamespace) -> int:
     from msp_analysis import download
 
+    if args.more_years and not args.years:
+        raise UsageError(f"unrecognized arguments: {' '.join(map(str, args.more_years))}")
     if args.max_mb is not None and not 0 < args.max_mb <= 10_000:
         raise UsageError(f"--max-mb {args.max_mb}: must be from 1 to 10000")
     dest = inputs.check_out_dir(args.dest or config.raw_dir(), "--dest")
     rows = download.download(
         dest,
         catalogue=args.catalogue,
-        years=args.years,
+        years=[*(args.years or []), *(args.more_years or [])] or None,
         progress=not args.quiet,
         max_bytes=int(args.max_mb * 1024 * 1024) if args.max_mb else download.MAX_BYTES,
     )
@@ -526,14 +782,20 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+@command("demo", help="write the embedded DEMO raw files (fictional councils, published layouts)")
+@click.option("--out", type=PATH, help="folder to write to (default: data/demo_raw)")
+def cmd_demo(args: SimpleNamespace) -> int:
     out = inputs.check_out_dir(args.out) if args.out else demo_raw_dir()
-    paths = demo.write(out)
+    paths = _write_demo(out)
     print(f"Wrote {len(paths)} DEMO raw files (fictional councils) to {out}")
     return 0
 
 
-def cmd_councils(args: argparse.Namespace) -> int:
+@command("councils", help="list councils: ONS code, name, CASSR code, region")
+@click.option("--all", is_flag=True, help="include predecessor and DEMO councils")
+def cmd_councils(args: SimpleNamespace) -> int:
+    from msp_analysis import geography
+
     table = geography.councils(status=None if args.all else "current")
     print(
         table[["la_code", "la_name", "cassr_code", "la_type", "region_name", "status"]].to_string(
@@ -549,7 +811,37 @@ def _national_line(n: dict) -> str:
     return f"National insights: {files} ({n['councils']} councils' plans{left}) in {n['seconds']} s"
 
 
-def cmd_insights(args: argparse.Namespace) -> int:
+@command(
+    "insights",
+    help="the national insights report (every plan rolled up) from a folder of plans, "
+    "or from a data build with --raw",
+)
+@click.option(
+    "--reports",
+    type=PATH,
+    default="reports",
+    help="folder of plans written by `msp report --all` (default: reports); with --raw, "
+    "where the councils' facts are stored",
+)
+@click.option(
+    "--raw",
+    type=PATH,
+    help="folder of published files: draft every council's facts from this data build "
+    "(no plans rendered) and report on them",
+)
+@click.option(
+    "--la-list",
+    type=PATH,
+    help="with --raw: only these councils (a file with one code or name a line, or codes "
+    "separated by commas)",
+)
+@click.option(
+    "--out", type=PATH, help="folder for insights.html and .pdf (default: REPORTS/national)"
+)
+@click.option("--workers", type=int, help="parallel processes for --raw (default: all cores)")
+@click.option("--no-pdf", is_flag=True, help="HTML only")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+def cmd_insights(args: SimpleNamespace) -> int:
     """The national insights report from a folder of plans, or (--raw) from a data build."""
     reports = inputs.check_out_dir(args.reports, "--reports")
     out = inputs.check_out_dir(args.out) if args.out else None
@@ -575,7 +867,7 @@ def cmd_insights(args: argparse.Namespace) -> int:
         failed = [
             dict(
                 la_code=f["la_code"],
-                council=geography.council_name(f["la_code"]) or f["la_code"],
+                council=_council_name(f["la_code"]) or f["la_code"],
                 error=f["error"],
             )
             for f in drafted["failed"]
@@ -598,305 +890,25 @@ def cmd_insights(args: argparse.Namespace) -> int:
     return 0 if not failed else 1
 
 
-def cmd_layouts(args: argparse.Namespace) -> int:
+@command("layouts", help="list every published file layout the readers know")
+def cmd_layouts(args: SimpleNamespace) -> int:
     for name, text in known_layouts().items():
         print(f"{name}\n    {text}")
     return 0
 
 
-def cmd_schema(args: argparse.Namespace) -> int:
+@command(
+    "schema",
+    help="write a JSON Schema for each settings file (scenario, local evidence, risk "
+    "thresholds, actions), for editors that check YAML as you type",
+)
+@click.option("--out", type=PATH, default="schemas", help="folder to write to (default: schemas)")
+def cmd_schema(args: SimpleNamespace) -> int:
     from msp_analysis import configs
 
     for path in configs.write_schemas(inputs.check_out_dir(args.out)):
         print(f"-> {path}")
     return 0
-
-
-def _path(value: str) -> str:
-    """argparse type for a file or folder option: not empty, not blank, no control characters."""
-    if not value.strip() or any(ord(ch) < 32 for ch in value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a usable file or folder name")
-    if len(value) > 1024:
-        raise argparse.ArgumentTypeError("a file or folder name of over 1024 characters")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="msp",
-        description="Market Sustainability Plan evidence from public adult social care data.",
-    )
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="log each step, and show the full traceback of an internal error",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser(
-        "data", help="build data/processed/*.parquet and manifest.json from published files"
-    )
-    p.add_argument(
-        "--raw",
-        type=_path,
-        help="folder of published files (default: data/raw; the DEMO data set if that holds none)",
-    )
-    p.add_argument(
-        "--out", type=_path, help="folder for processed tables (default: data/processed)"
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--strict",
-        action="store_true",
-        help="all or nothing: any file that fails stops the build and nothing is written",
-    )
-    p.add_argument(
-        "--workers",
-        type=int,
-        help="processes reading files at once (default: one per core; 1 reads them in turn)",
-    )
-    p.add_argument(
-        "--verify",
-        action="store_true",
-        help="a file that is not the publisher's release as catalogued (its SHA-256 differs) "
-        "is an error, not a warning",
-    )
-    p.add_argument(
-        "--forget-missing",
-        action="store_true",
-        help="let go of the rows of files no longer in the folder (removed on purpose); "
-        "without it such a build keeps them and exits 1",
-    )
-    p.set_defaults(func=cmd_data)
-    p = sub.add_parser(
-        "demo", help="write the embedded DEMO raw files (fictional councils, published layouts)"
-    )
-    p.add_argument("--out", type=_path, help="folder to write to (default: data/demo_raw)")
-    p.set_defaults(func=cmd_demo)
-    p = sub.add_parser("market", help="write every Section 1 indicator for one council to CSV")
-    p.add_argument(
-        "--la",
-        required=True,
-        help="council: ONS code (any case) or name, e.g. E06000054, Wiltshire",
-    )
-    p.add_argument(
-        "--raw", type=_path, help="folder of published files (default: the last `msp data` build)"
-    )
-    p.add_argument(
-        "--out",
-        type=_path,
-        default="reports",
-        help="folder for <la>/market_indicators.csv, comparators.csv, risk_flags.csv",
-    )
-    p.add_argument("--k", type=int, default=15, help="number of comparator councils (default 15)")
-    p.add_argument(
-        "--thresholds", type=_path, help="your own risk thresholds YAML (default: the package's)"
-    )
-    p.set_defaults(func=cmd_market)
-    p = sub.add_parser(
-        "forecast", help="forecast people and spend for one council under YAML scenarios"
-    )
-    p.add_argument("--la", required=True, help="council: ONS code (any case) or name")
-    p.add_argument(
-        "--scenario",
-        type=_path,
-        action="append",
-        help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
-    )
-    p.add_argument(
-        "--horizon", type=int, default=5, help="years after the base year, 1-10 (default 5)"
-    )
-    p.add_argument(
-        "--raw", type=_path, help="folder of published files (default: the last `msp data` build)"
-    )
-    p.add_argument(
-        "--out",
-        type=_path,
-        required=True,
-        help="folder for forecast.csv, decomposition.csv, reconciliation.csv, weekly_costs.csv, "
-        "first_year_prices.csv, shift_effects.csv, assumptions.csv, runs.json",
-    )
-    p.add_argument(
-        "--evidence",
-        type=_path,
-        help="the council's local evidence YAML (fees, uplifts, people in supported living); "
-        "default: the figures from public documents shipped for the council, if any",
-    )
-    p.set_defaults(func=cmd_forecast)
-    p = sub.add_parser(
-        "backtest", help="rolling-origin backtest for every council on the loaded history"
-    )
-    p.add_argument(
-        "--raw", type=_path, help="folder of published files (default: the last `msp data` build)"
-    )
-    p.add_argument(
-        "--out",
-        type=_path,
-        required=True,
-        help="folder for backtest.csv, backtest_summary.csv, backtest_by_horizon.csv and"
-        " rates_backtest.csv",
-    )
-    p.set_defaults(func=cmd_backtest)
-    p = sub.add_parser(
-        "report", help="build the plan draft (HTML, PDF, Word) for one council, or --all"
-    )
-    p.add_argument(
-        "--la",
-        help="council: ONS code (any case) or name (default: Wiltshire, or the first DEMO council)",
-    )
-    p.add_argument(
-        "--all",
-        action="store_true",
-        help="every council in the data, in parallel, with an index page",
-    )
-    p.add_argument(
-        "--la-list",
-        type=_path,
-        help="with --all: only these councils (a file with one code or name a line, "
-        "or codes separated by commas)",
-    )
-    p.add_argument(
-        "--raw",
-        type=_path,
-        help="folder of published files (default: data/raw, or the DEMO data when it holds none)",
-    )
-    p.add_argument(
-        "--scenario",
-        type=_path,
-        action="append",
-        help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
-    )
-    p.add_argument(
-        "--actions",
-        type=_path,
-        help="the council's actions YAML for Section 3 (default: $MSP_TEMPLATES_DIR/actions.yml, else the shipped example)",
-    )
-    p.add_argument(
-        "--evidence",
-        type=_path,
-        help="the council's local evidence: a workbook from `msp evidence template` (or YAML); "
-        "default: none (a DEMO plan uses the shipped example for the DEMO council)",
-    )
-    p.add_argument(
-        "--horizon",
-        type=int,
-        default=5,
-        help="years forecast after the base year, 1-10 (default 5)",
-    )
-    p.add_argument(
-        "--out",
-        type=_path,
-        default="reports",
-        help="folder for <la_code>/plan.html, plan.pdf, plan.docx (default: reports)",
-    )
-    p.add_argument("--workers", type=int, help="parallel processes for --all (default: all cores)")
-    p.add_argument(
-        "--scheduler",
-        help="Dask scheduler address for --all (e.g. tcp://host:8786); default: this machine",
-    )
-    p.add_argument("--no-pdf", action="store_true", help="no PDF")
-    p.add_argument("--no-docx", action="store_true", help="no Word draft (plan.docx)")
-    p.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress lines while one plan builds"
-    )
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="with --all: build every plan again, even those already built from the same "
-        "data build with the same settings and code (kept by default, so a stopped batch "
-        "resumes)",
-    )
-    p.set_defaults(func=cmd_report)
-    p = sub.add_parser(
-        "insights",
-        help="the national insights report (every plan rolled up) from a folder of plans, "
-        "or from a data build with --raw",
-    )
-    p.add_argument(
-        "--reports",
-        type=_path,
-        default="reports",
-        help="folder of plans written by `msp report --all` (default: reports); with --raw, "
-        "where the councils' facts are stored",
-    )
-    p.add_argument(
-        "--raw",
-        type=_path,
-        help="folder of published files: draft every council's facts from this data build "
-        "(no plans rendered) and report on them",
-    )
-    p.add_argument(
-        "--la-list",
-        type=_path,
-        help="with --raw: only these councils (a file with one code or name a line, or codes "
-        "separated by commas)",
-    )
-    p.add_argument(
-        "--out", type=_path, help="folder for insights.html and .pdf (default: REPORTS/national)"
-    )
-    p.add_argument("--workers", type=int, help="parallel processes for --raw (default: all cores)")
-    p.add_argument("--no-pdf", action="store_true", help="HTML only")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_insights)
-    p = sub.add_parser(
-        "download", help="fetch the published files into data/raw (checksummed, resumable)"
-    )
-    p.add_argument(
-        "--years",
-        type=int,
-        nargs="*",
-        help="financial-year starts to fetch, e.g. 2021 2024 (default: all)",
-    )
-    p.add_argument(
-        "--catalogue",
-        type=_path,
-        help="your own catalogue YAML of files and URLs (default: the package's)",
-    )
-    p.add_argument(
-        "--dest",
-        type=_path,
-        help="folder to write to (default: data/raw); nothing is written outside it",
-    )
-    p.add_argument(
-        "--max-mb", type=float, help="size limit per file in MB (default 512)", default=None
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_download)
-    p = sub.add_parser(
-        "evidence", help="the council's local evidence workbook: write the template, check one"
-    )
-    ev = p.add_subparsers(dest="evidence_command", required=True)
-    q = ev.add_parser(
-        "template",
-        help="write the evidence workbook (Excel) to fill in: a sheet per theme, drop-down lists",
-    )
-    q.add_argument("out", type=_path, metavar="OUT.xlsx", help="the workbook to write")
-    q.add_argument(
-        "--la", help="council: ONS code (any case) or name; its code and name are filled in"
-    )
-    q.add_argument("--force", action="store_true", help="replace OUT.xlsx if it exists")
-    q.set_defaults(func=cmd_evidence_template)
-    q = ev.add_parser(
-        "check", help="check a filled evidence workbook (or YAML) and list its figures"
-    )
-    q.add_argument("file", type=_path, metavar="FILE", help="the evidence workbook (.xlsx) or YAML")
-    q.add_argument("--la", help="the council the plan is for (a file for another is refused)")
-    q.set_defaults(func=cmd_evidence_check)
-    p = sub.add_parser("councils", help="list councils: ONS code, name, CASSR code, region")
-    p.add_argument("--all", action="store_true", help="include predecessor and DEMO councils")
-    p.set_defaults(func=cmd_councils)
-    p = sub.add_parser("layouts", help="list every published file layout the readers know")
-    p.set_defaults(func=cmd_layouts)
-    p = sub.add_parser(
-        "schema",
-        help="write a JSON Schema for each settings file (scenario, local evidence, risk "
-        "thresholds, actions), for editors that check YAML as you type",
-    )
-    p.add_argument(
-        "--out", type=_path, default="schemas", help="folder to write to (default: schemas)"
-    )
-    p.set_defaults(func=cmd_schema)
-    return parser
 
 
 class _Messages(logging.Formatter):
@@ -919,15 +931,26 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status.
 
     0 done; 1 a data problem (a file, a missing source, a failed download); 2 a usage or
-    settings problem (argparse's own errors too); 3 an internal error (a bug: the message
-    asks for a report with ``-v``, which shows the traceback); 130 interrupted.
+    settings problem (a mistyped option too); 3 an internal error (a bug: the message asks
+    for a report with ``-v``, which shows the traceback); 130 interrupted.
     """
-    args = build_parser().parse_args(argv)
-    handler = logging.StreamHandler()
-    handler.setFormatter(_Messages(verbose=bool(args.verbose)))
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
+    given = list(sys.argv[1:] if argv is None else argv)
+    verbose = False
+    ctx: click.Context | None = None
     try:
-        return args.func(args)
+        with msp.make_context("msp", list(given)) as ctx:
+            verbose = bool(ctx.params.get("verbose"))
+            return msp.invoke(ctx)
+    except click.exceptions.Exit as exc:  # --help
+        return exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:  # `msp` alone: the commands
+        print(exc.ctx.get_help() if exc.ctx else exc.format_message(), file=sys.stderr)
+        return EXIT_USAGE
+    except click.UsageError as exc:  # an unknown command or option, a value of the wrong type
+        if exc.ctx is not None:
+            print(exc.ctx.get_usage().replace("Usage:", "usage:", 1), file=sys.stderr)
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:  # `msp councils | head`: the reader has all it wanted
         _quiet_stdout()
         return 0
@@ -938,17 +961,16 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # not found, permission denied, disk full, name too long
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so, keep the traceback in a log file (and for -v)
         if _notebook_failed(exc):
             print(f"error: {_one_line(exc)}", file=sys.stderr)
             return 1
-        if args.verbose:
+        if verbose:
             traceback.print_exc(file=sys.stderr)
-        given = list(sys.argv[1:] if argv is None else argv)
-        where = _error_log(args, given, exc)
+        where = _error_log(ctx.obj if ctx is not None else None, given, exc)
         cmd = shlex.join(["msp", *([] if {"-v", "--verbose"} & set(given) else ["-v"]), *given])
         print(
             f"internal error ({type(exc).__name__}): this is a bug in msp-analysis; "
@@ -962,11 +984,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _error_log(args: argparse.Namespace, given: list[str], exc: BaseException) -> Path | None:
+def _error_log(args: SimpleNamespace | None, given: list[str], exc: BaseException) -> Path | None:
     """Write an internal error's traceback, with the command and versions, to
     ``msp-error-<time>.log`` in the folder the command writes to (``--out``, ``--dest``, the
     processed folder for ``msp data``, else the temporary folder); its path, or None when it
-    could not be written."""
+    could not be written. ``args`` are the command's (None when it never started)."""
     import platform
     import tempfile
     from datetime import datetime
@@ -974,7 +996,7 @@ def _error_log(args: argparse.Namespace, given: list[str], exc: BaseException) -
     from msp_analysis import __version__
 
     folder = getattr(args, "out", None) or getattr(args, "dest", None)
-    if folder is None and args.command == "data":
+    if folder is None and getattr(args, "command", None) == "data":
         folder = config.processed_dir()
     folder = Path(folder) if folder else Path(tempfile.gettempdir())
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
