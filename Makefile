@@ -81,10 +81,11 @@ market: setup ## write every Section 1 indicator for LA to reports/LA/*.csv (RAW
 lab: setup ## open JupyterLab on the notebooks (as any user; root gets --allow-root)
 	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = "0" ] && echo --allow-root )
 
-bench: setup ## time msp data vs a bare pandas read, forecasts and plans for every council (BENCH_SAMPLE=N to sample); writes benchmarks/results/
+bench: setup ## time msp data vs a bare pandas read, forecasts, plans for every council (BENCH_SAMPLE=N to sample), a resumed and a killed batch (DEMO); writes benchmarks/results/
 	$(BIN)/python benchmarks/bench_data.py --raw $(SHARED)
 	$(BIN)/python benchmarks/bench_forecast.py --raw $(SHARED)
 	$(BIN)/python benchmarks/bench_report.py --raw $(SHARED) --sample $(BENCH_SAMPLE)
+	$(BIN)/python benchmarks/bench_resume.py
 
 clean: ## remove processed tables, demo raw files, reports and caches (never data/raw)
 	rm -rf data/processed/* data/processed/.lock data/demo_raw reports .pytest_cache

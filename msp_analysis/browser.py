@@ -72,20 +72,32 @@ def kill_browsers_under(folder: str) -> int:
     return killed
 
 
+#: the longest folder a profile is made in (POSIX). Chromium makes a Unix socket in a folder
+#: of the temporary folder it is given, here its profile (``<base>/msp-chromium-<pid>-<8>/
+#: .org.chromium.Chromium.<6>/SingletonSocket``), and a socket's path is limited to 107
+#: bytes: beyond, it exits at once (it did under pytest's temporary folders)
+SHORT_BASE = 32
+
+
 def profile_dir() -> str:
     """A fresh Chromium profile folder with a short path, named with this process's id
     (``msp-chromium-<pid>-...``) so the next run removes it if this one is killed
-    (:mod:`msp_analysis.report.leftovers`).
-
-    Chromium puts a Unix socket in its profile, and socket paths are limited to about 100
-    bytes: under a long ``$TMPDIR`` it exits at once. Fall back to /tmp (or the home folder).
-    """
+    (:mod:`msp_analysis.report.leftovers`); Chromium's own temporary files go in it too
+    (:func:`chromium_env`). Under a long temporary folder it is made in /tmp (or the home
+    folder)."""
     base = os.environ.get(BATCH_DIR_ENV) or tempfile.gettempdir()
-    if len(base) > 60 and os.name != "nt":
+    if len(base) > SHORT_BASE and os.name != "nt":
         base = next(
             (d for d in ("/tmp", "/var/tmp", str(Path.home())) if os.access(d, os.W_OK)), base
         )
     return tempfile.mkdtemp(prefix=f"msp-chromium-{os.getpid()}-", dir=base)
+
+
+def chromium_env(profile: str) -> dict[str, str]:
+    """The environment Chromium runs in: its temporary folder is its profile, so whatever
+    it leaves there (its socket folder, shared-memory files; more when it is killed) goes
+    with the profile, removed at the end or by the next run."""
+    return {**os.environ, "TMPDIR": profile} if os.name != "nt" else dict(os.environ)
 
 
 def start(engine: str) -> Browser | None:
@@ -129,6 +141,7 @@ class Browser:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=chromium_env(self.profile),
             preexec_fn=_fds,
             close_fds=False,  # the child's 3 and 4 are set in _fds; our other fds are not inheritable
             start_new_session=True,

@@ -267,7 +267,7 @@ def _council_in(processed: Path, la: str, table: str = "salt", command: str = "m
     "--out",
     type=PATH,
     default="reports",
-    help="folder for <la>/market_indicators.csv, comparators.csv, risk_flags.csv",
+    help="folder for <la>/market_indicators.csv, comparators.csv, risk_results.csv",
 )
 @click.option("--k", type=int, default=15, help="number of comparator councils (default 15)")
 @click.option(
@@ -282,30 +282,31 @@ def cmd_market(args: SimpleNamespace) -> int:
     processed = _processed_for(args.raw, la)
     _council_in(processed, la, table="population")
 
-    from msp_analysis.indicators import assess, load_thresholds, risk_flags
+    from msp_analysis.indicators import assess, load_thresholds, risk_results
     from msp_analysis.tables import Tables
 
     tables = Tables.load(processed)
     indicators, comps = assess(tables, la, k=args.k)
-    flags = risk_flags(indicators, load_thresholds(thresholds))
+    results = risk_results(indicators, load_thresholds(thresholds))
     out = Path(args.out) / la
     out.mkdir(parents=True, exist_ok=True)
     indicators.to_csv(out / "market_indicators.csv", index=False)
     comps.assign(method=comps.attrs["method"]).to_csv(out / "comparators.csv", index=False)
-    flags.to_csv(out / "risk_flags.csv", index=False)
+    results.to_csv(out / "risk_results.csv", index=False)
     n_missing = int((indicators["status"] == "missing").sum())
     label = " (DEMO data)" if tables.demo else ""
     print(
         f"{_council_name(la)} ({la}){label}: "
         f"{_count(indicators['indicator'].nunique(), 'indicator')} "
         f"({n_missing} missing, reasons in the 'note' column), {_count(len(comps), 'comparator')}, "
-        f"{_count(int(flags['flag'].eq(True).sum()), 'risk flag')} raised -> {out}"
+        f"{int(results['state'].eq('flagged').sum())} of {_count(len(results), 'risk test')} "
+        f"flagged -> {out}"
     )
     return 0
 
 
 def _count(n: int, noun: str) -> str:
-    """'1 risk flag', '3 risk flags', '0 risk flags'."""
+    """'1 risk test', '3 risk tests', '0 risk tests'."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
@@ -518,7 +519,8 @@ def _la_list(value: str) -> list[str]:
 @click.option(
     "--actions",
     type=PATH,
-    help="the council's actions YAML for Section 3 (default: $MSP_TEMPLATES_DIR/actions.yml, else the shipped example)",
+    help="the council's actions YAML for Section 3, or 'example' for the shipped example actions "
+    "(default: $MSP_TEMPLATES_DIR/actions.yml; without one each market gets a table to fill in)",
 )
 @click.option(
     "--evidence",
@@ -605,12 +607,12 @@ def cmd_report(args: SimpleNamespace) -> int:
             force=args.force,
             **common,
         )
-        kept = result.get("kept", 0)
+        built, kept = result["built"], result.get("kept", 0)
         print(
-            f"Built {result['built']} plans"
+            f"Built {built} plan{'' if built == 1 else 's'}"
             + (
-                f", kept {kept} already built from this data build with these settings "
-                "(--force rebuilds them)"
+                f"; kept {kept} built before from the same data and settings "
+                "(--force builds every plan again)"
                 if kept
                 else ""
             )

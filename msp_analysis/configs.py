@@ -174,7 +174,7 @@ def settings_models() -> dict[str, type[BaseModel]]:
     from msp_analysis.forecast.scenarios import ScenarioFile
     from msp_analysis.indicators.local import LocalEvidence
     from msp_analysis.indicators.risk import RiskThresholds
-    from msp_analysis.narrative.context import ActionsFile
+    from msp_analysis.narrative.markets import ActionsFile
 
     return {
         "scenario": ScenarioFile,

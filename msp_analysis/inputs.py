@@ -231,9 +231,10 @@ def check_scenarios(values: Iterable[str] | None) -> list[str] | None:
 
 
 def check_actions(value: str | None) -> str | None:
-    if value is None:
-        return None
-    from msp_analysis.narrative.context import load_actions
+    """--actions FILE (validated before any kernel starts), or 'example' for the shipped one."""
+    if value is None or value == "example":
+        return value
+    from msp_analysis.narrative.markets import load_actions
 
     return str(check_settings_file(value, "actions", load_actions))
 

@@ -27,7 +27,7 @@ year = None  # latest financial-year start to describe, e.g. 2021 for 2021-22; N
 
 # %% tags=[]
 from msp_analysis import geography, plots, store
-from msp_analysis.indicators import assess, risk_flags
+from msp_analysis.indicators import assess, risk_results
 from msp_analysis.indicators.assess import indicator_area
 from msp_analysis.indicators.risk import data_checks, risk_matrix
 from msp_analysis.indicators.summary import benchmark_long, market_summary, sources, up_to
@@ -38,7 +38,7 @@ quiet()
 tables = Tables.load(store.ensure(raw_dir))
 indicators, comparators = assess(tables, la_code)
 indicators = up_to(indicators, year)
-flags = risk_flags(indicators)
+risks = risk_results(indicators)
 council = geography.council_name(la_code)
 peers = comparators["la_code"].tolist()
 bullets(
@@ -175,27 +175,21 @@ show(
 # %% [markdown] tags=[]
 # ## Risk tests by market
 #
-# The five risks in DHSC's table of risk indicators, tested for each market: *flagged*, *not flagged*, or *could not run* for want of evidence (and what would run it). Rules and thresholds are in `msp_analysis/data/risk_thresholds.yml`; tests on the council's own figures run when a local evidence file is given (the plan's `--evidence`).
+# The five risks in DHSC's table of risk indicators, tested in each market on that market's own figures: *flagged*, *not flagged*, or *could not run* for want of a figure (and the file that would run it). A council-wide figure (workforce turnover, local pay) is tested once, in the council-wide column, never copied into the markets; *no test* where no rule tests a risk there. Rules and thresholds are in `msp_analysis/data/risk_thresholds.yml`; tests on the council's own figures run when a local evidence file is given (the plan's `--evidence`).
 
 # %% tags=[]
-matrix = risk_matrix(flags)
-table(matrix.pivot(index="risk_label", columns="market_label", values="state").reset_index())
+matrix = risk_matrix(risks)
+table(
+    matrix.pivot(index="risk_label", columns="market_label", values="state")
+    .reindex(columns=list(dict.fromkeys(matrix["market_label"])))
+    .reset_index()
+)
 
 # %% tags=[]
 table(
-    flags.loc[
-        flags["flag"].notna(),
-        [
-            "risk_label",
-            "market",
-            "indicator",
-            "breakdown",
-            "year",
-            "value",
-            "england",
-            "rule",
-            "reason",
-        ],
+    risks.loc[
+        risks["state"] != "could not run",
+        ["risk_label", "market_label", "measure", "year_label", "rule", "state", "reason"],
     ]
 )
 

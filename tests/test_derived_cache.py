@@ -45,6 +45,6 @@ def test_plan_facts_equal_with_cold_and_warm_cache(demo_raw, la_code):
     assert warm.summary() == cold.summary()
     pd.testing.assert_frame_equal(warm.indicators, cold.indicators)
     pd.testing.assert_frame_equal(warm.comparators, cold.comparators)
-    pd.testing.assert_frame_equal(warm.flags, cold.flags)
+    pd.testing.assert_frame_equal(warm.risks, cold.risks)
     if cold.forecast is not None:
         pd.testing.assert_frame_equal(warm.forecast["forecast"], cold.forecast["forecast"])

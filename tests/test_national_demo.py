@@ -23,23 +23,24 @@ def _cells(folder) -> dict:
     return out
 
 
-def _by_hand(flags, risk: str, market: str) -> str:
-    """A cell of a plan's risk table from its risk flags, without the package's risk_matrix: any
-    test of that risk in that market (or council-wide) flagged; else any that judged; else none."""
-    cell = flags[(flags["risk"] == risk) & flags["market"].isin([market, "all"])]
-    rows = [x for x in cell["flag"] if x is not None and x == x]  # x != x: NaN, did not judge
-    if any(bool(x) for x in rows):
+def _by_hand(results, risk: str, market: str) -> str:
+    """A cell of a plan's risk table from its risk results, without the package's risk_matrix:
+    any test of that risk in that market flagged; else any that judged; else none (a market is
+    tested on its own rules: council-wide tests have their own row)."""
+    cell = results[(results["risk"] == risk) & (results["market"] == market)]
+    states = set(cell["state"])
+    if "flagged" in states:
         return "flagged"
-    return "not flagged" if rows else "could not run"
+    return "not flagged" if "not flagged" in states else "could not run"
 
 
-def _flags(demo_raw, codes) -> dict:
-    """la_code -> the plan's risk flags, computed as plan.draft does (indicators, the council's
-    own evidence where DEMO has it), without the forecast."""
+def _results(demo_raw, codes) -> dict:
+    """la_code -> the plan's risk results, computed as plan.draft does (indicators, the
+    council's own evidence where DEMO has it), without the forecast."""
     import pandas as pd
 
     from msp_analysis import store
-    from msp_analysis.indicators import assess, local, risk_flags
+    from msp_analysis.indicators import assess, local, risk_results
     from msp_analysis.narrative import plan
 
     tables = plan.tables_for(store.ensure(demo_raw))
@@ -49,7 +50,7 @@ def _flags(demo_raw, codes) -> dict:
         own = local.evidence_rows(plan._evidence(None, code, True), code)
         if len(own):
             indicators = pd.concat([indicators, own], ignore_index=True)
-        out[code] = risk_flags(indicators)
+        out[code] = risk_results(indicators)
     return out
 
 
@@ -68,16 +69,16 @@ def test_msp_insights_from_the_demo_data_build_covers_every_demo_council(
     page = (reports / "national" / "insights.html").read_text(encoding="utf-8")
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert "DEMO data" in text and f"Councils' plans read {len(demo_codes)}" in text
-    # three cells of Table 1, counted by hand from each council's risk flags; the cells each
+    # three cells of Table 1, counted by hand from each council's risk results; the cells each
     # plan stored for the national report agree with them
     cells = _cells(reports)
-    flags = _flags(demo_raw, demo_codes)
+    results = _results(demo_raw, demo_codes)
     for risk, market, label in (
         ("limited_capacity", "home_care_18", "Limited capacity"),
         ("workforce", "care_home_65", "Workforce supply"),
         ("market_exit", "care_home_65", "Market exit"),
     ):
-        states = [_by_hand(flags[c], risk, market) for c in demo_codes]
+        states = [_by_hand(results[c], risk, market) for c in demo_codes]
         assert states == [cells[(c, risk, market)] for c in demo_codes], (risk, market)
         flagged = states.count("flagged")
         tested = flagged + states.count("not flagged")

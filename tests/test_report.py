@@ -85,7 +85,7 @@ def _check_docx(path) -> None:
     assert len(doc.tables) >= 5
     assert any(
         [c.text for c in t.rows[0].cells]
-        == ["Action", "Owner", "When", "Evidence", "Risks it answers"]
+        == ["Action", "Owner", "When", "Funding", "Evidence", "Risks it answers"]
         for t in doc.tables
     )
     assert len(doc.inline_shapes) >= 5

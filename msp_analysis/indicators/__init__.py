@@ -4,7 +4,7 @@ from msp_analysis.indicators.assess import all_indicators, assess
 from msp_analysis.indicators.comparators import comparator_group
 from msp_analysis.indicators.core import benchmark
 from msp_analysis.indicators.markets import MARKETS
-from msp_analysis.indicators.risk import load_thresholds, risk_flags
+from msp_analysis.indicators.risk import load_thresholds, risk_results
 
 __all__ = [
     "MARKETS",
@@ -13,5 +13,5 @@ __all__ = [
     "benchmark",
     "comparator_group",
     "load_thresholds",
-    "risk_flags",
+    "risk_results",
 ]

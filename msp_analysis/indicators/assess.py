@@ -11,8 +11,10 @@ from msp_analysis import geography
 from msp_analysis.indicators import (
     diversity,
     fees,
+    local_economy,
     outcomes,
     placements,
+    provision,
     quality,
     spend_mix,
     sufficiency,
@@ -27,7 +29,18 @@ log = logging.getLogger(__name__)
 
 #: The modules whose functions compute indicators (registered with ``catalogue.computes``),
 #: in the order their results are listed.
-MODULES = (sufficiency, diversity, quality, fees, spend_mix, workforce, placements, outcomes)
+MODULES = (
+    sufficiency,
+    diversity,
+    quality,
+    fees,
+    spend_mix,
+    workforce,
+    placements,
+    outcomes,
+    provision,
+    local_economy,
+)
 
 
 def _computers() -> list:
@@ -119,6 +132,7 @@ def _benchmark_every_council(tables: Tables, k: int) -> dict[str, pd.DataFrame]:
             source=ind.source,
             note=ind.note,
             year_label=ind.year_label,
+            ranked=ind.ranked,
         )
         for ind in found
     ]

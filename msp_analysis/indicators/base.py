@@ -35,5 +35,8 @@ def drop_thin_aggregates(
     area.loc[mask, "value"] = float("nan")
     note = ""
     if covered.get(geography.ENGLAND_CODE, 1.0) < minimum:
-        note = f"England and region figures not shown: the source covers {covered[geography.ENGLAND_CODE]:.0%} of councils"
+        note = (
+            "England and region figures and ranks not shown: the source covers "
+            f"{covered[geography.ENGLAND_CODE]:.0%} of councils"
+        )
     return area, note

@@ -27,6 +27,10 @@ CQC_RATINGS = "CQC latest ratings"
 SFC = "Skills for Care ASC-WDS / NMDS-SC"
 ONS_MYE = "ONS mid-year estimates"
 OWN = "council's own records (local evidence file)"
+ASHE = "ONS ASHE Table 8.7a (pay by home council)"
+IOD = "MHCLG English Indices of Deprivation 2019 (IDAOPI)"
+SNPP = "ONS subnational population projections, rebased to ONS mid-year estimates"
+ASCFR_PROVISION = f"{ASCFR} 2014-15 council expenditure (own provision)"
 
 #: ASC-FR unit costs are spend divided by activity, not the fee a council pays (said in every label).
 NOT_FEE = "not the fee paid"
@@ -40,6 +44,14 @@ class Row:
     label: str
     #: the market whose table shows it; None: the indicator's own market
     market: str | None = None
+    #: 'indicator:breakdown' of a better figure of the same thing: this row is shown only when
+    #: that one has no figure for the council (one rating figure per market, from the best
+    #: source loaded)
+    instead_of: str | None = None
+    #: a shorter name for risk tests and the executive summary; empty: the label
+    short: str = ""
+    #: False for a figure the tables do not show (it names a breakdown a risk test reads)
+    table: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,9 +76,11 @@ class Indicator:
     source: str
     area: pd.DataFrame
     note: str = ""
-    #: The period in words where it is not a financial year (a snapshot: 'as at 29 May 2026');
-    #: None labels each row by its financial year ('2023-24').
+    #: The period in words where it is not a financial year (a snapshot: 'as at 29 May 2026';
+    #: with '{year}', each row's: 'April {year}'); None labels each row by its financial year.
     year_label: str | None = None
+    #: False where the source covers too few councils to rank one among them
+    ranked: bool = True
 
 
 def _ascof(codes: str) -> str:
@@ -85,6 +99,7 @@ SPECS: tuple[Spec, ...] = (
             Row(
                 "External",
                 f"ASC-FR unit cost of externally provided home care: spend per hour ({NOT_FEE})",
+                short="ASC-FR unit cost of external home care (spend an hour, not the fee)",
             ),
         ),
     ),
@@ -129,13 +144,32 @@ SPECS: tuple[Spec, ...] = (
         (
             Row(
                 "18 to 64: Community: Supported Living",
-                "Spend on supported living per person aged 18-64",
+                "Spend on supported living in the year per resident aged 18-64 (all residents, "
+                "not per person supported)",
                 "supported_living",
+                short="Supported living spend per resident aged 18-64",
             ),
             Row(
                 "65 and over: Community: Supported Living",
-                "Spend on supported living per person aged 65+",
+                "Spend on supported living in the year per resident aged 65+ (all residents, not "
+                "per person supported)",
                 "supported_living",
+                short="Supported living spend per resident aged 65+",
+            ),
+            Row(
+                "65 and over: Community: Home Care",
+                "Spend on home care in the year per resident aged 65+ (all residents, not per "
+                "person supported)",
+                "home_care_18",
+                short="Home care spend per resident aged 65+",
+                table=False,
+            ),
+            Row(
+                "18 to 64: Community: Other Long Term Care",
+                "Spend on day care and other long-term community support in the year per "
+                "resident aged 18-64 (all residents, not per person supported)",
+                "other_community",
+                short="Day care and other community support: spend per resident aged 18-64",
             ),
         ),
     ),
@@ -155,7 +189,23 @@ SPECS: tuple[Spec, ...] = (
                 "Nursing",
                 "People aged 65+ in long-term nursing care during the year, per 100,000 aged 65+",
             ),
+            Row(
+                "Nursing and residential",
+                "People aged 65+ in long-term residential or nursing care during the year, per "
+                "100,000 aged 65+",
+                short="People aged 65+ in care homes per 100,000 aged 65+",
+                table=False,
+            ),
         ),
+    ),
+    Spec(
+        "care_home_65",
+        "population_85_plus_growth_5y",
+        "% growth over five years",
+        SNPP,
+        "the projected change in people aged 85 and over over the five years from the latest "
+        "mid-year estimate",
+        (Row("Total", "Projected growth in people aged 85 and over in the next five years"),),
     ),
     Spec(
         "care_home_65",
@@ -209,12 +259,56 @@ SPECS: tuple[Spec, ...] = (
             Row(
                 "Residential",
                 f"ASC-FR unit cost of residential care, 65+: spend per person per week ({NOT_FEE})",
+                short="ASC-FR unit cost of residential care, 65+ (spend a week, not the fee)",
             ),
             Row(
                 "Nursing",
                 f"ASC-FR unit cost of nursing care, 65+: spend per person per week ({NOT_FEE})",
+                short="ASC-FR unit cost of nursing care, 65+ (spend a week, not the fee)",
             ),
         ),
+    ),
+    Spec(
+        "care_home_65",
+        "care_home_cost_to_local_pay",
+        "weeks of local median full-time pay",
+        f"{ASCFR} T52; {ASHE}",
+        "the ASC-FR unit cost of a week of residential care for people aged 65+ divided by a "
+        "week of the median full-time pay of employees living in the area",
+        (
+            Row(
+                "Total",
+                "A week of residential care, 65+ (ASC-FR unit cost), in weeks of local median "
+                "full-time pay",
+                short="A week of residential care, 65+, in weeks of local full-time pay",
+            ),
+        ),
+    ),
+    Spec(
+        "care_home_65",
+        "older_people_income_deprivation",
+        "% of people aged 60+",
+        IOD,
+        "the share of people aged 60 and over living in income-deprived households (the IoD "
+        "2019 IDAOPI average score); few deprived older people points to many who pay for "
+        "their own care",
+        (
+            Row(
+                "Total",
+                "Older people in income-deprived households (IoD 2019; few means many "
+                "self-funders)",
+                short="Older people in income-deprived households",
+            ),
+        ),
+    ),
+    Spec(
+        "care_home_65",
+        "in_house_share_care_home_65",
+        "% of long-term gross spend",
+        ASCFR_PROVISION,
+        "the council's own provision as a share of its gross spend on residential and nursing "
+        "care for people aged 65+",
+        (Row("Total", "Care homes for people aged 65+ run by the council: share of spend"),),
     ),
     Spec(
         "care_home_65",
@@ -240,7 +334,70 @@ SPECS: tuple[Spec, ...] = (
         CQC_RATINGS,
         "care home locations by their latest overall CQC rating, as a share of all care home "
         "locations",
-        (Row("Good", "Share of care homes rated good"),),
+        (
+            Row(
+                "Good or outstanding",
+                "Care homes rated good or outstanding by CQC (latest overall rating)",
+            ),
+            Row("Inadequate", "Care homes rated inadequate by CQC", table=False),
+        ),
+    ),
+    Spec(
+        "care_home_65",
+        "ascof_6b_rating_share",
+        "% of residential providers",
+        "ASCOF 6B (DHSC, from CQC)",
+        "ASCOF 6B as published: the percentage of residential adult social care providers (care "
+        "homes for all ages) rated good or outstanding by CQC",
+        (
+            Row(
+                "Good or outstanding",
+                "Care homes (all ages) rated good or outstanding by CQC: the percentage of "
+                "residential adult social care providers rated good or outstanding (ASCOF 6B)",
+                instead_of="care_home_rating_share:Good or outstanding",
+                short="Care homes rated good or outstanding (ASCOF 6B)",
+            ),
+        ),
+    ),
+    Spec(
+        "home_care_18",
+        "clients_65_in_community_per_100k",
+        "people per 100,000 aged 65+",
+        f"{SALT} T34; ONS",
+        "people aged 65+ in long-term community support (home care, direct payments and other "
+        "support at home) during the year per 100,000 people aged 65+",
+        (
+            Row(
+                "Total",
+                "People aged 65+ in long-term support at home during the year, per 100,000 "
+                "aged 65+",
+                short="People aged 65+ supported at home per 100,000 aged 65+",
+            ),
+        ),
+    ),
+    Spec(
+        "home_care_18",
+        "home_care_cost_to_local_pay",
+        "hours of local median full-time pay",
+        f"{ASCFR} T51; {ASHE}",
+        "the ASC-FR unit cost of an hour of externally provided home care divided by an hour of "
+        "the median full-time pay of employees living in the area (37.5 hours a week)",
+        (
+            Row(
+                "Total",
+                "An hour of external home care (ASC-FR unit cost), in hours of local median "
+                "full-time pay",
+                short="An hour of external home care in hours of local full-time pay",
+            ),
+        ),
+    ),
+    Spec(
+        "home_care_18",
+        "in_house_share_home_care_18",
+        "% of long-term gross spend",
+        ASCFR_PROVISION,
+        "the council's own provision as a share of its gross spend on home care for adults",
+        (Row("Total", "Home care provided by the council: share of spend"),),
     ),
     Spec(
         "home_care_18",
@@ -257,7 +414,21 @@ SPECS: tuple[Spec, ...] = (
         CQC_RATINGS,
         "home care locations by their latest overall CQC rating, as a share of all home care "
         "locations",
-        (Row("Good", "Share of home care services rated good"),),
+        (
+            Row(
+                "Good or outstanding",
+                "Home care services rated good or outstanding by CQC (latest overall rating)",
+            ),
+            Row("Inadequate", "Home care services rated inadequate by CQC", table=False),
+        ),
+    ),
+    Spec(
+        "supported_living",
+        "in_house_share_supported_living",
+        "% of long-term gross spend",
+        ASCFR_PROVISION,
+        "the council's own provision as a share of its gross spend on supported living",
+        (Row("Total", "Supported living provided by the council: share of spend"),),
     ),
     Spec(
         "supported_living",
@@ -274,6 +445,15 @@ SPECS: tuple[Spec, ...] = (
         f"{CQC_DIRECTORY}; ONS",
         "Shared Lives schemes registered with CQC per 100,000 adults",
         (Row("Total", "Shared Lives schemes per 100,000 adults"),),
+    ),
+    Spec(
+        "other_community",
+        "in_house_share_other_community",
+        "% of long-term gross spend",
+        ASCFR_PROVISION,
+        "the council's own provision as a share of its gross spend on other long-term community "
+        "care (day care among it)",
+        (Row("Total", "Day care and other community support run by the council: share of spend"),),
     ),
     Spec(
         "other_community",
@@ -296,12 +476,14 @@ SPECS: tuple[Spec, ...] = (
                 "People aged 18-64 in long-term support for a learning disability at year end, "
                 "per 100,000 aged 18-64",
                 "learning_disability",
+                short="Adults supported for a learning disability per 100,000 aged 18-64",
             ),
             Row(
                 "Mental Health Support",
                 "People aged 18-64 in long-term support for mental health at year end, "
                 "per 100,000 aged 18-64",
                 "mental_health",
+                short="Adults supported for mental health per 100,000 aged 18-64",
             ),
         ),
     ),
@@ -337,13 +519,65 @@ SPECS: tuple[Spec, ...] = (
                 "Residential: Learning Disability Support",
                 f"ASC-FR unit cost of residential care for learning disability, 18-64 ({NOT_FEE})",
                 "learning_disability",
+                short="ASC-FR unit cost of residential care for learning disability (spend a week)",
             ),
             Row(
                 "Residential: Mental Health Support",
                 f"ASC-FR unit cost of residential care for mental health, 18-64 ({NOT_FEE})",
                 "mental_health",
+                short="ASC-FR unit cost of residential care for mental health (spend a week)",
             ),
         ),
+    ),
+    Spec(
+        "learning_disability",
+        "ld_care_cost_to_local_pay",
+        "weeks of local median full-time pay",
+        f"{ASCFR} T53; {ASHE}",
+        "the ASC-FR unit cost of a week of residential care for adults aged 18-64 with a "
+        "learning disability divided by a week of local median full-time pay",
+        (
+            Row(
+                "Total",
+                "A week of residential care for learning disability, 18-64 (ASC-FR unit cost), in "
+                "weeks of local median full-time pay",
+                short="A week of learning disability residential care in weeks of local pay",
+            ),
+        ),
+    ),
+    Spec(
+        "learning_disability",
+        "in_house_share_learning_disability",
+        "% of long-term gross spend",
+        ASCFR_PROVISION,
+        "the council's own provision as a share of its gross spend on long-term care for adults "
+        "aged 18-64 with a learning disability",
+        (Row("Total", "Learning disability care provided by the council: share of spend"),),
+    ),
+    Spec(
+        "mental_health",
+        "mh_care_cost_to_local_pay",
+        "weeks of local median full-time pay",
+        f"{ASCFR} T53; {ASHE}",
+        "the ASC-FR unit cost of a week of residential care for adults aged 18-64 with mental "
+        "health needs divided by a week of local median full-time pay",
+        (
+            Row(
+                "Total",
+                "A week of residential care for mental health, 18-64 (ASC-FR unit cost), in weeks "
+                "of local median full-time pay",
+                short="A week of mental health residential care in weeks of local pay",
+            ),
+        ),
+    ),
+    Spec(
+        "mental_health",
+        "in_house_share_mental_health",
+        "% of long-term gross spend",
+        ASCFR_PROVISION,
+        "the council's own provision as a share of its gross spend on long-term care for adults "
+        "aged 18-64 with mental health needs",
+        (Row("Total", "Mental health care provided by the council: share of spend"),),
     ),
     Spec(
         "learning_disability",
@@ -356,6 +590,7 @@ SPECS: tuple[Spec, ...] = (
                 "Total",
                 "The proportion of people who receive long-term support with a learning "
                 "disability, who live in their home or with family, aged 18 to 64 (ASCOF 2E(1))",
+                short="Adults with a learning disability living at home (ASCOF 2E(1))",
             ),
         ),
     ),
@@ -470,21 +705,6 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         "all",
-        "ascof_6b_rating_share",
-        "% of CQC-registered locations",
-        "ASCOF 6B (DHSC, from CQC)",
-        "ASCOF 6B as published: residential adult social care providers by their CQC rating, "
-        "as a share of all of them",
-        (
-            Row(
-                "Good or outstanding",
-                "The percentage of residential adult social care providers rated good or "
-                "outstanding by CQC (ASCOF 6B)",
-            ),
-        ),
-    ),
-    Spec(
-        "all",
         "ascof_6a_turnover",
         "% of staff leaving in the year",
         "ASCOF 6A (DHSC, from Skills for Care ASC-WDS)",
@@ -494,6 +714,24 @@ SPECS: tuple[Spec, ...] = (
                 "All services",
                 "The proportion of staff in the formal care workforce leaving their role in the "
                 "past 12 months (ASCOF 6A)",
+                short="Care workforce turnover (ASCOF 6A)",
+            ),
+        ),
+    ),
+    Spec(
+        "all",
+        "wage_floor_share_of_local_pay",
+        "% of local median full-time pay",
+        f"{ASHE}; National Living Wage",
+        "the wage floor in force each April (National Living Wage from 2016) for a full-time "
+        "year of 37.5 hours a week, as a share of the median full-time pay of employees living "
+        "in the area",
+        (
+            Row(
+                "Total",
+                "The National Living Wage for a full-time year as a share of local median "
+                "full-time pay",
+                short="National Living Wage as a share of local full-time pay",
             ),
         ),
     ),
@@ -503,7 +741,21 @@ SPECS: tuple[Spec, ...] = (
         "% of posts vacant",
         SFC,
         "vacant posts as a share of all posts, all sectors and job roles",
-        (Row("All services", "Care workforce vacancy rate (Skills for Care)"),),
+        (
+            Row("All services", "Care workforce vacancy rate (Skills for Care)"),
+            Row(
+                "Care home services with nursing",
+                "Vacancy rate in care homes with nursing (Skills for Care)",
+                "care_home_65",
+                table=False,
+            ),
+            Row(
+                "Domiciliary care services",
+                "Vacancy rate in home care services (Skills for Care)",
+                "home_care_18",
+                table=False,
+            ),
+        ),
     ),
     Spec(
         "all",
@@ -541,6 +793,7 @@ SPECS: tuple[Spec, ...] = (
         "% of care home beds",
         CQC_DIRECTORY,
         "the five largest providers' share of the area's care home beds",
+        (Row("Total", "The five largest providers' share of care home beds", table=False),),
     ),
     Spec(
         "care_home_65",
@@ -639,7 +892,13 @@ def computer(name: str) -> Callable | None:
     return next((fn for fn, specs in COMPUTERS if any(s.name == name for s in specs)), None)
 
 
-def make(name: str, area: pd.DataFrame, *notes: str, year_label: str | None = None) -> Indicator:
+def make(
+    name: str,
+    area: pd.DataFrame,
+    *notes: str,
+    year_label: str | None = None,
+    ranked: bool = True,
+) -> Indicator:
     """The result of an indicator function: the declaration of ``name`` with the area frame
     and the notes that qualify it (empty notes dropped, the rest joined with '; ')."""
     s = CATALOGUE[name]
@@ -651,6 +910,7 @@ def make(name: str, area: pd.DataFrame, *notes: str, year_label: str | None = No
         area,
         "; ".join(n for n in notes if n),
         year_label=year_label,
+        ranked=ranked,
     )
 
 
@@ -660,18 +920,18 @@ def table_rows(market: str) -> list[tuple[str, str, str]]:
         (s.name, r.breakdown, r.label)
         for s in SPECS
         for r in s.rows
-        if (r.market or s.market) == market
+        if r.table and (r.market or s.market) == market
     ]
 
 
-def label(indicator: str, breakdown: str) -> str:
-    """Words for one figure: its row label where a table shows it, else the indicator's
-    definition with its breakdown."""
+def label(indicator: str, breakdown: str, *, short: bool = False) -> str:
+    """Words for one figure: its row's label (its short name with ``short``), else the
+    indicator's definition with its breakdown."""
     s = CATALOGUE.get(indicator)
     if s is None:
         return f"{indicator.replace('_', ' ')}, {breakdown}"
     for r in s.rows:
         if r.breakdown == breakdown:
-            return r.label
+            return (r.short or r.label) if short else r.label
     text = s.definition[:1].upper() + s.definition[1:]
     return text if breakdown in ("Total", "") else f"{text} ({breakdown})"

@@ -9,7 +9,7 @@ Features (each standardised to mean 0, sd 1 across councils, equal weights):
   unitary authorities (a rurality proxy: no land-area data is in the package);
 - ``gce_per_adult``: total gross current expenditure per adult, £ (ASC-FR).
 
-Distance is Euclidean on the standardised features; the ``k`` nearest councils
+Distance is Euclidean on the standardised features (``METHOD`` says it in words); the ``k`` nearest councils
 (excluding the council itself) form the group. The method, the features and the
 distances are returned so a reader can see why each council was chosen: ``attrs["method"]``
 in technical terms (the plan's appendix, ``comparators.csv``) and ``attrs["summary"]`` in
@@ -26,11 +26,14 @@ from msp_analysis.tables import Tables
 
 FEATURES = ["log_adults", "share_65_plus", "share_85_plus", "urban", "gce_per_adult"]
 METHOD = (
-    "Nearest neighbours: Euclidean distance on log adult population (18+), share of adults aged "
-    "65+, share of 65+ aged 85+, urban council type (metropolitan district or London borough: 1, "
-    "else 0) and gross current expenditure per adult (ASC-FR), each standardised to mean 0 and "
-    "standard deviation 1 across councils and weighted equally; the k nearest councils, the "
-    "council itself excluded."
+    "Councils are compared on five measures: the number of adults aged 18 and over (on a log "
+    "scale, so a council twice the size counts the same at any size), the share of adults aged "
+    "65 and over, the share of those aged 65 and over who are 85 and over, whether the council "
+    "is a metropolitan district or London borough, and gross current expenditure per adult "
+    "(ASC-FR). Each measure is put on the same scale (how far a council is from the average of "
+    "all councils, in standard deviations) and counted equally; the councils nearest to this "
+    "one across the five measures together (the square root of the sum of the squared "
+    "differences) are its comparators, the council itself excluded."
 )
 
 #: What each feature means to a reader of the plan.
@@ -157,7 +160,7 @@ def comparator_group(tables: Tables, la_code: str, k: int = 15) -> pd.DataFrame:
     out.insert(0, "la_name", [geography.council_name(c) for c in out.index])
     out["distance"] = chosen
     out = out.reset_index()
-    out.attrs["method"] = METHOD + f" k = {len(out)}."
+    out.attrs["method"] = METHOD + f" The nearest {len(out)} are used."
     out.attrs["features_used"] = used
     out.attrs["features_left_out"] = [c for c in FEATURES if c not in used]
     name = geography.council_name(la_code) or la_code

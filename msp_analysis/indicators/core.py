@@ -52,13 +52,18 @@ def _describe(out: pd.DataFrame, market, indicator, unit, source, note, year_lab
     """Columns every benchmark row carries (what it is, its year label and status), in place;
     one place for :func:`benchmark` and :func:`benchmark_all`, whose frames must be equal.
 
-    ``year_label`` names the period of a snapshot ('as at 29 May 2026'); without it each row
-    with a year is labelled as a financial year ('2023-24').
+    ``year_label`` names the period of a snapshot ('as at 29 May 2026') or, with ``{year}`` in
+    it, of each row ('April {year}' -> 'April 2020'); without it each row with a year is
+    labelled as a financial year ('2023-24').
     """
     out.insert(2, "market", market)
     out.insert(3, "indicator", indicator)
     out["year_label"] = out["year"].map(
-        lambda y: (year_label or f"{int(y)}-{(int(y) + 1) % 100:02d}") if pd.notna(y) else pd.NA
+        lambda y: (
+            (year_label.format(year=int(y)) if year_label else f"{int(y)}-{(int(y) + 1) % 100:02d}")
+            if pd.notna(y)
+            else pd.NA
+        )
     )
     out["unit"] = unit
     out["status"] = np.where(out["value"].notna(), "ok", "suppressed or not submitted")
@@ -195,7 +200,7 @@ def benchmark(
     out = out.reset_index()
     out["year"] = out["year"].astype("Int64")
     out = out.sort_values(["breakdown", "year"])
-    out["change_pct"] = out.groupby("breakdown")["value"].pct_change(fill_method=None) * 100
+    out["change_pct"] = _year_on_year(out, ["breakdown"])
     out.insert(0, "la_code", la_code)
     out.insert(1, "la_name", geography.council_name(la_code))
     _describe(out, market, indicator, unit, source, note, year_label)
@@ -212,12 +217,14 @@ def benchmark_all(
     source: str,
     note: str = "",
     year_label: str | None = None,
+    ranked: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """:func:`benchmark` for every council in ``comparators`` (council -> its comparator
     councils) at once: the same rows, values and types, one frame per council.
 
     One pass over the area frame instead of one per council, so a batch computes every
     council's benchmarks once (see :func:`msp_analysis.indicators.assess.benchmarked`).
+    ``ranked=False`` (a source covering too few councils) leaves every rank out.
     """
     f = area.copy()
     if "breakdown" not in f:
@@ -250,11 +257,11 @@ def benchmark_all(
     )
     out = out.merge(comp, on=["la_code", *keys], how="left")
     # rank among councils with a value: 1 + how many are higher; n_ranked: how many have one
-    ranked = councils.dropna(subset=["value"])
+    with_value = councils.dropna(subset=["value"])
     higher = np.full(len(out), np.nan)
     n_ranked = np.full(len(out), np.nan)
     mine_values = out["value"].to_numpy(dtype=float, na_value=np.nan)
-    pool = ranked.groupby(_plain_keys(ranked), sort=False)["value"]
+    pool = with_value.groupby(_plain_keys(with_value), sort=False)["value"]
     sorted_values = {k: np.sort(v.to_numpy(dtype=float, na_value=np.nan)) for k, v in pool}
     for k, rows in out.groupby(_plain_keys(out), sort=False).indices.items():
         values = sorted_values.get(k)
@@ -264,12 +271,11 @@ def benchmark_all(
         higher[rows] = np.where(np.isnan(mine_values[rows]), 0, above)
         n_ranked[rows] = len(values)
     out["n_ranked"] = np.nan_to_num(n_ranked, nan=0.0)
-    out["rank"] = pd.Series(higher + 1, index=out.index).where(out["value"].notna())
+    # no rank where the source covers too few councils to place one among them
+    out["rank"] = pd.Series(higher + 1, index=out.index).where(out["value"].notna() & ranked)
     out["year"] = out["year"].astype("Int64")
     out = out.sort_values(["la_code", "breakdown", "year"], kind="stable").reset_index(drop=True)
-    out["change_pct"] = (
-        out.groupby(["la_code", "breakdown"])["value"].pct_change(fill_method=None) * 100
-    )
+    out["change_pct"] = _year_on_year(out, ["la_code", "breakdown"])
     names = out["la_code"].map(geography.council_name)
     # typed as benchmark()'s single-council columns are (a text column, not the table's type)
     out.insert(1, "la_name", names.astype("str") if names.notna().all() else names)
@@ -304,6 +310,15 @@ def benchmark_all(
                 f"the {source} data loaded has no figure for {geography.council_name(code) or code}",
             )
     return result
+
+
+def _year_on_year(out: pd.DataFrame, by: list[str]) -> pd.Series:
+    """Per cent change on the year before, where the row before is that year (a gap of several
+    years between published years is not a change 'on the year before')."""
+    grouped = out.groupby(by)
+    change = grouped["value"].pct_change(fill_method=None) * 100
+    gap = grouped["year"].diff()
+    return change.where(gap == 1)
 
 
 def _plain_keys(frame: pd.DataFrame) -> list[pd.Series]:

@@ -102,7 +102,7 @@ def market_structure(tables: Tables) -> list[Indicator]:
     ]:
         area = _by_area(data, fn, demo=tables.demo).assign(year=year)
         area, thin = drop_thin_aggregates(area, cover)
-        out.append(make(name, area, "directory as published", thin))
+        out.append(make(name, area, "directory as published", thin, ranked=not thin))
     return out
 
 
@@ -138,6 +138,7 @@ def rated_structure(tables: Tables) -> list[Indicator]:
                 "in this file)",
                 thin,
                 year_label=label,
+                ranked=not thin,
             )
         )
     return out

@@ -7,6 +7,9 @@ ASCOF measures keep the wording the publisher gives them (the plan's labels quot
 
 from __future__ import annotations
 
+import pandas as pd
+
+from msp_analysis import geography
 from msp_analysis.indicators.catalogue import Indicator, computes, make
 from msp_analysis.indicators.core import (
     add_aggregates,
@@ -15,6 +18,7 @@ from msp_analysis.indicators.core import (
     population_by_band,
     population_note,
 )
+from msp_analysis.series import series
 from msp_analysis.tables import MissingSource, Tables
 
 #: indicator -> the ASCOF codes holding the same definition in different years
@@ -82,6 +86,71 @@ def population(tables: Tables) -> list[Indicator]:
     )
     out.append(make("population_65_plus_share", share, population_note(used)))
     return out
+
+
+@computes("population_85_plus_growth_5y")
+def population_growth(tables: Tables) -> list[Indicator]:
+    """Projected growth in people aged 85+ over the five years from the latest mid-year
+    estimate (ONS subnational projections on today's councils, rebased to the estimate)."""
+    if not tables.has("population_projections"):
+        raise MissingSource("no ONS subnational population projections were loaded")
+    proj = series(tables, "population_projection")
+    proj = proj[(proj["breakdown"] == "85 and over") & proj["value"].notna()]
+    if proj.empty:
+        raise MissingSource("the population projections loaded have no 85+ figures")
+    # each council from its own latest mid-year estimate (the year its projection is rebased
+    # to); rebasing scales a projection, so its growth over five years is the projection's own
+    start = proj.groupby("la_code")["year"].transform("min")
+    first = proj[proj["year"] == start].set_index("la_code")
+    later = proj[proj["year"] == start + 5].set_index("la_code")
+    growth = (later["value"] / first["value"].reindex(later.index) - 1) * 100
+    starts = first["year"].astype(int)
+    y0 = int(starts.mode().iloc[0])  # the year most councils start from
+    area = growth.rename("value").reset_index().assign(year=y0, breakdown="Total")
+    area["area_type"] = geography.area_type(area["la_code"])
+    others = sorted(
+        f"{geography.council_name(c) or c} from mid-{y}"
+        for c, y in starts.items()
+        if y != y0 and c in set(area["la_code"])
+    )
+    # regions and England: the councils' projected 85+ summed at each end of the same five
+    # years (the projections on today's councils carry no England or region rows)
+    counts = [
+        proj[proj["year"] == y][["la_code", "year", "value"]].assign(area_type="council")
+        for y in (y0, y0 + 5)
+    ]
+    both = counts[0].merge(counts[1], on="la_code", suffixes=("_0", "_5"))
+    both = both[geography.area_type(both["la_code"]) == "council"]
+    both["region"] = both["la_code"].map(geography.region_of)
+    regions = both.dropna(subset=["region"]).groupby("region")[["value_0", "value_5"]].sum()
+    regional = ((regions["value_5"] / regions["value_0"] - 1) * 100).rename("value").reset_index()
+    regional = regional.rename(columns={"region": "la_code"}).assign(
+        year=y0, breakdown="Total", area_type="region"
+    )
+    total = both[["value_0", "value_5"]].sum()
+    england = pd.DataFrame(
+        [
+            dict(
+                la_code=geography.ENGLAND_CODE,
+                value=(total["value_5"] / total["value_0"] - 1) * 100,
+                year=y0,
+                breakdown="Total",
+                area_type="england",
+            )
+        ]
+    )
+    built = pd.concat([regional, england])
+    area = pd.concat([area[~area["la_code"].isin(built["la_code"])], built])
+    return [
+        make(
+            "population_85_plus_growth_5y",
+            area,
+            f"people aged 85+ in mid-{y0 + 5} against mid-{y0}, projected; regions summed from "
+            "councils",
+            "from their own latest estimate: " + ", ".join(others) if others else "",
+            year_label=f"mid-{y0} to mid-{y0 + 5}",
+        )
+    ]
 
 
 @computes("gce_total")

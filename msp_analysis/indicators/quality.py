@@ -41,9 +41,11 @@ def rating_shares(tables: Tables) -> list[Indicator]:
 
     def shares(g):
         counts = g["rating_group"].value_counts()
-        return [
+        out = [
             dict(breakdown=k, value=float(counts.get(k, 0)) / len(g) * 100) for k in RATING_ORDER
         ]
+        good = sum(float(counts.get(k, 0)) for k in ("Good", "Outstanding"))
+        return [*out, dict(breakdown="Good or outstanding", value=good / len(g) * 100)]
 
     out = []
     for name in ("care_home_rating_share", "home_care_rating_share"):
@@ -61,6 +63,7 @@ def rating_shares(tables: Tables) -> list[Indicator]:
                 + (f" (the newest in the file published {newest})" if newest else ""),
                 thin,
                 year_label=label,
+                ranked=not thin,
             )
         )
     return out

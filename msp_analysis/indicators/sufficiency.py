@@ -81,31 +81,56 @@ def lts_rates(tables: Tables) -> list[Indicator]:
     return out
 
 
-@computes("clients_65_in_care_homes_per_100k")
-def care_home_clients(tables: Tables) -> list[Indicator]:
-    """People aged 65+ supported in nursing and residential care during the year, per 100,000 aged 65+."""
+def _all_present(s: pd.Series) -> float:
+    """A sum only where every part is published (a suppressed part makes the total missing)."""
+    return s.sum() if s.notna().all() else np.nan
+
+
+@computes("clients_65_in_care_homes_per_100k", "clients_65_in_community_per_100k")
+def older_clients(tables: Tables) -> list[Indicator]:
+    """People aged 65+ supported in nursing and residential care, and in the community, during
+    the year, per 100,000 aged 65+."""
     _need(tables, "salt", "population")
-    t = _salt(
-        tables, table_ref="T34", age_band="65 and over", support_setting=["Nursing", "Residential"]
-    )
-    if t.empty:
+    t = _salt(tables, table_ref="T34", age_band="65 and over")
+    homes = t[t["support_setting"].isin(["Nursing", "Residential"])]
+    if homes.empty:
         raise MissingSource("SALT table T34 (long-term support by setting) not loaded")
-    both = t.groupby(["la_code", "area_type", "year"], as_index=False)["value"].agg(
-        lambda s: s.sum() if s.notna().all() else np.nan
-    )
+    keys = ["la_code", "area_type", "year"]
+    both = homes.groupby(keys, as_index=False)["value"].agg(_all_present)
     both["breakdown"] = "Nursing and residential"
     num = pd.concat(
         [
-            t[["la_code", "area_type", "year", "support_setting", "value"]].rename(
+            homes[[*keys, "support_setting", "value"]].rename(
                 columns={"support_setting": "breakdown"}
             ),
             both,
         ]
     )
+    community = t[t["support_setting"].astype(str).str.startswith("Community")]
+    community = community.groupby(keys, as_index=False)["value"].agg(_all_present)
     pop, note = _pop(tables, num["year"].unique())
     pop = pop[pop["breakdown"] == "65 and over"].drop(columns="breakdown")
-    area = area_rate(num, pop, keys=["year", "breakdown"], scale=100_000)
-    return [make("clients_65_in_care_homes_per_100k", area, note)]
+    out = [
+        make(
+            "clients_65_in_care_homes_per_100k",
+            area_rate(num, pop, keys=["year", "breakdown"], scale=100_000),
+            note,
+        )
+    ]
+    if len(community):
+        area = area_rate(
+            community.assign(breakdown="Total"), pop, keys=["year", "breakdown"], scale=100_000
+        )
+        out.append(
+            make(
+                "clients_65_in_community_per_100k",
+                area,
+                note,
+                "community support: direct payments, part direct payments, council-managed "
+                "personal budgets and council-commissioned support",
+            )
+        )
+    return out
 
 
 @computes("clients_18_64_year_end_by_reason_per_100k")
@@ -202,7 +227,7 @@ def cqc_capacity(tables: Tables) -> list[Indicator]:
         area, thin = drop_thin_aggregates(
             area_rate(beds, den, keys=["year", "breakdown"], scale=1000), cover
         )
-        out.append(make(name, area, note, thin))
+        out.append(make(name, area, note, thin, ranked=not thin))
     den = pop[pop["breakdown"] == "Total"].drop(columns="breakdown")
     for flag, name in (
         ("home_care", "home_care_locations_per_100k"),
@@ -219,5 +244,13 @@ def cqc_capacity(tables: Tables) -> list[Indicator]:
         area, thin = drop_thin_aggregates(
             area_rate(n, den, keys=["year", "breakdown"], scale=100_000), cover
         )
-        out.append(make(name, area, f"locations registered with CQC; population mid-{year}", thin))
+        out.append(
+            make(
+                name,
+                area,
+                f"locations registered with CQC; population mid-{year}",
+                thin,
+                ranked=not thin,
+            )
+        )
     return out

@@ -10,13 +10,14 @@ from msp_analysis.indicators.markets import MARKETS
 
 
 def fmt(value: float, unit: str = "") -> str:
-    """People-friendly number: thousands separators, sensible decimals, £ where the unit is money."""
+    """People-friendly number: thousands separators, sensible decimals, £ or % where the unit says."""
     if value is None or pd.isna(value):
         return "not available"
-    money = unit.startswith("£")
+    if unit.startswith("£"):
+        return f"£{value:,.0f}" if abs(value) >= 100 else f"£{value:,.2f}"
     digits = 0 if abs(value) >= 100 else 1
     text = f"{value:,.{digits}f}"
-    return f"£{text}" if money else text
+    return f"{text}%" if unit.startswith("%") else text
 
 
 def compare_word(value: float, other: float, tolerance_pct: float = 2.0) -> str:

@@ -62,7 +62,15 @@ def sfc_workforce(tables: Tables) -> list[Indicator]:
         area, thin = drop_thin_aggregates(
             area_rate(num, pop, keys=["year", "breakdown"], scale=1000), cover
         )
-        out.append(make("filled_posts_per_1000_adults", area, population_note(used), thin))
+        out.append(
+            make(
+                "filled_posts_per_1000_adults",
+                area,
+                population_note(used),
+                thin,
+                ranked=not thin,
+            )
+        )
     if not out:
         raise MissingSource("the Skills for Care file has no all-roles rows")
     return out

@@ -7,17 +7,10 @@ ranks, shares, years and sources. Templates only choose words and format numbers
 from __future__ import annotations
 
 import math
-from datetime import date
-from pathlib import Path
 
 import pandas as pd
-from pydantic import Field
 
 from msp_analysis import geography
-from msp_analysis.configs import ConfigModel, load_yaml
-from msp_analysis.indicators.markets import MARKETS, SHORT_NAMES, TESTED_MARKETS, Market
-from msp_analysis.indicators.risk import RiskKey
-from msp_analysis.indicators.summary import HEADLINES, compare_word, latest
 from msp_analysis.narrative import ranges_facts, render
 
 SECTION_TITLES = {
@@ -25,8 +18,6 @@ SECTION_TITLES = {
     2: "Section 2: Assessment of the impact of future market changes",
     3: "Section 3: Plans for each market to address sustainability issues",
 }
-MARKET_ORDER = list(MARKETS)
-ActionMarket = Market
 
 
 def _clean(v):
@@ -37,225 +28,6 @@ def _clean(v):
     if v is pd.NA:
         return None
     return v
-
-
-def _row_digits(unit: str, figures: list) -> int | None:
-    """Decimals for every figure of a table row, so a row never reads '19.7 | 17' or '£201 |
-    £70.90': one where any figure under 100 has a fraction, none where a fraction is only on
-    larger ones; pence where sums of money under £1m straddle £100 (money below £100 has pence);
-    else the formatter's own choice (None: percentages, whole counts, money of one size)."""
-    if unit.startswith("£") and unit != "£ million":
-        money = [abs(v) for v in figures if isinstance(v, int | float) and not math.isnan(v)]
-        straddle = bool(money) and min(money) < 100 <= max(money) < 1e6
-        return 2 if straddle else None
-    if unit.startswith(("£", "%")):
-        return None
-    fractions = [
-        abs(v) for v in figures if isinstance(v, float) and not math.isnan(v) and not v.is_integer()
-    ]
-    if not fractions:
-        return None
-    return 1 if min(fractions) < 100 else 0
-
-
-def _item(row: pd.Series, label: str) -> dict:
-    def word(other):
-        return (
-            compare_word(row["value"], row[other])
-            if pd.notna(row["value"]) and pd.notna(row[other])
-            else None
-        )
-
-    unit = row["unit"] if isinstance(row["unit"], str) else ""
-    return {
-        "label": label,
-        "digits": _row_digits(
-            unit, [row[c] for c in ("value", "region", "england", "comparator_median")]
-        ),
-        "indicator": row["indicator"],
-        "breakdown": row["breakdown"],
-        "status": row["status"],
-        "value": _clean(row["value"]),
-        "unit": unit,
-        "year_label": _clean(row["year_label"]),
-        "england": _clean(row["england"]),
-        "region": _clean(row["region"]),
-        "comparator_median": _clean(row["comparator_median"]),
-        "vs_england": word("england"),
-        "vs_region": word("region"),
-        "vs_comparators": word("comparator_median"),
-        "rank": int(row["rank"]) if pd.notna(row["rank"]) else None,
-        "n_ranked": int(row["n_ranked"]) if pd.notna(row["n_ranked"]) else None,
-        "change_pct": _clean(row["change_pct"]),
-        "note": row["note"] if isinstance(row["note"], str) else "",
-        "source": row["source"],
-    }
-
-
-def _source_parts(source: str) -> list[str]:
-    """'ASC-FR (NHS Digital) T43/T44; ONS' -> ['ASC-FR (NHS Digital) T43/T44', 'ONS']."""
-    return [p.strip() for p in str(source).split(";") if p.strip()]
-
-
-def sources_used(indicators: pd.DataFrame) -> tuple[list[dict], list[str]]:
-    """Sources behind the figures shown, deduplicated, each with its table and years; and the
-    sources that were needed but not loaded (never one that was used)."""
-    used = indicators[indicators["status"] != "missing"]
-    years: dict[str, set] = {}
-    for source, label in zip(used["source"], used["year_label"]):
-        if str(source).startswith(OWN):
-            continue
-        parts = _source_parts(source.removeprefix("DEMO - "))
-        for part in parts:
-            years.setdefault(part, set())
-            undated = len(parts) > 1 and part.startswith(UNDATED)
-            if isinstance(label, str) and not undated:
-                years[part].add(label)
-    out = [
-        {"source": s, "years": ", ".join(sorted(y))} for s, y in sorted(years.items(), key=_order)
-    ]
-    missing = set()
-    for source in indicators.loc[indicators["status"] == "missing", "source"]:
-        for part in _source_parts(str(source).removeprefix("DEMO - ")):
-            if part not in years and not part.lower().startswith("council"):
-                missing.add(part)
-    return out, sorted(missing)
-
-
-#: Sources with no period of their own (a register as it stood when downloaded). In a figure
-#: that joins one to a dated source (care home beds per 1,000 people aged 65+: the CQC
-#: directory and ONS population), the figure's year is the dated source's, not theirs.
-UNDATED = ("CQC care directory",)
-
-
-def _order(item):
-    return (item[0].split(" ")[0], item[0])
-
-
-OWN = "Council's own records"
-#: Columns of the risk summary table (short market names).
-SHORT_MARKETS = {m: SHORT_NAMES[m] for m in TESTED_MARKETS}
-
-
-def section1(
-    la_code: str,
-    indicators: pd.DataFrame,
-    flags: pd.DataFrame,
-    comparators: pd.DataFrame,
-    *,
-    demo: bool,
-    checks: pd.DataFrame | None = None,
-    evidence: dict | None = None,
-) -> dict:
-    """Facts for Section 1: each market's table of indicators, the council's own figures,
-    the risk tests (run, flagged, or not run and what would run them), figures to check,
-    and the sources."""
-    from msp_analysis.indicators import local
-    from msp_analysis.indicators.risk import risk_matrix
-
-    region = geography.region_of(la_code)
-    markets = []
-    for key in MARKET_ORDER:
-        rows: list[dict] = []
-        missing: list[dict] = []
-        for indicator, breakdown, label in HEADLINES[key]:
-            row = latest(indicators, indicator, breakdown)
-            if row is None:
-                continue
-            item = _item(row, label)
-            (missing if item["status"] == "missing" else rows).append(item)
-        own = indicators[
-            (indicators["market"] == key)
-            & indicators["indicator"].astype(str).str.startswith("local_")
-        ]
-        own_items = [
-            {**_item(r, local.label_of(r["indicator"])), "source": r["source"].split(": ", 1)[-1]}
-            for _, r in own.iterrows()
-        ]
-        risks = [
-            {
-                "label": r.risk_label,
-                "indicator": r.indicator,
-                "breakdown": r.breakdown,
-                "flag": _clean(r.flag),
-                "rule": r.rule,
-                "value": _clean(r.value),
-                "england": _clean(r.england),
-                "reason": r.reason,
-            }
-            for r in flags[(flags["market"] == key) & flags["flag"].notna()].itertuples()
-        ]
-        markets.append(
-            {
-                "key": key,
-                "title": MARKETS[key],
-                "rows": rows,
-                "missing": missing,
-                "own": own_items,
-                "risks": risks,
-                "flagged": sorted({r["label"] for r in risks if r["flag"] is True}),
-            }
-        )
-    matrix = risk_matrix(flags)
-    table = []
-    for label, g in matrix.groupby("risk_label", sort=False):
-        cells = g.set_index("market")["state"]
-        table.append({"label": label, "cells": [cells[m] for m in SHORT_MARKETS]})
-    not_run = []
-    for label, g in matrix[matrix["state"] == "could not run"].groupby("risk_label", sort=False):
-        needs = sorted({n for e in g["evidence_needed"] for n in e.split("; ") if n})
-        not_run.append(
-            {
-                "label": label,
-                "markets": [SHORT_MARKETS[m] for m in g["market"]],
-                "all_markets": len(g) == len(SHORT_MARKETS),
-                "needs": needs,
-            }
-        )
-    flagged_any = matrix.loc[matrix["state"] == "flagged"]
-    check_items = []
-    if checks is not None:
-        for r in checks.itertuples():
-            label = next(
-                (
-                    lab
-                    for ind, b, lab in HEADLINES.get(r.market, [])
-                    if ind == r.indicator and b == r.breakdown
-                ),
-                f"{r.indicator.replace('_', ' ')}, {r.breakdown}",
-            )
-            check_items.append(
-                {
-                    "label": label,
-                    "year_label": r.year_label,
-                    "change_pct": float(r.change_pct),
-                    "threshold": int(r.threshold)
-                    if float(r.threshold).is_integer()
-                    else float(r.threshold),
-                }
-            )
-    sources, missing_sources = sources_used(indicators)
-    return {
-        "title": SECTION_TITLES[1],
-        "council": geography.council_name(la_code),
-        "la_code": la_code,
-        "region": geography.REGIONS.get(region or "", "its region"),
-        "demo": demo,
-        "comparator_count": len(comparators),
-        "comparator_names": comparators["la_name"].tolist(),
-        # plain words for Section 1; the technical method for the appendix
-        "comparator_summary": comparators.attrs.get("summary", ""),
-        "comparator_method": comparators.attrs.get("method", ""),
-        "markets": markets,
-        "risk_columns": list(SHORT_MARKETS.values()),
-        "risk_table": table,
-        "not_run": not_run,
-        "flagged": sorted(set(flagged_any["risk_label"])),
-        "checks": check_items,
-        "evidence": evidence or {"used": False, "example": False, "name": "", "count": 0},
-        "sources": sources,
-        "sources_missing": missing_sources,
-    }
 
 
 DRIVER_WORDS = {
@@ -500,148 +272,6 @@ def _assumption_sources(result) -> list[dict]:
     return out
 
 
-class IndicatorRef(ConfigModel):
-    """An indicator whose latest figure is printed beside an action as its evidence."""
-
-    indicator: str = Field(description="indicator name, as in market_indicators.csv")
-    breakdown: str = Field("Total", description="the indicator's breakdown")
-    label: str | None = Field(None, description="words for the figure; default: the name")
-
-
-class Action(ConfigModel):
-    """One Section 3 action, written and owned by the council."""
-
-    id: str = Field(description="the council's reference, e.g. CH1")
-    market: ActionMarket = Field(description="the market the action belongs to, or 'all'")
-    title: str
-    description: str = ""
-    owner: str = Field(description="who is accountable")
-    due: str | date = Field("to be agreed", description="when, in words or as a date")
-    risks: list[RiskKey] = Field(default_factory=list, description="DHSC risks it answers")
-    indicators: list[IndicatorRef] = Field(default_factory=list)
-
-
-class ActionsFile(ConfigModel):
-    """The council's actions file (``--actions FILE``; example in ``resources/templates``)."""
-
-    name: str | None = None
-    version: str | None = None
-    description: str | None = None
-    example: bool = Field(
-        False,
-        description="true for the shipped example: the plan then says they are not the council's",
-    )
-    actions: list[Action] | None
-
-
-def load_actions(path: str | Path) -> list[dict]:
-    """The council's actions file (YAML), validated by ActionsFile; unknown keys rejected.
-
-    Raises:
-        SettingsError: naming the file and key (e.g. ``actions[2].market``).
-    """
-    return read_actions(path)["actions"]
-
-
-def read_actions(path: str | Path) -> dict:
-    """The actions file: its name, whether it is an example, and its validated actions.
-
-    Raises:
-        SettingsError: naming the file and key (e.g. ``actions[2].market``).
-    """
-    doc = load_yaml(path, ActionsFile)
-    return {
-        "name": doc.name or "",
-        "example": doc.example,
-        "actions": [a.model_dump() for a in doc.actions or []],
-    }
-
-
-def section3(
-    la_code: str,
-    actions: list[dict],
-    indicators: pd.DataFrame,
-    flags: pd.DataFrame,
-    *,
-    demo: bool,
-    example: bool = False,
-) -> dict:
-    """Facts for Section 3: the council's actions, each with its evidence and the risk flags it answers."""
-    markets = []
-    for key in MARKET_ORDER:
-        mine = [a for a in actions if a["market"] == key]
-        if not mine:
-            continue
-        rows = []
-        for a in mine:
-            evidence = []
-            for ref in a.get("indicators", []) or []:
-                pool = indicators
-                if ref["indicator"].startswith(
-                    "local_"
-                ):  # the council's own figure for this market
-                    pool = indicators[indicators["market"] == key]
-                row = latest(pool, ref["indicator"], ref.get("breakdown", "Total"))
-                if row is not None:
-                    evidence.append(
-                        _item(row, ref.get("label") or ref["indicator"].replace("_", " "))
-                    )
-            risk_rows = flags[
-                (flags["risk"].isin(a.get("risks", []) or []))
-                & (flags["market"].isin([key, "all"]))
-            ]
-            risks = []
-            for label, g in risk_rows.groupby("risk_label", sort=False):
-                states = [_clean(f) for f in g["flag"]]
-                flag = True if True in states else (False if False in states else None)
-                risks.append({"label": label, "flag": flag})
-            rows.append(
-                {
-                    "id": a["id"],
-                    "title": a["title"],
-                    "description": a.get("description", ""),
-                    "owner": a["owner"],
-                    "due": str(a.get("due", "to be agreed")),
-                    "evidence": evidence,
-                    "risks": risks,
-                }
-            )
-        markets.append({"key": key, "title": MARKETS[key], "actions": rows})
-    return {
-        "title": SECTION_TITLES[3],
-        "council": geography.council_name(la_code),
-        "demo": demo,
-        "example": example,
-        "markets": markets,
-    }
-
-
-def executive_summary(f1: dict, per_market: int = 2) -> list[dict]:
-    """One row per market for the executive summary: its first headline figures beside England,
-    and the risk tests' results (flagged, not flagged, could not run), from Section 1's facts."""
-    states: dict[str, dict[str, list[str]]] = {}
-    for r in f1["risk_table"]:
-        for market, state in zip(f1["risk_columns"], r["cells"]):
-            states.setdefault(market, {}).setdefault(state, []).append(r["label"])
-    out = []
-    for m in f1["markets"]:
-        figures = [i for i in m["rows"] if i["value"] is not None][:per_market]
-        figures += [o for o in m["own"] if o["indicator"] == "local_fee_to_cost_gap_pct"][:1]
-        short = SHORT_MARKETS.get(m["key"])
-        s = states.get(short, {}) if short else {}
-        out.append(
-            {
-                "title": m["title"],
-                "figures": figures,
-                "flagged": s.get("flagged", []),
-                "not_flagged": s.get("not flagged", []),
-                "not_run": s.get("could not run", []),
-                "council_wide": short is None,
-            }
-        )
-    return out
-
-
 #: Words used in the plan, for readers outside adult social care finance.
 GLOSSARY = [
     (
@@ -802,17 +432,25 @@ def appendix(
     demo: bool,
     version: str,
     backtest_summary: pd.DataFrame | None = None,
+    covering: set[str] | None = None,
 ) -> dict:
     """Facts for the appendix: the spend forecast's record on the past (:func:`accuracy`),
-    sources (from Section 1), files read with their publisher, glossary."""
+    sources (from Section 1), files read with their publisher, glossary. With ``covering``
+    (the files holding a figure for the council), files read that do not cover the council
+    (another county's ratings, say) are named apart, never listed as read for this plan."""
+    files = files_read(tables_manifest)
+    other = [] if covering is None else [f["file"] for f in files if f["file"] not in covering]
     return {
         "demo": demo,
         "version": version,
         "sources": f1["sources"],
+        "sources_grouped": f1.get("sources_grouped", []),
         "comparator_method": f1.get("comparator_method", ""),
+        "rules": f1.get("rules", []),
         "evidence_used": f1["evidence"]["used"],
         "evidence_example": f1["evidence"]["example"],
-        "files": files_read(tables_manifest),
+        "files": [f for f in files if f["file"] not in other],
+        "files_other": other,
         "data_notes": data_notes(tables_manifest),
         "glossary": GLOSSARY,
         "accuracy": accuracy(backtest_summary),

@@ -18,11 +18,11 @@ import pandas as pd
 from msp_analysis import __version__, geography, plots, progress, resources, store
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir, scenario_title
-from msp_analysis.indicators import assess, local, risk_flags
+from msp_analysis.indicators import assess, local, risk_results
 from msp_analysis.indicators.assess import indicator_area
 from msp_analysis.indicators.risk import data_checks
 from msp_analysis.indicators.summary import benchmark_long
-from msp_analysis.narrative import context, currency, render
+from msp_analysis.narrative import context, currency, markets, render
 from msp_analysis.tables import MissingSource, Tables
 
 
@@ -40,9 +40,18 @@ def _tables(processed: str) -> Tables:
     return Tables.load(processed)
 
 
-def default_actions() -> Path:
-    """The council's actions file when none is named (see ``msp_analysis.resources``)."""
-    return resources.actions_file()
+#: ``actions_file`` naming the shipped example actions (``msp report --actions example``)
+EXAMPLE_ACTIONS = "example"
+
+
+def _actions(actions_file, demo: bool) -> dict | None:
+    """The Section 3 actions: the file given; the shipped example when asked for
+    (``example``) or for a DEMO plan given none; the council's own file in
+    ``$MSP_TEMPLATES_DIR``; else None (Section 3 is then a table to fill in per market)."""
+    if actions_file == EXAMPLE_ACTIONS or (actions_file is None and demo):
+        return markets.read_actions(resources.example_actions())
+    path = actions_file or resources.actions_file()
+    return markets.read_actions(path) if path else None
 
 
 def example_evidence() -> Path:
@@ -58,6 +67,33 @@ def _evidence(evidence_file, la_code: str, demo: bool):
     return local.evidence_for(la_code, evidence_file, demo=demo)
 
 
+def files_covering(tables: Tables, la_code: str) -> set[str]:
+    """The published files holding a figure for the council (or the areas it was made from)."""
+    by_area = tables.derived("files_by_area", lambda: _files_by_area(tables))
+    codes, todo = {la_code}, [la_code]
+    while todo:  # the council's predecessors, and theirs (a county, its districts)
+        for code in geography.predecessors(todo.pop())["predecessor_code"]:
+            if code not in codes:
+                codes.add(code)
+                todo.append(code)
+    return set().union(*(by_area.get(c, set()) for c in codes))
+
+
+def _files_by_area(tables: Tables) -> dict[str, set[str]]:
+    """Area code -> the files with a row for it, over every table of the build."""
+    out: dict[str, set[str]] = {}
+    for name in list(tables.frames):
+        frame = tables.get(name)
+        if frame is None or "source_file" not in frame:
+            continue
+        for col in ("la_code", "la_code_current"):
+            if col in frame:
+                pairs = frame[[col, "source_file"]].dropna().drop_duplicates()
+                for code, file in pairs.itertuples(index=False):
+                    out.setdefault(str(code), set()).add(str(file))
+    return out
+
+
 def anchor(title: str) -> str:
     """The id nbconvert gives a Markdown heading (spaces become '-')."""
     return title.replace(" ", "-")
@@ -65,8 +101,7 @@ def anchor(title: str) -> str:
 
 #: The charts shown after each market's part of Section 1.
 SECTION1_CHARTS = {
-    "care_home_65": ("fig_care_home_rates", "fig_care_home_costs"),
-    "all": ("fig_ratings",),
+    "care_home_65": ("fig_care_home_rates", "fig_care_home_costs", "fig_ratings"),
 }
 
 
@@ -86,7 +121,8 @@ class Draft:
     indicators: pd.DataFrame = field(repr=False)
     comparators: pd.DataFrame = field(repr=False)
     forecast: run.ForecastResult | None = field(repr=False)
-    flags: pd.DataFrame = field(repr=False, default=None)
+    #: the risk results: one row per risk test (:func:`~msp_analysis.indicators.risk.risk_results`)
+    risks: pd.DataFrame = field(repr=False, default=None)
     section2_unavailable: str = ""
     #: the computed facts each section was rendered from ({"section1": ..., "section2": ...})
     facts: dict = field(repr=False, default_factory=dict)
@@ -96,12 +132,12 @@ class Draft:
         reads (:mod:`msp_analysis.national.facts`)."""
         from msp_analysis.national.facts import council_facts
 
-        flags = self.flags
+        risks = self.risks
         out = {
             "la_code": self.la_code,
             "council": self.council,
             "demo": self.demo,
-            "risks_flagged": sorted(set(flags.loc[flags["flag"].eq(True), "risk_label"])),
+            "risks_flagged": sorted(set(risks.loc[risks["state"] == "flagged", "risk_label"])),
             "scenario": None,
             "spend_change_pct": None,
             "base_spend_gbp": None,
@@ -141,17 +177,36 @@ class Draft:
             out.append((text, []))
         return [(text, figs) for text, figs in out if text.strip() or figs]
 
+    def section2_parts(self) -> list[tuple[str, list]]:
+        """Section 2 as (Markdown, charts) pieces: its text and its charts, then its sources."""
+        text, heading, sources = self.section2.partition("#### Sources for this section")
+        figs = [self.fig_people(), self.fig_spend_scenarios(), self.fig_drivers()]
+        parts = [(text, [f for f in figs if f is not None])]
+        return parts + ([(heading + sources, [])] if heading else [])
+
     # -- charts, built on demand so a batch pays only for what it shows --
     def fig_care_home_costs(self):
+        """The residential unit cost's trend where three or more years are loaded; with fewer
+        (a two-point line says little), the latest year among the comparator councils."""
         ind = self.indicators
+        rows = ind[
+            (ind["indicator"] == "unit_cost_weekly_65") & (ind["breakdown"] == "Residential")
+        ]
+        title = "ASC-FR unit cost of residential care, 65+ (spend per week, not the fee paid)"
+        if rows["year"].dropna().nunique() >= 3:
+            return plots.stamp(plots.trend(rows, title, council_name=self.council), self.mark)
+        area = indicator_area(self.tables, "unit_cost_weekly_65", "Residential")
+        if area.empty:
+            return None
+        year = rows.dropna(subset=["year"]).sort_values("year")["year_label"].iloc[-1]
         return plots.stamp(
-            plots.trend(
-                ind[
-                    (ind["indicator"] == "unit_cost_weekly_65")
-                    & (ind["breakdown"] == "Residential")
-                ],
-                "ASC-FR unit cost of residential care, 65+ (spend per week, not the fee paid)",
-                council_name=self.council,
+            plots.ranked_bar(
+                area,
+                self.la_code,
+                self.comparators["la_code"].tolist(),
+                f"{title}, against comparators",
+                unit="£ per week",
+                source=f"ASC-FR T52 (NHS Digital), {year}",
             ),
             self.mark,
         )
@@ -172,19 +227,31 @@ class Draft:
         )
 
     def fig_ratings(self):
-        r = benchmark_long(self.indicators, "ascof_6b_rating_share", self.council)
-        r = r[r["breakdown"] != "Good or outstanding"]
-        if not r["value"].notna().any():
-            return None  # no rating shares published for this council: no empty chart
-        year = r["year_label"].iloc[0]
-        return plots.stamp(
-            plots.rating_bars(
-                r,
-                "Residential adult social care providers by CQC rating (ASCOF 6B)",
-                source=f"ASCOF 6B (DHSC, from CQC), {year}",
+        """Care homes by CQC rating from the best source loaded: CQC's own ratings where they
+        cover the council, else ASCOF 6B (the figure the care home table shows)."""
+        ind = self.indicators
+        cqc = ind[(ind["indicator"] == "care_home_rating_share") & (ind["status"] == "ok")]
+        shown = (  # as the care home table: CQC's own where set against England, else ASCOF 6B
+            ["care_home_rating_share"] if cqc["england"].notna().any() else []
+        ) + ["ascof_6b_rating_share", "care_home_rating_share"]
+        titles = {
+            "care_home_rating_share": ("Care homes by latest CQC rating", "CQC latest ratings"),
+            "ascof_6b_rating_share": (
+                "Residential adult social care providers (care homes, all ages) by CQC rating "
+                "(ASCOF 6B)",
+                "ASCOF 6B (DHSC, from CQC)",
             ),
-            self.mark,
-        )
+        }
+        for indicator in dict.fromkeys(shown):
+            title, source = titles[indicator]
+            r = benchmark_long(self.indicators, indicator, self.council)
+            r = r[(r["breakdown"] != "Good or outstanding") & r["value"].notna()]
+            if len(r):  # areas the source covers only (a one-county file: the council alone)
+                year = r["year_label"].iloc[0]
+                return plots.stamp(
+                    plots.rating_bars(r, title, source=f"{source}, {year}"), self.mark
+                )
+        return None  # no rating shares published for this council: no empty chart
 
     def fig_spend_scenarios(self):
         """Spend by scenario in £ with ranges: cash scenarios around the headline's fan, any
@@ -225,7 +292,7 @@ class Draft:
             end_label=_fy(h["horizon_year"]),
             start=h["base_spend_gbp"] / 1e6,
             unit="£ million",
-            source="msp-analysis decomposition of the change (log-mean Divisia, exact)",
+            source="msp-analysis: the change split exactly between its drivers",
         )
         return plots.stamp(fig, self.mark)
 
@@ -281,7 +348,7 @@ def draft(
     own = local.evidence_rows(evidence, la_code)
     if len(own):
         indicators = pd.concat([indicators, own], ignore_index=True)
-    flags = risk_flags(indicators)
+    risks = risk_results(indicators)
     checks = data_checks(indicators)
     evidence_facts = {
         "used": evidence is not None and bool(evidence.figures),
@@ -316,23 +383,24 @@ def draft(
         }
         headline_text = run.headline_sentence(h, council)
     step("sections")
-    actions_doc = context.read_actions(actions_file or default_actions())
-    f1 = context.section1(
+    actions_doc = _actions(actions_file, tables.demo)
+    f1 = markets.section1(
         la_code,
         indicators,
-        flags,
+        risks,
         comparators,
         demo=tables.demo,
         checks=checks,
         evidence=evidence_facts,
     )
-    f3 = context.section3(
+    f3 = markets.section3(
         la_code,
-        actions_doc["actions"],
+        actions_doc["actions"] if actions_doc else None,
         indicators,
-        flags,
+        risks,
         demo=tables.demo,
-        example=actions_doc["example"],
+        example=bool(actions_doc and actions_doc["example"]),
+        checks=checks,
     )
     data_currency = currency.data_currency(tables, la_code)
     cover = render.render(
@@ -346,14 +414,14 @@ def draft(
             "built_at": tables.manifest.get("built_at", "")[:10],
             "headline": headline_text,
             "flagged": f1["flagged"],
-            "summary": context.executive_summary(f1),
-            "actions_example": actions_doc["example"],
+            "flagged_where": f1["flagged_where"],
+            "summary": markets.executive_summary(f1),
+            "actions_example": f3["example"],
+            "fill_in": f3["fill_in"],
             "evidence_example": evidence_facts["example"],
             "evidence_used": evidence_facts["used"],
-            "not_run_count": sum(
-                c == "could not run" for r in f1["risk_table"] for c in r["cells"]
-            ),
-            "test_count": sum(len(r["cells"]) for r in f1["risk_table"]),
+            "not_run_count": f1["not_run_count"],
+            "test_count": f1["test_count"],
             "currency": data_currency,
         },
     )
@@ -370,6 +438,7 @@ def draft(
             demo=tables.demo,
             version=__version__,
             backtest_summary=backtest_summary,
+            covering=files_covering(tables, la_code),
         ),
     )
     return Draft(
@@ -387,7 +456,7 @@ def draft(
         indicators=indicators,
         comparators=comparators,
         forecast=result,
-        flags=flags,
+        risks=risks,
         section2_unavailable=str(f2.get("unavailable") or ""),
         facts={"section1": f1, "section2": f2, "currency": data_currency},
     )

@@ -1,7 +1,8 @@
 """Jinja2 environment for the plan: StrictUndefined, and filters that format, never calculate.
 
 Filters: ``number`` (thousands separators, sensible decimals), ``percent``, ``whole_percent``, ``money``
-(£, with m/bn for large sums), ``change`` ("up 4.8%", "down 2.0%", "unchanged"),
+(£, with m/bn for large sums), ``change`` ("up 4.8%", "down 2.0%", "unchanged"), ``nobreak``
+(a year label or figure kept on one line), ``unit_words`` ('£ per week' -> 'a week'),
 ``direction`` ("rises" / "falls" / "is unchanged"), ``missing`` (plain words for a
 missing value) and ``upper_first`` (a capital first letter that keeps the others: "Shared
 Lives" stays, where Jinja's ``capitalize`` would lower it). Templates hold words and
@@ -11,6 +12,7 @@ structure; every number arrives in the facts.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import jinja2
@@ -101,6 +103,30 @@ def upper_first(text) -> str:
     return text[:1].upper() + text[1:]
 
 
+def nobreak(text) -> str:
+    """Text whose hyphens never break a line ('2021-22' stays whole in a narrow table cell;
+    'mid-2021 to mid-2026' may still wrap at its spaces)."""
+    return re.sub(r"(?<=\w)-(?=\w)", "\u2011", str(text))
+
+
+def file_name(name) -> str:
+    """A file name that may wrap after its underscores (a zero-width space after each), never
+    inside a word: 'ons_ashe_2020_table8_7a_...' in a narrow column."""
+    return str(name).replace("_", "_\u200b")
+
+
+def unit_words(unit) -> str:
+    """A unit said after a figure: '£ per week' -> 'a week' (so '£780 a week', never '£780
+    £ per week'); a percentage says nothing more; other units as they are."""
+    unit = str(unit or "")
+    if unit.startswith("%"):
+        return ""
+    if unit.startswith("£ per "):
+        rest = unit.removeprefix("£ per ")
+        return ("an " if rest[:1] in "aeiou" or rest.startswith("hour") else "a ") + rest
+    return unit
+
+
 def counted(n, noun: str) -> str:
     """A count with its noun agreeing: '1 figure', '9 figures', '1,204 figures'."""
     return f"{number(n)} {noun}{'' if n == 1 else 's'}"
@@ -130,6 +156,9 @@ def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
         movement=movement,
         whole_percent=whole_percent,
         upper_first=upper_first,
+        nobreak=nobreak,
+        file_name=file_name,
+        unit_words=unit_words,
         counted=counted,
     )
     return env

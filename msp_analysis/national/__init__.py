@@ -115,8 +115,12 @@ def draft_facts(
     results = []
     if todo:
         n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+        from msp_analysis.lifeline import follow_parent
+
         with ProcessPoolExecutor(
-            max_workers=n, mp_context=multiprocessing.get_context("spawn")
+            max_workers=n,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=follow_parent,  # they end with the command, however it ends
         ) as pool:
             futures = [
                 pool.submit(_facts_one, c, str(raw_dir), str(bt_file), str(reports_dir))

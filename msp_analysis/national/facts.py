@@ -195,28 +195,33 @@ def council_place(la_code: str) -> dict[str, Any]:
     }
 
 
-def risk_states(flags: pd.DataFrame) -> list[RiskCell]:
-    """Each risk x market of the plan's risk table (flagged, not flagged, could not run).
+def risk_states(results: pd.DataFrame) -> list[RiskCell]:
+    """Each risk x market of the plan's risk table (flagged, not flagged, could not run), and
+    the council-wide row (market ``all``), leaving out cells no rule tests.
 
-    The one place the national report reads a plan's risk frame: the plan's own
-    :func:`~msp_analysis.indicators.risk.risk_matrix` of its flags, plus, for each cell, the
-    tests on published figures that lacked them (the council's own evidence is listed as
-    ``needs``, never as a missing file); each test in the words of the indicator catalogue.
+    The one place the national report reads a plan's risk results
+    (:func:`~msp_analysis.indicators.risk.risk_results`, one row per test): the plan's own
+    :func:`~msp_analysis.indicators.risk.risk_matrix` of them, plus, for each cell, the tests
+    on published figures that lacked them (the council's own evidence is listed as ``needs``,
+    never as a missing file). Each test is named as the plan names it (its ``measure``), else
+    in the words of the indicator catalogue.
     """
     from msp_analysis.indicators import catalogue
     from msp_analysis.indicators.risk import risk_matrix
 
-    matrix = risk_matrix(flags)
+    matrix = risk_matrix(results)
     out = []
-    for r in matrix.itertuples():
-        f = flags[(flags["risk"] == r.risk) & flags["market"].isin([r.market, "all"])]
-        public = f[f["flag"].isna() & ~f["indicator"].astype(str).str.startswith("local_")]
+    for r in matrix[matrix["state"] != "no test"].itertuples():
+        f = results[(results["risk"] == r.risk) & (results["market"] == r.market)]
+        public = f[
+            (f["state"] == "could not run") & ~f["indicator"].astype(str).str.startswith("local_")
+        ]
         missing = {
             t.indicator: MissingTest(
                 indicator=t.indicator,
-                label=catalogue.label(t.indicator, t.breakdown),
+                label=str(t.measure) or catalogue.label(t.indicator, t.breakdown),
                 needs=str(t.needs),
-                reason=str(t.reason).removeprefix("no data: "),
+                reason=str(t.reason),
             )
             for t in public.itertuples()
         }
@@ -413,7 +418,7 @@ def council_facts(draft: Draft) -> CouncilFacts:
         demo=bool(draft.demo),
         **council_place(draft.la_code),
         data=data_build(draft),
-        risks=risk_states(draft.flags),
+        risks=risk_states(draft.risks),
         measures=headline,
         outlook=outlook(draft),
         outlook_missing=draft.section2_unavailable if draft.headline is None else "",

@@ -242,24 +242,20 @@ def build_all(
         bt_file, in_data = None, councils_in(raw_dir)
     councils = councils or in_data
     bt_file = kwargs.pop("backtest_file", None) or bt_file
+    pdf = bool(kwargs.get("pdf", True)) and pdf_engine() is not None
+    docx = bool(kwargs.get("docx", True))
     key = resume.plan_key(
         data_version=store.ensure(raw_dir).name,
         scenarios=kwargs.get("scenarios"),
         actions_file=kwargs.get("actions_file"),
         evidence_file=kwargs.get("evidence_file"),
         horizon=kwargs.get("horizon", 5),
-        pdf=bool(kwargs.get("pdf", True)) and pdf_engine() is not None,
-        docx=bool(kwargs.get("docx", True)),
+        pdf=pdf,
+        docx=docx,
     )
     results, todo = [], []
     for c in councils:
-        summary = (
-            None
-            if force
-            else resume.kept(
-                out, c, key, pdf=kwargs.get("pdf", True), docx=kwargs.get("docx", True)
-            )
-        )
+        summary = None if force else resume.kept(out, c, key, pdf=pdf, docx=docx)
         if summary is not None:
             results.append({"ok": True, "kept": True, **summary})
         else:

@@ -126,6 +126,15 @@ def share_as_umask_allows(folder: Path) -> None:
         os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
 
 
+def _actions_param(actions_file: str | Path | None) -> str | None:
+    """The plan notebook's actions_file: the file given (or 'example'), else the council's own
+    in $MSP_TEMPLATES_DIR, else None (each market then gets a table to fill in)."""
+    if actions_file == "example":
+        return "example"
+    path = actions_file or resources.actions_file()
+    return str(Path(path).resolve()) if path else None
+
+
 def _build_into(
     out: Path,
     la_code: str,
@@ -146,9 +155,7 @@ def _build_into(
         "la_code": la_code,
         "raw_dir": str(Path(raw_dir).resolve()),
         "scenarios": [str(Path(s).resolve()) for s in scenarios] if scenarios else None,
-        "actions_file": str(Path(actions_file).resolve())
-        if actions_file
-        else str(resources.actions_file().resolve()),
+        "actions_file": _actions_param(actions_file),
         "evidence_file": str(Path(evidence_file).resolve()) if evidence_file else None,
         "horizon": horizon,
         "backtest_file": str(Path(backtest_file).resolve()) if backtest_file else None,

@@ -22,16 +22,38 @@ body { font-size: 10pt; }
 .jp-OutputArea-child { display: block; overflow: visible; break-inside: auto !important; }
 .jp-RenderedImage, .jp-RenderedHTMLCommon img { break-inside: avoid; }
 .jp-RenderedHTMLCommon h2 { break-before: page; margin-top: 0; }
-.jp-RenderedHTMLCommon h2#Executive-summary { break-before: auto; }
-.jp-RenderedHTMLCommon h3, .jp-RenderedHTMLCommon h4 { break-after: avoid; }
-.jp-RenderedHTMLCommon table { font-size: 8.5pt; width: 100%%; border-collapse: collapse; }
+.jp-RenderedHTMLCommon h2#Executive-summary, .jp-RenderedHTMLCommon h2[id^="Section-1"] { break-before: auto; }
+.jp-RenderedHTMLCommon h2, .jp-RenderedHTMLCommon h3, .jp-RenderedHTMLCommon h4 { break-after: avoid; }
+.jp-RenderedHTMLCommon table { font-size: 8.5pt; width: 100%%; border-collapse: collapse; table-layout: auto; }
 .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { padding: 2px 4px; vertical-align: top; text-align: left; }
 .jp-RenderedHTMLCommon tr { break-inside: avoid; }
-.jp-RenderedHTMLCommon td:first-child, .jp-RenderedHTMLCommon th:first-child { width: 30%%; }
 .jp-RenderedHTMLCommon th { font-size: 8pt; }
-.jp-RenderedHTMLCommon td:nth-child(7) { white-space: nowrap; }
-.jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { overflow-wrap: break-word; }
 .jp-RenderedHTMLCommon td { white-space: normal; }
+.jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { overflow-wrap: normal; word-break: normal; hyphens: manual; }
+.jp-RenderedHTMLCommon h4 { font-size: 10pt; margin: 10px 0 4px 0; }
+.jp-RenderedHTMLCommon p:has(+ table), .jp-RenderedHTMLCommon p:has(+ ul) { break-after: avoid; }
+/* each kind of table (marked by an empty span in its first header cell) gets its own columns */
+.jp-RenderedHTMLCommon table:not(:has(th span[class^="tbl-"])) th:first-child { width: 30%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-figures) th:first-child { width: 36%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-figures) td:nth-child(7) { white-space: nowrap; }
+.jp-RenderedHTMLCommon table:has(.tbl-own) th:first-child { width: 36%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-own) td:nth-child(3) { white-space: nowrap; }
+.jp-RenderedHTMLCommon table:has(.tbl-matrix) th:first-child { width: 25%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-matrix) { break-inside: avoid; }
+.jp-RenderedHTMLCommon table:has(.tbl-matrix) td:nth-child(n+2) { white-space: nowrap; }
+.jp-RenderedHTMLCommon table:has(.tbl-tests) th:first-child { width: 58%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-summary) th:nth-child(1) { width: 16%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-summary) th:nth-child(2) { width: 42%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(1) { width: 19%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(2) { width: 31%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(3) { width: 23%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-fill) th:nth-child(n+4) { width: 9%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-fill) td, .jp-RenderedHTMLCommon table:has(.tbl-blank) td { height: 2.6em; }
+.jp-RenderedHTMLCommon table:has(.tbl-blank) th { width: 25%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-files) th:first-child { width: 45%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-actions) th:nth-child(1) { width: 22%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-actions) th:nth-child(2) { width: 14%%; }
+.jp-RenderedHTMLCommon table:has(.tbl-actions) th:nth-child(5) { width: 30%%; }
 .jp-RenderedHTMLCommon .unit { color: #555; font-size: 92%%; }
 .jp-RenderedHTMLCommon .draft-mark { color: #a4161a; font-weight: bold; letter-spacing: 0.04em; }
 .jp-RenderedHTMLCommon blockquote { border-left: 4px solid #a4161a; background: #fbf1f1; padding: 4px 10px; }

@@ -108,7 +108,7 @@ def to_pdf(html_file: Path, target: Path, engine: str | None = None, browser=Non
     if engine is None:
         log.warning(PDF_HELP)
         return None
-    from msp_analysis.browser import profile_dir
+    from msp_analysis.browser import chromium_env, profile_dir
 
     profile = profile_dir()
     try:
@@ -127,7 +127,9 @@ def to_pdf(html_file: Path, target: Path, engine: str | None = None, browser=Non
             f"--print-to-pdf={target}",
             html_file.resolve().as_uri(),
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=120, env=chromium_env(profile)
+        )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     if proc.returncode != 0 or not target.exists():

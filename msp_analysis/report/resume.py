@@ -20,14 +20,17 @@ KEY = "build_key"
 
 @lru_cache(maxsize=1)
 def package_key() -> str:
-    """The package's code, templates and shipped files (path, size and modification time of
-    each: cheap, and changed by any edit or new install)."""
-    root = Path(__file__).resolve().parents[1]
+    """The plans' code key: the path and content of every file of the package (code, the
+    plan's templates, styles and notebook, shipped workbooks; about 10 ms), by the rule of
+    :mod:`msp_analysis.cache`, never sizes or modification times: a fresh install or a copy
+    of the same code keeps the plans, any edit builds them again. (The ``package`` key of
+    derived results leaves out templates and styles, which change no figure.)"""
+    from msp_analysis.cache import PACKAGE_DIR
+
     h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts:
-            st = p.stat()
-            h.update(f"{p.relative_to(root).as_posix()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    files = (p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for p in sorted(files, key=lambda p: p.relative_to(PACKAGE_DIR).as_posix()):
+        h.update(p.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -68,7 +71,8 @@ def plan_key(
 
 def kept(out_dir: Path, la_code: str, key: str, *, pdf: bool, docx: bool = True) -> dict | None:
     """The summary of ``<out_dir>/<la_code>`` when that plan was built under ``key`` and its
-    files are all there (None otherwise: it is built again)."""
+    files are all there, the PDF and Word draft too when they are wanted (``pdf``: a PDF
+    engine is there to print it); None otherwise: it is built again."""
     folder = out_dir / la_code
     try:
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
@@ -77,6 +81,7 @@ def kept(out_dir: Path, la_code: str, key: str, *, pdf: bool, docx: bool = True)
     if summary.get(KEY) != key or not (folder / str(summary.get("html") or "plan.html")).is_file():
         return None
     for wanted, field in ((pdf, "pdf"), (docx, "docx")):
-        if wanted and summary.get(field) and not (folder / summary[field]).is_file():
+        # wanted but not written (its printing failed) or gone since: built again
+        if wanted and not (summary.get(field) and (folder / summary[field]).is_file()):
             return None
     return summary

@@ -112,5 +112,11 @@ def warm_in_own_process(raw_dir: str | Path, councils: list[str] | None) -> tupl
     """:func:`warm_shared` in a fresh process (spawned, so it never holds the parent's memory)."""
     import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as p:
+    from msp_analysis.lifeline import follow_parent
+
+    with ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=follow_parent,  # a killed batch's warm-up ends with it
+    ) as p:
         return p.submit(warm_shared, str(raw_dir), councils).result()

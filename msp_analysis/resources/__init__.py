@@ -68,11 +68,17 @@ def template_dirs() -> list[Path]:
     return dirs
 
 
-def actions_file() -> Path:
-    """The Section 3 actions: ``$MSP_TEMPLATES_DIR/actions.yml`` if present, else the example."""
+def actions_file() -> Path | None:
+    """The council's Section 3 actions in ``$MSP_TEMPLATES_DIR/actions.yml``, if present (without
+    one, a real council's plan gives each market a table to fill in)."""
     override = os.environ.get(TEMPLATES_ENV)
     if override and (Path(override) / "actions.yml").exists():
         return Path(override) / "actions.yml"
+    return None
+
+
+def example_actions() -> Path:
+    """The shipped example actions (a DEMO plan's Section 3, or ``--actions example``)."""
     return packaged("templates", "actions.yml")
 
 

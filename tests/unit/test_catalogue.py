@@ -9,7 +9,7 @@ import pytest
 
 from msp_analysis.indicators import catalogue, local, markets, risk
 from msp_analysis.indicators.assess import MODULES
-from msp_analysis.narrative import context
+from msp_analysis.narrative import markets as narrative_markets
 
 pytestmark = pytest.mark.unit
 
@@ -67,6 +67,6 @@ def test_label_falls_back_to_the_definition():
 def test_the_market_list_is_declared_once():
     assert list(markets.MARKETS)[:2] == ["care_home_65", "home_care_18"]
     assert [m for m in markets.MARKETS if m != "all"] == markets.TESTED_MARKETS
-    for literal in (context.ActionMarket, local.MarketKey):
+    for literal in (narrative_markets.ActionMarket, local.MarketKey):
         assert literal is markets.Market
     assert set(get_args(risk.MarketKey)) == {*markets.MARKETS, "each"}

@@ -10,7 +10,7 @@ from msp_analysis import configs, resources
 from msp_analysis.errors import SettingsError
 from msp_analysis.indicators import risk
 from msp_analysis.indicators.markets import MARKETS
-from msp_analysis.narrative import context
+from msp_analysis.narrative import markets
 
 pytestmark = pytest.mark.unit
 
@@ -25,10 +25,10 @@ def _write(tmp_path, text, name="t.yml"):
 
 def test_shipped_files_validate():
     doc = risk.load_thresholds()
-    # risk_thresholds.yml holds 17 "- risk:" entries (10 on published data, 7 on local evidence)
-    assert len(doc["rules"]) == 17
+    # risk_thresholds.yml holds 53 "- risk:" entries (46 on published data, 7 on local evidence)
+    assert len(doc["rules"]) == 53
     assert doc["rules"][0]["indicator"] == "care_home_beds_per_1000_65"
-    actions = context.load_actions(resources.actions_file())
+    actions = markets.load_actions(resources.example_actions())
     assert [a["id"] for a in actions][:3] == ["CH1", "CH2", "HC1"]
 
 
@@ -64,17 +64,17 @@ def test_yaml_syntax_error_gives_the_line(tmp_path):
 def test_top_level_must_be_a_mapping(tmp_path):
     bad = _write(tmp_path, "- just\n- a list\n", "actions.yml")
     with pytest.raises(SettingsError, match=r"actions\.yml, key '\(top level\)'"):
-        context.load_actions(bad)
+        markets.load_actions(bad)
 
 
 def test_declared_choices_match_the_code():
     assert set(get_args(risk.RiskKey)) == set(risk.RISKS)
     assert set(get_args(risk.RuleName)) == set(risk.RULES)
     assert set(get_args(risk.MarketKey)) == {*MARKETS, "each"}
-    assert set(get_args(context.ActionMarket)) == set(MARKETS)
+    assert set(get_args(markets.ActionMarket)) == set(MARKETS)
 
 
 def test_json_schema_documents_the_fields():
-    schema = configs.json_schema(context.ActionsFile)
+    schema = configs.json_schema(markets.ActionsFile)
     assert '"additionalProperties": false' in schema
     assert "the market the action belongs to" in schema

@@ -206,7 +206,7 @@ def test_thresholds_yaml_validated(tmp_path):
         risk.load_thresholds(bad)
 
 
-def test_risk_flags_show_threshold_and_missing_reason():
+def test_risk_results_show_threshold_and_what_would_run_a_missing_test():
     ind = pd.DataFrame(
         [
             dict(
@@ -214,8 +214,10 @@ def test_risk_flags_show_threshold_and_missing_reason():
                 breakdown="All services",
                 status="ok",
                 year=2024,
+                year_label="2024-25",
                 value=26.0,
                 england=23.7,
+                unit="% of staff leaving in the year",
                 note="",
             ),
             dict(
@@ -223,21 +225,23 @@ def test_risk_flags_show_threshold_and_missing_reason():
                 breakdown="All services",
                 status="missing",
                 year=pd.NA,
+                year_label=pd.NA,
                 value=np.nan,
                 england=np.nan,
+                unit="% of posts vacant",
                 note="no Skills for Care file",
             ),
         ]
     )
-    flags = risk.risk_flags(ind).set_index("indicator")
-    assert flags.loc["ascof_6a_turnover", "flag"] is True
-    assert flags.loc["ascof_6a_turnover", "rule"] == "more than 2 points above England"
-    # risk_thresholds.yml: vacancy_rate, threshold 1
-    assert flags.loc["vacancy_rate", "rule"] == "more than 1 point above England"
-    assert (
-        flags.loc["vacancy_rate", "flag"] is None
-        and "no Skills for Care file" in flags.loc["vacancy_rate", "reason"]
-    )
+    results = risk.risk_results(ind)
+    wide = results[results["market"] == "all"].set_index("indicator")
+    assert wide.loc["ascof_6a_turnover", "state"] == "flagged"  # 26.0 - 23.7 = 2.3 > 2
+    assert wide.loc["ascof_6a_turnover", "rule"] == "more than 2 points above England"
+    assert wide.loc["ascof_6a_turnover", "reason"] == "26.0% against England 23.7%"
+    # risk_thresholds.yml: vacancy_rate, threshold 1, and the file that would run it
+    assert wide.loc["vacancy_rate", "rule"] == "more than 1 point above England"
+    assert wide.loc["vacancy_rate", "state"] == "could not run"
+    assert wide.loc["vacancy_rate", "reason"].startswith("needs the Skills for Care")
 
 
 def test_cqc_ratings_are_labelled_as_at_their_newest_date_not_a_financial_year():
@@ -288,6 +292,9 @@ def test_comparators_said_in_plain_words():
         "London borough and adult social care spending per adult"
     )
     assert "Euclidean" not in text and "standardised" not in text and "k =" not in text
+    # the appendix's method is exact but in words a commissioner reads (no 'Euclidean', no 'k')
+    for jargon in ("Euclidean", "standardised", "k nearest", "k ="):
+        assert jargon not in comparators.METHOD
     short = comparators.summary(
         3, "Demoshire", ["log_adults"], {"gce_per_adult": "there is no figure for Demoshire"}
     )

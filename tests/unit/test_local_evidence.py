@@ -85,12 +85,12 @@ def test_shipped_template_and_example_are_valid():
 def test_local_rules_run_per_market_and_matrix_says_what_ran(tmp_path):
     ev = local.load_evidence(_write(tmp_path, GOOD))
     ind = local.evidence_rows(ev, "E06000054")
-    flags = risk.risk_flags(ind)
+    flags = risk.risk_results(ind)
     cost = flags[(flags["indicator"] == "local_fee_to_cost_gap_pct")].set_index("market")
-    assert cost.loc["care_home_65", "flag"] is True  # fee 6.6% below the cost of care
-    assert cost.loc["home_care_18", "flag"] is None  # no fee or cost given for home care
+    assert cost.loc["care_home_65", "state"] == "flagged"  # fee 6.6% below the cost of care
+    assert cost.loc["home_care_18", "state"] == "could not run"  # no fee or cost for home care
     wait = flags[flags["indicator"] == "local_average_wait_days"].set_index("market")
-    assert wait.loc["supported_living", "flag"] is True  # 41 days, above 28
+    assert wait.loc["supported_living", "state"] == "flagged"  # 41 days, above 28
     m = risk.risk_matrix(flags).set_index(["risk", "market"])["state"]
     assert m[("cost_of_care", "care_home_65")] == "flagged"
     assert m[("cost_of_care", "home_care_18")] == "could not run"
@@ -120,8 +120,17 @@ def test_unit_cost_swings_are_data_checks_not_risks():
     )
     checks = risk.data_checks(ind)
     assert checks[["breakdown", "change_pct"]].values.tolist() == [["Nursing", -17.27]]
-    flags = risk.risk_flags(ind)
-    assert not flags["indicator"].str.startswith("unit_cost").any()  # fees are not unit costs
+    # a figure listed to check is not judged, though 630 is 22% below 810 and 28% below 870;
+    # a steady one is (812 is above England's 747)
+    results = risk.risk_results(ind.assign(region=[870.0, 849.0, 21.56], unit="£ per week"))
+    cost = results[
+        (results["indicator"] == "unit_cost_weekly_65") & (results["risk"] == "cost_of_care")
+    ].set_index("breakdown")
+    assert cost.loc["Nursing", "state"] == "could not run"
+    assert cost.loc["Nursing", "reason"] == (
+        "the 2021-22 figure is listed as one to check (down 17.3% in a year), so it is not judged"
+    )
+    assert cost.loc["Residential", "state"] == "not flagged"
 
 
 def test_declared_measures_match_their_labels():

@@ -11,6 +11,7 @@ import pytest
 from msp_analysis import resources
 from msp_analysis.errors import SettingsError
 from msp_analysis.narrative import context, render
+from msp_analysis.narrative import markets as narrative_markets
 
 pytestmark = pytest.mark.unit
 TEMPLATES = resources.packaged("templates", "narrative")
@@ -42,6 +43,27 @@ def _item(**kw):
     return base
 
 
+def _risk(label="Cost of care", state="flagged", **kw):
+    base = dict(
+        risk="cost_of_care",
+        label=label,
+        measure="Fee paid against the council's cost of care",
+        state=state,
+        reason="-6.6% (below 0%)"
+        if state != "could not run"
+        else "needs the fee (local evidence file)",
+        rule="below 0%",
+        year_label="2024-25",
+        needs="the fee the council pays and its cost of care (local evidence file)",
+        why="",
+        rating="medium",
+        source="the council's fee schedule",
+        own=True,
+    )
+    base.update(kw)
+    return base
+
+
 def _s1(
     items,
     risks=(),
@@ -53,7 +75,6 @@ def _s1(
     checks=(),
     missing_items=(),
 ):
-    cols = ["65+ care homes", "18+ home care"]
     return dict(
         title="Section 1: Assessment of the current sustainability of local care markets",
         council="Testshire",
@@ -68,33 +89,46 @@ def _s1(
             dict(
                 key="care_home_65",
                 title="65+ care homes",
+                council_wide=False,
                 rows=list(items),
                 missing=list(missing_items),
                 own=list(own),
                 risks=list(risks),
+                shown_risks=[r for r in risks if not (r["own"] and r["state"] == "could not run")],
                 flagged=list(flagged),
             )
         ],
-        risk_columns=cols,
+        risk_labels=["Cost of care", "Workforce supply"],
         risk_table=[
             dict(
-                label="Cost of care",
-                cells=["flagged" if flagged else "could not run", "could not run"],
+                key="care_home_65",
+                market="65+ care homes",
+                cells=["flagged" if flagged else "could not run", "not flagged"],
             ),
-            dict(label="Workforce supply", cells=["not flagged", "not flagged"]),
+            dict(
+                key="home_care_18", market="18+ home care", cells=["could not run", "not flagged"]
+            ),
+            dict(key="all", market="Council-wide", cells=["no test", "not flagged"]),
         ],
         not_run=[
             dict(
-                label="Cost of care",
-                markets=cols if flagged else ["18+ home care"],
+                needs="the CQC care directory (HSCA Active Locations)",
+                markets=["18+ home care"] if flagged else ["65+ care homes", "18+ home care"],
                 all_markets=not flagged,
-                needs=["the fee the council pays and its cost of care (local evidence file)"],
             )
         ],
+        not_run_own=["the fee the council pays and its cost of care"],
+        test_count=4,
+        run_count=3 if flagged else 2,
+        not_run_count=1 if flagged else 2,
+        flagged_count=1 if flagged else 0,
         flagged=list(flagged),
+        flagged_where=[dict(label=f, markets=["65+ care homes"]) for f in flagged],
+        rules=[],
         checks=list(checks),
         evidence=evidence or dict(used=False, example=False, name="", count=0),
         sources=[dict(source="ASC-FR (NHS Digital) T52", years="2020-21, 2021-22")],
+        sources_grouped=[dict(source="ASC-FR (NHS Digital)", parts=["T52 (2020-21, 2021-22)"])],
         sources_missing=list(missing),
     )
 
@@ -124,16 +158,22 @@ def test_filters_format_only():
     )
     assert render.number(float("nan")) == "not available"
     assert render.number(194.2, "£ million") == "£194.2m"
+    assert (
+        render.unit_words("£ per week") == "a week" and render.unit_words("£ per hour") == "an hour"
+    )
+    assert render.unit_words("% of people") == "" and render.unit_words("people") == "people"
+    assert render.nobreak("mid-2021 to mid-2026") == "mid\u20112021 to mid\u20112026"
 
 
 def test_section1_table_row_values_comparisons_and_rank():
     text = render.render("section1.md.j2", _s1([_item()]))
     # the row of the market's table: council, region, England, comparator median, rank
     assert (
-        "| Weekly unit cost of nursing care, 65+ | 2021-22 | **£630** | £870 | £810 | £816 | 132 of 150 |"
+        "| Weekly unit cost of nursing care, 65+ | 2021\u201122 | **£630** | £870 | £810 | £816 | 132 of 150 |"
         in text
     )
-    assert "| Indicator | Year | Testshire | South West | England | Peer median | Rank |" in text
+    assert "Indicator | Year | Testshire | South West | England | Peer median | Rank |" in text
+    # numbers and years never break in a cell: the year's hyphen does not break
     assert text.startswith(
         "## Section 1: Assessment of the current sustainability of local care markets"
     )
@@ -159,10 +199,10 @@ def test_section1_missing_and_suppressed_said_plainly():
         ),
     )
     assert (
-        "Not measured from the data loaded:\n- Weekly unit cost of nursing care, 65+: no CQC care "
+        "#### Not measured from the data loaded\n\n- Weekly unit cost of nursing care, 65+: no CQC care "
         "directory was loaded." in text
     )
-    assert "| People in care homes | 2021-22 | suppressed or not submitted |" in text
+    assert "| People in care homes | 2021\u201122 | suppressed or not submitted |" in text
     assert (
         "Not loaded, or not covering Testshire, so the indicators that need them are listed as not measured: CQC care directory"
         in text
@@ -170,34 +210,31 @@ def test_section1_missing_and_suppressed_said_plainly():
 
 
 def test_section1_risk_table_not_run_flag_lines_and_demo_label():
-    risks = [
-        dict(
-            label="Cost of care",
-            indicator="local_fee_to_cost_gap_pct",
-            breakdown="Total",
-            flag=True,
-            rule="below 0",
-            value=-6.6,
-            england=None,
-            reason="flagged: -6.6 (below 0)",
-        )
-    ]
+    risks = [_risk(), _risk(label="Workforce supply", state="could not run", own=True)]
     text = render.render(
         "section1.md.j2", _s1([_item()], risks=risks, flagged=["Cost of care"], demo=True)
     )
-    assert "Risks flagged: Cost of care." in text
-    assert "| Market | Cost of care | Workforce supply | " in text
+    assert "Risks flagged: cost of care. Of the 4 market tests, 3 ran and 1 could not." in text
+    assert "Market | Cost of care | Workforce supply | " in text
     assert "| 65+ care homes | **flagged** | not flagged | " in text
     assert "| 18+ home care | not run | not flagged | " in text
-    assert "- Cost of care (below 0): **flagged: -6.6 (below 0)**." in text
+    # the council-wide row is its own row; a risk no rule tests there is a dash
+    assert "| *Council-wide* | - | not flagged | " in text
     assert (
-        "- **Cost of care** (65+ care homes, 18+ home care): the fee the council pays and its cost "
-        "of care (local evidence file)." in text
+        "| **Cost of care**: Fee paid against the council's cost of care (2024\u201125); below 0% "
+        "| **flagged**: -6.6% (below 0%) |" in text
+    )
+    # a test on the council's own figures that could not run is said once, not per market
+    assert "needs the fee (local evidence file)" not in text
+    assert "- The CQC care directory (HSCA Active Locations): 18+ home care." in text
+    assert (
+        "- The council's own figures, in every market (a local evidence file): the fee the "
+        "council pays and its cost of care." in text
     )
     assert "**DEMO data.**" in text
     calm = render.render("section1.md.j2", _s1([_item()]))
     assert "No risk is flagged by the tests that could run." in calm
-    assert "- **Cost of care** (every market):" in calm
+    assert "- The CQC care directory (HSCA Active Locations): every market." in calm
 
 
 def test_section1_local_evidence_example_and_absent():
@@ -220,8 +257,8 @@ def test_section1_local_evidence_example_and_absent():
         ),
     )
     assert (
-        '| Fee rate the council pays | 2024-25 | **£780** <span class="unit">£ per week</span> | '
-        "Fee schedule (example), 1 April 2024 |" in text
+        '| Fee rate the council pays | 2024\u201125 | **£780** <span class="unit">a week</span> | '
+        "Fee schedule (example), 1 April 2024 |" in text  # was '£780 £ per week'
     )
     assert "These are example figures, not the council's" in text
     assert "The council's own records, as listed in its local evidence file" in text
@@ -239,7 +276,7 @@ def test_section1_fees_are_not_unit_costs_and_checks():
         )
     ]
     text = render.render("section1.md.j2", _s1([_item()], checks=checks))
-    assert "**Fees are not unit costs.**" in text
+    assert "**Spend per week is not the fee.**" in text
     assert (
         "- ASC-FR unit cost of nursing care, 65+: down 17.3% on the year before in 2021-22 (more "
         "than 15% either way)." in text
@@ -256,18 +293,27 @@ def test_cover_says_example_actions_and_evidence_on_page_one():
         data_label="published data",
         built_at="2026-11-25",
         headline="Spend rises.",
-        flagged=[],
+        flagged=["Cost of care"],
+        flagged_where=[dict(label="Cost of care", markets=["65+ care homes"])],
         summary=[
             dict(
+                key="care_home_65",
                 title="65+ care homes",
                 figures=[_item()],
-                flagged=["Cost of care"],
+                flagged=[
+                    dict(
+                        label="Cost of care",
+                        measure="ASC-FR unit cost of nursing care, 65+",
+                        reason="£630 against England £810 and the region £870",
+                    )
+                ],
                 not_flagged=["Workforce supply"],
                 not_run=["Limited capacity"],
                 council_wide=False,
             )
         ],
         actions_example=True,
+        fill_in=False,
         evidence_example=True,
         evidence_used=True,
         not_run_count=3,
@@ -276,26 +322,38 @@ def test_cover_says_example_actions_and_evidence_on_page_one():
     text = render.render("cover.md.j2", facts)
     assert "are EXAMPLE actions, not Testshire's" in text
     assert "EXAMPLE figures" in text and "DRAFT" in text
-    assert "3 of 35 risk tests could not run" in text
+    assert "Risks flagged by the published data: cost of care (65+ care homes)." in text
+    assert "3 of 35 market risk tests could not run" in text
     assert (
         "| **65+ care homes** | Weekly unit cost of nursing care, 65+: **£630** (England £810), "
-        "2021-22 | **flagged: cost of care**<br>not flagged: workforce supply<br>could not run: "
-        "limited capacity |" in text
+        "2021\u201122 | **Cost of care flagged**: ASC-FR unit cost of nursing care, 65+, £630 against "
+        "England £810 and the region £870.<br>Not flagged: workforce supply.<br>Not run (no "
+        "figure): limited capacity. |" in text
     )
     own = render.render(
-        "cover.md.j2", {**facts, "actions_example": False, "evidence_example": False}
+        "cover.md.j2",
+        {**facts, "actions_example": False, "evidence_example": False, "fill_in": True},
     )
-    assert "EXAMPLE" not in own
+    assert "EXAMPLE" not in own and "The plans section is for the council to complete" in own
 
 
-def test_executive_summary_from_section1_facts():
-    f1 = _s1([_item(), _item(label="Second"), _item(label="Third")], flagged=["Cost of care"])
-    rows = context.executive_summary(f1)
+def test_executive_summary_tells_each_market_its_own_results():
+    risks = [
+        _risk(),
+        _risk(label="Cost of care", state="not flagged", measure="Second measure"),
+        _risk(label="Workforce supply", state="not flagged"),
+        _risk(label="Market exit", state="could not run"),
+    ]
+    f1 = _s1([_item(), _item(label="Second"), _item(label="Third")], risks=risks)
+    rows = narrative_markets.executive_summary(f1)
     assert [i["label"] for i in rows[0]["figures"]] == [
         "Weekly unit cost of nursing care, 65+",
         "Second",
     ]
-    assert rows[0]["flagged"] == ["Cost of care"] and rows[0]["not_flagged"] == ["Workforce supply"]
+    assert [f["label"] for f in rows[0]["flagged"]] == ["Cost of care"]
+    # a risk flagged by one test is not also 'not flagged' by another
+    assert rows[0]["not_flagged"] == ["Workforce supply"]
+    assert rows[0]["not_run"] == ["Market exit"]
 
 
 def test_sources_deduplicated_with_tables_and_years():
@@ -314,7 +372,7 @@ def test_sources_deduplicated_with_tables_and_years():
             status=["ok", "ok", "ok", "missing", "ok"],
         )
     )
-    used, missing = context.sources_used(ind)
+    used, missing = narrative_markets.sources_used(ind)
     assert used == [
         dict(source="ASC-FR (NHS Digital) T15", years="2021-22"),
         dict(source="ASC-FR (NHS Digital) T52", years="2020-21, 2021-22"),
@@ -451,6 +509,9 @@ def test_section2_pounds_shares_backtest_and_warnings():
             files=[],
             data_notes=[],
             glossary=[],
+            rules=[],
+            sources_grouped=[],
+            files_other=[],
             accuracy=_s2()["accuracy"],
         ),
     )
@@ -577,15 +638,28 @@ def test_section2_prints_spend_ranges_the_record_by_horizon_and_the_rates():
     assert "Baseline holds every rate at its base-year level" in text
 
 
-def test_section3_actions_with_evidence(tmp_path):
+def _s3(**kw):
     facts = dict(
         title="Section 3: Plans for each market to address sustainability issues",
         council="Testshire",
         demo=False,
+        example=False,
+        fill_in=False,
         markets=[
             dict(
                 key="care_home_65",
                 title="65+ care homes",
+                council_wide=False,
+                flagged=[
+                    dict(
+                        label="Cost of care",
+                        evidence=[
+                            "ASC-FR unit cost of nursing care, 65+: £630 against England £810"
+                        ],
+                    )
+                ],
+                not_run=["Workforce supply"],
+                not_flagged=["Market exit"],
                 actions=[
                     dict(
                         id="CH1",
@@ -593,37 +667,52 @@ def test_section3_actions_with_evidence(tmp_path):
                         description="Review fees.",
                         owner="Head of Commissioning",
                         due="2026",
+                        funding="MSIF 2025-26",
                         evidence=[
                             _item(),
                             _item(label="Beds", status="missing", value=None, note="no directory"),
                         ],
+                        withheld=["Unit cost of nursing care"],
                         risks=[
-                            dict(label="Cost of care", flag=True),
-                            dict(label="Market exit", flag=None),
+                            dict(label="Cost of care", state="flagged"),
+                            dict(label="Market exit", state="could not run"),
                         ],
                     )
                 ],
             )
         ],
     )
-    facts["example"] = False
-    text = render.render("section3.md.j2", facts)
-    # one table per market, one row per action: editable in the Word draft, a table in the PDF
-    assert "| Action | Owner | When | Evidence | Risks it answers |" in text
-    row = next(line for line in text.splitlines() if line.startswith("| **Pay a sustainable fee**"))
-    cells = [c.strip() for c in row.strip("|").split(" | ")]
-    assert cells == [
-        "**Pay a sustainable fee**<br>Review fees.",
-        "Head of Commissioning",
-        "2026",
-        "Weekly unit cost of nursing care, 65+: £630 (£ per week, 2021-22), below England (£810)"
-        "<br>Beds: not available (no directory)",
-        "Cost of care (**flagged**)<br>Market exit (not assessed)",
-    ]
+    facts.update(kw)
+    return facts
+
+
+def test_section3_actions_with_evidence():
+    text = render.render("section3.md.j2", _s3())
+    assert "Action | Owner | When | Funding | Evidence | Risks it answers |" in text
+    assert (
+        "| **Pay a sustainable fee**<br>Review fees. | Head of Commissioning | 2026 | MSIF 2025-26 | "
+        "Weekly unit cost of nursing care, 65+: £630 a week (2021\u201122), below England (£810)<br>Beds: not "
+        "available<br>Unit cost of nursing care: not cited (listed in the first section as a figure to "
+        "check) | Cost of care (flagged)<br>Market exit (not tested) |" in text
+    )
     assert "These are Testshire's actions" in text and "EXAMPLE" not in text
-    example = render.render("section3.md.j2", {**facts, "example": True})
+    example = render.render("section3.md.j2", _s3(example=True))
     assert "**EXAMPLE ACTIONS: replace with your own.**" in example
     assert "not Testshire's" in example and "These are Testshire's actions" not in example
+
+
+def test_section3_to_fill_in_lists_flagged_risks_with_empty_cells():
+    text = render.render("section3.md.j2", _s3(fill_in=True))
+    assert "This section is Testshire's to write." in text
+    assert "Risk | Evidence | Action | Owner | By when | Funding |" in text
+    assert (
+        "| **Cost of care** | ASC-FR unit cost of nursing care, 65+: £630 against England £810 "
+        "| | | | |" in text
+    )
+    assert "| Another risk the council identifies | | | | | |" in text
+    assert "Not tested from published data in this market: workforce supply" in text
+    assert "### Provider engagement" in text and "### Strategies this plan relies on" in text
+    assert "Pay a sustainable fee" not in text and "EXAMPLE" not in text
 
 
 def test_strict_undefined_fails_loudly():
@@ -648,23 +737,23 @@ def test_no_numbers_typed_into_templates():
 
 
 def test_actions_file_validated(tmp_path):
-    actions = context.load_actions(resources.packaged("templates", "actions.yml"))
+    actions = narrative_markets.load_actions(resources.example_actions())
     assert {a["market"] for a in actions} >= {
         "care_home_65",
         "home_care_18",
         "supported_living",
         "all",
     }
-    assert context.read_actions(resources.packaged("templates", "actions.yml"))["example"] is True
+    assert narrative_markets.read_actions(resources.example_actions())["example"] is True
     bad = tmp_path / "actions.yml"
     bad.write_text(
         "name: x\nactions:\n  - {id: A, market: care_home_65, title: t, owner: o, colour: red}\n"
     )
     with pytest.raises(SettingsError, match="unknown key"):
-        context.load_actions(bad)
+        narrative_markets.load_actions(bad)
     bad.write_text("name: x\nactions:\n  - {id: A, market: moon, title: t, owner: o}\n")
     with pytest.raises(SettingsError, match="moon"):
-        context.load_actions(bad)
+        narrative_markets.load_actions(bad)
 
 
 def test_accuracy_summary_comes_from_the_backtest_summary():
@@ -717,14 +806,20 @@ def test_accuracy_summary_comes_from_the_backtest_summary():
 
 def test_a_row_of_figures_shares_its_decimals():
     # Wiltshire's ASCOF 2B row read "19.7 | 17 | 17 | 18.8": whole numbers lost their decimal
-    assert context._row_digits("", [19.7, 17.0, 17.0, 18.8]) == 1
-    assert context._row_digits("", [916.0, 1104.0, 1271.0, 983.0]) is None  # counts stay whole
-    assert context._row_digits("", [201.4, 70.0, float("nan")]) == 0
-    assert context._row_digits("£ per week", [630.27, 810.1]) is None  # money formats itself
+    assert narrative_markets._row_digits("", [19.7, 17.0, 17.0, 18.8]) == 1
+    assert (
+        narrative_markets._row_digits("", [916.0, 1104.0, 1271.0, 983.0]) is None
+    )  # counts stay whole
+    assert narrative_markets._row_digits("", [201.4, 70.0, float("nan")]) == 0
+    assert (
+        narrative_markets._row_digits("£ per week", [630.27, 810.1]) is None
+    )  # money formats itself
     # DEMO's spend per adult read "£201 | £70.90 | £53.56 | £52.29"
-    assert context._row_digits("£ per adult", [201.4, 70.9, 53.56, 52.29]) == 2
+    assert narrative_markets._row_digits("£ per adult", [201.4, 70.9, 53.56, 52.29]) == 2
     assert render.number(201.4, "£ per adult", 2) == "£201.40"
-    assert context._row_digits("£ thousands", [51_500_000.0, 20.5]) is None  # £51.5m stays
+    assert (
+        narrative_markets._row_digits("£ thousands", [51_500_000.0, 20.5]) is None
+    )  # £51.5m stays
     text = render.render(
         "section1.md.j2",
         _s1(
@@ -839,6 +934,9 @@ def test_comparators_in_plain_words_in_section1_and_the_method_in_the_appendix()
             files=[],
             data_notes=[],
             glossary=[],
+            rules=[],
+            sources_grouped=[],
+            files_other=[],
             accuracy=_s2(backtest=False)["accuracy"],
         ),
     )
@@ -862,11 +960,50 @@ def test_a_register_with_no_period_takes_no_year_from_the_population_it_is_joine
             status=["ok", "ok"],
         )
     )
-    used, _ = context.sources_used(ind)
+    used, _ = narrative_markets.sources_used(ind)
     assert used == [
         dict(source="CQC care directory (HSCA Active Locations)", years=""),
         dict(source="ONS", years="2022-23"),
     ]
+
+
+def test_one_rating_figure_per_market_from_the_best_source():
+    """Lincolnshire had 'care homes rated good 70.2%' (its one-county CQC extract) beside ASCOF
+    6B's 75.8% and a rank of '1 of 1'; Wiltshire had 'rated good: not measured' beside the 6B
+    chart. Now the care home table shows one rating figure: CQC's own where it can be set
+    against England, else ASCOF 6B, and never the other as 'not measured'."""
+
+    def row(indicator, value, england, status="ok"):
+        return dict(
+            indicator=indicator,
+            breakdown="Good or outstanding",
+            status=status,
+            value=value,
+            england=england,
+            region=None,
+            comparator_median=None,
+            unit="%",
+            year=2024,
+            year_label="2024-25",
+            rank=None,
+            n_ranked=None,
+            change_pct=None,
+            note="",
+            source="s",
+            market="care_home_65",
+        )
+
+    def labels(*rows):
+        shown, missing = narrative_markets.market_rows(pd.DataFrame(list(rows)), "care_home_65")
+        return [i["indicator"] for i in shown], [i["indicator"] for i in missing]
+
+    ascof = row("ascof_6b_rating_share", 75.8, 81.7)
+    extract = row("care_home_rating_share", 70.2, None)
+    national = row("care_home_rating_share", 72.0, 78.0)
+    absent = row("care_home_rating_share", None, None, status="missing")
+    assert labels(ascof, extract) == (["ascof_6b_rating_share"], [])
+    assert labels(ascof, national) == (["care_home_rating_share"], [])
+    assert labels(ascof, absent) == (["ascof_6b_rating_share"], [])
 
 
 def test_data_notes_say_which_files_are_not_as_published_or_from_an_earlier_build():

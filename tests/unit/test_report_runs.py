@@ -8,11 +8,14 @@ key a kept plan is checked against.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -177,10 +180,11 @@ def test_a_kept_plan_must_have_the_same_key_and_its_files(tmp_path):
             {"la_code": "E06000054", resume.KEY: "k1", "html": "plan.html", "pdf": "plan.pdf"}
         )
     )
-    assert resume.kept(tmp_path, "E06000054", "k1", pdf=False)["la_code"] == "E06000054"
-    assert resume.kept(tmp_path, "E06000054", "k2", pdf=False) is None  # another build or code
-    assert resume.kept(tmp_path, "E06000054", "k1", pdf=True) is None  # its PDF is missing
-    assert resume.kept(tmp_path, "E06000099", "k1", pdf=False) is None
+    html_only = dict(pdf=False, docx=False)
+    assert resume.kept(tmp_path, "E06000054", "k1", **html_only)["la_code"] == "E06000054"
+    assert resume.kept(tmp_path, "E06000054", "k2", **html_only) is None  # another build/code
+    assert resume.kept(tmp_path, "E06000054", "k1", pdf=True, docx=False) is None  # PDF gone
+    assert resume.kept(tmp_path, "E06000099", "k1", **html_only) is None
     base = dict(scenarios=None, actions_file=None, evidence_file=None, horizon=5, pdf=True)
     key = resume.plan_key(data_version="v-1", **base)
     assert key == resume.plan_key(data_version="v-1", **base)
@@ -191,3 +195,160 @@ def test_a_kept_plan_must_have_the_same_key_and_its_files(tmp_path):
     with_file = resume.plan_key(data_version="v-1", **{**base, "evidence_file": evidence})
     evidence.write_text("a: 2\n")  # the same file name, other figures
     assert with_file != resume.plan_key(data_version="v-1", **{**base, "evidence_file": evidence})
+    assert key != resume.plan_key(data_version="v-1", **{**base, "docx": False})
+    # a PDF that failed to print (no file named) or a Word draft not written: built again
+    summary = {"la_code": "E06000054", resume.KEY: "k1", "html": "plan.html", "pdf": None}
+    (plan / "summary.json").write_text(json.dumps({**summary, "docx": "plan.docx"}))
+    (plan / "plan.docx").write_bytes(b"PK")
+    assert resume.kept(tmp_path, "E06000054", "k1", pdf=True, docx=True) is None
+    assert resume.kept(tmp_path, "E06000054", "k1", pdf=False, docx=True) is not None
+    (plan / "plan.docx").unlink()
+    assert resume.kept(tmp_path, "E06000054", "k1", pdf=False, docx=True) is None
+    assert resume.kept(tmp_path, "E06000054", "k1", pdf=False, docx=False) is not None
+
+
+def test_the_plans_code_key_is_every_files_content(tmp_path, monkeypatch):
+    from msp_analysis import cache
+
+    package = tmp_path / "msp_analysis"
+    (package / "resources" / "templates").mkdir(parents=True)
+    (package / "plan.py").write_text("x = 1\n")
+    template = package / "resources" / "templates" / "cover.md.j2"
+    template.write_text("# {{ council }}\n")
+    monkeypatch.setattr(cache, "PACKAGE_DIR", package)
+
+    def key() -> str:
+        resume.package_key.cache_clear()
+        return resume.package_key()
+
+    first = key()
+    copy = tmp_path / "copy" / "msp_analysis"  # a fresh install: same content, new times
+    shutil.copytree(package, copy)
+    os.utime(copy / "plan.py", (1, 1))
+    monkeypatch.setattr(cache, "PACKAGE_DIR", copy)
+    assert key() == first
+    (copy / "resources" / "templates" / "cover.md.j2").write_text("# {{ council }} draft\n")
+    assert key() != first  # a template edit changes the plans, so they are built again
+    resume.package_key.cache_clear()
+
+
+#: what starts worker processes (concurrent.futures, multiprocessing)
+POOLS = {"ProcessPoolExecutor", "Pool"}
+
+
+def _call_name(node) -> str | None:
+    return getattr(node, "id", None) or getattr(node, "attr", None)
+
+
+def test_every_process_pool_of_the_package_follows_its_parent():
+    """A pool whose workers do not end with their parent outlives a killed command: the
+    batch's warm-up went on computing (and holding its memory) after `msp report --all`
+    was killed, until it had finished."""
+    import ast
+
+    import msp_analysis
+
+    root = Path(msp_analysis.__file__).parent
+    loose = []
+    pools = 0
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _call_name(node.func) in POOLS):
+                continue
+            pools += 1
+            init = next((k.value for k in node.keywords if k.arg == "initializer"), None)
+            name = _call_name(init) if init is not None else None
+            follows = name == "follow_parent" or (
+                name in functions
+                and any(
+                    isinstance(c, ast.Call) and _call_name(c.func) == "follow_parent"
+                    for c in ast.walk(functions[name])
+                )
+            )
+            if not follows:
+                loose.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert pools >= 4  # the store's readers, the warm-up, the batch's workers, insights
+    assert loose == []
+
+
+SLOW_WARMUP = """
+import os, time
+from pathlib import Path
+
+
+def warm_shared(raw_dir, councils):
+    Path(os.environ["MSP_TEST_MARKS"], f"warmup-{os.getpid()}").write_text("")
+    time.sleep(60)
+"""
+
+WARMUP_CHILD = """
+import sys
+import tempfile
+from msp_analysis.report import warmup
+import slow_warmup
+
+warmup.warm_shared = slow_warmup.warm_shared
+warmup.warm_in_own_process(sys.argv[1], None)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX signals")
+def test_a_killed_batchs_warm_up_ends_with_it(tmp_path):
+    # what all plans share is computed in a process of its own (minutes on the real files)
+    import signal
+    import time
+
+    import psutil
+
+    (tmp_path / "slow_warmup.py").write_text(SLOW_WARMUP)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+        "MSP_TEST_MARKS": str(marks),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WARMUP_CHILD, str(tmp_path)], env=env, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while not list(marks.glob("warmup-*")):
+        assert proc.poll() is None and time.monotonic() < deadline, "no warm-up started"
+        time.sleep(0.05)
+    worker = int(next(marks.glob("warmup-*")).name.split("-")[1])
+    os.kill(proc.pid, signal.SIGKILL)  # the batch alone, as kill -9 or the OOM killer
+    proc.wait(timeout=10)
+    try:
+        assert psutil.wait_procs([psutil.Process(worker)], timeout=10)[1] == []
+    except psutil.NoSuchProcess:
+        pass  # already gone
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker, signal.SIGKILL)
+
+
+@pytest.mark.skipif(render_pdf.pdf_engine() is None, reason="no Chromium to print with")
+@pytest.mark.parametrize("live", [False, True], ids=["one-shot", "live-browser"])
+def test_chromium_prints_under_a_long_temporary_folder_and_leaves_nothing_there(
+    tmp_path, monkeypatch, live
+):
+    # Chromium's socket goes in a folder of its temporary folder: under a long TMPDIR
+    # (pytest's, a deep home folder) it exited at once and the plan had no PDF
+    from msp_analysis import browser
+
+    temp = tmp_path / ("a-temporary-folder-with-a-long-name-" * 2) / "tmp"
+    temp.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    html = tmp_path / "plan.html"
+    html.write_text("<html><body><h1>Plan</h1></body></html>")
+    target = tmp_path / "plan.pdf"
+    if live:
+        with browser.Browser(render_pdf.pdf_engine()) as chromium:
+            assert render_pdf.to_pdf(html, target, browser=chromium) == target
+    else:
+        assert render_pdf.to_pdf(html, target) == target
+    assert target.read_bytes().startswith(b"%PDF")
+    assert list(temp.iterdir()) == []  # no profile, no Chromium folder left behind

@@ -32,7 +32,7 @@ def test_shipped_files_are_inside_the_package():
         "section2.md.j2",
         "section3.md.j2",
     }
-    assert resources.actions_file() == package / "templates" / "actions.yml"
+    assert resources.example_actions() == package / "templates" / "actions.yml"
     assert resources.plan_notebook().read_text().count('tags=["parameters"]') == 1
 
 
@@ -61,12 +61,18 @@ def test_user_template_replaces_only_its_namesake(tmp_path, monkeypatch):
     assert env.loader.get_source(env, "section3.md.j2")[0] == shipped
 
 
-def test_user_actions_file_replaces_the_example(tmp_path, monkeypatch):
+def test_council_actions_file_else_tables_to_fill_in(tmp_path, monkeypatch):
+    """A real council's plan prints the council's own actions file from $MSP_TEMPLATES_DIR;
+    with none, no example: each market gets a table to fill in. The example is for DEMO plans
+    and for --actions example."""
     monkeypatch.setenv(resources.TEMPLATES_ENV, str(tmp_path))
-    # no actions.yml in the user's folder: the shipped example
-    assert plan.default_actions() == resources.packaged("templates", "actions.yml")
-    (tmp_path / "actions.yml").write_text("actions: []\n")
-    assert plan.default_actions() == tmp_path / "actions.yml"
+    assert resources.actions_file() is None
+    assert plan._actions(None, demo=False) is None
+    assert plan._actions(None, demo=True)["example"] is True
+    assert plan._actions(plan.EXAMPLE_ACTIONS, demo=False)["example"] is True
+    (tmp_path / "actions.yml").write_text("name: ours\nactions: []\n")
+    assert resources.actions_file() == tmp_path / "actions.yml"
+    assert plan._actions(None, demo=False) == {"name": "ours", "example": False, "actions": []}
 
 
 def test_default_evidence_is_the_councils_own_public_figures_or_none(tmp_path):

@@ -19,7 +19,7 @@
 la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
 raw_dir = "../../shared/data"  # folder of published files, relative to this notebook
 scenarios = None  # list of scenario YAML files; None for the default scenarios
-actions_file = None  # the council's own actions YAML (Section 3); None for the shipped example
+actions_file = None  # the council's actions YAML (Section 3), or "example"; None: tables to fill in
 evidence_file = (
     None  # the council's local evidence YAML; None for none (a DEMO plan uses the example)
 )
@@ -57,16 +57,10 @@ for text, figs in draft.section1_parts():
         show(fig)
 
 # %% tags=[]
-markdown(draft.section2)
-
-# %% tags=[]
-show(draft.fig_people())
-
-# %% tags=[]
-show(draft.fig_spend_scenarios())
-
-# %% tags=[]
-show(draft.fig_drivers())
+for text, figs in draft.section2_parts():
+    markdown(text)
+    for fig in figs:
+        show(fig)
 
 # %% tags=[]
 markdown(draft.section3)
