@@ -384,13 +384,17 @@ def cmd_forecast(args: SimpleNamespace) -> int:
     "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
 )
 @click.option(
-    "--out", type=PATH, required=True, help="folder for backtest.csv and backtest_summary.csv"
+    "--out",
+    type=PATH,
+    required=True,
+    help="folder for backtest.csv, backtest_summary.csv, backtest_by_horizon.csv and"
+    " rates_backtest.csv",
 )
 def cmd_backtest(args: SimpleNamespace) -> int:
     inputs.check_out_dir(args.out)
     processed = _processed_for(args.raw)
 
-    from msp_analysis.forecast import backtest
+    from msp_analysis.forecast import backtest, ranges, rates
     from msp_analysis.tables import Tables
 
     tables = Tables.load(processed)
@@ -400,20 +404,47 @@ def cmd_backtest(args: SimpleNamespace) -> int:
     bt.to_csv(out / "backtest.csv", index=False)
     summary = backtest.summary(bt)
     summary.to_csv(out / "backtest_summary.csv", index=False)
-    cols = ["target", "origin", "horizon", "model", "councils", "median_ape", "mape", "bias_pct"]
-    cols += [c for c in ("beats_naive_pct", "beats_linear_trend_pct") if c in summary]
-    cols += ["coverage_80", "coverage_95"]
-    print(summary[cols].round(1).to_string(index=False) if len(summary) else "no spend history")
+    rb = rates.backtest(tables)
+    rb.to_csv(out / "rates_backtest.csv", index=False)
+    record = ranges.record(tables)
+    record.to_csv(out / "backtest_by_horizon.csv", index=False)
+    if record.empty:
+        print("no spend history")
+    else:
+        print(
+            "How the forecasts did on the past, by years ahead (pooled over origins; each"
+            " origin's ranges calibrated on the other origins):"
+        )
+        shown = record.rename(
+            columns={
+                "horizon": "years ahead",
+                "origins": "forecast from",
+                "median_ape": "median error %",
+                "bias_pct": "bias %",
+                "coverage_80": "80% range held %",
+                "coverage_95": "95% range held %",
+                "reference_median_ape": "reference median error %",
+            }
+        )
+        print(shown.round(1).to_string(index=False))
+        print(
+            "Spend: adult social care net current expenditure; 'all measures' adds total"
+            " expenditure and ASC-FR gross current expenditure; reference: the last value."
+            " People: people in long-term support; reference: the rate held flat."
+        )
     h = backtest.headline(summary)
     if h:
         print(
-            f"Latest origin {h['origin']}: median error {h['median_ape']:.1f}% (naive"
-            f" {h['naive_median_ape']:.1f}%, national-growth oracle {h['oracle_median_ape']:.1f}%);"
-            f" beats naive for {h['beats_naive_pct']:.0f}% of {h['councils']} councils (target 70%);"
-            f" 80% intervals held {h['coverage_80']:.0f}% (target 75-85%)"
+            f"Latest origin {h['origin']}, one year ahead: median error {h['median_ape']:.1f}%"
+            f" (naive {h['naive_median_ape']:.1f}%, national-growth oracle"
+            f" {h['oracle_median_ape']:.1f}%); beats naive for {h['beats_naive_pct']:.0f}% of"
+            f" {h['councils']} councils (target 70%); 80% ranges held {h['coverage_80']:.0f}%"
+            f" there and {h['coverage_80_all_origins']:.0f}% over all {h['origins']} origins one"
+            " year ahead (target 75-85%)"
         )
     print(
-        f"-> {out}/backtest.csv ({len(bt):,} rows, {bt['la_code'].nunique()} councils), backtest_summary.csv"
+        f"-> {out}/backtest.csv ({len(bt):,} rows, {bt['la_code'].nunique()} councils),"
+        " backtest_summary.csv, backtest_by_horizon.csv, rates_backtest.csv"
     )
     return 0
 

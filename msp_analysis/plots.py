@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+_BOUNDS = ("lower_80", "upper_80", "lower_95", "upper_95")
 COUNCIL = "#1d4e89"
 ENGLAND = "#7f7f7f"
 REGION = "#e3a21a"
@@ -219,19 +220,16 @@ def spend_mix(shares: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
     )
 
 
-def fan(forecast: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
-    """Fan chart of one series: central forecast with 80% and 95% intervals (columns year, value, lower/upper)."""
+def fan(forecast: pd.DataFrame, title: str, *, source: str, unit: str = "") -> plt.Figure:
+    """Fan chart of one series: central forecast with 80% and 95% ranges (columns year, value,
+    lower/upper); ``unit`` labels the axis."""
     f = forecast.sort_values("year")
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     x = f["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}")
-    ax.fill_between(
-        x, f["lower_95"], f["upper_95"], color=COUNCIL, alpha=0.12, label="95% interval"
-    )
-    ax.fill_between(
-        x, f["lower_80"], f["upper_80"], color=COUNCIL, alpha=0.25, label="80% interval"
-    )
+    ax.fill_between(x, f["lower_95"], f["upper_95"], color=COUNCIL, alpha=0.12, label="95% range")
+    ax.fill_between(x, f["lower_80"], f["upper_80"], color=COUNCIL, alpha=0.25, label="80% range")
     ax.plot(x, f["value"], "-o", color=COUNCIL, linewidth=2, markersize=4, label="Central forecast")
-    _style(ax, title)
+    _style(ax, title, unit)
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     _footer(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
@@ -240,9 +238,92 @@ def fan(forecast: pd.DataFrame, title: str, *, source: str) -> plt.Figure:
         describe(
             fig,
             f"Fan chart, {title}: central forecast {_n(a['value'])} in {x.iloc[0]} and "
-            f"{_n(b['value'])} in {x.iloc[-1]}, 80% interval {_n(b['lower_80'])} to "
+            f"{_n(b['value'])} in {x.iloc[-1]}, 80% range {_n(b['lower_80'])} to "
             f"{_n(b['upper_80'])} in {x.iloc[-1]}.",
         )
+    return fig
+
+
+def _fy_label(y) -> str:
+    return f"{int(y)}-{(int(y) + 1) % 100:02d}"
+
+
+def spend_fan(
+    spend: pd.DataFrame,
+    title: str,
+    *,
+    source: str,
+    fan_scenario: str,
+    constant: dict[str, str] | None = None,
+    titles: dict[str, str] | None = None,
+) -> plt.Figure:
+    """Spend by scenario in £ million with ranges: cash scenarios on one axis (``fan_scenario``
+    with its 80% and 95% ranges, the others as lines with their 80% range dotted), and any
+    constant-price scenario on an axis of its own, labelled with its prices.
+
+    Args:
+        spend: scenario, year, value, lower_80, upper_80, lower_95, upper_95 (£).
+        title: the chart's title.
+        source: the footer's source line.
+        fan_scenario: the cash scenario drawn as a fan.
+        constant: scenario -> its price words ('constant 2023-24 prices') for each
+            constant-price scenario.
+        titles: scenario file names -> titles.
+    """
+    constant = constant or {}
+    name = lambda n: (titles or {}).get(n) or n.replace("_", " ").capitalize()  # noqa: E731
+    f = spend.assign(**{c: spend[c] / 1e6 for c in ("value", *_BOUNDS)}).sort_values("year")
+    cash = [n for n in dict.fromkeys(f["scenario"]) if n not in constant]
+    const = [n for n in dict.fromkeys(f["scenario"]) if n in constant]
+    widths = [2.3, 1.0] if const and cash else [1.0]
+    fig, axes = plt.subplots(
+        1, len(widths), figsize=(7.5, 3.9), gridspec_kw={"width_ratios": widths}, squeeze=False
+    )
+    palette = plt.get_cmap("tab10")
+    ends = []
+    ax = axes[0][0]
+    if cash:
+        others = [n for n in cash if n != fan_scenario]
+        for i, n in enumerate([fan_scenario, *others] if fan_scenario in cash else others):
+            g = f[f["scenario"] == n]
+            x = g["year"].map(_fy_label)
+            if n == fan_scenario:
+                ax.fill_between(
+                    x, g["lower_95"], g["upper_95"], color=COUNCIL, alpha=0.10, label="95% range"
+                )
+                ax.fill_between(
+                    x, g["lower_80"], g["upper_80"], color=COUNCIL, alpha=0.22, label="80% range"
+                )
+                ax.plot(
+                    x, g["value"], "-o", color=COUNCIL, linewidth=2, markersize=4, label=name(n)
+                )
+            else:
+                ax.plot(x, g["value"], "-", color=palette(i % 10), linewidth=1.4, label=name(n))
+            ends.append(
+                f"{name(n)} £{g['value'].iloc[-1]:,.1f}m in {x.iloc[-1]} (80% range"
+                f" £{g['lower_80'].iloc[-1]:,.0f}m to £{g['upper_80'].iloc[-1]:,.0f}m)"
+            )
+        _style(ax, title, "£ million, cash")
+        ax.legend(frameon=False, fontsize=7.5, loc="upper left")
+        ax.tick_params(axis="x", labelsize=8)
+    if const:
+        cax = axes[0][-1]
+        for n in const:
+            g = f[f["scenario"] == n]
+            x = g["year"].map(_fy_label)
+            cax.fill_between(x, g["lower_80"], g["upper_80"], color=ENGLAND, alpha=0.25)
+            cax.plot(x, g["value"], "-o", color=ENGLAND, linewidth=1.6, markersize=3)
+            ends.append(
+                f"{name(n)} £{g['value'].iloc[-1]:,.1f}m in {x.iloc[-1]} in {constant[n]}"
+                f" (80% range £{g['lower_80'].iloc[-1]:,.0f}m to £{g['upper_80'].iloc[-1]:,.0f}m)"
+            )
+        words = " and ".join(dict.fromkeys(constant[n] for n in const))
+        _style(cax, " and ".join(name(n) for n in const) if cash else title, f"£ million, {words}")
+        cax.title.set_fontsize(9 if cash else 11)
+        cax.tick_params(axis="x", labelsize=7, rotation=45)
+    _footer(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    describe(fig, f"Fan chart, {title}: " + "; ".join(ends) + ".")
     return fig
 
 

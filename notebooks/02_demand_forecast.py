@@ -18,7 +18,7 @@
 # %% [markdown] tags=[]
 # # Section 2: how demand will change
 #
-# People in long-term support by age band, client group and setting, from the base year (the latest year with revenue outturn) over the horizon, with 80% and 95% ranges. Demand follows the ONS population projection by age band at today's rates; people move through a stock and flow: some leave each year (SALT: people during the year less those at its end) and new placements replace them, so a scenario that changes where new placements go turns the stock over as people leave.
+# People in long-term support by age band, client group and setting, from the base year (the latest year with revenue outturn) over the horizon, with 80% and 95% ranges. Demand follows the ONS population projection by age band and each rate of long-term support's evidence (SALT and ASCOF), carried on after the evidence as the backtest chose; people move through a stock and flow: some leave each year (SALT: people during the year less those at its end) and new placements replace them, so a scenario that changes where new placements go turns the stock over as people leave.
 
 # %% tags=["parameters"]
 la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
@@ -29,7 +29,7 @@ evidence_file = None  # the council's local evidence YAML; None for the shipped 
 
 # %% tags=[]
 from msp_analysis import geography, plots, store
-from msp_analysis.forecast import run
+from msp_analysis.forecast import rates, run
 from msp_analysis.forecast.scenarios import default_dir
 from msp_analysis.indicators.local import evidence_for
 from msp_analysis.notebook import bullets, quiet, show, table
@@ -49,10 +49,27 @@ bullets(
     [
         f"{council} ({la_code}); data: {tables.manifest['label']}",
         f"Population: {first['population_source']}",
-        f"Rates of long-term support: {first['rate_method']}",
         *result.notes,
     ]
 )
+
+# %% [markdown] tags=[]
+# ## Rates of long-term support: the evidence and how each moves
+#
+# People in long-term support during the year per head of the population they come from (65 and over weighted by need), from SALT (2019-20 to 2021-22) and ASCOF (2020-21 learning disability; 2024-25 client-level data). Each rate's trend is shrunk toward the median council's; after the evidence it is carried on, damped or held, as the backtest chose.
+
+# %% tags=[]
+bullets(result.rate_notes or [f"Rates of long-term support: {first['rate_method']}"])
+
+# %% tags=[]
+evidence = rates.evidence(tables).query("la_code == @la_code")
+table(evidence.assign(rate_per_100k=evidence["rate"] * 1e5).drop(columns=["la_code", "rate"]), 1)
+
+# %% [markdown] tags=[]
+# How forecasts of people in long-term support did on the past, by years ahead (every council; each origin's method and ranges chosen on the other origins; the reference holds the rate flat):
+
+# %% tags=[]
+table(result.record.query("measure == 'people'"), 1)
 
 # %% [markdown] tags=[]
 # ## The age of each input

@@ -18,7 +18,7 @@
 # %% [markdown] tags=[]
 # # Section 2: how spend will change under each scenario
 #
-# Adult social care spend (people x cost per person x the price path, from a base tied to the council's published outturn) for each scenario from the base year, what drives the change in pounds, next year's spend forecast from the outturn series, and how well that forecast did on the past for every council. Each scenario is a YAML file of assumptions, each with its source; its hash is recorded.
+# Adult social care spend (people x cost per person x the price path, from a base tied to the council's published outturn) for each scenario from the base year with its 80% range, what drives the change in pounds, next year's spend forecast from the outturn series, how well the forecasts did on the past for every council at each horizon, and a workbench to try other settings. Each scenario is a YAML file of assumptions, each with its source; its hash is recorded.
 
 # %% tags=["parameters"]
 la_code = "E06000054"  # ONS code of the council; E06000054 is Wiltshire
@@ -26,12 +26,21 @@ raw_dir = "../../shared/data"  # folder of published files, relative to this not
 horizon = 5  # years forecast after the base year (1 to 10)
 scenarios = None  # list of scenario YAML files; None for every shipped scenario
 evidence_file = None  # the council's local evidence YAML; None for the shipped default (below)
+workbench_scenario = (
+    "ld_residential_to_supported_living.yml"  # the workbench starts from this shipped scenario
+)
+workbench_dir = (
+    "."  # folder the workbench saves scenario YAML files into, relative to this notebook
+)
 
 # %% tags=[]
-from msp_analysis import geography, plots, store
-from msp_analysis.forecast import backtest, run
-from msp_analysis.forecast.scenarios import default_dir
+from IPython.display import display
+
+from msp_analysis import geography, plots, store, widgets
+from msp_analysis.forecast import backtest, run, workbench
+from msp_analysis.forecast.scenarios import default_dir, scenario_title
 from msp_analysis.indicators.local import evidence_for
+from msp_analysis.narrative import ranges_facts
 from msp_analysis.narrative.section2_costs import shift_sentences
 from msp_analysis.notebook import bullets, quiet, show, table
 from msp_analysis.tables import Tables
@@ -98,18 +107,25 @@ u = result.uplifts
 table(u[u["scenario"] == "market_unchanged"].drop(columns="scenario"), 2)
 
 # %% [markdown] tags=[]
-# ## Spend by scenario
+# ## Spend by scenario, with its range
+#
+# Adult social care total expenditure, the base's line. Cash scenarios on the left (the market-unchanged scenario with its 80% and 95% ranges); a scenario in constant prices (Baseline) on an axis of its own. Ranges are as wide as forecasts of this kind strayed from the outturn at each horizon on the past (those forecasts knew one year's pay and prices; years already published narrow them).
 
 # %% tags=[]
 spend = result.forecast.query("measure == 'spend' and setting == 'All'")
 show(
-    plots.scenario_lines(
-        spend.assign(value=spend["value"] / 1e6)[["scenario", "year", "value"]],
-        "Adult social care spend by scenario (total expenditure)",
-        unit="£ million, cash",
+    plots.spend_fan(
+        spend,
+        "Adult social care spend by scenario, with ranges",
         source="ASC-FR and SALT (NHS Digital), MHCLG outturn, ONS; msp-analysis scenarios",
+        fan_scenario="market_unchanged" if "market_unchanged" in runs.index else runs.index[0],
+        constant=ranges_facts.constant_price_words(result),
+        titles={n: scenario_title(n) for n in runs.index},
     )
 )
+
+# %% tags=[]
+table(ranges_facts.spend_by_year(result), 1)
 
 # %% [markdown] tags=[]
 # ## What drives the change (market unchanged)
@@ -177,9 +193,15 @@ table(
 )
 
 # %% [markdown] tags=[]
-# ## How well the spend forecast did on the past, every council
+# ## How well the forecasts did on the past, by horizon
 #
-# Rolling origin: every year with a later published year is an origin; the horizon is the gap. Median and mean absolute percentage error, bias, the share of councils where the model beat the last value and a straight line, and how often the 80% and 95% ranges held the outturn. The oracle is told the year's true median growth, which no forecast can know.
+# Every year with later figures is an origin; from each, the forecast of every later year up to five years ahead, for every council. Each forecast knew only the pay and price uplifts published at its origin. Each origin's ranges were calibrated on the *other* origins' errors, so the share of outturns its 80% range held is out of sample. Spend: adult social care net current expenditure (and all three spend measures pooled, as the calibration pools them); the reference is the last value. People: people in long-term support; the reference is the rate held flat.
+
+# %% tags=[]
+table(result.record, 1)
+
+# %% [markdown] tags=[]
+# By origin: median and mean absolute percentage error, bias, the share of councils where the model beat the last value and a straight line, and how often the 80% and 95% ranges held the outturn. The oracle is told the period's true median growth, which no forecast can know.
 
 # %% tags=[]
 summary = backtest.summary(backtest.backtest(tables))
@@ -218,3 +240,24 @@ table(
     ].assign(scenario_sha256=result.runs["scenario_sha256"].str[:12]),
     1,
 )
+
+# %% [markdown] tags=[]
+# ## Scenario workbench
+#
+# Move the settings to re-run the council's projection (one scenario, under a second) and redraw spend and people with their ranges, beside the scenario as shipped. *Save scenario* writes the settings as a scenario YAML into `workbench_dir`; use it with `msp forecast --scenario FILE` or `msp report --scenario FILE`. The controls need a running kernel (open the notebook in Jupyter); read on the web, the default state is shown below them.
+
+# %% tags=["nbval-ignore-output"]
+wb = workbench.Workbench(
+    tables, la_code, default_dir() / workbench_scenario, horizon=horizon, evidence=evidence
+)
+display(widgets.controls(wb, save_dir=workbench_dir))
+
+# %% [markdown] tags=[]
+# The default state: the settings, spend and people with their ranges.
+
+# %% tags=[]
+settings_table, figures, default_by_year = widgets.default_state(wb)
+display(table(settings_table))
+for fig in figures:
+    show(fig)
+table(default_by_year, 1)

@@ -25,7 +25,8 @@ T11). Suppressed SALT cells (0-4 people) enter at 2, the middle of their range.
   (:mod:`msp_analysis.forecast.stockflow`).
 - **Demand** in each year: the base people in an age band and client group x population
   growth (18-64; 65+ as the need-weighted growth of 65-74, 75-84 and 85+) x the rate
-  factor (held at the base year, or each band's own trend).
+  factor (held at the base year, or the trend of the evidence for adults 18-64, adults
+  18-64 with a learning disability and people 65+: :mod:`msp_analysis.forecast.rates`).
 
 When the base year (the latest outturn year) is later than the SALT year, demand is
 brought forward from SALT by the same population and rate factors, and the run says so.
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from msp_analysis.forecast import ipf, models, stockflow
+from msp_analysis.forecast import ipf, models, rates, stockflow
 from msp_analysis.forecast import population as P
 from msp_analysis.forecast.returns import (
     SETTING_GROUPS,
@@ -284,11 +285,13 @@ def base_demand(
     if base > sy:
         fac = P.demand_factor(path, sy, base, scenario.value("need_weights"))
         rate = _rate_factor_between(tables, la_code, scenario, sy, base)
-        full["people"] = full["people"] * full["age_band"].map(fac) * full["age_band"].map(rate)
+        full = full.merge(rate, on=["age_band", "client_group"], how="left")
+        full["people"] = full["people"] * full["age_band"].map(fac) * full["rate_factor"]
+        full = full.drop(columns="rate_factor")
         notes.append(
             f"Demand brought forward from SALT {sy}-{(sy + 1) % 100:02d} to the base year"
             f" {base}-{(base + 1) % 100:02d} with population growth"
-            + (" and each band's rate trend." if scenario.value("rate_trend") == "model" else ".")
+            + " and each rate's trend over those years (see the rates below)."
         )
     return BaseDemand(
         salt_year=sy,
@@ -353,45 +356,78 @@ def _pooled(tables: Tables, band: str, upto: int) -> models.PooledGrowth:
 
 def _rate_factor_between(
     tables: Tables, la_code: str, scenario: Scenario, start: int, end: int
-) -> dict[str, float]:
-    if scenario.value("rate_trend") == "none":
-        return {a: 1.0 for a in AGE_BANDS}
-    f = rate_factors(tables, la_code, scenario, start, [end])
-    return f.set_index("age_band")["rate_factor"].to_dict()
+) -> pd.DataFrame:
+    """age_band, client_group, rate_factor from ``start`` to ``end``."""
+    # the years up to the base year are past: every scenario follows the rates' evidence
+    # through them (``none`` holds rates only after the base year; ``model`` keeps its fit)
+    mode = "model" if scenario.value("rate_trend") == "model" else "trend"
+    f = rate_factors(tables, la_code, scenario, start, [end], mode=mode)
+    return f[["age_band", "client_group", "rate_factor"]]
+
+
+#: The rates group each cell's rate follows (:mod:`msp_analysis.forecast.rates`).
+def rate_group(age_band: str, client_group: str) -> str:
+    if age_band == "18 to 64" and client_group == "Learning Disability Support":
+        return "learning disability 18 to 64"
+    return age_band
 
 
 def rate_factors(
-    tables: Tables, la_code: str, scenario: Scenario, start: int, years: list[int]
+    tables: Tables,
+    la_code: str,
+    scenario: Scenario,
+    start: int,
+    years: list[int],
+    *,
+    mode: str | None = None,
 ) -> pd.DataFrame:
-    """Each band's rate in ``years`` relative to ``start``, with 80% and 95% bounds.
+    """Each age band and client group's rate in ``years`` relative to ``start``.
 
-    With ``rate_trend: none`` the rate is held, and the bounds are those of a random walk
-    with the spread of rates' year-on-year changes pooled across councils: the rate could
-    move either way. With ``model``, each band's own trend (:func:`models.forecast`).
+    ``rate_trend``: ``none`` holds every rate; ``trend`` follows each rate's evidence
+    (:func:`rates.council_rates`: adults 18-64, learning disability within them, and 65+),
+    damped as the backtest chose; ``model`` fits each band's own SALT history
+    (:func:`models.forecast`). Returns year, age_band, client_group, rate_factor, method
+    (words), history_years (years of evidence), pooled (the median council's trend).
+    ``mode`` overrides the scenario's ``rate_trend``.
     """
+    mode = mode or scenario.value("rate_trend")
+    cells = pd.MultiIndex.from_product(
+        [years, AGE_BANDS, CLIENT_GROUPS], names=["year", "age_band", "client_group"]
+    ).to_frame(index=False)
+    if mode == "trend":
+        r = rates.council_rates(tables, la_code, start, years, scenario.value("need_weights"))
+        why = rates.choice_words(rates.backtest(tables))
+        words = dict(zip(r["group"].drop_duplicates(), rates.describe(r, why)))
+        r = r.assign(
+            method=r["group"].map(words),
+            history_years=r["points"],
+            pooled=[f"median council {np.expm1(x) * 100:+.1f}% a year" for x in r["pooled_slope"]],
+        )
+        cells["group"] = [
+            rate_group(a, c) for a, c in zip(cells["age_band"], cells["client_group"])
+        ]
+        out = cells.merge(
+            r[["group", "year", "rate_factor", "method", "history_years", "pooled"]],
+            on=["group", "year"],
+            how="left",
+        )
+        return out.drop(columns="group")
     hist = rate_history(tables)
     out = []
     for band in AGE_BANDS:
         pooled = _pooled(tables, band, start)
         mine = hist[(hist["la_code"] == la_code) & (hist["age_band"] == band)]
         mine = mine[mine["year"] <= start].set_index("year")["value"]
-        if scenario.value("rate_trend") == "model" and len(mine):
+        if mode == "model" and len(mine):
             f = models.forecast(mine, years, pooled)
-            ref = float(mine.iloc[-1])
-            for col in ("value", "lower_80", "upper_80", "lower_95", "upper_95"):
-                f[col] = f[col] / ref
-            f = f.rename(columns={"value": "rate_factor"})
+            f = f.assign(rate_factor=f["value"] / float(mine.iloc[-1]))
         else:
-            steps = np.array(years, dtype=float) - start
-            sd = pooled.sd * np.sqrt(np.maximum(steps, 0))
             f = pd.DataFrame({"year": years, "rate_factor": 1.0})
-            for lvl, z in models.Z.items():
-                f[f"lower_{lvl}"] = np.exp(-z * sd)
-                f[f"upper_{lvl}"] = np.exp(z * sd)
             f["method"] = "held at the base-year rate"
             f["history_years"] = len(mine)
-        out.append(f.assign(age_band=band, pooled=pooled.describe))
-    return pd.concat(out, ignore_index=True)
+        f = f.assign(age_band=band, pooled=pooled.describe)
+        out.append(f[["year", "age_band", "rate_factor", "method", "history_years", "pooled"]])
+    return cells.merge(pd.concat(out, ignore_index=True), on=["year", "age_band"], how="left")
 
 
 def project(
@@ -402,34 +438,18 @@ def project(
     path: P.PopulationPath,
     years: list[int],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """People by year and cell (stock and flow) and the demand factors behind them."""
+    """People by year and cell (stock and flow) and the demand factors behind them (one row
+    per year, age band and client group)."""
     b = base.base_year
     weights = scenario.value("need_weights")
-    rate = rate_factors(tables, la_code, scenario, b, years)
-    fac_rows = []
-    for y in years:
-        pop = P.demand_factor(path, b, y, weights)
-        for age in AGE_BANDS:
-            r = rate[(rate["year"] == y) & (rate["age_band"] == age)].iloc[0]
-            fac_rows.append(
-                {
-                    "year": y,
-                    "age_band": age,
-                    "pop_factor": pop[age],
-                    "rate_factor": float(r["rate_factor"]),
-                    **{
-                        f"{s}_{lvl}": float(r[f"{s}_{lvl}"])
-                        for s in ("lower", "upper")
-                        for lvl in (80, 95)
-                    },
-                    "method": r["method"],
-                    "history_years": int(r["history_years"]),
-                    "pooled": r["pooled"],
-                }
-            )
-    factors = pd.DataFrame(fac_rows)
+    factors = rate_factors(tables, la_code, scenario, b, years)
+    pop = {y: P.demand_factor(path, b, y, weights) for y in years}
+    factors.insert(
+        3, "pop_factor", [pop[y][a] for y, a in zip(factors["year"], factors["age_band"])]
+    )
     groups = base.people.groupby(["age_band", "client_group"], as_index=False)["people"].sum()
-    dem = groups.merge(factors[["year", "age_band", "pop_factor", "rate_factor"]], on="age_band")
+    keys = ["age_band", "client_group"]
+    dem = groups.merge(factors[["year", *keys, "pop_factor", "rate_factor"]], on=keys)
     dem["demand"] = dem["people"] * dem["pop_factor"] * dem["rate_factor"]
     stock = stockflow.project_stock(
         base.people, base.exit_rate, base.mix, dem, scenario.value("shifts"), b

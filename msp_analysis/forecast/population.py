@@ -14,10 +14,10 @@ newer estimate than the rest never makes a step in one year of the projection.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from msp_analysis.forecast.scenarios import POPULATION_BANDS
@@ -51,27 +51,53 @@ def _band_name(label: str) -> str | None:
 
 
 def _from_series(tables: Tables, la_code: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    by_council = _series_by_council(tables)
+    if by_council is None:
+        return None
+    empty = pd.DataFrame(columns=["year", "band", "population"])
+    estimates, projections = by_council
+    return estimates.get(la_code, empty), projections.get(la_code, empty)
+
+
+def _series_by_council(tables: Tables) -> tuple[dict, dict] | None:
+    """The registered population series (estimates, projection) as year, band, population
+    for each council: read and split once per loaded data set, not once per council."""
+    key = ("population_series_by_council",)
+    if key in tables.cache:
+        return tables.cache[key]
     try:
         from msp_analysis.series import measures, series
     except ImportError:  # pragma: no cover - the series package is part of the project
         return None
     known = measures()
     if "population_estimate" not in known:
+        tables.cache[key] = None
         return None
-    out = []
+    out: list[dict[str, pd.DataFrame]] = []
     for name in ("population_estimate", "population_projection"):
-        if name not in known:
-            out.append(pd.DataFrame(columns=["year", "band", "population"]))
-            continue
         try:
-            s = series(tables, name, la_code)
+            s = series(tables, name) if name in known else None
         except MissingSource:  # the source table is not loaded: no rows, said by the caller
-            out.append(pd.DataFrame(columns=["year", "band", "population"]))
+            s = None
+        if s is None or s.empty:
+            out.append({})
             continue
         s = s.assign(band=s["breakdown"].map(_band_name)).dropna(subset=["band", "value"])
         s = s[~s["basis"].isin(["missing", "not submitted"])]
-        out.append(s.rename(columns={"value": "population"})[["year", "band", "population"]])
-    return out[0], out[1]
+        s = s.rename(columns={"value": "population"})[["la_code", "year", "band", "population"]]
+        s = s.assign(  # plain types: each council's path groups and reshapes them many times
+            year=s["year"].astype(int),
+            band=s["band"].astype(object),
+            population=s["population"].astype(float),
+        )
+        out.append(
+            {
+                la: g.drop(columns="la_code").reset_index(drop=True)
+                for la, g in s.groupby("la_code", sort=False)
+            }
+        )
+    tables.cache[key] = (out[0], out[1])
+    return tables.cache[key]
 
 
 def _from_tables(tables: Tables, la_code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -120,15 +146,16 @@ def _population_path(
     proj = proj[proj.groupby("year")["band"].transform("nunique") == len(BANDS)]
     est = _fill_gaps(mye.assign(basis="estimate"))
     if use_projection and not proj.empty and int(proj["year"].max()) > latest:
-        wide = proj.pivot_table(index="year", columns="band", values="population")
-        anchor_year = latest if latest in wide.index else int(wide.index.min())
-        ratio = wide / wide.loc[anchor_year]
+        projected = proj.groupby(["year", "band"])["population"].mean().unstack()
+        anchor_year = latest if latest in projected.index else int(projected.index.min())
+        ratio = projected / projected.loc[anchor_year]
         last = est[est["year"] == latest].set_index("band")["population"]
         future = (ratio[ratio.index > latest] * last).stack().rename("population").reset_index()
         future = future.assign(basis="projection")
         note = (
             f"ONS population projections by age band, rebased to the {latest} mid-year"
-            f" estimate (to {int(wide.index.max())}; later years held at the last projected year)"
+            f" estimate (to {int(projected.index.max())}; later years held at the last projected"
+            " year)"
         )
         gap = _gap_words(est)
         if gap:
@@ -170,23 +197,21 @@ def _fill_gaps(est: pd.DataFrame) -> pd.DataFrame:
     (The projection cannot give the shape of the gap: it is rebased to the latest estimate
     and starts there.)
     """
-    years = sorted(int(y) for y in est["year"].unique())
-    by_year = {y: est[est["year"] == y].set_index("band")["population"] for y in years}
-    rows = [est]
-    for a, b in itertools.pairwise(years):
-        for y in range(a + 1, b):
-            t = (y - a) / (b - a)
-            pop = by_year[a] ** (1 - t) * by_year[b] ** t
-            rows.append(
-                pop.rename("population")
-                .rename_axis("band")
-                .reset_index()
-                .assign(year=y, basis="interpolated")
-            )
-    out = pd.concat(rows, ignore_index=True)
+    known = est.groupby(["year", "band"])["population"].mean().unstack()
+    full = known.reindex(range(int(known.index.min()), int(known.index.max()) + 1))
+    filled = np.exp(np.log(full).interpolate(method="index", limit_area="inside"))
+    out = filled.stack().rename("population").reset_index()
+    out["year"] = out["year"].astype(int)
+    out["basis"] = np.where(out["year"].isin(known.index), "estimate", "interpolated")
     return out.sort_values(["year", "band"]).reset_index(drop=True)[
         ["year", "band", "population", "basis"]
     ]
+
+
+def wide(path: PopulationPath) -> pd.DataFrame:
+    """Population by year (rows, every year of the path) and band (columns)."""
+    by_year = path.frame.groupby(["year", "band"])["population"].mean().unstack()
+    return by_year.reindex(columns=list(POPULATION_BANDS))
 
 
 def band_population(path: PopulationPath, year: int) -> pd.Series:

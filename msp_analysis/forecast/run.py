@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from msp_analysis import geography
-from msp_analysis.forecast import costs, demand, drivers, ledger, returns
+from msp_analysis.forecast import costs, demand, drivers, ledger, ranges, returns
 from msp_analysis.forecast import population as P
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
@@ -66,6 +66,10 @@ class ForecastResult:
         notes: how the base was built (sentences for the plan).
         outlook: next year's adult social care spend from the outturn series
             (:mod:`msp_analysis.forecast.outturn_forecast`), one row per measure.
+        record: how the forecasts behind the ranges did on the past, by horizon
+            (:func:`ranges.record`).
+        rate_notes: how each rate of support moves and why (the trend's evidence and the
+            backtest's choice), where a scenario follows the trend.
         reconciliation: the base year's spend line by line, from the returns to the published
             outturn line (:func:`msp_analysis.forecast.ledger.reconciliation`).
         weekly_costs: the weekly cost a person of every setting and client group, in the
@@ -84,6 +88,8 @@ class ForecastResult:
     inputs: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     outlook: pd.DataFrame = field(default_factory=pd.DataFrame)
+    record: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rate_notes: list[str] = field(default_factory=list)
     reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
     weekly_costs: pd.DataFrame = field(default_factory=pd.DataFrame)
     shift_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -196,17 +202,22 @@ def project_council(
     cost_base = cost_sy.assign(cost_base=cost_sy["cost"] * cost_sy["to_base"] * scale)
     path_cost = costs.cost_path(scenario, cost_base, base, years, figures)
     f = stock.merge(bd.people.rename(columns={"people": "people_base"}), on=demand.CELL)
-    f = f.merge(factors, on=["year", "age_band"])
+    f = f.merge(factors, on=["year", "age_band", "client_group"])
     f = f.merge(cost_base[[*demand.CELL, "cost_base", "weeks_per_person"]], on=demand.CELL)
     f = f.merge(path_cost, on=["year", *demand.CELL])
     f["cost"] = f["cost_base"] * f["price_factor"] * f["real_factor"] * f["workforce_factor"]
     f["spend"] = f["people"] * f["cost"]
     f["people_unmet"] = f["people"] * f["capacity_loss"]
-    for lvl in (80, 95):
-        for side in ("lower", "upper"):
-            ratio = f[f"{side}_{lvl}"] / f["rate_factor"]
-            f[f"people_{side}_{lvl}"] = f["people"] * ratio
-            f[f"spend_{side}_{lvl}"] = f["spend"] * ratio
+    people_range = ranges.people_ratios(tables, sy, [base, *years]).set_index("year")
+    spend_range = (
+        # today's unit costs on the outturn base: the range of the people's growth from it
+        ranges.people_ratios(tables, base, years).set_index("year")
+        if constant_prices(scenario, base, years[-1])
+        else ranges.spend_ratios(tables, scenario, base, years).set_index("year")
+    )
+    for col in ranges.RATIO_COLUMNS:
+        f[f"people_{col}"] = f["people"] * f["year"].map(people_range[col])
+        f[f"spend_{col}"] = f["spend"] * f["year"].map(spend_range[col])
     base_rows = bd.people.merge(cost_base[[*demand.CELL, "cost_base"]], on=demand.CELL)
     base_rows = base_rows.assign(year=base, spend=lambda d: d["people"] * d["cost_base"])
     outside = ledger.outside_path(book, f, base_rows)
@@ -220,9 +231,12 @@ def project_council(
         "salt_year": sy,
         "population": path.note,
         "population_projected": path.projected,
-        "rate_methods": "; ".join(
-            f"{r.age_band}: {r.method}" for r in factors.drop_duplicates("age_band").itertuples()
-        ),
+        "rate_methods": _rate_methods(factors),
+        "rate_sentences": list(dict.fromkeys(factors["method"].dropna()))
+        if scenario.value("rate_trend") == "trend"
+        else [],
+        "people_range": people_range.reset_index(),
+        "spend_range": spend_range.reset_index(),
         "history_years": int(factors["history_years"].min()),
         "pooled": "; ".join(sorted(set(factors["pooled"].dropna()))),
         "base": base_rows,
@@ -237,6 +251,28 @@ def project_council(
         "uplifts": figures.uplifts,
     }
     return f, info
+
+
+def constant_prices(scenario: S.Scenario, base: int, last: int) -> bool:
+    """True when the scenario holds prices at the base year (``hold_prices``) or fixes every
+    year after the base at a 0% uplift: spend in today's prices."""
+    price_path = scenario.value("price_path")
+    if price_path.get("hold_prices"):
+        return True
+    fee = price_path["fee_uplift_pct"]
+    return all(fee.get(y) == 0 for y in range(base + 1, last + 1))
+
+
+def _rate_methods(factors: pd.DataFrame) -> str:
+    """How the rates move, in words: each distinct sentence once ('held at the base-year
+    rate' said once for every age band)."""
+    methods = list(dict.fromkeys(factors["method"].dropna()))
+    if methods == ["held at the base-year rate"]:
+        return "held at the base-year rate for every age band"
+    if all(m.endswith(".") for m in methods):
+        return " ".join(methods)
+    by_band = factors.drop_duplicates("age_band")
+    return "; ".join(f"{r.age_band}: {r.method}" for r in by_band.itertuples())
 
 
 def _rows(
@@ -284,9 +320,16 @@ def _rows(
             **{f"{s}_{lvl}": value for s in ("lower", "upper") for lvl in (80, 95)},
         }
     )
-    out = pd.concat([base_rows, cells, _outside_rows(info, measure, scenario, la_code, frame)])
+    if measure == "people":  # people in the base year are already brought forward from SALT
+        at_base = info["people_range"].set_index("year").loc[info["base_year"]]
+        for c in ranges.RATIO_COLUMNS:
+            base_rows[c] = value * at_base[c]
+    outside = _outside_rows(info, measure, scenario, la_code, frame)
+    out = pd.concat([base_rows, cells, *([outside] if len(outside) else [])], ignore_index=True)
+    numbers = ["value", *ranges.RATIO_COLUMNS]
+    out[numbers] = out[numbers].astype(float)
     out = out[(out["value"] != 0) | out["setting"].isin(["Nursing", "Residential", "Community"])]
-    # totals: bounds are added across groups, treating their errors as moving together (cautious)
+    # totals: every cell of a year has the same range ratio, so the bounds add up
     total = out.groupby(["la_code", "year", "scenario", "measure"], as_index=False)[
         ["value", "lower_80", "upper_80", "lower_95", "upper_95"]
     ].sum()
@@ -298,18 +341,31 @@ def _rows(
     return out[FORECAST_COLUMNS]
 
 
+def totals(frame: pd.DataFrame, info: dict, scenario: str, la_code: str) -> pd.DataFrame:
+    """People and spend in all cells by year (base year included) with their ranges, from
+    :func:`project_council`'s frame and info: measure, year, value, lower_80 ... upper_95."""
+    out = pd.concat(
+        [_rows(frame, m, info, scenario, la_code) for m in ("people", "spend")], ignore_index=True
+    )
+    out = out[out["setting"] == "All"]
+    return out[
+        ["measure", "year", "value", "lower_80", "upper_80", "lower_95", "upper_95"]
+    ].reset_index(drop=True)
+
+
 def _outside_rows(
     info: dict, measure: str, scenario: str, la_code: str, frame: pd.DataFrame
 ) -> pd.DataFrame:
     """Spend outside long-term care in the base year and each projected year (spend only).
-    Its range is the people range's share of people: it grows with the people supported."""
+    Its range is the year's spend range (one ratio for every cell of a year, so the range of
+    the total is the total of the ranges); the base year's outturn is known."""
     o = info["outside"]
     base = info["ledger"].outside_base_gbp
     if measure != "spend" or (o.empty and not base):
         return pd.DataFrame(columns=["la_code", "year", "scenario", "setting", "measure", "value"])
-    levels = [f"people_{s}_{lvl}" for s in ("lower", "upper") for lvl in (80, 95)]
-    people = frame.groupby("year")[["people", *levels]].sum()
-    ratio = people[levels].div(people["people"].where(people["people"] > 0), axis=0)
+    levels = [f"spend_{c}" for c in ranges.RATIO_COLUMNS]
+    spend = frame.groupby("year")[["spend", *levels]].sum()
+    ratio = spend[levels].div(spend["spend"].where(spend["spend"] > 0), axis=0)
     years = [info["base_year"], *o["year"].tolist()]
     value = np.array([base, *o["spend"].tolist()], dtype=float)
     ratio = ratio.reindex(years).fillna(1.0)
@@ -323,11 +379,7 @@ def _outside_rows(
             "age_band": ledger.OUTSIDE_AGES,
             "measure": measure,
             "value": value,
-            **{
-                f"{s}_{lvl}": value * ratio[f"people_{s}_{lvl}"].to_numpy()
-                for s in ("lower", "upper")
-                for lvl in (80, 95)
-            },
+            **{c: value * ratio[f"spend_{c}"].to_numpy() for c in ranges.RATIO_COLUMNS},
         }
     )
 
@@ -349,10 +401,13 @@ def run(
     S.check_horizon(horizon)
     forecasts, decomps, runs, assumptions, shifts, first_years = [], [], [], [], [], []
     info: dict = {}
+    rate_notes: list[str] = []
     figures = costs.CouncilFigures.from_evidence(evidence, la_code)
     for path in scenario_files:
         sc = S.load(path)
         frame, info = project_council(tables, la_code, sc, horizon, figures)
+        if sc.value("rate_trend") == "trend" and not rate_notes:
+            rate_notes = list(info["rate_sentences"])
         forecasts += [
             _rows(frame, m, info, sc.name, la_code) for m in ("people", "spend", "unmet_need")
         ]
@@ -406,6 +461,11 @@ def run(
                 "spend_change_pct": (end_spend / base_spend - 1) * 100 if base_spend else np.nan,
                 "unserved_people_horizon": float(end["people_unmet"].sum()),
                 "supported_living_people_base": info["supported_living_people"],
+                "rate_trend": sc.value("rate_trend"),
+                "constant_prices": constant_prices(sc, info["base_year"], last),
+                "spend_range_calibrated": bool(
+                    info["spend_range"].get("calibrated", pd.Series([False])).all()
+                ),
                 "base_line": info["ledger"].line["words"] if info["ledger"].line else "",
                 "base_line_gbp": info["ledger"].line["value_gbp"]
                 if info["ledger"].line
@@ -442,6 +502,8 @@ def run(
         inputs=inputs,
         notes=info["notes"],
         outlook=spend_outlook(tables, la_code),
+        record=ranges.record(tables),
+        rate_notes=rate_notes,
         reconciliation=ledger.reconciliation(info["ledger"]),
         weekly_costs=weekly_cost_table(info),
         shift_effects=pd.concat(shifts, ignore_index=True) if shifts else pd.DataFrame(),
@@ -599,6 +661,25 @@ def headline(result: ForecastResult, scenario: str) -> dict:
         "driver_gbp": by_driver.to_dict(),
         "driver_share_pct": (by_driver / total * 100).to_dict() if material else {},
         "history_years": int(r["history_years"]),
+        "constant_prices": bool(r.get("constant_prices", False)),
+        **_horizon_range(result, scenario, int(r["horizon_year"])),
+    }
+
+
+def _horizon_range(result: ForecastResult, scenario: str, year: int) -> dict:
+    """The 80% range of total spend in ``year`` (empty where the forecast has none)."""
+    f = result.forecast
+    row = f[
+        (f["measure"] == "spend")
+        & (f["setting"] == "All")
+        & (f["scenario"] == scenario)
+        & (f["year"] == year)
+    ]
+    if row.empty:
+        return {}
+    return {
+        "horizon_spend_lower_80_gbp": float(row["lower_80"].iloc[0]),
+        "horizon_spend_upper_80_gbp": float(row["upper_80"].iloc[0]),
     }
 
 
@@ -667,6 +748,11 @@ def headline_sentence(h: dict, council: str) -> str:
         + f" over {h['years']} years, from £{h['base_spend_gbp'] / 1e6:,.1f}m in"
         f" {fy(h['base_year'])} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {fy(h['horizon_year'])}"
     )
+    lo, hi = h.get("horizon_spend_lower_80_gbp"), h.get("horizon_spend_upper_80_gbp")
+    if lo is not None and hi is not None and hi > lo:
+        text += f" (80% range £{lo / 1e6:,.0f}m to £{hi / 1e6:,.0f}m)"
+    if h.get("constant_prices"):
+        text += f", in constant {fy(h['base_year'])} prices"
     if h["material"] and h["top_groups"] and pd.notna(h["top_groups_share_pct"]):
         text += f"; {h['top_groups_share_pct']:.0f}% of the increase comes from " + _join_cells(
             _cells_text(h["top_cells"])

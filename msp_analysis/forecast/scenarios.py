@@ -10,8 +10,9 @@ assumptions:
 - ``population`` (required): ``projection`` (ONS subnational projections by age band,
   rebased to the latest mid-year estimate) or ``flat``.
 - ``rate_trend`` (required): ``none`` (each band's rate of long-term support per
-  population held at the base year) or ``model`` (each rate's own trend, see
-  :mod:`msp_analysis.forecast.models`).
+  population held at the base year), ``trend`` (each rate follows its evidence, SALT and
+  ASCOF, damped as the backtest chose: :mod:`msp_analysis.forecast.rates`) or ``model``
+  (each band's own SALT history alone, see :mod:`msp_analysis.forecast.models`).
 - ``price_path`` (required): the price path by financial year (``2024`` is 2024-25):
   ``pay_uplift_pct`` (National Living Wage April uprating) and ``cpi_pct`` (CPI, the
   September before the year), each ``{year: pct, default: pct}``; years not given take
@@ -242,7 +243,7 @@ class Assumptions(ConfigModel):
     """Every assumption a scenario may state; population, rate_trend and price_path are required."""
 
     population: Assumption[Literal["projection", "flat"]]
-    rate_trend: Assumption[Literal["none", "model"]]
+    rate_trend: Assumption[Literal["none", "trend", "model"]]
     price_path: Assumption[PricePath]
     unit_cost_real_growth_pct: (
         Assumption[dict[Setting | Default, Annotated[float, Field(ge=-20, le=20)]]] | None

@@ -11,7 +11,7 @@ import math
 import pandas as pd
 
 from msp_analysis import geography
-from msp_analysis.narrative import render
+from msp_analysis.narrative import ranges_facts, render
 
 SECTION_TITLES = {
     1: "Section 1: Assessment of the current sustainability of local care markets",
@@ -54,15 +54,18 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     """
     from msp_analysis.forecast import run as forecast_run
     from msp_analysis.forecast import scenarios as scenarios_mod
+    from msp_analysis.forecast.outturn_forecast import last_published
     from msp_analysis.narrative import section2_costs
 
     runs = result["runs"].set_index("scenario")
     council = geography.council_name(la_code) or la_code
     scenarios = []
     people = result["forecast"].query("measure == 'people' and setting == 'All'")
+    spend = result["forecast"].query("measure == 'spend' and setting == 'All'")
     for name in runs.index:
         h = forecast_run.headline(result, name)
         p = people[people["scenario"] == name].set_index("year")
+        sp = spend[spend["scenario"] == name].set_index("year")
         rises = {k: v for k, v in h["driver_gbp"].items() if v > 0}
         total_rise = sum(rises.values())
         drivers = [
@@ -104,6 +107,9 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
                 "people_horizon_upper_80": float(p.loc[h["horizon_year"], "upper_80"]),
                 "people_change_pct": h["people_change_pct"],
                 "unserved": _clean(float(r["unserved_people_horizon"])),
+                "constant_prices": bool(r.get("constant_prices", False)),
+                "spend_horizon_lower_80": float(sp.loc[h["horizon_year"], "lower_80"]),
+                "spend_horizon_upper_80": float(sp.loc[h["horizon_year"], "upper_80"]),
             }
         )
     first = runs.iloc[0]
@@ -155,6 +161,11 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         "prices": section2_costs.first_year_facts(result),
         "assumption_count": len(result["assumptions"]),
         "assumption_sources": _assumption_sources(result),
+        "spend_table": ranges_facts.spend_table(result),
+        "record": ranges_facts.record(result),
+        "rates": ranges_facts.rate_facts(result),
+        "constant_prices": ranges_facts.price_words(base_year),
+        "prices_published_to": _fy(last_published()),
     }
 
 

@@ -254,14 +254,25 @@ class Draft:
         return None  # no rating shares published for this council: no empty chart
 
     def fig_spend_scenarios(self):
+        """Spend by scenario in £ with ranges: cash scenarios around the headline's fan, any
+        constant-price scenario on an axis of its own."""
         if self.forecast is None:
             return None
         s = self.forecast["forecast"].query("measure == 'spend' and setting == 'All'")
-        fig = plots.scenario_lines(
-            s.assign(value=s["value"] / 1e6)[["scenario", "year", "value"]],
-            "Long-term care spend by scenario",
-            unit="£ million, cash",
-            source="ASC-FR and SALT (NHS Digital), ONS; msp-analysis scenarios",
+        runs = self.forecast["runs"].set_index("scenario")
+        base = int(runs["base_year"].iloc[0])
+        constant = {
+            n: f"constant {_fy(base)} prices"
+            for n in runs.index
+            if bool(runs.get("constant_prices", pd.Series(False, index=runs.index))[n])
+        }
+        fig = plots.spend_fan(
+            s,
+            "Adult social care spend by scenario, with ranges",
+            source="ASC-FR and SALT (NHS Digital), MHCLG outturn, ONS; msp-analysis scenarios;"
+            " ranges from the backtest",
+            fan_scenario=self.headline["scenario"] if self.headline else s["scenario"].iloc[0],
+            constant=constant,
             titles={n: scenario_title(n) for n in s["scenario"].unique()},
         )
         return plots.stamp(fig, self.mark)
@@ -295,7 +306,9 @@ class Draft:
             plots.fan(
                 people,
                 f"People in long-term support, {self.council}",
-                source="SALT (NHS Digital), ONS; msp-analysis forecast",
+                source="SALT (NHS Digital), ASCOF, ONS; msp-analysis forecast; ranges from the"
+                " backtest",
+                unit="people",
             ),
             self.mark,
         )

@@ -237,3 +237,50 @@ def test_england_seed_is_read_and_raked(tables):
         / t37.loc[t37["primary_support_reason"] != "Total", "value"].sum()
     )
     assert ld / res["people"].sum() > ld_share
+
+
+def test_rate_evidence_reads_the_published_counts(tables, shared_data):
+    """Wiltshire's people in long-term support during the year: SALT T2 (workbook
+    ASCFR_and_SALT_Data_Tables_2021-22.xlsx, sheet T2, row 164: 1,995 / 2,005 / 2,060 aged
+    18-64 in 2019-20 to 2021-22) and ASCOF 2024-25 (ascof_2024_25.ods, sheet Table_2e(2b),
+    row 156, column E '2024 to 2025 - denominator': 4,826 aged 65 and over, 'people aged 65
+    and over who received long-term support during the year'), read from the raw files."""
+    from msp_analysis.forecast import rates
+
+    ods = pd.read_excel(
+        shared_data / "ascof_2024_25.ods", sheet_name="Table_2e(2b)", header=None, engine="calamine"
+    )
+    assert "during the year" in str(ods.iloc[3, 0])
+    assert ods.iloc[6, 4] == "2024 to 2025 - denominator" and ods.iloc[155, 2] == WILTS
+    ev = rates.evidence(tables)
+    mine = ev[ev["la_code"] == WILTS].set_index(["group", "year"])["people"]
+    assert mine[("65 and over", 2024)] == float(ods.iloc[155, 4]) == 4826
+    assert [mine[("18 to 64", y)] for y in (2019, 2020, 2021)] == [1995, 2005, 2060]
+    assert mine[("learning disability 18 to 64", 2020)] == 938  # ASCOF 2020-21 1E denominator
+
+
+def test_forecast_record_by_horizon_on_the_shared_files(tables):
+    """Every horizon 1-5 is tested for spend and for people, each with 100 forecasts or more,
+    and the calibrated 80% ranges held between 65% and 95% of outturns at each (the aim is
+    70-90%; the figures are reported in the plan and by `msp backtest`)."""
+    from msp_analysis.forecast import ranges
+
+    rec = ranges.record(tables)
+    for measure in ("spend, all measures", "people"):
+        r = rec[rec["measure"] == measure].set_index("horizon")
+        assert list(r.index) == [1, 2, 3, 4, 5]
+        assert (r["forecasts"] >= 100).all()
+        assert r["coverage_80"].between(65, 95).all(), r["coverage_80"].to_dict()
+    one = rec[(rec["measure"] == "spend, all measures") & (rec["horizon"] == 1)].iloc[0]
+    assert 75 <= one["coverage_80"] <= 85
+
+
+def test_lincolnshire_first_projected_year_has_no_step(tables):
+    """Lincolnshire's mid-2024 estimate (nomis_mye_2024_lincolnshire.csv) is newer than the
+    others; people in the first projected year grow like the years after it (they stepped
+    6.0% before the gap years were filled)."""
+    res = run.run(tables, "E10000019", [default_dir() / "baseline.yml"], horizon=5)
+    p = res.forecast.query("measure == 'people' and setting == 'All'").set_index("year")["value"]
+    growth = p.pct_change().dropna()
+    assert growth.iloc[0] < 0.03
+    assert growth.iloc[0] - growth.iloc[1:].mean() < 0.01

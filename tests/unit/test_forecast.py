@@ -168,7 +168,9 @@ PRICE = """  price_path:
 """
 
 
-def _scenario(tmp_path, name="s", population="flat", extra="", pay=0.0, cpi=0.0, fees=None):
+def _scenario(
+    tmp_path, name="s", population="flat", extra="", pay=0.0, cpi=0.0, fees=None, trend="none"
+):
     fees = fees if fees is not None else ", ".join(f"{y}: 0" for y in range(2022, 2032))
     p = tmp_path / f"{name}.yml"
     p.write_text(
@@ -177,10 +179,10 @@ version: "1"
 description: test
 assumptions:
   population: {{value: {population}, source: test, rating: low}}
-  rate_trend: {{value: none, source: test, rating: low}}
+  rate_trend: {{value: {trend}, source: test, rating: low}}
   unit_cost_real_growth_pct: {{value: 0, source: test, rating: low}}
 """
-        + PRICE.format(pay=pay, cpi=cpi, fees=fees)
+        + PRICE.format(pay=pay, cpi=cpi, fees=fees).replace("{trend}", trend)
         + extra
     )
     return p
@@ -352,6 +354,32 @@ def test_a_newer_estimate_makes_no_step_in_one_year():
     # the forecast's first year from a 2023 base grows like the years before it
     fac = P.demand_factor(path, 2023, 2024, S.DEFAULTS["need_weights"])
     assert fac["18 to 64"] == pytest.approx(1.133 ** (1 / 3))
+
+
+def test_rates_follow_their_evidence_and_ranges_hold_the_projection(tmp_path):
+    """T2: 18-64 90, 95, 100 (2019-2021), 65+ 600 each year; population flat. With
+    ``rate_trend: trend`` the 65+ rate has no trend, so its people match the held rate; the
+    18-64 rate rises, so 18-64 people rise above it. Every range holds its central figure
+    and no spend range narrows from one year to the next."""
+    t = _tables()
+    held = run.run(t, LA, [_scenario(tmp_path, "held")], horizon=3)
+    trend = run.run(t, LA, [_scenario(tmp_path, "trended", trend="trend")], horizon=3)
+
+    def by_band(r, name):
+        p = _people(r, name).query("setting != 'All'")
+        return p.groupby(["year", "age_band"])["value"].sum()
+
+    a, b = by_band(held, "held"), by_band(trend, "trended")
+    assert b[(2024, "65 and over")] == pytest.approx(a[(2024, "65 and over")])
+    assert b[(2024, "18 to 64")] > a[(2024, "18 to 64")]
+    assert "Adults aged 18 to 64: +" in " ".join(trend.rate_notes)
+    f = trend.forecast[trend.forecast["setting"] == "All"]
+    f = f.astype({c: float for c in ("value", "lower_80", "upper_80", "lower_95", "upper_95")})
+    assert ((f["lower_80"] <= f["value"] + 1e-9) & (f["value"] <= f["upper_80"] + 1e-9)).all()
+    assert ((f["lower_95"] <= f["lower_80"] + 1e-9) & (f["upper_80"] <= f["upper_95"] + 1e-9)).all()
+    spend = f[f["measure"] == "spend"].sort_values("year")
+    width = np.log(spend["upper_80"] / spend["lower_80"])
+    assert (np.diff(width.to_numpy()) >= -1e-12).all()
 
 
 def test_decomposition_sums_exactly_to_the_change(tmp_path):
@@ -887,14 +915,21 @@ def test_base_equals_the_outturn_line_and_the_parts_add_up(tmp_path):
     r = run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=2)
     runs = r.runs.iloc[0]
     assert runs["base_year"] == 2022 and runs["base_spend_gbp"] == pytest.approx(24_400_000, abs=1)
-    assert runs["ledger_scale"] == pytest.approx(1.25)
     rec = r.reconciliation.set_index("line")
     parts = r.reconciliation.iloc[:8]
     assert parts["returns_year_gbp"].sum() == pytest.approx(19_520_000)
+    # flat population and prices: the returns brought forward move only with the people the
+    # rates' evidence adds between the returns' year and the base year (18-64 here)
+    brought = parts["brought_forward_gbp"].sum()
+    assert 19_520_000 < brought < 19_520_000 * 1.01
+    assert runs["ledger_scale"] == pytest.approx(24_400_000 / brought)
     assert parts["base_gbp"].sum() == pytest.approx(24_400_000)
-    assert rec.loc["Long-term care, adults aged 18 to 64", "base_gbp"] == pytest.approx(5_650_000)
-    assert rec.loc["Assessment, care management and safeguarding", "base_gbp"] == pytest.approx(
-        2_500_000
+    older = rec.loc["Long-term care, older people"]
+    assert older["brought_forward_gbp"] == pytest.approx(10_000_000)
+    assert older["base_gbp"] == pytest.approx(10_000_000 * runs["ledger_scale"])
+    assessment = rec.loc["Assessment, care management and safeguarding"]
+    assert assessment["base_gbp"] == pytest.approx(
+        assessment["brought_forward_gbp"] * runs["ledger_scale"]
     )
     assert (
         "sheet T46, cell F160" in rec.loc["Assessment, care management and safeguarding", "source"]
@@ -906,7 +941,12 @@ def test_base_equals_the_outturn_line_and_the_parts_add_up(tmp_path):
     spend = r.forecast.query("measure == 'spend' and setting == 'All'").set_index("year")["value"]
     assert spend.to_numpy() == pytest.approx([24_400_000] * 3)
     outside = r.forecast.query("measure == 'spend' and setting == 'Outside long-term care'")
-    assert outside["value"].to_numpy() == pytest.approx([6_250_000] * 3)
+    # the six lines after long-term care (the seventh, equipment, is 0)
+    assert outside["value"].to_numpy() == pytest.approx([parts["base_gbp"].iloc[2:].sum()] * 3)
+    # every part outside long-term care is brought forward by the same growth in people
+    grown = parts.iloc[2:].query("returns_year_gbp > 0")
+    growth = grown["brought_forward_gbp"] / grown["returns_year_gbp"]
+    assert growth.to_numpy() == pytest.approx([growth.iloc[0]] * len(growth))
 
 
 def test_reconciliation_shows_the_published_lines_the_year_before(tmp_path):
@@ -970,22 +1010,15 @@ def test_reconciliation_shows_the_published_lines_the_year_before(tmp_path):
     )
 
 
-def test_written_tables_are_to_the_penny_and_still_add_to_the_line(tmp_path):
-    r = run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=1)
-    paths = run.write(r, tmp_path / "out")
-    assert {p.name for p in paths} >= {"reconciliation.csv", "weekly_costs.csv", "forecast.csv"}
-    costs_text = pd.read_csv(tmp_path / "out" / "weekly_costs.csv", dtype=str)
-    for col in ("weekly_returns_year_gbp", "weekly_base_gbp", "weeks_per_person", "people_base"):
-        assert costs_text[col].str.fullmatch(r"-?\d+(\.\d{1,2})?").all(), col  # to the hundredth
-    rec = pd.read_csv(tmp_path / "out" / "reconciliation.csv", keep_default_na=False)
-    parts = rec[rec["in_model"] != ""]
-    assert pd.to_numeric(parts["base_gbp"]).sum() == pytest.approx(24_400_000, abs=1)
-
-
 def test_no_outturn_line_leaves_the_returns_unscaled_and_says_so(tmp_path):
     r = run.run(_ledger_tables(c3=None), LA, [_scenario(tmp_path)], horizon=1)
     assert r.runs["ledger_scale"].iloc[0] == 1.0
-    assert r.runs["base_spend_gbp"].iloc[0] == pytest.approx(19_520_000)
+    parts = r.reconciliation.iloc[:8]
+    assert parts["returns_year_gbp"].sum() == pytest.approx(19_520_000)
+    # unscaled: the returns brought forward (people moved by the rates' evidence, flat prices)
+    brought = parts["brought_forward_gbp"].sum()
+    assert r.runs["base_spend_gbp"].iloc[0] == pytest.approx(brought)
+    assert parts["base_gbp"].sum() == pytest.approx(brought)
     assert any("not tied to a published outturn line" in n for n in r.notes)
     assert any("not received in time" in n for n in r.notes)
 
@@ -1046,10 +1079,10 @@ def test_supported_living_people_follow_the_weekly_cost(tmp_path):
     r = run.run(_ledger_tables(), LA, [_scenario(tmp_path)], horizon=1, evidence=count)
     assert r.runs["supported_living_people_base"].iloc[0] == pytest.approx(20)
     w = r.weekly_costs.query("setting == 'Supported living'")
-    assert w["weekly_returns_year_gbp"].tolist() == pytest.approx([500] * len(w))
-    assert w["weekly_base_gbp"].tolist() == pytest.approx(
-        [500 * 1.25] * len(w)
-    )  # flat prices, scaled
+    assert (w["weekly_returns_year_gbp"] == pytest.approx(500)).all()
+    scale = r.runs["ledger_scale"].iloc[0]
+    assert 1.2 < scale < 1.25  # the line over the returns brought forward
+    assert (w["weekly_base_gbp"] == pytest.approx(500 * scale)).all()  # flat prices, scaled
 
 
 def test_council_uplifts_set_the_first_projected_year_for_their_markets(tmp_path):

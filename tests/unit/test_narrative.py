@@ -493,8 +493,9 @@ def test_section2_pounds_shares_backtest_and_warnings():
     assert "The scenarios above start from total expenditure." in text
     # one line on the record in Section 2; the table is in the appendix
     assert (
-        "was out by a median 5.2% one year ahead (2023-24, forecast from 2022-23, 140 councils) "
-        "and 7.0% three years ahead (2017-18 from 2014-15, 153 councils)." in text
+        "One year ahead from the latest outturn (2023-24, forecast from 2022-23, 140 councils),"
+        " the forecast of adult social care net current expenditure (revenue outturn) was out by"
+        " a median 5.2%, closer than the last value for 89% of councils." in text
     )
     assert "| 2022-23 | 2023-24 |" not in text and "in the appendix" in text
     appendix = render.render(
@@ -533,6 +534,108 @@ def test_section2_pounds_shares_backtest_and_warnings():
         in none
     )
     assert "Scenario:" not in none
+
+
+def test_section2_prints_spend_ranges_the_record_by_horizon_and_the_rates():
+    """The money with its range per scenario and year (constant prices labelled), the record
+    by years ahead for spend and people with the five-year test in words, and each rate's
+    trend as a bullet."""
+    facts = dict(
+        _s2(),
+        constant_prices="constant 2023-24 prices",
+        prices_published_to="2026-27",
+        spend_table=dict(
+            calibrated=True,
+            columns=[
+                dict(key="market_unchanged", name="Market unchanged", basis="cash"),
+                dict(key="baseline", name="Baseline", basis="constant 2023-24 prices"),
+            ],
+            rows=[
+                dict(
+                    year="2023-24",
+                    cells=[dict(value="£192.6m", range=""), dict(value="£192.6m", range="")],
+                ),
+                dict(
+                    year="2028-29",
+                    cells=[
+                        dict(value="£276.1m", range="£189m to £404m"),
+                        dict(value="£205.3m", range="£166m to £253m"),
+                    ],
+                ),
+            ],
+        ),
+        record=dict(
+            spend=[
+                dict(
+                    horizon=1,
+                    origins="2011-12, 2022-23",
+                    forecasts=599,
+                    median_ape=4.3,
+                    bias_pct=0.2,
+                    coverage_80=80.6,
+                    reference=4.8,
+                ),
+                dict(
+                    horizon=5,
+                    origins="2012-13, 2017-18",
+                    forecasts=302,
+                    median_ape=10.0,
+                    bias_pct=-4.0,
+                    coverage_80=79.1,
+                    reference=15.2,
+                ),
+            ],
+            people=[
+                dict(
+                    horizon=3,
+                    origins="2021-22",
+                    forecasts=302,
+                    median_ape=7.1,
+                    bias_pct=-3.4,
+                    coverage_80=76.5,
+                    reference=7.2,
+                ),
+            ],
+            all_measures=[],
+            people_sources="from SALT and ASCOF",
+            five=dict(
+                horizon=5,
+                origins="2012-13, 2017-18",
+                forecasts=302,
+                median_ape=10.0,
+                bias_pct=-4.0,
+                coverage_80=79.1,
+                reference=15.2,
+                bias_words="short of",
+                bias_size=4.0,
+            ),
+        ),
+        rates=dict(
+            notes=["Adults aged 18 to 64: +1.9% a year from 2019-20 to 2024-25."],
+            held=["Baseline"],
+            held_verb="holds",
+            definition="people supported per head",
+            ascof_source="ASCOF: people in long-term support.",
+        ),
+    )
+    text = render.render("section2.md.j2", facts)
+    assert "| Year | Market unchanged | Baseline (constant 2023-24 prices) |" in text
+    assert "| 2028-29 | £276.1m<br>£189m to £404m | £205.3m<br>£166m to £253m |" in text
+    assert "| 2023-24 | £192.6m | £192.6m |" in text
+    assert "published to 2026-27" in text and "tested on the past (below)" in text
+    uncal = render.render(
+        "section2.md.j2", {**facts, "spend_table": {**facts["spend_table"], "calibrated": False}}
+    )
+    assert "could not be tested on the past: they are the model's own spread" in uncal
+    assert "| 5 | 2012-13, 2017-18 | 302 | 10.0% | -4.0% | 79% | 15.2% |" in text
+    assert "| 3 | 2021-22 | 302 | 7.1% | -3.4% | 76% | 7.2% |" in text
+    assert (
+        "Five years ahead, the plan's horizon, the forecasts were out by a median 10.0%, short of"
+        " the outturn by 4.0% on average, and their 80% ranges held 79% of outturns (302"
+        " forecasts from 2012-13, 2017-18)." in text
+    )
+    assert "- Adults aged 18 to 64: +1.9% a year from 2019-20 to 2024-25." in text
+    assert "Baseline holds every rate at its base-year level" in text
 
 
 def _s3(**kw):

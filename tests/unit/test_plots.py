@@ -110,3 +110,44 @@ def test_no_empty_ratings_chart_when_a_council_has_no_rating_shares():
     draft.indicators = pd.DataFrame(rows, columns=cols)
     fig = Draft.fig_ratings(draft)
     assert fig is not None and len(fig.axes[0].patches) == 9  # 3 areas x 3 ratings
+
+
+def test_spend_fan_puts_cash_and_constant_prices_on_axes_of_their_own():
+    """Two cash scenarios and the constant-price Baseline: the cash axis says cash and draws
+    the fan scenario's 80% and 95% ranges; the Baseline sits on its own axis labelled with
+    its prices; the alt text gives each scenario's last year and range in £ millions."""
+    rows = []
+    for name, v in (("market_unchanged", 300e6), ("home_care_growth", 290e6), ("baseline", 250e6)):
+        for i, year in enumerate((2023, 2024, 2025)):
+            w = 0.1 * i
+            rows.append(
+                dict(
+                    scenario=name,
+                    year=year,
+                    value=v,
+                    lower_80=v * (1 - w),
+                    upper_80=v * (1 + w),
+                    lower_95=v * (1 - 2 * w),
+                    upper_95=v * (1 + 2 * w),
+                )
+            )
+    fig = plots.spend_fan(
+        pd.DataFrame(rows),
+        "Adult social care spend",
+        source="test",
+        fan_scenario="market_unchanged",
+        constant={"baseline": "constant 2023-24 prices"},
+        titles={"baseline": "Baseline", "market_unchanged": "Market unchanged"},
+    )
+    cash, const = fig.axes
+    assert cash.get_ylabel() == "£ million, cash"
+    assert const.get_ylabel() == "£ million, constant 2023-24 prices"
+    assert len(cash.collections) == 2 and len(const.collections) == 1  # 95%, 80%; 80%
+    labels = [t.get_text() for t in cash.get_legend().get_texts()]
+    assert "Baseline" not in labels and {"80% range", "95% range", "Market unchanged"} <= set(
+        labels
+    )
+    alt = plots.alt_text(fig)
+    assert "Market unchanged £300.0m in 2025-26 (80% range £240m to £360m)" in alt
+    assert "Baseline £250.0m in 2025-26 in constant 2023-24 prices" in alt
+    plt.close(fig)
