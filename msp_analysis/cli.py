@@ -19,6 +19,7 @@ import click
 
 from msp_analysis import config, inputs, store
 from msp_analysis.errors import MspError, UsageError
+from msp_analysis.years import financial_year
 
 log = logging.getLogger("msp")
 #: exit status for a bug (an exception msp-analysis did not raise on purpose)
@@ -93,6 +94,10 @@ class _Name(click.ParamType):
 
 
 PATH = _Name()
+#: the published-files folder option, as every command that reads a data build takes it
+RAW_OPTION = click.option(
+    "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
+)
 
 
 def readers_for(path: Path) -> list:
@@ -260,9 +265,7 @@ def _council_in(processed: Path, la: str, table: str = "salt", command: str = "m
 @click.option(
     "--la", required=True, help="council: ONS code (any case) or name, e.g. E06000054, Wiltshire"
 )
-@click.option(
-    "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
-)
+@RAW_OPTION
 @click.option(
     "--out",
     type=PATH,
@@ -319,9 +322,7 @@ def _count(n: int, noun: str) -> str:
     help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
 )
 @click.option("--horizon", type=int, default=5, help="years after the base year, 1-10 (default 5)")
-@click.option(
-    "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
-)
+@RAW_OPTION
 @click.option(
     "--out",
     type=PATH,
@@ -369,7 +370,7 @@ def cmd_forecast(args: SimpleNamespace) -> int:
         h = forecast_run.headline(result, s)
         print(
             f"{_council_name(la)}{label}, {s}: adult social care spend {h['spend_change_pct']:+.1f}% "
-            f"from {h['base_year']}-{(h['base_year'] + 1) % 100:02d} to {h['horizon_year']}-{(h['horizon_year'] + 1) % 100:02d} "
+            f"from {financial_year(h['base_year'])} to {financial_year(h['horizon_year'])} "
             f"(rates rest on {h['history_years']} years of history)"
         )
     print(
@@ -380,9 +381,7 @@ def cmd_forecast(args: SimpleNamespace) -> int:
 
 
 @command("backtest", help="rolling-origin backtest for every council on the loaded history")
-@click.option(
-    "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
-)
+@RAW_OPTION
 @click.option(
     "--out",
     type=PATH,
