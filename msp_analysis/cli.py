@@ -362,7 +362,7 @@ def cmd_forecast(args: SimpleNamespace) -> int:
     first = result.runs.iloc[0]
     tied = first["base_line"] or "the returns brought forward (no outturn line)"
     print(
-        f"{_council_name(la)}{label}: base {forecast_run.fy(int(first['base_year']))}"
+        f"{_council_name(la)}{label}: base {financial_year(int(first['base_year']))}"
         f" £{first['base_spend_gbp'] / 1e6:,.1f}m = {tied}"
         + (f"; local evidence: {evidence.name}" if evidence is not None else "")
     )

@@ -47,6 +47,7 @@ from msp_analysis import geography
 from msp_analysis.forecast import calibration, returns
 from msp_analysis.forecast import population as P
 from msp_analysis.tables import MissingSource, Tables
+from msp_analysis.years import financial_year
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def _ascof_people(tables: Tables) -> pd.DataFrame:
         parts.append(
             rows.assign(
                 group=rows["measure_code"].map(codes),
-                source=f"ASCOF {year}-{(year + 1) % 100:02d} "
+                source=f"ASCOF {financial_year(year)} "
                 + rows["measure_code"].astype(str)
                 + " denominator",
             )[["la_code", "group", "year", "value", "source"]]
@@ -416,7 +417,7 @@ def by_horizon(bt: pd.DataFrame) -> pd.DataFrame:
         .agg(
             origins=(
                 "origin",
-                lambda o: ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in sorted(set(o))),
+                lambda o: ", ".join(financial_year(y) for y in sorted(set(o))),
             ),
             forecasts=("ape", "size"),
             median_ape=("ape", "median"),
@@ -528,9 +529,9 @@ def describe(rates: pd.DataFrame, why: dict[str, str] | None = None) -> list[str
         who = GROUP_WORDS[group][:1].upper() + GROUP_WORDS[group][1:]
         pct = np.expm1(r["slope"]) * 100
         median = np.expm1(r["pooled_slope"]) * 100
-        last = f"{int(r['last_year'])}-{(int(r['last_year']) + 1) % 100:02d}"
+        last = financial_year(r["last_year"])
         if r["points"] >= 2:
-            first = f"{int(r['first_year'])}-{(int(r['first_year']) + 1) % 100:02d}"
+            first = financial_year(r["first_year"])
             basis = (
                 f"{pct:+.1f}% a year from {first} to {last} ({_source_words(r['sources'])};"
                 f" the median council {median:+.1f}%)"

@@ -12,6 +12,7 @@ import pandas as pd
 
 from msp_analysis import geography
 from msp_analysis.narrative import ranges_facts, render
+from msp_analysis.years import financial_year
 
 SECTION_TITLES = {
     1: "Section 1: Assessment of the current sustainability of local care markets",
@@ -39,10 +40,6 @@ DRIVER_WORDS = {
     "workforce_pay": "workforce pay uplift",
     "shift": "moving placements between settings",
 }
-
-
-def _fy(year) -> str:
-    return f"{int(year)}-{(int(year) + 1) % 100:02d}"
 
 
 def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool) -> dict:
@@ -118,7 +115,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     inputs = [
         {
             "input": i.input,
-            "year": getattr(i, "year_label", None) or _fy(i.year),
+            "year": getattr(i, "year_label", None) or financial_year(i.year),
             "age": int(i.age_years),
             "against_base": _against_base(int(i.age_years)),
         }
@@ -130,9 +127,9 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         outlook.append(
             {
                 "measure": o.measure_words,
-                "last_year": _fy(o.origin),
+                "last_year": financial_year(o.origin),
                 "last": o.last_gbp,
-                "year": _fy(o.year),
+                "year": financial_year(o.year),
                 "forecast": o.forecast_gbp,
                 "lower_80": o.lower_80_gbp,
                 "upper_80": o.upper_80_gbp,
@@ -143,9 +140,9 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         "title": SECTION_TITLES[2],
         "council": council,
         "demo": demo,
-        "base_year_label": _fy(base_year),
-        "salt_year_label": _fy(int(first.get("salt_year", base_year))),
-        "horizon_year_label": _fy(horizon_year),
+        "base_year_label": financial_year(base_year),
+        "salt_year_label": financial_year(int(first.get("salt_year", base_year))),
+        "horizon_year_label": financial_year(horizon_year),
         "years": horizon_year - base_year,
         "notes": list(getattr(result, "notes", [])),
         "inputs": inputs,
@@ -165,7 +162,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         "record": ranges_facts.record(result),
         "rates": ranges_facts.rate_facts(result),
         "constant_prices": ranges_facts.price_words(base_year),
-        "prices_published_to": _fy(last_published()),
+        "prices_published_to": financial_year(last_published()),
     }
 
 
@@ -190,8 +187,8 @@ def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
             return None
         return {
             **r,
-            "origin_label": _fy(r["origin"]),
-            "year_label": _fy(r["origin"] + r["horizon"]),
+            "origin_label": financial_year(r["origin"]),
+            "year_label": financial_year(r["origin"] + r["horizon"]),
         }
 
     have = backtest_summary is not None and len(backtest_summary) > 0
@@ -207,10 +204,10 @@ def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
                     "name": words[:1].upper() + words[1:],
                     "rows": [
                         {
-                            "forecast": f"{_fy(row.origin + row.horizon)} from {_fy(row.origin)}, "
+                            "forecast": f"{financial_year(row.origin + row.horizon)} from {financial_year(row.origin)}, "
                             f"{int(row.horizon)} year{'s' if row.horizon != 1 else ''} ahead",
-                            "origin": _fy(row.origin),
-                            "year": _fy(row.origin + row.horizon),
+                            "origin": financial_year(row.origin),
+                            "year": financial_year(row.origin + row.horizon),
                             "horizon": int(row.horizon),
                             "councils": int(row.councils),
                             "median_ape": row.median_ape,

@@ -24,6 +24,7 @@ from msp_analysis.indicators.risk import data_checks
 from msp_analysis.indicators.summary import benchmark_long
 from msp_analysis.narrative import context, currency, markets, render
 from msp_analysis.tables import MissingSource, Tables
+from msp_analysis.years import financial_year
 
 
 def tables_for(processed: str | Path) -> Tables:
@@ -262,7 +263,7 @@ class Draft:
         runs = self.forecast["runs"].set_index("scenario")
         base = int(runs["base_year"].iloc[0])
         constant = {
-            n: f"constant {_fy(base)} prices"
+            n: f"constant {financial_year(base)} prices"
             for n in runs.index
             if bool(runs.get("constant_prices", pd.Series(False, index=runs.index))[n])
         }
@@ -288,8 +289,8 @@ class Draft:
         fig = plots.waterfall(
             drivers,
             f"What drives the change in spend: {scenario_title(h['scenario']).lower()}",
-            start_label=_fy(h["base_year"]),
-            end_label=_fy(h["horizon_year"]),
+            start_label=financial_year(h["base_year"]),
+            end_label=financial_year(h["horizon_year"]),
             start=h["base_spend_gbp"] / 1e6,
             unit="£ million",
             source="msp-analysis: the change split exactly between its drivers",
@@ -312,10 +313,6 @@ class Draft:
             ),
             self.mark,
         )
-
-
-def _fy(y: int) -> str:
-    return f"{y}-{(y + 1) % 100:02d}"
 
 
 def draft(

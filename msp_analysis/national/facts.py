@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from msp_analysis import geography
+from msp_analysis.years import financial_year
 
 if TYPE_CHECKING:
     from msp_analysis.narrative.plan import Draft
@@ -179,7 +180,7 @@ def _num(v) -> float | None:
 
 def _fy(year) -> str | None:
     y = _num(year)
-    return None if y is None else f"{int(y)}-{(int(y) + 1) % 100:02d}"
+    return None if y is None else financial_year(y)
 
 
 def council_place(la_code: str) -> dict[str, Any]:
