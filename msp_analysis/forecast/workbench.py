@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from msp_analysis import geography
+from msp_analysis.council import council_of
 from msp_analysis.forecast import costs
 from msp_analysis.forecast import run as forecast_run
 from msp_analysis.forecast import scenarios as S
@@ -191,7 +191,7 @@ class Workbench:
         living), as :func:`msp_analysis.forecast.run.run` takes it."""
         self.tables = tables
         self.la_code = la_code
-        self.council = geography.council_name(la_code) or la_code
+        self.council = council_of(la_code).name
         self.horizon = horizon
         self.figures = costs.CouncilFigures.from_evidence(evidence, la_code)
         self.base_doc = yaml.safe_load(Path(scenario_file).read_text())

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from msp_analysis import geography
+from msp_analysis.council import Council
 from msp_analysis.narrative import ranges_facts, render
 from msp_analysis.years import financial_year
 
@@ -42,7 +42,7 @@ DRIVER_WORDS = {
 }
 
 
-def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool) -> dict:
+def section2(council: Council, result, backtest_summary: pd.DataFrame, *, demo: bool) -> dict:
     """Facts for Section 2: base and inputs, each scenario's people, spend and drivers in
     pounds, the next year's spend forecast, and the backtest's record against its targets.
 
@@ -55,7 +55,6 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     from msp_analysis.narrative import section2_costs
 
     runs = result["runs"].set_index("scenario")
-    council = geography.council_name(la_code) or la_code
     scenarios = []
     people = result["forecast"].query("measure == 'people' and setting == 'All'")
     spend = result["forecast"].query("measure == 'spend' and setting == 'All'")
@@ -89,14 +88,14 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         scenarios.append(
             {
                 "key": name,
-                "shift": section2_costs.shift_sentences(result, name, council),
+                "shift": section2_costs.shift_sentences(result, name, council.name),
                 "name": scenarios_mod.scenario_title(name),
                 "description": _description(result, name),
                 "spend_change_pct": h["spend_change_pct"],
                 "base_spend": h["base_spend_gbp"],
                 "horizon_spend": h["horizon_spend_gbp"],
                 "material": h["material"],
-                "sentence": forecast_run.headline_sentence(h, council),
+                "sentence": forecast_run.headline_sentence(h, council.name),
                 "drivers": drivers,
                 "people_base": float(p.loc[h["base_year"], "value"]),
                 "people_horizon": float(p.loc[h["horizon_year"], "value"]),
@@ -138,7 +137,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         )
     return {
         "title": SECTION_TITLES[2],
-        "council": council,
+        "council": council.name,
         "demo": demo,
         "base_year_label": financial_year(base_year),
         "salt_year_label": financial_year(int(first.get("salt_year", base_year))),

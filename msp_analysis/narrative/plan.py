@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from msp_analysis import __version__, geography, plots, progress, resources, store
+from msp_analysis.council import Council, council_of
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir, scenario_title
 from msp_analysis.indicators import assess, local, risk_results
@@ -110,6 +111,8 @@ SECTION1_CHARTS = {
 class Draft:
     la_code: str
     council: str
+    #: the council resolved once (name, region, type, boundary history), handed to each section
+    place: Council
     demo: bool
     cover: str
     contents: str
@@ -337,7 +340,8 @@ def draft(
     step = progress.to_file(progress_file)
     step("data")
     tables = tables_for(store.ensure(raw_dir))
-    council = geography.council_name(la_code) or la_code
+    place = council_of(la_code)
+    council = place.name
     scenario_files = [Path(s) for s in (scenarios or sorted(default_dir().glob("*.yml")))]
     step("indicators")
     indicators, comparators = assess(tables, la_code)
@@ -375,14 +379,14 @@ def draft(
         names = list(projected["runs"]["scenario"])
         h = run.headline(projected, headline_scenario if headline_scenario in names else names[0])
         f2 = {
-            **context.section2(la_code, projected, backtest_summary, demo=tables.demo),
+            **context.section2(place, projected, backtest_summary, demo=tables.demo),
             "unavailable": None,
         }
         headline_text = run.headline_sentence(h, council)
     step("sections")
     actions_doc = _actions(actions_file, tables.demo)
     f1 = markets.section1(
-        la_code,
+        place,
         indicators,
         risks,
         comparators,
@@ -391,7 +395,7 @@ def draft(
         evidence=evidence_facts,
     )
     f3 = markets.section3(
-        la_code,
+        place,
         actions_doc["actions"] if actions_doc else None,
         indicators,
         risks,
@@ -399,7 +403,7 @@ def draft(
         example=bool(actions_doc and actions_doc["example"]),
         checks=checks,
     )
-    data_currency = currency.data_currency(tables, la_code)
+    data_currency = currency.data_currency(tables, place)
     cover = render.render(
         "cover.md.j2",
         {
@@ -441,6 +445,7 @@ def draft(
     return Draft(
         la_code=la_code,
         council=council,
+        place=place,
         demo=tables.demo,
         cover=cover,
         contents=contents,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from msp_analysis import geography
+from msp_analysis.council import Council
 from msp_analysis.years import financial_year
 
 if TYPE_CHECKING:
@@ -183,16 +183,12 @@ def _fy(year) -> str | None:
     return None if y is None else financial_year(y)
 
 
-def council_place(la_code: str) -> dict[str, Any]:
-    """Region (code and name) and council type, from the package's council list."""
-    c = geography.councils(status=None)
-    row = c[c["la_code"] == la_code]
-    region_code = geography.region_of(la_code)
+def council_place(council: Council) -> dict[str, Any]:
+    """Region (code and name) and council type, as the package's council list has them."""
     return {
-        "region_code": region_code or None,
-        "region": geography.REGIONS.get(region_code or "", "Unknown region"),
-        "la_type": (row["la_type"].iloc[0] if len(row) and row["la_type"].iloc[0] else None)
-        or "Unknown type",
+        "region_code": council.region_code,
+        "region": council.region or "Unknown region",
+        "la_type": council.la_type or "Unknown type",
     }
 
 
@@ -417,7 +413,7 @@ def council_facts(draft: Draft) -> CouncilFacts:
         la_code=draft.la_code,
         council=draft.council,
         demo=bool(draft.demo),
-        **council_place(draft.la_code),
+        **council_place(draft.place),
         data=data_build(draft),
         risks=risk_states(draft.risks),
         measures=headline,

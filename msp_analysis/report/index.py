@@ -10,7 +10,8 @@ from pathlib import Path
 
 import jinja2
 
-from msp_analysis import atomic, geography, resources
+from msp_analysis import atomic, resources
+from msp_analysis.council import council_of
 
 TEMPLATE = "index.html.j2"
 
@@ -19,7 +20,7 @@ def _row(result: dict) -> dict:
     """What the index shows for one council's result from the batch."""
     code = result["la_code"]
     row = dict(
-        name=result.get("council") or geography.council_name(code) or code,
+        name=result.get("council") or council_of(code).name,
         la_code=code,
         error=None if result["ok"] else result["error"],
     )
