@@ -392,21 +392,27 @@ def people_calibration(bt: pd.DataFrame) -> calibration.Calibration:
     return calibration.fit(c[["origin", "horizon", "z"]], list(range(1, MAX_HORIZON + 1)))
 
 
+#: One row of a forecast's record by horizon (the people and spend records share it): origins
+#: ('2012-13, 2017-18'), forecasts, median absolute % error, bias (mean % error), coverage of
+#: the calibrated 80% and 95% ranges, and the median error of the simple reference the model
+#: is set against (for rates: the rate held flat; for spend: the last value).
+BY_HORIZON_COLUMNS = [
+    "horizon",
+    "origins",
+    "forecasts",
+    "median_ape",
+    "bias_pct",
+    "coverage_80",
+    "coverage_95",
+    "reference_median_ape",
+]
+
+
 def by_horizon(bt: pd.DataFrame) -> pd.DataFrame:
-    """The record of the rates by horizon, pooled over groups and origins: origins,
-    forecasts, median absolute % error, bias (mean % error), coverage of the calibrated 80%
-    and 95% ranges (each origin scored with the method and ranges of the other origins),
-    and the median error had the rate been held flat."""
-    cols = [
-        "horizon",
-        "origins",
-        "forecasts",
-        "median_ape",
-        "bias_pct",
-        "coverage_80",
-        "coverage_95",
-        "flat_median_ape",
-    ]
+    """The record of the rates by horizon, pooled over groups and origins
+    (:data:`BY_HORIZON_COLUMNS`; each origin scored with the method and ranges of the other
+    origins; the reference is the rate held flat)."""
+    cols = BY_HORIZON_COLUMNS
     if bt.empty:
         return pd.DataFrame(columns=cols)
     c = bt[bt["chosen"]].assign(
@@ -428,7 +434,7 @@ def by_horizon(bt: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     flat = bt[bt["damping"] == 0.0].groupby("horizon")["ape"].median()
-    out["flat_median_ape"] = out["horizon"].map(flat)
+    out["reference_median_ape"] = out["horizon"].map(flat)
     for col in ("coverage_80", "coverage_95"):
         out[col] = out[col].astype(float) * 100
     return out[cols]
