@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from msp_analysis import resources
 from msp_analysis.indicators.risk import RISKS
 from msp_analysis.national import charts, collect, coverage, record, standing, table1
 from msp_analysis.years import financial_year
@@ -433,25 +432,10 @@ def context(plans: collect.Plans, out_dir: str | Path | None = None) -> dict:
 
 def render(facts: dict) -> str:
     """The national report's HTML from its facts."""
-    import jinja2
+    from msp_analysis.narrative.render import html_environment
 
-    from msp_analysis.narrative import render as plan_render
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.packaged("templates", "national"))),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
-        number=plan_render.number,
-        percent=plan_render.percent,
-        whole_percent=plan_render.whole_percent,
-        money=plan_render.money,
-        upper_first=plan_render.upper_first,
-        signed=lambda v: "not available" if v is None else f"{v:+.1f}%",
-    )
+    env = html_environment("national", keep_trailing_newline=False)
+    env.filters["signed"] = lambda v: "not available" if v is None else f"{v:+.1f}%"
     return env.get_template("insights.html.j2").render(**facts)
 
 
