@@ -99,6 +99,13 @@ PATH = _Name()
 RAW_OPTION = click.option(
     "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
 )
+#: --scenario as msp forecast and msp report take it
+SCENARIO_OPTION = click.option(
+    "--scenario",
+    type=PATH,
+    multiple=True,
+    help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
+)
 
 
 def readers_for(path: Path) -> list:
@@ -309,12 +316,7 @@ def _count(n: int, noun: str) -> str:
 
 @command("forecast", help="forecast people and spend for one council under YAML scenarios")
 @click.option("--la", required=True, help="council: ONS code (any case) or name")
-@click.option(
-    "--scenario",
-    type=PATH,
-    multiple=True,
-    help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
-)
+@SCENARIO_OPTION
 @click.option("--horizon", type=int, default=5, help="years after the base year, 1-10 (default 5)")
 @RAW_OPTION
 @click.option(
@@ -503,12 +505,7 @@ def _la_list(value: str) -> list[str]:
     type=PATH,
     help="folder of published files (default: data/raw, or the DEMO data when it holds none)",
 )
-@click.option(
-    "--scenario",
-    type=PATH,
-    multiple=True,
-    help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
-)
+@SCENARIO_OPTION
 @click.option(
     "--actions",
     type=PATH,
