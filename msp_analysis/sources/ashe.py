@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -576,7 +577,7 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     marker = parsed.marker
     quality = raw["fill"].where(~parsed.suppressed, marker.str.strip().map(_MARKER_QUALITY))
     quality = quality.where(~is_change)  # ONS's colours grade the levels, not the changes
-    current = {c: geography.same_area_current(c) for c in codes.unique()}
+    current = {c: _same_area_current(c) for c in codes.unique()}
     out = pd.DataFrame(
         {
             "la_code": codes,
@@ -623,6 +624,13 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         int(out["suppressed"].sum()),
     )
     return out
+
+
+@cache
+def _same_area_current(code: str) -> tuple[str | None, str | None]:
+    """:func:`geography.same_area_current`, once a process for each code (six files a build
+    ask it of the same 450 codes; each answer filters the boundary tables)."""
+    return geography.same_area_current(code)
 
 
 def _area_types(codes: pd.Series) -> pd.Series:
