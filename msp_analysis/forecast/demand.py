@@ -397,7 +397,7 @@ def rate_factors(
     ).to_frame(index=False)
     if mode == "trend":
         r = rates.council_rates(tables, la_code, start, years, scenario.value("need_weights"))
-        why = rates.choice_words(rates.backtest(tables))
+        why = rates.why_chosen(tables)
         words = dict(zip(r["group"].drop_duplicates(), rates.describe(r, why)))
         r = r.assign(
             method=r["group"].map(words),

@@ -450,6 +450,15 @@ def _all_trends(tables: Tables) -> pd.DataFrame:
     return tables.cache[key]
 
 
+def why_chosen(tables: Tables) -> dict[str, str]:
+    """:func:`choice_words` of this data set's backtest, computed once per loaded data set
+    (the same for every council and scenario)."""
+    key = ("rate_choice_words",)
+    if key not in tables.cache:
+        tables.cache[key] = choice_words(backtest(tables))
+    return tables.cache[key]
+
+
 def _dampings(tables: Tables) -> dict[str, float]:
     key = ("rate_dampings",)
     if key not in tables.cache:
