@@ -331,17 +331,23 @@ def _plain_keys(frame: pd.DataFrame) -> list[pd.Series]:
     return [year.rename("_year"), breakdown.rename("_breakdown")]
 
 
+def council_row(la_code: str, **fields: object) -> dict[str, object]:
+    """One row of :data:`OUTPUT_COLUMNS` for a council: its code and name, breakdown 'Total'
+    unless given, ``fields``, and every other column missing."""
+    row: dict[str, object] = {c: np.nan for c in OUTPUT_COLUMNS}
+    row.update(la_code=la_code, la_name=geography.council_name(la_code), breakdown="Total")
+    row.update(fields)
+    return row
+
+
 def missing_rows(
     la_code: str, market: str, indicator: str, unit: str, source: str, reason: str
 ) -> pd.DataFrame:
     """A single 'missing' row: an indicator never silently disappears."""
-    row: dict[str, object] = {c: np.nan for c in OUTPUT_COLUMNS}
-    row.update(
-        la_code=la_code,
-        la_name=geography.council_name(la_code),
+    row = council_row(
+        la_code,
         market=market,
         indicator=indicator,
-        breakdown="Total",
         unit=unit,
         status="missing",
         source=source,

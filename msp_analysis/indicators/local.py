@@ -32,14 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from msp_analysis import geography
 from msp_analysis.configs import ConfigModel
 from msp_analysis.errors import SettingsError
-from msp_analysis.indicators.core import OUTPUT_COLUMNS
+from msp_analysis.indicators.core import OUTPUT_COLUMNS, council_row
 from msp_analysis.indicators.markets import MARKETS, Market
 
 MarketKey = Market
@@ -483,13 +481,10 @@ def evidence_rows(evidence: LocalEvidence | None, la_code: str) -> pd.DataFrame:
 
 
 def _row(la_code, market, indicator, value, unit, period, source, note) -> dict:
-    row: dict = {c: np.nan for c in OUTPUT_COLUMNS}
-    row.update(
-        la_code=la_code,
-        la_name=geography.council_name(la_code),
+    return council_row(
+        la_code,
         market=market,
         indicator=indicator,
-        breakdown="Total",
         year=pd.NA,
         year_label=period,
         value=float(value),
@@ -498,7 +493,6 @@ def _row(la_code, market, indicator, value, unit, period, source, note) -> dict:
         source=source,
         note=note,
     )
-    return row
 
 
 def label_of(indicator: str) -> str:
