@@ -158,27 +158,21 @@ def _reuse(prev: dict, out_dir: Path, strict: bool) -> BuildResult:
 
 
 def _read_all(
-    files,
-    fps,
-    out_dir,
-    strict,
-    progress,
-    writer,
-    result,
-    fresh,
-    keep_pieces,
-    metas,
-    prev_files,
-    prev_failed,
-    workers=None,
-) -> None:
-    """Every file's piece (cached or read), its failure or its skip, into ``result``.
+    files, fps, out_dir, *, strict, progress, writer, result, prev_files, prev_failed, workers=None
+) -> tuple[list[dict], dict[str, dict], set[str]]:
+    """Every file's piece (cached or read), its failure or its skip, into ``result``; returns
+    the pieces' manifests (``metas``), the tables of the files parsed in this run by piece key
+    (``fresh``) and the pieces the build rests on, failed files' outcomes included.
 
     The files to read are read in worker processes when more than one is to be read and
     more than one core is free (:func:`read_in_pool`); their outcomes are then taken in
     file order, as a serial build takes them, so the manifest is the same either way.
     """
     from tqdm.auto import tqdm
+
+    metas: list[dict] = []
+    fresh: dict[str, dict] = {}
+    keep_pieces: set[str] = set()
 
     todo = [p for p in files if not is_cached(out_dir, p, fps[p.name])]
     n = pool_size(len(todo), workers)
@@ -220,6 +214,7 @@ def _read_all(
         metas.append(meta)
         result.files.extend(meta["entries"])
     bar.close()
+    return metas, fresh, keep_pieces
 
 
 def _build_locked(
@@ -232,26 +227,21 @@ def _build_locked(
         reason = not_data(raw_dir, lock_file) or ""
         result.skipped.append(lock_file.name)
         result.skip_reasons[lock_file.name] = reason
-    metas: list[dict] = []
-    fresh: dict[str, dict] = {}  # tables of the files parsed in this run, by piece key
-    keep_pieces: set[str] = set()  # pieces this build rests on (and failed files' outcomes)
-
     writer = PieceWriter()
     try:
-        _read_all(
+        # fresh: tables of the files parsed in this run, by piece key; keep_pieces: the pieces
+        # this build rests on (and failed files' outcomes)
+        metas, fresh, keep_pieces = _read_all(
             files,
             fps,
             out_dir,
-            strict,
-            progress,
-            writer,
-            result,
-            fresh,
-            keep_pieces,
-            metas,
-            prev_files,
-            prev_failed,
-            workers,
+            strict=strict,
+            progress=progress,
+            writer=writer,
+            result=result,
+            prev_files=prev_files,
+            prev_failed=prev_failed,
+            workers=workers,
         )
     finally:
         writer.wait()
