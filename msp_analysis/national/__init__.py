@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from msp_analysis.national.collect import Plans, read_reports
@@ -99,9 +101,6 @@ def draft_facts(
     stored facts are not from this build are drafted (in parallel processes) and their
     ``summary.json`` written into ``<reports_dir>/<la_code>/``. Returns the data build's
     fingerprint and the councils drafted and failed."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     from tqdm.auto import tqdm
 
     from msp_analysis import report, store

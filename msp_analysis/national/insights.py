@@ -15,6 +15,8 @@ import os
 import time
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import pandas as pd
 
@@ -448,9 +450,6 @@ def portable_links(pdf: Path, root: Path, out: Path) -> int:
     report, or loses its action where that plan has no PDF. Returns the links rewritten;
     without pypdf the PDF is left as printed.
     """
-    from urllib.parse import urlparse
-    from urllib.request import url2pathname
-
     try:
         from pypdf import PdfReader
         from pypdf.generic import (

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
+import multiprocessing.util
 import os
 import shutil
 import tempfile
@@ -61,8 +63,6 @@ def _runner() -> KernelRunner:
     Raises:
         RuntimeError: the kernel did not start twice (the council it was for fails).
     """
-    from multiprocessing import util
-
     global _RUNNER
     if _RUNNER is not None and _RUNNER.alive():
         return _RUNNER
@@ -78,7 +78,7 @@ def _runner() -> KernelRunner:
         except Exception as exc:  # jupyter_client raises many kinds
             errors.append(f"{type(exc).__name__}: {exc}")
             continue
-        util.Finalize(None, _RUNNER.close, exitpriority=10)
+        multiprocessing.util.Finalize(None, _RUNNER.close, exitpriority=10)
         return _RUNNER
     raise RuntimeError(f"the worker's kernel did not start, twice ({errors[-1][:200]})")
 
@@ -87,8 +87,6 @@ def _browser():
     """The worker's Chromium (None without a PDF engine, or where it cannot run): started at
     the first plan, and once more when it has died; a plan it fails to print is printed by a
     Chromium of its own (:func:`~msp_analysis.report.render_pdf.to_pdf`)."""
-    from multiprocessing import util
-
     global _BROWSER
     if not _SETUP.get("pdf"):
         return None
@@ -103,7 +101,7 @@ def _browser():
 
         _BROWSER = browser.start(engine)
         if _BROWSER is not None:
-            util.Finalize(None, _BROWSER.close, exitpriority=10)
+            multiprocessing.util.Finalize(None, _BROWSER.close, exitpriority=10)
     return _BROWSER
 
 
@@ -187,8 +185,6 @@ def _in_pool(jobs: list[dict], n: int, out: Path, pdf: bool, progress: bool) -> 
 def _pool_round(jobs, n, out, pdf, results, bar, *, errors=False) -> list:
     """Run ``jobs`` in one pool; append what they return to ``results``; return the jobs
     lost with a dead worker (or, with ``errors``, the exceptions they were lost with)."""
-    import multiprocessing
-
     lost = []
     with ProcessPoolExecutor(
         max_workers=max(1, min(n, len(jobs))),

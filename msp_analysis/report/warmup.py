@@ -5,6 +5,7 @@ backtest of every council, and the council-independent frames a plan reads (:fun
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -110,8 +111,6 @@ def warm_shared(raw_dir: str | Path, councils: list[str] | None = None) -> tuple
 
 def warm_in_own_process(raw_dir: str | Path, councils: list[str] | None) -> tuple[str, list[str]]:
     """:func:`warm_shared` in a fresh process (spawned, so it never holds the parent's memory)."""
-    import multiprocessing
-
     from msp_analysis.lifeline import follow_parent
 
     with ProcessPoolExecutor(
