@@ -381,6 +381,79 @@ def _outside_rows(
     )
 
 
+def _run_row(tables: Tables, la_code: str, sc, frame: pd.DataFrame, info: dict, last: int) -> dict:
+    """One scenario's line of ``runs``: what it was run on, its base and horizon people and
+    spend (long-term care plus the spend outside it), and how its ranges and base were set."""
+    outside = info["outside"]
+    end = frame[frame["year"] == last]
+    end_spend = float(end["spend"].sum()) + float(
+        outside.loc[outside["year"] == last, "spend"].sum()
+    )
+    base_spend = float(info["base"]["spend"].sum()) + info["ledger"].outside_base_gbp
+    base_people = float(info["base"]["people"].sum())
+    return {
+        "scenario": sc.name,
+        "scenario_file": sc.file,
+        "scenario_sha256": sc.sha256,
+        "version": sc.version,
+        "data_manifest_sha256": manifest_hash(tables),
+        "data_label": tables.manifest.get("label", ""),
+        "la_code": la_code,
+        "base_year": info["base_year"],
+        "salt_year": info["salt_year"],
+        "horizon_year": last,
+        "population_source": info["population"],
+        "population_projected": info["population_projected"],
+        "rate_method": info["rate_methods"],
+        "history_years": info["history_years"],
+        "pooled_growth": info["pooled"],
+        "base_people": base_people,
+        "horizon_people": float(end["people"].sum()),
+        "people_change_pct": (float(end["people"].sum()) / base_people - 1) * 100
+        if base_people
+        else np.nan,
+        "base_spend_gbp": base_spend,
+        "horizon_spend_gbp": end_spend,
+        "spend_change_pct": (end_spend / base_spend - 1) * 100 if base_spend else np.nan,
+        "unserved_people_horizon": float(end["people_unmet"].sum()),
+        "supported_living_people_base": info["supported_living_people"],
+        "rate_trend": sc.value("rate_trend"),
+        "constant_prices": constant_prices(sc, info["base_year"], last),
+        "spend_range_calibrated": bool(
+            info["spend_range"].get("calibrated", pd.Series([False])).all()
+        ),
+        "base_line": info["ledger"].line["words"] if info["ledger"].line else "",
+        "base_line_gbp": info["ledger"].line["value_gbp"] if info["ledger"].line else np.nan,
+        "ledger_scale": info["ledger"].scale,
+        "description": sc.description,
+    }
+
+
+def _inputs(tables: Tables, info: dict) -> pd.DataFrame:
+    """The data each projection rests on, with its year, its age against the base year and its
+    label (a mid-year estimate is of a date, the returns of a financial year)."""
+    base, sy = info["base_year"], info["salt_year"]
+    inputs = pd.DataFrame(
+        [
+            {"input": "SALT activity (people by setting, flows)", "year": sy},
+            {"input": "ASC-FR spend by setting and unit costs", "year": sy},
+            {
+                "input": "ONS mid-year population estimate",
+                "year": info["latest_estimate_year"],
+            },
+            {"input": "Revenue outturn (base year)", "year": outturn_year(tables)},
+        ]
+    )
+    inputs["age_years"] = [base - y if y is not None and y == y else None for y in inputs["year"]]
+    inputs["year_label"] = [
+        None
+        if y is None or y != y
+        else (f"mid-{int(y)}" if "mid-year" in name else financial_year(int(y)))
+        for name, y in zip(inputs["input"], inputs["year"])
+    ]
+    return inputs
+
+
 def run(
     tables: Tables,
     la_code: str,
@@ -425,73 +498,9 @@ def run(
         if sc.value("shifts"):
             shifts.append(drivers.shift_effect(frame, last).assign(scenario=sc.name))
         first_years.append(first_year_prices(sc, frame, figures, info["base_year"] + 1))
-        end = frame[frame["year"] == last]
-        end_spend = float(end["spend"].sum()) + float(
-            outside.loc[outside["year"] == last, "spend"].sum()
-        )
-        base_spend = float(info["base"]["spend"].sum()) + info["ledger"].outside_base_gbp
-        base_people = float(info["base"]["people"].sum())
-        runs.append(
-            {
-                "scenario": sc.name,
-                "scenario_file": sc.file,
-                "scenario_sha256": sc.sha256,
-                "version": sc.version,
-                "data_manifest_sha256": manifest_hash(tables),
-                "data_label": tables.manifest.get("label", ""),
-                "la_code": la_code,
-                "base_year": info["base_year"],
-                "salt_year": info["salt_year"],
-                "horizon_year": last,
-                "population_source": info["population"],
-                "population_projected": info["population_projected"],
-                "rate_method": info["rate_methods"],
-                "history_years": info["history_years"],
-                "pooled_growth": info["pooled"],
-                "base_people": base_people,
-                "horizon_people": float(end["people"].sum()),
-                "people_change_pct": (float(end["people"].sum()) / base_people - 1) * 100
-                if base_people
-                else np.nan,
-                "base_spend_gbp": base_spend,
-                "horizon_spend_gbp": end_spend,
-                "spend_change_pct": (end_spend / base_spend - 1) * 100 if base_spend else np.nan,
-                "unserved_people_horizon": float(end["people_unmet"].sum()),
-                "supported_living_people_base": info["supported_living_people"],
-                "rate_trend": sc.value("rate_trend"),
-                "constant_prices": constant_prices(sc, info["base_year"], last),
-                "spend_range_calibrated": bool(
-                    info["spend_range"].get("calibrated", pd.Series([False])).all()
-                ),
-                "base_line": info["ledger"].line["words"] if info["ledger"].line else "",
-                "base_line_gbp": info["ledger"].line["value_gbp"]
-                if info["ledger"].line
-                else np.nan,
-                "ledger_scale": info["ledger"].scale,
-                "description": sc.description,
-            }
-        )
+        runs.append(_run_row(tables, la_code, sc, frame, info, last))
         assumptions.append(S.assumption_table(sc))
-    base, sy = info["base_year"], info["salt_year"]
-    inputs = pd.DataFrame(
-        [
-            {"input": "SALT activity (people by setting, flows)", "year": sy},
-            {"input": "ASC-FR spend by setting and unit costs", "year": sy},
-            {
-                "input": "ONS mid-year population estimate",
-                "year": info["latest_estimate_year"],
-            },
-            {"input": "Revenue outturn (base year)", "year": outturn_year(tables)},
-        ]
-    )
-    inputs["age_years"] = [base - y if y is not None and y == y else None for y in inputs["year"]]
-    # a mid-year estimate is of a date (mid-2024), the returns of a financial year (2021-22)
-    inputs["year_label"] = [
-        None
-        if y is None or y != y
-        else (f"mid-{int(y)}" if "mid-year" in name else financial_year(int(y)))
-        for name, y in zip(inputs["input"], inputs["year"])
-    ]
+    inputs = _inputs(tables, info)
     return ForecastResult(
         la_code=la_code,
         forecast=pd.concat(forecasts, ignore_index=True),
