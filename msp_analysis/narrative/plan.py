@@ -9,6 +9,7 @@ recomputing it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -100,12 +101,12 @@ def anchor(title: str) -> str:
 
 
 #: The charts shown after each market's part of Section 1.
-SECTION1_CHARTS = {
+SECTION1_CHARTS: dict[str, tuple[str, ...]] = {
     "care_home_65": ("fig_care_home_rates", "fig_care_home_costs", "fig_ratings"),
 }
 #: Section 2's charts by the ``<!-- charts:key -->`` marker they follow in its template: people
 #: and what drives spend after the scenarios, spend with its ranges after the spend table.
-SECTION2_CHARTS = {
+SECTION2_CHARTS: dict[str, tuple[str, ...]] = {
     "scenarios": ("fig_people", "fig_drivers"),
     "spend": ("fig_spend_scenarios",),
 }
@@ -190,7 +191,7 @@ class Draft:
             parts = [*parts[:-1], (parts[-1][0], parts[-1][1] + figs)] if parts else [("", figs)]
         return parts + ([(heading + sources, [])] if heading else [])
 
-    def _parts(self, text: str, charts: dict[str, tuple[str, ...]]) -> list[tuple[str, list]]:
+    def _parts(self, text: str, charts: Mapping[str, tuple[str, ...]]) -> list[tuple[str, list]]:
         """Markdown split at its ``<!-- charts:key -->`` markers, each piece with the charts
         named for the marker that ends it (none drawn for a key ``charts`` does not name)."""
         pieces = re.split(r"<!-- charts:(\w+) -->\n?", text)
