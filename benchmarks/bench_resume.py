@@ -36,9 +36,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from msp_analysis.report.leftovers import run_folders, still_running
+
 ROOT = Path(__file__).resolve().parents[1]
 MSP = str(Path(sys.executable).with_name("msp"))
-RUN_FOLDER = re.compile(r"^msp-(?:chromium|batch|kernels)-(\d+)-")
 #: how long a killed batch's processes may take to end
 GRACE_S = 20
 
@@ -70,21 +71,6 @@ def _counts(line: str) -> dict:
         "built": int(built.group(1)) if built else None,
         "kept": int(kept.group(1)) if kept else 0,
     }
-
-
-def _still_running(pids: list[int], seconds: float) -> list[int]:
-    import psutil
-
-    deadline = time.monotonic() + seconds
-    while True:
-        alive = []
-        for pid in pids:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                    alive.append(pid)
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.1)
 
 
 def _kill(
@@ -132,7 +118,7 @@ def _kill(
             os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
     said = err.read_text(errors="replace")
-    orphans = _still_running(family, GRACE_S)
+    orphans = still_running(family, GRACE_S)
     for pid in orphans:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -149,14 +135,7 @@ def _kill(
 
 def _left(out: Path, temps: list[Path], pids: set[int]) -> dict:
     hidden = [p.name for p in out.iterdir() if p.name.startswith(".")] if out.is_dir() else []
-    folders = [
-        e.name
-        for t in temps
-        if t.is_dir()
-        for e in t.iterdir()
-        if (m := RUN_FOLDER.match(e.name)) and int(m.group(1)) in pids
-    ]
-    return {"hidden_in_out": hidden, "run_folders_in_temp": folders}
+    return {"hidden_in_out": hidden, "run_folders_in_temp": run_folders(temps, pids)}
 
 
 def main() -> None:

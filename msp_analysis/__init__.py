@@ -12,9 +12,21 @@ the modules that do the work, which the command line calls too)::
 
 They live in ``pipeline``, not here, so that importing the package (and ``msp --help``)
 loads no pandas, and because ``msp_analysis.forecast`` is the package of forecasting models.
+
+Two small values every stage shares are here at the front door (neither loads pandas):
+
+    from msp_analysis import council_of, financial_year
+
+    council_of("E06000054")   # Council(code, name, region, type, boundary history), looked up once
+    financial_year(2023)      # '2023-24': the one label for a financial year (April to March)
 """
 
 from importlib.metadata import PackageNotFoundError, version
+
+from msp_analysis.council import Council, council_of
+from msp_analysis.years import financial_year
+
+__all__ = ["Council", "__version__", "council_of", "financial_year"]
 
 try:
     # Set from git by setuptools-scm when the package is built or installed, e.g.

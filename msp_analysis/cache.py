@@ -19,8 +19,8 @@ benchmarks, the warm-up mark)
 =================================  =================================================  ==========
 
 The two scopes (:data:`SCOPES`): ``readers`` is what turns a published file into tidy
-tables (the readers, schemas, geography, errors, financial years, the store and the
-package's reference data: every module the readers import but the plumbing of
+tables (the readers, schemas, geography and its council values, errors, financial years, the
+store and the package's reference data: every module the readers import but the plumbing of
 :data:`PLUMBING`); ``package`` is every code and data file of the package, since any of it
 may change a figure derived from the tables.
 """
@@ -48,6 +48,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
         "sources",
         "schemas.py",
         "geography.py",
+        "council.py",
         "errors.py",
         "years.py",
         "store",

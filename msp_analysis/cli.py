@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from msp_analysis import config, inputs, store
+from msp_analysis.council import council_of
 from msp_analysis.errors import MspError, UsageError
 from msp_analysis.years import financial_year
 
@@ -98,6 +99,13 @@ PATH = _Name()
 RAW_OPTION = click.option(
     "--raw", type=PATH, help="folder of published files (default: the last `msp data` build)"
 )
+#: --scenario as msp forecast and msp report take it
+SCENARIO_OPTION = click.option(
+    "--scenario",
+    type=PATH,
+    multiple=True,
+    help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
+)
 
 
 def readers_for(path: Path) -> list:
@@ -126,13 +134,6 @@ def _write_demo(folder: Path) -> list[Path]:
     from msp_analysis import demo
 
     return demo.write(folder)
-
-
-def _council_name(code: str) -> str | None:
-    """A council's name from its code (geography, and pandas with it, loaded only when asked)."""
-    from msp_analysis import geography
-
-    return geography.council_name(code)
 
 
 @command("data", help="build data/processed/*.parquet and manifest.json from published files")
@@ -299,7 +300,7 @@ def cmd_market(args: SimpleNamespace) -> int:
     n_missing = int((indicators["status"] == "missing").sum())
     label = " (DEMO data)" if tables.demo else ""
     print(
-        f"{_council_name(la)} ({la}){label}: "
+        f"{council_of(la).label}{label}: "
         f"{_count(indicators['indicator'].nunique(), 'indicator')} "
         f"({n_missing} missing, reasons in the 'note' column), {_count(len(comps), 'comparator')}, "
         f"{int(results['state'].eq('flagged').sum())} of {_count(len(results), 'risk test')} "
@@ -315,12 +316,7 @@ def _count(n: int, noun: str) -> str:
 
 @command("forecast", help="forecast people and spend for one council under YAML scenarios")
 @click.option("--la", required=True, help="council: ONS code (any case) or name")
-@click.option(
-    "--scenario",
-    type=PATH,
-    multiple=True,
-    help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
-)
+@SCENARIO_OPTION
 @click.option("--horizon", type=int, default=5, help="years after the base year, 1-10 (default 5)")
 @RAW_OPTION
 @click.option(
@@ -362,14 +358,14 @@ def cmd_forecast(args: SimpleNamespace) -> int:
     first = result.runs.iloc[0]
     tied = first["base_line"] or "the returns brought forward (no outturn line)"
     print(
-        f"{_council_name(la)}{label}: base {forecast_run.fy(int(first['base_year']))}"
+        f"{council_of(la).name}{label}: base {financial_year(int(first['base_year']))}"
         f" £{first['base_spend_gbp'] / 1e6:,.1f}m = {tied}"
         + (f"; local evidence: {evidence.name}" if evidence is not None else "")
     )
     for s in result["runs"]["scenario"]:
         h = forecast_run.headline(result, s)
         print(
-            f"{_council_name(la)}{label}, {s}: adult social care spend {h['spend_change_pct']:+.1f}% "
+            f"{council_of(la).name}{label}, {s}: adult social care spend {h['spend_change_pct']:+.1f}% "
             f"from {financial_year(h['base_year'])} to {financial_year(h['horizon_year'])} "
             f"(rates rest on {h['history_years']} years of history)"
         )
@@ -509,12 +505,7 @@ def _la_list(value: str) -> list[str]:
     type=PATH,
     help="folder of published files (default: data/raw, or the DEMO data when it holds none)",
 )
-@click.option(
-    "--scenario",
-    type=PATH,
-    multiple=True,
-    help="scenario YAML (repeatable; default: the shipped scenarios, or every *.yml in $MSP_SCENARIOS_DIR)",
-)
+@SCENARIO_OPTION
 @click.option(
     "--actions",
     type=PATH,
@@ -696,7 +687,7 @@ def cmd_evidence_template(args: SimpleNamespace) -> int:
         raise UsageError(f"{args.out} exists: give another name, or --force to replace it")
     if not out.parent.is_dir():
         raise UsageError(f"{args.out}: no folder {out.parent}")
-    name = _council_name(la) if la else None
+    name = council_of(la).name if la else None
     n = evidence_workbook.write(out, la_code=la, la_name=name)
     whose = f" for {name} ({la})" if la else " (type the council's code on its Instructions sheet)"
     print(
@@ -722,7 +713,7 @@ def cmd_evidence_check(args: SimpleNamespace) -> int:
     _exists_or_fail(args.file)
     ev = load_evidence(args.file, la)
     code = ev.la_code or la
-    whose = f"{_council_name(code)} ({code})" if code else "no council named"
+    whose = council_of(code).label if code else "no council named"
     print(
         f"{Path(args.file).name}: {_count(len(ev.figures), 'figure')} for {whose}"
         + (" (EXAMPLE figures)" if ev.example else "")
@@ -878,7 +869,7 @@ def cmd_insights(args: SimpleNamespace) -> int:
         failed = [
             dict(
                 la_code=f["la_code"],
-                council=_council_name(f["la_code"]) or f["la_code"],
+                council=council_of(f["la_code"]).name,
                 error=f["error"],
             )
             for f in drafted["failed"]

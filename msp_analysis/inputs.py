@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from msp_analysis.errors import MspError, SettingsError, UsageError
+from msp_analysis.years import financial_year
 
 log = logging.getLogger(__name__)
 
@@ -322,11 +323,7 @@ def check_in_data(
     if demo:
         raise not_in_demo(code, command)
     span = sorted({y for ys in years.values() for y in ys})
-    label = (
-        f"{span[0]}-{(span[0] + 1) % 100:02d} to {span[-1]}-{(span[-1] + 1) % 100:02d}"
-        if span
-        else "none"
-    )
+    label = f"{financial_year(span[0])} to {financial_year(span[-1])}" if span else "none"
     pred = _geo().predecessors(code)
     olds = [r.predecessor_name for r in pred.itertuples() if r.predecessor_code in years]
     if olds:

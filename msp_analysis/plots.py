@@ -9,6 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from msp_analysis.years import financial_year
+
 _BOUNDS = ("lower_80", "upper_80", "lower_95", "upper_95")
 COUNCIL = "#1d4e89"
 ENGLAND = "#7f7f7f"
@@ -225,7 +227,7 @@ def fan(forecast: pd.DataFrame, title: str, *, source: str, unit: str = "") -> p
     lower/upper); ``unit`` labels the axis."""
     f = forecast.sort_values("year")
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    x = f["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}")
+    x = f["year"].map(financial_year)
     ax.fill_between(x, f["lower_95"], f["upper_95"], color=COUNCIL, alpha=0.12, label="95% range")
     ax.fill_between(x, f["lower_80"], f["upper_80"], color=COUNCIL, alpha=0.25, label="80% range")
     ax.plot(x, f["value"], "-o", color=COUNCIL, linewidth=2, markersize=4, label="Central forecast")
@@ -242,10 +244,6 @@ def fan(forecast: pd.DataFrame, title: str, *, source: str, unit: str = "") -> p
             f"{_n(b['upper_80'])} in {x.iloc[-1]}.",
         )
     return fig
-
-
-def _fy_label(y) -> str:
-    return f"{int(y)}-{(int(y) + 1) % 100:02d}"
 
 
 def spend_fan(
@@ -286,7 +284,7 @@ def spend_fan(
         others = [n for n in cash if n != fan_scenario]
         for i, n in enumerate([fan_scenario, *others] if fan_scenario in cash else others):
             g = f[f["scenario"] == n]
-            x = g["year"].map(_fy_label)
+            x = g["year"].map(financial_year)
             if n == fan_scenario:
                 ax.fill_between(
                     x, g["lower_95"], g["upper_95"], color=COUNCIL, alpha=0.10, label="95% range"
@@ -310,7 +308,7 @@ def spend_fan(
         cax = axes[0][-1]
         for n in const:
             g = f[f["scenario"] == n]
-            x = g["year"].map(_fy_label)
+            x = g["year"].map(financial_year)
             cax.fill_between(x, g["lower_80"], g["upper_80"], color=ENGLAND, alpha=0.25)
             cax.plot(x, g["value"], "-o", color=ENGLAND, linewidth=1.6, markersize=3)
             ends.append(
@@ -341,7 +339,7 @@ def scenario_lines(
     ends = []
     for i, (name, g) in enumerate(totals.sort_values("year").groupby("scenario", sort=True)):
         label = (titles or {}).get(name) or name.replace("_", " ").capitalize()
-        years = g["year"].map(lambda y: f"{int(y)}-{(int(y) + 1) % 100:02d}")
+        years = g["year"].map(financial_year)
         ax.plot(years, g["value"], "-o", markersize=3.5, color=palette(i % 10), label=label)
         ends.append(f"{label} {_n(g['value'].iloc[-1])} in {years.iloc[-1]}")
     _style(ax, title, unit)

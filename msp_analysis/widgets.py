@@ -21,6 +21,7 @@ from msp_analysis.errors import SettingsError
 from msp_analysis.forecast import run as forecast_run
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.forecast.workbench import Projection, Settings, Workbench
+from msp_analysis.years import financial_year
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def figures(
         f"Adult social care spend, {wb.council}",
         source="msp-analysis scenario workbench; ranges from the backtest",
         fan_scenario="settings",
-        constant={"settings": f"constant {forecast_run.fy(wb.base_year)} prices"}
+        constant={"settings": f"constant {financial_year(wb.base_year)} prices"}
         if constant
         else None,
         titles={
@@ -93,7 +94,7 @@ def controls(wb: Workbench, save_dir: str | Path = ".") -> Controls:
     spend and people with their ranges; 'Save scenario' writes the settings as YAML to
     ``save_dir``."""
     d = wb.defaults
-    prices = forecast_run.fy(wb.base.value("setting_costs")["price_year"])
+    prices = financial_year(wb.base.value("setting_costs")["price_year"])
     share = _control(
         w.FloatSlider,
         d.shift_share,
@@ -116,7 +117,7 @@ def controls(wb: Workbench, save_dir: str | Path = ".") -> Controls:
     )
     own = w.Checkbox(
         value=d.first_year_uplift_pct is not None,
-        description=f"Council's own fee uplift for {forecast_run.fy(wb.first_year)}",
+        description=f"Council's own fee uplift for {financial_year(wb.first_year)}",
         style=STYLE,
         layout=w.Layout(width=WIDTH),
     )
@@ -195,7 +196,7 @@ def default_state(wb: Workbench) -> tuple[pd.DataFrame, list[plt.Figure], pd.Dat
     )
     by_year = pd.DataFrame(
         {
-            "year": [forecast_run.fy(y) for y in t.index],
+            "year": [financial_year(y) for y in t.index],
             "spend_m": t[("value", "spend")].to_numpy() / 1e6,
             "spend_lower_80_m": t[("lower_80", "spend")].to_numpy() / 1e6,
             "spend_upper_80_m": t[("upper_80", "spend")].to_numpy() / 1e6,

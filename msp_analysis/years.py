@@ -9,10 +9,11 @@ calendar year it starts in (``year = 2023``) and written with :func:`financial_y
 from __future__ import annotations
 
 
-def financial_year(start: int) -> str:
+def financial_year(start: float | str) -> str:
     """The label of the financial year starting in April of ``start``: 2023 -> '2023-24',
-    1999 -> '1999-00' (a whole number given as a float or NumPy integer is taken as it is)."""
+    1999 -> '1999-00' (a whole number given as a float, a NumPy integer or a string of digits is
+    taken as it is)."""
     year = int(start)
-    if year != start:
+    if year != float(start):
         raise ValueError(f"{start!r} is not a year")
     return f"{year}-{(year + 1) % 100:02d}"

@@ -44,6 +44,7 @@ from msp_analysis.narrative import ranges_facts
 from msp_analysis.narrative.section2_costs import shift_sentences
 from msp_analysis.notebook import bullets, quiet, show, table
 from msp_analysis.tables import Tables
+from msp_analysis.years import financial_year
 
 quiet()
 tables = Tables.load(store.ensure(raw_dir))
@@ -140,8 +141,8 @@ show(
     plots.waterfall(
         drivers[drivers.abs() > 1e-9],
         "Change in adult social care spend by driver, market unchanged",
-        start_label=run.fy(h["base_year"]),
-        end_label=run.fy(h["horizon_year"]),
+        start_label=financial_year(h["base_year"]),
+        end_label=financial_year(h["horizon_year"]),
         start=h["base_spend_gbp"] / 1e6,
         unit="£ million",
         source="msp-analysis decomposition (log-mean Divisia, exact)",

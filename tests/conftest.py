@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,3 +91,28 @@ def demo_processed(demo_raw, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo_processed")
     store.build(demo_raw, out, progress=False)
     return out
+
+
+#: one ASC-FR row as the readers write it: a council's residential unit cost for people aged 65+
+#: (T52, 2021-22, all provision); a test gives only the fields its rows differ in
+ASCFR_ROW = dict(
+    area_type="council",
+    year=2021,
+    table_ref="T52",
+    measure="unit_cost",
+    age_band="65 and over",
+    support_setting="Residential",
+    primary_support_reason="Total",
+    provision="Total",
+)
+
+
+@pytest.fixture
+def ascfr_frame():
+    """Builds a tiny long ASC-FR frame: ``ascfr_frame(dict(la_code=..., value=...), ...,
+    **common)``, each row :data:`ASCFR_ROW` with ``common`` and then its own fields over it."""
+
+    def build(*rows: dict, **common) -> pd.DataFrame:
+        return pd.DataFrame([ASCFR_ROW | common | row for row in rows])
+
+    return build

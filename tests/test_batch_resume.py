@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -26,14 +25,14 @@ from pathlib import Path
 import psutil
 import pytest
 
+from msp_analysis.report.leftovers import RUN_FOLDER, run_folders, still_running
+
 pytestmark = [
     pytest.mark.demo,
     pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX signals"),
 ]
 
 FIRST, SECOND = "E06900002", "E10900001"  # built in this order (sorted by code)
-#: a killed run's folders in a temporary folder (browser profiles, a batch's, kernel files)
-RUN_FOLDER = re.compile(r"^msp-(?:chromium|batch|kernels)-(\d+)-")
 
 
 def _cmd(raw: Path, out: Path, *options: str) -> list[str]:
@@ -53,32 +52,6 @@ def _cmd(raw: Path, out: Path, *options: str) -> list[str]:
         "1",
         *options,
     ]
-
-
-def _ended(pids: list[int], seconds: float) -> list[int]:
-    """The processes among ``pids`` still running after ``seconds`` (zombies count as ended)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        alive = []
-        for pid in pids:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                    alive.append(pid)
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.1)
-
-
-def _run_folders(places: list[Path], pids: set[int]) -> list[str]:
-    """Folders of the temporary folders made by one of ``pids`` (browser profiles included:
-    they sit in the batch's own folder)."""
-    found = []
-    for place in places:
-        for entry in place.iterdir() if place.is_dir() else []:
-            m = RUN_FOLDER.match(entry.name)
-            if m and int(m.group(1)) in pids:
-                found.append(entry.name)
-    return found
 
 
 def _files(folder: Path) -> dict[str, int]:
@@ -120,7 +93,7 @@ def test_a_killed_batch_leaves_nothing_and_the_rerun_builds_only_the_missing_pla
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     try:
-        assert not _ended(family, 20), "processes of the killed batch outlived it"
+        assert not still_running(family, 20), "processes of the killed batch outlived it"
     finally:
         for pid in family:
             with contextlib.suppress(ProcessLookupError):
@@ -128,7 +101,7 @@ def test_a_killed_batch_leaves_nothing_and_the_rerun_builds_only_the_missing_pla
     killed = {proc.pid, *family}
     # what the killed run left: its half-built plan, its kernel files (and browser profile)
     assert [p.name for p in out.iterdir() if p.name.startswith(f".{SECOND}-")]
-    left = _run_folders(places, killed)
+    left = run_folders(places, killed)
     assert any(name.startswith("msp-kernels-") for name in left), left
     assert any(name.startswith("msp-batch-") for name in left), left
     before = _files(first)
@@ -146,7 +119,7 @@ def test_a_killed_batch_leaves_nothing_and_the_rerun_builds_only_the_missing_pla
     wanted = {"plan.html"} | ({"plan.pdf", "plan.docx"} if not options else set())
     assert wanted <= set(_files(out / SECOND)), _files(out / SECOND)
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
-    assert _run_folders(places, killed) == []
+    assert run_folders(places, killed) == []
     assert [p.name for p in temp.iterdir() if RUN_FOLDER.match(p.name)] == []  # the re-run's
     if options:
         return

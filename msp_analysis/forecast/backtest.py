@@ -38,6 +38,7 @@ import pandas as pd
 
 from msp_analysis.forecast import calibration, outturn_forecast
 from msp_analysis.tables import Tables
+from msp_analysis.years import financial_year
 
 MAX_HORIZON = 5  # years ahead the backtest scores (the plan's horizon)
 DAMPING_GRID = (1.0, 0.8, 0.5, 0.0)  # real growth after the first year: kept ... dropped
@@ -394,7 +395,7 @@ def by_horizon(bt: pd.DataFrame) -> pd.DataFrame:
     out = (
         m.groupby(keys)
         .agg(
-            origins=("origin", lambda o: ", ".join(_fy(y) for y in sorted(set(o)))),
+            origins=("origin", lambda o: ", ".join(financial_year(y) for y in sorted(set(o)))),
             forecasts=("ape", "size"),
             councils=("la_code", "nunique"),
             median_ape=("ape", "median"),
@@ -416,10 +417,6 @@ def by_horizon(bt: pd.DataFrame) -> pd.DataFrame:
     for c in ("coverage_80", "coverage_95"):
         out[c] = out[c] * 100
     return out.reindex(columns=HORIZON_COLUMNS)
-
-
-def _fy(year) -> str:
-    return f"{int(year)}-{(int(year) + 1) % 100:02d}"
 
 
 def headline(

@@ -53,6 +53,7 @@ from msp_analysis.forecast.returns import (
 from msp_analysis.forecast.scenarios import AGE_BANDS, CLIENT_GROUPS, SETTINGS, Scenario
 from msp_analysis.series.population import population_by_band
 from msp_analysis.tables import MissingSource, Tables
+from msp_analysis.years import financial_year
 
 ENTRY_GROUPS = {
     "Long Term Care: Nursing": "Nursing",
@@ -292,8 +293,8 @@ def base_demand(
         full["people"] = full["people"] * full["age_band"].map(fac) * full["rate_factor"]
         full = full.drop(columns="rate_factor")
         notes.append(
-            f"Demand brought forward from SALT {sy}-{(sy + 1) % 100:02d} to the base year"
-            f" {base}-{(base + 1) % 100:02d} with population growth"
+            f"Demand brought forward from SALT {financial_year(sy)} to the base year"
+            f" {financial_year(base)} with population growth"
             + " and each rate's trend over those years (see the rates below)."
         )
     return BaseDemand(
@@ -399,7 +400,7 @@ def rate_factors(
     ).to_frame(index=False)
     if mode == "trend":
         r = rates.council_rates(tables, la_code, start, years, scenario.value("need_weights"))
-        why = rates.choice_words(rates.backtest(tables))
+        why = rates.why_chosen(tables)
         words = dict(zip(r["group"].drop_duplicates(), rates.describe(r, why)))
         r = r.assign(
             method=r["group"].map(words),

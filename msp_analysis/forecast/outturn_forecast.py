@@ -42,6 +42,7 @@ import pandas as pd
 
 from msp_analysis.forecast.models import Z
 from msp_analysis.forecast.scenarios import price_history
+from msp_analysis.years import financial_year
 
 PAY_SHARE = 0.6  # pay share of adult social care spend (DHSC fair cost of care exercises)
 HALF_LIFE = 1.0  # years
@@ -70,7 +71,7 @@ def price_signal(year: int, pay_share: float = PAY_SHARE) -> float:
     pay = h["pay_uplift_pct"]["values"].get(year)
     cpi = h["cpi_pct"]["values"].get(year)
     if pay is None or cpi is None:
-        raise KeyError(f"no published pay uplift or CPI for {year}-{(year + 1) % 100:02d}")
+        raise KeyError(f"no published pay uplift or CPI for {financial_year(year)}")
     return float(np.log1p((pay_share * pay + (1 - pay_share) * cpi) / 100))
 
 

@@ -47,6 +47,7 @@ from msp_analysis import geography
 from msp_analysis.forecast import calibration, returns
 from msp_analysis.forecast import population as P
 from msp_analysis.tables import MissingSource, Tables
+from msp_analysis.years import financial_year
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def _ascof_people(tables: Tables) -> pd.DataFrame:
         parts.append(
             rows.assign(
                 group=rows["measure_code"].map(codes),
-                source=f"ASCOF {year}-{(year + 1) % 100:02d} "
+                source=f"ASCOF {financial_year(year)} "
                 + rows["measure_code"].astype(str)
                 + " denominator",
             )[["la_code", "group", "year", "value", "source"]]
@@ -391,21 +392,27 @@ def people_calibration(bt: pd.DataFrame) -> calibration.Calibration:
     return calibration.fit(c[["origin", "horizon", "z"]], list(range(1, MAX_HORIZON + 1)))
 
 
+#: One row of a forecast's record by horizon (the people and spend records share it): origins
+#: ('2012-13, 2017-18'), forecasts, median absolute % error, bias (mean % error), coverage of
+#: the calibrated 80% and 95% ranges, and the median error of the simple reference the model
+#: is set against (for rates: the rate held flat; for spend: the last value).
+BY_HORIZON_COLUMNS = [
+    "horizon",
+    "origins",
+    "forecasts",
+    "median_ape",
+    "bias_pct",
+    "coverage_80",
+    "coverage_95",
+    "reference_median_ape",
+]
+
+
 def by_horizon(bt: pd.DataFrame) -> pd.DataFrame:
-    """The record of the rates by horizon, pooled over groups and origins: origins,
-    forecasts, median absolute % error, bias (mean % error), coverage of the calibrated 80%
-    and 95% ranges (each origin scored with the method and ranges of the other origins),
-    and the median error had the rate been held flat."""
-    cols = [
-        "horizon",
-        "origins",
-        "forecasts",
-        "median_ape",
-        "bias_pct",
-        "coverage_80",
-        "coverage_95",
-        "flat_median_ape",
-    ]
+    """The record of the rates by horizon, pooled over groups and origins
+    (:data:`BY_HORIZON_COLUMNS`; each origin scored with the method and ranges of the other
+    origins; the reference is the rate held flat)."""
+    cols = BY_HORIZON_COLUMNS
     if bt.empty:
         return pd.DataFrame(columns=cols)
     c = bt[bt["chosen"]].assign(
@@ -416,7 +423,7 @@ def by_horizon(bt: pd.DataFrame) -> pd.DataFrame:
         .agg(
             origins=(
                 "origin",
-                lambda o: ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in sorted(set(o))),
+                lambda o: ", ".join(financial_year(y) for y in sorted(set(o))),
             ),
             forecasts=("ape", "size"),
             median_ape=("ape", "median"),
@@ -427,7 +434,7 @@ def by_horizon(bt: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     flat = bt[bt["damping"] == 0.0].groupby("horizon")["ape"].median()
-    out["flat_median_ape"] = out["horizon"].map(flat)
+    out["reference_median_ape"] = out["horizon"].map(flat)
     for col in ("coverage_80", "coverage_95"):
         out[col] = out[col].astype(float) * 100
     return out[cols]
@@ -440,6 +447,15 @@ def _all_trends(tables: Tables) -> pd.DataFrame:
     key = ("rate_trends_all",)
     if key not in tables.cache:
         tables.cache[key] = trend(evidence(tables))
+    return tables.cache[key]
+
+
+def why_chosen(tables: Tables) -> dict[str, str]:
+    """:func:`choice_words` of this data set's backtest, computed once per loaded data set
+    (the same for every council and scenario)."""
+    key = ("rate_choice_words",)
+    if key not in tables.cache:
+        tables.cache[key] = choice_words(backtest(tables))
     return tables.cache[key]
 
 
@@ -528,9 +544,9 @@ def describe(rates: pd.DataFrame, why: dict[str, str] | None = None) -> list[str
         who = GROUP_WORDS[group][:1].upper() + GROUP_WORDS[group][1:]
         pct = np.expm1(r["slope"]) * 100
         median = np.expm1(r["pooled_slope"]) * 100
-        last = f"{int(r['last_year'])}-{(int(r['last_year']) + 1) % 100:02d}"
+        last = financial_year(r["last_year"])
         if r["points"] >= 2:
-            first = f"{int(r['first_year'])}-{(int(r['first_year']) + 1) % 100:02d}"
+            first = financial_year(r["first_year"])
             basis = (
                 f"{pct:+.1f}% a year from {first} to {last} ({_source_words(r['sources'])};"
                 f" the median council {median:+.1f}%)"

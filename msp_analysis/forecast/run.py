@@ -27,6 +27,7 @@ from msp_analysis.forecast import costs, demand, drivers, ledger, ranges, return
 from msp_analysis.forecast import population as P
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
+from msp_analysis.years import financial_year
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +101,6 @@ class ForecastResult:
         return getattr(self, key)
 
 
-def fy(year: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d}"
-
-
 def manifest_hash(tables: Tables) -> str:
     files = sorted((f["file"], f["sha256"]) for f in tables.manifest.get("files", []))
     return hashlib.sha256(json.dumps(files).encode()).hexdigest()
@@ -136,14 +133,14 @@ def choose_base(tables: Tables) -> tuple[int, int, list[str]]:
     notes = []
     if oy is None:
         notes.append(
-            f"No revenue outturn is loaded, so the projection starts at the SALT year {fy(sy)}."
+            f"No revenue outturn is loaded, so the projection starts at the SALT year {financial_year(sy)}."
         )
         return sy, sy, notes
     base = max(oy, sy)
     if base > sy:
         notes.append(
-            f"The projection starts at {fy(base)}, the latest year with revenue outturn;"
-            f" activity (SALT) and spend by setting (ASC-FR) are from {fy(sy)} and are brought"
+            f"The projection starts at {financial_year(base)}, the latest year with revenue outturn;"
+            f" activity (SALT) and spend by setting (ASC-FR) are from {financial_year(sy)} and are brought"
             " forward with population growth and the published pay and price uplifts."
         )
     if base - sy > STALE_YEARS:
@@ -490,7 +487,9 @@ def run(
     inputs["age_years"] = [base - y if y is not None and y == y else None for y in inputs["year"]]
     # a mid-year estimate is of a date (mid-2024), the returns of a financial year (2021-22)
     inputs["year_label"] = [
-        None if y is None or y != y else (f"mid-{int(y)}" if "mid-year" in name else fy(int(y)))
+        None
+        if y is None or y != y
+        else (f"mid-{int(y)}" if "mid-year" in name else financial_year(int(y)))
         for name, y in zip(inputs["input"], inputs["year"])
     ]
     return ForecastResult(
@@ -746,13 +745,13 @@ def headline_sentence(h: dict, council: str) -> str:
         f"Under '{S.scenario_words(h['scenario'])}', {council}'s adult social care spend {verb}"
         + (f" {abs(change):.1f}%" if verb != "is unchanged" else "")
         + f" over {h['years']} years, from £{h['base_spend_gbp'] / 1e6:,.1f}m in"
-        f" {fy(h['base_year'])} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {fy(h['horizon_year'])}"
+        f" {financial_year(h['base_year'])} to £{h['horizon_spend_gbp'] / 1e6:,.1f}m in {financial_year(h['horizon_year'])}"
     )
     lo, hi = h.get("horizon_spend_lower_80_gbp"), h.get("horizon_spend_upper_80_gbp")
     if lo is not None and hi is not None and hi > lo:
         text += f" (80% range £{lo / 1e6:,.0f}m to £{hi / 1e6:,.0f}m)"
     if h.get("constant_prices"):
-        text += f", in constant {fy(h['base_year'])} prices"
+        text += f", in constant {financial_year(h['base_year'])} prices"
     if h["material"] and h["top_groups"] and pd.notna(h["top_groups_share_pct"]):
         text += f"; {h['top_groups_share_pct']:.0f}% of the increase comes from " + _join_cells(
             _cells_text(h["top_cells"])

@@ -57,6 +57,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from msp_analysis.configs import ConfigModel, validate
 from msp_analysis.errors import SettingsError
+from msp_analysis.years import financial_year
 
 Setting = Literal["Nursing", "Residential", "Community", "Supported living", "Shared Lives"]
 AgeBand = Literal["18 to 64", "65 and over"]
@@ -630,7 +631,7 @@ def value_text(key: str, v) -> str:
             and_list(
                 [f"{setting_words(k)} £{c:,.0f} a week" for k, c in v["weekly_cost_gbp"].items()]
             )
-            + f" ({v['price_year']}-{(v['price_year'] + 1) % 100:02d} prices)"
+            + f" ({financial_year(v['price_year'])} prices)"
         )
     if isinstance(v, dict):
         return ", ".join(

@@ -27,11 +27,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from msp_analysis import geography
+from msp_analysis.council import council_of
 from msp_analysis.forecast import costs
 from msp_analysis.forecast import run as forecast_run
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
+from msp_analysis.years import financial_year
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ class Workbench:
         living), as :func:`msp_analysis.forecast.run.run` takes it."""
         self.tables = tables
         self.la_code = la_code
-        self.council = geography.council_name(la_code) or la_code
+        self.council = council_of(la_code).name
         self.horizon = horizon
         self.figures = costs.CouncilFigures.from_evidence(evidence, la_code)
         self.base_doc = yaml.safe_load(Path(scenario_file).read_text())
@@ -237,13 +238,13 @@ class Workbench:
 
     def settings_table(self, settings: Settings) -> pd.DataFrame:
         """The settings as a two-column table for people (setting, value in words)."""
-        prices = forecast_run.fy(self.base.value("setting_costs")["price_year"])
+        prices = financial_year(self.base.value("setting_costs")["price_year"])
         words = {
             "shift_share": "New LD 18-64 residential placements moved to supported living and Shared Lives",
             "phase_in_years": "Years to phase the move in",
             "supported_living_weekly_gbp": f"Supported living, £ a week ({prices} prices)",
             "shared_lives_weekly_gbp": f"Shared Lives, £ a week ({prices} prices)",
-            "first_year_uplift_pct": f"Council fee uplift {forecast_run.fy(self.first_year)}, %",
+            "first_year_uplift_pct": f"Council fee uplift {financial_year(self.first_year)}, %",
             "pay_uplift_pct": "Wage floor after the published years, % a year",
             "cpi_pct": "CPI after the published years, % a year",
         }

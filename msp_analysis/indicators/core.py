@@ -17,6 +17,7 @@ import pandas as pd
 
 from msp_analysis import geography
 from msp_analysis.series.population import population_by_band as population_by_band
+from msp_analysis.years import financial_year
 
 AREA_COLUMNS = ["la_code", "area_type", "year", "breakdown", "value"]
 
@@ -61,7 +62,7 @@ def _describe(out: pd.DataFrame, market, indicator, unit, source, note, year_lab
     out.insert(3, "indicator", indicator)
     out["year_label"] = out["year"].map(
         lambda y: (
-            (year_label.format(year=int(y)) if year_label else f"{int(y)}-{(int(y) + 1) % 100:02d}")
+            (year_label.format(year=int(y)) if year_label else financial_year(y))
             if pd.notna(y)
             else pd.NA
         )

@@ -22,6 +22,7 @@ import pandas as pd
 from msp_analysis import geography
 from msp_analysis.indicators.catalogue import Indicator, computes, make
 from msp_analysis.tables import MissingSource, Tables
+from msp_analysis.years import financial_year
 
 #: A full-time working week, hours (ASHE full-time: 30 hours or more; 37.5 the usual contract)
 FULL_TIME_HOURS = 37.5
@@ -158,9 +159,7 @@ def cost_to_local_pay(tables: Tables) -> list[Indicator]:
                 area[AREA],
                 f"the ASC-FR unit cost divided by local median full-time pay for {'an' if per == 'hour' else 'a'} {per}"
                 + (f" ({FULL_TIME_HOURS:g} hours a week)" if per == "hour" else ""),
-                "; ".join(
-                    f"{y}-{(y + 1) % 100:02d} unit costs against ASHE {p} pay" for y, p in gaps
-                ),
+                "; ".join(f"{financial_year(y)} unit costs against ASHE {p} pay" for y, p in gaps),
             )
         )
     if not out:

@@ -27,6 +27,7 @@ from msp_analysis.forecast.scenarios import price_history
 from msp_analysis.indicators import catalogue, local
 from msp_analysis.indicators.markets import MARKETS, SHORT_NAMES, TESTED_MARKETS, Market
 from msp_analysis.indicators.summary import fmt
+from msp_analysis.years import financial_year
 
 MarketKey = Literal[Market, "each"]
 RiskKey = Literal["limited_capacity", "market_exit", "diversity", "cost_of_care", "workforce"]
@@ -187,10 +188,6 @@ def real_change_pct(first: float, last: float, first_year: int, last_year: int) 
     return ((last / first) / (cpi[last_year] / cpi[first_year]) - 1) * 100
 
 
-def _fy(year) -> str:
-    return f"{int(year)}-{(int(year) + 1) % 100:02d}"
-
-
 def _words(rule: dict, since: str = "the first year loaded", unit: str = "") -> str:
     t = rule["threshold"]
     level = f"{t:,}%" if rule["rule"] in {"above", "below"} and unit.startswith("%") else f"{t:,}"
@@ -329,7 +326,11 @@ def _trend(rule: dict, rows: pd.DataFrame) -> dict:
         )
     first, last = rows.iloc[0], rows.iloc[-1]
     unit = str(last.get("unit") or "")
-    since = first["year_label"] if isinstance(first["year_label"], str) else _fy(first["year"])
+    since = (
+        first["year_label"]
+        if isinstance(first["year_label"], str)
+        else financial_year(first["year"])
+    )
     out = dict(
         year=last["year"],
         year_label=last.get("year_label"),

@@ -11,8 +11,9 @@ from collections import Counter
 
 import pandas as pd
 
-from msp_analysis import geography
+from msp_analysis.council import Council
 from msp_analysis.narrative import ranges_facts, render
+from msp_analysis.years import financial_year
 
 SECTION_TITLES = {
     1: "Section 1: Assessment of the current sustainability of local care markets",
@@ -42,11 +43,7 @@ DRIVER_WORDS = {
 }
 
 
-def _fy(year) -> str:
-    return f"{int(year)}-{(int(year) + 1) % 100:02d}"
-
-
-def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool) -> dict:
+def section2(council: Council, result, backtest_summary: pd.DataFrame, *, demo: bool) -> dict:
     """Facts for Section 2: base and inputs, each scenario's people, spend and drivers in
     pounds, the next year's spend forecast, and the backtest's record against its targets.
 
@@ -59,7 +56,6 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     from msp_analysis.narrative import section2_costs
 
     runs = result["runs"].set_index("scenario")
-    council = geography.council_name(la_code) or la_code
     scenarios = []
     shared_assumptions, own_assumptions = _assumption_words(result)
     people = result["forecast"].query("measure == 'people' and setting == 'All'")
@@ -94,14 +90,14 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         scenarios.append(
             {
                 "key": name,
-                "shift": section2_costs.shift_sentences(result, name, council),
+                "shift": section2_costs.shift_sentences(result, name, council.name),
                 "name": scenarios_mod.scenario_title(name),
                 "description": own_assumptions[name],
                 "spend_change_pct": h["spend_change_pct"],
                 "base_spend": h["base_spend_gbp"],
                 "horizon_spend": h["horizon_spend_gbp"],
                 "material": h["material"],
-                "sentence": forecast_run.headline_sentence(h, council),
+                "sentence": forecast_run.headline_sentence(h, council.name),
                 "drivers": drivers,
                 "people_base": float(p.loc[h["base_year"], "value"]),
                 "people_horizon": float(p.loc[h["horizon_year"], "value"]),
@@ -120,7 +116,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
     inputs = [
         {
             "input": i.input,
-            "year": getattr(i, "year_label", None) or _fy(i.year),
+            "year": getattr(i, "year_label", None) or financial_year(i.year),
             "age": int(i.age_years),
             "against_base": _against_base(int(i.age_years)),
         }
@@ -132,9 +128,9 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         outlook.append(
             {
                 "measure": o.measure_words,
-                "last_year": _fy(o.origin),
+                "last_year": financial_year(o.origin),
                 "last": o.last_gbp,
-                "year": _fy(o.year),
+                "year": financial_year(o.year),
                 "forecast": o.forecast_gbp,
                 "lower_80": o.lower_80_gbp,
                 "upper_80": o.upper_80_gbp,
@@ -143,11 +139,11 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         )
     return {
         "title": SECTION_TITLES[2],
-        "council": council,
+        "council": council.name,
         "demo": demo,
-        "base_year_label": _fy(base_year),
-        "salt_year_label": _fy(int(first.get("salt_year", base_year))),
-        "horizon_year_label": _fy(horizon_year),
+        "base_year_label": financial_year(base_year),
+        "salt_year_label": financial_year(int(first.get("salt_year", base_year))),
+        "horizon_year_label": financial_year(horizon_year),
         "years": horizon_year - base_year,
         "notes": list(getattr(result, "notes", [])),
         "inputs": inputs,
@@ -168,7 +164,7 @@ def section2(la_code: str, result, backtest_summary: pd.DataFrame, *, demo: bool
         "record": ranges_facts.record(result),
         "rates": ranges_facts.rate_facts(result),
         "constant_prices": ranges_facts.price_words(base_year),
-        "prices_published_to": _fy(last_published()),
+        "prices_published_to": financial_year(last_published()),
     }
 
 
@@ -193,8 +189,8 @@ def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
             return None
         return {
             **r,
-            "origin_label": _fy(r["origin"]),
-            "year_label": _fy(r["origin"] + r["horizon"]),
+            "origin_label": financial_year(r["origin"]),
+            "year_label": financial_year(r["origin"] + r["horizon"]),
         }
 
     have = backtest_summary is not None and len(backtest_summary) > 0
@@ -210,10 +206,10 @@ def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
                     "name": words[:1].upper() + words[1:],
                     "rows": [
                         {
-                            "forecast": f"{_fy(row.origin + row.horizon)} from {_fy(row.origin)}, "
+                            "forecast": f"{financial_year(row.origin + row.horizon)} from {financial_year(row.origin)}, "
                             f"{int(row.horizon)} year{'s' if row.horizon != 1 else ''} ahead",
-                            "origin": _fy(row.origin),
-                            "year": _fy(row.origin + row.horizon),
+                            "origin": financial_year(row.origin),
+                            "year": financial_year(row.origin + row.horizon),
                             "horizon": int(row.horizon),
                             "councils": int(row.councils),
                             "median_ape": row.median_ape,

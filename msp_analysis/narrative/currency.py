@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from msp_analysis import geography
+from msp_analysis.council import Council, council_of
 from msp_analysis.tables import Tables
 from msp_analysis.years import financial_year
 
@@ -127,7 +128,7 @@ def _latest(tables: Tables, source: Source, la_code: str) -> dict | None:
     }
 
 
-def data_currency(tables: Tables, la_code: str) -> dict:
+def data_currency(tables: Tables, council: Council | str) -> dict:
     """Each loaded source's latest year for one council, and a warning where the sources are
     more than :data:`MAX_GAP_YEARS` years apart.
 
@@ -140,7 +141,8 @@ def data_currency(tables: Tables, la_code: str) -> dict:
         created since its returns were made, how its history is built
         (:func:`msp_analysis.geography.history_statement`), else None.
     """
-    found = [s for s in (_latest(tables, src, la_code) for src in SOURCES) if s is not None]
+    council = council_of(council)
+    found = [s for s in (_latest(tables, src, council.code) for src in SOURCES) if s is not None]
     newest = max(found, key=lambda s: s["year"]) if found else None
     older = [s for s in found if newest and newest["year"] - s["year"] > MAX_GAP_YEARS]
     warning = None
@@ -153,7 +155,7 @@ def data_currency(tables: Tables, la_code: str) -> dict:
             "figures of different years with care, and load newer releases when they are "
             "published (`msp download`)."
         )
-    history = None if tables.demo else geography.history_statement(la_code)
+    history = None if tables.demo else council.history
     return {
         "sources": found,
         "newest": newest,

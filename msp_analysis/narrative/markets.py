@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 from pydantic import Field
 
-from msp_analysis import geography
 from msp_analysis.configs import ConfigModel, load_yaml
+from msp_analysis.council import Council
 from msp_analysis.indicators import catalogue, local
 from msp_analysis.indicators.markets import IN_PROSE, MARKETS, SHORT_NAMES, TESTED_MARKETS, Market
 from msp_analysis.indicators.risk import RISKS, RiskKey, risk_matrix
@@ -274,7 +274,7 @@ def grouped_sources(sources: list[dict]) -> list[dict]:
 
 
 def section1(
-    la_code: str,
+    council: Council,
     indicators: pd.DataFrame,
     results: pd.DataFrame,
     comparators: pd.DataFrame,
@@ -286,7 +286,6 @@ def section1(
     """Facts for Section 1: each market's table of figures, the council's own figures, its risk
     tests (flagged, not flagged, or not run and the file that would run them); the risk
     matrix; figures to check; and the sources."""
-    region = geography.region_of(la_code)
     markets = []
     for key in MARKET_ORDER:
         rows, missing = market_rows(indicators, key)
@@ -336,9 +335,9 @@ def section1(
     sources, missing_sources = sources_used(indicators)
     return {
         "title": SECTION_TITLES[1],
-        "council": geography.council_name(la_code),
-        "la_code": la_code,
-        "region": geography.REGIONS.get(region or "", "its region"),
+        "council": council.name,
+        "la_code": council.code,
+        "region": council.region or "its region",
         "demo": demo,
         "comparator_count": len(comparators),
         "comparator_names": comparators["la_name"].tolist(),
@@ -507,7 +506,7 @@ def _action_rows(
 
 
 def section3(
-    la_code: str,
+    council: Council,
     actions: list[dict] | None,
     indicators: pd.DataFrame,
     results: pd.DataFrame,
@@ -551,7 +550,7 @@ def section3(
         markets.append(market)
     return {
         "title": SECTION_TITLES[3],
-        "council": geography.council_name(la_code),
+        "council": council.name,
         "demo": demo,
         "example": example,
         "fill_in": actions is None,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from msp_analysis import __version__, geography, plots, progress, resources, store
+from msp_analysis.council import Council, council_of
 from msp_analysis.forecast import backtest, run
 from msp_analysis.forecast.scenarios import default_dir, scenario_title
 from msp_analysis.indicators import assess, local, risk_results
@@ -25,6 +26,7 @@ from msp_analysis.indicators.risk import data_checks
 from msp_analysis.indicators.summary import benchmark_long
 from msp_analysis.narrative import context, currency, markets, render
 from msp_analysis.tables import MissingSource, Tables
+from msp_analysis.years import financial_year
 
 
 def tables_for(processed: str | Path) -> Tables:
@@ -116,6 +118,8 @@ SECTION2_CHARTS: dict[str, tuple[str, ...]] = {
 class Draft:
     la_code: str
     council: str
+    #: the council resolved once (name, region, type, boundary history), handed to each section
+    place: Council
     demo: bool
     cover: str
     contents: str
@@ -280,7 +284,7 @@ class Draft:
         runs = self.forecast["runs"].set_index("scenario")
         base = int(runs["base_year"].iloc[0])
         constant = {
-            n: f"constant {_fy(base)} prices"
+            n: f"constant {financial_year(base)} prices"
             for n in runs.index
             if bool(runs.get("constant_prices", pd.Series(False, index=runs.index))[n])
         }
@@ -306,8 +310,8 @@ class Draft:
         fig = plots.waterfall(
             drivers,
             f"What drives the change in spend: {scenario_title(h['scenario']).lower()}",
-            start_label=_fy(h["base_year"]),
-            end_label=_fy(h["horizon_year"]),
+            start_label=financial_year(h["base_year"]),
+            end_label=financial_year(h["horizon_year"]),
             start=h["base_spend_gbp"] / 1e6,
             unit="£ million",
             source="msp-analysis: the change split exactly between its drivers",
@@ -332,10 +336,6 @@ class Draft:
         )
 
 
-def _fy(y: int) -> str:
-    return f"{y}-{(y + 1) % 100:02d}"
-
-
 def draft(
     la_code: str,
     *,
@@ -358,7 +358,8 @@ def draft(
     step = progress.to_file(progress_file)
     step("data")
     tables = tables_for(store.ensure(raw_dir))
-    council = geography.council_name(la_code) or la_code
+    place = council_of(la_code)
+    council = place.name
     scenario_files = [Path(s) for s in (scenarios or sorted(default_dir().glob("*.yml")))]
     step("indicators")
     indicators, comparators = assess(tables, la_code)
@@ -396,7 +397,7 @@ def draft(
         names = list(projected["runs"]["scenario"])
         h = run.headline(projected, headline_scenario if headline_scenario in names else names[0])
         f2 = {
-            **context.section2(la_code, projected, backtest_summary, demo=tables.demo),
+            **context.section2(place, projected, backtest_summary, demo=tables.demo),
             "headline_name": scenario_title(h["scenario"]),  # the scenario the charts follow
             "unavailable": None,
         }
@@ -404,7 +405,7 @@ def draft(
     step("sections")
     actions_doc = _actions(actions_file, tables.demo)
     f1 = markets.section1(
-        la_code,
+        place,
         indicators,
         risks,
         comparators,
@@ -413,7 +414,7 @@ def draft(
         evidence=evidence_facts,
     )
     f3 = markets.section3(
-        la_code,
+        place,
         actions_doc["actions"] if actions_doc else None,
         indicators,
         risks,
@@ -421,7 +422,7 @@ def draft(
         example=bool(actions_doc and actions_doc["example"]),
         checks=checks,
     )
-    data_currency = currency.data_currency(tables, la_code)
+    data_currency = currency.data_currency(tables, place)
     cover = render.render(
         "cover.md.j2",
         {
@@ -463,6 +464,7 @@ def draft(
     return Draft(
         la_code=la_code,
         council=council,
+        place=place,
         demo=tables.demo,
         cover=cover,
         contents=contents,

@@ -13,10 +13,7 @@ import pandas as pd
 
 from msp_analysis.forecast import rates
 from msp_analysis.forecast import scenarios as S
-
-
-def _fy(year) -> str:
-    return f"{int(year)}-{(int(year) + 1) % 100:02d}"
+from msp_analysis.years import financial_year
 
 
 def _m(v: float) -> str:
@@ -32,7 +29,7 @@ def _range(lo: float, hi: float) -> str:
 
 def price_words(base_year: int) -> str:
     """The label of a constant-price figure: 'constant 2023-24 prices'."""
-    return f"constant {_fy(base_year)} prices"
+    return f"constant {financial_year(base_year)} prices"
 
 
 def spend_table(result) -> dict:
@@ -70,7 +67,7 @@ def spend_table(result) -> dict:
                     "range": "" if same else _range(r["lower_80"], r["upper_80"]),
                 }
             )
-        rows.append({"year": _fy(year), "cells": cells})
+        rows.append({"year": financial_year(year), "cells": cells})
     calibrated = bool(runs.get("spend_range_calibrated", pd.Series(True, index=runs.index)).all())
     return {"columns": columns, "rows": rows, "calibrated": calibrated}
 
@@ -96,7 +93,7 @@ def spend_by_year(result) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "scenario": spend["scenario"].map(names),
-            "year": spend["year"].map(_fy),
+            "year": spend["year"].map(financial_year),
             "spend_m": spend["value"] / 1e6,
             "lower_80_m": spend["lower_80"] / 1e6,
             "upper_80_m": spend["upper_80"] / 1e6,

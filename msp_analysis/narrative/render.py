@@ -139,13 +139,32 @@ def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
     one of the same name (``msp_analysis.resources``).
     """
     folders = [Path(template_dir)] if template_dir else resources.template_dirs()
+    return _environment(folders, autoescape=False)
+
+
+def html_environment(folder: str, *, keep_trailing_newline: bool = True) -> jinja2.Environment:
+    """The Jinja2 environment of one of the package's HTML pages (the batch's index, the national
+    report): the shipped templates in ``templates/<folder>``, every value escaped as HTML, with
+    the plan's filters (a page adds its own to ``env.filters``)."""
+    return _environment(
+        [resources.packaged("templates", folder)],
+        autoescape=True,
+        keep_trailing_newline=keep_trailing_newline,
+    )
+
+
+def _environment(
+    folders: list[Path], *, autoescape: bool, keep_trailing_newline: bool = True
+) -> jinja2.Environment:
+    """Every template of the package is read the same way: unknown names are errors
+    (StrictUndefined), block tags leave no blank lines, figures are formatted by the filters."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders]),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=True,
+        keep_trailing_newline=keep_trailing_newline,
     )
     env.filters.update(
         number=number,

@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from msp_analysis import geography
+from msp_analysis.council import council_of
 from msp_analysis.errors import UsageError
 from msp_analysis.national.facts import (
     FACTS_VERSION,
@@ -57,7 +58,7 @@ class Plans:
 
 
 def _name(code: str) -> str:
-    return geography.council_name(code) or code
+    return council_of(code).name
 
 
 def read_reports(

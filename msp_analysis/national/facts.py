@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from msp_analysis import geography
+from msp_analysis.council import Council
 from msp_analysis.indicators import catalogue
+from msp_analysis.years import financial_year
 
 if TYPE_CHECKING:
     from msp_analysis.narrative.plan import Draft
@@ -181,19 +182,15 @@ def _num(v) -> float | None:
 
 def _fy(year) -> str | None:
     y = _num(year)
-    return None if y is None else f"{int(y)}-{(int(y) + 1) % 100:02d}"
+    return None if y is None else financial_year(y)
 
 
-def council_place(la_code: str) -> dict[str, Any]:
-    """Region (code and name) and council type, from the package's council list."""
-    c = geography.councils(status=None)
-    row = c[c["la_code"] == la_code]
-    region_code = geography.region_of(la_code)
+def council_place(council: Council) -> dict[str, Any]:
+    """Region (code and name) and council type, as the package's council list has them."""
     return {
-        "region_code": region_code or None,
-        "region": geography.REGIONS.get(region_code or "", "Unknown region"),
-        "la_type": (row["la_type"].iloc[0] if len(row) and row["la_type"].iloc[0] else None)
-        or "Unknown type",
+        "region_code": council.region_code,
+        "region": council.region or "Unknown region",
+        "la_type": council.la_type or "Unknown type",
     }
 
 
@@ -418,7 +415,7 @@ def council_facts(draft: Draft) -> CouncilFacts:
         la_code=draft.la_code,
         council=draft.council,
         demo=bool(draft.demo),
-        **council_place(draft.la_code),
+        **council_place(draft.place),
         data=data_build(draft),
         risks=risk_states(draft.risks),
         measures=headline,

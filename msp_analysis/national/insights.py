@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from msp_analysis import resources
 from msp_analysis.indicators.risk import RISKS
 from msp_analysis.national import charts, collect, coverage, record, standing, table1
+from msp_analysis.years import financial_year
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def _outlook(plans: collect.Plans, links: dict, mark: str) -> dict:
         return dict(available=False, not_forecast=standing.not_forecast(plans))
     base = int(o["base_year"].mode().iloc[0])
     horizon = int(o["horizon_year"].mode().iloc[0])
-    years = f"{_fy(base)} to {_fy(horizon)}"
+    years = f"{financial_year(base)} to {financial_year(horizon)}"
     scenario = o["scenario_title"].mode().iloc[0]
     src = f"each council's plan: '{scenario}' scenario, {years}"
     #: (figure, group, title, unit, range columns)
@@ -266,8 +266,8 @@ def _outlook(plans: collect.Plans, links: dict, mark: str) -> dict:
         councils=len(o),
         scenario=scenario,
         years=years,
-        base=_fy(base),
-        horizon=_fy(horizon),
+        base=financial_year(base),
+        horizon=financial_year(horizon),
         national=_records(national[given]),
         # figures no plan gives (a driver that adds to no council's spend), said in words
         none_given=[w[:1].lower() + w[1:] for w in national.loc[~given, "words"]],
@@ -280,10 +280,6 @@ def _outlook(plans: collect.Plans, links: dict, mark: str) -> dict:
         not_forecast=standing.not_forecast(plans),
         no_shares=int(o["share_prices_pct"].isna().sum()),
     )
-
-
-def _fy(year: int) -> str:
-    return f"{int(year)}-{(int(year) + 1) % 100:02d}"
 
 
 def _record(plans: collect.Plans) -> dict:
@@ -436,25 +432,10 @@ def context(plans: collect.Plans, out_dir: str | Path | None = None) -> dict:
 
 def render(facts: dict) -> str:
     """The national report's HTML from its facts."""
-    import jinja2
+    from msp_analysis.narrative.render import html_environment
 
-    from msp_analysis.narrative import render as plan_render
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.packaged("templates", "national"))),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
-        number=plan_render.number,
-        percent=plan_render.percent,
-        whole_percent=plan_render.whole_percent,
-        money=plan_render.money,
-        upper_first=plan_render.upper_first,
-        signed=lambda v: "not available" if v is None else f"{v:+.1f}%",
-    )
+    env = html_environment("national", keep_trailing_newline=False)
+    env.filters["signed"] = lambda v: "not available" if v is None else f"{v:+.1f}%"
     return env.get_template("insights.html.j2").render(**facts)
 
 

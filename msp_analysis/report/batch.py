@@ -26,7 +26,7 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from msp_analysis import geography
+from msp_analysis.council import council_of
 from msp_analysis.errors import MspError, UsageError
 from msp_analysis.report import leftovers, resume
 from msp_analysis.report.index import write_index
@@ -314,7 +314,7 @@ def national_report(results: list[dict], out: Path, *, pdf: bool = True) -> dict
     failed = [
         dict(
             la_code=r["la_code"],
-            council=geography.council_name(r["la_code"]) or r["la_code"],
+            council=council_of(r["la_code"]).name,
             error=r["error"],
         )
         for r in results

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jinja2
-
-from msp_analysis import atomic, geography, resources
+from msp_analysis import atomic
+from msp_analysis.council import council_of
+from msp_analysis.narrative.render import html_environment
 
 TEMPLATE = "index.html.j2"
 
@@ -19,7 +19,7 @@ def _row(result: dict) -> dict:
     """What the index shows for one council's result from the batch."""
     code = result["la_code"]
     row = dict(
-        name=result.get("council") or geography.council_name(code) or code,
+        name=result.get("council") or council_of(code).name,
         la_code=code,
         error=None if result["ok"] else result["error"],
     )
@@ -38,15 +38,8 @@ def _row(result: dict) -> dict:
 
 def render_index(results: list[dict], national: dict | None = None) -> str:
     """The index page's HTML for the batch's ``results`` (and its national report, if any)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.packaged("templates", "report"))),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return env.get_template(TEMPLATE).render(
+    template = html_environment("report").get_template(TEMPLATE)
+    return template.render(
         demo=any(r.get("demo") for r in results),
         national=national,
         rows=[_row(r) for r in results],

@@ -19,6 +19,7 @@ import re
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +27,8 @@ log = logging.getLogger(__name__)
 
 #: a hidden folder a run builds a plan in, or puts an old plan aside in, beside the plans
 _IN_OUT = re.compile(r"^\.(?:tmp-old-)?E\d{8}-([0-9a-f]{8})-(\d+)-")
-#: a folder of the temporary folder a run keeps its browsers or kernels in
-_IN_TEMP = re.compile(r"^msp-(?:chromium|batch|kernels)-(\d+)-")
+#: a folder of the temporary folder a run keeps its browsers or kernels in (group 1: its pid)
+RUN_FOLDER = re.compile(r"^msp-(?:chromium|batch|kernels)-(\d+)-")
 
 
 def host() -> str:
@@ -71,7 +72,7 @@ def clean(out_dir: Path | None = None, temp_dirs: list[Path] | None = None) -> i
         places.append((Path(out_dir), _IN_OUT))
     for temp in temp_dirs if temp_dirs is not None else _temp_dirs():
         if temp.is_dir():
-            places.append((temp, _IN_TEMP))
+            places.append((temp, RUN_FOLDER))
     for folder, pattern in places:
         try:
             entries = list(folder.iterdir())
@@ -88,6 +89,29 @@ def clean(out_dir: Path | None = None, temp_dirs: list[Path] | None = None) -> i
     if removed:
         log.warning("removed %d folder(s) left by runs that were stopped", removed)
     return removed
+
+
+def run_folders(places: list[Path], pids: set[int]) -> list[str]:
+    """The folders of ``places`` (temporary folders) made by one of the runs ``pids``: what a
+    killed run left there (its browser profiles, batch folder and kernel files)."""
+    return [
+        entry.name
+        for place in places
+        if place.is_dir()
+        for entry in place.iterdir()
+        if (m := RUN_FOLDER.match(entry.name)) and int(m.group(1)) in pids
+    ]
+
+
+def still_running(pids: list[int], seconds: float) -> list[int]:
+    """The processes among ``pids`` still running after up to ``seconds`` (an ended process
+    not yet reaped, a zombie, counts as ended): what outlived a run that was stopped."""
+    deadline = time.monotonic() + seconds
+    while True:
+        alive = [pid for pid in pids if not _gone(pid)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
 
 
 def _temp_dirs() -> list[Path]:

@@ -1105,7 +1105,10 @@ def _clean_early_descriptions(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         out[dim] = lab.astype("string")
     what = [c for c in _EARLY_MEASURE if c in raw]
     if what:
-        out["measure"] = _snake(raw[what].apply(lambda r: " ".join(r.str.strip()), axis=1))
+        joined = raw[what[0]].str.strip()
+        for col in what[1:]:  # column by column (a row-wise apply took 0.7 s a file)
+            joined = joined + " " + raw[col].str.strip()
+        out["measure"] = _snake(joined)
         unit = "£ thousands"
     else:
         out["measure"] = pd.Series("activity", index=raw.index, dtype="string")

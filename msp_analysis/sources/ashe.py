@@ -15,7 +15,10 @@ title a three-row header ends in ``Description``, ``Code``, ``(thousand)`` (numb
   key beside the table (``CV <= 5%`` precise, ``CV > 5% and <= 10%`` reasonably precise,
   ``CV > 10% and <= 20%`` acceptable). The key's own cells carry the colours, so each
   estimate's colour is matched against the key of the same sheet and kept as ``quality``
-  (missing where the file carries no colours, e.g. a copy re-saved as CSV or .ods).
+  (missing where the file carries no colours, e.g. a copy re-saved as CSV or .ods). Table
+  8.7a carries no CV figures (those are Table 8.7b, a workbook of their own), so the colour
+  is the only grade in the file. Each distinct fill is worked out once per workbook and each
+  cell looked up by its format index (in .xls, xlrd's XF table), never cell by cell.
 - **Codes**: the 2015 tables give no code for the UK, England and the regions; England
   and the regions are coded from their names. Councils are on the boundaries of the
   year (Bournemouth, Poole and Dorset county to 2018; Northamptonshire to 2019; Cumbria,
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -209,7 +213,6 @@ def read(path: str | Path) -> pd.DataFrame:
         n_rows, n_cols = len(body), len(cols)
         rows_1 = body.index.to_numpy() + 1
         cell = body.iloc[:, cols].to_numpy(dtype=object).ravel()
-        fill = fills.get(name, {})
         r_rep = np.repeat(rows_1, n_cols)
         c_rep = np.tile(np.array(cols) + 1, n_rows)
         frames.append(
@@ -234,9 +237,7 @@ def read(path: str | Path) -> pd.DataFrame:
                     ),
                     "header": np.tile(np.array([header[j] for j in cols], dtype=object), n_rows),
                     "cell": cell,
-                    "fill": pd.array(
-                        [fill.get((r, c)) for r, c in zip(r_rep, c_rep)], dtype="string"
-                    ),
+                    "fill": pd.array(_at(fills.get(name), r_rep, c_rep), dtype="string"),
                 }
             )
         )
@@ -269,34 +270,44 @@ def _column_headers(frame: pd.DataFrame, hdr: int) -> dict[int, str]:
 # ---------------------------------------------------------------- quality colours -------
 
 
-def _quality_by_colour(p: Path, sheets: list[str]) -> dict[str, dict[tuple[int, int], str]]:
-    """Sheet -> {(row, column) 1-based: quality class} for every cell whose fill matches a
-    key cell's fill in the same sheet. Empty where the file carries no colours or no key."""
+def _quality_by_colour(p: Path, sheets: list[str]) -> dict[str, np.ndarray]:
+    """Sheet -> the quality class of each cell (an array of rows x columns from A1; None
+    where the cell's fill matches no key cell's fill in the same sheet). Empty where the file
+    carries no colours or no key."""
     kind = P.file_kind(p)  # by content: a workbook saved under another name is read too
+    if kind not in ("xls", "xlsx"):
+        return {}
     try:
-        if kind == "xls":
-            fills = _xls_fills(p, sheets)
-        elif kind == "xlsx":
-            fills = _xlsx_fills(p, sheets)
-        else:
-            return {}
+        fills = _xls_fills(p, sheets) if kind == "xls" else _xlsx_fills(p, sheets)
+        out: dict[str, np.ndarray] = {}
+        for sheet, (texts, ids, sigs) in fills.items():
+            key: dict[tuple, str] = {}
+            for (r, c), text in texts.items():
+                fill = ids[r - 1, c - 1] if r <= ids.shape[0] and c <= ids.shape[1] else -1
+                for pattern, quality in _KEY:
+                    if pattern.match(text) and fill >= 0:
+                        key.setdefault(sigs[fill], quality)
+            if not key:
+                log.warning(
+                    "%s sheet %s: no quality key beside the table; quality not kept", p.name, sheet
+                )
+                continue
+            # one quality per fill, then every cell's at once (-1, a cell with no fill: None)
+            by_fill = np.array([key.get(sig) for sig in sigs] + [None], dtype=object)
+            out[sheet] = by_fill[ids]
     except Exception as exc:  # colours are a help, never a reason to refuse the figures
         log.warning("%s: cell colours could not be read (%s); quality not kept", p.name, exc)
         return {}
-    out: dict[str, dict[tuple[int, int], str]] = {}
-    for sheet, (texts, cells) in fills.items():
-        key: dict[tuple, str] = {}
-        for pos, text in texts.items():
-            for pattern, quality in _KEY:
-                if pattern.match(text) and pos in cells:
-                    key.setdefault(cells[pos], quality)
-        if not key:
-            log.warning(
-                "%s sheet %s: no quality key beside the table; quality not kept", p.name, sheet
-            )
-            continue
-        out[sheet] = {pos: key[sig] for pos, sig in cells.items() if sig in key}
     return out
+
+
+def _at(grid: np.ndarray | None, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The grid's values at 1-based (row, column) pairs; None outside it (or with no grid)."""
+    found = np.full(len(rows), None, dtype=object)
+    if grid is not None:
+        inside = (rows <= grid.shape[0]) & (cols <= grid.shape[1])
+        found[inside] = grid[rows[inside] - 1, cols[inside] - 1]
+    return found
 
 
 def _plain(sig: tuple) -> tuple:
@@ -308,37 +319,63 @@ def _plain(sig: tuple) -> tuple:
     )
 
 
-def _xls_fills(p: Path, sheets: list[str]) -> dict:
+#: one sheet's colours: {(row, column) 1-based: text} of the cells that could be the key
+#: ('CV ...'), each cell's fill as an index into the fills (rows x columns from A1, -1 for
+#: a cell with no fill), and the fills (pattern, colour) by index
+Fills = tuple[dict[tuple[int, int], str], np.ndarray, list[tuple]]
+
+
+def _xls_fills(p: Path, sheets: list[str]) -> dict[str, Fills]:
+    """The fills of an .xls workbook: one per XF record of the file (each cell names one),
+    read once, so each cell costs an array lookup, not a format lookup of its own."""
     import xlrd
 
     book = xlrd.open_workbook(str(p), formatting_info=True, on_demand=True)
     try:
         colour = book.colour_map
+        sigs = []
+        for xf in book.xf_list:
+            bg = xf.background
+            rgb = colour.get(bg.pattern_colour_index)
+            hexed = "".join(f"{v:02X}" for v in rgb) if rgb else str(bg.pattern_colour_index)
+            sigs.append(_plain((bg.fill_pattern, hexed) if bg.fill_pattern else (0,)))
         out = {}
         for name in sheets:
             sh = book.sheet_by_name(name)
-            texts: dict[tuple[int, int], str] = {}
-            cells: dict[tuple[int, int], tuple] = {}
-            for r in range(sh.nrows):
-                for c in range(sh.ncols):
-                    bg = book.xf_list[sh.cell_xf_index(r, c)].background
-                    rgb = colour.get(bg.pattern_colour_index)
-                    hexed = (
-                        "".join(f"{v:02X}" for v in rgb) if rgb else str(bg.pattern_colour_index)
-                    )
-                    sig = (bg.fill_pattern, hexed) if bg.fill_pattern else (0,)
-                    cells[(r + 1, c + 1)] = _plain(sig)
-                    v = sh.cell_value(r, c)
-                    if isinstance(v, str) and "CV" in v:
-                        texts[(r + 1, c + 1)] = v
-            out[name] = (texts, cells)
+            texts = {
+                (r + 1, c + 1): v
+                for r in range(sh.nrows)
+                for c, v in enumerate(sh.row_values(r))
+                if isinstance(v, str) and "CV" in v
+            }
+            out[name] = (texts, _xf_grid(sh), sigs)
             book.unload_sheet(name)
         return out
     finally:
         book.release_resources()
 
 
-def _xlsx_fills(p: Path, sheets: list[str]) -> dict:
+def _xf_grid(sh) -> np.ndarray:
+    """Each cell's XF index as xlrd's ``Sheet.cell_xf_index`` gives it (the cell's own, else
+    its row's, else its column's, else 15, the default), for the whole sheet at once."""
+    shape = (sh.nrows, sh.ncols)
+    rows = getattr(sh, "_cell_xf_indexes", None)  # xlrd's own table (formatting_info=True)
+    if rows is None or len(rows) != sh.nrows or any(len(r) != sh.ncols for r in rows):
+        cells = [sh.cell_xf_index(r, c) for r in range(sh.nrows) for c in range(sh.ncols)]
+        return np.array(cells, dtype=np.int64).reshape(shape)
+    grid = np.array(rows, dtype=np.int64).reshape(shape)
+    row_xf = np.array(
+        [getattr(sh.rowinfo_map.get(r), "xf_index", -1) for r in range(sh.nrows)], dtype=np.int64
+    )
+    col_xf = np.array(
+        [getattr(sh.colinfo_map.get(c), "xf_index", 15) for c in range(sh.ncols)], dtype=np.int64
+    )
+    col_xf[col_xf == -1] = 15
+    fallback = np.where(row_xf[:, None] > -1, row_xf[:, None], col_xf[None, :])
+    return np.where(grid > -1, grid, fallback)
+
+
+def _xlsx_fills(p: Path, sheets: list[str]) -> dict[str, Fills]:
     import openpyxl
 
     book = openpyxl.load_workbook(p, read_only=True)
@@ -346,7 +383,8 @@ def _xlsx_fills(p: Path, sheets: list[str]) -> dict:
         out = {}
         for name in sheets:
             texts: dict[tuple[int, int], str] = {}
-            cells: dict[tuple[int, int], tuple] = {}
+            cells: list[tuple[int, int, int]] = []
+            index: dict[tuple, int] = {}
             for row in book[name].iter_rows():
                 for cell in row:
                     f = getattr(cell, "fill", None)
@@ -356,11 +394,18 @@ def _xlsx_fills(p: Path, sheets: list[str]) -> dict:
                     rgb = (
                         f.fgColor.rgb if isinstance(f.fgColor.rgb, str) else str(f.fgColor.indexed)
                     )
-                    sig = (kind, rgb[-6:].upper()) if kind != "none" else (0,)
-                    cells[(cell.row, cell.column)] = _plain(sig)
+                    sig = _plain((kind, rgb[-6:].upper()) if kind != "none" else (0,))
+                    cells.append((cell.row, cell.column, index.setdefault(sig, len(index))))
                     if isinstance(cell.value, str) and "CV" in cell.value:
                         texts[(cell.row, cell.column)] = cell.value
-            out[name] = (texts, cells)
+            shape = (
+                max((r for r, _, _ in cells), default=0),
+                max((c for _, c, _ in cells), default=0),
+            )
+            ids = np.full(shape, -1, dtype=np.int64)
+            for r, c, i in cells:
+                ids[r - 1, c - 1] = i
+            out[name] = (texts, ids, list(index))
         return out
     finally:
         book.close()
@@ -488,13 +533,10 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         )
 
     # areas: the codes published, England and regions named in the 2015 tables
-    pairs = raw.drop_duplicates(["code", "description"])[["code", "description"]]
-    code_of = {(c, d): _area_code(c, d) for c, d in pairs.itertuples(index=False)}
-    codes = pd.Series(
-        [code_of[(c, d)] for c, d in zip(raw["code"], raw["description"])],
-        index=raw.index,
-        dtype="string",
-    )
+    published = raw["code"].astype("string")
+    uncoded = published.fillna("").eq("")
+    named = {d: _area_code("", d) for d in raw.loc[uncoded, "description"].unique()}
+    codes = published.mask(uncoded, raw["description"].map(named)).astype("string")
     area = _area_types(codes)
     keep = area.isin(["england", "region", "council", "district"]).to_numpy().copy()
     dropped = raw.loc[~keep, "description"].nunique()
@@ -535,7 +577,7 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
     marker = parsed.marker
     quality = raw["fill"].where(~parsed.suppressed, marker.str.strip().map(_MARKER_QUALITY))
     quality = quality.where(~is_change)  # ONS's colours grade the levels, not the changes
-    current = {c: geography.same_area_current(c) for c in codes.unique()}
+    current = {c: _same_area_current(c) for c in codes.unique()}
     out = pd.DataFrame(
         {
             "la_code": codes,
@@ -582,6 +624,13 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
         int(out["suppressed"].sum()),
     )
     return out
+
+
+@cache
+def _same_area_current(code: str) -> tuple[str | None, str | None]:
+    """:func:`geography.same_area_current`, once a process for each code (six files a build
+    ask it of the same 450 codes; each answer filters the boundary tables)."""
+    return geography.same_area_current(code)
 
 
 def _area_types(codes: pd.Series) -> pd.Series:

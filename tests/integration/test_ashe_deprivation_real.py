@@ -95,6 +95,44 @@ def test_ashe_2015_uncoded_england_and_regions(shared_data):
     )
 
 
+def test_ashe_2015_quality_from_each_cells_colour(shared_data):
+    t = ashe.clean(ashe.read(shared_data / ASHE.format(2015)))
+    # the key, sheet All: S8 'CV <= 5%' solid white, S9 'CV > 5% and <= 10%' pattern 4
+    # (shaded), S10 'CV > 10% and <= 20%' and S11 'x = CV > 20%' solid teal (33CCCC)
+    # row 97 Rutland UA: C97 jobs 12 and D97 median 24,949 teal, F97 mean 27,810 shaded
+    rutland = t[(t.la_code == "E06000017") & (t.source_sheet == "All")]
+    assert one(rutland, statistic="jobs").value == 12
+    median = one(rutland, statistic="median")
+    assert (median.value, median.source_row, median.source_column) == (24949, 97, 4)
+    assert median.quality == "acceptable (CV 10-20%)"
+    assert one(rutland, statistic="jobs").quality == "acceptable (CV 10-20%)"
+    mean = one(rutland, statistic="mean")
+    assert mean.value == 27810 and mean.quality == "reasonably precise (CV 5-10%)"
+    # row 74 North Yorkshire: D74 median 20,866 shaded, F74 mean 25,282 no fill, H74 'x'
+    nyorks = t[(t.la_code == "E10000023") & (t.source_sheet == "All")]
+    median = one(nyorks, statistic="median")
+    assert median.value == 20866 and median.quality == "reasonably precise (CV 5-10%)"
+    mean = one(nyorks, statistic="mean")
+    assert mean.value == 25282 and mean.quality == "precise (CV up to 5%)"
+    p10 = one(nyorks, statistic="p10")
+    assert p10.suppressed and p10.quality.startswith("unreliable")
+
+
+def test_ashe_fills_read_at_once_match_xlrd_cell_by_cell(shared_data):
+    """The colours are read for a whole sheet at once (each cell's XF index from xlrd's
+    table, with the row's, the column's or the default XF where the cell names none): on
+    every published file, the same XF index as xlrd's own cell_xf_index for every cell."""
+    import xlrd
+
+    for y in range(2015, 2021):
+        book = xlrd.open_workbook(str(shared_data / ASHE.format(y)), formatting_info=True)
+        for sh in book.sheets():
+            grid = ashe._xf_grid(sh)
+            assert grid.shape == (sh.nrows, sh.ncols)
+            expected = [[sh.cell_xf_index(r, c) for c in range(sh.ncols)] for r in range(sh.nrows)]
+            assert grid.tolist() == expected, (y, sh.name)
+
+
 def test_every_ashe_file_read_and_one_year_each(shared_data):
     years = {}
     for y in range(2015, 2021):

@@ -194,6 +194,25 @@ def test_ascfr_2016_17_csv_files(shared_data):
     )
     assert row.table_ref == "CSV Additional: Bridging Year"
     assert add.measure.str.startswith("additional_item_").sum() == 0  # every item labelled
+    # the same items a year earlier, labelled in words (Finance Type + Comparative totals)
+    early = ascfr.clean(ascfr.read(shared_data / "ascfr_2015-16_additional_data.csv"))
+    assert len(early) == 5016 and early.measure.nunique() == 17
+    # file line 4386: 8326110,817,Wiltshire,Mandatory,Additional Data,-,Income,
+    # Income from Specific and Special Grants,9975 (line 4387, Better Care Fund: blank)
+    row = early[early.source_row == 4386].iloc[0]
+    assert (row.la_code, row.year, row.value) == ("E06000054", 2015, 9975)
+    assert row.measure == "income_income_from_specific_and_special_grants"
+    blank = early[early.source_row == 4387].iloc[0]
+    assert blank.measure == "income_income_from_better_care_fund" and pd.isna(blank.value)
+    # file line 4390: 8510201,817,Wiltshire,Mandatory,Bridging Year,Age 65 and over,
+    # Expenditure,Residential and Nursing care,57001
+    row = early[early.source_row == 4390].iloc[0]
+    assert (row.measure, row.age_band, row.value) == (
+        "expenditure_residential_and_nursing_care",
+        "65 and over",
+        57001,
+    )
+    assert row.table_ref == "Data file 2015-16: Bridging Year"
 
 
 def test_ascof_both_layouts(shared_data):

@@ -25,6 +25,7 @@ from msp_analysis.errors import SettingsError
 from msp_analysis.forecast import costs, drivers, ipf, models, run, stockflow
 from msp_analysis.forecast import scenarios as S
 from msp_analysis.tables import Tables
+from msp_analysis.years import financial_year
 
 pytestmark = pytest.mark.unit
 LA = "E06000054"
@@ -861,7 +862,7 @@ def _outturn(c3=24400, c4=3000, c5=5400, c7=16000, year=2022):
                 la_name="Wiltshire",
                 ecode="E3928",
                 year=year,
-                year_label=f"{year}-{(year + 1) % 100:02d}",
+                year_label=financial_year(year),
                 form="RSX",
                 service="Adult Social Care",
                 line="190",

@@ -63,26 +63,12 @@ def test_the_wage_floor_table_agrees_with_the_published_upratings():
         assert (floor[year] / floor[year - 1] - 1) * 100 == pytest.approx(uplifts[year], abs=0.06)
 
 
-def test_a_weeks_care_in_weeks_of_local_pay():
+def test_a_weeks_care_in_weeks_of_local_pay(ascfr_frame):
     """Residential care 65+ £812.15 a week (2021-22) against ASHE 2020 (the nearest survey):
     £31,172 / 52.143 = £597.82 a week -> 1.3585 weeks; England £747.4 / (£31,780 / 52.143) =
     1.2263."""
-    ascfr = pd.DataFrame(
-        [
-            dict(
-                la_code=c,
-                area_type=k,
-                year=2021,
-                table_ref="T52",
-                measure="unit_cost",
-                age_band="65 and over",
-                support_setting="Residential",
-                primary_support_reason="Total",
-                provision="Total",
-                value=v,
-            )
-            for c, k, v in ((WILTS, "council", 812.145917), (ENG, "england", 747.4))
-        ]
+    ascfr = ascfr_frame(
+        dict(la_code=WILTS, value=812.145917), dict(la_code=ENG, area_type="england", value=747.4)
     )
     t = Tables(
         frames={
@@ -96,27 +82,13 @@ def test_a_weeks_care_in_weeks_of_local_pay():
     assert "2021-22 unit costs against ASHE 2020 pay" in ind.note
 
 
-def test_a_council_of_2023_sets_its_predecessors_unit_cost_against_its_own_pay():
+def test_a_council_of_2023_sets_its_predecessors_unit_cost_against_its_own_pay(ascfr_frame):
     """North Yorkshire (E06000065, from 1 April 2023) covers the county council's area
     (E10000023): the 2021-22 unit cost is the county's return, the ASHE 2020 row the county's
     (published under its code, today's council the same area). Both go on to E06000065."""
     county, ny = "E10000023", "E06000065"
-    ascfr = pd.DataFrame(
-        [
-            dict(
-                la_code=c,
-                area_type=k,
-                year=2021,
-                table_ref="T52",
-                measure="unit_cost",
-                age_band="65 and over",
-                support_setting="Residential",
-                primary_support_reason="Total",
-                provision="Total",
-                value=v,
-            )
-            for c, k, v in ((county, "council", 820.0), (ENG, "england", 747.4))
-        ]
+    ascfr = ascfr_frame(
+        dict(la_code=county, value=820.0), dict(la_code=ENG, area_type="england", value=747.4)
     )
     pay = _ashe([(county, "council", 2020, 28600.0), (ENG, "england", 2020, 31780.0)])
     pay.loc[pay["la_code"] == county, "la_code_current"] = ny
@@ -198,44 +170,26 @@ def test_in_house_share_of_spend_with_england_built_from_councils():
     assert values[(ENG, 2014)] == pytest.approx(100 / 1500 * 100)
 
 
-def test_earlier_unit_costs_shaped_like_the_data_tables():
+def test_earlier_unit_costs_shaped_like_the_data_tables(ascfr_frame):
     """2014-15: residential care 65+ over two support reasons, £ thousands over weeks:
     (300 + 100) x 1,000 / (500 + 100) = £666.67 a week; learning disability 18-64 as published."""
-    rows = []
-    for psr, spend, weeks in (
-        ("Physical Support", 300.0, 500.0),
-        ("Learning Disability Support", 100.0, 100.0),
-    ):
-        for measure, value in (("unit_cost_numerator", spend), ("unit_cost_weeks", weeks)):
-            rows.append(
-                dict(
-                    la_code=WILTS,
-                    area_type="council",
-                    year=2014,
-                    table_ref=fees.EARLY,
-                    measure=measure,
-                    age_band="65 and over",
-                    support_setting="Residential",
-                    primary_support_reason=psr,
-                    provision="Total",
-                    value=value,
-                )
-            )
+    rows = [
+        dict(measure=measure, primary_support_reason=psr, value=value)
+        for psr, spend, weeks in (
+            ("Physical Support", 300.0, 500.0),
+            ("Learning Disability Support", 100.0, 100.0),
+        )
+        for measure, value in (("unit_cost_numerator", spend), ("unit_cost_weeks", weeks))
+    ]
     rows.append(
         dict(
-            la_code=WILTS,
-            area_type="council",
-            year=2014,
-            table_ref=fees.EARLY,
-            measure="unit_cost",
             age_band="18 to 64",
-            support_setting="Residential",
             primary_support_reason="Learning Disability Support",
-            provision="Total",
             value=1699.09,
         )
     )
-    early = fees._earlier_unit_costs(pd.DataFrame(rows))
+    frame = ascfr_frame(*rows, la_code=WILTS, year=2014, table_ref=fees.EARLY)
+    early = fees._earlier_unit_costs(frame)
     t52 = early["T52"].set_index(["age_band", "support_setting"])["value"]
     assert t52[("65 and over", "Residential")] == pytest.approx(666.667, abs=1e-3)
     assert early["T53"]["value"].tolist() == [1699.09]

@@ -64,6 +64,27 @@ def _risk(label="Cost of care", state="flagged", **kw):
     return base
 
 
+def _appendix(**facts) -> str:
+    """The appendix rendered from empty lists but ``facts`` (a comparator method given)."""
+    return render.render(
+        "appendix.md.j2",
+        dict(
+            demo=False,
+            version="x",
+            sources=[],
+            comparator_method="Nearest neighbours: Euclidean distance.",
+            evidence_used=False,
+            files=[],
+            data_notes=[],
+            glossary=[],
+            rules=[],
+            sources_grouped=[],
+            files_other=[],
+        )
+        | facts,
+    )
+
+
 def _s1(
     items,
     risks=(),
@@ -499,23 +520,7 @@ def test_section2_pounds_shares_backtest_and_warnings():
         " a median 5.2%, closer than the last value for 89% of councils." in text
     )
     assert "| 2022-23 | 2023-24 |" not in text and "in the appendix" in text
-    appendix = render.render(
-        "appendix.md.j2",
-        dict(
-            demo=False,
-            version="x",
-            sources=[],
-            comparator_method="Nearest neighbours: Euclidean distance.",
-            evidence_used=False,
-            files=[],
-            data_notes=[],
-            glossary=[],
-            rules=[],
-            sources_grouped=[],
-            files_other=[],
-            accuracy=_s2()["accuracy"],
-        ),
-    )
+    appendix = _appendix(accuracy=_s2()["accuracy"])
     assert "its median error was 5.2% across 140 councils, against 12.2% for carrying" in appendix
     assert (
         "**Net current expenditure**\n\n| Forecast | Councils |" in appendix
@@ -974,23 +979,7 @@ def test_comparators_in_plain_words_in_section1_and_the_method_in_the_appendix()
         "one measure: the number of adults. The appendix sets out the method. In the tables,"
     ) in text
     assert "Euclidean" not in text
-    appendix = render.render(
-        "appendix.md.j2",
-        dict(
-            demo=False,
-            version="x",
-            sources=[],
-            comparator_method="Nearest neighbours: Euclidean distance.",
-            evidence_used=False,
-            files=[],
-            data_notes=[],
-            glossary=[],
-            rules=[],
-            sources_grouped=[],
-            files_other=[],
-            accuracy=_s2(backtest=False)["accuracy"],
-        ),
-    )
+    appendix = _appendix(accuracy=_s2(backtest=False)["accuracy"])
     assert "### How comparator councils are chosen\n\nNearest neighbours: Euclidean distance." in (
         appendix
     )

@@ -82,6 +82,22 @@ def test_leftovers_of_stopped_runs_go_and_those_of_live_runs_stay(tmp_path):
         assert path.exists() == stays, path.name
 
 
+def test_what_a_killed_run_left_and_what_outlived_it(tmp_path):
+    """The two checks the batch-resume test and bench_resume make after killing a batch."""
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+    )
+    dead, me = int(gone.stdout), os.getpid()
+    for name in (f"msp-kernels-{dead}-a", f"msp-chromium-{me}-b", f"msp-batch-{dead}-c", "other"):
+        (tmp_path / name).mkdir()
+    assert sorted(leftovers.run_folders([tmp_path, tmp_path / "none"], {dead})) == [
+        f"msp-batch-{dead}-c",
+        f"msp-kernels-{dead}-a",
+    ]
+    assert leftovers.still_running([dead, me], 0) == [me]
+    assert leftovers.still_running([dead], 5) == []
+
+
 def test_a_plans_temporary_folder_names_its_run():
     assert leftovers._stale(f".E06000054-{leftovers.tag()}-abc", leftovers._IN_OUT) is False
 

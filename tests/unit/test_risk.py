@@ -8,6 +8,7 @@ import pytest
 
 from msp_analysis.indicators import risk
 from msp_analysis.indicators.markets import TESTED_MARKETS
+from msp_analysis.years import financial_year
 
 pytestmark = pytest.mark.unit
 
@@ -18,7 +19,7 @@ def _row(indicator, breakdown, value, year=2021, england=np.nan, region=np.nan, 
         indicator=indicator,
         breakdown=breakdown,
         year=year,
-        year_label=f"{year}-{(year + 1) % 100:02d}",
+        year_label=financial_year(year),
         value=value,
         england=england,
         region=region,
