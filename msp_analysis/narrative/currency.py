@@ -98,26 +98,58 @@ def _codes_for(
     return built, (built_from if len(built) else None)
 
 
+def _years_by_area(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
+    """The little of a table the box needs, for every area at once: one row per area code
+    (and code of today's council, where the table has one) and year of its rows with a
+    value (year missing for an area with no such row), with whether any of those rows is
+    provisional and, for projections, the latest base year they name.
+
+    Computed once per data build (:meth:`Tables.derived`): the box then never reads the
+    tables themselves (ASC-FR alone is about 330 MiB in memory), so a batch's kernels do
+    not hold every table for one line of page 1.
+    """
+    for col, value in source.where:
+        frame = frame[frame[col] == value]
+    keys = [c for c in ("la_code", "la_code_current") if c in frame]
+    areas = frame[keys].drop_duplicates()
+    if "year" not in frame:
+        return areas.assign(year=pd.NA)
+    rows = frame[frame["value"].notna()] if "value" in frame else frame
+    parts = {"year": rows["year"]}
+    if "provisional" in rows:
+        parts["provisional"] = rows["provisional"].fillna(False).astype(bool)
+    if source.kind == "based":
+        base = rows["estimate"].astype(str).str.extract(r"(\d{4})-based")[0]
+        parts["based"] = pd.to_numeric(base)
+    years = pd.DataFrame({**{k: rows[k] for k in keys}, **parts})
+    agg = {c: ("any" if c == "provisional" else "max") for c in parts if c != "year"}
+    if agg:
+        years = years.groupby([*keys, "year"], dropna=False, sort=False).agg(agg).reset_index()
+    else:
+        years = years.drop_duplicates()
+    return areas.merge(years, on=keys, how="left")
+
+
 def _latest(tables: Tables, source: Source, la_code: str) -> dict | None:
     if not tables.has(source.table):
         return None
-    frame = tables.require(source.table)
-    for col, value in source.where:
-        frame = frame[frame[col] == value]
-    rows, whose = _codes_for(frame, la_code, parts_first=source.parts_first)
-    if "value" in rows:
-        rows = rows[rows["value"].notna()]
-    if rows.empty or "year" not in rows or rows["year"].isna().all():
+    summary = tables.derived(
+        ("currency", source.table, *(f"{c}={v}" for c, v in source.where)),
+        lambda: _years_by_area(tables.require(source.table), source),
+    )
+    rows, whose = _codes_for(summary, la_code, parts_first=source.parts_first)
+    if rows.empty or rows["year"].isna().all():
         return None
     if source.kind == "based":
-        base = rows["estimate"].astype(str).str.extract(r"(\d{4})-based")[0].dropna()
+        base = rows["based"].dropna()
         if base.empty:
             return None
-        year = int(base.astype(int).max())
+        year = int(base.max())
     else:
         year = int(rows["year"].max())
     label = _label(source.kind, year)
-    if "provisional" in rows and bool(rows.loc[rows["year"] == year, "provisional"].any()):
+    at_year = (rows["year"] == year).fillna(False).astype(bool)
+    if "provisional" in rows and bool(rows.loc[at_year, "provisional"].fillna(False).any()):
         label += " (provisional)"
     return {
         "source": source.name,
