@@ -534,7 +534,9 @@ def _la_list(value: str) -> list[str]:
 )
 @click.option("--no-pdf", is_flag=True, help="no PDF")
 @click.option("--no-docx", is_flag=True, help="no Word draft (plan.docx)")
-@click.option("-q", "--quiet", is_flag=True, help="no progress lines while one plan builds")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="no progress lines while one plan builds, nor --all's bar"
+)
 @click.option(
     "--force",
     is_flag=True,
@@ -571,6 +573,9 @@ def cmd_report(args: SimpleNamespace) -> int:
         from msp_analysis.progress import Steps
 
         steps = Steps("Building the plan draft:")
+        line_breaker = steps.log_filter()  # a data warning prints on a line of its own
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(line_breaker)
         steps.start("data")
     processed = store.ensure(raw)
     engine = report.pdf_engine() if not args.no_pdf else None
@@ -595,6 +600,7 @@ def cmd_report(args: SimpleNamespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             force=args.force,
+            progress=not args.quiet,
             **common,
         )
         built, kept = result["built"], result.get("kept", 0)
@@ -634,6 +640,8 @@ def cmd_report(args: SimpleNamespace) -> int:
     finally:
         if steps is not None:
             steps.done()
+            for handler in logging.getLogger().handlers:
+                handler.removeFilter(line_breaker)
         if browser is not None:
             browser.close()
     out = Path(args.out) / la
@@ -799,8 +807,10 @@ def cmd_councils(args: SimpleNamespace) -> int:
 
 def _national_line(n: dict) -> str:
     files = n["html"] + (f" and {Path(n['pdf']).name}" if n.get("pdf") else " (HTML only)")
-    left = f"; {n['left_out']} plan(s) left out, listed in it" if n.get("left_out") else ""
-    return f"National insights: {files} ({n['councils']} councils' plans{left}) in {n['seconds']} s"
+    left_out = n.get("left_out") or 0
+    left = f"; {left_out} {'plan' if left_out == 1 else 'plans'} left out, listed in it"
+    plans = "1 council's plan" if n["councils"] == 1 else f"{n['councils']:,} councils' plans"
+    return f"National insights: {files} ({plans}{left if left_out else ''}) in {n['seconds']} s"
 
 
 @command(

@@ -21,6 +21,7 @@ Windows, under papermill and in a batch worker's kernel.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -64,6 +65,7 @@ class Steps:
         self.stream = stream if stream is not None else sys.stderr
         self.current: str | None = None
         self.started = 0.0
+        self.open_line = False  # a step's name printed, its time not yet
         self.lock = threading.Lock()
         self._write(title + "\n")
 
@@ -81,12 +83,39 @@ class Steps:
             self._end()
             self.current = step
             self.started = time.perf_counter()
-            self._write(f"  {STEPS.get(step, step):<{_WIDTH}}")
+            self._write(self._name(step))
+            self.open_line = True
+
+    @staticmethod
+    def _name(step: str) -> str:
+        return f"  {STEPS.get(step, step):<{_WIDTH}}"
 
     def _end(self) -> None:
         if self.current is not None:
-            self._write(f"{time.perf_counter() - self.started:5.1f} s\n")
+            name = "" if self.open_line else self._name(self.current)
+            self._write(f"{name}{time.perf_counter() - self.started:5.1f} s\n")
             self.current = None
+            self.open_line = False
+
+    def break_line(self) -> None:
+        """Another message is about to print (a data warning): end the step's open line first,
+        so the message starts a line of its own; the step's time then prints with its name."""
+        with self.lock:
+            if self.open_line:
+                self._write("\n")
+                self.open_line = False
+
+    def log_filter(self) -> logging.Filter:
+        """A filter for a log handler writing to the same stream: each record it lets through
+        first breaks the open step line (:meth:`break_line`)."""
+        steps = self
+
+        class _BreakLine(logging.Filter):
+            def filter(self, record: logging.LogRecord) -> bool:
+                steps.break_line()
+                return True
+
+        return _BreakLine()
 
     def done(self) -> None:
         with self.lock:

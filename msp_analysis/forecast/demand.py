@@ -147,10 +147,13 @@ def _salt_base(tables: Tables, la_code: str, year: int) -> tuple[pd.DataFrame, p
     new_clients = by_group(entries, "what_happened_next", ENTRY_GROUPS)
     seed = _seed(s, year)
     method = (
-        "England's setting x reason table (SALT T35) raked to the council's margins"
+        "Within each age band, people are split between settings and the reasons they need"
+        " support in England's proportions (SALT), adjusted to match the council's own totals"
+        " of each"
         if seed is not None
-        else "setting and reason taken as independent within each age band (England's"
-        " SALT T35 cross-tabulation not loaded), fitted to the council's margins"
+        else "Within each age band, people are split between settings and the reasons they need"
+        " support as if the two were unrelated (England's table of the two together is not"
+        " loaded), matching the council's own totals of each"
     )
     rows = []
     base_settings = ["Nursing", "Residential", "Community"]
@@ -216,7 +219,7 @@ def base_demand(
     """
     sy = salt_year(tables)
     people, flows, method = salt_base(tables, la_code, sy)
-    notes = [f"Setting x client group: {method}."]
+    notes = [f"{method}."]
     if source_code(tables, la_code)[2]:
         notes.insert(0, source_code(tables, la_code)[2])
     # supported living out of 18-64 community
@@ -277,9 +280,9 @@ def base_demand(
     m["mix"] = np.where(tot > 0, m["leavers"] / tot.where(tot > 0, 1.0), 0.0)
     m["mix"] = np.where((tot == 0) & (ptot > 0), m["people"] / ptot.where(ptot > 0, 1.0), m["mix"])
     notes.append(
-        "Exits: people during the year minus people at year end (SALT T34 - T38) by age band"
-        " and setting; new placements go to settings in the mix of those leaving, so with"
-        " flat demand each setting keeps its size."
+        "Each year some people leave long-term support (those supported during the year but"
+        " not at its end, SALT), by age band and setting; new placements go to settings in the"
+        " mix of those leaving, so with flat demand each setting keeps its size."
     )
     salt_people = full[[*CELL, "people"]].copy()
     # bring forward to the base year

@@ -584,6 +584,21 @@ def _shift_text(s: dict) -> str:
     )
 
 
+#: A choice's words, where the file's value is a code ('trend in rates of support: trend' said
+#: nothing to a commissioner).
+VALUE_WORDS = {
+    "population": {
+        "projection": "as ONS projects it, rebased to the latest mid-year estimate",
+        "flat": "held at the latest estimate",
+    },
+    "rate_trend": {
+        "none": "none, each rate held at its base-year level",
+        "trend": "each rate follows its own evidence, fading as tested on the past",
+        "model": "each age band's rate follows its own SALT history",
+    },
+}
+
+
 def value_text(key: str, v) -> str:
     """An assumption's value in words: '0.5% a year', '74% of new residential care placements
     for adults aged 18 to 64 with a learning disability go to ...'."""
@@ -600,6 +615,8 @@ def value_text(key: str, v) -> str:
         if v.get("hold_prices"):
             parts = ["prices held at the base year (no pay, price or fee growth after it)"]
         return "; ".join(parts)
+    if key in VALUE_WORDS and v in VALUE_WORDS[key]:
+        return VALUE_WORDS[key][v]
     if key == "unit_cost_real_growth_pct":
         return _per_setting(v, lambda x: f"{x:g}% a year", unset=0.0)
     if key == "shifts":

@@ -280,7 +280,8 @@ def _level(rule: dict, rows: pd.DataFrame) -> dict:
         if pd.isna(rank) or not n:
             return {**out, "flag": None, "reason": "no ranking among councils in the data loaded"}
         lowest = bool(rank > n * (1 - rule["threshold"] / 100))
-        place = f"the {_ordinal(int(n) - int(rank) + 1)} lowest of {int(n)} councils"
+        from_bottom = int(n) - int(rank) + 1
+        place = f"the {'' if from_bottom == 1 else _ordinal(from_bottom) + ' '}lowest of {int(n)} councils"
         return {
             **out,
             "flag": lowest,

@@ -15,7 +15,8 @@ def fmt(value: float, unit: str = "") -> str:
         return "not available"
     if unit.startswith("£"):
         return f"£{value:,.0f}" if abs(value) >= 100 else f"£{value:,.2f}"
-    digits = 0 if abs(value) >= 100 else 1
+    whole = not unit.startswith("%") and float(value).is_integer()  # a count: '3', not '3.0'
+    digits = 0 if abs(value) >= 100 or whole else 1
     text = f"{value:,.{digits}f}"
     return f"{text}%" if unit.startswith("%") else text
 

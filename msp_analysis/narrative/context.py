@@ -7,6 +7,7 @@ ranks, shares, years and sources. Templates only choose words and format numbers
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pandas as pd
 
@@ -56,6 +57,7 @@ def section2(council: Council, result, backtest_summary: pd.DataFrame, *, demo: 
 
     runs = result["runs"].set_index("scenario")
     scenarios = []
+    shared_assumptions, own_assumptions = _assumption_words(result)
     people = result["forecast"].query("measure == 'people' and setting == 'All'")
     spend = result["forecast"].query("measure == 'spend' and setting == 'All'")
     for name in runs.index:
@@ -90,7 +92,7 @@ def section2(council: Council, result, backtest_summary: pd.DataFrame, *, demo: 
                 "key": name,
                 "shift": section2_costs.shift_sentences(result, name, council.name),
                 "name": scenarios_mod.scenario_title(name),
-                "description": _description(result, name),
+                "description": own_assumptions[name],
                 "spend_change_pct": h["spend_change_pct"],
                 "base_spend": h["base_spend_gbp"],
                 "horizon_spend": h["horizon_spend_gbp"],
@@ -156,6 +158,7 @@ def section2(council: Council, result, backtest_summary: pd.DataFrame, *, demo: 
         "costs": section2_costs.cost_facts(result),
         "prices": section2_costs.first_year_facts(result),
         "assumption_count": len(result["assumptions"]),
+        "assumptions_shared": shared_assumptions,
         "assumption_sources": _assumption_sources(result),
         "spend_table": ranges_facts.spend_table(result),
         "record": ranges_facts.record(result),
@@ -228,14 +231,40 @@ def accuracy(backtest_summary: pd.DataFrame | None) -> dict:
     }
 
 
-def _description(result, name: str) -> str:
+def _assumption_words(result) -> tuple[str, dict[str, str]]:
+    """The scenarios' assumptions said once: those most scenarios share, and each scenario's own.
+
+    An assumption's shared value is the one more than half the scenarios take; a scenario then
+    says only where it differs (its own value, or 'not used' where it lacks that assumption), so
+    five scenarios do not repeat the same paragraph. Returns ('population: projection; ...',
+    {scenario: 'trend in rates of support: none; ...'}); with one scenario all is shared.
+    """
     from msp_analysis.forecast import scenarios as scenarios_mod
 
     a = result["assumptions"]
-    return "; ".join(
-        f"{scenarios_mod.assumption_words(r.assumption)}: {r.value}"
-        for r in a[a["scenario"] == name].itertuples()
-    )
+    names = list(dict.fromkeys(a["scenario"]))
+    values = {
+        key: dict(zip(g["scenario"], g["value"].astype(str), strict=True))
+        for key, g in a.groupby("assumption", sort=False)
+    }
+    shared = {}
+    for key, by_scenario in values.items():
+        value, count = Counter(by_scenario.values()).most_common(1)[0]
+        if count * 2 > len(names):
+            shared[key] = value
+
+    def said(key: str, value: str) -> str:
+        return f"{scenarios_mod.assumption_words(key)}: {value}"
+
+    own = {
+        name: "; ".join(
+            said(key, by_scenario.get(name, "not used"))
+            for key, by_scenario in values.items()
+            if by_scenario.get(name) != shared.get(key)
+        )
+        for name in names
+    }
+    return "; ".join(said(k, v) for k, v in shared.items()), own
 
 
 def _assumption_sources(result) -> list[dict]:
@@ -272,12 +301,13 @@ def _assumption_sources(result) -> list[dict]:
 GLOSSARY = [
     (
         "ASC-FR",
-        "Adult Social Care Finance Return (NHS England, formerly NHS Digital): what each council "
+        "Adult Social Care Finance Return (NHS Digital, now part of NHS England): what each council "
         "spent on adult social care, by age, support setting and primary support reason.",
     ),
     (
         "SALT",
-        "Short and Long Term Support return: requests for support from new clients, what followed "
+        "Short and Long Term Support return (NHS Digital, now part of NHS England): requests for "
+        "support from new clients, what followed "
         "them, and the people in long-term support during the year and at its end.",
     ),
     (
@@ -352,8 +382,8 @@ GLOSSARY = [
 
 #: Publisher and return, by the reader that recognised a file.
 PUBLISHERS = {
-    "ascfr": "NHS England (NHS Digital): Adult Social Care Finance Return",
-    "salt": "NHS England (NHS Digital): Short and Long Term Support return",
+    "ascfr": "NHS Digital (now part of NHS England): Adult Social Care Finance Return",
+    "salt": "NHS Digital (now part of NHS England): Short and Long Term Support return",
     "ascof": "DHSC and NHS England: Adult Social Care Outcomes Framework",
     "population": "Office for National Statistics: population estimates and projections",
     "cqc": "Care Quality Commission: care directory and ratings",

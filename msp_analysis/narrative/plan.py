@@ -9,6 +9,7 @@ recomputing it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -102,8 +103,14 @@ def anchor(title: str) -> str:
 
 
 #: The charts shown after each market's part of Section 1.
-SECTION1_CHARTS = {
+SECTION1_CHARTS: dict[str, tuple[str, ...]] = {
     "care_home_65": ("fig_care_home_rates", "fig_care_home_costs", "fig_ratings"),
+}
+#: Section 2's charts by the ``<!-- charts:key -->`` marker they follow in its template: people
+#: and what drives spend after the scenarios, spend with its ranges after the spend table.
+SECTION2_CHARTS: dict[str, tuple[str, ...]] = {
+    "scenarios": ("fig_people", "fig_drivers"),
+    "spend": ("fig_spend_scenarios",),
 }
 
 
@@ -173,20 +180,31 @@ class Draft:
 
     def section1_parts(self) -> list[tuple[str, list]]:
         """Section 1 as (Markdown, charts) pieces, so each chart sits under its own market."""
-        pieces = re.split(r"<!-- charts:(\w+) -->\n?", self.section1)
-        out: list[tuple[str, list]] = [(pieces[0], [])]
-        for key, text in zip(pieces[1::2], pieces[2::2]):
-            figs = [getattr(self, name)() for name in SECTION1_CHARTS.get(key, ())]
-            out[-1] = (out[-1][0], [f for f in figs if f is not None])
-            out.append((text, []))
-        return [(text, figs) for text, figs in out if text.strip() or figs]
+        return self._parts(self.section1, SECTION1_CHARTS)
 
     def section2_parts(self) -> list[tuple[str, list]]:
-        """Section 2 as (Markdown, charts) pieces: its text and its charts, then its sources."""
+        """Section 2 as (Markdown, charts) pieces: each chart after the text it illustrates, the
+        sources at the section's end (a template without the markers gets every chart just
+        before its sources)."""
         text, heading, sources = self.section2.partition("#### Sources for this section")
-        figs = [self.fig_people(), self.fig_spend_scenarios(), self.fig_drivers()]
-        parts = [(text, [f for f in figs if f is not None])]
+        parts = self._parts(text, SECTION2_CHARTS)
+        placed = set(re.findall(r"<!-- charts:(\w+) -->", text))
+        rest = [n for k, names in SECTION2_CHARTS.items() if k not in placed for n in names]
+        figs = [f for f in (getattr(self, n)() for n in rest) if f is not None]
+        if figs:
+            parts = [*parts[:-1], (parts[-1][0], parts[-1][1] + figs)] if parts else [("", figs)]
         return parts + ([(heading + sources, [])] if heading else [])
+
+    def _parts(self, text: str, charts: Mapping[str, tuple[str, ...]]) -> list[tuple[str, list]]:
+        """Markdown split at its ``<!-- charts:key -->`` markers, each piece with the charts
+        named for the marker that ends it (none drawn for a key ``charts`` does not name)."""
+        pieces = re.split(r"<!-- charts:(\w+) -->\n?", text)
+        out: list[tuple[str, list]] = [(pieces[0], [])]
+        for key, rest in zip(pieces[1::2], pieces[2::2], strict=True):
+            figs = [getattr(self, name)() for name in charts.get(key, ())]
+            out[-1] = (out[-1][0], [f for f in figs if f is not None])
+            out.append((rest, []))
+        return [(piece, figs) for piece, figs in out if piece.strip() or figs]
 
     # -- charts, built on demand so a batch pays only for what it shows --
     def fig_care_home_costs(self):
@@ -380,6 +398,7 @@ def draft(
         h = run.headline(projected, headline_scenario if headline_scenario in names else names[0])
         f2 = {
             **context.section2(place, projected, backtest_summary, demo=tables.demo),
+            "headline_name": scenario_title(h["scenario"]),  # the scenario the charts follow
             "unavailable": None,
         }
         headline_text = run.headline_sentence(h, council)

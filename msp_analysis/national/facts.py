@@ -19,13 +19,15 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from msp_analysis.council import Council
+from msp_analysis.indicators import catalogue
 from msp_analysis.years import financial_year
 
 if TYPE_CHECKING:
     from msp_analysis.narrative.plan import Draft
 
-#: Bumped when the facts' shape changes; the national report reads this version only.
-FACTS_VERSION = 2
+#: Bumped when the facts' shape or labels change; the national report reads this version only
+#: (3: returns named by the plan's own source names, 'ASC-FR (NHS Digital)', not 'NHS England').
+FACTS_VERSION = 3
 
 RiskState = Literal["flagged", "not flagged", "could not run"]
 
@@ -342,8 +344,8 @@ def backtest_rows(draft: Draft) -> list[BacktestRow]:
 
 #: The returns a plan's figures come from, by how their source names start (first match).
 RETURN_FAMILIES = {
-    "ASC-FR": "ASC-FR (NHS England)",
-    "SALT": "SALT (NHS England)",
+    "ASC-FR": catalogue.ASCFR,  # one publisher name per source: the plan's (its files' publisher)
+    "SALT": catalogue.SALT,
     "ASCOF": "ASCOF (DHSC)",
     "CQC": "CQC",
     "Skills for Care": "Skills for Care",
@@ -353,7 +355,7 @@ RETURN_FAMILIES = {
 
 
 def return_family(source: str) -> str:
-    """'DEMO - ASC-FR (NHS Digital) T43/T44; ONS' -> 'ASC-FR (NHS England)' (its first source)."""
+    """'DEMO - ASC-FR (NHS Digital) T43/T44; ONS' -> 'ASC-FR (NHS Digital)' (its first source)."""
     first = str(source).removeprefix("DEMO - ").split(";")[0].strip()
     for prefix, family in RETURN_FAMILIES.items():
         if first.lower().startswith(prefix.lower()):

@@ -440,6 +440,8 @@ class _Writer:
         ncols = max((len(r) for r in rows), default=0)
         if not rows or not ncols:
             return j + 1
+        if self.doc.paragraphs:  # the sentence that leads into a table stays with it
+            self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
         table = self.doc.add_table(rows=len(rows), cols=ncols)
         table.style = self.style("Table Grid")
         _light_borders(table)
@@ -464,6 +466,10 @@ class _Writer:
                     _shade(cell._tc, HEADER_FILL)
                     for run in p.runs:
                         run.font.color.rgb = RGBColor.from_string("FFFFFF")
+                # the header row stays with the first row (whole short tables pushed Word's pages
+                # further: Wiltshire 26 pages against 25, one nearly blank)
+                if r < header_rows:
+                    p.paragraph_format.keep_with_next = True
         self._widths(table, grid, rows, ncols)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(2)
         return j + 1

@@ -27,6 +27,9 @@ body { font-size: 10pt; }
 .jp-RenderedHTMLCommon table { font-size: 8.5pt; width: 100%%; border-collapse: collapse; table-layout: auto; }
 .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { padding: 2px 4px; vertical-align: top; text-align: left; }
 .jp-RenderedHTMLCommon tr { break-inside: avoid; }
+/* a short table (up to 10 rows) is never split across pages: a header and one row at a page's
+   foot, the rest overleaf, read badly (Section 2's inputs and spend tables) */
+.jp-RenderedHTMLCommon table:not(:has(tbody tr:nth-child(11))) { break-inside: avoid; }
 .jp-RenderedHTMLCommon th { font-size: 8pt; }
 .jp-RenderedHTMLCommon td { white-space: normal; }
 .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { overflow-wrap: normal; word-break: normal; hyphens: manual; }

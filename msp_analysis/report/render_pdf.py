@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,7 +135,25 @@ def to_pdf(html_file: Path, target: Path, engine: str | None = None, browser=Non
         shutil.rmtree(profile, ignore_errors=True)
     if proc.returncode != 0 or not target.exists():
         log.warning(
-            "PDF printing failed (%s); the HTML plan is still there", proc.stderr.strip()[-300:]
+            "PDF printing failed (%s); the HTML plan is still there",
+            browser_message(proc.stderr, proc.returncode),
         )
         return None
     return target
+
+
+#: Chromium's own log prefix: '[1207/121502.123456:ERROR:file.cc(42)] '
+_CHROMIUM_PREFIX = re.compile(r"^\[[\d/.:]+:(?:[A-Z]+):[^\]]*\]\s*")
+
+
+def browser_message(stderr: str, returncode: int) -> str:
+    """What the browser said when it failed, for a person: its last error line without
+    Chromium's log prefix, and never its crash reporter's chatter ('chrome_crashpad_handler:
+    --database is required', which every headless run on Linux prints)."""
+    lines = [
+        _CHROMIUM_PREFIX.sub("", line).strip()
+        for line in str(stderr or "").splitlines()
+        if line.strip() and "crashpad" not in line.lower()
+    ]
+    said = next((line for line in reversed(lines) if line), "")
+    return said[-200:] if said else f"the browser stopped with exit code {returncode}"

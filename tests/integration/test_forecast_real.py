@@ -225,7 +225,7 @@ def test_england_seed_is_read_and_raked(tables):
     from msp_analysis.forecast import demand
 
     people, _, method = demand.salt_base(tables, WILTS, 2021)
-    assert "T35" in method and "raked" in method
+    assert "in England's proportions" in method and "T35" not in method  # plain words
     res = people[(people["age_band"] == "18 to 64") & (people["setting"] == "Residential")]
     ld = res.loc[res["client_group"] == "Learning Disability Support", "people"].sum()
     # T34 row for Wiltshire: 18-64 residential during the year; LD share of 18-64 at year end (T37)

@@ -330,3 +330,36 @@ def test_la_list_errors_name_la_list(sandbox, capsys):
 @pytest.mark.parametrize("n, words", [(0, "0 risk flags"), (1, "1 risk flag"), (2, "2 risk flags")])
 def test_counts_agree_with_their_nouns(n, words):
     assert cli._count(n, "risk flag") == words
+
+
+def test_national_line_agrees_in_number():
+    """'(1 councils' plans)' was printed for a batch of one plan."""
+    one = cli._national_line(dict(html="insights.html", councils=1, seconds=1.2))
+    assert "(1 council's plan) in 1.2 s" in one and "HTML only" in one
+    many = cli._national_line(
+        dict(html="insights.html", pdf="x/insights.pdf", councils=1530, seconds=6, left_out=1)
+    )
+    assert "insights.html and insights.pdf (1,530 councils' plans; 1 plan left out" in many
+    assert "2 plans left out" in cli._national_line(
+        dict(html="i.html", councils=3, seconds=1, left_out=2)
+    )
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_report_all_quiet_hides_the_batch_bar(sandbox, capsys, monkeypatch, quiet):
+    """-q printed the batch's tqdm bar all the same: build_all was never told."""
+    from msp_analysis import report, store
+
+    seen = {}
+
+    def build_all(**kw):
+        seen.update(kw)
+        return dict(built=1, failed=[], index="reports/index.html")
+
+    monkeypatch.setattr(cli, "_raw_for_report", lambda raw, la=None: sandbox / "raw")
+    monkeypatch.setattr(store, "ensure", lambda raw: sandbox / "processed")
+    monkeypatch.setattr(report, "pdf_engine", lambda: None)
+    monkeypatch.setattr(report, "build_all", build_all)
+    code, out, _ = run(["report", "--all", "--no-pdf", *(["-q"] if quiet else [])], capsys)
+    assert code == 0 and "Built 1 plan; index: reports/index.html" in out
+    assert seen["progress"] is (not quiet)

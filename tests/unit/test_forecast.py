@@ -610,6 +610,18 @@ def test_fee_uplifts_in_words_say_one_rate_once():
 
 
 @pytest.mark.unit
+def test_a_coded_choice_is_said_in_words():
+    """'population: projection; trend in rates of support: trend' in the plan's assumptions."""
+    assert S.value_text("rate_trend", "trend") == (
+        "each rate follows its own evidence, fading as tested on the past"
+    )
+    assert S.value_text("rate_trend", "none").startswith("none, each rate held")
+    assert S.value_text("population", "projection").startswith("as ONS projects it")
+    assert S.value_text("population", "flat") == "held at the latest estimate"
+    assert S.value_text("rate_trend", "something new") == "something new"  # never lost
+
+
+@pytest.mark.unit
 def test_assumption_names_carry_no_bracket_and_values_carry_their_unit():
     # the plan adds '(rating; scenarios)' after a name: a name with its own bracket read
     # 'Real growth in unit costs (% a year) (low; Baseline)'

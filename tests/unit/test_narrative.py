@@ -489,6 +489,7 @@ def _s2(change=15.6, backtest=True, stale=False, unserved=None):
             interval="80%",
         ),
         assumption_count=4,
+        assumptions_shared="population: projection",
         assumption_sources=[
             dict(assumption="price path", source="Low Pay Commission", rating="medium")
         ],
@@ -891,6 +892,56 @@ def test_assumption_sources_name_the_scenarios_only_where_they_differ():
 
 
 @pytest.mark.unit
+def test_assumptions_said_once_and_each_scenario_only_where_it_differs():
+    """Five scenarios printed the same assumptions paragraph five times (Wiltshire's pages
+    16-19): the values most scenarios share are said once, each scenario adds its own."""
+    rows = [
+        ("baseline", "population", "projection"),
+        ("baseline", "rate_trend", "none"),
+        ("baseline", "price_path", "prices held"),
+        ("market_unchanged", "population", "projection"),
+        ("market_unchanged", "rate_trend", "trend"),
+        ("market_unchanged", "price_path", "pay 4%"),
+        ("market_unchanged", "pay_share", "55%"),
+        ("workforce_shock", "population", "projection"),
+        ("workforce_shock", "rate_trend", "trend"),
+        ("workforce_shock", "price_path", "pay 4%"),
+        ("workforce_shock", "pay_share", "55%"),
+        ("workforce_shock", "workforce", "8% lost"),
+    ]
+    frame = pd.DataFrame(rows, columns=["scenario", "assumption", "value"])
+    shared, own = context._assumption_words({"assumptions": frame})
+    words = {k: context_words(k) for k in ("population", "rate_trend", "price_path", "pay_share")}
+    assert shared == (
+        f"{words['population']}: projection; {words['rate_trend']}: trend; "
+        f"{words['price_path']}: pay 4%; {words['pay_share']}: 55%"
+    )
+    assert own == {
+        "baseline": f"{words['rate_trend']}: none; {words['price_path']}: prices held; "
+        f"{words['pay_share']}: not used",
+        "market_unchanged": "",
+        "workforce_shock": f"{context_words('workforce')}: 8% lost",
+    }
+    # one scenario: all of it shared, nothing of its own
+    alone = frame[frame["scenario"] == "baseline"]
+    assert context._assumption_words({"assumptions": alone})[1] == {"baseline": ""}
+    facts = _s2()
+    facts["assumptions_shared"] = shared
+    facts["scenarios"] = [dict(facts["scenarios"][0], name=n, description=own[n]) for n in own]
+    text = render.render("section2.md.j2", facts)
+    assert text.count(f"{words['population']}: projection") == 1  # once, not per scenario
+    assert text.count("*What the scenarios assume*") == 1
+    assert "*Where its assumptions differ:* " + own["workforce_shock"] + "." in text
+    assert "*Assumptions:* those above, with none of its own." in text
+
+
+def context_words(key: str) -> str:
+    from msp_analysis.forecast import scenarios as scenarios_mod
+
+    return scenarios_mod.assumption_words(key)
+
+
+@pytest.mark.unit
 def test_assumption_sources_put_one_bracket_after_a_plain_name():
     import pandas as pd
 
@@ -1026,3 +1077,43 @@ def test_data_notes_say_which_files_are_not_as_published_or_from_an_earlier_buil
         "of 7 December 2026 are used.",
     ]
     assert context.data_notes({"files": []}) == []
+
+
+@pytest.mark.unit
+def test_section2_charts_sit_with_their_text_and_the_sources_come_last():
+    """Section 2's three charts printed together after its accuracy tables, just before its
+    sources: each now follows the text it illustrates, and the sources end the section."""
+    from msp_analysis.narrative import plan
+
+    facts = _s2()
+    facts["headline_name"] = "Market unchanged"
+    facts["spend_table"] = dict(
+        columns=[dict(name="Market unchanged", basis="cash")],
+        rows=[dict(year="2023-24", cells=[dict(value="£302.2m", range="")])],
+        calibrated=True,
+    )
+    facts["prices_published_to"] = "2026-27"
+    facts["constant_prices"] = "constant 2023-24 prices"
+    draft = plan.Draft.__new__(plan.Draft)
+    draft.section2 = render.render("section2.md.j2", facts)
+    for name in ("fig_people", "fig_drivers", "fig_spend_scenarios"):
+        setattr(draft, name, lambda name=name: name)
+    parts = draft.section2_parts()
+    assert [figs for _, figs in parts] == [
+        ["fig_people", "fig_drivers"],
+        ["fig_spend_scenarios"],
+        [],
+        [],
+    ]
+    assert "The charts below follow one scenario, 'market unchanged'" in parts[0][0]
+    assert parts[1][0].lstrip().startswith("### Scenario: market unchanged")
+    assert "### Spend by scenario and year" in parts[1][0]
+    assert parts[-1][0].startswith("#### Sources for this section")
+    assert "<!--" not in "".join(text for text, _ in parts)
+    # a template without the markers (a council's own) gets every chart before its sources
+    draft.section2 = "## Section 2\n\nText.\n\n#### Sources for this section\n\n- ONS\n"
+    parts = draft.section2_parts()
+    assert [figs for _, figs in parts] == [
+        ["fig_people", "fig_drivers", "fig_spend_scenarios"],
+        [],
+    ]

@@ -306,7 +306,7 @@ def test_record_from_the_plans_rows_equals_the_plans_accuracy_table():
 def test_non_submitters_and_tests_without_published_figures():
     ok = [
         facts.ReturnCover(
-            family="ASC-FR (NHS England)", latest_year="2023-24", figures=80, unavailable=2
+            family="ASC-FR (NHS Digital)", latest_year="2023-24", figures=80, unavailable=2
         )
     ]
     fs = [
@@ -318,7 +318,7 @@ def test_non_submitters_and_tests_without_published_figures():
             {},
             returns=[
                 facts.ReturnCover(
-                    family="ASC-FR (NHS England)", latest_year="2023-24", figures=80, unavailable=80
+                    family="ASC-FR (NHS Digital)", latest_year="2023-24", figures=80, unavailable=80
                 )
             ],
         ),
@@ -328,7 +328,7 @@ def test_non_submitters_and_tests_without_published_figures():
             "London",
             {},
             returns=[
-                facts.ReturnCover(family="ASC-FR (NHS England)", latest_year="2022-23", figures=80)
+                facts.ReturnCover(family="ASC-FR (NHS Digital)", latest_year="2022-23", figures=80)
             ],
         ),
     ]
@@ -375,7 +375,7 @@ def test_non_submitters_and_tests_without_published_figures():
 
 
 def test_return_family_from_a_source_name():
-    assert facts.return_family("DEMO - ASC-FR (NHS Digital) T43/T44; ONS") == "ASC-FR (NHS England)"
+    assert facts.return_family("DEMO - ASC-FR (NHS Digital) T43/T44; ONS") == "ASC-FR (NHS Digital)"
     assert facts.return_family("ASCOF 6A (DHSC, from Skills for Care ASC-WDS)") == "ASCOF (DHSC)"
     assert facts.return_family("Skills for Care ASC-WDS / NMDS-SC") == "Skills for Care"
 

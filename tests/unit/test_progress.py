@@ -59,3 +59,31 @@ def test_a_finished_plan_folder_is_shared_as_the_umask_allows(tmp_path):
         os.umask(before)
     assert (os.stat(folder).st_mode & 0o777) == 0o750
     assert (os.stat(tmp_path / folder / "plan.html").st_mode & 0o777) == 0o640
+
+
+def test_a_warning_during_a_step_prints_on_a_line_of_its_own():
+    """'tables and kernel    warning: mhclg_rs_2017-18 ...' was printed on one line, with the
+    step's time after the last warning."""
+    import logging
+
+    out = io.StringIO()
+    steps = progress.Steps("Building the plan draft:", out)
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    handler.addFilter(steps.log_filter())
+    log = logging.getLogger("msp.test_progress")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        steps.start("data")
+        log.warning("file.xlsx row 43: no council's code")
+        log.warning("second")
+        steps.start("indicators")
+        steps.done()
+    finally:
+        log.removeHandler(handler)
+    lines = out.getvalue().splitlines()
+    assert lines[1].strip() == "tables and kernel"
+    assert lines[2:4] == ["warning: file.xlsx row 43: no council's code", "warning: second"]
+    assert re.fullmatch(r"  tables and kernel +\d+\.\d s", lines[4])  # the name said again
+    assert re.fullmatch(r"  indicators +\d+\.\d s", lines[5]) and len(lines) == 6

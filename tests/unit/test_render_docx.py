@@ -131,6 +131,19 @@ def test_tables_are_real_tables_with_a_repeated_header_row(document):
     assert widths[1] > widths[2]  # the column with more text gets more room
 
 
+def test_a_table_keeps_the_sentence_before_it_and_its_header_with_its_first_row(document):
+    """Word printed 'Spend by scenario and year' and its sentence at a page's foot and the
+    table overleaf: the lead-in keeps with the table, and the header row with the first."""
+    doc, _ = document
+    t = doc.tables[0]
+    from docx.text.paragraph import Paragraph
+
+    lead = Paragraph(t._tbl.getprevious(), t._parent)  # here the 'Executive summary' heading
+    assert lead.text == "Executive summary" and lead.paragraph_format.keep_with_next is True
+    keeps = [r.cells[0].paragraphs[0].paragraph_format.keep_with_next for r in t.rows]
+    assert keeps == [True, None, None]  # the header kept with the first row, no more
+
+
 def test_chart_is_a_picture_with_its_alt_text(document):
     doc, _ = document
     assert len(doc.inline_shapes) == 1

@@ -368,3 +368,21 @@ def test_chromium_prints_under_a_long_temporary_folder_and_leaves_nothing_there(
         assert render_pdf.to_pdf(html, target) == target
     assert target.read_bytes().startswith(b"%PDF")
     assert list(temp.iterdir()) == []  # no profile, no Chromium folder left behind
+
+
+def test_a_failed_pdf_says_the_browsers_error_not_its_crash_reporter():
+    """'PDF printing failed (chrome_crashpad_handler: --database is required ...)' told the
+    user nothing: the message is the browser's last real error, without its log prefix."""
+    from msp_analysis.report.render_pdf import browser_message
+
+    stderr = (
+        "[1207/121502.123456:ERROR:crashpad_client_linux.cc(72)] --database is required\n"
+        "chrome_crashpad_handler: --database is required\n"
+        "[1207/121502.223456:ERROR:headless_shell.cc(84)] Unable to open /x/plan.html\n"
+        "Try 'chrome_crashpad_handler --help' for more information.\n"
+    )
+    assert browser_message(stderr, 1) == "Unable to open /x/plan.html"
+    assert browser_message("chrome_crashpad_handler: --database is required\n", 133) == (
+        "the browser stopped with exit code 133"
+    )
+    assert browser_message("", -9) == "the browser stopped with exit code -9"

@@ -153,6 +153,12 @@ def test_among_the_lowest_councils():
         **rule,
     )
     assert r["state"] == "flagged" and r["reason"] == "8.7%, the 15th lowest of 149 councils"
+    # the very lowest is 'the lowest', not 'the 1st lowest' (DEMO executive summary)
+    r = _one(
+        [_row("older_people_income_deprivation", "Total", 8.8, unit="%", rank=5, n_ranked=5)],
+        **rule,
+    )
+    assert r["reason"] == "8.8%, the lowest of 5 councils"
     r = _one(
         [_row("older_people_income_deprivation", "Total", 12.0, unit="%", rank=100, n_ranked=149)],
         **rule,
@@ -270,3 +276,12 @@ def test_shipped_rules_name_declared_indicators_and_a_file_for_each_public_test(
         assert rule["indicator"] in catalogue.CATALOGUE, rule["indicator"]
         assert rule["needs"] and rule["why"], rule["indicator"]
         assert rule["market"] != "each"
+
+
+def test_a_count_in_a_reason_has_no_decimals():
+    """'Providers that left the market in the last 12 months, 3.0.' (DEMO executive summary)."""
+    from msp_analysis.indicators.summary import fmt
+
+    assert fmt(3.0, "providers") == "3"
+    assert fmt(1.2, "ratio") == "1.2" and fmt(2057.0, "HHI (0-10,000)") == "2,057"
+    assert fmt(5.0, "%") == "5.0%" and fmt(21.0, "£ per hour") == "£21.00"
