@@ -198,40 +198,6 @@ def test_data_currency_of_a_new_council_says_whose_figures():
     assert "Allerdale, Carlisle and Copeland" in box["history"]
 
 
-def test_data_currency_read_once_per_build_not_from_every_table(tmp_path):
-    """The box's years come from a small summary stored with the build's derived results:
-    a later plan (a batch kernel's next council, another process) reads no table for it."""
-    from msp_analysis.tables import LazyFrames
-
-    frames = {
-        "salt": _rows("E06000054", [2020, 2021]),
-        "ascfr": _rows("E06000054", [2021, 2022]).assign(value=[1.0, None]),  # 2022: no value
-        "ashe_pay": pd.concat(
-            [
-                _rows("E06000054", [2019], provisional=False, la_code_current="E06000054"),
-                _rows("E06000054", [2020], provisional=True, la_code_current="E06000054"),
-            ]
-        ),
-    }
-    paths = {}
-    for name, frame in frames.items():
-        paths[name] = tmp_path / f"{name}.parquet"
-        frame.to_parquet(paths[name])
-
-    def load() -> Tables:
-        lazy = LazyFrames(paths, rows={n: len(f) for n, f in frames.items()})
-        return Tables(frames=lazy, processed_dir=tmp_path / "v-1")
-
-    first = load()
-    box = data_currency(first, "E06000054")
-    assert sorted(first.frames.loaded()) == ["ascfr", "ashe_pay", "salt"]  # read to summarise
-    latest = {s["table"]: s["latest"] for s in box["sources"]}
-    assert latest == {"salt": "2021-22", "ascfr": "2021-22", "ashe_pay": "2020 (provisional)"}
-    again = load()
-    assert data_currency(again, "E06000054") == box
-    assert again.frames.loaded() == []  # no table read: the stored summaries answer
-
-
 _COVER = dict(
     council="Cumberland",
     la_code=CUMBERLAND,
@@ -276,3 +242,19 @@ def test_currency_box_on_page_one_is_its_own_block(history):
         assert "\n>\n> **Cumberland and the returns made before it existed.** Cumberland" in text
     without = render.render("cover.md.j2", {**_COVER, "currency": None})
     assert "Data currency" not in without and "sources.*\n\n**In brief.**" in without
+
+
+def test_data_currency_keeps_a_council_own_rows_without_a_figure():
+    # Westmorland and Furness has 2023-24 outturn rows with no figure (its return is not
+    # published): the box says there is no outturn for it, not Cumbria's 2022-23
+    t = _tables(
+        outturn=pd.concat(
+            [
+                _rows(WESTMORLAND, [2023]).assign(value=float("nan")),
+                _rows(CUMBRIA, [2022]),
+            ]
+        ),
+        ascof=_rows(WESTMORLAND, [2024]),
+    )
+    box = data_currency(t, WESTMORLAND)
+    assert [s["table"] for s in box["sources"]] == ["ascof"]
