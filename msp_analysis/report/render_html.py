@@ -19,6 +19,9 @@ PLAN_CSS = """<style>
 }
 body { font-size: 10pt; }
 .jp-Cell { break-inside: auto; }
+/* JupyterLab scrolls an output that overflows its box: printed, a scroll bar ran down the right
+   of North Yorkshire's pages 17-20. A page has no scrolling: its outputs are shown whole. */
+.jp-OutputArea, .jp-OutputArea-output, .jp-MarkdownOutput.jp-RenderedHTMLCommon { overflow: visible !important; }
 .jp-OutputArea-child { display: block; overflow: visible; break-inside: auto !important; }
 .jp-RenderedImage, .jp-RenderedHTMLCommon img { break-inside: avoid; }
 .jp-RenderedHTMLCommon h2 { break-before: page; margin-top: 0; }

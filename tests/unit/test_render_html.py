@@ -39,6 +39,10 @@ def test_the_plan_page_carries_its_print_rules(tmp_path):
     assert '@top-left { content: "Testshire \\"A\\" · DRAFT"' in head
     assert "table:not(:has(tbody tr:nth-child(11))) { break-inside: avoid; }" in head
     assert 'h4[id^="Sources-for-this-section"] + ul { font-size: 8.5pt' in head
+    # no scroll bars on paper: the plan's rule comes after JupyterLab's 'overflow: auto'
+    lab = head.index(".jp-OutputArea-output {")
+    assert head.index(".jp-OutputArea-output, .jp-MarkdownOutput") > lab
+    assert "overflow: visible !important" in head[lab:]
     # the rule's selector matches what nbconvert writes: the h4's id, then its list
     assert re.search(r'<h4 id="Sources-for-this-section">.*?</h4>\s*<ul>', body, flags=re.S)
     assert "<title>Testshire &quot;A&quot; · DRAFT</title>" in text
