@@ -293,9 +293,7 @@ def test_a_rule_on_the_councils_own_figure_says_its_unit_with_or_without_the_fig
     rule = dict(indicator="local_occupancy_pct", breakdown="Total", rule="above", threshold=95)
     without = _one([_row("unit_cost_weekly_65", "Nursing", 630.0)], **rule)
     assert without["state"] == "could not run" and without["rule"] == "above 95%"
-    gap = dict(
-        indicator="local_fee_to_cost_gap_pct", breakdown="Total", rule="below", threshold=0
-    )
+    gap = dict(indicator="local_fee_to_cost_gap_pct", breakdown="Total", rule="below", threshold=0)
     assert _one([_row("unit_cost_weekly_65", "Nursing", 630.0)], **gap)["rule"] == "below 0%"
     from msp_analysis.indicators import local
 
