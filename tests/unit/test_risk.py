@@ -284,6 +284,8 @@ def test_a_count_in_a_reason_has_no_decimals():
 
     assert fmt(3.0, "providers") == "3"
     assert fmt(1.2, "ratio") == "1.2" and fmt(2057.0, "HHI (0-10,000)") == "2,057"
+    assert fmt(17.0, "admissions per 100,000 aged 18-64") == "17.0"  # a rate keeps its decimal
+    assert fmt(17.0) == "17.0"  # no unit: nothing known, as before
     assert fmt(5.0, "%") == "5.0%" and fmt(21.0, "£ per hour") == "£21.00"
 
 
