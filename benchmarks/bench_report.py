@@ -139,6 +139,7 @@ def _run_sampled(argv: list[str]) -> dict:
         "last_line": out.strip().splitlines()[0] if out.strip() else err.strip()[-300:],
         "national_line": national[0] if national else None,
         "processes": len(peak),
+        "pids": sorted(info),  # the batch's processes (not written: see _browsers_left)
         "peak_rss_mib_by_process_kind": {
             k: sorted(v, reverse=True)[:8] for k, v in by_kind.items()
         },
@@ -150,6 +151,21 @@ def _run_sampled(argv: list[str]) -> dict:
         "peak_pss_mib_per_worker_tree": worker_trees_pss,
         "peak_rss_mib_whole_tree": round(tree_peak / mib, 1),
     }
+
+
+def _browsers_left(pids: list[int]) -> list[int]:
+    """Browser processes still running that a process of the batch started: each names its
+    profile folder ``msp-chromium-<pid>-...`` after the run's process (other people's
+    plans on a shared machine are not counted)."""
+    found = subprocess.run(["pgrep", "-af", "msp-chromium-"], capture_output=True, text=True)
+    ours = set(pids)
+    left = []
+    for line in found.stdout.splitlines():
+        pid, _, cmd = line.partition(" ")
+        m = re.search(r"msp-chromium-(\d+)-", cmd)
+        if m and int(m.group(1)) in ours:
+            left.append(int(pid))
+    return left
 
 
 def _drop_derived(raw: str) -> bool:
@@ -193,9 +209,7 @@ def main() -> None:
             batch_cmd += ["--la-list", ",".join(chosen)]
         batch = _run_sampled(batch_cmd)
         batch_s = batch["seconds"]
-        left = subprocess.run(
-            ["pgrep", "-f", "msp-chromium-"], capture_output=True, text=True
-        ).stdout.split()
+        left = _browsers_left(batch.pop("pids"))
         built = [p.parent.name for p in batch_dir.glob("*/summary.json")]
         timings = [
             json.loads((batch_dir / c / "summary.json").read_text()).get("timings_s", {})

@@ -63,6 +63,17 @@ class LazyFrames(MutableMapping):
     def __len__(self) -> int:
         return len(self._paths)
 
+    def columns(self, name: str, wanted: tuple[str, ...]) -> pd.DataFrame:
+        """Those of ``wanted`` columns the table has, read from its file alone when the table
+        has not been read (the whole table is not kept in memory for them)."""
+        if name in self._frames or not self._paths.get(name, Path()).is_file():
+            frame = self[name]
+            return frame[[c for c in wanted if c in frame]]
+        import pyarrow.parquet as pq
+
+        have = set(pq.read_schema(self._paths[name]).names)
+        return pd.read_parquet(self._paths[name], columns=[c for c in wanted if c in have])
+
     def loaded(self) -> list[str]:
         """The tables read so far."""
         return list(self._frames)
@@ -173,6 +184,14 @@ class Tables:
                 "folder and run `msp data`"
             )
         return frame
+
+    def columns(self, name: str, wanted: tuple[str, ...]) -> pd.DataFrame:
+        """The table's columns among ``wanted`` (:meth:`LazyFrames.columns`: read alone from
+        the file when the table is not in memory), or :class:`MissingSource`."""
+        if isinstance(self.frames, LazyFrames) and name in self.frames:
+            return self.frames.columns(name, wanted)
+        frame = self.require(name)
+        return frame[[c for c in wanted if c in frame]]
 
     def has(self, name: str) -> bool:
         if isinstance(self.frames, LazyFrames):

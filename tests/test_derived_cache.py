@@ -14,6 +14,8 @@ import pytest
 from msp_analysis import store
 from msp_analysis.cache import DERIVED, code_key
 from msp_analysis.narrative import plan
+from msp_analysis.narrative.currency import data_currency
+from msp_analysis.tables import Tables
 
 pytestmark = pytest.mark.demo
 
@@ -48,3 +50,19 @@ def test_plan_facts_equal_with_cold_and_warm_cache(demo_raw, la_code):
     pd.testing.assert_frame_equal(warm.risks, cold.risks)
     if cold.forecast is not None:
         pd.testing.assert_frame_equal(warm.forecast["forecast"], cold.forecast["forecast"])
+
+
+def test_data_currency_reads_no_whole_table(demo_processed):
+    # the box reads the few columns it needs from each file, once per build: a plan's
+    # kernel does not hold the ASC-FR table in memory for it
+    t = Tables.load(store.resolve(demo_processed))
+    box = data_currency(t, "E10900001")
+    assert t.frames.loaded() == []
+    latest = {s["table"]: s["year"] for s in box["sources"]}
+    whole = Tables.load(store.resolve(demo_processed))
+    assert latest["ascfr"] == int(
+        whole.require("ascfr").query("la_code == 'E10900001'")["year"].max()
+    )
+    assert latest["salt"] == int(
+        whole.require("salt").query("la_code == 'E10900001'")["year"].max()
+    )

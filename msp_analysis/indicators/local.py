@@ -495,6 +495,16 @@ def _row(la_code, market, indicator, value, unit, period, source, note) -> dict:
     )
 
 
+def unit_of(indicator: str, market: str) -> str:
+    """The unit a ``local_*`` indicator's figure takes in ``market`` ('' for none known): a rule
+    on a figure the evidence file lacks still says its threshold in it ('above 95%')."""
+    if indicator == GAP:
+        return "%"
+    m = MEASURES.get(indicator.removeprefix("local_"))
+    units = (m.units_for(market) or m.units) if m else ()
+    return units[0] if units else ""
+
+
 def label_of(indicator: str) -> str:
     """Words for a ``local_*`` indicator."""
     if indicator == GAP:

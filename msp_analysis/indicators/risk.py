@@ -390,7 +390,11 @@ def risk_results(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd
             indicator=rule["indicator"],
             breakdown=rule["breakdown"],
             measure=_measure(rule),
-            unit=declared.unit if declared else "",
+            unit=declared.unit
+            if declared
+            else local.unit_of(rule["indicator"], rule["market"])
+            if rule["indicator"].startswith("local_")
+            else "",
             threshold=rule["threshold"],
             needs=rule.get("needs") or rule.get("source") or "",
             source=rule.get("source") or (declared.source if declared else ""),
@@ -431,7 +435,7 @@ def risk_results(indicators: pd.DataFrame, thresholds: dict | None = None) -> pd
         if len(rows):
             base["unit"] = str(rows["unit"].iloc[-1] or base["unit"])
         row = {**base, **found}
-        row["rule"] = row.pop("rule_words", _words(rule))
+        row["rule"] = row.pop("rule_words", _words(rule, unit=str(row["unit"] or "")))
         row["state"] = (
             "could not run" if row["flag"] is None else "flagged" if row["flag"] else "not flagged"
         )

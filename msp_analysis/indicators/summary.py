@@ -15,7 +15,10 @@ def fmt(value: float, unit: str = "") -> str:
         return "not available"
     if unit.startswith("£"):
         return f"£{value:,.0f}" if abs(value) >= 100 else f"£{value:,.2f}"
-    whole = not unit.startswith("%") and float(value).is_integer()  # a count: '3', not '3.0'
+    # a count says no decimals ('3 providers', not '3.0'); a rate keeps them beside its
+    # neighbours ('17.0 per 100,000' next to '19.7')
+    count = bool(unit) and not unit.startswith("%") and "per" not in unit.lower().split()
+    whole = count and float(value).is_integer()
     digits = 0 if abs(value) >= 100 or whole else 1
     text = f"{value:,.{digits}f}"
     return f"{text}%" if unit.startswith("%") else text

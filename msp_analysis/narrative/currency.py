@@ -98,26 +98,62 @@ def _codes_for(
     return built, (built_from if len(built) else None)
 
 
+#: the columns :func:`_latest_by_area` reads (those a table has)
+_COLUMNS = ("la_code", "la_code_current", "year", "value", "estimate", "provisional")
+
+
+def _latest_by_area(tables: Tables, source: Source) -> pd.DataFrame:
+    """One row per area code in ``source``'s rows with a figure: the latest ``year``,
+    whether that year is ``provisional``, and for projections the latest ``based`` year.
+    Computed once per data build and stored (the same for every council): a plan then reads
+    this small frame, never the whole table (the ASC-FR table alone is about 700 MiB in a
+    kernel's memory)."""
+
+    def compute() -> pd.DataFrame:
+        frame = tables.columns(source.table, _COLUMNS)
+        for col, value in source.where:
+            frame = frame[frame[col] == value]
+        # every area with rows is kept (a council's own rows with no figure are still its
+        # own: they are not replaced by its predecessor's); years count where there is a figure
+        has = frame["value"].notna() if "value" in frame else pd.Series(True, index=frame.index)
+        keys = [c for c in ("la_code", "la_code_current") if c in frame]
+        based = (
+            frame["estimate"].astype(str).str.extract(r"(\d{4})-based")[0]
+            if "estimate" in frame and source.kind == "based"
+            else pd.Series(None, index=frame.index, dtype=object)
+        )
+        frame = frame[keys].assign(
+            year=frame["year"].where(has) if "year" in frame else float("nan"),
+            based=pd.to_numeric(based).where(has),
+            provisional=(frame["provisional"].astype(bool) if "provisional" in frame else False)
+            & has,
+        )
+        g = frame.groupby(keys, dropna=False, sort=False)
+        latest = frame["year"].eq(g["year"].transform("max"))
+        frame = frame.assign(provisional=frame["provisional"] & latest)
+        g = frame.groupby(keys, dropna=False, sort=False)
+        return g.agg(
+            year=("year", "max"), based=("based", "max"), provisional=("provisional", "any")
+        ).reset_index()
+
+    return tables.derived(("latest_by_area", source.table, source.where), compute)
+
+
 def _latest(tables: Tables, source: Source, la_code: str) -> dict | None:
     if not tables.has(source.table):
         return None
-    frame = tables.require(source.table)
-    for col, value in source.where:
-        frame = frame[frame[col] == value]
-    rows, whose = _codes_for(frame, la_code, parts_first=source.parts_first)
-    if "value" in rows:
-        rows = rows[rows["value"].notna()]
-    if rows.empty or "year" not in rows or rows["year"].isna().all():
+    areas = _latest_by_area(tables, source)
+    rows, whose = _codes_for(areas, la_code, parts_first=source.parts_first)
+    if rows.empty or rows["year"].isna().all():
         return None
     if source.kind == "based":
-        base = rows["estimate"].astype(str).str.extract(r"(\d{4})-based")[0].dropna()
-        if base.empty:
+        if rows["based"].isna().all():
             return None
-        year = int(base.astype(int).max())
+        year = int(rows["based"].max())
     else:
         year = int(rows["year"].max())
     label = _label(source.kind, year)
-    if "provisional" in rows and bool(rows.loc[rows["year"] == year, "provisional"].any()):
+    if bool(rows.loc[rows["year"] == year, "provisional"].any()):
         label += " (provisional)"
     return {
         "source": source.name,

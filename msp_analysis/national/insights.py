@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -158,6 +159,7 @@ def _measure_sections(measures: pd.DataFrame, plans: collect.Plans, links: dict,
     for market, d in dist.groupby("market", sort=False):
         rows = []
         for r in _records(d):
+            r["unit_shown"] = unit_beside(r["label"], r["unit"])
             r["by_type"] = _medians(by_type, "la_type", types, market, r)
             r["by_region"] = _medians(by_region, "region", regions, market, r)
             rows.append(r)
@@ -189,6 +191,17 @@ def _measure_sections(measures: pd.DataFrame, plans: collect.Plans, links: dict,
         types=types,
         regions=[dict(name=x, short=REGION_SHORT.get(x, x)) for x in regions],
     )
+
+
+def unit_beside(label: str, unit: str | None) -> str:
+    """The unit said after a label, less what the label already says: 'Concentration of care
+    home beds (HHI)' with 'HHI (0-10,000)' gives '0-10,000' (the table printed '(HHI) (HHI
+    (0-10,000))'); a unit the label holds whole gives ''."""
+    unit = str(unit or "")
+    named = re.fullmatch(r"(.+?)\s*\((.+)\)", unit)
+    if named and f"({named.group(1)})" in label:
+        return named.group(2)
+    return "" if f"({unit})" in label else unit
 
 
 def _comparable(unit: str) -> bool:

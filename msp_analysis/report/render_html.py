@@ -19,6 +19,9 @@ PLAN_CSS = """<style>
 }
 body { font-size: 10pt; }
 .jp-Cell { break-inside: auto; }
+/* JupyterLab scrolls an output that overflows its box: printed, a scroll bar ran down the right
+   of North Yorkshire's pages 17-20. A page has no scrolling: its outputs are shown whole. */
+.jp-OutputArea, .jp-OutputArea-output, .jp-MarkdownOutput.jp-RenderedHTMLCommon { overflow: visible !important; }
 .jp-OutputArea-child { display: block; overflow: visible; break-inside: auto !important; }
 .jp-RenderedImage, .jp-RenderedHTMLCommon img { break-inside: avoid; }
 .jp-RenderedHTMLCommon h2 { break-before: page; margin-top: 0; }
@@ -34,6 +37,10 @@ body { font-size: 10pt; }
 .jp-RenderedHTMLCommon td { white-space: normal; }
 .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { overflow-wrap: normal; word-break: normal; hyphens: manual; }
 .jp-RenderedHTMLCommon h4 { font-size: 10pt; margin: 10px 0 4px 0; }
+/* a section's sources list in the tables' type: reference matter, and at 10pt Section 2's last
+   lines spilled onto a page of their own (Lincolnshire and North Yorkshire, page 23) */
+.jp-RenderedHTMLCommon h4[id^="Sources-for-this-section"] + ul { font-size: 8.5pt; line-height: 1.35; }
+.jp-RenderedHTMLCommon h4[id^="Sources-for-this-section"] + ul li { margin: 0; }
 .jp-RenderedHTMLCommon p:has(+ table), .jp-RenderedHTMLCommon p:has(+ ul) { break-after: avoid; }
 /* each kind of table (marked by an empty span in its first header cell) gets its own columns */
 .jp-RenderedHTMLCommon table:not(:has(th span[class^="tbl-"])) th:first-child { width: 30%%; }

@@ -242,3 +242,19 @@ def test_currency_box_on_page_one_is_its_own_block(history):
         assert "\n>\n> **Cumberland and the returns made before it existed.** Cumberland" in text
     without = render.render("cover.md.j2", {**_COVER, "currency": None})
     assert "Data currency" not in without and "sources.*\n\n**In brief.**" in without
+
+
+def test_data_currency_keeps_a_council_own_rows_without_a_figure():
+    # Westmorland and Furness has 2023-24 outturn rows with no figure (its return is not
+    # published): the box says there is no outturn for it, not Cumbria's 2022-23
+    t = _tables(
+        outturn=pd.concat(
+            [
+                _rows(WESTMORLAND, [2023]).assign(value=float("nan")),
+                _rows(CUMBRIA, [2022]),
+            ]
+        ),
+        ascof=_rows(WESTMORLAND, [2024]),
+    )
+    box = data_currency(t, WESTMORLAND)
+    assert [s["table"] for s in box["sources"]] == ["ascof"]

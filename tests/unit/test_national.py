@@ -579,3 +579,16 @@ def test_the_pdf_links_still_open_each_plan_after_the_folder_is_copied(tmp_path)
     (annot,) = PdfReader(str(copy / "national" / "insights.pdf")).pages[0]["/Annots"]
     target = annot.get_object()["/A"]["/F"]
     assert (copy / "national" / target).resolve().is_file()
+
+
+def test_a_unit_the_label_already_names_is_not_said_twice():
+    """'Concentration of care home beds (HHI) (HHI (0-10,000))' in the national table."""
+    from msp_analysis.national.insights import unit_beside
+
+    hhi = "Concentration of care home beds (HHI)"
+    assert unit_beside(hhi, "HHI (0-10,000)") == "0-10,000"
+    assert unit_beside("Turnover (%)", "%") == ""
+    assert unit_beside("People aged 65+ in care homes", "per 100,000 aged 65+") == (
+        "per 100,000 aged 65+"
+    )
+    assert unit_beside("Spend", None) == ""

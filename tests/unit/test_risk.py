@@ -284,4 +284,20 @@ def test_a_count_in_a_reason_has_no_decimals():
 
     assert fmt(3.0, "providers") == "3"
     assert fmt(1.2, "ratio") == "1.2" and fmt(2057.0, "HHI (0-10,000)") == "2,057"
+    assert fmt(17.0, "admissions per 100,000 aged 18-64") == "17.0"  # a rate keeps its decimal
+    assert fmt(17.0) == "17.0"  # no unit: nothing known, as before
     assert fmt(5.0, "%") == "5.0%" and fmt(21.0, "£ per hour") == "£21.00"
+
+
+def test_a_rule_on_the_councils_own_figure_says_its_unit_with_or_without_the_figure():
+    """The appendix listed 'Care home occupancy; flagged when above 95%' and '... above 95' (the
+    market without the figure lost its unit), and the gap rule twice likewise."""
+    rule = dict(indicator="local_occupancy_pct", breakdown="Total", rule="above", threshold=95)
+    without = _one([_row("unit_cost_weekly_65", "Nursing", 630.0)], **rule)
+    assert without["state"] == "could not run" and without["rule"] == "above 95%"
+    gap = dict(indicator="local_fee_to_cost_gap_pct", breakdown="Total", rule="below", threshold=0)
+    assert _one([_row("unit_cost_weekly_65", "Nursing", 630.0)], **gap)["rule"] == "below 0%"
+    from msp_analysis.indicators import local
+
+    assert local.unit_of("local_fee_rate", "home_care_18") == "£ per hour"
+    assert local.unit_of("local_nothing_known", "care_home_65") == ""
