@@ -211,11 +211,24 @@ def main() -> None:
         action="store_true",
         help="also profile a cold build: benchmarks/results/bench_data_profile.txt",
     )
+    ap.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave files matching GLOB out of the copy (repeatable): time a build on the "
+        "files of an earlier baseline",
+    )
+    ap.add_argument(
+        "--name",
+        default="",
+        help="results file benchmarks/results/bench_data_NAME.json (default bench_data.json)",
+    )
     args = ap.parse_args()
     src = Path(args.raw)
     with tempfile.TemporaryDirectory(prefix="msp-bench-") as tmp:
         raw = Path(tmp) / src.name
-        shutil.copytree(src, raw)
+        shutil.copytree(src, raw, ignore=shutil.ignore_patterns(*args.exclude))
         for p in raw.rglob("*"):
             p.chmod(0o644 if p.is_file() else 0o755)
         bare, cold = [], []
@@ -242,11 +255,13 @@ def main() -> None:
         from msp_analysis import store
 
         m = store.manifest(out)
+        files = _files(raw)
     bare_s = min(b[0] for b in bare)
     cold_s = min(c["s"] for c in cold)
     result = {
         "raw_dir": src.name,
-        "files": len(_files(src)),
+        "files": len(files),
+        "excluded": args.exclude,
         "files_built": len({f["file"] for f in m["files"]}),
         "files_failed": len(m["failures"]),
         "files_skipped": len(m["skipped"]),
@@ -269,7 +284,12 @@ def main() -> None:
         "goal_warm_s": 1.0,
         "repeat": args.repeat,
     }
-    dest = ROOT / "benchmarks" / "results" / "bench_data.json"
+    dest = (
+        ROOT
+        / "benchmarks"
+        / "results"
+        / (f"bench_data_{args.name}.json" if args.name else "bench_data.json")
+    )
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -214,6 +214,12 @@ def cmd_data(args: SimpleNamespace) -> int:
     return 0
 
 
+#: files beside the data that are documents, never data: a skipped one needs no list of layouts
+DOCUMENT_SUFFIXES = frozenset(
+    {".md", ".pdf", ".doc", ".docx", ".odt", ".rtf", ".html", ".htm", ".png", ".jpg", ".jpeg"}
+)
+
+
 def _print_build_notes(result: store.BuildResult) -> None:
     """What a build did not read, and why; files that are not the publisher's; notes. Printed
     whatever ``-q`` says (it only hides the progress bar), for a reused build as for a new one."""
@@ -221,7 +227,10 @@ def _print_build_notes(result: store.BuildResult) -> None:
         print(f"Skipped {len(result.skipped)} file(s), not read:")
         for name in result.skipped:
             print(f"  - {name}: {result.skip_reasons.get(name, 'no reader knows this file')}")
-        print(f"  known layouts: {', '.join(known_layouts())} (`msp layouts` describes each)")
+        if any(Path(name).suffix.lower() not in DOCUMENT_SUFFIXES for name in result.skipped):
+            # a file that may be data no reader recognised: say what the readers know (this
+            # imports every reader, so not for a folder's README, which every warm build meets)
+            print(f"  known layouts: {', '.join(known_layouts())} (`msp layouts` describes each)")
     unpublished = [
         u for u in result.unpublished if u["file"] not in {f["file"] for f in result.failures}
     ]
