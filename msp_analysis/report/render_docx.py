@@ -566,8 +566,8 @@ PAD_EMU = 160_000
 def column_widths(cells: list[list[str]], total: int) -> list[int]:
     """Widths (EMU) of a table's columns that add up to ``total``.
 
-    Each column gets at least the width of its longest word (so no word is split across
-    lines); the line's remaining width is shared in proportion to the text each column holds
+    Each column gets at least the width of its longest word and one character more (so no
+    word is split across lines, bold headers included); the line's remaining width is shared in proportion to the text each column holds
     beyond that (its longest cell, at most 60 characters). Where the longest words alone do
     not fit, every column is narrowed in proportion.
     """
@@ -585,7 +585,9 @@ def column_widths(cells: list[list[str]], total: int) -> list[int]:
         )
         for c in range(ncols)
     ]
-    minimum = [w * CHAR_EMU + PAD_EMU for w in words]
+    # one character's slack: a header's bold, wide letters ('Owner', 'Funding') run wider
+    # than the average character, and Word would break the word's last letter onto a line
+    minimum = [(w + 1) * CHAR_EMU + PAD_EMU for w in words]
     if sum(minimum) >= total:
         return [int(m * total / sum(minimum)) for m in minimum]
     extra = [max(t - w, 0) for t, w in zip(text, words)]

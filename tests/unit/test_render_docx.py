@@ -181,6 +181,12 @@ def test_column_widths_fit_the_line_and_never_split_a_word():
     w = word.column_widths([["Indicator", "Year"], ["A long label " * 4, "2021-22"]], total)
     assert sum(w) <= total and sum(w) > total * 0.99
     assert w[1] >= len("2021-22") * word.CHAR_EMU + word.PAD_EMU
+    # an empty fill-in column keeps its bold header whole ('Owner' broke as 'Owne / r' in
+    # Word and LibreOffice at the width of exactly five average characters)
+    fill = word.column_widths(
+        [["Risk", "Evidence", "Owner"], ["Cost of care", "x " * 40, ""]], total
+    )
+    assert fill[2] >= (len("Owner") + 1) * word.CHAR_EMU + word.PAD_EMU
     assert w[0] > w[1]
     squeezed = word.column_widths([["x" * 200, "y" * 200]], total)
     assert sum(squeezed) <= total and squeezed[0] == squeezed[1]
