@@ -162,9 +162,12 @@ def _build_into(
         "summary_file": str((out / "summary.json").resolve()),
     }
     step = progress or (lambda name: None)
-    steps_file = out / STEPS_FILE
+    # absolute: papermill runs the notebook with the parent process's working directory
+    # changed to ``cwd``, so a relative path would be followed in the wrong folder until the
+    # notebook ended (every step then arrived at once and printed 0.0 s)
+    steps_file = (out / STEPS_FILE).resolve()
     if progress is not None:  # the notebook's draft says each of its steps in this file
-        params["progress_file"] = str(steps_file.resolve())
+        params["progress_file"] = str(steps_file)
     executed = out / "plan.ipynb"
     t0 = time.perf_counter()
     step("data")

@@ -87,3 +87,52 @@ def test_a_warning_during_a_step_prints_on_a_line_of_its_own():
     assert lines[2:4] == ["warning: file.xlsx row 43: no council's code", "warning: second"]
     assert re.fullmatch(r"  tables and kernel +\d+\.\d s", lines[4])  # the name said again
     assert re.fullmatch(r"  indicators +\d+\.\d s", lines[5]) and len(lines) == 6
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_plan_steps_arrive_while_the_notebook_runs_from_a_relative_out(tmp_path, monkeypatch):
+    # papermill changes the parent's working directory to the notebook's while it runs: a
+    # step file followed by a relative path was only found after the notebook ended, so
+    # `msp report` (--out reports, relative) printed 'indicators 0.0 s' for every step
+    import os
+    import time
+    from pathlib import Path
+
+    from msp_analysis.report import plan as report_plan
+
+    monkeypatch.chdir(tmp_path)
+    out = Path("reports") / ".building"
+    out.mkdir(parents=True)
+    seen: list[str] = []
+
+    def notebook(executed, params, cwd, runner):
+        before = os.getcwd()
+        os.chdir(cwd)  # as papermill's execute_notebook does
+        try:
+            progress.to_file(params["progress_file"])("indicators")
+            deadline = time.monotonic() + 5
+            while "indicators" not in seen and time.monotonic() < deadline:
+                time.sleep(0.05)
+            arrived = list(seen)
+        finally:
+            os.chdir(before)
+        raise _Stop(arrived)
+
+    monkeypatch.setattr(report_plan, "run_plan_notebook", notebook)
+    with pytest.raises(_Stop) as stop:
+        report_plan._build_into(
+            out,
+            "E10900001",
+            raw_dir=tmp_path,
+            scenarios=None,
+            actions_file=None,
+            horizon=5,
+            backtest_file=None,
+            pdf=False,
+            runner=None,
+            progress=seen.append,
+        )
+    assert stop.value.args[0] == ["data", "indicators"]
